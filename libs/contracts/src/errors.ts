@@ -1,0 +1,63 @@
+/**
+ * The one error vocabulary. Domain code throws these; only the gateway turns them
+ * into HTTP (application/problem+json), and request/reply carries them by `type`.
+ */
+export type ErrorType = 'validation' | 'not_found' | 'illegal_state' | 'concurrency' | 'unavailable' | 'internal';
+
+export class VigilError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends VigilError {
+  constructor(message: string, details?: unknown) {
+    super('validation', message, details);
+  }
+}
+export class NotFoundError extends VigilError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+export class IllegalStateError extends VigilError {
+  constructor(message: string) {
+    super('illegal_state', message);
+  }
+}
+export class ConcurrencyError extends VigilError {
+  constructor(message: string) {
+    super('concurrency', message);
+  }
+}
+export class UnavailableError extends VigilError {
+  constructor(message: string) {
+    super('unavailable', message);
+  }
+}
+
+export function errorFromWire(e: { type: ErrorType; message: string; details?: unknown }): VigilError {
+  switch (e.type) {
+    case 'validation':
+      return new ValidationError(e.message, e.details);
+    case 'not_found':
+      return new NotFoundError(e.message);
+    case 'illegal_state':
+      return new IllegalStateError(e.message);
+    case 'concurrency':
+      return new ConcurrencyError(e.message);
+    case 'unavailable':
+      return new UnavailableError(e.message);
+    case 'internal':
+      return new VigilError('internal', e.message);
+    default: {
+      const never: never = e.type;
+      return new VigilError('internal', `unknown error type ${String(never)}`);
+    }
+  }
+}

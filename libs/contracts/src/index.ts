@@ -1,0 +1,16 @@
+export * from './topology';
+export * from './partition';
+export * from './errors';
+export * from './validation';
+export * from './common.schema';
+export * from './rpc';
+export * from './dlq.schema';
+export * from './events/envelope.schema';
+export * from './events/catalog';
+export * from './node/heartbeat.schema';
+export * from './node/samples.schema';
+export * from './node/inventory.schema';
+export * from './node/node.events';
+export * from './registry/registry.queries';
+export { z } from 'zod';
+export * from './streams';

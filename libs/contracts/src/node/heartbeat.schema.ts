@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+
+/** Sent by every agent every few seconds on `telemetry.heartbeat.<nodeId>`. */
+export const Heartbeat = z.object({
+  nodeId: NodeId,
+  /** Monotonic per agent process start; resets when the agent restarts. */
+  seq: z.number().int().nonnegative(),
+  sentAt: IsoTimestamp,
+  hostname: z.string().min(1).max(255),
+  agentVersion: z.string().min(1).max(64),
+  uptimeSeconds: z.number().nonnegative(),
+  intervalMs: z.number().int().positive(),
+  labels: Labels.default({}),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
+import { Inventory } from './inventory.schema';
+
+/** v1 (first releases) knew only the hostname; v2 adds labels and the agent version. */
+const NodeRegisteredV1 = z.object({ nodeId: NodeId, hostname: z.string() });
+
+export const NodeRegistered = defineEvent(
+  'node.registered',
+  {
+    version: 2,
+    schema: z.object({ nodeId: NodeId, hostname: z.string(), labels: Labels, agentVersion: z.string() }),
+  },
+  [
+    {
+      version: 1,
+      schema: NodeRegisteredV1,
+      upcast: (d) => ({ ...(d as z.infer<typeof NodeRegisteredV1>), labels: {}, agentVersion: 'unknown' }),
+    },
+  ],
+);
+
+export const NodeOnline = defineEvent('node.online', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, lastSeenAt: IsoTimestamp }),
+});
+
+export const NodeOffline = defineEvent('node.offline', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, lastSeenAt: IsoTimestamp, timeoutMs: z.number().int().positive() }),
+});
+
+export const NodeInventoryChanged = defineEvent('node.inventory_changed', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, hash: z.string().min(1), inventory: Inventory }),
+});
+
+export type NodeRegisteredEvent = EventOf<typeof NodeRegistered>;
+export type NodeOnlineEvent = EventOf<typeof NodeOnline>;
+export type NodeOfflineEvent = EventOf<typeof NodeOffline>;
+export type NodeInventoryChangedEvent = EventOf<typeof NodeInventoryChanged>;
+export type NodeEvent = NodeRegisteredEvent | NodeOnlineEvent | NodeOfflineEvent | NodeInventoryChangedEvent;
+export type NodeEventType = NodeEvent['type'];
+export type NodeEventData<T extends NodeEventType> = Extract<NodeEvent, { type: T }>['data'];
+
+export const nodeEvents = new EventCatalog<NodeEvent>([NodeRegistered, NodeOnline, NodeOffline, NodeInventoryChanged]);

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+import { Inventory } from '../node/inventory.schema';
+
+export const NodeStatus = z.enum(['online', 'offline']);
+export type NodeStatus = z.infer<typeof NodeStatus>;
+
+/** A node as registry-svc answers for it. */
+export const NodeView = z.object({
+  id: NodeId,
+  hostname: z.string(),
+  status: NodeStatus,
+  labels: Labels,
+  agentVersion: z.string(),
+  registeredAt: IsoTimestamp,
+  statusChangedAt: IsoTimestamp,
+  lastSeenAt: IsoTimestamp.nullable(),
+  inventory: Inventory.nullable(),
+  /** Number of events applied to this node (its aggregate version). */
+  version: z.number().int().positive(),
+});
+export type NodeView = z.infer<typeof NodeView>;
+
+export const ListNodesRequest = z.object({
+  status: NodeStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type ListNodesRequest = z.infer<typeof ListNodesRequest>;
+export const ListNodesReply = z.object({ items: z.array(NodeView), total: z.number().int().nonnegative() });
+export type ListNodesReply = z.infer<typeof ListNodesReply>;
+
+export const GetNodeRequest = z.object({ nodeId: NodeId });
+export type GetNodeRequest = z.infer<typeof GetNodeRequest>;
+export const GetNodeReply = NodeView;
+
+/** The request/reply operations of the registry context (`qry.registry.*`). */
+export const registryQueries = {
+  listNodes: { context: 'registry', what: 'nodes-list', request: ListNodesRequest, reply: ListNodesReply },
+  getNode: { context: 'registry', what: 'nodes-get', request: GetNodeRequest, reply: GetNodeReply },
+} as const;

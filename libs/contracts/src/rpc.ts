@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Every request/reply answer on the wire: either data or one error of the shared vocabulary. */
+export const RpcError = z.object({
+  type: z.enum(['validation', 'not_found', 'illegal_state', 'concurrency', 'unavailable', 'internal']),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export const RpcReply = z.union([
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: RpcError }),
+]);
+export type RpcReply = z.infer<typeof RpcReply>;
+
+/** A request/reply operation: its subject parts and the schemas of both directions. */
+export interface QueryDefinition<Req extends z.ZodType, Rep extends z.ZodType> {
+  readonly context: string;
+  readonly what: string;
+  readonly request: Req;
+  readonly reply: Rep;
+}
