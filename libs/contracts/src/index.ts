@@ -14,3 +14,4 @@ export * from './node/node.events';
 export * from './registry/registry.queries';
 export { z } from 'zod';
 export * from './streams';
+export * from './uuid';

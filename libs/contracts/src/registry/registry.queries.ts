@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 import { Inventory } from '../node/inventory.schema';
 
-export const NodeStatus = z.enum(['online', 'offline']);
+export const NodeStatus = z.enum(['registered', 'online', 'offline']);
 export type NodeStatus = z.infer<typeof NodeStatus>;
 
 /** A node as registry-svc answers for it. */
@@ -35,7 +35,19 @@ export type GetNodeRequest = z.infer<typeof GetNodeRequest>;
 export const GetNodeReply = NodeView;
 
 /** The request/reply operations of the registry context (`qry.registry.*`). */
+export const RebuildProjectionRequest = z.object({ projection: z.literal('registry-nodes') });
+export const RebuildProjectionReply = z.object({ projection: z.string(), checkpoint: z.number().int().nonnegative() });
+
+/** The request/reply operations of the registry context (`qry.registry.*`, `cmd.registry.*`). */
 export const registryQueries = {
-  listNodes: { context: 'registry', what: 'nodes-list', request: ListNodesRequest, reply: ListNodesReply },
-  getNode: { context: 'registry', what: 'nodes-get', request: GetNodeRequest, reply: GetNodeReply },
+  listNodes: { kind: 'qry', context: 'registry', what: 'nodes-list', request: ListNodesRequest, reply: ListNodesReply },
+  getNode: { kind: 'qry', context: 'registry', what: 'nodes-get', request: GetNodeRequest, reply: GetNodeReply },
+  /** Drops the nodes read model and replays the event stream into it; answers once caught up. */
+  rebuildProjection: {
+    kind: 'cmd',
+    context: 'registry',
+    what: 'rebuild-projection',
+    request: RebuildProjectionRequest,
+    reply: RebuildProjectionReply,
+  },
 } as const;

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { PlatformModule } from '@vigil/platform';
+import { GatewayEnv } from './config';
+import { ProblemFilter } from './http/problem.filter';
+import { NodesController } from './nodes/nodes.controller';
+
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      service: 'gateway',
+      portVariable: 'VIGIL_GATEWAY_PORT',
+      defaultPort: 8080,
+      env: GatewayEnv,
+      // Users, API keys, sessions and audit will live here; the schema exists from day one.
+      database: { schema: 'gateway', migrations: [] },
+    }),
+  ],
+  controllers: [NodesController],
+  providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,56 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { type ErrorType, VigilError } from '@vigil/contracts';
+import { currentTraceId } from '@vigil/telemetry';
+import type { Request, Response } from 'express';
+import { Observability } from '@vigil/platform';
+
+const STATUS: Record<ErrorType, number> = {
+  validation: 400,
+  not_found: 404,
+  illegal_state: 409,
+  concurrency: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * The one place where the error vocabulary becomes HTTP: RFC 9457
+ * `application/problem+json`, with the trace id so a user's report finds the trace.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly obs: Observability) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    let status = 500;
+    let type: string = 'internal';
+    let detail = 'internal error';
+    let errors: unknown;
+    if (error instanceof VigilError) {
+      status = STATUS[error.type];
+      type = error.type;
+      detail = error.message;
+      errors = error.details;
+    } else if (error instanceof HttpException) {
+      status = error.getStatus();
+      type = status === 404 ? 'not_found' : 'http';
+      detail = error.message;
+    }
+    if (status >= 500) this.obs.logger.error({ err: error, path: req.path }, 'request failed');
+    res
+      .status(status)
+      .type('application/problem+json')
+      .json({
+        type: `https://vigil.dev/problems/${type.replace(/_/g, '-')}`,
+        title: type.replace(/_/g, ' '),
+        status,
+        detail,
+        instance: req.originalUrl,
+        trace_id: currentTraceId(),
+        ...(errors ? { errors } : {}),
+      });
+  }
+}

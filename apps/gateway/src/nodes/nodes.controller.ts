@@ -1,0 +1,26 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { GetNodeRequest, ListNodesRequest, type ListNodesReply, type NodeView, registryQueries, validate } from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
+import type { GatewayEnv } from '../config';
+
+/** The fleet registry over REST; registry-svc answers over NATS request/reply. */
+@Controller('api/v1/nodes')
+export class NodesController {
+  constructor(
+    private readonly bus: Bus,
+    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
+  ) {}
+
+  @Get()
+  async list(@Query() query: Record<string, unknown>): Promise<ListNodesReply> {
+    const request = validate(ListNodesRequest, query, 'query');
+    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.listNodes, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string): Promise<NodeView> {
+    const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
+    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.getNode, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+}

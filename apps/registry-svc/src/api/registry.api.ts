@@ -1,0 +1,116 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Subscription } from '@nats-io/nats-core';
+import {
+  type GetNodeRequest,
+  type ListNodesReply,
+  type ListNodesRequest,
+  NotFoundError,
+  type NodeView,
+  registryQueries,
+} from '@vigil/contracts';
+import { serveQuery } from '@vigil/messaging';
+import { Bus, Cache, Database, Observability } from '@vigil/platform';
+import { PresenceStore } from '../presence/presence.store';
+import { RegistryState } from '../registry.state';
+
+interface NodeRow {
+  id: string;
+  hostname: string;
+  status: NodeView['status'];
+  labels: Record<string, string>;
+  agent_version: string;
+  registered_at: Date;
+  status_changed_at: Date;
+  last_seen_at: Date | null;
+  inventory: NodeView['inventory'];
+  version: number;
+}
+
+/** Answers the registry's request/reply operations over NATS (queue group: replicas share them). */
+@Injectable()
+export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscriptions: Subscription[] = [];
+  private readonly presence: PresenceStore;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly db: Database,
+    private readonly obs: Observability,
+    private readonly state: RegistryState,
+    cache: Cache,
+  ) {
+    this.presence = new PresenceStore(cache);
+  }
+
+  onApplicationBootstrap(): void {
+    const deps = {
+      nc: this.bus.nc,
+      topology: this.bus.topology,
+      logger: this.obs.logger,
+      messages: this.obs.nats.messages,
+      duration: this.obs.nats.duration,
+    };
+    this.subscriptions = [
+      serveQuery(deps, registryQueries.listNodes, (r) => this.listNodes(r)),
+      serveQuery(deps, registryQueries.getNode, (r) => this.getNode(r)),
+      serveQuery(deps, registryQueries.rebuildProjection, async (r) => {
+        await this.state.projection.rebuild();
+        const last = await this.bus.jsm.streams.info(this.bus.topology.streams.events);
+        await this.state.projection.waitFor(last.state.last_seq, 60_000).catch(() => undefined);
+        return { projection: r.projection, checkpoint: this.state.projection.checkpoint() };
+      }),
+    ];
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.drain()));
+  }
+
+  async listNodes(req: ListNodesRequest): Promise<ListNodesReply> {
+    const where = req.status ? 'WHERE status = $3' : '';
+    const params: unknown[] = [req.limit, req.offset, ...(req.status ? [req.status] : [])];
+    const rows = await this.db.query<NodeRow & { total: string }>(
+      'nodes_list',
+      `SELECT *, count(*) OVER () AS total FROM registry.nodes ${where} ORDER BY hostname, id LIMIT $1 OFFSET $2`,
+      params,
+    );
+    const total = rows.length ? Number(rows[0].total) : await this.count(req.status);
+    return { items: await this.views(rows), total };
+  }
+
+  async getNode(req: GetNodeRequest): Promise<NodeView> {
+    const rows = await this.db.query<NodeRow>('nodes_get', 'SELECT * FROM registry.nodes WHERE id = $1', [req.nodeId]);
+    if (!rows[0]) throw new NotFoundError(`node ${req.nodeId} is not registered`);
+    return (await this.views(rows))[0];
+  }
+
+  private async count(status?: string): Promise<number> {
+    const rows = await this.db.query<{ n: string }>(
+      'nodes_count',
+      `SELECT count(*) AS n FROM registry.nodes ${status ? 'WHERE status = $1' : ''}`,
+      status ? [status] : [],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Last-seen is fresher in Redis (every heartbeat) than in the read model (transitions only). */
+  private async views(rows: NodeRow[]): Promise<NodeView[]> {
+    const seen = await this.presence.lastSeen(rows.map((r) => r.id)).catch(() => new Map<string, Date>());
+    return rows.map((r) => {
+      const fresh = seen.get(r.id);
+      const lastSeen = fresh && (!r.last_seen_at || fresh > r.last_seen_at) ? fresh : r.last_seen_at;
+      return {
+        id: r.id,
+        hostname: r.hostname,
+        status: r.status,
+        labels: r.labels,
+        agentVersion: r.agent_version,
+        registeredAt: r.registered_at.toISOString(),
+        statusChangedAt: r.status_changed_at.toISOString(),
+        lastSeenAt: lastSeen ? lastSeen.toISOString() : null,
+        inventory: r.inventory,
+        version: r.version,
+      };
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { PlatformModule } from '@vigil/platform';
+import { RegistryApi } from './api/registry.api';
+import { RegistryEnv } from './config';
+import { RegistryInit1763800000000 } from './migrations/1763800000000-registry-init';
+import { PresenceService } from './presence/presence.service';
+import { RegistryState } from './registry.state';
+
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      service: 'registry-svc',
+      portVariable: 'VIGIL_REGISTRY_PORT',
+      defaultPort: 8081,
+      env: RegistryEnv,
+      database: { schema: 'registry', migrations: [RegistryInit1763800000000] },
+    }),
+  ],
+  providers: [RegistryState, PresenceService, RegistryApi],
+})
+export class AppModule {}

@@ -1,0 +1,8 @@
+import { z } from '@vigil/contracts';
+
+/** registry-svc's own environment keys (the common ones come from the platform). */
+export const RegistryEnv = z.object({
+  VIGIL_OFFLINE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+  VIGIL_PRESENCE_SWEEP_MS: z.coerce.number().int().min(100).default(1000),
+});
+export type RegistryEnv = z.infer<typeof RegistryEnv>;

@@ -1,0 +1,116 @@
+import {
+  type Heartbeat,
+  IllegalStateError,
+  type Inventory,
+  type Labels,
+  type NodeEvent,
+  type NodeStatus,
+} from '@vigil/contracts';
+import type { NewEvent } from '@vigil/event-store';
+
+export type NodeState =
+  | { exists: false }
+  | {
+      exists: true;
+      nodeId: string;
+      hostname: string;
+      labels: Labels;
+      agentVersion: string;
+      status: NodeStatus | 'registered';
+      /** When the node was last seen according to the events (online/offline carry it). */
+      lastSeenAt: string | null;
+      inventoryHash: string | null;
+    };
+
+export type NodeCommand =
+  | { type: 'RecordHeartbeat'; heartbeat: Heartbeat; receivedAt: Date }
+  /** The node was heard from (its last-seen time moved) without a heartbeat at hand. */
+  | { type: 'RecordSighting'; nodeId: string; receivedAt: Date }
+  | { type: 'MarkOffline'; lastSeenAt: Date; timeoutMs: number }
+  | { type: 'RecordInventory'; inventory: Inventory; hash: string };
+
+export const initialNodeState = (): NodeState => ({ exists: false });
+
+export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
+  switch (event.type) {
+    case 'node.registered':
+      return {
+        exists: true,
+        nodeId: event.data.nodeId,
+        hostname: event.data.hostname,
+        labels: event.data.labels,
+        agentVersion: event.data.agentVersion,
+        status: 'registered',
+        lastSeenAt: null,
+        inventoryHash: null,
+      };
+    case 'node.online':
+    case 'node.offline':
+      if (!state.exists) return state;
+      return {
+        ...state,
+        status: event.type === 'node.online' ? 'online' : 'offline',
+        lastSeenAt: event.data.lastSeenAt,
+      };
+    case 'node.inventory_changed':
+      if (!state.exists) return state;
+      return { ...state, hostname: event.data.inventory.hostname, inventoryHash: event.data.hash };
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+function decideOnline(state: Extract<NodeState, { exists: true }>, receivedAt: Date): NewEvent<NodeEvent>[] {
+  if (state.status === 'online') return [];
+  // A heartbeat older than the moment the node was declared offline (a late
+  // redelivery) must not bring it back.
+  if (state.status === 'offline' && state.lastSeenAt && receivedAt.toISOString() <= state.lastSeenAt) return [];
+  return [{ type: 'node.online', data: { nodeId: state.nodeId, lastSeenAt: receivedAt.toISOString() } }];
+}
+
+/**
+ * Decides what a command means for a node. Every branch derives from state, so a
+ * command retried after a crash or a concurrent writer decides nothing new.
+ */
+export function decideNode(command: NodeCommand, state: NodeState): NewEvent<NodeEvent>[] {
+  switch (command.type) {
+    case 'RecordHeartbeat': {
+      const hb = command.heartbeat;
+      if (!state.exists) {
+        return [
+          {
+            type: 'node.registered',
+            data: { nodeId: hb.nodeId, hostname: hb.hostname, labels: hb.labels, agentVersion: hb.agentVersion },
+          },
+          { type: 'node.online', data: { nodeId: hb.nodeId, lastSeenAt: command.receivedAt.toISOString() } },
+        ];
+      }
+      return decideOnline(state, command.receivedAt);
+    }
+    case 'RecordSighting':
+      return state.exists ? decideOnline(state, command.receivedAt) : [];
+    case 'MarkOffline':
+      if (!state.exists || state.status !== 'online') return [];
+      return [
+        {
+          type: 'node.offline',
+          data: { nodeId: state.nodeId, lastSeenAt: command.lastSeenAt.toISOString(), timeoutMs: command.timeoutMs },
+        },
+      ];
+    case 'RecordInventory':
+      if (!state.exists) throw new IllegalStateError(`node ${command.inventory.nodeId} is not registered yet`);
+      if (state.inventoryHash === command.hash) return [];
+      return [
+        {
+          type: 'node.inventory_changed',
+          data: { nodeId: state.nodeId, hash: command.hash, inventory: command.inventory },
+        },
+      ];
+    default: {
+      const never: never = command;
+      return never;
+    }
+  }
+}

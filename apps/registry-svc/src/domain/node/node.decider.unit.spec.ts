@@ -1,0 +1,103 @@
+import type { Heartbeat, NodeEvent } from '@vigil/contracts';
+import type { NewEvent } from '@vigil/event-store';
+import { decideNode, evolveNode, initialNodeState, type NodeCommand } from './node.decider';
+
+const heartbeat: Heartbeat = {
+  nodeId: 'n1',
+  seq: 1,
+  sentAt: '2026-11-22T10:00:00.000Z',
+  hostname: 'web-1',
+  agentVersion: '0.1.0',
+  uptimeSeconds: 10,
+  intervalMs: 5000,
+  labels: { env: 'prod' },
+};
+
+function stored(events: NewEvent<NodeEvent>[]): NodeEvent[] {
+  return events.map(
+    (e, i) =>
+      ({
+        ...e,
+        id: `00000000-0000-7000-8000-00000000000${i}`,
+        version: 1,
+        subject: 'node.n1',
+        occurredAt: '2026-11-22T10:00:00.000Z',
+        meta: { correlationId: 'c', causationId: null, actor: 'test' },
+      }) as NodeEvent,
+  );
+}
+
+/** given(events).when(command).then(events) */
+function given(...history: NewEvent<NodeEvent>[]) {
+  const state = stored(history).reduce(evolveNode, initialNodeState());
+  return {
+    when: (command: NodeCommand) => ({
+      then: (expected: NewEvent<NodeEvent>[]) => expect(decideNode(command, state)).toEqual(expected),
+      thenThrows: (message: RegExp) => expect(() => decideNode(command, state)).toThrow(message),
+    }),
+  };
+}
+
+const registered: NewEvent<NodeEvent> = {
+  type: 'node.registered',
+  data: { nodeId: 'n1', hostname: 'web-1', labels: { env: 'prod' }, agentVersion: '0.1.0' },
+};
+const online = (at: string): NewEvent<NodeEvent> => ({ type: 'node.online', data: { nodeId: 'n1', lastSeenAt: at } });
+const offline = (at: string): NewEvent<NodeEvent> => ({
+  type: 'node.offline',
+  data: { nodeId: 'n1', lastSeenAt: at, timeoutMs: 15000 },
+});
+const T0 = '2026-11-22T10:00:00.000Z';
+const T1 = '2026-11-22T10:00:20.000Z';
+const T2 = '2026-11-22T10:00:40.000Z';
+
+describe('node decider', () => {
+  it('registers an unknown node on its first heartbeat and brings it online', () => {
+    given().when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T0) }).then([registered, online(T0)]);
+  });
+
+  it('decides nothing for a heartbeat of a node already online', () => {
+    given(registered, online(T0)).when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T1) }).then([]);
+  });
+
+  it('brings an offline node back online', () => {
+    given(registered, online(T0), offline(T0))
+      .when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T1) })
+      .then([online(T1)]);
+  });
+
+  it('ignores a late heartbeat from before the node was declared offline', () => {
+    given(registered, online(T0), offline(T1)).when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T0) }).then([]);
+  });
+
+  it('marks an online node offline once, and never an offline or unknown one', () => {
+    given(registered, online(T0)).when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 }).then([offline(T0)]);
+    given(registered, online(T0), offline(T0)).when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 }).then([]);
+    given().when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 }).then([]);
+  });
+
+  it('a sighting brings back only a known, offline node', () => {
+    given(registered, online(T0), offline(T1)).when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) }).then([online(T2)]);
+    given().when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) }).then([]);
+  });
+
+  it('records inventory only when its hash changes, and only for a registered node', () => {
+    const inventory = {
+      nodeId: 'n1',
+      collectedAt: T0,
+      hostname: 'web-1b',
+      os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1', arch: 'x64' },
+      cpu: { model: 'x', cores: 2, physicalCores: 1 },
+      memoryBytes: 1,
+      disks: [],
+      interfaces: [],
+      gpus: [],
+      agentVersion: '0.1.0',
+      labels: {},
+    };
+    const changed: NewEvent<NodeEvent> = { type: 'node.inventory_changed', data: { nodeId: 'n1', hash: 'h1', inventory } };
+    given(registered).when({ type: 'RecordInventory', inventory, hash: 'h1' }).then([changed]);
+    given(registered, changed).when({ type: 'RecordInventory', inventory, hash: 'h1' }).then([]);
+    given().when({ type: 'RecordInventory', inventory, hash: 'h1' }).thenThrows(/not registered/);
+  });
+});

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  decodeJson,
+  Heartbeat,
+  IllegalStateError,
+  Inventory,
+  type EventMeta,
+  type NodeEvent,
+  subjectToken,
+} from '@vigil/contracts';
+import type { StoredEvent } from '@vigil/event-store';
+import { JetStreamWorker, PoisonMessageError, RetryableError } from '@vigil/messaging';
+import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import { currentTraceId } from '@vigil/telemetry';
+import type { RegistryEnv } from '../config';
+import { NodeCommands } from '../domain/node/node.commands';
+import { RegistryState } from '../registry.state';
+import { PresenceStore } from './presence.store';
+
+/**
+ * Turns heartbeats and inventory into node events, and silence into `node.offline`.
+ *
+ * The hot path (a heartbeat from a node known to be online) touches Redis only;
+ * the aggregate is read only when presence may change.
+ */
+@Injectable()
+export class PresenceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly presence: PresenceStore;
+  private readonly workers: JetStreamWorker[];
+  private readonly sweeper: LeasedSchedule;
+
+  constructor(
+    private readonly bus: Bus,
+    cache: Cache,
+    private readonly db: Database,
+    private readonly obs: Observability,
+    private readonly state: RegistryState,
+    @InjectConfig() private readonly config: ServiceConfig & RegistryEnv,
+  ) {
+    this.presence = new PresenceStore(cache);
+    const deps = {
+      js: bus.js,
+      jsm: bus.jsm,
+      logger: obs.logger,
+      dlq: bus.dlq,
+      messages: obs.nats.messages,
+      duration: obs.nats.duration,
+    };
+    const t = bus.topology;
+    this.workers = [
+      new JetStreamWorker(
+        deps,
+        {
+          stream: t.streams.telemetry,
+          durable: t.consumers.registryHeartbeats,
+          filterSubject: t.subjects.allHeartbeats(),
+          subjectPattern: 'telemetry.heartbeat.*',
+        },
+        (m) => this.onHeartbeat(m),
+      ),
+      new JetStreamWorker(
+        deps,
+        {
+          stream: t.streams.telemetry,
+          durable: t.consumers.registryInventory,
+          filterSubject: t.subjects.allInventory(),
+          subjectPattern: 'telemetry.inventory.*',
+          maxDeliver: 30,
+        },
+        (m) => this.onInventory(m),
+      ),
+    ];
+    this.sweeper = new LeasedSchedule(
+      new RedisLease(cache.redis, cache.key('registry', 'lease', 'presence-sweep'), config.VIGIL_PRESENCE_SWEEP_MS * 3),
+      config.VIGIL_PRESENCE_SWEEP_MS,
+      () => this.sweep(),
+      (e) => obs.logger.error({ err: e }, 'presence sweep failed'),
+    );
+  }
+
+  private get commands(): NodeCommands {
+    return this.state.commands;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.trackKnownOnlineNodes();
+    for (const w of this.workers) await w.start();
+    this.sweeper.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
+    await Promise.all(this.workers.map((w) => w.stop()));
+  }
+
+  private meta(causationId: string, nodeId: string): EventMeta {
+    return { correlationId: currentTraceId() ?? causationId, causationId, actor: `agent:${nodeId}` };
+  }
+
+  private claimedNode(msg: JsMsg, nodeId: string): void {
+    const fromSubject = subjectToken(this.bus.topology, msg.subject, 2);
+    if (fromSubject !== nodeId) {
+      throw new PoisonMessageError('identity_mismatch', `subject names node ${fromSubject} but payload claims ${nodeId}`);
+    }
+  }
+
+  private async onHeartbeat(msg: JsMsg): Promise<void> {
+    const hb = decodeJson(Heartbeat, msg.data, 'heartbeat');
+    this.claimedNode(msg, hb.nodeId);
+    // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
+    // nor ours (a backlog replayed after an outage is not fresh).
+    const receivedAt = msg.time;
+    await this.presence.touch(hb.nodeId, receivedAt);
+    if ((await this.presence.status(hb.nodeId)) === 'online') return;
+    await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
+  }
+
+  private async bringOnline(hb: Heartbeat, receivedAt: Date, causationId: string): Promise<void> {
+    const events = await this.commands.handle(
+      hb.nodeId,
+      { type: 'RecordHeartbeat', heartbeat: hb, receivedAt },
+      this.meta(causationId, hb.nodeId),
+    );
+    this.noteTransitions(events);
+    await this.presence.setStatus(hb.nodeId, 'online');
+  }
+
+  private noteTransitions(events: StoredEvent<NodeEvent>[]): void {
+    for (const e of events) {
+      if (e.type === 'node.online') this.state.metrics.connects.inc();
+      if (e.type === 'node.offline') this.state.metrics.disconnects.inc();
+      if (e.type === 'node.online' || e.type === 'node.offline') {
+        this.obs.logger.info({ node_id: e.data.nodeId, last_seen_at: e.data.lastSeenAt }, e.type);
+      }
+    }
+  }
+
+  private async onInventory(msg: JsMsg): Promise<void> {
+    const inventory = decodeJson(Inventory, msg.data, 'inventory');
+    this.claimedNode(msg, inventory.nodeId);
+    const { collectedAt: _collectedAt, ...stable } = inventory;
+    const hash = createHash('sha256').update(JSON.stringify(stable)).digest('hex');
+    try {
+      await this.commands.handle(
+        inventory.nodeId,
+        { type: 'RecordInventory', inventory, hash },
+        this.meta(`inv:${msg.seq}`, inventory.nodeId),
+      );
+    } catch (e) {
+      if (e instanceof IllegalStateError) throw new RetryableError(e.message, 2000);
+      throw e;
+    }
+  }
+
+  /**
+   * Declares offline every node silent for longer than the timeout. Runs on one
+   * replica (lease). A heartbeat that lands between our read of last-seen and our
+   * append is caught by the re-check after it and brings the node straight back.
+   */
+  private async sweep(): Promise<void> {
+    const timeoutMs = this.config.VIGIL_OFFLINE_TIMEOUT_MS;
+    const silent = await this.presence.silentSince(new Date(Date.now() - timeoutMs));
+    for (const { nodeId, lastSeen } of silent) {
+      if ((await this.presence.status(nodeId)) !== 'online') continue;
+      const events = await this.commands.handle(
+        nodeId,
+        { type: 'MarkOffline', lastSeenAt: lastSeen, timeoutMs },
+        { correlationId: `sweep:${nodeId}:${lastSeen.getTime()}`, causationId: null, actor: 'service:registry-svc' },
+      );
+      await this.presence.setStatus(nodeId, 'offline');
+      this.noteTransitions(events);
+      const seen = (await this.presence.lastSeen([nodeId])).get(nodeId);
+      if (seen && seen > lastSeen) {
+        const back = await this.commands.handle(
+          nodeId,
+          { type: 'RecordSighting', nodeId, receivedAt: seen },
+          { correlationId: `sweep:${nodeId}:${seen.getTime()}`, causationId: null, actor: 'service:registry-svc' },
+        );
+        this.noteTransitions(back);
+        await this.presence.setStatus(nodeId, 'online');
+      }
+    }
+  }
+
+  /**
+   * After a Redis loss the presence set is empty, and a node that died meanwhile
+   * would never time out. Every node the read model has online is tracked again
+   * (as seen now: it gets one full timeout to speak).
+   */
+  private async trackKnownOnlineNodes(): Promise<void> {
+    const rows = await this.db.query<{ id: string }>('nodes_online', `SELECT id FROM registry.nodes WHERE status = 'online'`);
+    const now = new Date();
+    for (const r of rows) {
+      await this.presence.track(r.id, now);
+      if ((await this.presence.status(r.id)) === null) await this.presence.setStatus(r.id, 'online');
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface RegistryMetrics {
+  connects: Counter;
+  disconnects: Counter;
+}
+
+/**
+ * Fleet gauges are read from the read model at scrape time, so every replica
+ * reports the same truth; the counters count transitions this replica decided.
+ */
+export function createRegistryMetrics(
+  registry: Registry,
+  countByStatus: () => Promise<Record<string, number>>,
+): RegistryMetrics {
+  const byStatus = () => countByStatus();
+  new Gauge({
+    name: 'vigil_agents_total',
+    help: 'Nodes known to the registry',
+    registers: [registry],
+    async collect() {
+      const c = await byStatus();
+      this.set(Object.values(c).reduce((a, b) => a + b, 0));
+    },
+  });
+  new Gauge({
+    name: 'vigil_agents_connected',
+    help: 'Nodes whose agent is online',
+    registers: [registry],
+    async collect() {
+      this.set((await byStatus()).online ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'vigil_agents_disconnected',
+    help: 'Nodes whose agent stopped sending heartbeats',
+    registers: [registry],
+    async collect() {
+      this.set((await byStatus()).offline ?? 0);
+    },
+  });
+  return {
+    connects: new Counter({ name: 'vigil_agent_connect_total', help: 'Node online transitions decided by this replica', registers: [registry] }),
+    disconnects: new Counter({
+      name: 'vigil_agent_disconnect_total',
+      help: 'Node offline transitions decided by this replica',
+      registers: [registry],
+    }),
+  };
+}

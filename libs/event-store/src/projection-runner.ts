@@ -1,0 +1,194 @@
+import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { SpanKind } from '@opentelemetry/api';
+import { decodeJson, type DomainEvent, type EventCatalog, EventEnvelope, ValidationError } from '@vigil/contracts';
+import type { DeadLetters } from '@vigil/messaging';
+import { extractTraceContext, withSpan } from '@vigil/telemetry';
+import type { Logger } from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { StoredEvent } from './event-store';
+
+export interface Projection<E extends DomainEvent> {
+  /** Names the checkpoint row; changing the read model's shape means a new name or a rebuild. */
+  readonly name: string;
+  readonly catalog: EventCatalog<E>;
+  /** Applies one event inside the checkpoint's transaction. Must only touch this projection's tables. */
+  apply(event: StoredEvent<E>, tx: EntityManager): Promise<void>;
+  /** Empties the read model (before a rebuild), inside the transaction that resets the checkpoint. */
+  reset(tx: EntityManager): Promise<void>;
+}
+
+/** Another runner reset the checkpoint (a rebuild): restart from the stored position. */
+class CheckpointMovedBack extends Error {
+  constructor(readonly stored: number) {
+    super(`checkpoint moved back to ${stored}`);
+  }
+}
+
+export interface ProjectionRunnerDeps {
+  js: JetStreamClient;
+  dataSource: DataSource;
+  /** Schema-qualified table `(projection text primary key, last_seq bigint, updated_at timestamptz)`. */
+  checkpointTable: string;
+  stream: string;
+  /** The subjects this projection reads, e.g. `events.node.*`. */
+  filterSubject: string;
+  dlq: DeadLetters;
+  logger: Logger;
+}
+
+/**
+ * Keeps a read model in step with the event stream, exactly once in effect.
+ *
+ * The position lives in Postgres, not in a NATS consumer: each event is applied
+ * and the checkpoint advanced in one transaction, under a row lock on the
+ * checkpoint, so a crash between the two cannot happen and a second runner (or a
+ * redelivery) sees the event as applied and skips it. The runner reads with an
+ * ordered consumer starting right after the checkpoint; on any failure it
+ * restarts from the checkpoint again. Replicas may each run the same projection:
+ * the row lock serialises them, and a runner that finds the checkpoint behind its
+ * own position (another replica rebuilt the model) starts over from there.
+ */
+export class ProjectionRunner<E extends DomainEvent> {
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private stopped = true;
+  private position = 0;
+  private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+
+  constructor(
+    private readonly deps: ProjectionRunnerDeps,
+    private readonly projection: Projection<E>,
+  ) {}
+
+  async start(): Promise<void> {
+    const { dataSource, checkpointTable } = this.deps;
+    await dataSource.query(
+      `INSERT INTO ${checkpointTable} (projection, last_seq, updated_at) VALUES ($1, 0, now()) ON CONFLICT (projection) DO NOTHING`,
+      [this.projection.name],
+    );
+    this.position = await this.readCheckpoint();
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  /** Drops the read model and replays the whole stream into it. */
+  async rebuild(): Promise<void> {
+    const wasRunning = !this.stopped;
+    await this.stop();
+    await this.deps.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1 FOR UPDATE`, [this.projection.name]);
+      await this.projection.reset(tx);
+      await tx.query(`UPDATE ${this.deps.checkpointTable} SET last_seq = 0, updated_at = now() WHERE projection = $1`, [
+        this.projection.name,
+      ]);
+    });
+    this.deps.logger.info({ projection: this.projection.name }, 'projection reset; replaying from the start of the stream');
+    if (wasRunning) await this.start();
+  }
+
+  /** The last stream sequence applied (or skipped as not ours) by this runner. */
+  checkpoint(): number {
+    return this.position;
+  }
+
+  /** Resolves once the projection has applied everything up to `seq` (read-your-writes). */
+  waitFor(seq: number, timeoutMs = 5000): Promise<void> {
+    if (this.position >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { seq, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`projection ${this.projection.name} did not reach ${seq} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async readCheckpoint(): Promise<number> {
+    const rows: { last_seq: string }[] = await this.deps.dataSource.query(
+      `SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1`,
+      [this.projection.name],
+    );
+    return Number(rows[0]?.last_seq ?? 0);
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 250;
+    while (!this.stopped) {
+      try {
+        const consumer = await this.deps.js.consumers.get(this.deps.stream, {
+          filter_subjects: this.deps.filterSubject,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.position + 1,
+        });
+        this.messages = await consumer.consume();
+        if (this.stopped) await this.messages.close();
+        for await (const msg of this.messages) {
+          await this.handle(msg);
+          backoff = 250;
+        }
+      } catch (e) {
+        if (this.stopped) break;
+        if (e instanceof CheckpointMovedBack) {
+          await this.messages?.close().catch(() => undefined);
+          this.position = e.stored;
+          continue;
+        }
+        this.deps.logger.error({ err: e, projection: this.projection.name }, 'projection failed; restarting from checkpoint');
+        await this.messages?.close().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 10_000);
+        this.position = await this.readCheckpoint().catch(() => this.position);
+      }
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    const seq = msg.seq;
+    await withSpan(
+      `projection ${this.projection.name} apply`,
+      { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'vigil.stream_seq': seq } },
+      async () => {
+        await this.deps.dataSource.transaction(async (tx) => {
+          const rows: { last_seq: string }[] = await tx.query(
+            `SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1 FOR UPDATE`,
+            [this.projection.name],
+          );
+          const stored = Number(rows[0].last_seq);
+          if (stored < this.position) throw new CheckpointMovedBack(stored);
+          if (stored >= seq) return;
+          try {
+            const event = this.projection.catalog.read(decodeJson(EventEnvelope, msg.data, 'event'));
+            await this.projection.apply({ ...event, seq }, tx);
+          } catch (e) {
+            if (!(e instanceof ValidationError)) throw e;
+            // Parked before the checkpoint commits; a retry after a crash parks it again,
+            // and the DLQ's message id makes that a duplicate JetStream drops.
+            await this.deps.dlq.park(
+              { subject: msg.subject, data: msg.data, headers: msg.headers, stream: this.deps.stream, streamSeq: seq },
+              'invalid_payload',
+              e.message,
+            );
+          }
+          await tx.query(`UPDATE ${this.deps.checkpointTable} SET last_seq = $2, updated_at = now() WHERE projection = $1`, [
+            this.projection.name,
+            seq,
+          ]);
+        });
+      },
+    );
+    this.position = seq;
+    for (const w of this.waiters) {
+      if (w.seq <= seq) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+}

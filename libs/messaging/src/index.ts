@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './dlq';
+export * from './publish';
+export * from './worker';
+export * from './rpc';

@@ -1,0 +1,38 @@
+import { type INestApplication, type LoggerService, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from '@vigil/telemetry';
+import { type ServiceConfig } from './config';
+import { SERVICE_CONFIG } from './platform.module';
+import { Observability } from './infra';
+
+/** Nest's own log lines, as JSON through the service's pino logger. */
+class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string) {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, stack: trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
+}
+
+/** Creates the Nest application, listens on the configured port and stops cleanly on SIGTERM/SIGINT. */
+export async function runService(module: Type<unknown>): Promise<INestApplication> {
+  const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
+  const obs = app.get(Observability);
+  const config = app.get<ServiceConfig>(SERVICE_CONFIG);
+  app.useLogger(new NestPinoLogger(obs.logger.child({ context: 'nest' })));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.httpPort, '0.0.0.0');
+  obs.logger.info({ port: config.httpPort }, `${config.service} listening`);
+  return app;
+}

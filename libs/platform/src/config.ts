@@ -1,0 +1,43 @@
+import { describeIssues, z } from '@vigil/contracts';
+
+/** What every service reads from the environment; a service extends it with its own keys. */
+export const BaseEnv = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/vigil'),
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  VIGIL_NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .default(''),
+  VIGIL_REDIS_PREFIX: z.string().default('vigil:'),
+  VIGIL_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+export type BaseEnv = z.infer<typeof BaseEnv>;
+
+export interface ServiceConfig extends BaseEnv {
+  service: string;
+  httpPort: number;
+}
+
+/**
+ * Parses the environment once at boot. A bad value stops the process with a
+ * message naming every offending variable (values are never echoed: they may be secrets).
+ */
+export function loadConfig<S extends z.ZodObject>(
+  service: string,
+  portVariable: string,
+  defaultPort: number,
+  extension: S,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig & z.infer<S> {
+  const schema = BaseEnv.extend({ [portVariable]: z.coerce.number().int().min(0).max(65535).default(defaultPort) }).extend(
+    extension.shape,
+  );
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`${service}: invalid environment: ${describeIssues(parsed.error)}`);
+  }
+  const data = parsed.data as Record<string, unknown>;
+  return { ...(data as BaseEnv & z.infer<S>), service, httpPort: data[portVariable] as number };
+}

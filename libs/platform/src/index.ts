@@ -1,0 +1,5 @@
+export * from './config';
+export * from './lease';
+export * from './infra';
+export * from './platform.module';
+export * from './bootstrap';

@@ -1,0 +1,153 @@
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { createTopology, ensureStreams, type Topology } from '@vigil/contracts';
+import { connectNats, DeadLetters } from '@vigil/messaging';
+import {
+  createDbMetrics,
+  createDlqMetrics,
+  createHttpMetrics,
+  createLogger,
+  createMetricsRegistry,
+  createNatsMetrics,
+  type Logger,
+  redactUrl,
+} from '@vigil/telemetry';
+import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { DataSource, type EntityManager, type MigrationInterface } from 'typeorm';
+import type { ServiceConfig } from './config';
+
+/** Logs and metrics of one process; every other piece takes what it needs from here. */
+export class Observability {
+  readonly registry: Registry;
+  readonly nats: ReturnType<typeof createNatsMetrics>;
+  readonly db: ReturnType<typeof createDbMetrics>;
+  readonly dlq: ReturnType<typeof createDlqMetrics>;
+  readonly http: ReturnType<typeof createHttpMetrics>;
+
+  constructor(
+    readonly service: string,
+    readonly logger: Logger,
+  ) {
+    this.registry = createMetricsRegistry(service);
+    this.nats = createNatsMetrics(this.registry);
+    this.db = createDbMetrics(this.registry);
+    this.dlq = createDlqMetrics(this.registry, service);
+    this.http = createHttpMetrics(this.registry);
+  }
+
+  static create(config: ServiceConfig): Observability {
+    return new Observability(config.service, createLogger({ service: config.service, level: config.LOG_LEVEL }));
+  }
+}
+
+/** The message bus: connection, JetStream, the deployment's names and this service's dead letters. */
+export class Bus {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly topology: Topology,
+    readonly dlq: DeadLetters,
+  ) {}
+
+  static async connect(config: ServiceConfig, obs: Observability): Promise<Bus> {
+    const nc = await connectNats({ url: config.NATS_URL, name: `${config.service}:${process.pid}`, logger: obs.logger });
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const topology = createTopology(config.VIGIL_NATS_PREFIX, config.VIGIL_PARTITIONS);
+    await ensureStreams(jsm, topology);
+    return new Bus(nc, js, jsm, topology, new DeadLetters(js, topology, config.service, obs.dlq));
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}
+
+export interface DatabaseOptions {
+  /** The one schema this service owns. */
+  schema: string;
+  migrations: (new () => MigrationInterface)[];
+}
+
+/** This service's Postgres schema; every query is timed into vigil_db_query_duration_seconds. */
+export class Database {
+  constructor(
+    readonly dataSource: DataSource,
+    readonly schema: string,
+    private readonly obs: Observability,
+  ) {}
+
+  static async connect(config: ServiceConfig, obs: Observability, opts: DatabaseOptions): Promise<Database> {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: config.DATABASE_URL,
+      schema: opts.schema,
+      migrations: opts.migrations,
+      migrationsTableName: 'migrations',
+      migrationsTransactionMode: 'each',
+      synchronize: false,
+      logging: false,
+      extra: { max: 10, application_name: config.service },
+    });
+    await dataSource.initialize().catch((e: Error) => {
+      throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)}: ${e.message}`);
+    });
+    await migrate(dataSource, opts.schema, obs.logger);
+    return new Database(dataSource, opts.schema, obs);
+  }
+
+  async query<T>(operation: string, sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
+    const end = this.obs.db.startTimer({ operation });
+    try {
+      return await (manager ?? this.dataSource.manager).query(sql, params);
+    } finally {
+      end();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/**
+ * Runs pending migrations under an advisory lock keyed by the schema, so replicas
+ * starting together migrate once and the others wait.
+ */
+async function migrate(dataSource: DataSource, schema: string, logger: Logger): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`vigil-migrate:${schema}`]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length) logger.info({ schema, migrations: applied.map((m) => m.name) }, 'migrations applied');
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`vigil-migrate:${schema}`]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Redis with this deployment's key prefix (so tests and installations never share keys). */
+export class Cache {
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+  ) {}
+
+  static create(config: ServiceConfig, obs: Observability): Cache {
+    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: config.service });
+    redis.on('error', (e: Error) => obs.logger.warn({ err: { message: e.message } }, 'redis connection error'));
+    return new Cache(redis, config.VIGIL_REDIS_PREFIX);
+  }
+
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

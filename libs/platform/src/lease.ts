@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * A Redis lease (`SET NX PX`) that elects one instance among replicas. Each
+ * acquisition takes a fencing token from a counter, so work stamped with an older
+ * token can be told apart from the current holder's.
+ */
+export class RedisLease {
+  private readonly owner = randomUUID();
+  private token = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** True while (or once) this instance holds the lease; renews it when already held. */
+  async tryHold(): Promise<boolean> {
+    if (this.token > 0) {
+      const renewed = await this.redis.eval(RENEW, 1, this.key, this.owner, String(this.ttlMs));
+      if (renewed === 1) return true;
+      this.token = 0;
+    }
+    const acquired = await this.redis.set(this.key, this.owner, 'PX', this.ttlMs, 'NX');
+    if (acquired !== 'OK') return false;
+    this.token = await this.redis.incr(`${this.key}:fence`);
+    return true;
+  }
+
+  fencingToken(): number {
+    return this.token;
+  }
+
+  async release(): Promise<void> {
+    if (this.token === 0) return;
+    this.token = 0;
+    await this.redis.eval(RELEASE, 1, this.key, this.owner);
+  }
+}
+
+/**
+ * Runs `task` every `intervalMs` on the one replica holding the lease. The lease
+ * lives for three intervals, so a dead holder is replaced within that time.
+ */
+export class LeasedSchedule {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly lease: RedisLease,
+    private readonly intervalMs: number,
+    private readonly task: () => Promise<void>,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  start(): void {
+    const tick = async () => {
+      try {
+        if (await this.lease.tryHold()) await this.task();
+      } catch (e) {
+        this.onError(e);
+      }
+    };
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = tick().finally(() => (this.running = undefined));
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+    await this.lease.release().catch(this.onError);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './env';
+export * from './database';
+export * from './nats';
+export * from './wait';
+export * from './process';
+export * from './otlp-receiver';
