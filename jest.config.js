@@ -9,7 +9,7 @@ const swc = ['@swc/jest', {
 }];
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/e2e'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // NestJS 12 ships ES modules; Jest's own module loader needs them as CommonJS.

@@ -57,7 +57,7 @@ export class Bus {
     const js = jetstream(nc);
     const topology = createTopology(config.VIGIL_NATS_PREFIX, config.VIGIL_PARTITIONS);
     await ensureStreams(jsm, topology);
-    return new Bus(nc, js, jsm, topology, new DeadLetters(js, topology, config.service, obs.dlq));
+    return new Bus(nc, js, jsm, topology, new DeadLetters(js, topology, config.service, obs.dlq.messages));
   }
 
   async close(): Promise<void> {
@@ -99,7 +99,7 @@ export class Database {
   }
 
   async query<T>(operation: string, sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
-    const end = this.obs.db.startTimer({ operation });
+    const end = this.obs.db.queryDuration.startTimer({ operation });
     try {
       return await (manager ?? this.dataSource.manager).query(sql, params);
     } finally {

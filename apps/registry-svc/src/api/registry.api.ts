@@ -48,7 +48,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       topology: this.bus.topology,
       logger: this.obs.logger,
       messages: this.obs.nats.messages,
-      duration: this.obs.nats.duration,
+      duration: this.obs.nats.handlerDuration,
     };
     this.subscriptions = [
       serveQuery(deps, registryQueries.listNodes, (r) => this.listNodes(r)),

@@ -46,7 +46,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       logger: obs.logger,
       dlq: bus.dlq,
       messages: obs.nats.messages,
-      duration: obs.nats.duration,
+      duration: obs.nats.handlerDuration,
     };
     const t = bus.topology;
     this.workers = [

@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import {
+  createTestBus,
+  createTestDatabase,
+  freePort,
+  OtlpReceiver,
+  ServiceProcess,
+  type TestBus,
+  type TestDatabase,
+  testUrls,
+  uniqueId,
+} from '@vigil/test-support';
+
+/**
+ * One isolated Vigil deployment for a test file: its own NATS prefix, database and
+ * Redis key prefix, real service processes, and an OTLP receiver for their traces.
+ */
+export class TestPlatform {
+  bus!: TestBus;
+  db!: TestDatabase;
+  otlp!: OtlpReceiver;
+  readonly redisPrefix = `${uniqueId('vigil-test-')}:`;
+  readonly ports: Record<string, number> = {};
+  readonly processes: ServiceProcess[] = [];
+
+  constructor(private readonly registryEnv: Record<string, string> = {}) {}
+
+  async setup(): Promise<this> {
+    this.bus = await createTestBus();
+    this.db = await createTestDatabase();
+    this.otlp = await new OtlpReceiver().start();
+    for (const app of ['gateway', 'registry-svc']) this.ports[app] = await freePort();
+    return this;
+  }
+
+  env(): Record<string, string> {
+    return {
+      NATS_URL: testUrls.nats,
+      DATABASE_URL: this.db.url,
+      REDIS_URL: testUrls.redis,
+      VIGIL_NATS_PREFIX: this.bus.topology.prefix,
+      VIGIL_REDIS_PREFIX: this.redisPrefix,
+      VIGIL_PARTITIONS: String(this.bus.topology.partitions),
+      VIGIL_GATEWAY_PORT: String(this.ports.gateway),
+      VIGIL_REGISTRY_PORT: String(this.ports['registry-svc']),
+      OTEL_EXPORTER_OTLP_ENDPOINT: this.otlp.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    };
+  }
+
+  url(app: string, path: string): string {
+    return `http://127.0.0.1:${this.ports[app]}${path}`;
+  }
+
+  async startRegistry(): Promise<ServiceProcess> {
+    const p = new ServiceProcess('registry-svc', { ...this.env(), ...this.registryEnv }).start();
+    this.processes.push(p);
+    await p.waitHttpOk(this.url('registry-svc', '/health/ready'));
+    return p;
+  }
+
+  async startGateway(): Promise<ServiceProcess> {
+    const p = new ServiceProcess('gateway', this.env()).start();
+    this.processes.push(p);
+    await p.waitHttpOk(this.url('gateway', '/health/ready'));
+    return p;
+  }
+
+  startAgent(stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-')), extra: Record<string, string> = {}): ServiceProcess {
+    const p = new ServiceProcess('node-agent', {
+      ...this.env(),
+      VIGIL_AGENT_STATE_DIR: stateDir,
+      VIGIL_AGENT_HEARTBEAT_MS: '1000',
+      VIGIL_AGENT_SAMPLE_MS: '1000',
+      ...extra,
+    }).start();
+    this.processes.push(p);
+    return p;
+  }
+
+  async getJson<T>(app: string, path: string): Promise<{ status: number; body: T; headers: Headers }> {
+    const r = await fetch(this.url(app, path));
+    return { status: r.status, body: (await r.json()) as T, headers: r.headers };
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop()));
+    const redis = new Redis(testUrls.redis);
+    const keys = await redis.keys(`${this.redisPrefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await this.otlp?.stop();
+    await this.bus?.close();
+    await this.db?.drop();
+  }
+}
