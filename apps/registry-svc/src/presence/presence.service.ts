@@ -57,6 +57,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
           durable: t.consumers.registryHeartbeats,
           filterSubject: t.subjects.allHeartbeats(),
           subjectPattern: 'telemetry.heartbeat.*',
+          // Heartbeats take milliseconds; a replica that died holding some gets them redelivered soon.
+          ackWaitMs: 10_000,
         },
         (m) => this.onHeartbeat(m),
       ),
