@@ -128,7 +128,12 @@ export class ProjectionRunner<E extends DomainEvent> {
           opt_start_seq: this.position + 1,
         });
         this.messages = await consumer.consume();
-        if (this.stopped) await this.messages.close();
+        if (this.stopped) {
+          // stop() ran while the consumer was being created. Closing an iterator nobody
+          // has started to read never settles, so it is not awaited.
+          void this.messages.close().catch(() => undefined);
+          break;
+        }
         for await (const msg of this.messages) {
           await this.handle(msg);
           backoff = 250;

@@ -117,7 +117,12 @@ export class JetStreamWorker {
       try {
         const consumer = await this.deps.js.consumers.get(this.spec.stream, this.spec.durable);
         this.messages = await consumer.consume({ max_messages: 256 });
-        if (this.stopped) await this.messages.close();
+        if (this.stopped) {
+          // stop() ran while the consumer was being created. Closing an iterator nobody
+          // has started to read never settles, so it is not awaited.
+          void this.messages.close().catch(() => undefined);
+          break;
+        }
         for await (const msg of this.messages) {
           await this.process(msg);
         }

@@ -1,0 +1,101 @@
+import { DlqHeaders, type NodeEvent, nodeEvents } from '@vigil/contracts';
+import { DeadLetters } from '@vigil/messaging';
+import { createTestBus, createTestDatabase, eventually, type TestBus, type TestDatabase } from '@vigil/test-support';
+import pino from 'pino';
+import { Counter, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { EventStore } from './event-store';
+import { type Projection, ProjectionRunner } from './projection-runner';
+
+const meta = { correlationId: 'c', causationId: null, actor: 'service:test' };
+jest.setTimeout(30_000);
+
+/** A read model that records every application, so a double apply shows. */
+const applications: Projection<NodeEvent> = {
+  name: 'test-applications',
+  catalog: nodeEvents,
+  async apply(event, tx) {
+    await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3)', [event.seq, event.data.nodeId, event.type]);
+  },
+  async reset(tx) {
+    await tx.query('TRUNCATE t.applied');
+  },
+};
+
+describe('ProjectionRunner', () => {
+  let bus: TestBus;
+  let db: TestDatabase;
+  let ds: DataSource;
+  let store: EventStore<NodeEvent>;
+  const logger = pino({ level: 'silent' });
+  const dlqCounter = new Counter({ name: 'dlq_test_total', help: 'x', labelNames: ['service', 'reason'], registers: [new Registry()] });
+
+  const runner = () =>
+    new ProjectionRunner(
+      {
+        js: bus.js,
+        dataSource: ds,
+        checkpointTable: 't.checkpoints',
+        stream: bus.topology.streams.events,
+        filterSubject: bus.topology.subjects.eventsOf('node'),
+        dlq: new DeadLetters(bus.js, bus.topology, 'projection-test', dlqCounter),
+        logger,
+      },
+      applications,
+    );
+  const applied = async () => (await ds.query('SELECT seq::int AS seq FROM t.applied ORDER BY seq')).map((r: { seq: number }) => r.seq);
+
+  beforeAll(async () => {
+    bus = await createTestBus();
+    db = await createTestDatabase();
+    ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    await ds.query('CREATE SCHEMA t');
+    await ds.query('CREATE TABLE t.checkpoints (projection text PRIMARY KEY, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL)');
+    await ds.query('CREATE TABLE t.applied (seq bigint PRIMARY KEY, node_id text NOT NULL, type text NOT NULL)');
+    store = new EventStore(bus.js, bus.jsm, bus.topology, 'node', nodeEvents);
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+    await bus.close();
+  });
+
+  it('applies each event once across two replicas, restarts, a poison event and a rebuild', async () => {
+    const a = runner();
+    const b = runner();
+    await Promise.all([a.start(), b.start()]);
+    let expected: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await store.append(`n${i}`, [{ type: 'node.registered', data: { nodeId: `n${i}`, hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+      expected.push(r.lastSeq);
+    }
+    await eventually(async () => (await applied()).length === 20 || undefined, { what: '20 applications' });
+    expect(await applied()).toEqual(expected);
+
+    // A poison event on the stream: parked with its reason, skipped, and the next one still applies.
+    const poison = await bus.js.publish(bus.topology.subjects.events('node', 'bad'), Buffer.from('{"type":"node.registered"}'));
+    await a.stop();
+    const next = await store.append('n99', [{ type: 'node.registered', data: { nodeId: 'n99', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+    expected = [...expected, next.lastSeq];
+    await b.waitFor(next.lastSeq);
+    expect(await applied()).toEqual(expected);
+    const parked = await bus.jsm.streams.getMessage(bus.topology.streams.dlq, { last_by_subj: bus.topology.subjects.dlq('projection-test') });
+    expect(parked!.header.get(DlqHeaders.streamSeq)).toBe(String(poison.seq));
+    expect(parked!.header.get(DlqHeaders.reason)).toMatch(/^invalid_payload: invalid event: id: /);
+
+    // A restarted replica resumes from the stored checkpoint without re-applying.
+    const c = runner();
+    await c.start();
+    await c.waitFor(next.lastSeq);
+    expect(await applied()).toEqual(expected);
+
+    // Rebuild on one replica; the other notices the checkpoint moved back and follows.
+    await c.rebuild();
+    await c.waitFor(next.lastSeq);
+    await eventually(async () => (await applied()).length === expected.length || undefined, { what: 'the rebuilt model' });
+    const more = await store.append('n100', [{ type: 'node.registered', data: { nodeId: 'n100', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+    await Promise.all([b.waitFor(more.lastSeq), c.waitFor(more.lastSeq)]);
+    expect(await applied()).toEqual([...expected, more.lastSeq]);
+    await Promise.all([b.stop(), c.stop()]);
+  });
+});
