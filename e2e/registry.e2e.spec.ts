@@ -52,7 +52,10 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
 
     const one = await platform.getJson<NodeView>('gateway', `/api/v1/nodes/${first.id}`);
     expect(one.status).toBe(200);
-    expect(one.body.version).toBe(4); // registered, online, offline, online (+ inventory when it arrived)
+    // registered, inventory_changed, online, offline, online: the second start's inventory is
+    // the same, so JetStream de-duplicates it and registry-svc records nothing new.
+    expect(one.body.version).toBe(5);
+    expect(one.body.inventory).toEqual(expect.objectContaining({ nodeId: first.id, agentVersion: expect.any(String) }));
   });
 
   it('answers 404 and 400 as problem+json', async () => {

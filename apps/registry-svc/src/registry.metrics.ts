@@ -14,13 +14,17 @@ export function createRegistryMetrics(
   countByStatus: () => Promise<Record<string, number>>,
 ): RegistryMetrics {
   const byStatus = () => countByStatus();
-  new Gauge({
+  // Rows of the read model are never deleted (a decommissioned node keeps its row),
+  // so "nodes ever registered" only grows: a counter, which is also what its
+  // `_total` name promises to Prometheus tooling.
+  new Counter({
     name: 'vigil_agents_total',
-    help: 'Nodes known to the registry',
+    help: 'Nodes ever registered with the registry',
     registers: [registry],
     async collect() {
       const c = await byStatus();
-      this.set(Object.values(c).reduce((a, b) => a + b, 0));
+      this.reset();
+      this.inc(Object.values(c).reduce((a, b) => a + b, 0));
     },
   });
   new Gauge({

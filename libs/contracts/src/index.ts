@@ -15,3 +15,5 @@ export * from './registry/registry.queries';
 export { z } from 'zod';
 export * from './streams';
 export * from './uuid';
+export * from './node/message-ids';
+export * from './node/agent-messages';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
@@ -6,6 +5,7 @@ import {
   Heartbeat,
   IllegalStateError,
   Inventory,
+  inventoryHash,
   type EventMeta,
   type NodeEvent,
   subjectToken,
@@ -142,8 +142,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private async onInventory(msg: JsMsg): Promise<void> {
     const inventory = decodeJson(Inventory, msg.data, 'inventory');
     this.claimedNode(msg, inventory.nodeId);
-    const { collectedAt: _collectedAt, ...stable } = inventory;
-    const hash = createHash('sha256').update(JSON.stringify(stable)).digest('hex');
+    const hash = inventoryHash(inventory);
     try {
       await this.commands.handle(
         inventory.nodeId,

@@ -1,0 +1,126 @@
+import { NodeMetric, type Sample } from '@vigil/contracts';
+import type { Collector, CollectorDeps } from './collector';
+import { MissingSource } from './missing-source';
+
+export interface Mount {
+  device: string;
+  mountPoint: string;
+  fsType: string;
+}
+
+/** The fields of statfs(2) the collector needs (Node's `fs.promises.statfs` answers them). */
+export interface FsStats {
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+}
+export type StatFs = (mountPoint: string) => Promise<FsStats>;
+
+export interface FilesystemUsage {
+  sizeBytes: number;
+  usedBytes: number;
+  usedRatio: number;
+}
+
+/**
+ * Kernel and memory-backed filesystems say nothing about disk space, and squashfs images
+ * (snaps) are read-only and always full. Overlay (container roots) is kept.
+ */
+const PSEUDO_FS_TYPES = new Set([
+  'autofs',
+  'binfmt_misc',
+  'bpf',
+  'configfs',
+  'debugfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fusectl',
+  'hugetlbfs',
+  'mqueue',
+  'nsfs',
+  'proc',
+  'pstore',
+  'ramfs',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'squashfs',
+  'sysfs',
+  'tmpfs',
+  'tracefs',
+]);
+
+export function isPseudoFilesystem(fsType: string): boolean {
+  return PSEUDO_FS_TYPES.has(fsType) || fsType.startsWith('cgroup');
+}
+
+/** /proc/mounts escapes space, tab, newline and backslash in paths as octal (`\040`). */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/**
+ * Parses /proc/mounts into the mounts that hold real data: pseudo filesystems are left
+ * out, and a mount point listed twice counts once (the later mount hides the earlier).
+ */
+export function parseMounts(text: string): Mount[] {
+  const byMountPoint = new Map<string, Mount>();
+  for (const line of text.split('\n')) {
+    const [device, mountPoint, fsType] = line.trim().split(/\s+/);
+    if (!device || !mountPoint || !fsType || isPseudoFilesystem(fsType)) continue;
+    const mount = { device: unescapeMountField(device), mountPoint: unescapeMountField(mountPoint), fsType };
+    byMountPoint.delete(mount.mountPoint);
+    byMountPoint.set(mount.mountPoint, mount);
+  }
+  return [...byMountPoint.values()];
+}
+
+/**
+ * Size and use of one filesystem. The ratio is what `df` shows as Use%: used over the
+ * space an unprivileged user could have (used + available), so blocks reserved for root
+ * count as full and a disk reaches 1 when ordinary writes start to fail.
+ */
+export function filesystemUsage(stats: FsStats): FilesystemUsage | undefined {
+  const sizeBytes = stats.blocks * stats.bsize;
+  const usedBytes = (stats.blocks - stats.bfree) * stats.bsize;
+  const usable = usedBytes + stats.bavail * stats.bsize;
+  if (sizeBytes <= 0 || usable <= 0) return undefined;
+  return { sizeBytes, usedBytes, usedRatio: usedBytes / usable };
+}
+
+/** node_filesystem_size_bytes, node_filesystem_used_bytes, node_filesystem_used_ratio with label `mount`. */
+export class FilesystemCollector implements Collector {
+  readonly name = 'filesystem';
+  private readonly missing: MissingSource;
+
+  constructor(private readonly deps: Pick<CollectorDeps, 'proc' | 'statfs' | 'logger'>) {
+    this.missing = new MissingSource(deps.logger, this.name);
+  }
+
+  async collect(): Promise<Sample[]> {
+    const text = await this.deps.proc.read('mounts');
+    if (text === undefined) return this.missing.noSamples('/proc/mounts');
+    const perMount = await Promise.all(parseMounts(text).map((m) => this.samplesOf(m)));
+    return perMount.flat();
+  }
+
+  /** A mount that cannot be read (permissions, gone since /proc/mounts was read) is skipped, not fatal. */
+  private async samplesOf(mount: Mount): Promise<Sample[]> {
+    let usage: FilesystemUsage | undefined;
+    try {
+      usage = filesystemUsage(await this.deps.statfs(mount.mountPoint));
+    } catch (e) {
+      this.deps.logger.debug({ mount: mount.mountPoint, err: e }, 'statfs failed; mount skipped');
+      return [];
+    }
+    if (!usage) return [];
+    const labels = { mount: mount.mountPoint };
+    return [
+      { name: NodeMetric.filesystemSizeBytes, labels, value: usage.sizeBytes },
+      { name: NodeMetric.filesystemUsedBytes, labels, value: usage.usedBytes },
+      { name: NodeMetric.filesystemUsedRatio, labels, value: usage.usedRatio },
+    ];
+  }
+}

@@ -1,0 +1,73 @@
+import pino from 'pino';
+import type { Clock } from '../clock';
+import { counterRate } from './counter-rate';
+import { PROC_NET_DEV_AFTER, PROC_NET_DEV_BEFORE } from './fixtures/proc.fixtures';
+import { NetworkCollector, parseNetDev } from './network.collector';
+import type { ProcReader } from './proc-reader';
+
+describe('parseNetDev', () => {
+  it('reads receive and transmit bytes per device of a captured /proc/net/dev', () => {
+    const devices = parseNetDev(PROC_NET_DEV_BEFORE);
+    expect([...devices.keys()]).toEqual(['lo', 'ifb0', 'ifb1', 'eth0']);
+    expect(devices.get('eth0')).toEqual({ receiveBytes: 545956382, transmitBytes: 1641084 });
+  });
+
+  it('reads a counter that touches the colon', () => {
+    const text = 'Inter-| Receive | Transmit\n face |bytes packets|bytes\n  eth1:4294967296 7 0 0 0 0 0 0 12 3 0 0 0 0 0 0\n';
+    expect(parseNetDev(text).get('eth1')).toEqual({ receiveBytes: 4294967296, transmitBytes: 12 });
+  });
+});
+
+describe('counterRate', () => {
+  it('is the increase per second', () => {
+    expect(counterRate(1000, 3000, 500)).toBe(4000);
+    expect(counterRate(5, 5, 1000)).toBe(0);
+  });
+
+  it('is undefined after a counter reset or when no time passed', () => {
+    expect(counterRate(3000, 100, 1000)).toBeUndefined();
+    expect(counterRate(1, 2, 0)).toBeUndefined();
+  });
+});
+
+describe('NetworkCollector', () => {
+  const logger = pino({ level: 'silent' });
+
+  function setup(...texts: string[]) {
+    let monotonic = 0;
+    const clock: Clock = { now: () => 1_700_000_000_000 + monotonic, monotonicMs: () => monotonic };
+    const proc: ProcReader = { read: async () => texts.shift() };
+    const collector = new NetworkCollector({ proc, clock, logger });
+    return { collector, advance: (ms: number) => (monotonic += ms) };
+  }
+
+  const valueOf = (samples: { name: string; labels: Record<string, string>; value: number }[], name: string, device = 'eth0') =>
+    samples.find((s) => s.name === name && s.labels.device === device)?.value;
+
+  it('reports counters at once and rates from the second tick, leaving out loopback', async () => {
+    const { collector, advance } = setup(PROC_NET_DEV_BEFORE, PROC_NET_DEV_AFTER);
+    const first = await collector.collect();
+    expect(valueOf(first, 'node_network_receive_bytes_total')).toBe(545956382);
+    expect(first.some((s) => s.name.endsWith('_per_second'))).toBe(false);
+    expect(first.some((s) => s.labels.device === 'lo')).toBe(false);
+
+    advance(2000);
+    const second = await collector.collect();
+    expect(valueOf(second, 'node_network_receive_bytes_per_second')).toBe((549322226 - 545956382) / 2);
+    expect(valueOf(second, 'node_network_transmit_bytes_per_second')).toBe((1649332 - 1641084) / 2);
+    expect(valueOf(second, 'node_network_receive_bytes_per_second', 'ifb0')).toBe(0);
+  });
+
+  it('skips the rate for the tick after a counter reset and resumes from the new value', async () => {
+    const line = (rx: number, tx: number) => `h1\nh2\n  eth0: ${rx} 0 0 0 0 0 0 0 ${tx} 0 0 0 0 0 0 0\n`;
+    const { collector, advance } = setup(line(10_000, 5_000), line(200, 5_100), line(1_200, 5_200));
+    await collector.collect();
+    advance(1000);
+    const afterReset = await collector.collect();
+    expect(valueOf(afterReset, 'node_network_receive_bytes_total')).toBe(200);
+    expect(valueOf(afterReset, 'node_network_receive_bytes_per_second')).toBeUndefined();
+    expect(valueOf(afterReset, 'node_network_transmit_bytes_per_second')).toBe(100);
+    advance(1000);
+    expect(valueOf(await collector.collect(), 'node_network_receive_bytes_per_second')).toBe(1000);
+  });
+});

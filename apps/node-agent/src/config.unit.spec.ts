@@ -1,0 +1,76 @@
+import { ConfigError, DEFAULT_STATE_DIR, loadConfig } from './config';
+
+const host = { hostname: 'web-01', homeDir: '/home/ops' };
+
+describe('loadConfig', () => {
+  it('has a default for everything', () => {
+    expect(loadConfig({}, host)).toEqual({
+      natsUrl: 'nats://127.0.0.1:4222',
+      natsPrefix: '',
+      partitions: 16,
+      stateDirCandidates: [DEFAULT_STATE_DIR, '/home/ops/.local/state/vigil-agent'],
+      heartbeatMs: 5000,
+      sampleMs: 1000,
+      inventoryCheckMs: 600_000,
+      labels: {},
+      nodeIdOverride: undefined,
+      hostname: 'web-01',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        NATS_URL: 'nats://nats-1:4222,nats://nats-2:4222',
+        VIGIL_NATS_PREFIX: 't42',
+        VIGIL_PARTITIONS: '32',
+        VIGIL_AGENT_STATE_DIR: '/srv/vigil',
+        VIGIL_AGENT_HEARTBEAT_MS: '2000',
+        VIGIL_AGENT_SAMPLE_MS: '500',
+        VIGIL_AGENT_INVENTORY_MS: '60000',
+        VIGIL_AGENT_LABELS: ' env=prod, rack=r12 ,team= sre',
+        VIGIL_AGENT_NODE_ID: 'node-7',
+        VIGIL_AGENT_HOSTNAME: 'test-host',
+        LOG_LEVEL: 'debug',
+      },
+      host,
+    );
+    expect(config).toMatchObject({
+      natsUrl: 'nats://nats-1:4222,nats://nats-2:4222',
+      natsPrefix: 't42',
+      partitions: 32,
+      stateDirCandidates: ['/srv/vigil'],
+      heartbeatMs: 2000,
+      sampleMs: 500,
+      inventoryCheckMs: 60_000,
+      labels: { env: 'prod', rack: 'r12', team: 'sre' },
+      nodeIdOverride: 'node-7',
+      hostname: 'test-host',
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats empty variables as unset and follows XDG_STATE_HOME for the fallback', () => {
+    const config = loadConfig({ VIGIL_PARTITIONS: '', VIGIL_AGENT_LABELS: '', XDG_STATE_HOME: '/var/state' }, host);
+    expect(config.partitions).toBe(16);
+    expect(config.labels).toEqual({});
+    expect(config.stateDirCandidates).toEqual([DEFAULT_STATE_DIR, '/var/state/vigil-agent']);
+  });
+
+  it.each([
+    ['VIGIL_PARTITIONS', 'many'],
+    ['VIGIL_PARTITIONS', '0'],
+    ['VIGIL_AGENT_HEARTBEAT_MS', '1.5'],
+    ['VIGIL_AGENT_SAMPLE_MS', '10'],
+    ['VIGIL_NATS_PREFIX', 'a.b'],
+    ['VIGIL_AGENT_STATE_DIR', 'relative/dir'],
+    ['VIGIL_AGENT_LABELS', 'env'],
+    ['VIGIL_AGENT_LABELS', 'bad-key=x'],
+    ['VIGIL_AGENT_NODE_ID', 'has space'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects %s=%j naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value }, host)).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value }, host)).toThrow(new RegExp(`^invalid environment: ${name}`));
+  });
+});

@@ -1,0 +1,18 @@
+export { startTracing, type TracingHandle, type TracingInstrumentation, type TracingOptions } from './tracing/start-tracing';
+export { currentTraceId, getTracer, withSpan, type WithSpanOptions } from './tracing/tracer';
+export { extractTraceContext, injectTraceHeaders } from './tracing/nats-headers';
+export { createLogger, type Logger, type LoggerOptions } from './logging/logger';
+export { redactUrl } from './logging/redact';
+export { createMetricsRegistry } from './metrics/registry';
+export { createHttpMetrics, type HttpLabel, type HttpMetrics } from './metrics/http-metrics';
+export { createNatsMetrics, type NatsMetrics } from './metrics/nats-metrics';
+export { createDbMetrics, type DbMetrics } from './metrics/db-metrics';
+export { createDlqMetrics, DLQ_REASONS, type DlqMetrics } from './metrics/dlq-metrics';
+export {
+  type CheckResult,
+  type DependencyCheck,
+  HealthChecker,
+  type HealthCheckerOptions,
+  type HealthReport,
+} from './health/health-checker';
+export { livenessReport, type LivenessReport } from './health/liveness';
