@@ -10,6 +10,19 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>;
 }
 
+interface OtlpAttribute {
+  key: string;
+  value?: Record<string, unknown>;
+}
+interface OtlpPayload {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeSpans?: {
+      spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[] }[];
+    }[];
+  }[];
+}
+
 /**
  * A real OTLP/HTTP JSON endpoint (what Jaeger accepts on :4318), so tests can see
  * the spans every process exports.
@@ -38,14 +51,14 @@ export class OtlpReceiver {
   }
 
   private collect(body: string): void {
-    let payload: { resourceSpans?: unknown[] };
+    let payload: OtlpPayload;
     try {
       payload = JSON.parse(body);
     } catch {
       return;
     }
-    for (const rs of (payload.resourceSpans ?? []) as Record<string, any>[]) {
-      const service = (rs.resource?.attributes ?? []).find((a: any) => a.key === 'service.name')?.value?.stringValue ?? '';
+    for (const rs of payload.resourceSpans ?? []) {
+      const service = String(rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value?.stringValue ?? '');
       for (const ss of rs.scopeSpans ?? []) {
         for (const s of ss.spans ?? []) {
           const attributes: Record<string, unknown> = {};

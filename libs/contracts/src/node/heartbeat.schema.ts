@@ -9,6 +9,7 @@ export const Heartbeat = z.object({
   sentAt: IsoTimestamp,
   hostname: z.string().min(1).max(255),
   agentVersion: z.string().min(1).max(64),
+  /** How long the agent process has run (the host's uptime is the `node_uptime_seconds` sample). */
   uptimeSeconds: z.number().nonnegative(),
   intervalMs: z.number().int().positive(),
   labels: Labels.default({}),

@@ -13,8 +13,9 @@ export type Sample = z.infer<typeof Sample>;
 
 /**
  * All samples of one collection tick of one node, on `telemetry.samples.<p>.<nodeId>`.
- * `seq` increases by one per batch over the node's whole life (persisted by the agent),
- * and the publish uses `Nats-Msg-Id = <nodeId>:<seq>` so a retried publish is stored once.
+ * `seq` strictly increases over the node's whole life (persisted by the agent; it may jump
+ * forward across a restart, never back), and the publish uses `Nats-Msg-Id = <nodeId>:<seq>`
+ * so a retried publish is stored once.
  */
 export const SampleBatch = z.object({
   nodeId: NodeId,

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: builds every project (the end-to-end suites start the built
+ * services), then runs Jest twice: unit and integration suites in parallel, then
+ * the end-to-end suites one at a time (each starts several real processes, and
+ * their timing assertions must not compete for two cores). Extra arguments go to
+ * both Jest runs. Ends with one line `N passed, N failed, N skipped`.
+ */
+const { spawnSync } = require('node:child_process');
+const { mkdtempSync, readFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..', '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const extra = process.argv.slice(2);
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+if (run(bin('tsc'), ['-b', 'tsconfig.build.json']) !== 0) {
+  console.error('build failed');
+  process.exit(1);
+}
+
+const out = mkdtempSync(join(tmpdir(), 'vigil-jest-'));
+const phases = [
+  { name: 'unit + integration', args: ['--testPathIgnorePatterns', '/e2e/'] },
+  { name: 'end-to-end', args: ['--runInBand', '--testPathPatterns', '/e2e/'] },
+];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let exit = 0;
+for (const [i, phase] of phases.entries()) {
+  console.log(`\n=== ${phase.name} ===`);
+  const file = join(out, `phase-${i}.json`);
+  const code = run(bin('jest'), ['--ci', ...phase.args, '--json', '--outputFile', file, ...extra]);
+  let result;
+  try {
+    result = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    console.error(`${phase.name}: Jest wrote no results (exit ${code})`);
+    exit = 1;
+    continue;
+  }
+  totals.passed += result.numPassedTests;
+  totals.failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
+  totals.skipped += result.numPendingTests + result.numTodoTests;
+  if (code !== 0) exit = code;
+}
+if (totals.passed + totals.failed === 0) exit = exit || 1;
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exit);
