@@ -23,7 +23,8 @@ COPY libs/event-store/package.json libs/event-store/
 COPY libs/platform/package.json libs/platform/
 COPY libs/test-support/package.json libs/test-support/
 COPY libs/fleet-sim/package.json libs/fleet-sim/
-RUN npm ci --no-audit --no-fund
+# The lock file lists only Linux x64 binaries (see .ci/run), so `npm install`, which keeps its versions.
+RUN npm install --no-audit --no-fund
 
 COPY . .
 # /out gets each project's package.json and dist/ (the workspace links in node_modules point there).
