@@ -20,12 +20,27 @@ const PER_NODE = arg('per-node', 20);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polled gently: on NATS 2.9 a consumer's num_pending over a wildcard filter is counted
+ * by scanning the stream, so polling it every few milliseconds would load the very
+ * server being measured.
+ */
 async function drained(jsm, stream, consumer) {
   for (;;) {
     const c = await jsm.consumers.info(stream, consumer);
     if (c.num_pending === 0 && c.num_ack_pending === 0 && c.delivered.stream_seq > 0) return;
-    await sleep(20);
+    await sleep(500);
   }
+}
+
+/** Heartbeats registry-svc has finished with, from its own /metrics (no load on NATS). */
+async function handled(port) {
+  const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let n = 0;
+  for (const line of page.split('\n')) {
+    if (line.startsWith('vigil_nats_messages_total{') && line.includes('subject="telemetry.heartbeat.*"')) n += Number(line.split(' ').pop());
+  }
+  return n;
 }
 
 async function main() {
@@ -84,15 +99,21 @@ async function main() {
       m.ack();
       if (++seen === total) break;
     }
-    await drained(jsm, topology.streams.telemetry, 'bench-reference');
     const referenceMs = Date.now() - started;
+    await drained(jsm, topology.streams.telemetry, 'bench-reference');
     await messages.close();
 
     log('registry-svc working through the same backlog');
     started = Date.now();
     registry = new ServiceProcess('registry-svc', env).start();
-    await drained(jsm, topology.streams.telemetry, topology.consumers.registryHeartbeats);
+    for (;;) {
+      if ((await handled(port).catch(() => 0)) >= total) break;
+      await sleep(20);
+    }
     const registryMs = Date.now() - started - bootMs;
+    await drained(jsm, topology.streams.telemetry, topology.consumers.registryHeartbeats);
+    const ci = await jsm.consumers.info(topology.streams.telemetry, topology.consumers.registryHeartbeats);
+    log(`delivered ${ci.delivered.consumer_seq} for ${ci.delivered.stream_seq} stream messages, redelivered now ${ci.num_redelivered}`);
     await registry.stop();
 
     const referenceRate = total / (referenceMs / 1000);

@@ -47,6 +47,12 @@ export interface DurableConsumerSpec {
   ackWaitMs?: number;
   /** After this many deliveries a message that keeps failing is parked as processing_failed. */
   maxDeliver?: number;
+  /**
+   * Messages handled at once by this replica (default 1: in stream order). Only for
+   * handlers whose effect does not depend on the order of messages, e.g. because
+   * their decisions go through optimistic concurrency anyway.
+   */
+  concurrency?: number;
 }
 
 export interface WorkerDeps {
@@ -123,9 +129,14 @@ export class JetStreamWorker {
           void this.messages.close().catch(() => undefined);
           break;
         }
+        const concurrency = this.spec.concurrency ?? 1;
+        const inFlight = new Set<Promise<void>>();
         for await (const msg of this.messages) {
-          await this.process(msg);
+          const handled: Promise<void> = this.process(msg).finally(() => inFlight.delete(handled));
+          inFlight.add(handled);
+          if (inFlight.size >= concurrency) await Promise.race(inFlight);
         }
+        await Promise.all(inFlight);
       } catch (e) {
         if (this.stopped) break;
         this.deps.logger.error({ err: e, consumer: this.spec.durable }, 'consumer loop failed; restarting');

@@ -59,6 +59,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
           subjectPattern: 'telemetry.heartbeat.*',
           // Heartbeats take milliseconds; a replica that died holding some gets them redelivered soon.
           ackWaitMs: 10_000,
+          // Order between heartbeats does not matter: last-seen only moves forward (ZADD GT)
+          // and presence changes go through the aggregate's optimistic concurrency.
+          concurrency: 32,
         },
         (m) => this.onHeartbeat(m),
       ),
