@@ -17,3 +17,4 @@ export * from './streams';
 export * from './uuid';
 export * from './node/message-ids';
 export * from './node/agent-messages';
+export * from './agent/agent-config.schema';

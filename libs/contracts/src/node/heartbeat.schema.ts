@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppliedConfig } from '../agent/agent-config.schema';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 
 /** Sent by every agent every few seconds on `telemetry.heartbeat.<nodeId>`. */
@@ -13,5 +14,7 @@ export const Heartbeat = z.object({
   uptimeSeconds: z.number().nonnegative(),
   intervalMs: z.number().int().positive(),
   labels: Labels.default({}),
+  /** The configuration the agent runs (absent from agents that predate remote config). */
+  config: AppliedConfig.optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
