@@ -109,6 +109,39 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     expect((await nodes()).map((n) => n.id)).not.toContain('impostor');
   });
 
+  it('shows the configuration version each agent reports, recording only changes', async () => {
+    const { js, topology } = platform.bus;
+    const send = (seq: number, config: Heartbeat['config']) =>
+      js.publish(
+        topology.subjects.heartbeat('cfg1'),
+        Buffer.from(
+          JSON.stringify({
+            nodeId: 'cfg1',
+            seq,
+            sentAt: new Date().toISOString(),
+            hostname: 'cfg-host',
+            agentVersion: 'test',
+            uptimeSeconds: seq,
+            intervalMs: 1000,
+            labels: {},
+            config,
+          } satisfies Heartbeat),
+        ),
+      );
+    const node = async () => (await platform.getJson<NodeView>('gateway', '/api/v1/nodes/cfg1')).body;
+    await send(1, { version: 'file:1+fleet:2', status: 'applied' });
+    await send(2, { version: 'file:1+fleet:2', status: 'applied' });
+    const first = await eventually(async () => ((await node()).config ? node() : undefined), { what: 'the reported config' });
+    expect(first.config).toEqual({ version: 'file:1+fleet:2', status: 'applied' });
+    await send(3, { version: 'file:1+fleet:2', status: 'rejected', error: 'sampleIntervalMs: too small' });
+    const second = await eventually(async () => ((await node()).config?.status === 'rejected' ? node() : undefined), {
+      what: 'the rejected config',
+    });
+    // registered, online, config reported twice: the repeated report added nothing.
+    expect(second.version).toBe(first.version + 1);
+    expect(second.config?.error).toBe('sampleIntervalMs: too small');
+  });
+
   it('rebuilds the read model from the stream into identical rows', async () => {
     const pg = new Client({ connectionString: platform.db.url });
     await pg.connect();

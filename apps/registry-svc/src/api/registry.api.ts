@@ -23,6 +23,7 @@ interface NodeRow {
   status_changed_at: Date;
   last_seen_at: Date | null;
   inventory: NodeView['inventory'];
+  config: NodeView['config'];
   version: number;
 }
 
@@ -109,6 +110,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         statusChangedAt: r.status_changed_at.toISOString(),
         lastSeenAt: lastSeen ? lastSeen.toISOString() : null,
         inventory: r.inventory,
+        config: r.config,
         version: r.version,
       };
     });

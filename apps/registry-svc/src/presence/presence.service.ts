@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
+  type AppliedConfig,
   decodeJson,
   Heartbeat,
   IllegalStateError,
@@ -118,8 +119,16 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
     await this.presence.touch(hb.nodeId, receivedAt);
-    if ((await this.presence.status(hb.nodeId)) === 'online') return;
-    await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
+    if ((await this.presence.status(hb.nodeId)) !== 'online') await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
+    if (hb.config) await this.recordConfig(hb.nodeId, hb.config, `hb:${msg.seq}`);
+  }
+
+  private async recordConfig(nodeId: string, config: AppliedConfig, causationId: string): Promise<void> {
+    const fingerprint = JSON.stringify([config.version, config.status, config.error ?? null]);
+    if ((await this.presence.configFingerprint(nodeId)) === fingerprint) return;
+    const events = await this.commands.handle(nodeId, { type: 'RecordConfig', nodeId, config }, this.meta(causationId, nodeId));
+    for (const e of events) this.obs.logger.info({ node_id: nodeId, config: e.type === 'node.config_reported' ? e.data.config : undefined }, e.type);
+    await this.presence.setConfigFingerprint(nodeId, fingerprint);
   }
 
   private async bringOnline(hb: Heartbeat, receivedAt: Date, causationId: string): Promise<void> {

@@ -10,10 +10,12 @@ export type PresenceStatus = 'online' | 'offline';
 export class PresenceStore {
   private readonly lastSeenKey: string;
   private readonly statusKey: string;
+  private readonly configKey: string;
 
   constructor(private readonly cache: Cache) {
     this.lastSeenKey = cache.key('registry', 'presence', 'last-seen');
     this.statusKey = cache.key('registry', 'presence', 'status');
+    this.configKey = cache.key('registry', 'presence', 'config');
   }
 
   /** Records a sighting; never moves last-seen backwards (ZADD GT). */
@@ -32,6 +34,15 @@ export class PresenceStore {
 
   async setStatus(nodeId: string, status: PresenceStatus): Promise<void> {
     await this.cache.redis.hset(this.statusKey, nodeId, status);
+  }
+
+  /** A fingerprint of the configuration last recorded for the node, to keep heartbeats on the fast path. */
+  async configFingerprint(nodeId: string): Promise<string | null> {
+    return this.cache.redis.hget(this.configKey, nodeId);
+  }
+
+  async setConfigFingerprint(nodeId: string, fingerprint: string): Promise<void> {
+    await this.cache.redis.hset(this.configKey, nodeId, fingerprint);
   }
 
   /** Nodes last seen at or before `cutoff`, with that time. */

@@ -40,6 +40,13 @@ export const nodesProjection: Projection<NodeEvent> = {
           [event.data.nodeId, event.data.inventory.hostname, JSON.stringify(event.data.inventory), event.data.hash, event.seq],
         );
         return;
+      case 'node.config_reported':
+        await tx.query(`UPDATE registry.nodes SET config = $2, version = version + 1, last_event_seq = $3 WHERE id = $1`, [
+          event.data.nodeId,
+          JSON.stringify(event.data.config),
+          event.seq,
+        ]);
+        return;
       default: {
         const never: never = event;
         return never;

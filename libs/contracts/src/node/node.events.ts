@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppliedConfig } from '../agent/agent-config.schema';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
 import { Inventory } from './inventory.schema';
@@ -36,12 +37,30 @@ export const NodeInventoryChanged = defineEvent('node.inventory_changed', {
   schema: z.object({ nodeId: NodeId, hash: z.string().min(1), inventory: Inventory }),
 });
 
+/** The agent reported a different configuration in effect (or a rejected one). */
+export const NodeConfigReported = defineEvent('node.config_reported', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, config: AppliedConfig }),
+});
+
 export type NodeRegisteredEvent = EventOf<typeof NodeRegistered>;
 export type NodeOnlineEvent = EventOf<typeof NodeOnline>;
 export type NodeOfflineEvent = EventOf<typeof NodeOffline>;
 export type NodeInventoryChangedEvent = EventOf<typeof NodeInventoryChanged>;
-export type NodeEvent = NodeRegisteredEvent | NodeOnlineEvent | NodeOfflineEvent | NodeInventoryChangedEvent;
+export type NodeConfigReportedEvent = EventOf<typeof NodeConfigReported>;
+export type NodeEvent =
+  | NodeRegisteredEvent
+  | NodeOnlineEvent
+  | NodeOfflineEvent
+  | NodeInventoryChangedEvent
+  | NodeConfigReportedEvent;
 export type NodeEventType = NodeEvent['type'];
 export type NodeEventData<T extends NodeEventType> = Extract<NodeEvent, { type: T }>['data'];
 
-export const nodeEvents = new EventCatalog<NodeEvent>([NodeRegistered, NodeOnline, NodeOffline, NodeInventoryChanged]);
+export const nodeEvents = new EventCatalog<NodeEvent>([
+  NodeRegistered,
+  NodeOnline,
+  NodeOffline,
+  NodeInventoryChanged,
+  NodeConfigReported,
+]);

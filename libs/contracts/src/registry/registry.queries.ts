@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+import { AppliedConfig } from '../agent/agent-config.schema';
 import { Inventory } from '../node/inventory.schema';
 
 export const NodeStatus = z.enum(['registered', 'online', 'offline']);
@@ -16,6 +17,8 @@ export const NodeView = z.object({
   statusChangedAt: IsoTimestamp,
   lastSeenAt: IsoTimestamp.nullable(),
   inventory: Inventory.nullable(),
+  /** The configuration the agent last reported running (null before it first did). */
+  config: AppliedConfig.nullable(),
   /** Number of events applied to this node (its aggregate version). */
   version: z.number().int().positive(),
 });

@@ -1,4 +1,5 @@
 import {
+  type AppliedConfig,
   type Heartbeat,
   IllegalStateError,
   type Inventory,
@@ -20,6 +21,7 @@ export type NodeState =
       /** When the node was last seen according to the events (online/offline carry it). */
       lastSeenAt: string | null;
       inventoryHash: string | null;
+      config: AppliedConfig | null;
     };
 
 export type NodeCommand =
@@ -27,7 +29,8 @@ export type NodeCommand =
   /** The node was heard from (its last-seen time moved) without a heartbeat at hand. */
   | { type: 'RecordSighting'; nodeId: string; receivedAt: Date }
   | { type: 'MarkOffline'; lastSeenAt: Date; timeoutMs: number }
-  | { type: 'RecordInventory'; inventory: Inventory; hash: string };
+  | { type: 'RecordInventory'; inventory: Inventory; hash: string }
+  | { type: 'RecordConfig'; nodeId: string; config: AppliedConfig };
 
 export const initialNodeState = (): NodeState => ({ exists: false });
 
@@ -43,6 +46,7 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
         status: 'registered',
         lastSeenAt: null,
         inventoryHash: null,
+        config: null,
       };
     case 'node.online':
     case 'node.offline':
@@ -55,11 +59,18 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
     case 'node.inventory_changed':
       if (!state.exists) return state;
       return { ...state, hostname: event.data.inventory.hostname, inventoryHash: event.data.hash };
+    case 'node.config_reported':
+      if (!state.exists) return state;
+      return { ...state, config: event.data.config };
     default: {
       const never: never = event;
       return never;
     }
   }
+}
+
+export function sameConfig(a: AppliedConfig | null, b: AppliedConfig | null): boolean {
+  return a?.version === b?.version && a?.status === b?.status && a?.error === b?.error;
 }
 
 function decideOnline(state: Extract<NodeState, { exists: true }>, receivedAt: Date): NewEvent<NodeEvent>[] {
@@ -108,6 +119,9 @@ export function decideNode(command: NodeCommand, state: NodeState): NewEvent<Nod
           data: { nodeId: state.nodeId, hash: command.hash, inventory: command.inventory },
         },
       ];
+    case 'RecordConfig':
+      if (!state.exists || sameConfig(state.config, command.config)) return [];
+      return [{ type: 'node.config_reported', data: { nodeId: state.nodeId, config: command.config } }];
     default: {
       const never: never = command;
       return never;

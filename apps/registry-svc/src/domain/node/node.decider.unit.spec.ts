@@ -81,6 +81,18 @@ describe('node decider', () => {
     given().when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) }).then([]);
   });
 
+  it('records the configuration an agent reports only when it changes', () => {
+    const applied = { version: 'file:1+fleet:3', status: 'applied' as const };
+    const reported: NewEvent<NodeEvent> = { type: 'node.config_reported', data: { nodeId: 'n1', config: applied } };
+    given(registered).when({ type: 'RecordConfig', nodeId: 'n1', config: applied }).then([reported]);
+    given(registered, reported).when({ type: 'RecordConfig', nodeId: 'n1', config: applied }).then([]);
+    const rejected = { ...applied, status: 'rejected' as const, error: 'sampleIntervalMs: too small' };
+    given(registered, reported)
+      .when({ type: 'RecordConfig', nodeId: 'n1', config: rejected })
+      .then([{ type: 'node.config_reported', data: { nodeId: 'n1', config: rejected } }]);
+    given().when({ type: 'RecordConfig', nodeId: 'n1', config: applied }).then([]);
+  });
+
   it('records inventory only when its hash changes, and only for a registered node', () => {
     const inventory = {
       nodeId: 'n1',
