@@ -1,10 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { headers } from '@nats-io/nats-core';
-import { type Heartbeat, type ListNodesReply, type NodeView, registryQueries, DlqHeaders } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
-import { eventually } from '@vigil/test-support';
+import { type Heartbeat, type ListNodesReply, type NodeView, DlqHeaders } from '@vigil/contracts';
+import { eventually, repoRoot } from '@vigil/test-support';
 import { Client } from 'pg';
 import { TestPlatform } from './platform';
 
@@ -150,14 +150,13 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
       const before = await snapshot();
       expect(before.length).toBeGreaterThanOrEqual(2);
       await pg.query('DELETE FROM registry.nodes');
-      const reply = await requestQuery(
-        platform.bus.nc,
-        platform.bus.topology,
-        registryQueries.rebuildProjection,
-        { projection: 'registry-nodes' },
-        30_000,
-      );
-      expect(reply.checkpoint).toBeGreaterThan(0);
+      // Through the operator's command: `npm run registry:rebuild-projection`.
+      const cli = spawnSync(process.execPath, [join(repoRoot, 'apps/registry-svc/dist/cli/rebuild-projection.js')], {
+        env: { ...process.env, ...platform.env() },
+        encoding: 'utf8',
+      });
+      expect(cli.stderr).toBe('');
+      expect(JSON.parse(cli.stdout)).toEqual({ projection: 'registry-nodes', checkpoint: expect.any(Number) });
       expect(await snapshot()).toEqual(before);
     } finally {
       await pg.end();
