@@ -187,5 +187,11 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     expect(trace.server.parentSpanId).toBe(trace.client.spanId);
     expect(trace.query.traceId).toBe(trace.root.traceId);
     expect(trace.root.attributes['http.request.method'] ?? trace.root.attributes['http.method']).toBe('GET');
+
+    // The log lines written while handling a message carry its trace.
+    const registry = platform.processes.find((p) => p.app === 'registry-svc')!;
+    const online = registry.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'node.online' && l.node_id === 'good1');
+    expect(online).toEqual(expect.objectContaining({ service: 'registry-svc', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) }));
+    expect(platform.otlp.spans.some((s) => s.traceId === online.trace_id && s.service === 'registry-svc')).toBe(true);
   });
 });
