@@ -101,7 +101,7 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     }
     expect(reasons[0]).toMatch(/heartbeat\.bad1 invalid_payload: invalid heartbeat: not JSON/);
     expect(reasons[1]).toMatch(/heartbeat\.bad2 invalid_payload: invalid heartbeat: seq/);
-    expect(reasons[2]).toMatch(/heartbeat\.victim identity_mismatch: subject names node victim but payload claims impostor/);
+    expect(reasons[2]).toMatch(/heartbeat\.victim identity_mismatch: subject_mismatch: subject names node victim but payload claims impostor/);
 
     const metrics = await (await fetch(platform.url('registry-svc', '/metrics'))).text();
     expect(metrics).toMatch(/vigil_dlq_messages_total\{[^}]*reason="invalid_payload"[^}]*\} 2/);

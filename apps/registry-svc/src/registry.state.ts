@@ -1,7 +1,12 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { type NodeEvent, nodeEvents } from '@vigil/contracts';
+import { type IdentityEvent, identityEvents, type NodeEvent, nodeEvents, securityEvents, ViolationReason } from '@vigil/contracts';
 import { EventStore, ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability } from '@vigil/platform';
+import { Bus, Database, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
+import { Counter } from 'prom-client';
+import type { RegistryEnv } from './config';
+import { IdentityService } from './identity/identity.service';
+import { IdentityVerifier } from './identity/identity.verifier';
+import { identitiesProjection } from './projections/identities.projection';
 import { NodeCommands } from './domain/node/node.commands';
 import { nodesProjection } from './projections/nodes.projection';
 import { createRegistryMetrics, type RegistryMetrics } from './registry.metrics';
@@ -12,22 +17,46 @@ export class RegistryState implements OnApplicationBootstrap, BeforeApplicationS
   readonly store: EventStore<NodeEvent>;
   readonly commands: NodeCommands;
   readonly projection: ProjectionRunner<NodeEvent>;
+  readonly identityProjection: ProjectionRunner<IdentityEvent>;
+  readonly identity: IdentityService;
+  readonly verifier: IdentityVerifier;
   readonly metrics: RegistryMetrics;
 
-  constructor(bus: Bus, db: Database, obs: Observability) {
+  constructor(bus: Bus, db: Database, obs: Observability, @InjectConfig() config: ServiceConfig & RegistryEnv) {
     this.store = new EventStore(bus.js, bus.jsm, bus.topology, 'node', nodeEvents);
     this.commands = new NodeCommands(this.store);
-    this.projection = new ProjectionRunner(
-      {
-        js: bus.js,
-        dataSource: db.dataSource,
-        checkpointTable: 'registry.projection_checkpoints',
-        stream: bus.topology.streams.events,
-        filterSubject: bus.topology.subjects.eventsOf('node'),
-        dlq: bus.dlq,
-        logger: obs.logger,
-      },
-      nodesProjection,
+    const runnerDeps = (context: 'node' | 'identity') => ({
+      js: bus.js,
+      dataSource: db.dataSource,
+      checkpointTable: 'registry.projection_checkpoints',
+      stream: bus.topology.streams.events,
+      filterSubject: bus.topology.subjects.eventsOf(context),
+      dlq: bus.dlq,
+      logger: obs.logger,
+    });
+    this.projection = new ProjectionRunner(runnerDeps('node'), nodesProjection);
+    const identityStore = new EventStore(bus.js, bus.jsm, bus.topology, 'identity', identityEvents);
+    this.identity = new IdentityService(db, identityStore);
+    const violations = new Counter({
+      name: 'vigil_security_violations_total',
+      help: 'Agent messages refused because they could not prove the identity they claim, by reason',
+      labelNames: ['reason'],
+      registers: [obs.registry],
+    });
+    for (const reason of ViolationReason.options) violations.inc({ reason }, 0);
+    this.verifier = new IdentityVerifier(
+      db,
+      bus.topology,
+      new EventStore(bus.js, bus.jsm, bus.topology, 'security', securityEvents),
+      violations,
+      obs.logger,
+      config.VIGIL_REQUIRE_ENROLLMENT,
+    );
+    // Invalidated as this replica projects the event (every replica runs the projection);
+    // a lookup racing the commit may cache the old view for the verifier's short TTL.
+    this.identityProjection = new ProjectionRunner(
+      runnerDeps('identity'),
+      identitiesProjection((nodeId) => this.verifier.forget(nodeId)),
     );
     this.metrics = createRegistryMetrics(obs.registry, async () => {
       const rows = await db.query<{ status: string; n: string }>(
@@ -39,10 +68,10 @@ export class RegistryState implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.projection.start();
+    await Promise.all([this.projection.start(), this.identityProjection.start()]);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.projection.stop();
+    await Promise.all([this.projection.stop(), this.identityProjection.stop()]);
   }
 }

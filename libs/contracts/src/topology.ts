@@ -6,17 +6,23 @@
  * heartbeat subject is `t42.telemetry.heartbeat.<node>` and the stream is
  * `T42_TELEMETRY`. Production runs with the empty prefix.
  */
-export type Context = 'node' | 'alert' | 'backup' | 'metrics' | 'security';
+import { AGENT_CONFIG_BUCKET } from './agent/agent-config.schema';
+
+export type Context = 'node' | 'identity' | 'alert' | 'backup' | 'metrics' | 'security';
 
 export interface Topology {
   readonly prefix: string;
   readonly partitions: number;
   readonly streams: { readonly telemetry: string; readonly events: string; readonly dlq: string };
+  /** JetStream KV buckets: `agent-config`, or `<prefix>-agent-config` in a prefixed deployment. */
+  readonly buckets: { readonly agentConfig: string };
   readonly subjects: {
     heartbeat(nodeId: string): string;
     allHeartbeats(): string;
     inventory(nodeId: string): string;
     allInventory(): string;
+    /** Events of the processes an agent supervises (SupervisorEvent). */
+    agentEvents(nodeId: string): string;
     samples(partition: number, nodeId: string): string;
     samplesOfPartition(partition: number): string;
     allSamples(): string;
@@ -60,11 +66,13 @@ export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): To
     prefix,
     partitions,
     streams: { telemetry: stream('TELEMETRY'), events: stream('EVENTS'), dlq: stream('DLQ') },
+    buckets: { agentConfig: prefix ? `${prefix}-${AGENT_CONFIG_BUCKET}` : AGENT_CONFIG_BUCKET },
     subjects: {
       heartbeat: (nodeId) => s(`telemetry.heartbeat.${assertToken(nodeId, 'nodeId')}`),
       allHeartbeats: () => s('telemetry.heartbeat.*'),
       inventory: (nodeId) => s(`telemetry.inventory.${assertToken(nodeId, 'nodeId')}`),
       allInventory: () => s('telemetry.inventory.*'),
+      agentEvents: (nodeId) => s(`telemetry.agent-events.${assertToken(nodeId, 'nodeId')}`),
       samples: (p, nodeId) => s(`telemetry.samples.${p}.${assertToken(nodeId, 'nodeId')}`),
       samplesOfPartition: (p) => s(`telemetry.samples.${p}.*`),
       allSamples: () => s('telemetry.samples.>'),

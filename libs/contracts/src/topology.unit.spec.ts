@@ -6,16 +6,19 @@ describe('topology', () => {
     const t = createTopology();
     expect(t.subjects.heartbeat('n1')).toBe('telemetry.heartbeat.n1');
     expect(t.subjects.samples(3, 'n1')).toBe('telemetry.samples.3.n1');
+    expect(t.subjects.agentEvents('n1')).toBe('telemetry.agent-events.n1');
     expect(t.subjects.events('node', 'n1')).toBe('events.node.n1');
     expect(t.subjects.qry('registry', 'nodes-list')).toBe('qry.registry.nodes-list');
     expect(t.subjects.dlq('registry-svc')).toBe('dlq.registry-svc');
     expect(t.streams).toEqual({ telemetry: 'TELEMETRY', events: 'EVENTS', dlq: 'DLQ' });
+    expect(t.buckets).toEqual({ agentConfig: 'agent-config' });
   });
 
   it('isolates a prefixed deployment in subjects and stream names', () => {
     const t = createTopology('t1a2');
     expect(t.subjects.heartbeat('n1')).toBe('t1a2.telemetry.heartbeat.n1');
     expect(t.streams.events).toBe('T1A2_EVENTS');
+    expect(t.buckets.agentConfig).toBe('t1a2-agent-config');
     expect(subjectToken(t, t.subjects.heartbeat('n-9'), 2)).toBe('n-9');
   });
 

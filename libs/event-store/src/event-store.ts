@@ -67,15 +67,21 @@ export class EventStore<E extends DomainEvent> {
   }
 
   /**
-   * Appends events after `expectedLastSeq`. A stale expectation throws ConcurrencyError:
+   * Appends events after `expectedLastSeq` (`'any'`: no expectation, for facts that
+   * decide nothing, like an audit record). A stale expectation throws ConcurrencyError:
    * the caller reads again, decides again and retries. Several events are published one
    * by one, each expecting the previous one; a crash in between leaves a prefix, which
    * a decider that derives everything from state completes on its next attempt.
    */
-  async append(aggregateId: string, events: NewEvent<E>[], expectedLastSeq: number, meta: EventMeta): Promise<AggregateStream<E>> {
+  async append(
+    aggregateId: string,
+    events: NewEvent<E>[],
+    expectedLastSeq: number | 'any',
+    meta: EventMeta,
+  ): Promise<AggregateStream<E>> {
     const subject = this.subjectOf(aggregateId);
     const written: StoredEvent<E>[] = [];
-    let lastSeq = expectedLastSeq;
+    let lastSeq: number | undefined = expectedLastSeq === 'any' ? undefined : expectedLastSeq;
     for (const e of events) {
       const now = this.clock();
       const envelope = {
@@ -90,7 +96,7 @@ export class EventStore<E extends DomainEvent> {
       try {
         const ack = await publishJson(this.js, subject, envelope, {
           msgID: envelope.id,
-          expect: { lastSubjectSequence: lastSeq },
+          expect: lastSeq === undefined ? undefined : { lastSubjectSequence: lastSeq },
         });
         lastSeq = ack.seq;
       } catch (err) {
@@ -101,6 +107,6 @@ export class EventStore<E extends DomainEvent> {
       }
       written.push({ ...(envelope as unknown as E), seq: lastSeq });
     }
-    return { events: written, lastSeq };
+    return { events: written, lastSeq: lastSeq ?? 0 };
   }
 }

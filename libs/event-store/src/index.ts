@@ -1,2 +1,3 @@
 export * from './event-store';
 export * from './projection-runner';
+export * from './command-handler';

@@ -6,6 +6,7 @@ import {
   type ListNodesRequest,
   NotFoundError,
   type NodeView,
+  identityCommands,
   registryQueries,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
@@ -60,6 +61,9 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         await this.state.projection.waitFor(last.state.last_seq, 60_000).catch(() => undefined);
         return { projection: r.projection, checkpoint: this.state.projection.checkpoint() };
       }),
+      serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.state.identity.createToken(r)),
+      serveQuery(deps, identityCommands.enroll, (r) => this.state.identity.enroll(r)),
+      serveQuery(deps, identityCommands.revokeNode, (r) => this.state.identity.revoke(r, 'operator')),
     ];
   }
 

@@ -9,10 +9,9 @@ import {
   inventoryHash,
   type EventMeta,
   type NodeEvent,
-  subjectToken,
 } from '@vigil/contracts';
 import type { StoredEvent } from '@vigil/event-store';
-import { JetStreamWorker, PoisonMessageError, RetryableError } from '@vigil/messaging';
+import { JetStreamWorker, RetryableError } from '@vigil/messaging';
 import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import { currentTraceId } from '@vigil/telemetry';
 import type { RegistryEnv } from '../config';
@@ -105,16 +104,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     return { correlationId: currentTraceId() ?? causationId, causationId, actor: `agent:${nodeId}` };
   }
 
-  private claimedNode(msg: JsMsg, nodeId: string): void {
-    const fromSubject = subjectToken(this.bus.topology, msg.subject, 2);
-    if (fromSubject !== nodeId) {
-      throw new PoisonMessageError('identity_mismatch', `subject names node ${fromSubject} but payload claims ${nodeId}`);
-    }
-  }
-
   private async onHeartbeat(msg: JsMsg): Promise<void> {
     const hb = decodeJson(Heartbeat, msg.data, 'heartbeat');
-    this.claimedNode(msg, hb.nodeId);
+    await this.state.verifier.verify(msg, hb.nodeId);
     // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
@@ -153,7 +145,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async onInventory(msg: JsMsg): Promise<void> {
     const inventory = decodeJson(Inventory, msg.data, 'inventory');
-    this.claimedNode(msg, inventory.nodeId);
+    await this.state.verifier.verify(msg, inventory.nodeId);
     const hash = inventoryHash(inventory);
     try {
       await this.commands.handle(

@@ -1,12 +1,13 @@
+import { SupervisorEvent } from '../agent/supervisor-event.schema';
 import { partitionOf } from '../partition';
 import type { Topology } from '../topology';
 import { encodeJson } from '../validation';
 import { Heartbeat } from './heartbeat.schema';
 import { Inventory } from './inventory.schema';
-import { heartbeatMsgId, inventoryHash, inventoryMsgId } from './message-ids';
+import { agentEventMsgId, heartbeatMsgId, inventoryHash, inventoryMsgId } from './message-ids';
 import { SampleBatch, sampleBatchMsgId } from './samples.schema';
 
-export type AgentMessageKind = 'heartbeat' | 'samples' | 'inventory';
+export type AgentMessageKind = 'heartbeat' | 'samples' | 'inventory' | 'agent-event';
 
 /**
  * A message as an agent sends it: validated against its contract, encoded, on its
@@ -53,5 +54,15 @@ export function inventoryMessage(topology: Topology, inventory: Inventory): Inve
     msgId: inventoryMsgId(valid.nodeId, hash),
     data: encodeJson(valid),
     hash,
+  };
+}
+
+export function agentEventMessage(topology: Topology, event: SupervisorEvent): AgentMessage {
+  const valid = SupervisorEvent.parse(event);
+  return {
+    kind: 'agent-event',
+    subject: topology.subjects.agentEvents(valid.nodeId),
+    msgId: agentEventMsgId(valid.nodeId, valid.process, valid.type, valid.at),
+    data: encodeJson(valid),
   };
 }

@@ -1,6 +1,7 @@
 import { partitionOf } from '../partition';
 import { createTopology } from '../topology';
-import { heartbeatMessage, inventoryMessage, sampleBatchMessage } from './agent-messages';
+import { SupervisorEvent } from '../agent/supervisor-event.schema';
+import { agentEventMessage, heartbeatMessage, inventoryMessage, sampleBatchMessage } from './agent-messages';
 import { Heartbeat } from './heartbeat.schema';
 import type { Inventory } from './inventory.schema';
 import { inventoryHash } from './message-ids';
@@ -68,5 +69,31 @@ describe('inventoryMessage', () => {
     expect(message.subject).toBe('t1.telemetry.inventory.node-1');
     expect(message.msgId).toBe(`inv:node-1:${message.hash}`);
     expect(message.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('agentEventMessage', () => {
+  const exited: SupervisorEvent = {
+    nodeId,
+    process: 'node_exporter',
+    type: 'exited',
+    at: '2025-01-01T00:00:00.000Z',
+    pid: 4242,
+    signal: 'SIGKILL',
+  };
+
+  it('goes to the node agent-events subject under telemetry, one id per process, type and time', () => {
+    const message = agentEventMessage(topology, exited);
+    expect(message).toMatchObject({
+      kind: 'agent-event',
+      subject: 't1.telemetry.agent-events.node-1',
+      msgId: 'ae:node-1:node_exporter:exited:2025-01-01T00:00:00.000Z',
+    });
+    expect(SupervisorEvent.parse(decode(message.data))).toEqual(exited);
+  });
+
+  it('refuses an event the contract does not accept', () => {
+    expect(() => agentEventMessage(topology, { ...exited, type: 'crashed' } as unknown as SupervisorEvent)).toThrow();
+    expect(() => agentEventMessage(topology, { ...exited, signal: 'kill' })).toThrow();
   });
 });

@@ -17,6 +17,14 @@ export function inventoryMsgId(nodeId: string, hash: string): string {
   return `inv:${nodeId}:${hash}`;
 }
 
+/**
+ * A process has at most one event of a type per millisecond (every event type needs a
+ * spawn, an exit or several health checks in between), so this names one event.
+ */
+export function agentEventMsgId(nodeId: string, process: string, type: string, at: string): string {
+  return `ae:${nodeId}:${process}:${type}:${at}`;
+}
+
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>

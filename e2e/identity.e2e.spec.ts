@@ -1,0 +1,118 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { headers } from '@nats-io/nats-core';
+import {
+  DlqHeaders,
+  encodePublicKey,
+  type Heartbeat,
+  heartbeatMessage,
+  identityCommands,
+  type NodeView,
+  registryQueries,
+  securityEvents,
+  SIGNATURE_HEADER,
+  signMessage,
+  type z,
+} from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { eventually } from '@vigil/test-support';
+import { TestPlatform } from './platform';
+
+jest.setTimeout(60_000);
+
+/** Enrollment, signed messages, forged ones refused, revocation: a node can speak only for itself. */
+describe('node identity', () => {
+  const platform = new TestPlatform();
+  const rpc = <K extends keyof typeof identityCommands>(k: K, req: z.input<(typeof identityCommands)[K]['request']>) =>
+    requestQuery(platform.bus.nc, platform.bus.topology, identityCommands[k], req, 10_000);
+
+  beforeAll(async () => {
+    await platform.setup();
+    await platform.startRegistry();
+  });
+  afterAll(() => platform.teardown());
+
+  const keys = generateKeyPairSync('ed25519');
+  const thief = generateKeyPairSync('ed25519');
+  let seq = 0;
+
+  async function heartbeat(nodeId: string, key?: typeof keys.privateKey): Promise<void> {
+    const hb: Heartbeat = {
+      nodeId,
+      seq: ++seq,
+      sentAt: new Date().toISOString(),
+      hostname: `host-${nodeId}`,
+      agentVersion: 'test',
+      uptimeSeconds: seq,
+      intervalMs: 1000,
+      labels: {},
+    };
+    const m = heartbeatMessage(platform.bus.topology, hb, 'boot');
+    const h = headers();
+    if (key) h.set(SIGNATURE_HEADER, signMessage(key, m.subject, m.msgId, m.data));
+    await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId, headers: h });
+  }
+
+  const node = (id: string): Promise<NodeView | undefined> =>
+    requestQuery(platform.bus.nc, platform.bus.topology, registryQueries.getNode, { nodeId: id }, 5000).catch(() => undefined);
+
+  async function parkedReasons(): Promise<string[]> {
+    const { jsm, topology } = platform.bus;
+    const info = await jsm.streams.info(topology.streams.dlq);
+    const out: string[] = [];
+    for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
+      const m = await jsm.streams.getMessage(topology.streams.dlq, { seq: s });
+      if (m) out.push(m.header.get(DlqHeaders.reason));
+    }
+    return out;
+  }
+
+  it('enrolls with a one-time token, then accepts only messages signed by the node key', async () => {
+    const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
+    await expect(rpc('enroll', { token: 'x'.repeat(40), nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(
+      /unknown enrollment token/,
+    );
+    const enrolled = await rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
+    expect(enrolled.nodeId).toBe('sec1');
+    // The same agent retrying is fine; the token cannot enroll anything else.
+    await rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
+    await expect(rpc('enroll', { token, nodeId: 'sec2', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' })).rejects.toThrow(/already used/);
+
+    await heartbeat('sec1', keys.privateKey);
+    await eventually(async () => (await node('sec1'))?.status === 'online', { what: 'the signed heartbeat to register sec1' });
+
+    await heartbeat('sec1', thief.privateKey);
+    await heartbeat('sec1');
+    const reasons = await eventually(async () => ((await parkedReasons()).length >= 2 ? parkedReasons() : undefined), { what: 'two parked forgeries' });
+    expect(reasons).toEqual([
+      expect.stringMatching(/^identity_mismatch: bad_signature: signature does not match node sec1's key/),
+      expect.stringMatching(/^identity_mismatch: unsigned: /),
+    ]);
+
+    const { js, topology } = platform.bus;
+    const consumer = await js.consumers.get(topology.streams.events, { filter_subjects: topology.subjects.events('security', 'sec1') });
+    const violations: string[] = [];
+    const iter = await consumer.consume();
+    for await (const m of iter) {
+      violations.push(securityEvents.read(m.json()).data.reason);
+      if (m.info.pending === 0) break;
+    }
+    await iter.close();
+    expect(violations).toEqual(['bad_signature', 'unsigned']);
+    const metrics = await (await fetch(platform.url('registry-svc', '/metrics'))).text();
+    expect(metrics).toMatch(/vigil_security_violations_total\{[^}]*reason="bad_signature"[^}]*\} 1/);
+  });
+
+  it('refuses a revoked node from then on', async () => {
+    await rpc('revokeNode', { nodeId: 'sec1', reason: 'host decommissioned after compromise' });
+    await eventually(
+      async () => {
+        await heartbeat('sec1', keys.privateKey);
+        const reasons = await parkedReasons();
+        return reasons.some((r) => /revoked: node sec1 is revoked/.test(r));
+      },
+      { timeoutMs: 15_000, intervalMs: 500, what: 'a signed heartbeat of the revoked node to be refused' },
+    );
+    const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
+    await expect(rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(/revoked/);
+  });
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { NodeId } from '../common.schema';
+import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
+
+/** A node's identity: the key it enrolled with, and whether it was revoked. One aggregate per node. */
+export const IdentityEnrolled = defineEvent('identity.enrolled', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, publicKey: z.string().min(40).max(200), tokenId: z.uuid(), hostname: z.string() }),
+});
+
+export const IdentityRevoked = defineEvent('identity.revoked', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, reason: z.string().min(1).max(500) }),
+});
+
+export type IdentityEnrolledEvent = EventOf<typeof IdentityEnrolled>;
+export type IdentityRevokedEvent = EventOf<typeof IdentityRevoked>;
+export type IdentityEvent = IdentityEnrolledEvent | IdentityRevokedEvent;
+export const identityEvents = new EventCatalog<IdentityEvent>([IdentityEnrolled, IdentityRevoked]);
+
+export const ViolationReason = z.enum(['subject_mismatch', 'unsigned', 'bad_signature', 'revoked', 'not_enrolled']);
+export type ViolationReason = z.infer<typeof ViolationReason>;
+
+/** A message claimed an identity it could not prove. Appended to `events.security.<claimed node>`. */
+export const SecurityViolation = defineEvent('security.violation', {
+  version: 1,
+  schema: z.object({
+    claimedNodeId: z.string().max(256),
+    subject: z.string().max(512),
+    reason: ViolationReason,
+    detail: z.string().max(1024),
+  }),
+});
+export type SecurityViolationEvent = EventOf<typeof SecurityViolation>;
+export const securityEvents = new EventCatalog<SecurityViolationEvent>([SecurityViolation]);
