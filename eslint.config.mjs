@@ -71,7 +71,7 @@ const unusedVars = [
 ];
 
 export default defineConfig(
-  globalIgnores(['**/dist/**', '**/node_modules/**', '.vigil/**', '**/coverage/**', '.nx/**', 'tmp/**']),
+  globalIgnores(['**/dist/**', '**/dist-bundle/**', '**/node_modules/**', '.vigil/**', '**/coverage/**', '.nx/**', 'tmp/**']),
 
   {
     files: ['**/*.{js,cjs,mjs}'],

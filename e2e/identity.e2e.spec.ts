@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { headers } from '@nats-io/nats-core';
 import {
   DlqHeaders,
@@ -18,6 +21,14 @@ import { eventually } from '@vigil/test-support';
 import { TestPlatform } from './platform';
 
 jest.setTimeout(60_000);
+
+const readFileSafe = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 /** Enrollment, signed messages, forged ones refused, revocation: a node can speak only for itself. */
 describe('node identity', () => {
@@ -114,5 +125,29 @@ describe('node identity', () => {
     );
     const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
     await expect(rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(/revoked/);
+  });
+
+  it('a real agent enrolls with its token and its signed messages are accepted', async () => {
+    const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-'));
+    platform.startAgent(stateDir, { VIGIL_AGENT_ENROLLMENT_TOKEN: token, VIGIL_AGENT_HOSTNAME: 'enrolled-host' });
+    const credentials = await eventually(
+      () => {
+        const text = readFileSafe(join(stateDir, 'credentials.json'));
+        return text && JSON.parse(text).enrolledAt ? JSON.parse(text) : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the agent to enroll' },
+    );
+    expect(statSync(join(stateDir, 'credentials.json')).mode & 0o777).toBe(0o600);
+    const online = await eventually(async () => ((await node(credentials.nodeId))?.status === 'online' ? node(credentials.nodeId) : undefined), {
+      timeoutMs: 15_000,
+      what: 'the enrolled agent online',
+    });
+    expect(online?.hostname).toBe('enrolled-host');
+    // Enrolled nodes' unsigned messages are refused, so being online proves the signatures verify.
+    await heartbeat(credentials.nodeId);
+    await eventually(async () => (await parkedReasons()).some((r) => r.includes(`unsigned: node ${credentials.nodeId} is enrolled`)), {
+      what: 'an unsigned message in the enrolled node’s name to be refused',
+    });
   });
 });

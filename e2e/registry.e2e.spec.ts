@@ -52,9 +52,11 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
 
     const one = await platform.getJson<NodeView>('gateway', `/api/v1/nodes/${first.id}`);
     expect(one.status).toBe(200);
-    // registered, inventory_changed, online, offline, online: the second start's inventory is
-    // the same, so JetStream de-duplicates it and registry-svc records nothing new.
-    expect(one.body.version).toBe(5);
+    // registered, online, config_reported, inventory_changed, offline, online: the second
+    // start reports the same configuration and inventory (JetStream de-duplicates the latter),
+    // so registry-svc records nothing new for them.
+    expect(one.body.version).toBe(6);
+    expect(one.body.config).toEqual({ version: expect.any(String), status: 'applied' });
     expect(one.body.inventory).toEqual(expect.objectContaining({ nodeId: first.id, agentVersion: expect.any(String) }));
   });
 

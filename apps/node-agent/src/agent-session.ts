@@ -1,20 +1,22 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
+  type AgentConfig,
   heartbeatMessage,
   type InventoryMessage,
   inventoryMessage,
-  type Labels,
-  type Sample,
   sampleBatchMessage,
   type Topology,
 } from '@vigil/contracts';
 import type { Logger } from 'pino';
 import type { Clock } from './clock';
-import type { Collector } from './collectors/collector';
+import type { ScheduledCollector } from './collectors/collector';
 import { CollectorRunner } from './collectors/collector-runner';
+import type { ConfigView } from './config/config-manager';
 import { FailureStreaks } from './failure-streaks';
 import type { HostFactsSource } from './inventory/host-facts';
-import type { MessageKind, OutboundMessage, Publisher } from './publish/publisher';
+import type { OutboundMessage, Publisher } from './publish/publisher';
 import { PeriodicTask } from './schedule/periodic-task';
+import type { AgentMetrics } from './self-metrics/agent-metrics';
 import type { BatchSequence } from './state/batch-sequence';
 import { AGENT_VERSION } from './version';
 
@@ -22,25 +24,38 @@ export interface AgentSettings {
   topology: Topology;
   stateDir: string;
   hostname: string;
-  labels: Labels;
-  heartbeatMs: number;
-  sampleMs: number;
-  /** How often the inventory is collected again; it is published only when it changed. */
-  inventoryCheckMs: number;
   /** Use this node id instead of the one stored in the state directory. */
   nodeIdOverride?: string;
 }
 
 export interface AgentDeps {
-  /** Builds the collectors for one run, given the agent's logger (bound to the node id). */
-  collectors: (logger: Logger) => readonly Collector[];
+  /**
+   * Builds the collectors and their intervals, given the agent's logger (bound to the node
+   * id) and the config: once per run, and again when `collectors` or `sampleIntervalMs` change.
+   */
+  collectors: (logger: Logger, config: AgentConfig) => readonly ScheduledCollector[];
+  /** Intervals, labels and collector settings; a change applies to the running session. */
+  config: ConfigView;
+  /** Started with the node id once it is known, before the first heartbeat; see KvConfigSource. */
+  remoteConfig?: RemoteConfig;
   hostFacts: HostFactsSource;
   publisher: Publisher;
+  /** Counts what the session does; every batch carries its current values. */
+  metrics: AgentMetrics;
   clock: Clock;
   logger: Logger;
 }
 
-export const PUBLISH_FAILURES_METRIC = 'vigil_agent_publish_failures_total';
+export interface RemoteConfig {
+  start(nodeId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A periodic task and which setting its interval follows. */
+interface ScheduledTask {
+  task: PeriodicTask;
+  intervalMs(config: AgentConfig): number;
+}
 
 export interface SessionIdentity {
   nodeId: string;
@@ -55,11 +70,13 @@ export class AgentSession {
   private publishedInventoryHash?: string;
   /** An inventory that changed but could not be published yet; retried at heartbeat pace. */
   private pendingInventory?: InventoryMessage;
-  private readonly publishFailures: Record<MessageKind, number> = { heartbeat: 0, samples: 0, inventory: 0 };
   private readonly publishStreaks = new FailureStreaks();
-  private readonly runner: CollectorRunner;
-  private readonly tasks: PeriodicTask[];
+  private config: AgentConfig;
+  private runner: CollectorRunner;
+  private readonly inventoryTask: PeriodicTask;
+  private readonly tasks: ScheduledTask[];
   private readonly startedAtMs: number;
+  private unsubscribe?: () => void;
 
   constructor(
     private readonly settings: AgentSettings,
@@ -68,22 +85,59 @@ export class AgentSession {
   ) {
     const { clock, logger } = deps;
     this.startedAtMs = clock.monotonicMs();
-    this.runner = new CollectorRunner(deps.collectors(logger), { clock, logger, timeoutMs: settings.sampleMs });
+    this.config = deps.config.current();
+    this.runner = this.createRunner(this.config);
+    const schedule = (name: string, intervalMs: ScheduledTask['intervalMs'], run: () => Promise<void>): ScheduledTask => ({
+      task: new PeriodicTask(name, intervalMs(this.config), run, logger),
+      intervalMs,
+    });
+    const inventory = schedule('inventory', (c) => c.inventoryIntervalMs, () => this.sendInventoryIfChanged());
+    this.inventoryTask = inventory.task;
     this.tasks = [
-      new PeriodicTask('heartbeat', settings.heartbeatMs, () => this.sendHeartbeat(), logger),
-      new PeriodicTask('inventory retry', settings.heartbeatMs, () => this.publishPendingInventory(), logger),
-      new PeriodicTask('inventory', settings.inventoryCheckMs, () => this.sendInventoryIfChanged(), logger),
-      new PeriodicTask('samples', settings.sampleMs, () => this.sendSampleBatch(), logger),
+      schedule('heartbeat', (c) => c.heartbeatIntervalMs, () => this.sendHeartbeat()),
+      schedule('inventory retry', (c) => c.heartbeatIntervalMs, () => this.publishPendingInventory()),
+      inventory,
+      schedule('samples', (c) => c.sampleIntervalMs, () => this.sendSampleBatch()),
     ];
   }
 
   start(): void {
-    for (const task of this.tasks) task.start();
+    this.unsubscribe = this.deps.config.onChange((config) => this.reconfigure(config));
+    for (const { task } of this.tasks) task.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.tasks.map((t) => t.stop()));
+    this.unsubscribe?.();
+    await Promise.all(this.tasks.map(({ task }) => task.stop()));
     await this.persistSequence();
+  }
+
+  /** Applies a new config without a restart: intervals, labels and collector settings. */
+  reconfigure(config: AgentConfig): void {
+    const previous = this.config;
+    // First what may throw (building collectors), so that a failure leaves the session as it was.
+    if (config.sampleIntervalMs !== previous.sampleIntervalMs || !isDeepStrictEqual(config.collectors, previous.collectors)) {
+      this.runner = this.createRunner(config);
+    }
+    this.config = config;
+    for (const { task, intervalMs } of this.tasks) task.reschedule(intervalMs(config));
+    // The inventory carries the labels: publish it now rather than at the next check.
+    if (!isDeepStrictEqual(config.labels, previous.labels)) this.inventoryTask.runNow();
+  }
+
+  /** A collector still running when the next batch is due counts as failed. */
+  private createRunner(config: AgentConfig): CollectorRunner {
+    const { clock, logger, metrics } = this.deps;
+    const { sampleIntervalMs } = config;
+    const collectors = this.deps.collectors(logger, config);
+    metrics.keepCollectors(collectors.map(({ collector }) => collector.name));
+    return new CollectorRunner(collectors, {
+      clock,
+      logger,
+      report: metrics,
+      sampleMs: sampleIntervalMs,
+      timeoutMs: sampleIntervalMs,
+    });
   }
 
   private async sendHeartbeat(): Promise<void> {
@@ -96,8 +150,9 @@ export class AgentSession {
       agentVersion: AGENT_VERSION,
       // How long this agent has been running; the host's uptime is the node_uptime_seconds metric.
       uptimeSeconds: (deps.clock.monotonicMs() - this.startedAtMs) / 1000,
-      intervalMs: settings.heartbeatMs,
-      labels: settings.labels,
+      intervalMs: this.config.heartbeatIntervalMs,
+      labels: this.config.labels,
+      config: deps.config.applied(),
     };
     await this.send(heartbeatMessage(settings.topology, heartbeat, identity.bootId));
   }
@@ -112,10 +167,10 @@ export class AgentSession {
       nodeId: identity.nodeId,
       seq,
       timestamp,
-      intervalMs: settings.sampleMs,
-      samples: [...samples, ...this.publishFailureSamples()],
+      intervalMs: this.config.sampleIntervalMs,
+      samples: [...samples, ...(await deps.metrics.samples())],
     };
-    await this.send(sampleBatchMessage(settings.topology, batch));
+    if (await this.send(sampleBatchMessage(settings.topology, batch))) deps.metrics.batchSent();
   }
 
   private async sendInventoryIfChanged(): Promise<void> {
@@ -126,7 +181,7 @@ export class AgentSession {
       collectedAt: new Date(deps.clock.now()).toISOString(),
       hostname: settings.hostname,
       agentVersion: AGENT_VERSION,
-      labels: settings.labels,
+      labels: this.config.labels,
       ...facts,
     });
     if (message.hash === this.publishedInventoryHash) return;
@@ -152,7 +207,7 @@ export class AgentSession {
     try {
       await this.deps.publisher.publish(message);
     } catch (e) {
-      this.publishFailures[message.kind]++;
+      this.deps.metrics.publishFailed(message.kind);
       if (this.publishStreaks.failed(message.kind)) {
         logger.warn({ err: e, kind: message.kind, subject: message.subject }, 'publish failed; dropping messages until it succeeds again');
       }
@@ -161,14 +216,6 @@ export class AgentSession {
     const failed = this.publishStreaks.succeeded(message.kind);
     if (failed > 0) logger.info({ kind: message.kind, dropped: failed }, 'publishing recovered');
     return true;
-  }
-
-  private publishFailureSamples(): Sample[] {
-    return Object.entries(this.publishFailures).map(([kind, count]) => ({
-      name: PUBLISH_FAILURES_METRIC,
-      labels: { kind },
-      value: count,
-    }));
   }
 
   /** A failed write weakens the restart guarantee of BatchSequence but must not stop telemetry. */

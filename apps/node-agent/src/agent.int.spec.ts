@@ -16,11 +16,14 @@ import {
 } from '@vigil/contracts';
 import { startTracing, type TracingHandle } from '@vigil/telemetry';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { Agent, type AgentSettings } from './agent';
 import { systemClock } from './clock';
 import { createHostCollectors } from './collectors';
+import { ConfigManager } from './config/config-manager';
 import { readHostFacts } from './inventory/host-facts';
 import { JetStreamPublisher } from './publish/jetstream.publisher';
+import { AgentMetrics } from './self-metrics/agent-metrics';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const logger = pino({ level: 'silent' });
@@ -52,15 +55,14 @@ function newAgent(): Agent {
     topology,
     stateDir,
     hostname: 'agent-int-test',
-    labels: { env: 'test' },
-    heartbeatMs: 300,
-    sampleMs: 100,
-    inventoryCheckMs: 60_000,
   };
+  const document = { heartbeatIntervalMs: 300, sampleIntervalMs: 100, inventoryIntervalMs: 60_000, labels: { env: 'test' } };
   return new Agent(settings, {
-    collectors: (agentLogger) => createHostCollectors({ clock: systemClock, logger: agentLogger }),
+    config: ConfigManager.create([{ name: 'file', document }], logger),
+    collectors: (agentLogger, config) => createHostCollectors({ clock: systemClock, logger: agentLogger }, config.collectors),
     hostFacts: readHostFacts,
     publisher: new JetStreamPublisher(jetstream(nc)),
+    metrics: new AgentMetrics(new Registry()),
     clock: systemClock,
     logger,
   });

@@ -7,9 +7,9 @@ export type { AgentDeps, AgentSettings } from './agent-session';
 
 /**
  * The node agent: on start it loads (or creates) the node's identity from the state
- * directory, then sends a heartbeat, its inventory and a sample batch at once and each
- * on its own interval after that. Everything it touches is injected, so tests run it
- * in-process.
+ * directory and its remote config for that node, then sends a heartbeat, its inventory
+ * and a sample batch at once and each on its own interval after that, following config
+ * changes live. Everything it touches is injected, so tests run it in-process.
  */
 export class Agent {
   private session?: AgentSession;
@@ -35,6 +35,8 @@ export class Agent {
     const bootId = randomUUID();
     const logger = deps.logger.child({ node_id: nodeId });
     this.startedNodeId = nodeId;
+    // Before the session, so that the first heartbeat already runs on the node's own config.
+    await deps.remoteConfig?.start(nodeId);
     this.session = new AgentSession(settings, { ...deps, logger }, { nodeId, bootId, sequence });
     this.session.start();
     logger.info(
@@ -47,6 +49,7 @@ export class Agent {
   async stop(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    await this.deps.remoteConfig?.stop();
     await session?.stop();
   }
 }

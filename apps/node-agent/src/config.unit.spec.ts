@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_STATE_DIR, loadConfig } from './config';
+import { ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR, loadConfig } from './config';
 
 const host = { hostname: 'web-01', homeDir: '/home/ops' };
 
@@ -9,10 +9,8 @@ describe('loadConfig', () => {
       natsPrefix: '',
       partitions: 16,
       stateDirCandidates: [DEFAULT_STATE_DIR, '/home/ops/.local/state/vigil-agent'],
-      heartbeatMs: 5000,
-      sampleMs: 1000,
-      inventoryCheckMs: 600_000,
-      labels: {},
+      configFile: { path: DEFAULT_CONFIG_PATH, explicit: false },
+      overrides: {},
       nodeIdOverride: undefined,
       hostname: 'web-01',
       logLevel: 'info',
@@ -26,10 +24,13 @@ describe('loadConfig', () => {
         VIGIL_NATS_PREFIX: 't42',
         VIGIL_PARTITIONS: '32',
         VIGIL_AGENT_STATE_DIR: '/srv/vigil',
+        VIGIL_AGENT_CONFIG: '/srv/vigil/agent.yaml',
         VIGIL_AGENT_HEARTBEAT_MS: '2000',
         VIGIL_AGENT_SAMPLE_MS: '500',
         VIGIL_AGENT_INVENTORY_MS: '60000',
         VIGIL_AGENT_LABELS: ' env=prod, rack=r12 ,team= sre',
+        VIGIL_AGENT_SPOOL_MAX_BYTES: '67108864',
+        VIGIL_AGENT_METRICS_PORT: '0',
         VIGIL_AGENT_NODE_ID: 'node-7',
         VIGIL_AGENT_HOSTNAME: 'test-host',
         LOG_LEVEL: 'debug',
@@ -41,10 +42,15 @@ describe('loadConfig', () => {
       natsPrefix: 't42',
       partitions: 32,
       stateDirCandidates: ['/srv/vigil'],
-      heartbeatMs: 2000,
-      sampleMs: 500,
-      inventoryCheckMs: 60_000,
-      labels: { env: 'prod', rack: 'r12', team: 'sre' },
+      configFile: { path: '/srv/vigil/agent.yaml', explicit: true },
+      overrides: {
+        heartbeatIntervalMs: 2000,
+        sampleIntervalMs: 500,
+        inventoryIntervalMs: 60_000,
+        labels: { env: 'prod', rack: 'r12', team: 'sre' },
+        spool: { maxBytes: 64 * 1024 * 1024 },
+        metrics: { port: 0 },
+      },
       nodeIdOverride: 'node-7',
       hostname: 'test-host',
       logLevel: 'debug',
@@ -54,7 +60,7 @@ describe('loadConfig', () => {
   it('treats empty variables as unset and follows XDG_STATE_HOME for the fallback', () => {
     const config = loadConfig({ VIGIL_PARTITIONS: '', VIGIL_AGENT_LABELS: '', XDG_STATE_HOME: '/var/state' }, host);
     expect(config.partitions).toBe(16);
-    expect(config.labels).toEqual({});
+    expect(config.overrides).toEqual({});
     expect(config.stateDirCandidates).toEqual([DEFAULT_STATE_DIR, '/var/state/vigil-agent']);
   });
 
@@ -67,6 +73,8 @@ describe('loadConfig', () => {
     ['VIGIL_AGENT_STATE_DIR', 'relative/dir'],
     ['VIGIL_AGENT_LABELS', 'env'],
     ['VIGIL_AGENT_LABELS', 'bad-key=x'],
+    ['VIGIL_AGENT_SPOOL_MAX_BYTES', '1000'],
+    ['VIGIL_AGENT_METRICS_PORT', '65536'],
     ['VIGIL_AGENT_NODE_ID', 'has space'],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%j naming the variable', (name, value) => {

@@ -1,16 +1,33 @@
 import os from 'node:os';
+import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { createTopology } from '@vigil/contracts';
-import { createLogger, startTracing } from '@vigil/telemetry';
+import { Kvm } from '@nats-io/kv';
+import { type AgentConfig, createTopology, signMessage } from '@vigil/contracts';
+import { createLogger, createMetricsRegistry, startTracing } from '@vigil/telemetry';
 import { Agent } from './agent';
 import { systemClock } from './clock';
 import { createHostCollectors } from './collectors';
+import { createProcReader } from './collectors/file-reader';
 import { ConfigError, loadConfig } from './config';
+import { readFileLayer, reloadOnSighup } from './config/config-file';
+import { ConfigManager } from './config/config-manager';
+import { KvConfigSource } from './config/kv-config-source';
 import { readHostFacts } from './inventory/host-facts';
-import { JetStreamPublisher } from './publish/jetstream.publisher';
 import { closeNats, connectToNats } from './publish/nats-connection';
+import { CredentialStore } from './identity/credentials';
+import { enroll } from './identity/enrollment';
+import { LIVE_PUBLISH_TIMEOUT_MS, NatsLink } from './publish/nats-link';
+import type { OutboundMessage } from './publish/publisher';
+import { SpoolingPublisher } from './publish/spooling.publisher';
+import { AgentMetrics } from './self-metrics/agent-metrics';
+import { MetricsServer } from './self-metrics/metrics-server';
 import { shutdownSignal } from './shutdown-signal';
+import { FileSpool, SPOOL_SUBDIR } from './spool/file-spool';
+import { spoolLimits } from './spool/segment-plan';
+import { createHttpScraper, ScrapeCollector } from './scrape';
+import { loadOrCreateNodeId } from './state/node-identity';
 import { resolveStateDir, StateDirError } from './state/state-dir';
+import { createHostSupervisor, SupervisorCollector, SupervisorEventPublisher } from './supervise';
 import { AGENT_VERSION } from './version';
 
 async function main(): Promise<void> {
@@ -18,6 +35,14 @@ async function main(): Promise<void> {
   const tracing = startTracing({ serviceName: 'node-agent', serviceVersion: AGENT_VERSION, instrumentations: [] });
   const logger = createLogger({ service: 'node-agent', level: config.logLevel });
   const stateDir = await resolveStateDir(config.stateDirCandidates, logger);
+  const fileLayer = await readFileLayer(config.configFile);
+  const agentConfig = ConfigManager.create([...(fileLayer ? [fileLayer] : []), { name: 'env', document: config.overrides }], logger);
+  const stopReloading = reloadOnSighup(config.configFile, agentConfig, logger);
+  const registry = createMetricsRegistry('node-agent');
+  const metrics = new AgentMetrics(registry);
+  const metricsServer = new MetricsServer(registry, logger);
+  await metricsServer.listen(agentConfig.current().metrics);
+  agentConfig.onChange((changed) => void metricsServer.listen(changed.metrics));
   const stopRequested = shutdownSignal();
 
   logger.info({ nats_url: config.natsUrl }, 'connecting to NATS');
@@ -27,31 +52,77 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
+  const topology = createTopology(config.natsPrefix, config.partitions);
+  const js = jetstream(nc);
+  const { nodeId } = config.nodeIdOverride ? { nodeId: config.nodeIdOverride } : await loadOrCreateNodeId(stateDir);
+  const credentialStore = new CredentialStore(stateDir);
+  let credentials = await credentialStore.loadOrCreate(nodeId);
+  if (config.enrollmentToken && !credentials.enrolledAt) {
+    credentials = await enroll(nc, topology, credentialStore, credentials, config.enrollmentToken, config.hostname, logger);
+  }
+  const sign = (m: OutboundMessage) => signMessage(credentials.privateKey, m.subject, m.msgId, m.data);
+  const spool = await FileSpool.open(
+    config.spoolDir ?? path.join(stateDir, SPOOL_SUBDIR),
+    spoolLimits(agentConfig.current().spool.maxBytes),
+    logger,
+  );
+  agentConfig.onChange((changed) => spool.setLimits(spoolLimits(changed.spool.maxBytes)));
+  const publisher = new SpoolingPublisher(new NatsLink(nc, LIVE_PUBLISH_TIMEOUT_MS, sign), spool, logger);
+  metrics.observeSpool(() => publisher.metrics());
+  // Before the agent: the spool may hold messages of an earlier run, and they go first.
+  publisher.start();
+  const supervisor = createHostSupervisor({ clock: systemClock, logger, env: process.env });
+  const supervisorEvents = new SupervisorEventPublisher(topology, publisher, logger);
+  metrics.observePublishFailures('agent-event', () => supervisorEvents.failures);
+  const scraper = createHttpScraper({ clock: systemClock, logger });
   const agent = new Agent(
     {
-      topology: createTopology(config.natsPrefix, config.partitions),
+      topology,
       stateDir,
       hostname: config.hostname,
-      labels: config.labels,
-      heartbeatMs: config.heartbeatMs,
-      sampleMs: config.sampleMs,
-      inventoryCheckMs: config.inventoryCheckMs,
       nodeIdOverride: config.nodeIdOverride,
     },
     {
-      collectors: (agentLogger) => createHostCollectors({ clock: systemClock, logger: agentLogger }),
+      collectors: (agentLogger, settings) => [
+        ...createHostCollectors({ clock: systemClock, logger: agentLogger }, settings.collectors),
+        { collector: new SupervisorCollector({ supervisor, proc: createProcReader() }) },
+        { collector: new ScrapeCollector(scraper) },
+      ],
+      config: agentConfig,
+      remoteConfig: new KvConfigSource(new Kvm(js), agentConfig, logger, {
+        bucket: topology.buckets.agentConfig,
+        initialLoadTimeoutMs: 5_000,
+        retryDelayMs: 1_000,
+      }),
       hostFacts: readHostFacts,
-      publisher: new JetStreamPublisher(jetstream(nc)),
+      publisher,
+      metrics,
       clock: systemClock,
       logger,
     },
   );
   await agent.start();
   const agentLogger = logger.child({ node_id: agent.nodeId });
+  // Supervisor events carry the node id, known once the agent has started: processes start after it.
+  supervisor.subscribe((event) => void supervisorEvents.publish({ nodeId: agent.nodeId, ...event }));
+  const superviseAndScrape = (current: AgentConfig) => {
+    void supervisor.apply(current.supervise);
+    void scraper.apply(current.scrape);
+  };
+  superviseAndScrape(agentConfig.current());
+  const stopFollowingConfig = agentConfig.onChange(superviseAndScrape);
 
   const signal = await stopRequested;
   agentLogger.info({ signal }, 'shutting down');
   await agent.stop();
+  stopFollowingConfig();
+  await scraper.stop();
+  await supervisor.stop();
+  await supervisorEvents.settled();
+  await publisher.stop();
+  await spool.close();
+  stopReloading();
+  await metricsServer.close();
   await closeNats(nc, agentLogger);
   await tracing.shutdown();
   agentLogger.info('stopped');

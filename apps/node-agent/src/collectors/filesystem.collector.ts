@@ -1,4 +1,5 @@
 import { NodeMetric, type Sample } from '@vigil/contracts';
+import { FailureStreaks } from '../failure-streaks';
 import type { Collector, CollectorDeps } from './collector';
 import { MissingSource } from './missing-source';
 
@@ -14,13 +15,19 @@ export interface FsStats {
   blocks: number;
   bfree: number;
   bavail: number;
+  files: number;
+  ffree: number;
 }
 export type StatFs = (mountPoint: string) => Promise<FsStats>;
 
 export interface FilesystemUsage {
   sizeBytes: number;
   usedBytes: number;
+  /** What an unprivileged user can still write (root-reserved blocks are not available). */
+  availBytes: number;
   usedRatio: number;
+  /** Inodes, absent where the filesystem has no fixed inode table (btrfs, vfat, many network filesystems report 0). */
+  inodes?: { files: number; filesFree: number };
 }
 
 /**
@@ -85,15 +92,27 @@ export function parseMounts(text: string): Mount[] {
 export function filesystemUsage(stats: FsStats): FilesystemUsage | undefined {
   const sizeBytes = stats.blocks * stats.bsize;
   const usedBytes = (stats.blocks - stats.bfree) * stats.bsize;
-  const usable = usedBytes + stats.bavail * stats.bsize;
+  const availBytes = stats.bavail * stats.bsize;
+  const usable = usedBytes + availBytes;
   if (sizeBytes <= 0 || usable <= 0) return undefined;
-  return { sizeBytes, usedBytes, usedRatio: usedBytes / usable };
+  const inodes = stats.files > 0 ? { files: stats.files, filesFree: stats.ffree } : undefined;
+  return { sizeBytes, usedBytes, availBytes, usedRatio: usedBytes / usable, inodes };
 }
 
-/** node_filesystem_size_bytes, node_filesystem_used_bytes, node_filesystem_used_ratio with label `mount`. */
+/**
+ * node_filesystem_size_bytes, node_filesystem_used_bytes, node_filesystem_avail_bytes,
+ * node_filesystem_used_ratio, node_filesystem_files, node_filesystem_files_free with label `mount`.
+ */
 export class FilesystemCollector implements Collector {
   readonly name = 'filesystem';
   private readonly missing: MissingSource;
+  /**
+   * Mounts whose statfs has not returned yet (an unreachable NFS server): asked again only once
+   * it does, so a dead mount holds one thread-pool thread rather than one more every tick, and
+   * the other mounts keep being reported.
+   */
+  private readonly stuck = new FailureStreaks();
+  private readonly pending = new Set<string>();
 
   constructor(private readonly deps: Pick<CollectorDeps, 'proc' | 'statfs' | 'logger'>) {
     this.missing = new MissingSource(deps.logger, this.name);
@@ -108,19 +127,36 @@ export class FilesystemCollector implements Collector {
 
   /** A mount that cannot be read (permissions, gone since /proc/mounts was read) is skipped, not fatal. */
   private async samplesOf(mount: Mount): Promise<Sample[]> {
-    let usage: FilesystemUsage | undefined;
-    try {
-      usage = filesystemUsage(await this.deps.statfs(mount.mountPoint));
-    } catch (e) {
-      this.deps.logger.debug({ mount: mount.mountPoint, err: e }, 'statfs failed; mount skipped');
+    const { mountPoint } = mount;
+    if (this.pending.has(mountPoint)) {
+      if (this.stuck.failed(mountPoint)) this.deps.logger.warn({ mount: mountPoint }, 'statfs has not returned; mount skipped until it does');
       return [];
     }
+    let usage: FilesystemUsage | undefined;
+    this.pending.add(mountPoint);
+    try {
+      usage = filesystemUsage(await this.deps.statfs(mountPoint));
+    } catch (e) {
+      this.deps.logger.debug({ mount: mountPoint, err: e }, 'statfs failed; mount skipped');
+      return [];
+    } finally {
+      this.pending.delete(mountPoint);
+      this.stuck.succeeded(mountPoint);
+    }
     if (!usage) return [];
-    const labels = { mount: mount.mountPoint };
-    return [
+    const labels = { mount: mountPoint };
+    const samples: Sample[] = [
       { name: NodeMetric.filesystemSizeBytes, labels, value: usage.sizeBytes },
       { name: NodeMetric.filesystemUsedBytes, labels, value: usage.usedBytes },
+      { name: NodeMetric.filesystemAvailBytes, labels, value: usage.availBytes },
       { name: NodeMetric.filesystemUsedRatio, labels, value: usage.usedRatio },
     ];
+    if (usage.inodes) {
+      samples.push(
+        { name: NodeMetric.filesystemFiles, labels, value: usage.inodes.files },
+        { name: NodeMetric.filesystemFilesFree, labels, value: usage.inodes.filesFree },
+      );
+    }
+    return samples;
   }
 }

@@ -1,7 +1,7 @@
 import pino from 'pino';
+import { fixtureFileReader } from './file-reader';
 import { PROC_LOADAVG } from './fixtures/proc.fixtures';
 import { LoadCollector, parseLoadAvg } from './load.collector';
-import { fixtureProcReader } from './proc-reader';
 
 describe('parseLoadAvg', () => {
   it('reads the three averages of a captured /proc/loadavg', () => {
@@ -17,7 +17,7 @@ describe('parseLoadAvg', () => {
 
 describe('LoadCollector', () => {
   it('reports node_load1, node_load5 and node_load15', async () => {
-    const collector = new LoadCollector({ proc: fixtureProcReader({ loadavg: PROC_LOADAVG }), logger: pino({ level: 'silent' }) });
+    const collector = new LoadCollector({ proc: fixtureFileReader({ loadavg: PROC_LOADAVG }), logger: pino({ level: 'silent' }) });
     expect(await collector.collect()).toEqual([
       { name: 'node_load1', labels: {}, value: 0.76 },
       { name: 'node_load5', labels: {}, value: 0.73 },

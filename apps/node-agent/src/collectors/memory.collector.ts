@@ -7,6 +7,12 @@ export interface MemoryUsage {
   availableBytes: number;
   usedBytes: number;
   usedRatio: number;
+  /** Page cache (`Cached`): file data the kernel can drop when memory is needed. */
+  cachedBytes: number;
+  /** Block device buffers (`Buffers`). */
+  buffersBytes: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
 }
 
 /**
@@ -22,14 +28,28 @@ export function parseMeminfo(text: string): MemoryUsage {
   }
   const total = kib.get('MemTotal');
   if (!total) throw new Error('/proc/meminfo has no MemTotal');
-  const available = kib.get('MemAvailable') ?? (kib.get('MemFree') ?? 0) + (kib.get('Buffers') ?? 0) + (kib.get('Cached') ?? 0);
+  const field = (name: string) => kib.get(name) ?? 0;
+  const available = kib.get('MemAvailable') ?? field('MemFree') + field('Buffers') + field('Cached');
   const totalBytes = total * 1024;
   const availableBytes = Math.min(available, total) * 1024;
   const usedBytes = totalBytes - availableBytes;
-  return { totalBytes, availableBytes, usedBytes, usedRatio: usedBytes / totalBytes };
+  return {
+    totalBytes,
+    availableBytes,
+    usedBytes,
+    usedRatio: usedBytes / totalBytes,
+    cachedBytes: field('Cached') * 1024,
+    buffersBytes: field('Buffers') * 1024,
+    swapTotalBytes: field('SwapTotal') * 1024,
+    swapUsedBytes: Math.max(0, field('SwapTotal') - field('SwapFree')) * 1024,
+  };
 }
 
-/** node_memory_total_bytes, node_memory_used_bytes, node_memory_available_bytes, node_memory_used_ratio. */
+/**
+ * node_memory_total_bytes, node_memory_used_bytes, node_memory_available_bytes,
+ * node_memory_used_ratio, node_memory_cached_bytes, node_memory_buffers_bytes,
+ * node_memory_swap_total_bytes, node_memory_swap_used_bytes (0 and 0 without swap).
+ */
 export class MemoryCollector implements Collector {
   readonly name = 'memory';
   private readonly missing: MissingSource;
@@ -47,6 +67,10 @@ export class MemoryCollector implements Collector {
       { name: NodeMetric.memoryUsedBytes, labels: {}, value: memory.usedBytes },
       { name: NodeMetric.memoryAvailableBytes, labels: {}, value: memory.availableBytes },
       { name: NodeMetric.memoryUsedRatio, labels: {}, value: memory.usedRatio },
+      { name: NodeMetric.memoryCachedBytes, labels: {}, value: memory.cachedBytes },
+      { name: NodeMetric.memoryBuffersBytes, labels: {}, value: memory.buffersBytes },
+      { name: NodeMetric.memorySwapTotalBytes, labels: {}, value: memory.swapTotalBytes },
+      { name: NodeMetric.memorySwapUsedBytes, labels: {}, value: memory.swapUsedBytes },
     ];
   }
 }

@@ -1,16 +1,23 @@
 import { NodeMetric, type Sample } from '@vigil/contracts';
 import type { Collector, CollectorDeps } from './collector';
-import { counterRate } from './counter-rate';
+import { CounterHistory } from './counter-rate';
 import { MissingSource } from './missing-source';
 
 export interface InterfaceCounters {
   receiveBytes: number;
+  receivePackets: number;
+  receiveErrs: number;
+  receiveDrop: number;
   transmitBytes: number;
+  transmitPackets: number;
+  transmitErrs: number;
+  transmitDrop: number;
 }
 
 /**
  * Parses /proc/net/dev: two header lines, then `<device>: <8 receive fields> <8 transmit
- * fields>`. Large counters can touch the colon (`eth0:531412303`).
+ * fields>`, each group starting with bytes, packets, errs, drop. Large counters can touch the
+ * colon (`eth0:531412303`).
  */
 export function parseNetDev(text: string): Map<string, InterfaceCounters> {
   const devices = new Map<string, InterfaceCounters>();
@@ -20,7 +27,16 @@ export function parseNetDev(text: string): Map<string, InterfaceCounters> {
     const device = line.slice(0, colon).trim();
     const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
     if (!device || fields.length < 16 || fields.some((f) => !Number.isFinite(f))) continue;
-    devices.set(device, { receiveBytes: fields[0], transmitBytes: fields[8] });
+    devices.set(device, {
+      receiveBytes: fields[0],
+      receivePackets: fields[1],
+      receiveErrs: fields[2],
+      receiveDrop: fields[3],
+      transmitBytes: fields[8],
+      transmitPackets: fields[9],
+      transmitErrs: fields[10],
+      transmitDrop: fields[11],
+    });
   }
   return devices;
 }
@@ -28,19 +44,33 @@ export function parseNetDev(text: string): Map<string, InterfaceCounters> {
 /** Loopback traffic says nothing about the host's network. */
 const IGNORED_DEVICES = new Set(['lo']);
 
-interface Reading {
-  atMs: number;
-  devices: Map<string, InterfaceCounters>;
-}
+const COUNTERS: readonly [keyof InterfaceCounters, string][] = [
+  ['receiveBytes', NodeMetric.networkReceiveBytesTotal],
+  ['transmitBytes', NodeMetric.networkTransmitBytesTotal],
+  ['receivePackets', NodeMetric.networkReceivePacketsTotal],
+  ['transmitPackets', NodeMetric.networkTransmitPacketsTotal],
+  ['receiveErrs', NodeMetric.networkReceiveErrsTotal],
+  ['transmitErrs', NodeMetric.networkTransmitErrsTotal],
+  ['receiveDrop', NodeMetric.networkReceiveDropTotal],
+  ['transmitDrop', NodeMetric.networkTransmitDropTotal],
+];
+
+/** Errors and drops are rare events whose counter increase is what matters; they get no rate. */
+const RATES: readonly [keyof InterfaceCounters, string][] = [
+  ['receiveBytes', NodeMetric.networkReceiveBytesPerSecond],
+  ['transmitBytes', NodeMetric.networkTransmitBytesPerSecond],
+  ['receivePackets', NodeMetric.networkReceivePacketsPerSecond],
+  ['transmitPackets', NodeMetric.networkTransmitPacketsPerSecond],
+];
 
 /**
- * node_network_receive_bytes_total / transmit (counters, label `device`) and the per-second
- * rates since the previous tick. A device seen for the first time, or whose counter
- * went backwards, gets no rate that tick.
+ * Per interface (label `device`): bytes, packets, errors and drops received and transmitted as
+ * `_total` counters, and bytes and packets per second since the previous run. An interface seen
+ * for the first time, or whose counter went backwards, gets no rate that run.
  */
 export class NetworkCollector implements Collector {
   readonly name = 'network';
-  private previous?: Reading;
+  private readonly history = new CounterHistory<InterfaceCounters>();
   private readonly missing: MissingSource;
 
   constructor(private readonly deps: Pick<CollectorDeps, 'proc' | 'clock' | 'logger'>) {
@@ -50,24 +80,17 @@ export class NetworkCollector implements Collector {
   async collect(): Promise<Sample[]> {
     const text = await this.deps.proc.read('net/dev');
     if (text === undefined) return this.missing.noSamples('/proc/net/dev');
-    const current: Reading = { atMs: this.deps.clock.monotonicMs(), devices: parseNetDev(text) };
-    const previous = this.previous;
-    this.previous = current;
+    const devices = parseNetDev(text);
+    this.history.record(this.deps.clock.monotonicMs(), devices);
     const samples: Sample[] = [];
-    for (const [device, counters] of current.devices) {
+    for (const [device, counters] of devices) {
       if (IGNORED_DEVICES.has(device)) continue;
       const labels = { device };
-      samples.push(
-        { name: NodeMetric.networkReceiveBytesTotal, labels, value: counters.receiveBytes },
-        { name: NodeMetric.networkTransmitBytesTotal, labels, value: counters.transmitBytes },
-      );
-      const before = previous?.devices.get(device);
-      if (!previous || !before) continue;
-      const elapsedMs = current.atMs - previous.atMs;
-      const receiveRate = counterRate(before.receiveBytes, counters.receiveBytes, elapsedMs);
-      const transmitRate = counterRate(before.transmitBytes, counters.transmitBytes, elapsedMs);
-      if (receiveRate !== undefined) samples.push({ name: NodeMetric.networkReceiveBytesPerSecond, labels, value: receiveRate });
-      if (transmitRate !== undefined) samples.push({ name: NodeMetric.networkTransmitBytesPerSecond, labels, value: transmitRate });
+      for (const [counter, name] of COUNTERS) samples.push({ name, labels, value: counters[counter] });
+      for (const [counter, name] of RATES) {
+        const rate = this.history.rate(device, counter);
+        if (rate !== undefined) samples.push({ name, labels, value: rate });
+      }
     }
     return samples;
   }

@@ -1,32 +1,35 @@
 import pino from 'pino';
 import type { Clock } from '../clock';
-import { counterRate } from './counter-rate';
+import { fixtureFileReader, type FileReader } from './file-reader';
 import { PROC_NET_DEV_AFTER, PROC_NET_DEV_BEFORE } from './fixtures/proc.fixtures';
 import { NetworkCollector, parseNetDev } from './network.collector';
-import type { ProcReader } from './proc-reader';
 
 describe('parseNetDev', () => {
-  it('reads receive and transmit bytes per device of a captured /proc/net/dev', () => {
+  it('reads bytes, packets, errors and drops per device of a captured /proc/net/dev', () => {
     const devices = parseNetDev(PROC_NET_DEV_BEFORE);
     expect([...devices.keys()]).toEqual(['lo', 'ifb0', 'ifb1', 'eth0']);
-    expect(devices.get('eth0')).toEqual({ receiveBytes: 545956382, transmitBytes: 1641084 });
+    expect(devices.get('eth0')).toEqual({
+      receiveBytes: 545956382,
+      receivePackets: 16081,
+      receiveErrs: 0,
+      receiveDrop: 0,
+      transmitBytes: 1641084,
+      transmitPackets: 10630,
+      transmitErrs: 0,
+      transmitDrop: 0,
+    });
   });
 
-  it('reads a counter that touches the colon', () => {
-    const text = 'Inter-| Receive | Transmit\n face |bytes packets|bytes\n  eth1:4294967296 7 0 0 0 0 0 0 12 3 0 0 0 0 0 0\n';
-    expect(parseNetDev(text).get('eth1')).toEqual({ receiveBytes: 4294967296, transmitBytes: 12 });
-  });
-});
-
-describe('counterRate', () => {
-  it('is the increase per second', () => {
-    expect(counterRate(1000, 3000, 500)).toBe(4000);
-    expect(counterRate(5, 5, 1000)).toBe(0);
-  });
-
-  it('is undefined after a counter reset or when no time passed', () => {
-    expect(counterRate(3000, 100, 1000)).toBeUndefined();
-    expect(counterRate(1, 2, 0)).toBeUndefined();
+  it('reads a counter that touches the colon, and errors and drops in their columns', () => {
+    const text = 'Inter-| Receive | Transmit\n face |bytes packets|bytes\n  eth1:4294967296 7 1 2 0 0 0 0 12 3 4 5 0 0 0 0\n';
+    expect(parseNetDev(text).get('eth1')).toMatchObject({
+      receiveBytes: 4294967296,
+      receiveErrs: 1,
+      receiveDrop: 2,
+      transmitBytes: 12,
+      transmitErrs: 4,
+      transmitDrop: 5,
+    });
   });
 });
 
@@ -36,7 +39,7 @@ describe('NetworkCollector', () => {
   function setup(...texts: string[]) {
     let monotonic = 0;
     const clock: Clock = { now: () => 1_700_000_000_000 + monotonic, monotonicMs: () => monotonic };
-    const proc: ProcReader = { read: async () => texts.shift() };
+    const proc: FileReader = { ...fixtureFileReader({}), read: async () => texts.shift() };
     const collector = new NetworkCollector({ proc, clock, logger });
     return { collector, advance: (ms: number) => (monotonic += ms) };
   }
@@ -48,6 +51,8 @@ describe('NetworkCollector', () => {
     const { collector, advance } = setup(PROC_NET_DEV_BEFORE, PROC_NET_DEV_AFTER);
     const first = await collector.collect();
     expect(valueOf(first, 'node_network_receive_bytes_total')).toBe(545956382);
+    expect(valueOf(first, 'node_network_transmit_packets_total')).toBe(10630);
+    expect(valueOf(first, 'node_network_receive_drop_total')).toBe(0);
     expect(first.some((s) => s.name.endsWith('_per_second'))).toBe(false);
     expect(first.some((s) => s.labels.device === 'lo')).toBe(false);
 
@@ -55,6 +60,8 @@ describe('NetworkCollector', () => {
     const second = await collector.collect();
     expect(valueOf(second, 'node_network_receive_bytes_per_second')).toBe((549322226 - 545956382) / 2);
     expect(valueOf(second, 'node_network_transmit_bytes_per_second')).toBe((1649332 - 1641084) / 2);
+    expect(valueOf(second, 'node_network_receive_packets_per_second')).toBe((16300 - 16081) / 2);
+    expect(valueOf(second, 'node_network_receive_errs_per_second')).toBeUndefined();
     expect(valueOf(second, 'node_network_receive_bytes_per_second', 'ifb0')).toBe(0);
   });
 

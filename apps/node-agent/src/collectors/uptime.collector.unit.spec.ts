@@ -1,6 +1,6 @@
 import pino from 'pino';
+import { fixtureFileReader } from './file-reader';
 import { PROC_UPTIME } from './fixtures/proc.fixtures';
-import { fixtureProcReader } from './proc-reader';
 import { parseUptime, UptimeCollector } from './uptime.collector';
 
 describe('parseUptime', () => {
@@ -16,9 +16,9 @@ describe('parseUptime', () => {
 describe('UptimeCollector', () => {
   it('reports node_uptime_seconds, or nothing where /proc/uptime does not exist', async () => {
     const logger = pino({ level: 'silent' });
-    expect(await new UptimeCollector({ proc: fixtureProcReader({ uptime: PROC_UPTIME }), logger }).collect()).toEqual([
+    expect(await new UptimeCollector({ proc: fixtureFileReader({ uptime: PROC_UPTIME }), logger }).collect()).toEqual([
       { name: 'node_uptime_seconds', labels: {}, value: 2621.51 },
     ]);
-    expect(await new UptimeCollector({ proc: fixtureProcReader({}), logger }).collect()).toEqual([]);
+    expect(await new UptimeCollector({ proc: fixtureFileReader({}), logger }).collect()).toEqual([]);
   });
 });

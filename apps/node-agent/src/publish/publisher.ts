@@ -5,11 +5,18 @@ export type MessageKind = AgentMessageKind;
 export type OutboundMessage = AgentMessage;
 
 /**
- * Where the agent's messages go. The on-disk spool (a later issue) will be a Publisher
- * too, wrapping the JetStream one, so the agent itself does not change. Until then a
- * message whose publish fails is lost: the agent logs and counts it and moves on.
+ * Where the agent's messages go. The agent publishes through a SpoolingPublisher, which
+ * wraps the live NATS publisher with an on-disk spool; the agent itself does not know.
  */
 export interface Publisher {
   /** Resolves once the message is stored; rejects when it could not be. */
   publish(message: OutboundMessage): Promise<void>;
+}
+
+/** A publisher straight to NATS, which also says whether its connection is up. */
+export interface LivePublisher extends Publisher {
+  /** False while the connection is known to be down: a publish would only wait for its timeout. */
+  readonly connected: boolean;
+  /** Calls `listener` whenever the connection comes (back) up. */
+  onConnected(listener: () => void): void;
 }

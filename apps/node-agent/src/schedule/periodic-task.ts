@@ -11,7 +11,7 @@ export class PeriodicTask {
 
   constructor(
     private readonly name: string,
-    private readonly intervalMs: number,
+    private intervalMs: number,
     private readonly task: () => Promise<void>,
     private readonly logger: Logger,
   ) {}
@@ -19,6 +19,20 @@ export class PeriodicTask {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.tick();
+  }
+
+  /** Runs every `intervalMs` from now on; a run in progress is not interrupted. */
+  reschedule(intervalMs: number): void {
+    if (intervalMs === this.intervalMs) return;
+    this.intervalMs = intervalMs;
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.tick(), intervalMs);
+  }
+
+  /** Runs the task now, unless it is running already; the schedule stays as it is. */
+  runNow(): void {
     this.tick();
   }
 

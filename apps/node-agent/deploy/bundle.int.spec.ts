@@ -1,0 +1,68 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Heartbeat, SampleBatch } from '@vigil/contracts';
+import { createTestBus, eventually, freePort, ServiceProcess, type TestBus, testUrls } from '@vigil/test-support';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is plain CommonJS
+const { bundle } = require('./bundle') as { bundle: () => Promise<string> };
+
+let bus: TestBus;
+let dir: string;
+beforeAll(async () => {
+  bus = await createTestBus();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-bundle-'));
+});
+/** The latest stored message whose subject starts with `prefix`. */
+async function latest(prefix: string): Promise<unknown> {
+  const { state } = await bus.jsm.streams.info(bus.topology.streams.telemetry);
+  for (let seq = state.last_seq; seq >= state.first_seq && state.messages > 0; seq--) {
+    const m = await bus.jsm.streams.getMessage(bus.topology.streams.telemetry, { seq });
+    if (m?.subject.startsWith(prefix)) return m.json<unknown>();
+  }
+  return undefined;
+}
+
+afterAll(async () => {
+  await bus.jsm.streams.delete(`KV_${bus.topology.buckets.agentConfig}`).catch(() => undefined);
+  await bus.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the agent bundle', () => {
+  it('runs alone in a directory without node_modules: heartbeats, batches and /metrics', async () => {
+    // Outside the repository and with no NODE_PATH, a module left out of the bundle cannot be found.
+    const entry = path.join(dir, 'vigil-agent.js');
+    await copyFile(await bundle(), entry);
+    const metricsPort = await freePort();
+    const agent = new ServiceProcess(
+      'node-agent',
+      {
+        NODE_PATH: '',
+        NATS_URL: testUrls.nats,
+        VIGIL_NATS_PREFIX: bus.topology.prefix,
+        VIGIL_AGENT_STATE_DIR: path.join(dir, 'state'),
+        VIGIL_AGENT_HEARTBEAT_MS: '200',
+        VIGIL_AGENT_SAMPLE_MS: '200',
+        VIGIL_AGENT_METRICS_PORT: String(metricsPort),
+      },
+      entry,
+    );
+    agent.start();
+    try {
+      await agent.waitHttpOk(`http://127.0.0.1:${metricsPort}/health`);
+      const subjectPrefix = (wildcard: string) => wildcard.replace(/\.[*>].*$/, '.');
+      const heartbeat = await eventually(() => latest(subjectPrefix(bus.topology.subjects.allHeartbeats())), {
+        timeoutMs: 20_000,
+        what: 'a heartbeat',
+      });
+      const batch = await eventually(() => latest(subjectPrefix(bus.topology.subjects.allSamples())), { timeoutMs: 5_000, what: 'a batch' });
+      expect(Heartbeat.parse(heartbeat).hostname).toBe(os.hostname());
+      expect(SampleBatch.parse(batch).samples.map((s) => s.name)).toContain('vigil_agent_collector_success');
+      const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(page).toMatch(/^vigil_agent_collector_success\{collector="cpu",service="node-agent"\} 1$/m);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+  }, 60_000);
+});
