@@ -3,3 +3,4 @@ export * from './dlq';
 export * from './publish';
 export * from './worker';
 export * from './rpc';
+export * from './agent-publish';
