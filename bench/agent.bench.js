@@ -8,10 +8,11 @@
  *
  *   npm run bench -- agent [--seconds 60] [--dist]
  *
- * The agent runs as deployed, from the bundle copied alone into a temporary directory
- * (built first); --dist runs apps/node-agent/dist/main.js instead.
+ * The agent runs as deployed: from the bundle copied alone into a temporary directory (built
+ * first), with the Node.js flags of the systemd unit; --dist runs apps/node-agent/dist/main.js.
  */
 const { spawn, spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { copyFile, mkdtemp, readFile, rm, writeFile } = require('node:fs/promises');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -25,6 +26,10 @@ const SECONDS = (() => {
 })();
 const USE_DIST = process.argv.includes('--dist');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+/** What vigil-agent.service passes to node before the script, e.g. `--max-semi-space-size=1`. */
+const NODE_FLAGS = /^ExecStart=\S+ (.*?) ?\/usr\/lib\/vigil-agent\/vigil-agent\.js$/m.exec(
+  readFileSync(join(repoRoot, 'apps', 'node-agent', 'deploy', 'vigil-agent.service'), 'utf8'),
+)[1];
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -83,10 +88,11 @@ async function startAgent(bus, dir) {
       VIGIL_AGENT_CONFIG: join(dir, 'agent.yaml'),
       VIGIL_AGENT_STATE_DIR: dir,
       LOG_LEVEL: 'warn',
+      NODE_OPTIONS: NODE_FLAGS,
     },
     entry,
   ).start();
-  log(`agent: ${USE_DIST ? 'dist' : 'bundle'}, /metrics on ${metricsPort}; waiting for its first batch`);
+  log(`agent: ${USE_DIST ? 'dist' : 'bundle'} with node ${NODE_FLAGS}, /metrics on ${metricsPort}; waiting for its first batch`);
   await eventually(
     async () => {
       if (!agent.running()) throw new Error(`the agent exited:\n${agent.lines.slice(-20).join('\n')}`);
@@ -141,6 +147,7 @@ async function main() {
       JSON.stringify({
         bench: 'agent',
         agent: USE_DIST ? 'dist' : 'bundle',
+        agent_node_flags: NODE_FLAGS,
         duration_s: Number(durationS.toFixed(1)),
         agent_cpu_s: Number(agentCpu.toFixed(2)),
         node_exporter_cpu_s: Number(exporterCpu.toFixed(2)),

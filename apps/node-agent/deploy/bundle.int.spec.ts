@@ -2,16 +2,18 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Heartbeat, SampleBatch } from '@vigil/contracts';
-import { createTestBus, eventually, freePort, ServiceProcess, type TestBus, testUrls } from '@vigil/test-support';
+import { createTestBus, eventually, freePort, OtlpReceiver, ServiceProcess, type TestBus, testUrls } from '@vigil/test-support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is plain CommonJS
 const { bundle } = require('./bundle') as { bundle: () => Promise<string> };
 
 let bus: TestBus;
 let dir: string;
+let otlp: OtlpReceiver;
 beforeAll(async () => {
   bus = await createTestBus();
   dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-bundle-'));
+  otlp = await new OtlpReceiver().start();
 });
 /** The latest stored message whose subject starts with `prefix`. */
 async function latest(prefix: string): Promise<unknown> {
@@ -24,13 +26,14 @@ async function latest(prefix: string): Promise<unknown> {
 }
 
 afterAll(async () => {
+  await otlp.stop();
   await bus.jsm.streams.delete(`KV_${bus.topology.buckets.agentConfig}`).catch(() => undefined);
   await bus.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('the agent bundle', () => {
-  it('runs alone in a directory without node_modules: heartbeats, batches and /metrics', async () => {
+  it('runs alone in a directory without node_modules: heartbeats, batches, /metrics and traces', async () => {
     // Outside the repository and with no NODE_PATH, a module left out of the bundle cannot be found.
     const entry = path.join(dir, 'vigil-agent.js');
     await copyFile(await bundle(), entry);
@@ -45,6 +48,8 @@ describe('the agent bundle', () => {
         VIGIL_AGENT_HEARTBEAT_MS: '200',
         VIGIL_AGENT_SAMPLE_MS: '200',
         VIGIL_AGENT_METRICS_PORT: String(metricsPort),
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
       },
       entry,
     );
@@ -61,6 +66,7 @@ describe('the agent bundle', () => {
       expect(SampleBatch.parse(batch).samples.map((s) => s.name)).toContain('vigil_agent_collector_success');
       const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(page).toMatch(/^vigil_agent_collector_success\{collector="cpu",service="node-agent"\} 1$/m);
+      await eventually(() => otlp.spans.some((s) => s.service === 'node-agent'), { what: 'a span exported over OTLP/HTTP' });
     } finally {
       expect(await agent.stop()).toBe(0);
     }

@@ -11,9 +11,10 @@ import { createProcReader } from './collectors/file-reader';
 import { ConfigError, loadConfig } from './config';
 import { readFileLayer, reloadOnSighup } from './config/config-file';
 import { ConfigManager } from './config/config-manager';
+import { DeferredRemoteConfig } from './config/deferred-remote-config';
 import { KvConfigSource } from './config/kv-config-source';
 import { readHostFacts } from './inventory/host-facts';
-import { closeNats, connectToNats } from './publish/nats-connection';
+import { NatsConnector } from './publish/nats-connection';
 import { CredentialStore } from './identity/credentials';
 import { enroll } from './identity/enrollment';
 import { LIVE_PUBLISH_TIMEOUT_MS, NatsLink } from './publish/nats-link';
@@ -46,20 +47,13 @@ async function main(): Promise<void> {
   const stopRequested = shutdownSignal();
 
   logger.info({ nats_url: config.natsUrl }, 'connecting to NATS');
-  const nc = await Promise.race([connectToNats(config.natsUrl, logger), stopRequested.then(() => undefined)]);
-  if (!nc) {
-    logger.info('stopped before NATS was reachable');
-    process.exit(0);
-  }
+  // In the background: the agent collects, and spools, while NATS is unreachable.
+  const nats = new NatsConnector(config.natsUrl, logger);
 
   const topology = createTopology(config.natsPrefix, config.partitions);
-  const js = jetstream(nc);
   const { nodeId } = config.nodeIdOverride ? { nodeId: config.nodeIdOverride } : await loadOrCreateNodeId(stateDir);
   const credentialStore = new CredentialStore(stateDir);
   let credentials = await credentialStore.loadOrCreate(nodeId);
-  if (config.enrollmentToken && !credentials.enrolledAt) {
-    credentials = await enroll(nc, topology, credentialStore, credentials, config.enrollmentToken, config.hostname, logger);
-  }
   const sign = (m: OutboundMessage) => signMessage(credentials.privateKey, m.subject, m.msgId, m.data);
   const spool = await FileSpool.open(
     config.spoolDir ?? path.join(stateDir, SPOOL_SUBDIR),
@@ -67,10 +61,21 @@ async function main(): Promise<void> {
     logger,
   );
   agentConfig.onChange((changed) => spool.setLimits(spoolLimits(changed.spool.maxBytes)));
-  const publisher = new SpoolingPublisher(new NatsLink(nc, LIVE_PUBLISH_TIMEOUT_MS, sign), spool, logger);
+  const link = new NatsLink(LIVE_PUBLISH_TIMEOUT_MS, sign);
+  const publisher = new SpoolingPublisher(link, spool, logger);
   metrics.observeSpool(() => publisher.metrics());
   // Before the agent: the spool may hold messages of an earlier run, and they go first.
   publisher.start();
+  // Messages are signed from the start, but go live (and the spool is replayed) only once
+  // connected and, when the node has a token to use, enrolled: until then a registry that
+  // requires enrollment would refuse them, so they wait in the spool.
+  const goingLive = nats.connected.then(async (nc) => {
+    if (config.enrollmentToken && !credentials.enrolledAt) {
+      credentials = await enroll(nc, topology, credentialStore, credentials, config.enrollmentToken, config.hostname, logger);
+    }
+    link.open(nc);
+  });
+  const liveFailed = new Promise<{ failure: unknown }>((resolve) => void goingLive.catch((failure: unknown) => resolve({ failure })));
   const supervisor = createHostSupervisor({ clock: systemClock, logger, env: process.env });
   const supervisorEvents = new SupervisorEventPublisher(topology, publisher, logger);
   metrics.observePublishFailures('agent-event', () => supervisorEvents.failures);
@@ -89,11 +94,15 @@ async function main(): Promise<void> {
         { collector: new ScrapeCollector(scraper) },
       ],
       config: agentConfig,
-      remoteConfig: new KvConfigSource(new Kvm(js), agentConfig, logger, {
-        bucket: topology.buckets.agentConfig,
-        initialLoadTimeoutMs: 5_000,
-        retryDelayMs: 1_000,
-      }),
+      remoteConfig: new DeferredRemoteConfig(
+        nats,
+        (nc) =>
+          new KvConfigSource(new Kvm(jetstream(nc)), agentConfig, logger, {
+            bucket: topology.buckets.agentConfig,
+            initialLoadTimeoutMs: 5_000,
+            retryDelayMs: 1_000,
+          }),
+      ),
       hostFacts: readHostFacts,
       publisher,
       metrics,
@@ -112,8 +121,10 @@ async function main(): Promise<void> {
   superviseAndScrape(agentConfig.current());
   const stopFollowingConfig = agentConfig.onChange(superviseAndScrape);
 
-  const signal = await stopRequested;
-  agentLogger.info({ signal }, 'shutting down');
+  // A refused enrollment stops the agent as a signal does, and then fails it.
+  const end = await Promise.race([stopRequested.then((signal) => ({ signal })), liveFailed]);
+  if ('signal' in end) agentLogger.info({ signal: end.signal }, 'shutting down');
+  else agentLogger.error({ err: end.failure }, 'cannot publish to NATS; shutting down');
   await agent.stop();
   stopFollowingConfig();
   await scraper.stop();
@@ -123,9 +134,10 @@ async function main(): Promise<void> {
   await spool.close();
   stopReloading();
   await metricsServer.close();
-  await closeNats(nc, agentLogger);
+  await nats.close(agentLogger);
   await tracing.shutdown();
   agentLogger.info('stopped');
+  if ('failure' in end) throw end.failure;
   process.exit(0);
 }
 

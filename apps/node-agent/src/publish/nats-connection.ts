@@ -2,10 +2,49 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
 /**
+ * The agent's NATS connection, made in the background: the agent collects (and spools)
+ * while NATS is unreachable, and what needs the connection attaches to `connected`.
+ */
+export class NatsConnector {
+  /** Resolves once connected, or never when closed before that; rejects only on invalid options. */
+  readonly connected: Promise<NatsConnection>;
+  private nc?: NatsConnection;
+  private closing = false;
+
+  constructor(url: string, logger: Logger) {
+    this.connected = connectToNats(url, logger).then((nc) => {
+      if (this.closing) {
+        void nc.close();
+        return new Promise<never>(() => undefined);
+      }
+      logger.info({ server: nc.getServer() }, 'connected to NATS');
+      this.nc = nc;
+      return nc;
+    });
+    // A failure is for those waiting on `connected` to handle, whenever they start waiting.
+    this.connected.catch(() => undefined);
+  }
+
+  /** The connection, once made. */
+  get connection(): NatsConnection | undefined {
+    return this.nc;
+  }
+
+  /**
+   * Drains the connection, if made. nats.js cannot cancel a first connect in progress: it
+   * goes on until the process exits, and a connection it makes after this is closed at once.
+   */
+  async close(logger: Logger): Promise<void> {
+    this.closing = true;
+    if (this.nc) await closeNats(this.nc, logger);
+  }
+}
+
+/**
  * Connects to NATS, waiting for the server if it is not up yet, and reconnects forever
  * after that. Status changes are logged; none of them is fatal.
  */
-export async function connectToNats(url: string, logger: Logger): Promise<NatsConnection> {
+async function connectToNats(url: string, logger: Logger): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(','),
     name: `vigil-node-agent:${process.pid}`,
@@ -27,7 +66,7 @@ export async function connectToNats(url: string, logger: Logger): Promise<NatsCo
  * Drains the connection, so messages still in flight are delivered. While the server is
  * unreachable there is nothing to drain into and drain fails; the connection is closed.
  */
-export async function closeNats(nc: NatsConnection, logger: Logger): Promise<void> {
+async function closeNats(nc: NatsConnection, logger: Logger): Promise<void> {
   try {
     await nc.drain();
   } catch (e) {

@@ -21,19 +21,18 @@ export class NotConnectedError extends Error {
 /**
  * The agent's live path to JetStream, which knows whether the connection is up: while it
  * is down, a publish fails at once with NotConnectedError instead of waiting for its
- * timeout, and listeners hear when it comes back.
+ * timeout, and listeners hear when it comes back. It is down until opened on a connection,
+ * which the agent does once it may publish (connected, and enrolled when it has to be).
  */
 export class NatsLink implements LivePublisher {
-  private readonly publisher: Publisher;
-  private up: boolean;
+  private publisher?: Publisher;
+  private up = false;
   private readonly listeners: (() => void)[] = [];
 
-  constructor(nc: NatsConnection, publishTimeoutMs = LIVE_PUBLISH_TIMEOUT_MS, sign?: MessageSigner) {
-    this.publisher = new JetStreamPublisher(jetstream(nc), publishTimeoutMs, sign);
-    this.up = !nc.isClosed();
-    void this.followStatus(nc);
-    void nc.closed().then(() => this.setUp(false));
-  }
+  constructor(
+    private readonly publishTimeoutMs = LIVE_PUBLISH_TIMEOUT_MS,
+    private readonly sign?: MessageSigner,
+  ) {}
 
   get connected(): boolean {
     return this.up;
@@ -43,8 +42,17 @@ export class NatsLink implements LivePublisher {
     this.listeners.push(listener);
   }
 
+  /** Starts publishing on `nc`; listeners hear that the link is up. */
+  open(nc: NatsConnection): void {
+    if (this.publisher) throw new Error('the NATS link is already open');
+    this.publisher = new JetStreamPublisher(jetstream(nc), this.publishTimeoutMs, this.sign);
+    void this.followStatus(nc);
+    void nc.closed().then(() => this.setUp(false));
+    this.setUp(!nc.isClosed());
+  }
+
   async publish(message: OutboundMessage): Promise<void> {
-    if (!this.up) throw new NotConnectedError();
+    if (!this.up || !this.publisher) throw new NotConnectedError();
     await this.publisher.publish(message);
   }
 

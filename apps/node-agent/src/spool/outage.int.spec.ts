@@ -17,6 +17,10 @@ jest.setTimeout(150_000);
 
 const OUTAGE_MS = 60_000;
 const SAMPLE_MS = 200;
+/** How long an agent started without NATS runs before the server comes up. */
+const DOWN_AT_START_MS = 5_000;
+/** The agent's first batch is made this soon after its process is spawned, NATS or not. */
+const FIRST_BATCH_WITHIN_MS = 2_000;
 
 /** nats-server with JetStream on a fixed port and store, so a restart is the same server. */
 class NatsServer {
@@ -29,6 +33,10 @@ class NatsServer {
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async start(): Promise<void> {
@@ -235,5 +243,51 @@ describe('the agent through a NATS outage', () => {
     const next = await storedSeqFile(stateDir);
     const { batches } = await storedTelemetry(nodeId);
     expect(batches.map((b) => b.seq)).toEqual([...range(0, lastOfFirst + 1), ...range(firstOfSecond, next)]);
+  });
+});
+
+/** The agent does not wait for NATS: it collects from its start and spools until NATS is reachable. */
+describe('an agent started while NATS is down', () => {
+  afterEach(async () => {
+    if (!nats.running) await nats.start();
+  });
+
+  it('collects from its start and stores every batch exactly once, in order, once NATS comes up', async () => {
+    await nats.stop();
+    const stateDir = await newStateDir();
+    const spawnedAt = Date.now();
+    const agent = startAgent(stateDir);
+    const nodeId = await nodeIdIn(stateDir);
+    await sleep(DOWN_AT_START_MS);
+    expect(agent.running()).toBe(true);
+    const natsUp = Date.now();
+    await nats.start();
+    await caughtUp(agent, nodeId, natsUp);
+    expect(await agent.stop()).toBe(0);
+
+    const next = await storedSeqFile(stateDir);
+    const { batches, heartbeats } = await storedTelemetry(nodeId);
+    expect(batches.map((b) => b.seq)).toEqual(range(0, next));
+    expect(batches[0].timestamp - spawnedAt).toBeLessThan(FIRST_BATCH_WITHIN_MS);
+    const madeBeforeNats = batches.filter((b) => b.timestamp < natsUp);
+    expect(madeBeforeNats.length).toBeGreaterThan(((DOWN_AT_START_MS - FIRST_BATCH_WITHIN_MS) / SAMPLE_MS) * 0.5);
+    // Heartbeats are not spooled: those made before NATS was reachable were dropped.
+    expect(heartbeats.filter((h) => Date.parse(h.sentAt) < natsUp)).toEqual([]);
+  });
+
+  it('stops promptly with exit code 0 when NATS was never reachable, keeping its spool and sequence number', async () => {
+    await nats.stop();
+    const stateDir = await newStateDir();
+    const agent = startAgent(stateDir);
+    await nodeIdIn(stateDir);
+    await sleep(3_000);
+
+    const stopping = Date.now();
+    expect(await agent.stop()).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(3_000);
+    // A clean stop saves the next sequence number: every batch before it is in the spool.
+    const next = await storedSeqFile(stateDir);
+    expect(next).toBeGreaterThan(5);
+    expect(await spooledSeqs(stateDir)).toEqual(range(0, next));
   });
 });
