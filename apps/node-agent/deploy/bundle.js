@@ -16,12 +16,13 @@ const outfile = join(__dirname, '..', 'dist-bundle', 'vigil-agent.js');
  */
 const withoutGrpc = {
   name: 'without-grpc',
-  setup(build) {
-    build.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) => ({ path: args.path, namespace: 'left-out' }));
-    build.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) => ({ path: args.path, namespace: 'left-out' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };
 
+/** Builds the bundle; resolves with its path. */
 async function bundle() {
   await build({
     entryPoints: [join(__dirname, '..', 'src', 'main.ts')],
@@ -41,7 +42,7 @@ async function bundle() {
   return outfile;
 }
 
-module.exports = { bundle, outfile };
+module.exports = { bundle };
 
 if (require.main === module) {
   bundle().then(

@@ -109,6 +109,6 @@ elif [ -d /run/systemd/system ]; then
     systemctl enable --quiet --now vigil-agent.service
   fi
 else
-  echo "install.sh: systemd is not running; start '$node /usr/lib/vigil-agent/vigil-agent.js' with your service manager" >&2
+  echo "install.sh: systemd is not running; start '$(sed -n 's/^ExecStart=//p' "$unit")' with your service manager" >&2
 fi
 echo "vigil-agent installed ($("$node" --version), bundle $bundle)"

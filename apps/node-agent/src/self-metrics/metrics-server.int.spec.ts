@@ -63,12 +63,15 @@ describe('MetricsServer', () => {
     await expect(fetch(`http://${host}:${second}/health`)).rejects.toThrow();
   });
 
-  it('runs on without /metrics when its port is taken', async () => {
+  it('logs, and runs on without /metrics, when its port is taken', async () => {
+    const lines: string[] = [];
+    server = new MetricsServer(registry, pino({ level: 'error' }, { write: (line: string) => lines.push(line) }));
     const taken = createServer().listen(0, host);
     await new Promise((resolve) => taken.once('listening', resolve));
     const { port } = taken.address() as { port: number };
     try {
       await expect(server.listen({ host, port })).resolves.toBeUndefined();
+      expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['cannot serve /metrics; running without it']);
       const other = await freePort();
       await server.listen({ host, port: other });
       expect((await fetch(`http://${host}:${other}/health`)).status).toBe(200);
