@@ -14,7 +14,9 @@ const NON_CONFORMING_DEFAULT_METRICS = [
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: the 10 ms timer alone
+  // cost an idle agent about 0.2 CPU-seconds per 30 s (measured with `npm run bench -- agent`).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   for (const name of NON_CONFORMING_DEFAULT_METRICS) registry.removeSingleMetric(name);
   return registry;
 }
