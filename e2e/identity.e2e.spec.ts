@@ -14,6 +14,10 @@ import {
   securityEvents,
   SIGNATURE_HEADER,
   signMessage,
+  type QueryDefinition,
+  CreateEnrollmentTokenRequest,
+  EnrollRequest,
+  RevokeNodeRequest,
   type z,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
@@ -33,8 +37,13 @@ const readFileSafe = (file: string): string | undefined => {
 /** Enrollment, signed messages, forged ones refused, revocation: a node can speak only for itself. */
 describe('node identity', () => {
   const platform = new TestPlatform();
-  const rpc = <K extends keyof typeof identityCommands>(k: K, req: z.input<(typeof identityCommands)[K]['request']>) =>
-    requestQuery(platform.bus.nc, platform.bus.topology, identityCommands[k], req, 10_000);
+  const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, req: z.input<Req>) =>
+    requestQuery(platform.bus.nc, platform.bus.topology, def, req, 10_000);
+  const rpc = {
+    createEnrollmentToken: (req: z.input<typeof CreateEnrollmentTokenRequest>) => ask(identityCommands.createEnrollmentToken, req),
+    enroll: (req: z.input<typeof EnrollRequest>) => ask(identityCommands.enroll, req),
+    revokeNode: (req: z.input<typeof RevokeNodeRequest>) => ask(identityCommands.revokeNode, req),
+  };
 
   beforeAll(async () => {
     await platform.setup();
@@ -78,15 +87,15 @@ describe('node identity', () => {
   }
 
   it('enrolls with a one-time token, then accepts only messages signed by the node key', async () => {
-    const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
-    await expect(rpc('enroll', { token: 'x'.repeat(40), nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(
+    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
+    await expect(rpc.enroll({ token: 'x'.repeat(40), nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(
       /unknown enrollment token/,
     );
-    const enrolled = await rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
+    const enrolled = await rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
     expect(enrolled.nodeId).toBe('sec1');
     // The same agent retrying is fine; the token cannot enroll anything else.
-    await rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
-    await expect(rpc('enroll', { token, nodeId: 'sec2', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' })).rejects.toThrow(/already used/);
+    await rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
+    await expect(rpc.enroll({ token, nodeId: 'sec2', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' })).rejects.toThrow(/already used/);
 
     await heartbeat('sec1', keys.privateKey);
     await eventually(async () => (await node('sec1'))?.status === 'online', { what: 'the signed heartbeat to register sec1' });
@@ -114,7 +123,7 @@ describe('node identity', () => {
   });
 
   it('refuses a revoked node from then on', async () => {
-    await rpc('revokeNode', { nodeId: 'sec1', reason: 'host decommissioned after compromise' });
+    await rpc.revokeNode({ nodeId: 'sec1', reason: 'host decommissioned after compromise' });
     await eventually(
       async () => {
         await heartbeat('sec1', keys.privateKey);
@@ -123,12 +132,12 @@ describe('node identity', () => {
       },
       { timeoutMs: 15_000, intervalMs: 500, what: 'a signed heartbeat of the revoked node to be refused' },
     );
-    const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
-    await expect(rpc('enroll', { token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(/revoked/);
+    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
+    await expect(rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(/revoked/);
   });
 
   it('a real agent enrolls with its token and its signed messages are accepted', async () => {
-    const { token } = await rpc('createEnrollmentToken', { ttlSeconds: 600 });
+    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
     const stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-'));
     platform.startAgent(stateDir, { VIGIL_AGENT_ENROLLMENT_TOKEN: token, VIGIL_AGENT_HOSTNAME: 'enrolled-host' });
     const credentials = await eventually(
