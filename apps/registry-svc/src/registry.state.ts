@@ -53,7 +53,7 @@ export class RegistryState implements OnApplicationBootstrap, BeforeApplicationS
       config.VIGIL_REQUIRE_ENROLLMENT,
     );
     // Invalidated as this replica projects the event (every replica runs the projection);
-    // a lookup racing the commit may cache the old view for the verifier's short TTL.
+    // a lookup racing the commit may cache the old view until the verifier's TTL.
     this.identityProjection = new ProjectionRunner(
       runnerDeps('identity'),
       identitiesProjection((nodeId) => this.verifier.forget(nodeId)),

@@ -22,8 +22,14 @@ interface KnownIdentity {
   loadedAt: number;
 }
 
-/** How long a replica trusts its cached view of a node's identity. Revocation reaches every replica within it. */
-const CACHE_TTL_MS = 5000;
+/**
+ * How long a replica trusts its cached view of a node's identity without hearing of a
+ * change. Every replica runs the identities projection, which drops a node's entry as it
+ * applies an enrollment or revocation, so this only bounds the rare lookup that raced that
+ * commit. It must stay well above the heartbeat interval: at 5 s it expired between two
+ * heartbeats and put a Postgres query on nearly every heartbeat.
+ */
+const CACHE_TTL_MS = 60_000;
 
 /**
  * Checks that an agent message speaks only for its own node: the node named by the

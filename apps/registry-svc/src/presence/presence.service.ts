@@ -110,14 +110,14 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
-    await this.presence.touch(hb.nodeId, receivedAt);
-    if ((await this.presence.status(hb.nodeId)) !== 'online') await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
-    if (hb.config) await this.recordConfig(hb.nodeId, hb.config, `hb:${msg.seq}`);
+    const known = await this.presence.sighted(hb.nodeId, receivedAt);
+    if (known.status !== 'online') await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
+    if (hb.config) await this.recordConfig(hb.nodeId, hb.config, known.configFingerprint, `hb:${msg.seq}`);
   }
 
-  private async recordConfig(nodeId: string, config: AppliedConfig, causationId: string): Promise<void> {
+  private async recordConfig(nodeId: string, config: AppliedConfig, known: string | null, causationId: string): Promise<void> {
     const fingerprint = JSON.stringify([config.version, config.status, config.error ?? null]);
-    if ((await this.presence.configFingerprint(nodeId)) === fingerprint) return;
+    if (known === fingerprint) return;
     const events = await this.commands.handle(nodeId, { type: 'RecordConfig', nodeId, config }, this.meta(causationId, nodeId));
     for (const e of events) this.obs.logger.info({ node_id: nodeId, config: e.type === 'node.config_reported' ? e.data.config : undefined }, e.type);
     await this.presence.setConfigFingerprint(nodeId, fingerprint);

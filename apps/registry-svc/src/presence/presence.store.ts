@@ -18,9 +18,20 @@ export class PresenceStore {
     this.configKey = cache.key('registry', 'presence', 'config');
   }
 
-  /** Records a sighting; never moves last-seen backwards (ZADD GT). */
-  async touch(nodeId: string, at: Date): Promise<void> {
-    await this.cache.redis.zadd(this.lastSeenKey, 'GT', at.getTime(), nodeId);
+  /**
+   * Records a sighting (never moving last-seen backwards: ZADD GT) and reads what the
+   * heartbeat's fast path needs, in one round trip.
+   */
+  async sighted(nodeId: string, at: Date): Promise<{ status: PresenceStatus | null; configFingerprint: string | null }> {
+    const replies = await this.cache.redis
+      .pipeline()
+      .zadd(this.lastSeenKey, 'GT', at.getTime(), nodeId)
+      .hget(this.statusKey, nodeId)
+      .hget(this.configKey, nodeId)
+      .exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw failed?.[0] ?? new Error('redis pipeline returned nothing');
+    return { status: replies[1][1] as PresenceStatus | null, configFingerprint: replies[2][1] as string | null };
   }
 
   /** Adds a node that is not tracked yet (after a Redis loss) as seen `at`. */
@@ -37,10 +48,6 @@ export class PresenceStore {
   }
 
   /** A fingerprint of the configuration last recorded for the node, to keep heartbeats on the fast path. */
-  async configFingerprint(nodeId: string): Promise<string | null> {
-    return this.cache.redis.hget(this.configKey, nodeId);
-  }
-
   async setConfigFingerprint(nodeId: string, fingerprint: string): Promise<void> {
     await this.cache.redis.hset(this.configKey, nodeId, fingerprint);
   }

@@ -1,8 +1,9 @@
+import { DlqReason } from '@vigil/contracts';
 import { Counter, type Registry } from 'prom-client';
 import { singleMetric } from './single-metric';
 
-/** Why a message was parked in `dlq.<service>`; the same values as the contracts' DLQ reasons. */
-export const DLQ_REASONS = ['invalid_payload', 'unknown_type', 'identity_mismatch', 'processing_failed'] as const;
+/** The reasons a message is parked for, as the contracts define them. */
+export const DLQ_REASONS = DlqReason.options;
 
 export interface DlqMetrics {
   messages: Counter<'service' | 'reason'>;
