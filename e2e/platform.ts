@@ -62,6 +62,15 @@ export class TestPlatform {
     return p;
   }
 
+  /** One metrics-svc replica on its own port (several may run at once). */
+  async startMetrics(extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; port: number }> {
+    const port = await freePort();
+    const p = new ServiceProcess('metrics-svc', { ...this.env(), VIGIL_METRICS_PORT: String(port), ...extra }).start();
+    this.processes.push(p);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
+    return { process: p, port };
+  }
+
   async startGateway(): Promise<ServiceProcess> {
     const p = new ServiceProcess('gateway', this.env()).start();
     this.processes.push(p);

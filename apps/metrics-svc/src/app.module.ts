@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@vigil/platform';
+import { MetricsEnv } from './config';
+import { IngestRuntime } from './ingest.runtime';
+import { MetricsInit1764100000000 } from './migrations/1764100000000-metrics-init';
 
-/** Connected, migrated, observable; its capability arrives with its own issue. */
 @Module({
   imports: [
     PlatformModule.forRoot({
       service: 'metrics-svc',
       portVariable: 'VIGIL_METRICS_PORT',
       defaultPort: 8082,
-      database: { schema: 'metrics', migrations: [] },
+      env: MetricsEnv,
+      database: { schema: 'metrics', migrations: [MetricsInit1764100000000] },
     }),
   ],
+  providers: [IngestRuntime],
 })
 export class AppModule {}

@@ -2,7 +2,14 @@
  * The one error vocabulary. Domain code throws these; only the gateway turns them
  * into HTTP (application/problem+json), and request/reply carries them by `type`.
  */
-export type ErrorType = 'validation' | 'not_found' | 'illegal_state' | 'concurrency' | 'unavailable' | 'internal';
+export type ErrorType =
+  | 'validation'
+  | 'not_found'
+  | 'illegal_state'
+  | 'concurrency'
+  | 'limit_exceeded'
+  | 'unavailable'
+  | 'internal';
 
 export class VigilError extends Error {
   constructor(
@@ -35,6 +42,12 @@ export class ConcurrencyError extends VigilError {
     super('concurrency', message);
   }
 }
+/** A request that is valid but asks for more than the service allows (series, points, rows). */
+export class LimitExceededError extends VigilError {
+  constructor(message: string, details?: unknown) {
+    super('limit_exceeded', message, details);
+  }
+}
 export class UnavailableError extends VigilError {
   constructor(message: string) {
     super('unavailable', message);
@@ -51,6 +64,8 @@ export function errorFromWire(e: { type: ErrorType; message: string; details?: u
       return new IllegalStateError(e.message);
     case 'concurrency':
       return new ConcurrencyError(e.message);
+    case 'limit_exceeded':
+      return new LimitExceededError(e.message, e.details);
     case 'unavailable':
       return new UnavailableError(e.message);
     case 'internal':

@@ -22,3 +22,5 @@ export * from './identity/signature';
 export * from './identity/identity.events';
 export * from './identity/identity.commands';
 export * from './agent/supervisor-event.schema';
+export * from './metrics/tiers';
+export * from './metrics/metrics.queries';

@@ -9,6 +9,7 @@ const STATUS: Record<ErrorType, number> = {
   not_found: 404,
   illegal_state: 409,
   concurrency: 409,
+  limit_exceeded: 422,
   unavailable: 503,
   internal: 500,
 };

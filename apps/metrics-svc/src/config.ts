@@ -1,0 +1,43 @@
+import { z } from '@vigil/contracts';
+
+const hours = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** metrics-svc's own environment keys (the common ones come from the platform). */
+export const MetricsEnv = z.object({
+  /** How long each tier is kept, in hours (defaults: 10 s for 2 days, 1 min for 30 days, 1 h for 400 days). */
+  VIGIL_METRICS_RETENTION_10S_HOURS: hours(48),
+  VIGIL_METRICS_RETENTION_1M_HOURS: hours(30 * 24),
+  VIGIL_METRICS_RETENTION_1H_HOURS: hours(400 * 24),
+  /** How often folded samples are written (Redis: latest and open buckets; Postgres: closed buckets). */
+  VIGIL_METRICS_FLUSH_MS: z.coerce.number().int().min(50).default(1000),
+  /** A 10 s bucket is written once the clock is this far past its end; later samples merge into it. */
+  VIGIL_METRICS_GRACE_MS: z.coerce.number().int().min(0).default(2000),
+  /** Samples further than this ahead of the clock are refused (the batch goes to the DLQ). */
+  VIGIL_METRICS_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(10 * 60_000),
+  /** How often the 1 min and 1 h tiers are rolled up from the finer one. */
+  VIGIL_METRICS_ROLLUP_MS: z.coerce.number().int().min(100).default(5000),
+  /** How often partitions are created ahead and dropped by retention. */
+  VIGIL_METRICS_MAINTENANCE_MS: z.coerce.number().int().min(1000).default(3600_000),
+  /** Partition leases: a dead owner's partitions are taken over after this long. */
+  VIGIL_METRICS_LEASE_MS: z.coerce.number().int().min(500).default(6000),
+  /** Query limits: a query touching more series or returning more points is refused with 422. */
+  VIGIL_METRICS_MAX_SERIES: z.coerce.number().int().min(1).default(10_000),
+  VIGIL_METRICS_MAX_POINTS: z.coerce.number().int().min(1).default(1_000_000),
+});
+export type MetricsEnv = z.infer<typeof MetricsEnv>;
+
+export interface Retention {
+  '10s': number;
+  '1m': number;
+  '1h': number;
+}
+
+/** Retention per tier in milliseconds. */
+export function retentionOf(env: MetricsEnv): Retention {
+  const h = 3600_000;
+  return {
+    '10s': env.VIGIL_METRICS_RETENTION_10S_HOURS * h,
+    '1m': env.VIGIL_METRICS_RETENTION_1M_HOURS * h,
+    '1h': env.VIGIL_METRICS_RETENTION_1H_HOURS * h,
+  };
+}

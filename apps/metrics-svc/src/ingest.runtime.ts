@@ -1,0 +1,85 @@
+import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import { type MetricsEnv, retentionOf } from './config';
+import { IngestService } from './ingest/ingest.service';
+import { createMetricsSvcMetrics } from './metrics-svc.metrics';
+import { maintainPartitions } from './storage/partitions';
+import { TierRollup } from './storage/tier-rollup';
+
+/**
+ * The write side of metrics-svc: partition maintenance (once at start, then on one replica
+ * on a schedule), the ingest of sample batches, and the rollup of the coarser tiers (on one
+ * replica at a time).
+ */
+@Injectable()
+export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly ingest: IngestService;
+  readonly rollup: TierRollup;
+  private readonly schedules: LeasedSchedule[];
+
+  constructor(
+    bus: Bus,
+    private readonly db: Database,
+    cache: Cache,
+    private readonly obs: Observability,
+    @InjectConfig() private readonly config: ServiceConfig & MetricsEnv,
+  ) {
+    const retention = retentionOf(config);
+    const metrics = createMetricsSvcMetrics(
+      obs.registry,
+      () => this.ingest.activeSeries(),
+      () => this.ingest.ownedPartitions().length,
+    );
+    this.ingest = new IngestService(bus, db, cache, metrics, obs.logger, {
+      flushMs: config.VIGIL_METRICS_FLUSH_MS,
+      graceMs: config.VIGIL_METRICS_GRACE_MS,
+      maxFutureMs: config.VIGIL_METRICS_MAX_FUTURE_MS,
+      leaseMs: config.VIGIL_METRICS_LEASE_MS,
+      retention,
+    });
+    this.rollup = new TierRollup(db, bus.topology.partitions);
+    const onError = (e: unknown) => obs.logger.error({ err: e }, 'scheduled metrics task failed');
+    this.schedules = [
+      new LeasedSchedule(
+        new RedisLease(cache.redis, cache.key('metrics', 'rollup'), config.VIGIL_METRICS_ROLLUP_MS * 3),
+        config.VIGIL_METRICS_ROLLUP_MS,
+        async () => {
+          for (const tier of ['1m', '1h'] as const) {
+            const end = metrics.rollupDuration.startTimer({ tier });
+            let rows = 0;
+            for (let i = 0; i < 24; i++) {
+              const step = await this.rollup.step(tier);
+              if (step === undefined) break;
+              rows += step;
+            }
+            end();
+            if (rows) metrics.rows.inc({ tier }, rows);
+          }
+        },
+        onError,
+      ),
+      new LeasedSchedule(
+        new RedisLease(cache.redis, cache.key('metrics', 'partitions'), config.VIGIL_METRICS_MAINTENANCE_MS * 3),
+        config.VIGIL_METRICS_MAINTENANCE_MS,
+        () => this.maintain(),
+        onError,
+      ),
+    ];
+  }
+
+  async maintain(): Promise<void> {
+    const report = await maintainPartitions(this.db.dataSource, this.db.schema, retentionOf(this.config), Date.now());
+    if (report.created.length || report.dropped.length) this.obs.logger.info(report, 'rollup partitions maintained');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.maintain();
+    await this.ingest.start();
+    for (const s of this.schedules) s.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.schedules.map((s) => s.stop()));
+    await this.ingest.stop();
+  }
+}

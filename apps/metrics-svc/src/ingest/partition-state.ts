@@ -1,0 +1,261 @@
+import { bucketStart, labelsKey, TIER_MS } from '@vigil/contracts';
+import type { DecodedBatch } from './batch-decoder';
+
+const BUCKET_MS = TIER_MS['10s'];
+
+/** min, max, sum, count and last of one series in one bucket. */
+export class Agg {
+  min: number;
+  max: number;
+  sum: number;
+  count = 1;
+  last: number;
+  lastAt: number;
+
+  constructor(
+    readonly bucket: number,
+    value: number,
+    at: number,
+  ) {
+    this.min = value;
+    this.max = value;
+    this.sum = value;
+    this.last = value;
+    this.lastAt = at;
+  }
+
+  add(value: number, at: number): void {
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.sum += value;
+    this.count++;
+    // Ties keep the later arrival, as the upsert in Postgres does.
+    if (at >= this.lastAt) {
+      this.last = value;
+      this.lastAt = at;
+    }
+  }
+
+  merge(o: Agg): void {
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    this.sum += o.sum;
+    this.count += o.count;
+    if (o.lastAt >= this.lastAt) {
+      this.last = o.last;
+      this.lastAt = o.lastAt;
+    }
+  }
+
+  copy(bucket = this.bucket): Agg {
+    const c = new Agg(bucket, this.last, this.lastAt);
+    c.min = this.min;
+    c.max = this.max;
+    c.sum = this.sum;
+    c.count = this.count;
+    return c;
+  }
+}
+
+/** One (node, metric, labels) series as the ingest knows it. */
+export class SeriesSlot {
+  /** Postgres id; 0 until resolved. */
+  id = 0;
+  /** Aggregates of 10 s buckets not yet written to Postgres (usually one or two). */
+  readonly pending: Agg[] = [];
+  /** The series' most recent bucket as far as this ingest has seen it (for live views). */
+  recent?: Agg;
+  /** Changed since the last live-view write. */
+  dirty = false;
+
+  constructor(
+    readonly nodeId: string,
+    readonly metric: string,
+    readonly labels: Record<string, string>,
+    readonly labelsKey: string,
+  ) {}
+}
+
+/** A row for the 10 s tier: one series' aggregate in one bucket. */
+export interface RollupRow {
+  slot: SeriesSlot;
+  agg: Agg;
+}
+
+/**
+ * What one flush must make durable, taken from the state in one synchronous step so that
+ * folding can go on while it is written.
+ */
+export interface FlushPlan {
+  /** The last sequence read when the plan was taken. */
+  processedSeq: number;
+  resumeSeq: number;
+  /** Every 10 s bucket ending at or before this (Unix ms) has been written. */
+  closedThrough: number;
+  rows: RollupRow[];
+  /** Buckets written by this flush, with the last sequence they include. */
+  flushed: { bucket: number; throughSeq: number }[];
+  /** Series whose live view changed. */
+  live: SeriesSlot[];
+  /** Timestamps of the batches folded since the last plan (for the lag histogram). */
+  batchTimestamps: number[];
+}
+
+export type FoldResult = 'folded' | 'replayed';
+
+export interface StoredPosition {
+  resumeSeq: number;
+  /** Written buckets whose messages up to through_seq are in Postgres. */
+  flushed: Map<number, number>;
+}
+
+/**
+ * The in-memory state of one TELEMETRY partition between flushes.
+ *
+ * Messages are folded in stream order into per-series aggregates of 10 s buckets. A bucket
+ * is written once the clock is past its end plus the grace; its messages with sequences up
+ * to that moment are then in Postgres, which `flushed` records per bucket. A new owner
+ * resumes reading before the first message of any bucket that was still only in memory,
+ * and skips the messages a written bucket already includes: every sample is counted once,
+ * whatever crashed when.
+ */
+export class PartitionState {
+  private readonly series = new Map<string, SeriesSlot>();
+  private readonly withPending = new Set<SeriesSlot>();
+  private dirty: SeriesSlot[] = [];
+  /** First and last sequence of each bucket with unwritten aggregates. */
+  private readonly open = new Map<number, { minSeq: number; maxSeq: number }>();
+  private readonly flushed: Map<number, number>;
+  /** The last sequence read in this run (a replay starts it at the resume point). */
+  private readSeq: number;
+  private resumeSeq: number;
+  private latestTimestamp = 0;
+  private batchTimestamps: number[] = [];
+
+  constructor(position: StoredPosition) {
+    this.flushed = new Map(position.flushed);
+    this.readSeq = position.resumeSeq;
+    this.resumeSeq = position.resumeSeq;
+  }
+
+  /** The stream sequence to read from. */
+  startSeq(): number {
+    return this.resumeSeq + 1;
+  }
+
+  lastReadSeq(): number {
+    return this.readSeq;
+  }
+
+  seriesCount(): number {
+    return this.series.size;
+  }
+
+  /** Passes over a message that holds no samples to store (parked, or too old). */
+  skip(seq: number): void {
+    this.readSeq = seq;
+  }
+
+  fold(seq: number, batch: DecodedBatch): FoldResult {
+    const bucket = bucketStart('10s', batch.timestamp);
+    const through = this.flushed.get(bucket);
+    this.readSeq = seq;
+    if (through !== undefined && seq <= through) return 'replayed';
+    const at = batch.timestamp;
+    const nodePrefix = batch.nodeId + '\n';
+    for (const s of batch.samples) {
+      const lk = labelsKey(s.labels);
+      const key = nodePrefix + s.name + '\n' + lk;
+      let slot = this.series.get(key);
+      if (!slot) {
+        slot = new SeriesSlot(batch.nodeId, s.name, s.labels, lk);
+        this.series.set(key, slot);
+      }
+      let agg: Agg | undefined;
+      for (const a of slot.pending) if (a.bucket === bucket) agg = a;
+      if (agg) agg.add(s.value, at);
+      else {
+        slot.pending.push(new Agg(bucket, s.value, at));
+        this.withPending.add(slot);
+      }
+      const recent = slot.recent;
+      if (!recent || bucket > recent.bucket) slot.recent = new Agg(bucket, s.value, at);
+      else if (bucket === recent.bucket) recent.add(s.value, at);
+      else if (at > recent.lastAt) {
+        // An older bucket cannot carry a later sample, but keep last coherent if clocks jump.
+        recent.last = s.value;
+        recent.lastAt = at;
+      }
+      if (!slot.dirty) {
+        slot.dirty = true;
+        this.dirty.push(slot);
+      }
+    }
+    const range = this.open.get(bucket);
+    if (range) range.maxSeq = seq;
+    else this.open.set(bucket, { minSeq: seq, maxSeq: seq });
+    if (at > this.latestTimestamp) this.latestTimestamp = at;
+    this.batchTimestamps.push(at);
+    return 'folded';
+  }
+
+  /**
+   * Takes everything due for writing at `now`: buckets ending at or before `now - graceMs`.
+   * `caughtUp` says whether the consumer has read everything in the stream; while it has
+   * not, the closed-through mark stays behind the data read so far, so rollups of the
+   * coarser tiers wait for the backlog instead of merging it in late.
+   */
+  plan(now: number, graceMs: number, caughtUp: boolean): FlushPlan {
+    const closeBefore = Math.floor((now - graceMs) / BUCKET_MS) * BUCKET_MS;
+    const rows: RollupRow[] = [];
+    for (const slot of this.withPending) {
+      let kept = 0;
+      for (let i = 0; i < slot.pending.length; i++) {
+        const agg = slot.pending[i];
+        if (agg.bucket + BUCKET_MS <= closeBefore) rows.push({ slot, agg });
+        else slot.pending[kept++] = agg;
+      }
+      slot.pending.length = kept;
+      if (kept === 0) this.withPending.delete(slot);
+    }
+    const flushed: FlushPlan['flushed'] = [];
+    let resume = this.readSeq;
+    for (const [bucket, range] of this.open) {
+      if (bucket + BUCKET_MS <= closeBefore) {
+        this.open.delete(bucket);
+        // Everything of this bucket read so far is in this write; what comes later is late.
+        flushed.push({ bucket, throughSeq: this.readSeq });
+        this.flushed.set(bucket, this.readSeq);
+      } else if (range.minSeq - 1 < resume) {
+        resume = range.minSeq - 1;
+      }
+    }
+    for (const [bucket, through] of this.flushed) if (through <= resume) this.flushed.delete(bucket);
+    const closedThrough = caughtUp
+      ? closeBefore
+      : Math.min(closeBefore, bucketStart('10s', this.latestTimestamp) - BUCKET_MS);
+    const plan: FlushPlan = {
+      processedSeq: this.readSeq,
+      resumeSeq: resume,
+      closedThrough: Math.max(0, closedThrough),
+      rows,
+      flushed,
+      live: this.dirty,
+      batchTimestamps: this.batchTimestamps,
+    };
+    for (const slot of this.dirty) slot.dirty = false;
+    this.dirty = [];
+    this.batchTimestamps = [];
+    return plan;
+  }
+
+  /** The plan is durable: the next one must find the position it wrote. */
+  committed(plan: FlushPlan): void {
+    this.resumeSeq = plan.resumeSeq;
+  }
+
+  /** Writes still owed to Postgres (buckets with unwritten aggregates). */
+  hasPending(): boolean {
+    return this.withPending.size > 0;
+  }
+}

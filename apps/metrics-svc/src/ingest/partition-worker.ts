@@ -1,0 +1,230 @@
+import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { subjectToken, ValidationError } from '@vigil/contracts';
+import type { Bus, Cache, Database } from '@vigil/platform';
+import type { Logger } from 'pino';
+import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
+import { decodeSampleBatch } from './batch-decoder';
+import { PartitionState } from './partition-state';
+import { PartitionLostError, type RollupWriter, writeLive } from './rollup-writer';
+import { resolveSeries } from './series-resolver';
+
+export interface PartitionWorkerDeps {
+  bus: Bus;
+  db: Database;
+  cache: Cache;
+  writer: RollupWriter;
+  metrics: MetricsSvcMetrics;
+  logger: Logger;
+  owner: string;
+  flushMs: number;
+  graceMs: number;
+  maxFutureMs: number;
+  /** Samples older than this many ms (the longest retention) are not stored. */
+  oldestMs: number;
+  clock?: () => number;
+  /** Called when another replica has taken the partition (this worker has stopped itself). */
+  onLost: (partition: number) => void;
+}
+
+/**
+ * Ingests one TELEMETRY partition: reads it in stream order with an ordered consumer from
+ * the position stored in Postgres, folds batches into a PartitionState, and flushes on a
+ * timer. On any failure it drops its memory and starts again from the stored position,
+ * which is always consistent with what Postgres holds.
+ */
+export class PartitionWorker {
+  private state?: PartitionState;
+  private generation = 0;
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private stopped = true;
+  private caughtUp = false;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly deps: PartitionWorkerDeps,
+    readonly partition: number,
+  ) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  seriesCount(): number {
+    return this.state?.seriesCount() ?? 0;
+  }
+
+  /** Takes the partition over (a new generation fences any previous owner) and starts reading. */
+  async start(): Promise<void> {
+    const { db, owner } = this.deps;
+    this.generation = await db.dataSource.transaction(async (tx) => {
+      await db.query(
+        'ingest_acquire',
+        'UPDATE metrics.ingest_partitions SET generation = generation + 1, owner = $2, updated_at = now() WHERE partition = $1',
+        [this.partition, owner],
+        tx,
+      );
+      const [row] = await db.query<{ generation: string }>(
+        'ingest_generation',
+        'SELECT generation FROM metrics.ingest_partitions WHERE partition = $1',
+        [this.partition],
+        tx,
+      );
+      return Number(row.generation);
+    });
+    this.stopped = false;
+    this.loop = this.run();
+    this.timer = setInterval(() => void this.flush(), this.deps.flushMs);
+  }
+
+  /** Writes what is due and stops reading; open buckets are left for the next owner to replay. */
+  async stop(finalFlush = true): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    void this.messages?.close().catch(() => undefined);
+    await this.loop;
+    await this.flushing;
+    if (finalFlush) await this.flush(true);
+  }
+
+  private async load(): Promise<PartitionState> {
+    const { db } = this.deps;
+    const [row] = await db.query<{ resume_seq: string }>(
+      'ingest_position_get',
+      'SELECT resume_seq FROM metrics.ingest_partitions WHERE partition = $1',
+      [this.partition],
+    );
+    const flushed = await db.query<{ bucket: Date; through_seq: string }>(
+      'ingest_flushed_get',
+      'SELECT bucket, through_seq FROM metrics.ingest_flushed WHERE partition = $1',
+      [this.partition],
+    );
+    return new PartitionState({
+      resumeSeq: Number(row.resume_seq),
+      flushed: new Map(flushed.map((f) => [f.bucket.getTime(), Number(f.through_seq)])),
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { bus, logger } = this.deps;
+    let backoff = 250;
+    while (!this.stopped) {
+      try {
+        await this.flushing;
+        const state = await this.load();
+        this.state = state;
+        this.caughtUp = false;
+        const consumer = await bus.js.consumers.get(bus.topology.streams.telemetry, {
+          filter_subjects: bus.topology.subjects.samplesOfPartition(this.partition),
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: state.startSeq(),
+        });
+        this.messages = await consumer.consume({ max_messages: 1000 });
+        if (this.stopped) {
+          void this.messages.close().catch(() => undefined);
+          break;
+        }
+        for await (const msg of this.messages) {
+          await this.handle(state, msg);
+          backoff = 250;
+        }
+      } catch (e) {
+        if (this.stopped) break;
+        logger.error({ err: e, partition: this.partition }, 'ingest failed; restarting from the stored position');
+        void this.messages?.close().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  private async handle(state: PartitionState, msg: JsMsg): Promise<void> {
+    const { metrics, bus } = this.deps;
+    this.caughtUp = msg.info.pending === 0;
+    let batch;
+    try {
+      batch = decodeSampleBatch(msg.data);
+      const now = this.clock();
+      if (batch.timestamp > now + this.deps.maxFutureMs) {
+        throw new ValidationError(`batch timestamp ${new Date(batch.timestamp).toISOString()} is in the future`);
+      }
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      metrics.batches.inc({ result: 'invalid' });
+      await bus.dlq.park(this.parked(msg), 'invalid_payload', e.message);
+      state.skip(msg.seq);
+      return;
+    }
+    const subjectNode = subjectToken(bus.topology, msg.subject, 3);
+    if (subjectNode !== batch.nodeId) {
+      metrics.batches.inc({ result: 'identity_mismatch' });
+      await bus.dlq.park(this.parked(msg), 'identity_mismatch', `subject names node ${subjectNode} but the batch claims ${batch.nodeId}`);
+      state.skip(msg.seq);
+      return;
+    }
+    if (batch.timestamp < this.clock() - this.deps.oldestMs) {
+      metrics.discarded.inc({ reason: 'too_old' }, batch.samples.length);
+      state.skip(msg.seq);
+      return;
+    }
+    const result = state.fold(msg.seq, batch);
+    metrics.batches.inc({ result });
+    if (result === 'folded') metrics.samples.inc(batch.samples.length);
+  }
+
+  private parked(msg: JsMsg) {
+    return {
+      subject: msg.subject,
+      data: msg.data,
+      headers: msg.headers,
+      stream: this.deps.bus.topology.streams.telemetry,
+      streamSeq: msg.seq,
+    };
+  }
+
+  /** One flush at a time; a tick that finds one running skips. */
+  private flush(final = false): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.stopped && !final) return Promise.resolve();
+    this.flushing = this.doFlush().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async doFlush(): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    const { db, cache, writer, metrics, logger } = this.deps;
+    const now = this.clock();
+    const end = metrics.flushDuration.startTimer();
+    const plan = state.plan(now, this.deps.graceMs, this.caughtUp);
+    try {
+      await resolveSeries(db, [...plan.live, ...plan.rows.map((r) => r.slot)]);
+      await writeLive(cache, plan);
+      const visibleAt = this.clock();
+      for (const ts of plan.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
+      const report = await writer.write(this.partition, this.generation, plan, now);
+      for (const tier of ['10s', '1m', '1h'] as const) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
+      if (state === this.state) state.committed(plan);
+    } catch (e) {
+      if (e instanceof PartitionLostError) {
+        logger.warn({ partition: this.partition, err: e.message }, 'partition taken over by another replica');
+        if (!this.stopped) {
+          this.stopped = true;
+          clearInterval(this.timer);
+          void this.messages?.close().catch(() => undefined);
+          this.deps.onLost(this.partition);
+        }
+        return;
+      }
+      // The plan's rows left memory: start over from the stored position.
+      logger.error({ err: e, partition: this.partition }, 'flush failed; re-reading from the stored position');
+      if (state === this.state) {
+        this.state = undefined;
+        void this.messages?.close().catch(() => undefined);
+      }
+    } finally {
+      end();
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import { bucketStart, type Tier, TIER_MS } from '@vigil/contracts';
+import type { Cache, Database } from '@vigil/platform';
+import type { EntityManager } from 'typeorm';
+import type { Retention } from '../config';
+import { encodeLatest } from '../query/latest-codec';
+import { Agg, type FlushPlan, type RollupRow } from './partition-state';
+
+/** Another replica took the partition over: this owner's writes are refused. */
+export class PartitionLostError extends Error {
+  constructor(partition: number, generation: number, stored: number) {
+    super(`partition ${partition} now belongs to generation ${stored}, not ${generation}`);
+  }
+}
+
+const CHUNK = 20_000;
+
+const UPSERT = (table: string) => `
+  INSERT INTO metrics.${table} AS r (series_id, bucket, min, max, sum, count, last, last_at)
+  SELECT s, to_timestamp(b / 1000.0), mn, mx, sm, c, l, to_timestamp(la / 1000.0)
+    FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::int8[], $7::float8[], $8::float8[])
+      AS t(s, b, mn, mx, sm, c, l, la)
+  ON CONFLICT (series_id, bucket) DO UPDATE SET
+    min = least(r.min, excluded.min),
+    max = greatest(r.max, excluded.max),
+    sum = r.sum + excluded.sum,
+    count = r.count + excluded.count,
+    last = CASE WHEN excluded.last_at >= r.last_at THEN excluded.last ELSE r.last END,
+    last_at = greatest(r.last_at, excluded.last_at)`;
+
+interface TierRow {
+  seriesId: number;
+  agg: Agg;
+}
+
+export interface WriteReport {
+  rows: Record<Tier, number>;
+}
+
+/**
+ * Makes a flush plan durable: the 10 s rows, the deltas of buckets the coarser tiers have
+ * already rolled up (late samples), and the partition's position, in one transaction
+ * fenced by the owner's generation.
+ */
+export class RollupWriter {
+  constructor(
+    private readonly db: Database,
+    private readonly retention: Retention,
+  ) {}
+
+  async write(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
+    const report: WriteReport = { rows: { '10s': 0, '1m': 0, '1h': 0 } };
+    await this.db.dataSource.transaction(async (tx) => {
+      const [position] = await this.q<{ generation: string }>(
+        tx,
+        'ingest_lock',
+        'SELECT generation FROM metrics.ingest_partitions WHERE partition = $1 FOR UPDATE',
+        [partition],
+      );
+      const stored = Number(position?.generation ?? -1);
+      if (stored !== generation) throw new PartitionLostError(partition, generation, stored);
+      if (plan.rows.length > 0) {
+        // Shared lock on the watermarks: a rollup of the coarser tiers (which takes them
+        // exclusively) runs wholly before or wholly after this write, so a late delta is
+        // either rolled up by it or merged below, never both nor neither.
+        const marks = await this.q<{ tier: Tier; through: Date }>(
+          tx,
+          'watermarks_share',
+          'SELECT tier, through FROM metrics.rollup_watermarks ORDER BY tier FOR SHARE',
+        );
+        const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<'1m' | '1h', number>;
+        const split = this.route(plan.rows, through, now);
+        for (const tier of ['10s', '1m', '1h'] as const) {
+          await this.upsert(tx, tier, split[tier]);
+          report.rows[tier] = split[tier].length;
+        }
+      }
+      if (plan.flushed.length > 0) {
+        await this.q(
+          tx,
+          'ingest_flushed',
+          `INSERT INTO metrics.ingest_flushed (partition, bucket, through_seq)
+           SELECT $1, to_timestamp(b / 1000.0), t FROM unnest($2::float8[], $3::int8[]) AS u(b, t)
+           ON CONFLICT (partition, bucket) DO UPDATE SET through_seq = excluded.through_seq`,
+          [partition, plan.flushed.map((f) => f.bucket), plan.flushed.map((f) => f.throughSeq)],
+        );
+      }
+      await this.q(tx, 'ingest_prune', 'DELETE FROM metrics.ingest_flushed WHERE partition = $1 AND through_seq <= $2', [
+        partition,
+        plan.resumeSeq,
+      ]);
+      await this.q(
+        tx,
+        'ingest_position',
+        `UPDATE metrics.ingest_partitions
+            SET resume_seq = $2, processed_seq = $3, closed_through = to_timestamp($4 / 1000.0), updated_at = now()
+          WHERE partition = $1`,
+        [partition, plan.resumeSeq, plan.processedSeq, plan.closedThrough],
+      );
+    });
+    return report;
+  }
+
+  /**
+   * 10 s rows go to the 10 s tier while it keeps them; a coarser tier also gets the delta
+   * when its rollup has already passed the bucket (or when the finer tier no longer keeps
+   * data that old).
+   */
+  private route(rows: RollupRow[], through: Record<'1m' | '1h', number>, now: number): Record<Tier, TierRow[]> {
+    const out: Record<Tier, TierRow[]> = { '10s': [], '1m': [], '1h': [] };
+    const minutes = new Map<string, TierRow>();
+    const hours = new Map<string, TierRow>();
+    const fold = (into: Map<string, TierRow>, tier: Tier, seriesId: number, agg: Agg) => {
+      const bucket = bucketStart(tier, agg.bucket);
+      const key = `${seriesId}:${bucket}`;
+      const existing = into.get(key);
+      if (existing) existing.agg.merge(agg);
+      else into.set(key, { seriesId, agg: agg.copy(bucket) });
+    };
+    for (const { slot, agg } of rows) {
+      const in10s = agg.bucket >= now - this.retention['10s'];
+      const in1m = agg.bucket >= now - this.retention['1m'];
+      const minuteRolled = bucketStart('1m', agg.bucket) + TIER_MS['1m'] <= through['1m'];
+      const hourRolled = bucketStart('1h', agg.bucket) + TIER_MS['1h'] <= through['1h'];
+      if (in10s) out['10s'].push({ seriesId: slot.id, agg });
+      if (in1m && (!in10s || minuteRolled)) fold(minutes, '1m', slot.id, agg);
+      if (hourRolled || !in1m) fold(hours, '1h', slot.id, agg);
+    }
+    out['1m'] = [...minutes.values()];
+    out['1h'] = [...hours.values()];
+    return out;
+  }
+
+  private async upsert(tx: EntityManager, tier: Tier, rows: TierRow[]): Promise<void> {
+    const table = tier === '10s' ? 'rollup_10s' : tier === '1m' ? 'rollup_1m' : 'rollup_1h';
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      const n = chunk.length;
+      const s = new Array<number>(n);
+      const b = new Array<number>(n);
+      const mn = new Array<number>(n);
+      const mx = new Array<number>(n);
+      const sm = new Array<number>(n);
+      const c = new Array<number>(n);
+      const l = new Array<number>(n);
+      const la = new Array<number>(n);
+      for (let j = 0; j < n; j++) {
+        const { seriesId, agg } = chunk[j];
+        s[j] = seriesId;
+        b[j] = agg.bucket;
+        mn[j] = agg.min;
+        mx[j] = agg.max;
+        sm[j] = agg.sum;
+        c[j] = agg.count;
+        l[j] = agg.last;
+        la[j] = agg.lastAt;
+      }
+      await this.q(tx, `rollup_${tier}_upsert`, UPSERT(table), [s, b, mn, mx, sm, c, l, la]);
+    }
+  }
+
+  private q<T>(tx: EntityManager, operation: string, sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.db.query<T>(operation, sql, params, tx);
+  }
+}
+
+/**
+ * The live view: each changed series' latest value and its most recent 10 s bucket, in one
+ * Redis hash per metric (field: series id), written in one pipeline.
+ */
+export async function writeLive(cache: Cache, plan: FlushPlan): Promise<void> {
+  if (plan.live.length === 0) return;
+  const byMetric = new Map<string, string[]>();
+  for (const slot of plan.live) {
+    const recent = slot.recent;
+    if (!recent || slot.id === 0) continue;
+    let args = byMetric.get(slot.metric);
+    if (!args) byMetric.set(slot.metric, (args = []));
+    args.push(
+      String(slot.id),
+      encodeLatest({
+        lastAt: recent.lastAt,
+        last: recent.last,
+        bucket: recent.bucket,
+        min: recent.min,
+        max: recent.max,
+        sum: recent.sum,
+        count: recent.count,
+      }),
+    );
+  }
+  const pipeline = cache.redis.pipeline();
+  for (const [metric, args] of byMetric) pipeline.hset(cache.key('metrics', 'latest', metric), ...args);
+  const results = await pipeline.exec();
+  const failed = results?.find(([e]) => e);
+  if (failed) throw failed[0];
+}

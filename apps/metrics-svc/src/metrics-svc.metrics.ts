@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type MetricsSvcMetrics = ReturnType<typeof createMetricsSvcMetrics>;
+
+/** metrics-svc's own instruments (the platform adds HTTP, NATS, DB and DLQ ones). */
+export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => number, ownedPartitions: () => number) {
+  const registers = [registry];
+  const batches = new Counter({
+    name: 'vigil_metrics_ingest_batches_total',
+    help: 'Sample batches read from TELEMETRY, by outcome (replayed: already in Postgres, skipped)',
+    labelNames: ['result'],
+    registers,
+  });
+  for (const result of ['folded', 'replayed', 'invalid', 'identity_mismatch']) batches.inc({ result }, 0);
+  const discarded = new Counter({
+    name: 'vigil_metrics_samples_discarded_total',
+    help: 'Samples not stored, by reason (too_old: older than the longest retention)',
+    labelNames: ['reason'],
+    registers,
+  });
+  discarded.inc({ reason: 'too_old' }, 0);
+  const rows = new Counter({
+    name: 'vigil_metrics_rollup_rows_written_total',
+    help: 'Rollup rows inserted or merged, by tier',
+    labelNames: ['tier'],
+    registers,
+  });
+  for (const tier of ['10s', '1m', '1h']) rows.inc({ tier }, 0);
+  return {
+    samples: new Counter({ name: 'vigil_metrics_ingest_samples_total', help: 'Samples folded into rollups', registers }),
+    batches,
+    discarded,
+    rows,
+    lag: new Histogram({
+      name: 'vigil_metrics_ingest_lag_seconds',
+      help: "From a batch's timestamp until its samples are queryable (written to the live view)",
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600],
+      registers,
+    }),
+    flushDuration: new Histogram({
+      name: 'vigil_metrics_flush_duration_seconds',
+      help: 'Time to make one partition flush durable (series ids, live view, Postgres)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    rollupDuration: new Histogram({
+      name: 'vigil_metrics_rollup_duration_seconds',
+      help: 'Time of one rollup step into the 1 min or 1 h tier',
+      labelNames: ['tier'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
+      registers,
+    }),
+    activeSeries: new Gauge({
+      name: 'vigil_metrics_active_series',
+      help: 'Series held in memory by this replica',
+      registers,
+      collect() {
+        this.set(activeSeries());
+      },
+    }),
+    ownedPartitions: new Gauge({
+      name: 'vigil_metrics_ingest_partitions_owned',
+      help: 'TELEMETRY partitions this replica ingests',
+      registers,
+      collect() {
+        this.set(ownedPartitions());
+      },
+    }),
+  };
+}
