@@ -76,6 +76,16 @@ export class SeriesSlot {
   ) {}
 }
 
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in b) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in a) n--;
+  return n === 0;
+}
+
 /** A row for the 10 s tier: one series' aggregate in one bucket. */
 export interface RollupRow {
   slot: SeriesSlot;
@@ -121,6 +131,8 @@ export interface StoredPosition {
  */
 export class PartitionState {
   private readonly series = new Map<string, SeriesSlot>();
+  /** Per node, the slots of its last batch by sample position. */
+  private readonly shapes = new Map<string, SeriesSlot[]>();
   private readonly withPending = new Set<SeriesSlot>();
   private dirty: SeriesSlot[] = [];
   /** First and last sequence of each bucket with unwritten aggregates. */
@@ -162,30 +174,37 @@ export class PartitionState {
     this.readSeq = seq;
     if (through !== undefined && seq <= through) return 'replayed';
     const at = batch.timestamp;
-    const nodePrefix = batch.nodeId + '\n';
-    for (const s of batch.samples) {
-      const lk = labelsKey(s.labels);
-      const key = nodePrefix + s.name + '\n' + lk;
-      let slot = this.series.get(key);
-      if (!slot) {
-        slot = new SeriesSlot(batch.nodeId, s.name, s.labels, lk);
-        this.series.set(key, slot);
+    // Agents send the same samples in the same order every tick: the slot at the same
+    // position last time is checked first, which spares building the series key.
+    let shape = this.shapes.get(batch.nodeId);
+    if (!shape) this.shapes.set(batch.nodeId, (shape = []));
+    const samples = batch.samples;
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i];
+      let slot: SeriesSlot | undefined = shape[i];
+      if (slot === undefined || slot.metric !== s.name || !sameLabels(slot.labels, s.labels)) {
+        const lk = labelsKey(s.labels);
+        const key = batch.nodeId + '\n' + s.name + '\n' + lk;
+        slot = this.series.get(key);
+        if (!slot) {
+          slot = new SeriesSlot(batch.nodeId, s.name, s.labels, lk);
+          this.series.set(key, slot);
+        }
+        shape[i] = slot;
       }
+      const pending = slot.pending;
       let agg: Agg | undefined;
-      for (const a of slot.pending) if (a.bucket === bucket) agg = a;
+      for (let j = 0; j < pending.length; j++) if (pending[j].bucket === bucket) agg = pending[j];
       if (agg) agg.add(s.value, at);
       else {
-        slot.pending.push(new Agg(bucket, s.value, at));
+        agg = new Agg(bucket, s.value, at);
+        pending.push(agg);
         this.withPending.add(slot);
       }
+      // The live view shows the newest bucket's aggregate (a late delta of an already
+      // written bucket only touches its value when nothing newer exists).
       const recent = slot.recent;
-      if (!recent || bucket > recent.bucket) slot.recent = new Agg(bucket, s.value, at);
-      else if (bucket === recent.bucket) recent.add(s.value, at);
-      else if (at > recent.lastAt) {
-        // An older bucket cannot carry a later sample, but keep last coherent if clocks jump.
-        recent.last = s.value;
-        recent.lastAt = at;
-      }
+      if (recent === undefined || bucket >= recent.bucket) slot.recent = agg;
       if (!slot.dirty) {
         slot.dirty = true;
         this.dirty.push(slot);

@@ -27,6 +27,14 @@ const UPSERT = (table: string) => `
     last = CASE WHEN excluded.last_at >= r.last_at THEN excluded.last ELSE r.last END,
     last_at = greatest(r.last_at, excluded.last_at)`;
 
+/**
+ * A Postgres array literal of numbers. The driver would escape and quote every element of
+ * a JS array one by one; joining them is several times cheaper at tens of thousands of rows.
+ */
+export function numericArray(values: number[]): string {
+  return `{${values.join(',')}}`;
+}
+
 interface TierRow {
   seriesId: number;
   agg: Agg;
@@ -154,7 +162,7 @@ export class RollupWriter {
         l[j] = agg.last;
         la[j] = agg.lastAt;
       }
-      await this.q(tx, `rollup_${tier}_upsert`, UPSERT(table), [s, b, mn, mx, sm, c, l, la]);
+      await this.q(tx, `rollup_${tier}_upsert`, UPSERT(table), [s, b, mn, mx, sm, c, l, la].map(numericArray));
     }
   }
 
