@@ -220,12 +220,17 @@ export class PartitionState {
 
   /**
    * Takes everything due for writing at `now`: buckets ending at or before `now - graceMs`.
-   * `caughtUp` says whether the consumer has read everything in the stream; while it has
-   * not, the closed-through mark stays behind the data read so far, so rollups of the
-   * coarser tiers wait for the backlog instead of merging it in late.
+   * `caughtUp` says whether the reader has read everything in the stream; while it has
+   * not, buckets (and the closed-through mark, which lets the coarser tiers roll up) also
+   * wait for the data read to pass them, so a backlog is not merged in late.
    */
   plan(now: number, graceMs: number, caughtUp: boolean): FlushPlan {
-    const closeBefore = Math.floor((now - graceMs) / BUCKET_MS) * BUCKET_MS;
+    const wallClose = Math.floor((now - graceMs) / BUCKET_MS) * BUCKET_MS;
+    // Reading a backlog, a bucket's later messages are still ahead in the stream: wait until
+    // the data read has passed it too, so each bucket is written once rather than in pieces.
+    const closeBefore = caughtUp
+      ? wallClose
+      : Math.min(wallClose, Math.floor((this.latestTimestamp - graceMs) / BUCKET_MS) * BUCKET_MS);
     const rows: RollupRow[] = [];
     for (const slot of this.withPending) {
       let kept = 0;
@@ -250,9 +255,7 @@ export class PartitionState {
       }
     }
     for (const [bucket, through] of this.flushed) if (through <= resume) this.flushed.delete(bucket);
-    const closedThrough = caughtUp
-      ? closeBefore
-      : Math.min(closeBefore, bucketStart('10s', this.latestTimestamp) - BUCKET_MS);
+    const closedThrough = closeBefore;
     const plan: FlushPlan = {
       processedSeq: this.readSeq,
       resumeSeq: resume,

@@ -81,6 +81,7 @@ describe('PartitionState', () => {
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     state.fold(1, batch('n1', 1000 * S, { cpu: 1 }));
     expect(state.plan(5000 * S, 2 * S, false).closedThrough).toBe(990 * S);
+    expect(state.hasPending()).toBe(true);
     expect(state.plan(5000 * S, 2 * S, true).closedThrough).toBe(4990 * S);
   });
 

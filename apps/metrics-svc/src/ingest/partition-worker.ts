@@ -1,4 +1,4 @@
-import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { subjectToken, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
@@ -24,23 +24,26 @@ export interface PartitionWorkerDeps {
   clock?: () => number;
   /** Called when another replica has taken the partition (this worker has stopped itself). */
   onLost: (partition: number) => void;
+  /** Called when this worker went back to its stored position and must read from there again. */
+  onRewind: (partition: number) => void;
+  /** Whether the reader has read everything in the stream (see PartitionState.plan). */
+  caughtUp: () => boolean;
 }
 
 /**
- * Ingests one TELEMETRY partition: reads it in stream order with an ordered consumer from
- * the position stored in Postgres, folds batches into a PartitionState, and flushes on a
- * timer. On any failure it drops its memory and starts again from the stored position,
- * which is always consistent with what Postgres holds.
+ * Ingests one TELEMETRY partition: the replica's reader hands it the partition's messages
+ * in stream order from the position stored in Postgres; it folds them into a
+ * PartitionState and flushes on a timer. On a failed flush it drops its memory, reloads the
+ * stored position (always consistent with what Postgres holds) and asks to be read again
+ * from there.
  */
 export class PartitionWorker {
   private state?: PartitionState;
   private generation = 0;
-  private messages?: ConsumerMessages;
-  private loop?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  private loading?: Promise<void>;
   private stopped = true;
-  private caughtUp = false;
   private readonly clock: () => number;
 
   constructor(
@@ -54,7 +57,12 @@ export class PartitionWorker {
     return this.state?.seriesCount() ?? 0;
   }
 
-  /** Takes the partition over (a new generation fences any previous owner) and starts reading. */
+  /** The first stream sequence this worker still needs (Infinity while it has no state). */
+  startSeq(): number {
+    return this.state ? this.state.lastReadSeq() + 1 : Infinity;
+  }
+
+  /** Takes the partition over (a new generation fences any previous owner) and loads its position. */
   async start(): Promise<void> {
     const { db, owner } = this.deps;
     this.generation = await db.dataSource.transaction(async (tx) => {
@@ -72,20 +80,26 @@ export class PartitionWorker {
       );
       return Number(row.generation);
     });
+    this.state = await this.load();
     this.stopped = false;
-    this.loop = this.run();
     this.timer = setInterval(() => void this.flush(), this.deps.flushMs);
   }
 
-  /** Writes what is due and stops reading; open buckets are left for the next owner to replay. */
+  /** Writes what is due and stops; open buckets are left for the next owner to replay. */
   async stop(finalFlush = true): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    void this.messages?.close().catch(() => undefined);
-    await this.loop;
+    await this.loading;
     await this.flushing;
     if (finalFlush) await this.flush(true);
+  }
+
+  /** Folds one message of this partition; messages before the worker's position are passed over. */
+  async offer(msg: JsMsg): Promise<void> {
+    const state = this.state;
+    if (!state || this.stopped || msg.seq <= state.lastReadSeq()) return;
+    await this.handle(state, msg);
   }
 
   private async load(): Promise<PartitionState> {
@@ -106,42 +120,26 @@ export class PartitionWorker {
     });
   }
 
-  private async run(): Promise<void> {
-    const { bus, logger } = this.deps;
-    let backoff = 250;
-    while (!this.stopped) {
-      try {
-        await this.flushing;
-        const state = await this.load();
-        this.state = state;
-        this.caughtUp = false;
-        const consumer = await bus.js.consumers.get(bus.topology.streams.telemetry, {
-          filter_subjects: bus.topology.subjects.samplesOfPartition(this.partition),
-          deliver_policy: DeliverPolicy.StartSequence,
-          opt_start_seq: state.startSeq(),
-        });
-        this.messages = await consumer.consume({ max_messages: 1000 });
-        if (this.stopped) {
-          void this.messages.close().catch(() => undefined);
-          break;
+  /** Back to the stored position after a failed flush, retrying the load until it works. */
+  private rewind(): void {
+    this.state = undefined;
+    if (this.loading) return;
+    this.loading = (async () => {
+      for (let backoff = 250; !this.stopped; backoff = Math.min(backoff * 2, 10_000)) {
+        try {
+          this.state = await this.load();
+          this.deps.onRewind(this.partition);
+          return;
+        } catch (e) {
+          this.deps.logger.error({ err: e, partition: this.partition }, 'cannot reload the ingest position; retrying');
+          await new Promise((r) => setTimeout(r, backoff));
         }
-        for await (const msg of this.messages) {
-          await this.handle(state, msg);
-          backoff = 250;
-        }
-      } catch (e) {
-        if (this.stopped) break;
-        logger.error({ err: e, partition: this.partition }, 'ingest failed; restarting from the stored position');
-        void this.messages?.close().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 10_000);
       }
-    }
+    })().finally(() => (this.loading = undefined));
   }
 
   private async handle(state: PartitionState, msg: JsMsg): Promise<void> {
     const { metrics, bus } = this.deps;
-    this.caughtUp = msg.info.pending === 0;
     let batch;
     try {
       batch = decodeSampleBatch(msg.data);
@@ -197,7 +195,7 @@ export class PartitionWorker {
     const { db, cache, writer, metrics, logger } = this.deps;
     const now = this.clock();
     const end = metrics.flushDuration.startTimer();
-    const plan = state.plan(now, this.deps.graceMs, this.caughtUp);
+    const plan = state.plan(now, this.deps.graceMs, this.deps.caughtUp());
     try {
       await resolveSeries(db, [...plan.live, ...plan.rows.map((r) => r.slot)]);
       await writeLive(cache, plan);
@@ -212,17 +210,14 @@ export class PartitionWorker {
         if (!this.stopped) {
           this.stopped = true;
           clearInterval(this.timer);
-          void this.messages?.close().catch(() => undefined);
+          this.state = undefined;
           this.deps.onLost(this.partition);
         }
         return;
       }
       // The plan's rows left memory: start over from the stored position.
       logger.error({ err: e, partition: this.partition }, 'flush failed; re-reading from the stored position');
-      if (state === this.state) {
-        this.state = undefined;
-        void this.messages?.close().catch(() => undefined);
-      }
+      if (state === this.state && !this.stopped) this.rewind();
     } finally {
       end();
     }
