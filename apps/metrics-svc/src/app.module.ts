@@ -3,6 +3,7 @@ import { PlatformModule } from '@vigil/platform';
 import { MetricsEnv } from './config';
 import { IngestRuntime } from './ingest.runtime';
 import { MetricsInit1764100000000 } from './migrations/1764100000000-metrics-init';
+import { MetricsIdentities1764200000000 } from './migrations/1764200000000-metrics-identities';
 
 @Module({
   imports: [
@@ -11,7 +12,7 @@ import { MetricsInit1764100000000 } from './migrations/1764100000000-metrics-ini
       portVariable: 'VIGIL_METRICS_PORT',
       defaultPort: 8082,
       env: MetricsEnv,
-      database: { schema: 'metrics', migrations: [MetricsInit1764100000000] },
+      database: { schema: 'metrics', migrations: [MetricsInit1764100000000, MetricsIdentities1764200000000] },
     }),
   ],
   providers: [IngestRuntime],

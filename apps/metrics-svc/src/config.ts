@@ -23,6 +23,11 @@ export const MetricsEnv = z.object({
   /** Query limits: a query touching more series or returning more points is refused with 422. */
   VIGIL_METRICS_MAX_SERIES: z.coerce.number().int().min(1).default(10_000),
   VIGIL_METRICS_MAX_POINTS: z.coerce.number().int().min(1).default(1_000_000),
+  /** As in registry-svc: when true, batches from nodes that never enrolled are refused. */
+  VIGIL_REQUIRE_ENROLLMENT: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export type MetricsEnv = z.infer<typeof MetricsEnv>;
 

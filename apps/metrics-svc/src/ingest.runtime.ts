@@ -1,6 +1,10 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { type IdentityEvent, securityEvents, ViolationReason } from '@vigil/contracts';
+import { EventStore, ProjectionRunner } from '@vigil/event-store';
+import { Counter } from 'prom-client';
 import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from './config';
+import { IdentityGate } from './ingest/identity-gate';
 import { IngestService } from './ingest/ingest.service';
 import { createMetricsSvcMetrics } from './metrics-svc.metrics';
 import { maintainPartitions } from './storage/partitions';
@@ -15,6 +19,8 @@ import { TierRollup } from './storage/tier-rollup';
 export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly ingest: IngestService;
   readonly rollup: TierRollup;
+  readonly identity: IdentityGate;
+  private readonly identities: ProjectionRunner<IdentityEvent>;
   private readonly schedules: LeasedSchedule[];
 
   constructor(
@@ -30,7 +36,33 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       () => this.ingest.activeSeries(),
       () => this.ingest.ownedPartitions().length,
     );
-    this.ingest = new IngestService(bus, db, cache, metrics, obs.logger, {
+    const violations = new Counter({
+      name: 'vigil_security_violations_total',
+      help: 'Sample batches refused because they could not prove the identity they claim, by reason',
+      labelNames: ['reason'],
+      registers: [obs.registry],
+    });
+    for (const reason of ViolationReason.options) violations.inc({ reason }, 0);
+    this.identity = new IdentityGate(
+      db,
+      new EventStore(bus.js, bus.jsm, bus.topology, 'security', securityEvents),
+      violations,
+      obs.logger,
+      config.VIGIL_REQUIRE_ENROLLMENT,
+    );
+    this.identities = new ProjectionRunner(
+      {
+        js: bus.js,
+        dataSource: db.dataSource,
+        checkpointTable: 'metrics.projection_checkpoints',
+        stream: bus.topology.streams.events,
+        filterSubject: bus.topology.subjects.eventsOf('identity'),
+        dlq: bus.dlq,
+        logger: obs.logger,
+      },
+      this.identity.projection(),
+    );
+    this.ingest = new IngestService(bus, db, cache, metrics, this.identity, obs.logger, {
       flushMs: config.VIGIL_METRICS_FLUSH_MS,
       graceMs: config.VIGIL_METRICS_GRACE_MS,
       maxFutureMs: config.VIGIL_METRICS_MAX_FUTURE_MS,
@@ -74,6 +106,8 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     await this.maintain();
+    await this.identity.load();
+    await this.identities.start();
     await this.ingest.start();
     for (const s of this.schedules) s.start();
   }
@@ -81,5 +115,6 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.schedules.map((s) => s.stop()));
     await this.ingest.stop();
+    await this.identities.stop();
   }
 }

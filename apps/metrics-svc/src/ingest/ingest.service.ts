@@ -6,6 +6,7 @@ import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { Retention } from '../config';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
+import type { IdentityGate } from './identity-gate';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker';
 import { RollupWriter } from './rollup-writer';
 
@@ -55,6 +56,7 @@ export class IngestService {
     private readonly db: Database,
     private readonly cache: Cache,
     metrics: MetricsSvcMetrics,
+    identity: IdentityGate,
     private readonly logger: Logger,
     private readonly opts: IngestOptions,
   ) {
@@ -62,6 +64,7 @@ export class IngestService {
       bus,
       db,
       cache,
+      identity,
       writer: new RollupWriter(db, opts.retention),
       metrics,
       logger,

@@ -4,6 +4,7 @@ import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { decodeSampleBatch } from './batch-decoder';
+import type { IdentityGate, Violation } from './identity-gate';
 import { PartitionState } from './partition-state';
 import { PartitionLostError, type RollupWriter, writeLive } from './rollup-writer';
 import { resolveSeries } from './series-resolver';
@@ -13,6 +14,7 @@ export interface PartitionWorkerDeps {
   db: Database;
   cache: Cache;
   writer: RollupWriter;
+  identity: IdentityGate;
   metrics: MetricsSvcMetrics;
   logger: Logger;
   owner: string;
@@ -154,10 +156,15 @@ export class PartitionWorker {
       state.skip(msg.seq);
       return;
     }
-    const subjectNode = subjectToken(bus.topology, msg.subject, 3);
-    if (subjectNode !== batch.nodeId) {
+    const subjectNode = subjectToken(bus.topology, msg.subject, 3) ?? '';
+    const violation: Violation | undefined =
+      subjectNode !== batch.nodeId
+        ? { reason: 'subject_mismatch', detail: `subject names node ${subjectNode} but the batch claims ${batch.nodeId}` }
+        : this.deps.identity.check(msg, batch.nodeId);
+    if (violation) {
       metrics.batches.inc({ result: 'identity_mismatch' });
-      await bus.dlq.park(this.parked(msg), 'identity_mismatch', `subject names node ${subjectNode} but the batch claims ${batch.nodeId}`);
+      await this.deps.identity.report(msg, batch.nodeId, violation);
+      await bus.dlq.park(this.parked(msg), 'identity_mismatch', `${violation.reason}: ${violation.detail}`);
       state.skip(msg.seq);
       return;
     }

@@ -1,0 +1,113 @@
+import type { KeyObject } from 'node:crypto';
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  decodePublicKey,
+  type IdentityEvent,
+  identityEvents,
+  SIGNATURE_HEADER,
+  type SecurityViolationEvent,
+  verifyMessage,
+  type ViolationReason,
+} from '@vigil/contracts';
+import type { EventStore, Projection, StoredEvent } from '@vigil/event-store';
+import type { Database } from '@vigil/platform';
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import type { EntityManager } from 'typeorm';
+
+interface Known {
+  key: KeyObject | null;
+  revoked: boolean;
+}
+
+export interface Violation {
+  reason: ViolationReason;
+  detail: string;
+}
+
+/**
+ * Checks that a sample batch speaks only for its own node, on the ingest hot path: every
+ * identity is held in memory (loaded at start, kept current by the identities projection
+ * this service runs), so a check costs no query. An enrolled node's batches must carry a
+ * valid signature by its key; a revoked node's are refused; a node that never enrolled is
+ * accepted unless enrollment is required.
+ */
+export class IdentityGate {
+  private readonly known = new Map<string, Known>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly violations: EventStore<SecurityViolationEvent>,
+    private readonly counter: Counter<'reason'>,
+    private readonly logger: Logger,
+    private readonly requireEnrollment: boolean,
+  ) {}
+
+  async load(): Promise<void> {
+    const rows = await this.db.query<{ node_id: string; public_key: string | null; revoked_at: Date | null }>(
+      'identities_load',
+      'SELECT node_id, public_key, revoked_at FROM metrics.node_identities',
+    );
+    for (const r of rows) this.known.set(r.node_id, { key: r.public_key ? decodePublicKey(r.public_key) : null, revoked: !!r.revoked_at });
+  }
+
+  /** Undefined when the message may be stored. The subject's node was checked by the caller. */
+  check(msg: JsMsg, nodeId: string): Violation | undefined {
+    const identity = this.known.get(nodeId);
+    if (!identity?.key && !identity?.revoked) {
+      return this.requireEnrollment ? { reason: 'not_enrolled', detail: `node ${nodeId} has not enrolled` } : undefined;
+    }
+    if (identity.revoked) return { reason: 'revoked', detail: `node ${nodeId} is revoked` };
+    const signature = msg.headers?.get(SIGNATURE_HEADER);
+    if (!signature) return { reason: 'unsigned', detail: `node ${nodeId} is enrolled; unsigned batch` };
+    const msgId = msg.headers?.get('Nats-Msg-Id') ?? '';
+    if (!verifyMessage(identity.key!, msg.subject, msgId, msg.data, signature)) {
+      return { reason: 'bad_signature', detail: `signature does not match node ${nodeId}'s key` };
+    }
+    return undefined;
+  }
+
+  /** Records a refused message: a `security.violation` event, a counter and a log line. */
+  async report(msg: JsMsg, claimedNodeId: string, v: Violation): Promise<void> {
+    const aggregate = /^[A-Za-z0-9_-]{1,128}$/.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
+    await this.violations.append(
+      aggregate,
+      [{ type: 'security.violation', data: { claimedNodeId: claimedNodeId.slice(0, 256), subject: msg.subject, reason: v.reason, detail: v.detail } }],
+      'any',
+      { correlationId: `msg:${msg.seq}`, causationId: `msg:${msg.seq}`, actor: 'service:metrics-svc' },
+    );
+    this.counter.inc({ reason: v.reason });
+    this.logger.warn({ node_id: claimedNodeId, subject: msg.subject, reason: v.reason, detail: v.detail }, 'security violation');
+  }
+
+  /** `metrics.node_identities` and the in-memory view, from the identity events. */
+  projection(): Projection<IdentityEvent> {
+    return {
+      name: 'metrics-identities',
+      catalog: identityEvents,
+      apply: async (event: StoredEvent<IdentityEvent>, tx: EntityManager) => {
+        const id = event.data.nodeId;
+        const current = this.known.get(id) ?? { key: null, revoked: false };
+        if (event.type === 'identity.enrolled') {
+          await tx.query(
+            `INSERT INTO metrics.node_identities (node_id, public_key, last_event_seq) VALUES ($1, $2, $3)
+             ON CONFLICT (node_id) DO UPDATE SET public_key = $2, last_event_seq = $3`,
+            [id, event.data.publicKey, event.seq],
+          );
+          this.known.set(id, { ...current, key: decodePublicKey(event.data.publicKey) });
+        } else {
+          await tx.query(
+            `INSERT INTO metrics.node_identities (node_id, revoked_at, last_event_seq) VALUES ($1, $2, $3)
+             ON CONFLICT (node_id) DO UPDATE SET revoked_at = $2, last_event_seq = $3`,
+            [id, event.occurredAt, event.seq],
+          );
+          this.known.set(id, { ...current, revoked: true });
+        }
+      },
+      reset: async (tx: EntityManager) => {
+        await tx.query('TRUNCATE metrics.node_identities');
+        this.known.clear();
+      },
+    };
+  }
+}

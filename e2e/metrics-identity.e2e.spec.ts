@@ -1,0 +1,131 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { headers } from '@nats-io/nats-core';
+import {
+  DlqHeaders,
+  encodePublicKey,
+  identityCommands,
+  type QueryDefinition,
+  type SampleBatch,
+  sampleBatchMessage,
+  securityEvents,
+  SIGNATURE_HEADER,
+  signMessage,
+  type z,
+} from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { eventually } from '@vigil/test-support';
+import { Client } from 'pg';
+import { TestPlatform } from './platform';
+
+jest.setTimeout(60_000);
+
+/** metrics-svc stores a node's samples only when they prove the node's identity. */
+describe('metrics-svc refuses sample batches that claim another identity', () => {
+  const platform = new TestPlatform();
+  let pg: Client;
+  let metricsPort = 0;
+  const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, req: z.input<Req>) =>
+    requestQuery(platform.bus.nc, platform.bus.topology, def, req, 10_000);
+  const keys = generateKeyPairSync('ed25519');
+  const thief = generateKeyPairSync('ed25519');
+  let seq = 0;
+
+  beforeAll(async () => {
+    await platform.setup();
+    await platform.startRegistry();
+    metricsPort = (await platform.startMetrics({ VIGIL_METRICS_GRACE_MS: '0', VIGIL_METRICS_FLUSH_MS: '200' })).port;
+    pg = new Client({ connectionString: platform.db.url });
+    await pg.connect();
+  });
+  afterAll(async () => {
+    await pg.end();
+    await platform.teardown();
+  });
+
+  async function send(nodeId: string, value: number, opts: { key?: KeyObject; subjectNode?: string } = {}): Promise<void> {
+    const batch: SampleBatch = { nodeId, seq: ++seq, timestamp: Date.now() - 30_000, intervalMs: 1000, samples: [{ name: 'probe', labels: {}, value }] };
+    const m = sampleBatchMessage(platform.bus.topology, batch);
+    const subject = opts.subjectNode ? m.subject.replace(new RegExp(`\\.${nodeId}$`), `.${opts.subjectNode}`) : m.subject;
+    const h = headers();
+    if (opts.key) h.set(SIGNATURE_HEADER, signMessage(opts.key, subject, m.msgId, m.data));
+    await platform.bus.js.publish(subject, m.data, { msgID: m.msgId, headers: h });
+  }
+
+  const storedSum = async (nodeId: string) =>
+    Number(
+      (
+        await pg
+          .query(
+            `SELECT coalesce(sum(r.sum), 0) AS s FROM metrics.rollup_10s r JOIN metrics.series s ON s.id = r.series_id WHERE s.node_id = $1`,
+            [nodeId],
+          )
+          .catch(() => ({ rows: [{ s: 0 }] }))
+      ).rows[0].s,
+    );
+
+  async function parked(): Promise<string[]> {
+    const { jsm, topology } = platform.bus;
+    const info = await jsm.streams.info(topology.streams.dlq);
+    const out: string[] = [];
+    for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
+      const m = await jsm.streams.getMessage(topology.streams.dlq, { seq: s }).catch(() => undefined);
+      if (m && m.subject.endsWith('metrics-svc')) out.push(m.header.get(DlqHeaders.reason));
+    }
+    return out;
+  }
+
+  it('stores signed batches of an enrolled node and parks forged, unsigned and misaddressed ones', async () => {
+    const { token } = await ask(identityCommands.createEnrollmentToken, { ttlSeconds: 600 });
+    await ask(identityCommands.enroll, { token, nodeId: 'msec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h1' });
+
+    // The identities projection may lag the enrollment by a moment: wait until an unsigned batch is refused.
+    await eventually(
+      async () => {
+        await send('msec1', 1000);
+        return (await parked()).some((r) => r.includes('unsigned'));
+      },
+      { timeoutMs: 15_000, intervalMs: 300, what: 'metrics-svc to know msec1 enrolled' },
+    );
+    const before = await storedSum('msec1');
+    await send('msec1', 7, { key: keys.privateKey });
+    await send('msec1', 100, { key: thief.privateKey });
+    await send('other', 5, { subjectNode: 'msec1' });
+    await eventually(async () => (await storedSum('msec1')) === before + 7, { what: 'the signed batch stored' });
+    const reasons = await eventually(async () => {
+      const r = await parked();
+      return r.some((x) => x.includes('bad_signature')) && r.some((x) => x.includes('subject_mismatch')) ? r : undefined;
+    }, { what: 'the forgeries parked' });
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^identity_mismatch: bad_signature: signature does not match node msec1's key/),
+        expect.stringMatching(/^identity_mismatch: subject_mismatch: subject names node msec1 but the batch claims other/),
+      ]),
+    );
+    expect(await storedSum('other')).toBe(0);
+    const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(page).toMatch(/vigil_security_violations_total\{[^}]*reason="bad_signature"[^}]*\} 1/);
+
+    const { js, topology } = platform.bus;
+    const consumer = await js.consumers.get(topology.streams.events, { filter_subjects: topology.subjects.events('security', 'msec1') });
+    const iter = await consumer.consume();
+    const seen: string[] = [];
+    for await (const m of iter) {
+      const e = securityEvents.read(m.json());
+      if (e.meta.actor === 'service:metrics-svc') seen.push(e.data.reason);
+      if (m.info.pending === 0) break;
+    }
+    await iter.close();
+    expect(seen).toEqual(expect.arrayContaining(['unsigned', 'bad_signature']));
+  });
+
+  it('refuses a revoked node from then on', async () => {
+    await ask(identityCommands.revokeNode, { nodeId: 'msec1', reason: 'decommissioned' });
+    await eventually(
+      async () => {
+        await send('msec1', 1, { key: keys.privateKey });
+        return (await parked()).some((r) => /revoked: node msec1 is revoked/.test(r));
+      },
+      { timeoutMs: 15_000, intervalMs: 300, what: 'a signed batch of the revoked node to be refused' },
+    );
+  });
+});
