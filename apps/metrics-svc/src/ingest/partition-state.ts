@@ -223,8 +223,9 @@ export class PartitionState {
    * `caughtUp` says whether the reader has read everything in the stream; while it has
    * not, buckets (and the closed-through mark, which lets the coarser tiers roll up) also
    * wait for the data read to pass them, so a backlog is not merged in late.
+   * Without `includeLive` the live view's changes stay for a later plan.
    */
-  plan(now: number, graceMs: number, caughtUp: boolean): FlushPlan {
+  plan(now: number, graceMs: number, caughtUp: boolean, includeLive = true): FlushPlan {
     const wallClose = Math.floor((now - graceMs) / BUCKET_MS) * BUCKET_MS;
     // Reading a backlog, a bucket's later messages are still ahead in the stream: wait until
     // the data read has passed it too, so each bucket is written once rather than in pieces.
@@ -262,12 +263,14 @@ export class PartitionState {
       closedThrough: Math.max(0, closedThrough),
       rows,
       flushed,
-      live: this.dirty,
-      batchTimestamps: this.batchTimestamps,
+      live: includeLive ? this.dirty : [],
+      batchTimestamps: includeLive ? this.batchTimestamps : [],
     };
-    for (const slot of this.dirty) slot.dirty = false;
-    this.dirty = [];
-    this.batchTimestamps = [];
+    if (includeLive) {
+      for (const slot of this.dirty) slot.dirty = false;
+      this.dirty = [];
+      this.batchTimestamps = [];
+    }
     return plan;
   }
 

@@ -9,6 +9,8 @@ import { PartitionState } from './partition-state';
 import { PartitionLostError, type RollupWriter, writeLive } from './rollup-writer';
 import { resolveSeries } from './series-resolver';
 
+const LIVE_WHILE_BEHIND_MS = 5000;
+
 export interface PartitionWorkerDeps {
   bus: Bus;
   db: Database;
@@ -46,6 +48,7 @@ export class PartitionWorker {
   private flushing?: Promise<void>;
   private loading?: Promise<void>;
   private stopped = true;
+  private liveWrittenAt = 0;
   private readonly clock: () => number;
 
   constructor(
@@ -192,17 +195,22 @@ export class PartitionWorker {
   private flush(final = false): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.stopped && !final) return Promise.resolve();
-    this.flushing = this.doFlush().finally(() => (this.flushing = undefined));
+    this.flushing = this.doFlush(final).finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
-  private async doFlush(): Promise<void> {
+  private async doFlush(final = false): Promise<void> {
     const state = this.state;
     if (!state) return;
     const { db, cache, writer, metrics, logger } = this.deps;
     const now = this.clock();
     const end = metrics.flushDuration.startTimer();
-    const plan = state.plan(now, this.deps.graceMs, this.deps.caughtUp());
+    const caughtUp = this.deps.caughtUp();
+    // Behind a backlog the live view is not live anyway: refresh it every few seconds
+    // rather than on every flush, which spends the time on catching up instead.
+    const includeLive = caughtUp || final || now - this.liveWrittenAt >= LIVE_WHILE_BEHIND_MS;
+    if (includeLive) this.liveWrittenAt = now;
+    const plan = state.plan(now, this.deps.graceMs, caughtUp, includeLive);
     try {
       await resolveSeries(db, [...plan.live, ...plan.rows.map((r) => r.slot)]);
       await writeLive(cache, plan);
