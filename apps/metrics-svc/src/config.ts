@@ -8,8 +8,8 @@ export const MetricsEnv = z.object({
   VIGIL_METRICS_RETENTION_10S_HOURS: hours(48),
   VIGIL_METRICS_RETENTION_1M_HOURS: hours(30 * 24),
   VIGIL_METRICS_RETENTION_1H_HOURS: hours(400 * 24),
-  /** How often folded samples are written (Redis: latest and open buckets; Postgres: closed buckets). */
-  VIGIL_METRICS_FLUSH_MS: z.coerce.number().int().min(50).default(1000),
+  /** How often the live view (Redis: latest values, newest buckets) and the closed 10 s buckets (Postgres) are written; independently. */
+  VIGIL_METRICS_FLUSH_MS: z.coerce.number().int().min(50).default(500),
   /** A 10 s bucket is written once the clock is this far past its end; later samples merge into it. */
   VIGIL_METRICS_GRACE_MS: z.coerce.number().int().min(0).default(2000),
   /** Samples further than this ahead of the clock are refused (the batch goes to the DLQ). */

@@ -105,9 +105,13 @@ export interface FlushPlan {
   rows: RollupRow[];
   /** Buckets written by this flush, with the last sequence they include. */
   flushed: { bucket: number; throughSeq: number }[];
-  /** Series whose live view changed. */
-  live: SeriesSlot[];
-  /** Timestamps of the batches folded since the last plan (for the lag histogram). */
+}
+
+/** What the live view must show since it was last written. */
+export interface LiveUpdate {
+  /** Series whose latest value or newest bucket changed. */
+  series: SeriesSlot[];
+  /** Timestamps of the batches folded since (for the lag histogram). */
   batchTimestamps: number[];
 }
 
@@ -223,9 +227,8 @@ export class PartitionState {
    * `caughtUp` says whether the reader has read everything in the stream; while it has
    * not, buckets (and the closed-through mark, which lets the coarser tiers roll up) also
    * wait for the data read to pass them, so a backlog is not merged in late.
-   * Without `includeLive` the live view's changes stay for a later plan.
    */
-  plan(now: number, graceMs: number, caughtUp: boolean, includeLive = true): FlushPlan {
+  plan(now: number, graceMs: number, caughtUp: boolean): FlushPlan {
     const wallClose = Math.floor((now - graceMs) / BUCKET_MS) * BUCKET_MS;
     // Reading a backlog, a bucket's later messages are still ahead in the stream: wait until
     // the data read has passed it too, so each bucket is written once rather than in pieces.
@@ -263,15 +266,17 @@ export class PartitionState {
       closedThrough: Math.max(0, closedThrough),
       rows,
       flushed,
-      live: includeLive ? this.dirty : [],
-      batchTimestamps: includeLive ? this.batchTimestamps : [],
     };
-    if (includeLive) {
-      for (const slot of this.dirty) slot.dirty = false;
-      this.dirty = [];
-      this.batchTimestamps = [];
-    }
     return plan;
+  }
+
+  /** Takes the live view's changes (written to Redis independently of the rollups). */
+  takeLive(): LiveUpdate {
+    const update = { series: this.dirty, batchTimestamps: this.batchTimestamps };
+    for (const slot of this.dirty) slot.dirty = false;
+    this.dirty = [];
+    this.batchTimestamps = [];
+    return update;
   }
 
   /** The plan is durable: the next one must find the position it wrote. */

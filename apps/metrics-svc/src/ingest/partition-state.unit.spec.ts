@@ -64,8 +64,10 @@ describe('PartitionState', () => {
     // Message 3 belongs to the open bucket: a new owner must read it again.
     expect(plan.resumeSeq).toBe(2);
     expect(plan.closedThrough).toBe(110 * S);
-    expect(plan.live.map((s) => s.recent?.last)).toEqual([50]);
-    expect(plan.batchTimestamps).toEqual([100 * S, 105 * S, 111 * S]);
+    const live = state.takeLive();
+    expect(live.series.map((s) => s.recent?.last)).toEqual([50]);
+    expect(live.batchTimestamps).toEqual([100 * S, 105 * S, 111 * S]);
+    expect(state.takeLive().series).toEqual([]);
   });
 
   it('skips, on a replay, the messages a written bucket already holds', () => {

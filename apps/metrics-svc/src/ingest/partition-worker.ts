@@ -46,6 +46,7 @@ export class PartitionWorker {
   private generation = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  private living?: Promise<void>;
   private loading?: Promise<void>;
   private stopped = true;
   private liveWrittenAt = 0;
@@ -87,7 +88,10 @@ export class PartitionWorker {
     });
     this.state = await this.load();
     this.stopped = false;
-    this.timer = setInterval(() => void this.flush(), this.deps.flushMs);
+    this.timer = setInterval(() => {
+      void this.refreshLive();
+      void this.flush();
+    }, this.deps.flushMs);
   }
 
   /** Writes what is due and stops; open buckets are left for the next owner to replay. */
@@ -97,7 +101,8 @@ export class PartitionWorker {
     clearInterval(this.timer);
     await this.loading;
     await this.flushing;
-    if (finalFlush) await this.flush(true);
+    await this.living;
+    if (finalFlush) await Promise.all([this.flush(true), this.refreshLive(true)]);
   }
 
   /** Folds one message of this partition; messages before the worker's position are passed over. */
@@ -195,27 +200,47 @@ export class PartitionWorker {
   private flush(final = false): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.stopped && !final) return Promise.resolve();
-    this.flushing = this.doFlush(final).finally(() => (this.flushing = undefined));
+    this.flushing = this.doFlush().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
-  private async doFlush(final = false): Promise<void> {
+  /**
+   * Writes the live view, on its own so that a slow rollup write never holds back what
+   * queries see. Behind a backlog the view is not live anyway: it is refreshed every few
+   * seconds then, and the time goes to catching up.
+   */
+  private refreshLive(final = false): Promise<void> {
+    if (this.living) return this.living;
+    const state = this.state;
+    const now = this.clock();
+    if (!state || (this.stopped && !final)) return Promise.resolve();
+    if (!final && !this.deps.caughtUp() && now - this.liveWrittenAt < LIVE_WHILE_BEHIND_MS) return Promise.resolve();
+    this.liveWrittenAt = now;
+    const { db, cache, metrics, logger } = this.deps;
+    const update = state.takeLive();
+    this.living = (async () => {
+      try {
+        await resolveSeries(db, update.series);
+        await writeLive(cache, update.series);
+        const visibleAt = this.clock();
+        for (const ts of update.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
+      } catch (e) {
+        // Only the live view is behind; the series' next samples write it again.
+        logger.warn({ err: e, partition: this.partition }, 'live view write failed');
+      }
+    })().finally(() => (this.living = undefined));
+    return this.living;
+  }
+
+  private async doFlush(): Promise<void> {
     const state = this.state;
     if (!state) return;
-    const { db, cache, writer, metrics, logger } = this.deps;
+    const { db, writer, metrics, logger } = this.deps;
     const now = this.clock();
     const end = metrics.flushDuration.startTimer();
-    const caughtUp = this.deps.caughtUp();
-    // Behind a backlog the live view is not live anyway: refresh it every few seconds
-    // rather than on every flush, which spends the time on catching up instead.
-    const includeLive = caughtUp || final || now - this.liveWrittenAt >= LIVE_WHILE_BEHIND_MS;
-    if (includeLive) this.liveWrittenAt = now;
-    const plan = state.plan(now, this.deps.graceMs, caughtUp, includeLive);
+    const plan = state.plan(now, this.deps.graceMs, this.deps.caughtUp());
     try {
-      await resolveSeries(db, [...plan.live, ...plan.rows.map((r) => r.slot)]);
-      await writeLive(cache, plan);
-      const visibleAt = this.clock();
-      for (const ts of plan.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
+      await resolveSeries(db, plan.rows.map((r) => r.slot));
       const report = await writer.write(this.partition, this.generation, plan, now);
       for (const tier of ['10s', '1m', '1h'] as const) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
       if (state === this.state) state.committed(plan);

@@ -3,7 +3,7 @@ import type { Cache, Database } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { Retention } from '../config';
 import { encodeLatest } from '../query/latest-codec';
-import { Agg, type FlushPlan, type RollupRow } from './partition-state';
+import { Agg, type FlushPlan, type RollupRow, type SeriesSlot } from './partition-state';
 
 /** Another replica took the partition over: this owner's writes are refused. */
 export class PartitionLostError extends Error {
@@ -175,10 +175,10 @@ export class RollupWriter {
  * The live view: each changed series' latest value and its most recent 10 s bucket, in one
  * Redis hash per metric (field: series id), written in one pipeline.
  */
-export async function writeLive(cache: Cache, plan: FlushPlan): Promise<void> {
-  if (plan.live.length === 0) return;
+export async function writeLive(cache: Cache, series: SeriesSlot[]): Promise<void> {
+  if (series.length === 0) return;
   const byMetric = new Map<string, string[]>();
-  for (const slot of plan.live) {
+  for (const slot of series) {
     const recent = slot.recent;
     if (!recent || slot.id === 0) continue;
     let args = byMetric.get(slot.metric);

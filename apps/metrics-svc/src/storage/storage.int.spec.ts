@@ -72,7 +72,7 @@ describe('metrics storage (Postgres)', () => {
     const batch = (ts: number, value: number) => ({ nodeId: 'late-1', seq: 0, timestamp: ts, samples: [{ name: 'm', labels: {}, value }] });
     const flush = async (state: PartitionState) => {
       const plan = state.plan(now, 0, true);
-      await resolveSeries(db, [...plan.live, ...plan.rows.map((r) => r.slot)]);
+      await resolveSeries(db, plan.rows.map((r) => r.slot));
       await writer.write(0, 1, plan, now);
       state.committed(plan);
       return plan;
@@ -128,7 +128,7 @@ describe('metrics storage (Postgres)', () => {
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     state.fold(1, { nodeId: 'old-1', seq: 0, timestamp: old, samples: [{ name: 'm', labels: {}, value: 7 }] });
     const plan = state.plan(now, 0, true);
-    await resolveSeries(db, plan.live);
+    await resolveSeries(db, plan.rows.map((r) => r.slot));
     const report = await writer.write(0, 1, plan, now);
     expect(report.rows).toEqual({ '10s': 0, '1m': 1, '1h': 1 });
   });
