@@ -3,6 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
+import { MetricsController } from './metrics/metrics.controller';
+import { PrometheusController } from './metrics/prometheus.controller';
 import { NodesController } from './nodes/nodes.controller';
 
 @Module({
@@ -16,7 +18,7 @@ import { NodesController } from './nodes/nodes.controller';
       database: { schema: 'gateway', migrations: [] },
     }),
   ],
-  controllers: [NodesController],
+  controllers: [NodesController, MetricsController, PrometheusController],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

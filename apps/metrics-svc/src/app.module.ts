@@ -4,6 +4,7 @@ import { MetricsEnv } from './config';
 import { IngestRuntime } from './ingest.runtime';
 import { MetricsInit1764100000000 } from './migrations/1764100000000-metrics-init';
 import { MetricsIdentities1764200000000 } from './migrations/1764200000000-metrics-identities';
+import { MetricsQueryApi } from './query/metrics.api';
 
 @Module({
   imports: [
@@ -12,9 +13,12 @@ import { MetricsIdentities1764200000000 } from './migrations/1764200000000-metri
       portVariable: 'VIGIL_METRICS_PORT',
       defaultPort: 8082,
       env: MetricsEnv,
-      database: { schema: 'metrics', migrations: [MetricsInit1764100000000, MetricsIdentities1764200000000] },
+      database: { schema: 'metrics', migrations: [MetricsInit1764100000000, MetricsIdentities1764200000000],
+        // Sixteen partition flushes and the queries' parallel chunks share it.
+        poolMax: 24,
+      },
     }),
   ],
-  providers: [IngestRuntime],
+  providers: [IngestRuntime, MetricsQueryApi],
 })
 export class AppModule {}

@@ -69,6 +69,8 @@ export interface DatabaseOptions {
   /** The one schema this service owns. */
   schema: string;
   migrations: (new () => MigrationInterface)[];
+  /** Connections in the pool (default 10). */
+  poolMax?: number;
 }
 
 /** This service's Postgres schema; every query is timed into vigil_db_query_duration_seconds. */
@@ -89,7 +91,7 @@ export class Database {
       migrationsTransactionMode: 'each',
       synchronize: false,
       logging: false,
-      extra: { max: 10, application_name: config.service },
+      extra: { max: opts.poolMax ?? 10, application_name: config.service },
     });
     await dataSource.initialize().catch((e: Error) => {
       throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)}: ${e.message}`);

@@ -1,12 +1,13 @@
 /**
- * The live view of one series in Redis (hash `metrics:latest:<metric>`, field = series id):
- * its latest value and the aggregate of its most recent 10 s bucket, as the ingest knows it.
+ * The latest value of one series and the aggregate of its most recent 10 s bucket, as the
+ * ingest knows them. Stored in Redis (hash `latest:<metric>`, field = series id) so queries
+ * see data within one flush, before the bucket reaches Postgres.
  */
 export interface LatestValue {
   /** Unix ms of the latest sample. */
   lastAt: number;
   last: number;
-  /** Start (Unix ms) of the most recent 10 s bucket and its aggregate. */
+  /** Unix ms start of the 10 s bucket the aggregate below is of. */
   bucket: number;
   min: number;
   max: number;
@@ -14,14 +15,17 @@ export interface LatestValue {
   count: number;
 }
 
+/** `lastAt,last,bucket,min,max,sum,count`: short, and exact (JavaScript prints doubles round-trip). */
 export function encodeLatest(v: LatestValue): string {
   return `${v.lastAt},${v.last},${v.bucket},${v.min},${v.max},${v.sum},${v.count}`;
 }
 
-export function decodeLatest(s: string): LatestValue | undefined {
-  const p = s.split(',');
-  if (p.length !== 7) return undefined;
-  const n = p.map(Number);
-  if (n.some((x) => !Number.isFinite(x))) return undefined;
+/** The value encodeLatest wrote, or undefined for anything else (a query skips it rather than fail). */
+export function decodeLatest(s: string | null | undefined): LatestValue | undefined {
+  if (!s) return undefined;
+  const parts = s.split(',');
+  if (parts.length !== 7) return undefined;
+  const n = parts.map(Number);
+  if (parts.some((p) => p === '') || !n.every(Number.isFinite)) return undefined;
   return { lastAt: n[0], last: n[1], bucket: n[2], min: n[3], max: n[4], sum: n[5], count: n[6] };
 }

@@ -56,7 +56,9 @@ export const SeriesResult = z.object({
 export type SeriesResult = z.infer<typeof SeriesResult>;
 
 export const RangeQueryReply = z.object({
+  /** The tier the step (or the retention) called for; the newest part may come from finer tiers not rolled up yet. */
   tier: z.enum(['10s', '1m', '1h']),
+  /** Milliseconds between points: the requested step, or the tier's bucket when that is coarser. */
   step: z.number().int(),
   series: z.array(SeriesResult),
 });
@@ -102,9 +104,25 @@ export const LatestReply = z.object({
 });
 export type LatestReply = z.infer<typeof LatestReply>;
 
+const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name');
+
+/** Label names in use (`__name__` and `node` included), optionally only those of one metric. */
+export const LabelNamesRequest = z.object({ metric: MetricName.optional() });
+export type LabelNamesRequest = z.input<typeof LabelNamesRequest>;
+export const LabelNamesReply = z.object({ names: z.array(z.string()) });
+export type LabelNamesReply = z.infer<typeof LabelNamesReply>;
+
+/** Values a label takes (`__name__`: metric names, `node`: node ids), optionally within one metric. */
+export const LabelValuesRequest = z.object({ label: LabelName, metric: MetricName.optional() });
+export type LabelValuesRequest = z.input<typeof LabelValuesRequest>;
+export const LabelValuesReply = z.object({ values: z.array(z.string()) });
+export type LabelValuesReply = z.infer<typeof LabelValuesReply>;
+
 /** The request/reply operations of the metrics context (`qry.metrics.*`). */
 export const metricsQueries = {
   range: { kind: 'qry', context: 'metrics', what: 'range', request: RangeQueryRequest, reply: RangeQueryReply },
   topK: { kind: 'qry', context: 'metrics', what: 'topk', request: TopKRequest, reply: TopKReply },
   latest: { kind: 'qry', context: 'metrics', what: 'latest', request: LatestRequest, reply: LatestReply },
+  labelNames: { kind: 'qry', context: 'metrics', what: 'label-names', request: LabelNamesRequest, reply: LabelNamesReply },
+  labelValues: { kind: 'qry', context: 'metrics', what: 'label-values', request: LabelValuesRequest, reply: LabelValuesReply },
 } as const;

@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  type LatestReply,
+  metricsQueries,
+  type QueryDefinition,
+  type RangeQueryReply,
+  type TopKReply,
+  type z,
+} from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
+import type { GatewayEnv } from '../config';
+import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
+
+/**
+ * Metrics over REST; metrics-svc answers over NATS request/reply. Each query is a GET with
+ * query parameters (links, curl) or a POST whose JSON body is the request of the contract
+ * (everything the GET form cannot say, e.g. several node labels with commas).
+ */
+@Controller('api/v1/metrics')
+export class MetricsController {
+  constructor(
+    private readonly bus: Bus,
+    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
+  ) {}
+
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+    return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  @Get('query_range')
+  range(@Query() q: QueryParams): Promise<RangeQueryReply> {
+    return this.ask(metricsQueries.range, rangeRequest(q, Date.now()));
+  }
+
+  @Post('query_range')
+  @HttpCode(200)
+  rangeJson(@Body() body: unknown): Promise<RangeQueryReply> {
+    return this.ask(metricsQueries.range, body);
+  }
+
+  @Get('topk')
+  topK(@Query() q: QueryParams): Promise<TopKReply> {
+    return this.ask(metricsQueries.topK, topKRequest(q, Date.now()));
+  }
+
+  @Post('topk')
+  @HttpCode(200)
+  topKJson(@Body() body: unknown): Promise<TopKReply> {
+    return this.ask(metricsQueries.topK, body);
+  }
+
+  @Get('latest')
+  latest(@Query() q: QueryParams): Promise<LatestReply> {
+    return this.ask(metricsQueries.latest, latestRequest(q));
+  }
+
+  @Post('latest')
+  @HttpCode(200)
+  latestJson(@Body() body: unknown): Promise<LatestReply> {
+    return this.ask(metricsQueries.latest, body);
+  }
+}

@@ -1,0 +1,172 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { metricsQueries, NotFoundError, type QueryDefinition, ValidationError, type z } from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
+import type { GatewayEnv } from '../config';
+import { PrometheusErrorFilter } from './prometheus-error.filter';
+import {
+  aggregateInstant,
+  type InstantSample,
+  type PromMatrix,
+  type PromSuccess,
+  type PromVector,
+  success,
+  toMatrix,
+  toVector,
+} from './prometheus.format';
+import { parsePromQL, type PromQuery } from './promql';
+import { many, one, type QueryParams } from './rest-params';
+import { promStep, promTime } from './time-params';
+
+/** Prometheus' default lookback: an instant query sees a series' last sample up to this old. */
+const LOOKBACK_MS = 5 * 60_000;
+/** Instant queries this close to the present read the latest values (Redis) instead of the rollups. */
+const PRESENT_MS = 60_000;
+/** The finest step the metrics contract takes; Prometheus allows less, Vigil's finest tier is 10 s anyway. */
+const MIN_STEP_MS = 1000;
+
+/**
+ * The read side of the Prometheus HTTP API, enough for Grafana's Prometheus data source:
+ * range and instant queries of the PromQL subset in promql.ts, label names and values.
+ * GET takes query parameters, POST the same as a form (Grafana's default). A range point
+ * at t is the average of the samples in [t, t + step); an unknown metric is an empty
+ * result, as in Prometheus.
+ */
+@Controller('api/v1')
+@UseFilters(PrometheusErrorFilter)
+export class PrometheusController {
+  constructor(
+    private readonly bus: Bus,
+    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
+  ) {}
+
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: z.input<Req>): Promise<z.infer<Rep>> {
+    return requestQuery(this.bus.nc, this.bus.topology, def, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  @Get('query_range')
+  rangeGet(@Query() q: QueryParams): Promise<PromSuccess<PromMatrix>> {
+    return this.range(q);
+  }
+
+  @Post('query_range')
+  @HttpCode(200)
+  rangePost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<PromMatrix>> {
+    return this.range({ ...q, ...form });
+  }
+
+  @Get('query')
+  instantGet(@Query() q: QueryParams): Promise<PromSuccess<PromVector>> {
+    return this.instant(q);
+  }
+
+  @Post('query')
+  @HttpCode(200)
+  instantPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<PromVector>> {
+    return this.instant({ ...q, ...form });
+  }
+
+  @Get('labels')
+  labelsGet(@Query() q: QueryParams): Promise<PromSuccess<string[]>> {
+    return this.labelNames(q);
+  }
+
+  @Post('labels')
+  @HttpCode(200)
+  labelsPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<string[]>> {
+    return this.labelNames({ ...q, ...form });
+  }
+
+  @Get('label/:name/values')
+  async labelValues(@Param('name') name: string, @Query() q: QueryParams): Promise<PromSuccess<string[]>> {
+    const values = new Set<string>();
+    for (const metric of this.matchMetrics(q)) {
+      for (const v of (await this.ask(metricsQueries.labelValues, { label: name, metric })).values) values.add(v);
+    }
+    return success([...values].sort());
+  }
+
+  private async range(q: QueryParams): Promise<PromSuccess<PromMatrix>> {
+    const query = parsePromQL(required(q, 'query'));
+    const start = promTime(one(q, 'start'), 'start');
+    const end = promTime(one(q, 'end'), 'end');
+    const step = Math.max(promStep(one(q, 'step')), MIN_STEP_MS);
+    if (end < start) throw badData('end timestamp must not be before start time');
+    const reply = await this.orEmpty(
+      this.ask(metricsQueries.range, {
+        metric: query.metric,
+        matchers: query.matchers,
+        // Prometheus' end is inclusive, the contract's exclusive.
+        start,
+        end: end + 1,
+        step,
+        stat: 'avg',
+        ...(query.aggregate ? { aggregate: query.aggregate } : {}),
+      }),
+      { tier: '10s', step, series: [] },
+    );
+    return success(toMatrix(reply.series, !!query.aggregate));
+  }
+
+  private async instant(q: QueryParams): Promise<PromSuccess<PromVector>> {
+    const query = parsePromQL(required(q, 'query'));
+    const now = Date.now();
+    const at = promTime(one(q, 'time'), 'time', now);
+    const samples = Math.abs(now - at) <= PRESENT_MS ? await this.latestSamples(query, at) : await this.pastSamples(query, at);
+    return success(toVector(query.aggregate ? aggregateInstant(samples, query.aggregate.op, query.aggregate.by) : samples, at));
+  }
+
+  /** Now: each series' latest value within the lookback, from Redis. */
+  private async latestSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
+    const reply = await this.orEmpty(this.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers }), { items: [] });
+    return reply.items
+      .filter((i) => i.timestamp > at - LOOKBACK_MS)
+      .map((i) => ({ labels: { __name__: i.metric, ...i.labels, node: i.nodeId }, value: i.value }));
+  }
+
+  /** In the past: each series' last value in the lookback before `at`, from the rollups (to the bucket). */
+  private async pastSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
+    const reply = await this.orEmpty(
+      this.ask(metricsQueries.range, { metric: query.metric, matchers: query.matchers, start: at - LOOKBACK_MS, end: at + 1, step: 10_000, stat: 'last' }),
+      { tier: '10s', step: 10_000, series: [] },
+    );
+    return reply.series
+      .filter((s) => s.points.length > 0)
+      .map((s) => ({ labels: { __name__: s.metric, ...s.labels }, value: s.points[s.points.length - 1][1] }));
+  }
+
+  private async labelNames(q: QueryParams): Promise<PromSuccess<string[]>> {
+    const names = new Set<string>();
+    for (const metric of this.matchMetrics(q)) {
+      for (const n of (await this.ask(metricsQueries.labelNames, { metric })).names) names.add(n);
+    }
+    return success([...names].sort());
+  }
+
+  /** The metrics of the `match[]` selectors, or one undefined (all metrics) without any. */
+  private matchMetrics(q: QueryParams): (string | undefined)[] {
+    const selectors = many(q, 'match');
+    return selectors.length ? [...new Set(selectors.map((s) => parsePromQL(s).metric))] : [undefined];
+  }
+
+  /** An unknown metric: Prometheus answers an empty result, not an error. */
+  private async orEmpty<T>(reply: Promise<T>, empty: T): Promise<T> {
+    try {
+      return await reply;
+    } catch (e) {
+      if (e instanceof NotFoundError) return empty;
+      throw e;
+    }
+  }
+}
+
+function required(q: QueryParams, name: string): string {
+  const v = one(q, name);
+  if (v === undefined) throw badData(`${name} is required`);
+  return v;
+}
+
+/** Prometheus' `bad_data`. */
+function badData(message: string): ValidationError {
+  return new ValidationError(message);
+}

@@ -1,0 +1,81 @@
+import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Subscription } from '@nats-io/nats-core';
+import { metricsQueries, type NodeEvent } from '@vigil/contracts';
+import { ProjectionRunner } from '@vigil/event-store';
+import { serveQuery } from '@vigil/messaging';
+import { Bus, Cache, Database, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
+import { type MetricsEnv, retentionOf } from '../config';
+import { metricsNodesProjection } from '../nodes/nodes.projection';
+import { LabelQueries } from './labels.query';
+import { latestQuery } from './latest.query';
+import type { QueryContext } from './query-context';
+import { rangeQuery } from './range.query';
+import { SeriesResolver } from './series.resolver';
+import { topKQuery } from './topk.query';
+
+/**
+ * Answers `qry.metrics.*` over NATS request/reply (queue group: replicas share the load) and
+ * keeps the node labels read model those queries select nodes by.
+ */
+@Injectable()
+export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly context: QueryContext;
+  readonly nodes: ProjectionRunner<NodeEvent>;
+  readonly labels: LabelQueries;
+  private subscriptions: Subscription[] = [];
+
+  constructor(
+    private readonly bus: Bus,
+    db: Database,
+    cache: Cache,
+    private readonly obs: Observability,
+    @InjectConfig() config: ServiceConfig & MetricsEnv,
+  ) {
+    this.context = {
+      db,
+      cache,
+      resolver: new SeriesResolver(db, config.VIGIL_METRICS_MAX_SERIES),
+      retention: retentionOf(config),
+      maxPoints: config.VIGIL_METRICS_MAX_POINTS,
+      logger: obs.logger,
+      now: Date.now,
+    };
+    this.labels = new LabelQueries(db);
+    this.nodes = new ProjectionRunner(
+      {
+        js: bus.js,
+        dataSource: db.dataSource,
+        checkpointTable: 'metrics.projection_checkpoints',
+        stream: bus.topology.streams.events,
+        filterSubject: bus.topology.subjects.eventsOf('node'),
+        dlq: bus.dlq,
+        logger: obs.logger,
+      },
+      metricsNodesProjection,
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.nodes.start();
+    const deps = {
+      nc: this.bus.nc,
+      topology: this.bus.topology,
+      logger: this.obs.logger,
+      messages: this.obs.nats.messages,
+      duration: this.obs.nats.handlerDuration,
+    };
+    this.subscriptions = [
+      serveQuery(deps, metricsQueries.range, (r) => rangeQuery(this.context, r)),
+      serveQuery(deps, metricsQueries.topK, (r) => topKQuery(this.context, r)),
+      serveQuery(deps, metricsQueries.latest, (r) => latestQuery(this.context, r)),
+      serveQuery(deps, metricsQueries.labelNames, (r) => this.labels.names(r)),
+      serveQuery(deps, metricsQueries.labelValues, (r) => this.labels.values(r)),
+    ];
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.drain()));
+    this.subscriptions = [];
+    await this.nodes.stop();
+  }
+}

@@ -1,0 +1,445 @@
+import { labelsKey, LimitExceededError, NotFoundError, RangeQueryRequest, TopKRequest, LatestRequest, validate, ValidationError } from '@vigil/contracts';
+import { Cache, Database, loadConfig, Observability } from '@vigil/platform';
+import { createLogger } from '@vigil/telemetry';
+import { createTestDatabase, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
+import { Redis } from 'ioredis';
+import { MetricsEnv, retentionOf } from '../config';
+import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
+import { maintainPartitions } from '../storage/partitions';
+import { LabelQueries } from './labels.query';
+import { encodeLatest, type LatestValue } from './latest-codec';
+import { latestKey } from './latest.reader';
+import { latestQuery } from './latest.query';
+import type { QueryContext } from './query-context';
+import { rangeQuery } from './range.query';
+import { SeriesResolver } from './series.resolver';
+import { topKQuery } from './topk.query';
+
+jest.setTimeout(30_000);
+
+const S = 1000;
+const M = 60_000;
+const H = 3600_000;
+
+interface Row {
+  bucket: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+  last: number;
+  lastAt: number;
+}
+/** A bucket whose samples all had value `v`. */
+const flat = (bucket: number, v: number, count = 1, lastAt = bucket + 5 * S): Row => ({ bucket, min: v, max: v, sum: v * count, count, last: v, lastAt });
+
+describe('metrics queries (Postgres, Redis)', () => {
+  let tdb: TestDatabase;
+  let db: Database;
+  let cache: Cache;
+  let ctx: QueryContext;
+  const config = loadConfig('metrics-svc', 'VIGIL_METRICS_PORT', 0, MetricsEnv, {});
+  // A fixed clock on a 10 s boundary, so buckets and steps line up the same on every run.
+  const now = Math.floor(Date.now() / (10 * S)) * 10 * S;
+  const minute = Math.floor(now / M) * M;
+
+  const range = (r: RangeQueryRequest) => rangeQuery(ctx, validate(RangeQueryRequest, r, 'request'));
+  const topK = (r: TopKRequest) => topKQuery(ctx, validate(TopKRequest, r, 'request'));
+  const latest = (r: LatestRequest) => latestQuery(ctx, validate(LatestRequest, r, 'request'));
+
+  async function series(metric: string, nodeId: string, labels: Record<string, string> = {}): Promise<number> {
+    const [row] = await db.query<{ id: number }>(
+      'test',
+      'INSERT INTO metrics.series (node_id, metric, labels, labels_key) VALUES ($1, $2, $3, $4) RETURNING id',
+      [nodeId, metric, JSON.stringify(labels), labelsKey(labels)],
+    );
+    return row.id;
+  }
+
+  async function insert(tier: '10s' | '1m' | '1h', seriesId: number, rows: Row[]): Promise<void> {
+    await db.query(
+      'test',
+      `INSERT INTO metrics.rollup_${tier} (series_id, bucket, min, max, sum, count, last, last_at)
+       SELECT $1, to_timestamp(b / 1000.0), mn, mx, sm, c, l, to_timestamp(la / 1000.0)
+         FROM unnest($2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::bigint[], $7::float8[], $8::float8[]) AS u(b, mn, mx, sm, c, l, la)`,
+      [seriesId, ...(['bucket', 'min', 'max', 'sum', 'count', 'last', 'lastAt'] as const).map((k) => rows.map((r) => r[k]))],
+    );
+  }
+
+  async function setLatest(metric: string, seriesId: number, v: LatestValue): Promise<void> {
+    await cache.redis.hset(latestKey(cache, metric), String(seriesId), encodeLatest(v));
+  }
+
+  async function watermarks(oneMinute: number, oneHour: number): Promise<void> {
+    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['1m', oneMinute]);
+    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['1h', oneHour]);
+  }
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
+    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+    await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
+    cache = new Cache(new Redis(testUrls.redis), `${uniqueId('vigil-test-')}:`);
+    ctx = {
+      db,
+      cache,
+      resolver: new SeriesResolver(db, config.VIGIL_METRICS_MAX_SERIES),
+      retention: retentionOf(config),
+      maxPoints: config.VIGIL_METRICS_MAX_POINTS,
+      logger: obs.logger,
+      now: () => now,
+    };
+  });
+  afterAll(async () => {
+    const keys = await cache.redis.keys(`${cache.prefix}*`);
+    if (keys.length) await cache.redis.del(...keys);
+    await cache.close();
+    await db.close();
+    await tdb.drop();
+  });
+  beforeEach(() => watermarks(0, 0));
+
+  describe('range', () => {
+    it('re-buckets 10 s rows into step points with each statistic', async () => {
+      const id = await series('test_stats', 'n1');
+      const base = minute - 30 * M;
+      // Bucket i: samples 2, min i, max i + 10, sum 2 (i + 5), last i + 1.
+      const rows = Array.from({ length: 12 }, (_, i) => ({
+        bucket: base + i * 10 * S,
+        min: i,
+        max: i + 10,
+        sum: 2 * (i + 5),
+        count: 2,
+        last: i + 1,
+        lastAt: base + i * 10 * S + 7 * S,
+      }));
+      await insert('10s', id, rows);
+      const q = (stat: string) => range({ metric: 'test_stats', start: base, end: base + 2 * M, step: 30 * S, stat: stat as 'avg' });
+      const values = async (stat: string) => (await q(stat)).series[0].points;
+      const at = (p: number) => base + p * 30 * S;
+      // Point p covers buckets 3p, 3p + 1, 3p + 2.
+      expect(await values('avg')).toEqual([0, 1, 2, 3].map((p) => [at(p), (2 * (9 * p + 3 + 15)) / 6]));
+      expect(await values('min')).toEqual([0, 1, 2, 3].map((p) => [at(p), 3 * p]));
+      expect(await values('max')).toEqual([0, 1, 2, 3].map((p) => [at(p), 3 * p + 12]));
+      expect(await values('sum')).toEqual([0, 1, 2, 3].map((p) => [at(p), 2 * (9 * p + 3 + 15)]));
+      expect(await values('count')).toEqual([0, 1, 2, 3].map((p) => [at(p), 6]));
+      expect(await values('last')).toEqual([0, 1, 2, 3].map((p) => [at(p), 3 * p + 3]));
+      const reply = await q('avg');
+      expect(reply.tier).toBe('10s');
+      expect(reply.step).toBe(30 * S);
+      expect(reply.series[0]).toMatchObject({ metric: 'test_stats', labels: { node: 'n1' } });
+    });
+
+    it('takes "last" by the time of the sample, whatever order the rows are in', async () => {
+      const id = await series('test_last', 'n1');
+      const base = minute - 20 * M;
+      await insert('10s', id, [
+        { ...flat(base + 20 * S, 3), lastAt: base + 21 * S },
+        { ...flat(base, 1), lastAt: base + 9 * S },
+        { ...flat(base + 10 * S, 2), lastAt: base + 11 * S },
+      ]);
+      const reply = await range({ metric: 'test_last', start: base, end: base + M, step: M, stat: 'last' });
+      expect(reply.series[0].points).toEqual([[base, 3]]);
+    });
+
+    it('reads the tier the step calls for, finer tiers where it is not rolled up yet, and aligns to the step', async () => {
+      const id = await series('test_tiers', 'n1');
+      // The same hour in every tier, with a value telling the tiers apart.
+      const hour = Math.floor(now / H) * H - 3 * H;
+      await insert('1h', id, [flat(hour, 1000), flat(hour + H, 1000), flat(hour + 2 * H, 1000)]);
+      await insert('1m', id, Array.from({ length: 180 }, (_, i) => flat(hour + i * M, 100)));
+      await insert('10s', id, Array.from({ length: 1080 }, (_, i) => flat(hour + i * 10 * S, 1)));
+
+      // Everything rolled up: a 1 min step reads the 1 min tier only.
+      await watermarks(hour + 3 * H, hour + 3 * H);
+      let reply = await range({ metric: 'test_tiers', start: hour, end: hour + 10 * M, step: M });
+      expect(reply.tier).toBe('1m');
+      expect(reply.series[0].points).toEqual(Array.from({ length: 10 }, (_, i) => [hour + i * M, 100]));
+
+      // 1 min rolled up to hour + 5 min: the rest comes from the 10 s tier.
+      await watermarks(hour + 5 * M, hour);
+      reply = await range({ metric: 'test_tiers', start: hour, end: hour + 10 * M, step: M });
+      expect(reply.series[0].points.map((p) => p[1])).toEqual([100, 100, 100, 100, 100, 1, 1, 1, 1, 1]);
+
+      // A 1 h step reads the 1 h tier where complete, then the 1 min tier.
+      await watermarks(hour + 3 * H, hour + 2 * H);
+      reply = await range({ metric: 'test_tiers', start: hour, end: hour + 3 * H, step: H });
+      expect(reply.tier).toBe('1h');
+      expect(reply.series[0].points).toEqual([
+        [hour, 1000],
+        [hour + H, 1000],
+        [hour + 2 * H, 100],
+      ]);
+
+      // An unaligned start: the first point is the first multiple of the step after it.
+      await watermarks(hour + 3 * H, hour + 3 * H);
+      reply = await range({ metric: 'test_tiers', start: hour + 90 * S, end: hour + 5 * M, step: M });
+      expect(reply.series[0].points.map((p) => p[0])).toEqual([hour + 2 * M, hour + 3 * M, hour + 4 * M]);
+    });
+
+    it('falls back to a coarser tier (and its step) when the start is older than the finer tier keeps', async () => {
+      const id = await series('test_retention', 'n1');
+      const base = minute - 3 * H;
+      await insert('1m', id, [flat(base, 7), flat(base + M, 8)]);
+      await insert('10s', id, [flat(base, 1)]);
+      await watermarks(now, 0);
+      const short = { ...ctx, retention: { ...ctx.retention, '10s': H } };
+      const reply = await rangeQuery(short, validate(RangeQueryRequest, { metric: 'test_retention', start: base, end: base + 2 * M, step: 10 * S }, 'r'));
+      expect(reply.tier).toBe('1m');
+      expect(reply.step).toBe(M);
+      expect(reply.series[0].points).toEqual([
+        [base, 7],
+        [base + M, 8],
+      ]);
+      // With the default retention the 10 s tier still has it.
+      const fine = await range({ metric: 'test_retention', start: base, end: base + 2 * M, step: 10 * S });
+      expect(fine.tier).toBe('10s');
+      expect(fine.series[0].points).toEqual([[base, 1]]);
+    });
+
+    it('merges the open bucket from Redis until Postgres has it', async () => {
+      const id = await series('test_open', 'n1');
+      const open = now - 10 * S;
+      await insert('10s', id, [flat(now - 30 * S, 4, 2), flat(now - 20 * S, 6, 2)]);
+      await setLatest('test_open', id, { lastAt: open + 3 * S, last: 9, bucket: open, min: 8, max: 9, sum: 17, count: 2 });
+      const q = (step: number, stat: 'avg' | 'max' | 'count' = 'avg') =>
+        range({ metric: 'test_open', start: now - M, end: now, step, stat }).then((r) => r.series[0].points);
+
+      expect(await q(10 * S)).toEqual([
+        [now - 30 * S, 4],
+        [now - 20 * S, 6],
+        [open, 8.5],
+      ]);
+      // At a 30 s step the open bucket joins the point of the buckets beside it.
+      const byPoint = new Map<number, { sum: number; count: number }>();
+      for (const [bucket, sum] of [
+        [now - 30 * S, 8],
+        [now - 20 * S, 12],
+        [open, 17],
+      ]) {
+        const t = Math.floor(bucket / (30 * S)) * 30 * S;
+        const p = byPoint.get(t) ?? { sum: 0, count: 0 };
+        byPoint.set(t, { sum: p.sum + sum, count: p.count + 2 });
+      }
+      const expected = [...byPoint.entries()].map(([t, p]) => [t, p.sum / p.count]);
+      expect((await q(30 * S)).slice(-expected.length)).toEqual(expected);
+      expect((await q(10 * S, 'max')).at(-1)).toEqual([open, 9]);
+
+      // Once written, Postgres' row is the bucket: Redis is no longer added to it.
+      await insert('10s', id, [{ ...flat(open, 10, 4), max: 12 }]);
+      expect((await q(10 * S)).at(-1)).toEqual([open, 10]);
+      expect((await q(10 * S, 'count')).at(-1)).toEqual([open, 4]);
+
+      // A Redis bucket outside the range is not merged.
+      await setLatest('test_open', id, { lastAt: now + 3 * S, last: 1, bucket: now, min: 1, max: 1, sum: 1, count: 1 });
+      expect((await q(10 * S)).map((p) => p[0])).toEqual([now - 30 * S, now - 20 * S, open]);
+    });
+
+    it('selects series by label matchers (anchored regexes, node, missing labels) and aggregates by labels', async () => {
+      const base = minute - 40 * M;
+      for (const [node, cpu, v] of [
+        ['a', '0', 10],
+        ['a', '1', 20],
+        ['a', '12', 30],
+        ['b', '0', 40],
+        ['b', '1', 50],
+      ] as const) {
+        await insert('10s', await series('test_cpu', node, { cpu }), [flat(base, v)]);
+      }
+      await insert('10s', await series('test_cpu', 'c', {}), [flat(base, 100)]);
+      const q = async (r: Partial<RangeQueryRequest>) =>
+        (await range({ metric: 'test_cpu', start: base, end: base + 10 * S, step: 10 * S, ...r })).series.map((s) => [s.labels, s.points[0][1]]);
+
+      expect(await q({ matchers: [{ label: 'cpu', op: '=~', value: '1|2' }] })).toEqual([
+        [{ cpu: '1', node: 'a' }, 20],
+        [{ cpu: '1', node: 'b' }, 50],
+      ]);
+      expect(await q({ matchers: [{ label: 'cpu', op: '=~', value: '1.*' }, { label: 'node', op: '=', value: 'a' }] })).toEqual([
+        [{ cpu: '1', node: 'a' }, 20],
+        [{ cpu: '12', node: 'a' }, 30],
+      ]);
+      expect(await q({ matchers: [{ label: 'cpu', op: '=', value: '' }] })).toEqual([[{ node: 'c' }, 100]]);
+      expect(await q({ matchers: [{ label: 'cpu', op: '!=', value: '0' }, { label: 'node', op: '!~', value: 'b|c' }] })).toEqual([
+        [{ cpu: '1', node: 'a' }, 20],
+        [{ cpu: '12', node: 'a' }, 30],
+      ]);
+      expect(await q({ nodes: { ids: ['b', 'c'] } })).toEqual([
+        [{ cpu: '0', node: 'b' }, 40],
+        [{ cpu: '1', node: 'b' }, 50],
+        [{ node: 'c' }, 100],
+      ]);
+
+      expect(await q({ aggregate: { op: 'sum', by: ['node'] } })).toEqual([
+        [{ node: 'a' }, 60],
+        [{ node: 'b' }, 90],
+        [{ node: 'c' }, 100],
+      ]);
+      expect(await q({ aggregate: { op: 'avg', by: ['cpu'] } })).toEqual([
+        [{ cpu: '0' }, 25],
+        [{ cpu: '1' }, 35],
+        [{ cpu: '12' }, 30],
+        [{}, 100],
+      ]);
+      expect(await q({ aggregate: { op: 'max', by: [] } })).toEqual([[{}, 100]]);
+      expect(await q({ aggregate: { op: 'count', by: [] }, matchers: [{ label: 'cpu', op: '=~', value: '.+' }] })).toEqual([[{}, 5]]);
+      expect(await q({ aggregate: { op: 'min', by: ['node'] }, nodes: { ids: ['a'] } })).toEqual([[{ node: 'a' }, 10]]);
+    });
+
+    it('refuses too many series or points before reading any rollup, with the numbers', async () => {
+      for (const node of ['x', 'y', 'z']) await series('test_limits', node);
+      const spy = jest.spyOn(db, 'query');
+      try {
+        const tight = { ...ctx, resolver: new SeriesResolver(db, 2) };
+        const r = validate(RangeQueryRequest, { metric: 'test_limits', start: now - H, end: now, step: M }, 'r');
+        await expect(rangeQuery(tight, r)).rejects.toThrow(LimitExceededError);
+        await expect(rangeQuery(tight, r)).rejects.toThrow(/more than 2 series.*VIGIL_METRICS_MAX_SERIES=2/);
+
+        const few = { ...ctx, maxPoints: 100 };
+        await expect(rangeQuery(few, r)).rejects.toThrow(LimitExceededError);
+        await expect(rangeQuery(few, r)).rejects.toThrow('3 series × 60 points = 180 points, more than VIGIL_METRICS_MAX_POINTS=100');
+        // 3 × 30 = 90 points pass.
+        await expect(rangeQuery(few, { ...r, step: 2 * M })).resolves.toMatchObject({ series: [] });
+        const operations = spy.mock.calls.map((c) => c[0]);
+        expect(operations.filter((o) => o === 'rollup_range')).toHaveLength(1);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('tells an unknown metric from a known one without matching series, and names a bad regex', async () => {
+      await series('test_known', 'n1', { mount: '/' });
+      const base = { start: now - H, end: now, step: M };
+      await expect(range({ metric: 'test_unknown', ...base })).rejects.toThrow(new NotFoundError('unknown metric test_unknown'));
+      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=', value: '/x' }] })).resolves.toMatchObject({ series: [] });
+      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] })).rejects.toThrow(ValidationError);
+      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] })).rejects.toThrow(/mount=~"\(\/"/);
+      // JavaScript accepts a named group, Postgres does not: still a validation error naming the matcher.
+      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '!~', value: '(?<m>/)' }] })).rejects.toThrow(
+        /invalid regular expression in matcher mount!~"\(\?<m>\/\)"/,
+      );
+      expect(() => validate(RangeQueryRequest, { metric: 'test_known', start: now, end: now - H, step: M }, 'request')).toThrow(/end must be after start/);
+    });
+  });
+
+  describe('topK', () => {
+    it('ranks the latest values from Redis, leaving out series gone quiet', async () => {
+      const values: [string, number, number][] = [
+        ['n1', 10, now - 2 * S],
+        ['n2', 50, now - 3 * S],
+        ['n3', 30, now - 4 * S],
+        ['n4', 99, now - 10 * M],
+      ];
+      for (const [node, v, at] of values) {
+        const id = await series('test_topk_now', node);
+        await setLatest('test_topk_now', id, { lastAt: at, last: v, bucket: at - (at % (10 * S)), min: v, max: v, sum: v, count: 1 });
+      }
+      await series('test_topk_now', 'n5'); // no latest value at all
+      const items = async (r: Partial<TopKRequest>) => (await topK({ metric: 'test_topk_now', k: 2, ...r })).items.map((i) => [i.nodeId, i.value]);
+      expect(await items({})).toEqual([
+        ['n2', 50],
+        ['n3', 30],
+      ]);
+      expect(await items({ order: 'asc' })).toEqual([
+        ['n1', 10],
+        ['n3', 30],
+      ]);
+      expect(await items({ k: 10 })).toHaveLength(3);
+      expect(await items({ nodes: { ids: ['n1', 'n4'] } })).toEqual([['n1', 10]]);
+    });
+
+    it('ranks each series by its statistic over a range, exactly across tiers', async () => {
+      const start = minute - H;
+      // n1: flat 20; n2: mostly 10 with one spike to 90; n3: flat 60 but only in the 10 s tail.
+      const n1 = await series('test_topk_range', 'n1');
+      const n2 = await series('test_topk_range', 'n2');
+      const n3 = await series('test_topk_range', 'n3');
+      await insert('1m', n1, Array.from({ length: 55 }, (_, i) => flat(start + i * M, 20)));
+      await insert('10s', n1, Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 20)));
+      await insert('1m', n2, Array.from({ length: 55 }, (_, i) => ({ ...flat(start + i * M, 10), max: i === 7 ? 90 : 10 })));
+      await insert('10s', n3, Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 60)));
+      // Noise the 1 min tier must not double count: a 10 s row under the watermark.
+      await insert('10s', n2, [flat(start, 1000)]);
+      await watermarks(start + 55 * M, 0);
+
+      const items = async (r: Partial<TopKRequest>) =>
+        (await topK({ metric: 'test_topk_range', range: { start, end: minute }, k: 3, ...r })).items.map((i) => [i.nodeId, i.value]);
+      expect(await items({ stat: 'avg' })).toEqual([
+        ['n3', 60],
+        ['n1', 20],
+        ['n2', 10],
+      ]);
+      expect(await items({ stat: 'max', k: 1 })).toEqual([['n2', 90]]);
+      expect(await items({ stat: 'min', order: 'asc', k: 2 })).toEqual([
+        ['n2', 10],
+        ['n1', 20],
+      ]);
+      expect(await items({ stat: 'last' })).toEqual([
+        ['n3', 60],
+        ['n1', 20],
+        ['n2', 10],
+      ]);
+    });
+
+    it('ranks a fleet larger than one SQL chunk', async () => {
+      const start = minute - 10 * M;
+      const [{ first }] = await db.query<{ first: number }>(
+        'test',
+        `WITH s AS (INSERT INTO metrics.series (node_id, metric, labels, labels_key)
+                    SELECT 'f' || g, 'test_topk_fleet', '{}', '{}' FROM generate_series(1, 6000) g RETURNING id, node_id)
+         SELECT min(id) AS first FROM s`,
+      );
+      await db.query(
+        'test',
+        `INSERT INTO metrics.rollup_1m (series_id, bucket, min, max, sum, count, last, last_at)
+         SELECT s.id, to_timestamp(($1::float8 + m * 60000) / 1000.0), v, v, v * 6, 6, v, to_timestamp(($1::float8 + m * 60000 + 50000) / 1000.0)
+           FROM metrics.series s, generate_series(0, 9) m, LATERAL (SELECT (s.id - $2)::float8 AS v) x
+          WHERE s.metric = 'test_topk_fleet'`,
+        [start, first],
+      );
+      await watermarks(minute, 0);
+      const reply = await topK({ metric: 'test_topk_fleet', range: { start, end: minute }, k: 3 });
+      expect(reply.items.map((i) => [i.nodeId, i.value])).toEqual([
+        ['f6000', 5999],
+        ['f5999', 5998],
+        ['f5998', 5997],
+      ]);
+      const low = await topK({ metric: 'test_topk_fleet', range: { start, end: minute }, k: 2, order: 'asc' });
+      expect(low.items.map((i) => i.nodeId)).toEqual(['f1', 'f2']);
+    });
+  });
+
+  describe('latest', () => {
+    it('answers the latest value of each selected series, of one metric or of every metric of a node', async () => {
+      const a = await series('test_latest_a', 'l1', { mount: '/' });
+      const b = await series('test_latest_b', 'l1');
+      await series('test_latest_b', 'l2');
+      await setLatest('test_latest_a', a, { lastAt: now - 1500, last: 0.5, bucket: now - 10 * S, min: 0.5, max: 0.5, sum: 0.5, count: 1 });
+      await setLatest('test_latest_b', b, { lastAt: now - 2500, last: 42, bucket: now - 10 * S, min: 42, max: 42, sum: 42, count: 1 });
+      expect((await latest({ metric: 'test_latest_b' })).items).toEqual([
+        { nodeId: 'l1', metric: 'test_latest_b', labels: {}, value: 42, timestamp: now - 2500 },
+      ]);
+      expect((await latest({ nodes: { ids: ['l1'] } })).items).toEqual([
+        { nodeId: 'l1', metric: 'test_latest_a', labels: { mount: '/' }, value: 0.5, timestamp: now - 1500 },
+        { nodeId: 'l1', metric: 'test_latest_b', labels: {}, value: 42, timestamp: now - 2500 },
+      ]);
+      await expect(latest({ metric: 'test_latest_none' })).rejects.toThrow(NotFoundError);
+    });
+  });
+
+  describe('labels', () => {
+    it('lists label names and values, metric names and node ids', async () => {
+      await series('test_labels_a', 'lab1', { device: 'sda' });
+      await series('test_labels_a', 'lab2', { device: 'sdb', kind: 'ssd' });
+      await series('test_labels_b', 'lab3', { zone: 'z1' });
+      const labels = new LabelQueries(db);
+      expect((await labels.names({ metric: 'test_labels_a' })).names).toEqual(['__name__', 'device', 'kind', 'node']);
+      expect((await labels.names({})).names).toEqual(expect.arrayContaining(['__name__', 'device', 'kind', 'node', 'zone']));
+      expect((await labels.values({ label: 'device', metric: 'test_labels_a' })).values).toEqual(['sda', 'sdb']);
+      expect((await labels.values({ label: 'node', metric: 'test_labels_a' })).values).toEqual(['lab1', 'lab2']);
+      expect((await labels.values({ label: '__name__' })).values).toEqual(expect.arrayContaining(['test_labels_a', 'test_labels_b']));
+      expect((await labels.values({ label: 'node' })).values).toEqual(expect.arrayContaining(['lab1', 'lab2', 'lab3']));
+      expect((await labels.values({ label: '__name__', metric: 'test_labels_b' })).values).toEqual(['test_labels_b']);
+    });
+  });
+});

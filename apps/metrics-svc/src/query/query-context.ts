@@ -1,0 +1,27 @@
+import { UnavailableError } from '@vigil/contracts';
+import type { Cache, Database } from '@vigil/platform';
+import type { Logger } from 'pino';
+import type { Retention } from '../config';
+import type { LatestValue } from './latest-codec';
+import { readLatest } from './latest.reader';
+import type { Series, SeriesResolver } from './series.resolver';
+
+/** What every query reads from and is bounded by. */
+export interface QueryContext {
+  db: Database;
+  cache: Cache;
+  resolver: SeriesResolver;
+  retention: Retention;
+  maxPoints: number;
+  logger: Logger;
+  now(): number;
+}
+
+/** Latest values for a query that cannot answer without them: Redis failing is the service being unavailable. */
+export async function requireLatest(ctx: QueryContext, series: readonly Series[]): Promise<Map<number, LatestValue>> {
+  try {
+    return await readLatest(ctx.cache, series);
+  } catch (e) {
+    throw new UnavailableError(`latest values are unavailable: ${(e as Error).message}`);
+  }
+}

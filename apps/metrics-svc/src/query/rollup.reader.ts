@@ -1,0 +1,129 @@
+import type { BucketStat } from '@vigil/contracts';
+import type { Database } from '@vigil/platform';
+import type { EntityManager } from 'typeorm';
+import { TIER_TABLE } from '../storage/partitions';
+import { type Partial, STATS } from './stats';
+import type { Completeness, Segment } from './tier-plan';
+
+/**
+ * The rows of every segment as one relation `r` (`UNION ALL` of the tier tables, each with
+ * its own bucket range so Postgres prunes partitions), for the series in `$1`.
+ */
+export function segmentsSql(segments: readonly Segment[], columns: readonly string[], params: unknown[]): string {
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const cols = ['series_id', 'bucket', ...columns].join(', ');
+  return segments
+    .map(
+      (s) =>
+        `SELECT ${cols} FROM metrics.${TIER_TABLE[s.tier]}
+          WHERE series_id = ANY($1::int[]) AND bucket >= ${p(new Date(s.from).toISOString())}::timestamptz
+            AND bucket < ${p(new Date(s.to).toISOString())}::timestamptz`,
+    )
+    .join('\n UNION ALL\n');
+}
+
+/**
+ * Runs a read of rollups by series id in a transaction with planner settings of its own:
+ * - JIT off: a query over many rows crosses Postgres' JIT cost thresholds, and compiling
+ *   takes 20 ms to 500 ms, more than the query itself;
+ * - no sequential scans: every read names its series (`series_id = ANY`), so the primary
+ *   key serves it; where the planner guesses otherwise (a partition young or small, one
+ *   metric dominating it) a scan of a whole partition costs far more than the index;
+ * - `parallel: false` for statements the caller already runs side by side.
+ */
+export async function withReadSettings<T>(db: Database, work: (tx: EntityManager) => Promise<T>, opts: { parallel?: boolean } = {}): Promise<T> {
+  return db.dataSource.transaction(async (tx) => {
+    await tx.query(
+      `SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)${
+        opts.parallel === false ? `, set_config('max_parallel_workers_per_gather', '0', true)` : ''
+      }`,
+    );
+    return work(tx);
+  });
+}
+
+export async function readCompleteness(db: Database): Promise<Completeness> {
+  const rows = await db.query<{ tier: string; through: number }>(
+    'rollup_watermarks',
+    `SELECT tier, (extract(epoch FROM through) * 1000)::float8 AS through FROM metrics.rollup_watermarks`,
+  );
+  const of = (tier: string) => rows.find((r) => r.tier === tier)?.through ?? 0;
+  return { '1m': of('1m'), '1h': of('1h') };
+}
+
+/**
+ * Each series' partials per step point: the buckets re-bucketed to `floor(bucket / step) * step`
+ * (date_bin from the epoch) and combined in SQL, one row per (series, point).
+ */
+export async function readStepPartials(
+  db: Database,
+  seriesIds: readonly number[],
+  segments: readonly Segment[],
+  stepMs: number,
+  stat: BucketStat,
+): Promise<Map<number, Map<number, Partial>>> {
+  const ops = STATS[stat];
+  const params: unknown[] = [seriesIds, `${stepMs} milliseconds`];
+  const union = segmentsSql(segments, ops.columns, params);
+  const sql = `
+    SELECT g.id, (extract(epoch FROM g.tb) * 1000)::float8 AS t, g.a, g.b FROM (
+      SELECT r.series_id AS id, date_bin($2::interval, r.bucket, timestamptz '1970-01-01 00:00:00+00') AS tb,
+             ${ops.sql[0]} AS a, ${ops.sql[1]} AS b
+        FROM (${union}) r
+       GROUP BY 1, 2
+    ) g`;
+  const rows = await withReadSettings(db, (tx) => db.query<{ id: number; t: number; a: number; b: number }>('rollup_range', sql, params, tx));
+  const out = new Map<number, Map<number, Partial>>();
+  for (const r of rows) {
+    let points = out.get(r.id);
+    if (!points) out.set(r.id, (points = new Map()));
+    points.set(r.t, { a: r.a, b: r.b });
+  }
+  return out;
+}
+
+/** Which of the (series, 10 s bucket) pairs are in Postgres already. */
+export async function storedTenSecondBuckets(db: Database, pairs: readonly { id: number; bucket: number }[]): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await db.query<{ id: number; bucket: number }>(
+    'rollup_10s_present',
+    `SELECT r.series_id AS id, (extract(epoch FROM r.bucket) * 1000)::float8 AS bucket
+       FROM unnest($1::int[], $2::float8[]) AS k(id, ms)
+       JOIN metrics.rollup_10s r ON r.series_id = k.id AND r.bucket = to_timestamp(k.ms / 1000.0)`,
+    [pairs.map((p) => p.id), pairs.map((p) => p.bucket)],
+  );
+  return new Set(rows.map((r) => `${r.id}:${r.bucket}`));
+}
+
+/** TopK's value per series over the whole range, as one SQL expression of the group `r`. */
+const RANGE_VALUE: Record<'avg' | 'min' | 'max' | 'last', { columns: string[]; sql: string }> = {
+  avg: { columns: ['sum', 'count'], sql: 'sum(r.sum) / nullif(sum(r.count::float8), 0)' },
+  min: { columns: ['min'], sql: 'min(r.min)' },
+  max: { columns: ['max'], sql: 'max(r.max)' },
+  last: { columns: ['last', 'last_at'], sql: '(array_agg(r.last ORDER BY r.last_at DESC))[1]' },
+};
+
+/**
+ * The k series of `seriesIds` with the highest (or lowest) value over the segments, ordered
+ * and limited in SQL. Without parallel workers: topK runs chunks of a fleet side by side.
+ */
+export async function readTopK(
+  db: Database,
+  seriesIds: readonly number[],
+  segments: readonly Segment[],
+  stat: 'avg' | 'min' | 'max' | 'last',
+  order: 'asc' | 'desc',
+  k: number,
+): Promise<{ id: number; v: number }[]> {
+  const value = RANGE_VALUE[stat];
+  const params: unknown[] = [seriesIds];
+  const union = segmentsSql(segments, value.columns, params);
+  const sql = `
+    SELECT r.series_id AS id, ${value.sql} AS v
+      FROM (${union}) r
+     GROUP BY r.series_id
+    HAVING ${value.sql} IS NOT NULL
+     ORDER BY v ${order === 'desc' ? 'DESC' : 'ASC'}, r.series_id
+     LIMIT $${params.push(k)}`;
+  return withReadSettings(db, (tx) => db.query<{ id: number; v: number }>('rollup_topk', sql, params, tx), { parallel: false });
+}

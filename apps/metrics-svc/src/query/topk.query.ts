@@ -1,0 +1,74 @@
+import { type Tier, type TopKReply, TopKRequest, type z } from '@vigil/contracts';
+import { type QueryContext, requireLatest } from './query-context';
+import { readCompleteness, readTopK } from './rollup.reader';
+import type { Series } from './series.resolver';
+import { planSegments } from './tier-plan';
+
+type Request = z.infer<typeof TopKRequest>;
+
+/** "Now" means a value at most this old, as Prometheus' default lookback: a node gone quiet drops out. */
+export const LOOKBACK_MS = 5 * 60_000;
+
+/**
+ * Ranges up to 6 h read the 1 min tier (at most 360 rows a series), longer ones the 1 h
+ * tier; either way the edges and the part not rolled up yet come from the finer tiers
+ * (planSegments), so the value is exact for the range, to the 10 s bucket.
+ */
+const MINUTE_TIER_UP_TO_MS = 6 * 3600_000;
+
+/**
+ * Series ids per SQL statement: a fleet's worth (10 000) splits into a few statements run
+ * side by side, each choosing index scans and staying below the JIT cost thresholds; the
+ * top k of the union is among the per-chunk top ks. Bounded, so queries leave connections
+ * in the pool (of 10) for the ingest.
+ */
+const CHUNK = 2500;
+const PARALLEL = 4;
+
+export async function topKQuery(ctx: QueryContext, req: Request): Promise<TopKReply> {
+  const series = await ctx.resolver.resolve(req);
+  if (series.length === 0) return { items: [] };
+  const byId = new Map(series.map((s) => [s.id, s]));
+  const ranked = req.range ? await overRange(ctx, req, series, req.range) : await latest(ctx, req, series);
+  return {
+    items: ranked.map(({ id, v }) => {
+      const s = byId.get(id)!;
+      return { nodeId: s.nodeId, metric: s.metric, labels: s.labels, value: v };
+    }),
+  };
+}
+
+/** Without a range: the latest value of each series (Redis), whatever the stat, within the lookback. */
+async function latest(ctx: QueryContext, req: Request, series: Series[]): Promise<{ id: number; v: number }[]> {
+  const values = await requireLatest(ctx, series);
+  const since = ctx.now() - LOOKBACK_MS;
+  const sign = req.order === 'desc' ? -1 : 1;
+  return [...values.entries()]
+    .filter(([, v]) => v.lastAt >= since)
+    .map(([id, v]) => ({ id, v: v.last }))
+    .sort((a, b) => sign * (a.v - b.v) || a.id - b.id)
+    .slice(0, req.k);
+}
+
+async function overRange(
+  ctx: QueryContext,
+  req: Request,
+  series: Series[],
+  range: { start: number; end: number },
+): Promise<{ id: number; v: number }[]> {
+  const now = ctx.now();
+  const tier: Tier = range.end - range.start <= MINUTE_TIER_UP_TO_MS ? '1m' : '1h';
+  const segments = planSegments(tier, range.start, range.end, await readCompleteness(ctx.db), now, ctx.retention);
+  if (segments.length === 0) return [];
+  const chunks: number[][] = [];
+  for (let i = 0; i < series.length; i += CHUNK) chunks.push(series.slice(i, i + CHUNK).map((s) => s.id));
+  const results: { id: number; v: number }[] = [];
+  for (let i = 0; i < chunks.length; i += PARALLEL) {
+    const batch = await Promise.all(
+      chunks.slice(i, i + PARALLEL).map((ids) => readTopK(ctx.db, ids, segments, req.stat, req.order, req.k)),
+    );
+    for (const rows of batch) results.push(...rows);
+  }
+  const sign = req.order === 'desc' ? -1 : 1;
+  return results.sort((a, b) => sign * (a.v - b.v) || a.id - b.id).slice(0, req.k);
+}

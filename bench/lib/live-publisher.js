@@ -1,0 +1,147 @@
+/**
+ * A fleet publishing its sample batches in real time, run as a child process of
+ * bench/ingest.bench.js: each node sends one 50-sample batch per second, stamped with the
+ * moment it is due, at a fixed phase inside the second (from a hash of its index), so the
+ * load is spread over the second as a real fleet's is.
+ *
+ * Environment: NATS_URL, VIGIL_NATS_PREFIX, VIGIL_PARTITIONS, BENCH_PUBLISHER (k) and
+ * BENCH_PUBLISHERS (K): this process handles the nodes whose index i has i % K == k.
+ * stdin: one JSON object a line, `{"nodes": N}`, sets the fleet size (nodes only ever join).
+ * stdout: one JSON line a second with running totals: acked (batches stored by JetStream),
+ * failed, inflight, nodes, and the lateness (publish time - due time) over that second.
+ *
+ * Each node's first batch is built by the contracts' sampleBatchMessage (validated); later
+ * ones take a fast path that yields the same subject, message id and bytes without the schema
+ * parse (checked equal on that first batch), so the publisher's CPU stays small next to
+ * what it measures.
+ */
+const { createInterface } = require('node:readline');
+const { jetstream } = require('@nats-io/jetstream');
+const { connect } = require('@nats-io/transport-node');
+const { createTopology, partitionOf, sampleBatchMessage, sampleBatchMsgId } = require('@vigil/contracts');
+const { createFleet, sampleBatch } = require('./fleet50');
+
+const K = Number(process.env.BENCH_PUBLISHERS ?? 1);
+const k = Number(process.env.BENCH_PUBLISHER ?? 0);
+const MAX_INFLIGHT = Number(process.env.BENCH_MAX_INFLIGHT ?? 20_000);
+const topology = createTopology(process.env.VIGIL_NATS_PREFIX ?? '', Number(process.env.VIGIL_PARTITIONS ?? 16));
+
+/** Phase (ms inside the second) of node `i`: deterministic, uniform. */
+function phaseOf(i) {
+  let h = Math.imul(i ^ 0x5bd1e995, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) % 1000;
+}
+
+async function main() {
+  const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: `vigil-bench-publisher-${k}` });
+  const js = jetstream(nc);
+  /** slots[ms] = nodes due at that millisecond of every second. */
+  const slots = Array.from({ length: 1000 }, () => []);
+  let fleetSize = 0;
+  let mine = 0;
+  let acked = 0;
+  let failed = 0;
+  let inflight = 0;
+  let lastError = '';
+  let late = [];
+  let cursor = Date.now(); // every due time <= cursor has been published
+
+  function grow(n) {
+    if (n <= fleetSize) return;
+    const from = fleetSize;
+    fleetSize = n;
+    // Nodes join at the next whole second, so their first tick is a full one.
+    const startAt = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+    for (const node of createFleet(n - from, from)) {
+      if (node.index % K !== k) continue;
+      const subject = topology.subjects.samples(partitionOf(node.id, topology.partitions), node.id);
+      slots[phaseOf(node.index)].push({ node, subject, startAt, validated: false });
+      mine++;
+    }
+  }
+
+  function encode(entry, ts) {
+    const batch = sampleBatch(entry.node, ts);
+    if (!entry.validated) {
+      const m = sampleBatchMessage(topology, batch);
+      const fast = Buffer.from(JSON.stringify(batch));
+      const msgId = sampleBatchMsgId(batch.nodeId, batch.seq);
+      if (m.subject !== entry.subject || m.msgId !== msgId || !Buffer.from(m.data).equals(fast)) {
+        throw new Error(`fast encoding differs from sampleBatchMessage for ${batch.nodeId}`);
+      }
+      entry.validated = true;
+      return m;
+    }
+    return { subject: entry.subject, msgId: sampleBatchMsgId(batch.nodeId, batch.seq), data: Buffer.from(JSON.stringify(batch)) };
+  }
+
+  function publish(entry, ts) {
+    const m = encode(entry, ts);
+    inflight++;
+    late.push(Date.now() - ts);
+    js.publish(m.subject, m.data, { msgID: m.msgId }).then(
+      () => {
+        inflight--;
+        acked++;
+      },
+      (e) => {
+        inflight--;
+        failed++;
+        lastError = String(e?.message ?? e);
+      },
+    );
+  }
+
+  /** Publishes everything due in (cursor, now], unless too much is in flight (then it runs late). */
+  function pump() {
+    const now = Date.now();
+    while (cursor < now && inflight < MAX_INFLIGHT) {
+      cursor++;
+      for (const entry of slots[cursor % 1000]) if (cursor >= entry.startAt) publish(entry, cursor);
+    }
+  }
+
+  const pumpTimer = setInterval(pump, 5);
+  const reportTimer = setInterval(() => {
+    late.sort((a, b) => a - b);
+    const p99 = late.length ? late[Math.min(late.length - 1, Math.floor(late.length * 0.99))] : 0;
+    const max = late.length ? late[late.length - 1] : 0;
+    process.stdout.write(
+      `${JSON.stringify({ t: Date.now(), nodes: mine, fleet: fleetSize, acked, failed, inflight, late_p99_ms: p99, late_max_ms: max, behind_ms: Date.now() - cursor, last_error: lastError })}\n`,
+    );
+    late = [];
+  }, 1000);
+
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    try {
+      const cmd = JSON.parse(line);
+      if (Number.isInteger(cmd.nodes)) grow(cmd.nodes);
+    } catch (e) {
+      process.stderr.write(`publisher ${k}: bad command ${line}: ${e.message}\n`);
+    }
+  });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(pumpTimer);
+    clearInterval(reportTimer);
+    const deadline = Date.now() + 5000;
+    while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await nc.drain().catch(() => nc.close());
+    process.exit(0);
+  };
+  rl.on('close', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((e) => {
+  process.stderr.write(`publisher ${k}: ${e?.stack ?? e}\n`);
+  process.exit(1);
+});

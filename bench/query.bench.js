@@ -1,0 +1,184 @@
+/**
+ * How fast metrics-svc answers the two queries a fleet dashboard lives on, through the real
+ * path (NATS request/reply → MetricsQueryApi → Postgres/Redis → reply), on a fleet's worth
+ * of data loaded with SQL into a fresh database:
+ *
+ *   (a) range: 24 h of one node's node_cpu_usage_percent at a 10 s step (8 640 points, the
+ *       10 s tier plus the open bucket from Redis), a different node each time;
+ *   (b) topk: the 10 busiest of all nodes by average over the last hour (the 1 min tier,
+ *       600 000 rows, and the 10 s tier for the minutes not rolled up yet).
+ *
+ *   npm run bench -- query [--nodes 10000] [--minute-hours 24] [--ten-second-nodes 200] [--iterations 300]
+ *
+ * Every node has 1 min data for `--minute-hours`; `--ten-second-nodes` of them also have 24 h
+ * of 10 s data (their rows interleave in the table as they would with the whole fleet, so a
+ * node's rows lie one per page either way). The goal is p99 < 100 ms for both.
+ */
+require('reflect-metadata');
+const { metricsQueries, labelsKey } = require('@vigil/contracts');
+const { requestQuery } = require('@vigil/messaging');
+const { Bus, Cache, Database, loadConfig, Observability } = require('@vigil/platform');
+const { createLogger } = require('@vigil/telemetry');
+const { createTestBus, createTestDatabase, testUrls, uniqueId } = require('@vigil/test-support');
+const { MetricsEnv, retentionOf } = require('../apps/metrics-svc/dist/config');
+const { MetricsInit1764100000000 } = require('../apps/metrics-svc/dist/migrations/1764100000000-metrics-init');
+const { maintainPartitions } = require('../apps/metrics-svc/dist/storage/partitions');
+const { encodeLatest } = require('../apps/metrics-svc/dist/query/latest-codec');
+const { latestKey } = require('../apps/metrics-svc/dist/query/latest.reader');
+const { MetricsQueryApi } = require('../apps/metrics-svc/dist/query/metrics.api');
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const NODES = arg('nodes', 10_000);
+const MINUTE_HOURS = arg('minute-hours', 24);
+const TEN_SECOND_NODES = Math.min(arg('ten-second-nodes', 200), NODES);
+const ITERATIONS = arg('iterations', 300);
+const METRIC = 'node_cpu_usage_percent';
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+async function timed(what, work) {
+  const started = Date.now();
+  const result = await work();
+  log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+/** Rows for buckets [from, to) of `step`, for the series in [firstId, lastId], one statement per hour, in bucket order as the ingest writes them. */
+async function loadTier(db, table, step, from, to, firstId, lastId) {
+  for (let hour = from; hour < to; hour += H) {
+    await db.dataSource.query(
+      `INSERT INTO metrics.${table} (series_id, bucket, min, max, sum, count, last, last_at)
+       SELECT s, b, v - 5, v + 5, v * n, n, v, b + make_interval(secs => $5::float8 / 1000 - 1)
+         FROM generate_series(to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0) - make_interval(secs => $5::float8 / 1000), make_interval(secs => $5::float8 / 1000)) b,
+              generate_series($3::int, $4::int) s,
+              LATERAL (SELECT 50 + 40 * sin(s * 0.7 + extract(epoch FROM b) / 900) AS v, ($5::float8 / 10000)::int AS n) x
+        ORDER BY b, s`,
+      [hour, Math.min(hour + H, to), firstId, lastId, step],
+    );
+  }
+}
+
+function percentiles(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return { p50: Number(at(50).toFixed(2)), p99: Number(at(99).toFixed(2)), max: Number(sorted[sorted.length - 1].toFixed(2)) };
+}
+
+async function measure(what, iterations, ask) {
+  for (let i = 0; i < 20; i++) await ask(i);
+  const samples = [];
+  for (let i = 0; i < iterations; i++) {
+    const started = process.hrtime.bigint();
+    await ask(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  const p = percentiles(samples);
+  log(`${what}: p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms over ${iterations}`);
+  return p;
+}
+
+async function main() {
+  const tbus = await createTestBus();
+  const tdb = await createTestDatabase();
+  const config = loadConfig('metrics-svc', 'VIGIL_METRICS_PORT', 0, MetricsEnv, {
+    NATS_URL: testUrls.nats,
+    DATABASE_URL: tdb.url,
+    REDIS_URL: testUrls.redis,
+    VIGIL_NATS_PREFIX: tbus.topology.prefix,
+    VIGIL_PARTITIONS: String(tbus.topology.partitions),
+    VIGIL_REDIS_PREFIX: `${uniqueId('bench-')}:`,
+    LOG_LEVEL: 'warn',
+  });
+  const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'warn' }));
+  const db = await Database.connect(config, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+  const cache = Cache.create(config, obs);
+  let api;
+  let bus;
+  try {
+    const now = Date.now();
+    const minute = Math.floor(now / M) * M;
+    const tenSeconds = Math.floor(now / (10 * S)) * 10 * S;
+    await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
+
+    log(`loading ${NODES} nodes: 1 min tier for ${MINUTE_HOURS} h, 10 s tier for 24 h of ${TEN_SECOND_NODES} nodes`);
+    const [{ first, last }] = await db.dataSource.query(
+      `WITH s AS (INSERT INTO metrics.series (node_id, metric, labels, labels_key)
+                  SELECT 'node-' || g, $1, '{}', $2 FROM generate_series(1, $3::int) g RETURNING id)
+       SELECT min(id) AS first, max(id) AS last FROM s`,
+      [METRIC, labelsKey({}), NODES],
+    );
+    await timed(`1 min tier (${NODES * MINUTE_HOURS * 60} rows)`, () => loadTier(db, 'rollup_1m', M, minute - MINUTE_HOURS * H, minute, first, last));
+    // The last minute (and the one before it) are not rolled up yet: the tail comes from the 10 s tier.
+    const rolledUp = minute - M;
+    await db.dataSource.query(`UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier = '1m'`, [rolledUp]);
+    await timed(`10 s tier (${TEN_SECOND_NODES * 8640} rows + the fleet's last minutes)`, async () => {
+      await loadTier(db, 'rollup_10s', 10 * S, tenSeconds - 24 * H, tenSeconds, first, first + TEN_SECOND_NODES - 1);
+      if (TEN_SECOND_NODES < NODES) await loadTier(db, 'rollup_10s', 10 * S, rolledUp, tenSeconds, first + TEN_SECOND_NODES, last);
+    });
+    await timed('latest values in Redis', async () => {
+      const pipeline = cache.redis.pipeline();
+      for (let id = first; id <= last; id++) {
+        const v = 50 + (id % 50);
+        pipeline.hset(latestKey(cache, METRIC), String(id), encodeLatest({ lastAt: now - 500, last: v, bucket: tenSeconds, min: v, max: v, sum: v, count: 1 }));
+      }
+      await pipeline.exec();
+    });
+    await timed('vacuum analyze (autovacuum would)', () => db.dataSource.query('VACUUM ANALYZE metrics.rollup_1m, metrics.rollup_10s, metrics.series'));
+
+    bus = await Bus.connect(config, obs);
+    api = new MetricsQueryApi(bus, db, cache, obs, config);
+    await api.onApplicationBootstrap();
+    const ask = (def, request) => requestQuery(tbus.nc, tbus.topology, def, request, 30_000);
+
+    const check = await ask(metricsQueries.range, { metric: METRIC, nodes: { ids: ['node-1'] }, start: now - 24 * H, end: now, step: 10 * S });
+    const points = check.series[0]?.points.length ?? 0;
+    const top = await ask(metricsQueries.topK, { metric: METRIC, k: 10, range: { start: now - H, end: now } });
+    log(`range: ${points} points (tier ${check.tier}); topk: ${top.items.map((i) => i.nodeId).join(' ')}`);
+    if (points < 8600 || top.items.length !== 10) throw new Error('the queries do not see the loaded data');
+
+    const range = await measure('range 24 h, one node, 10 s step', ITERATIONS, (i) =>
+      ask(metricsQueries.range, { metric: METRIC, nodes: { ids: [`node-${1 + (i % TEN_SECOND_NODES)}`] }, start: Date.now() - 24 * H, end: Date.now(), step: 10 * S }),
+    );
+    const topk = await measure(`topk 10 of ${NODES} nodes over 1 h`, ITERATIONS, () =>
+      ask(metricsQueries.topK, { metric: METRIC, k: 10, range: { start: Date.now() - H, end: Date.now() } }),
+    );
+    const topkNow = await measure(`topk 10 of ${NODES} nodes now (Redis)`, ITERATIONS, () => ask(metricsQueries.topK, { metric: METRIC, k: 10 }));
+
+    console.log(
+      JSON.stringify({
+        bench: 'query',
+        nodes: NODES,
+        minute_hours: MINUTE_HOURS,
+        ten_second_nodes: TEN_SECOND_NODES,
+        range_points: points,
+        range_count: ITERATIONS,
+        range_p50_ms: range.p50,
+        range_p99_ms: range.p99,
+        topk_count: ITERATIONS,
+        topk_p50_ms: topk.p50,
+        topk_p99_ms: topk.p99,
+        topk_now_p50_ms: topkNow.p50,
+        topk_now_p99_ms: topkNow.p99,
+      }),
+    );
+  } finally {
+    await api?.beforeApplicationShutdown();
+    await bus?.close();
+    const keys = await cache.redis.keys(`${cache.prefix}*`);
+    if (keys.length) await cache.redis.del(...keys);
+    await cache.close();
+    await db.close();
+    await tbus.close();
+    await tdb.drop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
