@@ -178,7 +178,9 @@ async function startMetricsSvc(scope, { topology, db, redisPrefix }, onStarted =
     VIGIL_METRICS_PORT: String(port),
     LOG_LEVEL: 'warn',
   };
-  const svc = trackChild(new ServiceProcess('metrics-svc', env));
+  // VIGIL_BENCH_NODE_ARGS passes flags to metrics-svc's Node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.VIGIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const svc = trackChild(new ServiceProcess('metrics-svc', env, undefined, nodeArgs));
   scope.add('stop metrics-svc', async () => {
     const code = await svc.stop();
     if (code !== 0 && code !== null) log(`metrics-svc exited with ${code}; log tail:\n${svc.lines.slice(-15).join('\n')}`);

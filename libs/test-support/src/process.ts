@@ -30,10 +30,12 @@ export class ServiceProcess {
     readonly app: string,
     private readonly env: Record<string, string>,
     private readonly entry = join(repoRoot, 'apps', app, 'dist', 'main.js'),
+    /** Flags for Node itself, e.g. `--cpu-prof` to profile a service under a benchmark. */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   start(): this {
-    const child = spawn(process.execPath, [this.entry], {
+    const child = spawn(process.execPath, [...this.nodeArgs, this.entry], {
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

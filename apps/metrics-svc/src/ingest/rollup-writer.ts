@@ -2,7 +2,7 @@ import { bucketStart, type Tier, TIER_MS } from '@vigil/contracts';
 import type { Cache, Database } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { Retention } from '../config';
-import { encodeLatest } from '../query/latest-codec';
+import { encodeLatestMany, type LatestValue } from '../query/latest-codec';
 import { Agg, type FlushPlan, type RollupRow, type SeriesSlot } from './partition-state';
 
 /** Another replica took the partition over: this owner's writes are refused. */
@@ -176,25 +176,21 @@ export class RollupWriter {
  * Redis hash per metric (field: series id), written in one pipeline.
  */
 export async function writeLive(cache: Cache, series: SeriesSlot[]): Promise<void> {
-  if (series.length === 0) return;
-  const byMetric = new Map<string, string[]>();
+  const slots: SeriesSlot[] = [];
+  const values: LatestValue[] = [];
   for (const slot of series) {
-    const recent = slot.recent;
-    if (!recent || slot.id === 0) continue;
-    let args = byMetric.get(slot.metric);
-    if (!args) byMetric.set(slot.metric, (args = []));
-    args.push(
-      String(slot.id),
-      encodeLatest({
-        lastAt: recent.lastAt,
-        last: recent.last,
-        bucket: recent.bucket,
-        min: recent.min,
-        max: recent.max,
-        sum: recent.sum,
-        count: recent.count,
-      }),
-    );
+    const r = slot.recent;
+    if (!r || slot.id === 0) continue;
+    slots.push(slot);
+    values.push({ lastAt: r.lastAt, last: r.last, bucket: r.bucket, min: r.min, max: r.max, sum: r.sum, count: r.count });
+  }
+  if (slots.length === 0) return;
+  const encoded = encodeLatestMany(values);
+  const byMetric = new Map<string, (string | Buffer)[]>();
+  for (let i = 0; i < slots.length; i++) {
+    let args = byMetric.get(slots[i].metric);
+    if (!args) byMetric.set(slots[i].metric, (args = []));
+    args.push(String(slots[i].id), encoded[i]);
   }
   const pipeline = cache.redis.pipeline();
   for (const [metric, args] of byMetric) pipeline.hset(cache.key('metrics', 'latest', metric), ...args);

@@ -15,17 +15,45 @@ export interface LatestValue {
   count: number;
 }
 
-/** `lastAt,last,bucket,min,max,sum,count`: short, and exact (JavaScript prints doubles round-trip). */
-export function encodeLatest(v: LatestValue): string {
-  return `${v.lastAt},${v.last},${v.bucket},${v.min},${v.max},${v.sum},${v.count}`;
+const FIELDS = 7;
+/** Bytes of one encoded value: seven little-endian doubles. */
+export const LATEST_BYTES = FIELDS * 8;
+
+/**
+ * `lastAt, last, bucket, min, max, sum, count` as seven little-endian doubles: exact, and
+ * several times cheaper than formatting seven numbers as text at the ingest's rate.
+ */
+export function encodeLatest(v: LatestValue): Buffer {
+  return encodeLatestMany([v])[0];
+}
+
+/** Encodes many values into one allocation (each result is a view into it). */
+export function encodeLatestMany(values: readonly LatestValue[]): Buffer[] {
+  const f = new Float64Array(values.length * FIELDS);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const o = i * FIELDS;
+    f[o] = v.lastAt;
+    f[o + 1] = v.last;
+    f[o + 2] = v.bucket;
+    f[o + 3] = v.min;
+    f[o + 4] = v.max;
+    f[o + 5] = v.sum;
+    f[o + 6] = v.count;
+  }
+  const bytes = Buffer.from(f.buffer);
+  if (!le) for (let i = 0; i < f.length; i++) bytes.writeDoubleLE(f[i], i * 8);
+  return values.map((_, i) => bytes.subarray(i * LATEST_BYTES, (i + 1) * LATEST_BYTES));
 }
 
 /** The value encodeLatest wrote, or undefined for anything else (a query skips it rather than fail). */
-export function decodeLatest(s: string | null | undefined): LatestValue | undefined {
-  if (!s) return undefined;
-  const parts = s.split(',');
-  if (parts.length !== 7) return undefined;
-  const n = parts.map(Number);
-  if (parts.some((p) => p === '') || !n.every(Number.isFinite)) return undefined;
+export function decodeLatest(b: Buffer | null | undefined): LatestValue | undefined {
+  if (!b || b.length !== LATEST_BYTES) return undefined;
+  const n = new Array<number>(FIELDS);
+  for (let i = 0; i < FIELDS; i++) {
+    n[i] = b.readDoubleLE(i * 8);
+    if (!Number.isFinite(n[i])) return undefined;
+  }
   return { lastAt: n[0], last: n[1], bucket: n[2], min: n[3], max: n[4], sum: n[5], count: n[6] };
 }

@@ -1,16 +1,21 @@
-import { decodeLatest, encodeLatest, type LatestValue } from './latest-codec';
+import { decodeLatest, encodeLatest, encodeLatestMany, type LatestValue } from './latest-codec';
 
 describe('latest codec', () => {
   const v: LatestValue = { lastAt: 1_764_000_012_345, last: 0.1 + 0.2, bucket: 1_764_000_010_000, min: -5e-324, max: 1.7976931348623157e308, sum: 12.5, count: 3 };
 
   it('round-trips every field exactly, in the documented order', () => {
-    const s = encodeLatest(v);
-    expect(s).toBe('1764000012345,0.30000000000000004,1764000010000,-5e-324,1.7976931348623157e+308,12.5,3');
-    expect(decodeLatest(s)).toEqual(v);
+    const b = encodeLatest(v);
+    expect(b.length).toBe(56);
+    expect([0, 1, 2, 3, 4, 5, 6].map((i) => b.readDoubleLE(i * 8))).toEqual([v.lastAt, v.last, v.bucket, v.min, v.max, v.sum, v.count]);
+    expect(decodeLatest(b)).toEqual(v);
+    const many = encodeLatestMany([v, { ...v, last: 7 }]);
+    expect(many.map((x) => decodeLatest(x)?.last)).toEqual([v.last, 7]);
   });
 
   it('answers undefined for missing or malformed values', () => {
-    for (const bad of [null, undefined, '', '1,2,3', '1,2,3,4,5,6,x', '1,2,3,4,5,6,', '1,2,3,4,5,6,7,8', '1,NaN,3,4,5,6,7']) {
+    const nan = Buffer.from(encodeLatest(v));
+    nan.writeDoubleLE(Number.NaN, 8);
+    for (const bad of [null, undefined, Buffer.alloc(0), Buffer.alloc(55), Buffer.alloc(64), nan]) {
       expect(decodeLatest(bad)).toBeUndefined();
     }
   });

@@ -19,12 +19,12 @@ export async function readLatest(cache: Cache, series: readonly Series[]): Promi
   if (byMetric.size === 0) return out;
   const pipeline = cache.redis.pipeline();
   const groups = [...byMetric.entries()];
-  for (const [metric, ids] of groups) pipeline.hmget(latestKey(cache, metric), ...ids.map(String));
+  for (const [metric, ids] of groups) pipeline.hmgetBuffer(latestKey(cache, metric), ...ids.map(String));
   const replies = (await pipeline.exec()) ?? [];
   groups.forEach(([, ids], i) => {
     const [err, values] = replies[i] ?? [new Error('no reply'), null];
     if (err) throw err;
-    (values as (string | null)[]).forEach((raw, j) => {
+    (values as (Buffer | null)[]).forEach((raw, j) => {
       const v = decodeLatest(raw);
       if (v) out.set(ids[j], v);
     });
