@@ -52,8 +52,8 @@ export class RegistryState implements OnApplicationBootstrap, BeforeApplicationS
       obs.logger,
       config.VIGIL_REQUIRE_ENROLLMENT,
     );
-    // Invalidated as this replica projects the event (every replica runs the projection);
-    // a lookup racing the commit may cache the old view until the verifier's TTL.
+    // Invalidated once this replica has committed the event (every replica runs the
+    // projection); a lookup that overlapped the invalidation does not cache what it read.
     this.identityProjection = new ProjectionRunner(
       runnerDeps('identity'),
       identitiesProjection((nodeId) => this.verifier.forget(nodeId)),

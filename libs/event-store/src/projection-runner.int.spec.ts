@@ -98,4 +98,46 @@ describe('ProjectionRunner', () => {
     expect(await applied()).toEqual([...expected, more.lastSeq]);
     await Promise.all([b.stop(), c.stop()]);
   });
+
+  it('calls afterCommit once the event is committed, so a cache dropped there cannot refill with the old row', async () => {
+    const seenAfterCommit: boolean[] = [];
+    const other = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    const committed: Projection<NodeEvent> = {
+      ...applications,
+      name: 'test-after-commit',
+      apply: async (event, tx) => {
+        await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+          event.seq,
+          event.data.nodeId,
+          'after-commit',
+        ]);
+      },
+      afterCommit: (event) => {
+        // Another connection must already see the row the transaction wrote.
+        void other
+          .query('SELECT 1 FROM t.applied WHERE seq = $1', [event.seq])
+          .then((rows: unknown[]) => seenAfterCommit.push(rows.length === 1));
+      },
+    };
+    const r = new ProjectionRunner(
+      {
+        js: bus.js,
+        dataSource: ds,
+        checkpointTable: 't.checkpoints',
+        stream: bus.topology.streams.events,
+        filterSubject: bus.topology.subjects.eventsOf('node'),
+        dlq: new DeadLetters(bus.js, bus.topology, 'projection-test', dlqCounter),
+        logger,
+      },
+      committed,
+    );
+    const last = await store.append('n200', [{ type: 'node.registered', data: { nodeId: 'n200', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+    await r.start();
+    await r.waitFor(last.lastSeq);
+    await eventually(() => seenAfterCommit.length >= 1 || undefined, { what: 'afterCommit calls' });
+    await r.stop();
+    await other.destroy();
+    expect(seenAfterCommit.length).toBeGreaterThan(0);
+    expect(seenAfterCommit.every(Boolean)).toBe(true);
+  });
 });

@@ -13,6 +13,12 @@ export interface Projection<E extends DomainEvent> {
   readonly catalog: EventCatalog<E>;
   /** Applies one event inside the checkpoint's transaction. Must only touch this projection's tables. */
   apply(event: StoredEvent<E>, tx: EntityManager): Promise<void>;
+  /**
+   * Runs once the event's transaction has committed: the place to drop caches of the read
+   * model, since a reader that ran between an in-transaction drop and the commit would have
+   * cached the old row again.
+   */
+  afterCommit?(event: StoredEvent<E>): void;
   /** Empties the read model (before a rebuild), inside the transaction that resets the checkpoint. */
   reset(tx: EntityManager): Promise<void>;
 }
@@ -160,6 +166,7 @@ export class ProjectionRunner<E extends DomainEvent> {
       `projection ${this.projection.name} apply`,
       { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'vigil.stream_seq': seq } },
       async () => {
+        let applied: StoredEvent<E> | undefined;
         await this.deps.dataSource.transaction(async (tx) => {
           const rows: { last_seq: string }[] = await tx.query(
             `SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1 FOR UPDATE`,
@@ -170,7 +177,8 @@ export class ProjectionRunner<E extends DomainEvent> {
           if (stored >= seq) return;
           try {
             const event = this.projection.catalog.read(decodeJson(EventEnvelope, msg.data, 'event'));
-            await this.projection.apply({ ...event, seq }, tx);
+            applied = { ...event, seq };
+            await this.projection.apply(applied, tx);
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
             // Parked before the checkpoint commits; a retry after a crash parks it again,
@@ -186,6 +194,7 @@ export class ProjectionRunner<E extends DomainEvent> {
             seq,
           ]);
         });
+        if (applied) this.projection.afterCommit?.(applied);
       },
     );
     this.position = seq;

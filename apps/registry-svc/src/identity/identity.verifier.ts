@@ -49,7 +49,11 @@ export class IdentityVerifier {
     private readonly requireEnrollment: boolean,
   ) {}
 
+  /** Bumped by every forget: a lookup that overlapped one does not cache what it read. */
+  private invalidations = 0;
+
   forget(nodeId: string): void {
+    this.invalidations++;
     this.cache.delete(nodeId);
   }
 
@@ -75,6 +79,7 @@ export class IdentityVerifier {
   private async identity(nodeId: string): Promise<KnownIdentity> {
     const cached = this.cache.get(nodeId);
     if (cached && Date.now() - cached.loadedAt < CACHE_TTL_MS) return cached;
+    const invalidations = this.invalidations;
     const rows = await this.db.query<{ public_key: string | null; revoked_at: Date | null }>(
       'identity_get',
       'SELECT public_key, revoked_at FROM registry.node_identities WHERE node_id = $1',
@@ -82,7 +87,7 @@ export class IdentityVerifier {
     );
     const row = rows[0];
     const known = { key: row?.public_key ? decodePublicKey(row.public_key) : null, revoked: !!row?.revoked_at, loadedAt: Date.now() };
-    this.cache.set(nodeId, known);
+    if (invalidations === this.invalidations) this.cache.set(nodeId, known);
     return known;
   }
 

@@ -28,6 +28,9 @@ export function identitiesProjection(onChange: (nodeId: string) => void): Projec
           return never;
         }
       }
+    },
+    // After the commit: dropped earlier, a lookup racing the commit would cache the old row.
+    afterCommit(event: StoredEvent<IdentityEvent>): void {
       onChange(event.data.nodeId);
     },
     async reset(tx: EntityManager): Promise<void> {
