@@ -5,6 +5,7 @@ import { RegistryEnv } from './config';
 import { RegistryInit1763800000000 } from './migrations/1763800000000-registry-init';
 import { NodeConfig1763900000000 } from './migrations/1763900000000-node-config';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
+import { SupervisedProcesses1764300000000 } from './migrations/1764300000000-supervised-processes';
 import { PresenceService } from './presence/presence.service';
 import { RegistryState } from './registry.state';
 
@@ -15,7 +16,7 @@ import { RegistryState } from './registry.state';
       portVariable: 'VIGIL_REGISTRY_PORT',
       defaultPort: 8081,
       env: RegistryEnv,
-      database: { schema: 'registry', migrations: [RegistryInit1763800000000, NodeConfig1763900000000, Identity1764000000000] },
+      database: { schema: 'registry', migrations: [RegistryInit1763800000000, NodeConfig1763900000000, Identity1764000000000, SupervisedProcesses1764300000000] },
     }),
   ],
   providers: [RegistryState, PresenceService, RegistryApi],

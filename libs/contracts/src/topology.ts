@@ -23,6 +23,7 @@ export interface Topology {
     allInventory(): string;
     /** Events of the processes an agent supervises (SupervisorEvent). */
     agentEvents(nodeId: string): string;
+    allAgentEvents(): string;
     samples(partition: number, nodeId: string): string;
     samplesOfPartition(partition: number): string;
     allSamples(): string;
@@ -39,6 +40,7 @@ export interface Topology {
   readonly consumers: {
     registryHeartbeats: string;
     registryInventory: string;
+    registryAgentEvents: string;
     projection(name: string): string;
   };
 }
@@ -73,6 +75,7 @@ export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): To
       inventory: (nodeId) => s(`telemetry.inventory.${assertToken(nodeId, 'nodeId')}`),
       allInventory: () => s('telemetry.inventory.*'),
       agentEvents: (nodeId) => s(`telemetry.agent-events.${assertToken(nodeId, 'nodeId')}`),
+      allAgentEvents: () => s('telemetry.agent-events.*'),
       samples: (p, nodeId) => s(`telemetry.samples.${p}.${assertToken(nodeId, 'nodeId')}`),
       samplesOfPartition: (p) => s(`telemetry.samples.${p}.*`),
       allSamples: () => s('telemetry.samples.>'),
@@ -88,6 +91,7 @@ export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): To
     consumers: {
       registryHeartbeats: 'registry-heartbeats',
       registryInventory: 'registry-inventory',
+      registryAgentEvents: 'registry-agent-events',
       projection: (name) => `projection-${assertToken(name, 'projection')}`,
     },
   };

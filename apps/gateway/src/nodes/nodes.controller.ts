@@ -1,5 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { GetNodeRequest, ListNodesRequest, type ListNodesReply, type NodeView, registryQueries, validate } from '@vigil/contracts';
+import {
+  GetNodeRequest,
+  ListNodesRequest,
+  type ListNodesReply,
+  type NodeProcessesReply,
+  type NodeView,
+  registryQueries,
+  validate,
+} from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
@@ -16,6 +24,13 @@ export class NodesController {
   async list(@Query() query: Record<string, unknown>): Promise<ListNodesReply> {
     const request = validate(ListNodesRequest, query, 'query');
     return requestQuery(this.bus.nc, this.bus.topology, registryQueries.listNodes, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  /** The third-party agents the node's agent supervises, as their last event left them. */
+  @Get(':id/processes')
+  async processes(@Param('id') id: string): Promise<NodeProcessesReply> {
+    const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
+    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.nodeProcesses, request, this.config.VIGIL_RPC_TIMEOUT_MS);
   }
 
   @Get(':id')

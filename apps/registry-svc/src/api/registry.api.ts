@@ -12,6 +12,7 @@ import {
 import { serveQuery } from '@vigil/messaging';
 import { Bus, Cache, Database, Observability } from '@vigil/platform';
 import { PresenceStore } from '../presence/presence.store';
+import { supervisedProcesses } from '../presence/supervised-processes';
 import { RegistryState } from '../registry.state';
 
 interface NodeRow {
@@ -55,6 +56,10 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
     this.subscriptions = [
       serveQuery(deps, registryQueries.listNodes, (r) => this.listNodes(r)),
       serveQuery(deps, registryQueries.getNode, (r) => this.getNode(r)),
+      serveQuery(deps, registryQueries.nodeProcesses, async (r) => {
+        await this.getNode(r);
+        return { items: await supervisedProcesses(this.db, r.nodeId) };
+      }),
       serveQuery(deps, registryQueries.rebuildProjection, async (r) => {
         await this.state.projection.rebuild();
         const last = await this.bus.jsm.streams.info(this.bus.topology.streams.events);

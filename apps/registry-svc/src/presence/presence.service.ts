@@ -9,6 +9,7 @@ import {
   inventoryHash,
   type EventMeta,
   type NodeEvent,
+  SupervisorEvent,
 } from '@vigil/contracts';
 import type { StoredEvent } from '@vigil/event-store';
 import { JetStreamWorker, RetryableError } from '@vigil/messaging';
@@ -18,6 +19,7 @@ import type { RegistryEnv } from '../config';
 import { NodeCommands } from '../domain/node/node.commands';
 import { RegistryState } from '../registry.state';
 import { PresenceStore } from './presence.store';
+import { recordSupervisorEvent } from './supervised-processes';
 
 /**
  * Turns heartbeats and inventory into node events, and silence into `node.offline`.
@@ -75,6 +77,16 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
           maxDeliver: 30,
         },
         (m) => this.onInventory(m),
+      ),
+      new JetStreamWorker(
+        deps,
+        {
+          stream: t.streams.telemetry,
+          durable: t.consumers.registryAgentEvents,
+          filterSubject: t.subjects.allAgentEvents(),
+          subjectPattern: 'telemetry.agent-events.*',
+        },
+        (m) => this.onAgentEvent(m),
       ),
     ];
     this.sweeper = new LeasedSchedule(
@@ -141,6 +153,13 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         this.obs.logger.info({ node_id: e.data.nodeId, last_seen_at: e.data.lastSeenAt }, e.type);
       }
     }
+  }
+
+  /** What happened to a process a node's agent supervises (started, exited, restarted …). */
+  private async onAgentEvent(msg: JsMsg): Promise<void> {
+    const event = decodeJson(SupervisorEvent, msg.data, 'supervisor event');
+    await this.state.verifier.verify(msg, event.nodeId);
+    await recordSupervisorEvent(this.db, event);
   }
 
   private async onInventory(msg: JsMsg): Promise<void> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 import { AppliedConfig } from '../agent/agent-config.schema';
+import { SupervisorEventType } from '../agent/supervisor-event.schema';
 import { Inventory } from '../node/inventory.schema';
 
 export const NodeStatus = z.enum(['registered', 'online', 'offline']);
@@ -37,6 +38,23 @@ export const GetNodeRequest = z.object({ nodeId: NodeId });
 export type GetNodeRequest = z.infer<typeof GetNodeRequest>;
 export const GetNodeReply = NodeView;
 
+/** A third-party agent supervised by a node's agent, as its last event left it. */
+export const SupervisedProcessView = z.object({
+  process: z.string(),
+  state: z.enum(['running', 'exited', 'unhealthy', 'given_up']),
+  lastEvent: SupervisorEventType,
+  lastEventAt: IsoTimestamp,
+  pid: z.number().int().nullable(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().nullable(),
+  /** Restarts by the restart policy, counted since the registry first heard of the process. */
+  restarts: z.number().int().nonnegative(),
+});
+export type SupervisedProcessView = z.infer<typeof SupervisedProcessView>;
+export const NodeProcessesReply = z.object({ items: z.array(SupervisedProcessView) });
+export type NodeProcessesReply = z.infer<typeof NodeProcessesReply>;
+
 /** The request/reply operations of the registry context (`qry.registry.*`). */
 export const RebuildProjectionRequest = z.object({ projection: z.literal('registry-nodes') });
 export const RebuildProjectionReply = z.object({ projection: z.string(), checkpoint: z.number().int().nonnegative() });
@@ -45,6 +63,8 @@ export const RebuildProjectionReply = z.object({ projection: z.string(), checkpo
 export const registryQueries = {
   listNodes: { kind: 'qry', context: 'registry', what: 'nodes-list', request: ListNodesRequest, reply: ListNodesReply },
   getNode: { kind: 'qry', context: 'registry', what: 'nodes-get', request: GetNodeRequest, reply: GetNodeReply },
+  /** The processes a node's agent supervises (from its supervisor events). */
+  nodeProcesses: { kind: 'qry', context: 'registry', what: 'node-processes', request: GetNodeRequest, reply: NodeProcessesReply },
   /** Drops the nodes read model and replays the event stream into it; answers once caught up. */
   rebuildProjection: {
     kind: 'cmd',
