@@ -20,7 +20,7 @@ import { TestPlatform } from './platform';
 jest.setTimeout(60_000);
 
 /** metrics-svc stores a node's samples only when they prove the node's identity. */
-describe('metrics-svc refuses sample batches that claim another identity', () => {
+describe('metrics-svc refuses bad sample batches: other identities, malformed, future-dated', () => {
   const platform = new TestPlatform();
   let pg: Client;
   let metricsPort = 0;
@@ -127,5 +127,32 @@ describe('metrics-svc refuses sample batches that claim another identity', () =>
       },
       { timeoutMs: 15_000, intervalMs: 300, what: 'a signed batch of the revoked node to be refused' },
     );
+  });
+
+  it('parks malformed and future-dated batches with their reason, counts too-old samples, and goes on', async () => {
+    const { js, topology } = platform.bus;
+    const subject = sampleBatchMessage(topology, {
+      nodeId: 'bad1',
+      seq: 1,
+      timestamp: Date.now(),
+      intervalMs: 1000,
+      samples: [],
+    }).subject;
+    await js.publish(subject, Buffer.from('{"nodeId":"bad1","samples":"nope"}'), { msgID: 'bad1-malformed' });
+    const future: SampleBatch = { nodeId: 'bad1', seq: 2, timestamp: Date.now() + 3600_000, intervalMs: 1000, samples: [{ name: 'probe', labels: {}, value: 1 }] };
+    const f = sampleBatchMessage(topology, future);
+    await js.publish(f.subject, f.data, { msgID: f.msgId });
+    const old: SampleBatch = { nodeId: 'bad1', seq: 3, timestamp: Date.now() - 500 * 24 * 3600_000, intervalMs: 1000, samples: [{ name: 'probe', labels: {}, value: 1 }, { name: 'probe2', labels: {}, value: 1 }] };
+    const o = sampleBatchMessage(topology, old);
+    await js.publish(o.subject, o.data, { msgID: o.msgId });
+    await send('bad1', 9);
+    await eventually(async () => (await storedSum('bad1')) === 9, { what: 'the valid batch after the bad ones stored' });
+    const reasons = await parked();
+    expect(reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^invalid_payload: .*sample batch/), expect.stringMatching(/^invalid_payload: batch timestamp .* is in the future/)]),
+    );
+    const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(page).toMatch(/vigil_metrics_samples_discarded_total\{[^}]*reason="too_old"[^}]*\} 2/);
+    expect(page).toMatch(/vigil_dlq_messages_total\{[^}]*reason="invalid_payload"[^}]*\} 2/);
   });
 });

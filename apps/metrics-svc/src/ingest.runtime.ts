@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { type IdentityEvent, securityEvents, ViolationReason } from '@vigil/contracts';
+import { type IdentityEvent, securityEvents } from '@vigil/contracts';
 import { EventStore, ProjectionRunner } from '@vigil/event-store';
-import { Counter } from 'prom-client';
+import { createSecurityMetrics } from '@vigil/telemetry';
 import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from './config';
 import { IdentityGate } from './ingest/identity-gate';
@@ -36,13 +36,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       () => this.ingest.activeSeries(),
       () => this.ingest.ownedPartitions().length,
     );
-    const violations = new Counter({
-      name: 'vigil_security_violations_total',
-      help: 'Sample batches refused because they could not prove the identity they claim, by reason',
-      labelNames: ['reason'],
-      registers: [obs.registry],
-    });
-    for (const reason of ViolationReason.options) violations.inc({ reason }, 0);
+    const { violations } = createSecurityMetrics(obs.registry);
     this.identity = new IdentityGate(
       db,
       new EventStore(bus.js, bus.jsm, bus.topology, 'security', securityEvents),
@@ -78,12 +72,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
         async () => {
           for (const tier of ['1m', '1h'] as const) {
             const end = metrics.rollupDuration.startTimer({ tier });
-            let rows = 0;
-            for (let i = 0; i < 24; i++) {
-              const step = await this.rollup.step(tier);
-              if (step === undefined) break;
-              rows += step;
-            }
+            const rows = await this.rollup.runTier(tier);
             end();
             if (rows) metrics.rows.inc({ tier }, rows);
           }

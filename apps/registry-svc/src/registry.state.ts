@@ -1,8 +1,8 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { type IdentityEvent, identityEvents, type NodeEvent, nodeEvents, securityEvents, ViolationReason } from '@vigil/contracts';
+import { type IdentityEvent, identityEvents, type NodeEvent, nodeEvents, securityEvents } from '@vigil/contracts';
 import { EventStore, ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
-import { Counter } from 'prom-client';
+import { createSecurityMetrics } from '@vigil/telemetry';
 import type { RegistryEnv } from './config';
 import { IdentityService } from './identity/identity.service';
 import { IdentityVerifier } from './identity/identity.verifier';
@@ -37,13 +37,7 @@ export class RegistryState implements OnApplicationBootstrap, BeforeApplicationS
     this.projection = new ProjectionRunner(runnerDeps('node'), nodesProjection);
     const identityStore = new EventStore(bus.js, bus.jsm, bus.topology, 'identity', identityEvents);
     this.identity = new IdentityService(db, identityStore);
-    const violations = new Counter({
-      name: 'vigil_security_violations_total',
-      help: 'Agent messages refused because they could not prove the identity they claim, by reason',
-      labelNames: ['reason'],
-      registers: [obs.registry],
-    });
-    for (const reason of ViolationReason.options) violations.inc({ reason }, 0);
+    const { violations } = createSecurityMetrics(obs.registry);
     this.verifier = new IdentityVerifier(
       db,
       bus.topology,

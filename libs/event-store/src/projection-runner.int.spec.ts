@@ -30,7 +30,7 @@ describe('ProjectionRunner', () => {
   const logger = pino({ level: 'silent' });
   const dlqCounter = new Counter({ name: 'dlq_test_total', help: 'x', labelNames: ['service', 'reason'], registers: [new Registry()] });
 
-  const runner = () =>
+  const runner = (projection: Projection<NodeEvent> = applications) =>
     new ProjectionRunner(
       {
         js: bus.js,
@@ -41,7 +41,7 @@ describe('ProjectionRunner', () => {
         dlq: new DeadLetters(bus.js, bus.topology, 'projection-test', dlqCounter),
         logger,
       },
-      applications,
+      projection,
     );
   const applied = async () => (await ds.query('SELECT seq::int AS seq FROM t.applied ORDER BY seq')).map((r: { seq: number }) => r.seq);
 
@@ -119,18 +119,7 @@ describe('ProjectionRunner', () => {
           .then((rows: unknown[]) => seenAfterCommit.push(rows.length === 1));
       },
     };
-    const r = new ProjectionRunner(
-      {
-        js: bus.js,
-        dataSource: ds,
-        checkpointTable: 't.checkpoints',
-        stream: bus.topology.streams.events,
-        filterSubject: bus.topology.subjects.eventsOf('node'),
-        dlq: new DeadLetters(bus.js, bus.topology, 'projection-test', dlqCounter),
-        logger,
-      },
-      committed,
-    );
+    const r = runner(committed);
     const last = await store.append('n200', [{ type: 'node.registered', data: { nodeId: 'n200', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
     await r.start();
     await r.waitFor(last.lastSeq);

@@ -1,7 +1,7 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createTopology, ensureStreams, type Topology } from '@vigil/contracts';
-import { connectNats, DeadLetters } from '@vigil/messaging';
+import { connectNats, DeadLetters, type RpcServerDeps } from '@vigil/messaging';
 import {
   createDbMetrics,
   createDlqMetrics,
@@ -63,6 +63,11 @@ export class Bus {
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain();
   }
+}
+
+/** What `serveQuery` needs, from this process's bus and instruments. */
+export function rpcServerDeps(bus: Bus, obs: Observability): RpcServerDeps {
+  return { nc: bus.nc, topology: bus.topology, logger: obs.logger, messages: obs.nats.messages, duration: obs.nats.handlerDuration };
 }
 
 export interface DatabaseOptions {

@@ -8,6 +8,7 @@ export { createHttpMetrics, type HttpLabel, type HttpMetrics } from './metrics/h
 export { createNatsMetrics, type NatsMetrics } from './metrics/nats-metrics';
 export { createDbMetrics, type DbMetrics } from './metrics/db-metrics';
 export { createDlqMetrics, DLQ_REASONS, type DlqMetrics } from './metrics/dlq-metrics';
+export { createSecurityMetrics } from './metrics/security-metrics';
 export {
   type CheckResult,
   type DependencyCheck,

@@ -1,12 +1,11 @@
-import type { KeyObject } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   decodePublicKey,
   type IdentityEvent,
   identityEvents,
-  SIGNATURE_HEADER,
+  identityViolation,
+  type KnownIdentity,
   type SecurityViolationEvent,
-  verifyMessage,
   type ViolationReason,
 } from '@vigil/contracts';
 import type { EventStore, Projection, StoredEvent } from '@vigil/event-store';
@@ -14,11 +13,6 @@ import type { Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
-
-interface Known {
-  key: KeyObject | null;
-  revoked: boolean;
-}
 
 export interface Violation {
   reason: ViolationReason;
@@ -33,7 +27,7 @@ export interface Violation {
  * accepted unless enrollment is required.
  */
 export class IdentityGate {
-  private readonly known = new Map<string, Known>();
+  private readonly known = new Map<string, KnownIdentity>();
 
   constructor(
     private readonly db: Database,
@@ -51,20 +45,9 @@ export class IdentityGate {
     for (const r of rows) this.known.set(r.node_id, { key: r.public_key ? decodePublicKey(r.public_key) : null, revoked: !!r.revoked_at });
   }
 
-  /** Undefined when the message may be stored. The subject's node was checked by the caller. */
-  check(msg: JsMsg, nodeId: string): Violation | undefined {
-    const identity = this.known.get(nodeId);
-    if (!identity?.key && !identity?.revoked) {
-      return this.requireEnrollment ? { reason: 'not_enrolled', detail: `node ${nodeId} has not enrolled` } : undefined;
-    }
-    if (identity.revoked) return { reason: 'revoked', detail: `node ${nodeId} is revoked` };
-    const signature = msg.headers?.get(SIGNATURE_HEADER);
-    if (!signature) return { reason: 'unsigned', detail: `node ${nodeId} is enrolled; unsigned batch` };
-    const msgId = msg.headers?.get('Nats-Msg-Id') ?? '';
-    if (!verifyMessage(identity.key!, msg.subject, msgId, msg.data, signature)) {
-      return { reason: 'bad_signature', detail: `signature does not match node ${nodeId}'s key` };
-    }
-    return undefined;
+  /** Undefined when the batch may be stored (the rule shared with registry-svc). */
+  check(msg: JsMsg, subjectNodeId: string, nodeId: string): Violation | undefined {
+    return identityViolation(msg, subjectNodeId, nodeId, this.known.get(nodeId), this.requireEnrollment, 'the batch');
   }
 
   /** Records a refused message: a `security.violation` event, a counter and a log line. */
@@ -87,22 +70,27 @@ export class IdentityGate {
       catalog: identityEvents,
       apply: async (event: StoredEvent<IdentityEvent>, tx: EntityManager) => {
         const id = event.data.nodeId;
-        const current = this.known.get(id) ?? { key: null, revoked: false };
         if (event.type === 'identity.enrolled') {
           await tx.query(
             `INSERT INTO metrics.node_identities (node_id, public_key, last_event_seq) VALUES ($1, $2, $3)
              ON CONFLICT (node_id) DO UPDATE SET public_key = $2, last_event_seq = $3`,
             [id, event.data.publicKey, event.seq],
           );
-          this.known.set(id, { ...current, key: decodePublicKey(event.data.publicKey) });
         } else {
           await tx.query(
             `INSERT INTO metrics.node_identities (node_id, revoked_at, last_event_seq) VALUES ($1, $2, $3)
              ON CONFLICT (node_id) DO UPDATE SET revoked_at = $2, last_event_seq = $3`,
             [id, event.occurredAt, event.seq],
           );
-          this.known.set(id, { ...current, revoked: true });
         }
+      },
+      // The in-memory view follows once the row is committed.
+      afterCommit: (event: StoredEvent<IdentityEvent>) => {
+        const current = this.known.get(event.data.nodeId) ?? { key: null, revoked: false };
+        this.known.set(
+          event.data.nodeId,
+          event.type === 'identity.enrolled' ? { ...current, key: decodePublicKey(event.data.publicKey) } : { ...current, revoked: true },
+        );
       },
       reset: async (tx: EntityManager) => {
         await tx.query('TRUNCATE metrics.node_identities');

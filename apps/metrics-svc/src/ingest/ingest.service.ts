@@ -179,9 +179,13 @@ export class IngestService {
     try {
       const now = Date.now();
       const members = this.membersKey();
-      await this.cache.redis.zadd(members, now, this.id);
-      await this.cache.redis.zremrangebyscore(members, '-inf', now - this.opts.leaseMs);
-      const live = Math.max(1, await this.cache.redis.zcard(members));
+      const replies = await this.cache.redis
+        .multi()
+        .zadd(members, now, this.id)
+        .zremrangebyscore(members, '-inf', now - this.opts.leaseMs)
+        .zcard(members)
+        .exec();
+      const live = Math.max(1, Number(replies?.[2]?.[1] ?? 1));
       const total = this.bus.topology.partitions;
       const share = Math.ceil(total / live);
       // Renew what we hold; a lease we could not renew means someone else has it now.

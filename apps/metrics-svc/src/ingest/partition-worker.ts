@@ -4,7 +4,7 @@ import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { decodeSampleBatch } from './batch-decoder';
-import type { IdentityGate, Violation } from './identity-gate';
+import type { IdentityGate } from './identity-gate';
 import { PartitionState } from './partition-state';
 import { PartitionLostError, type RollupWriter, writeLive } from './rollup-writer';
 import { resolveSeries } from './series-resolver';
@@ -165,10 +165,7 @@ export class PartitionWorker {
       return;
     }
     const subjectNode = subjectToken(bus.topology, msg.subject, 3) ?? '';
-    const violation: Violation | undefined =
-      subjectNode !== batch.nodeId
-        ? { reason: 'subject_mismatch', detail: `subject names node ${subjectNode} but the batch claims ${batch.nodeId}` }
-        : this.deps.identity.check(msg, batch.nodeId);
+    const violation = this.deps.identity.check(msg, subjectNode, batch.nodeId);
     if (violation) {
       metrics.batches.inc({ result: 'identity_mismatch' });
       await this.deps.identity.report(msg, batch.nodeId, violation);

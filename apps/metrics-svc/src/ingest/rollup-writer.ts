@@ -2,7 +2,8 @@ import { bucketStart, type Tier, TIER_MS } from '@vigil/contracts';
 import type { Cache, Database } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { Retention } from '../config';
-import { encodeLatestMany, type LatestValue } from '../query/latest-codec';
+import { MERGE_ROLLUP, TIER_TABLE } from '../storage/partitions';
+import { encodeLatestMany } from '../query/latest-codec';
 import { Agg, type FlushPlan, type RollupRow, type SeriesSlot } from './partition-state';
 
 /** Another replica took the partition over: this owner's writes are refused. */
@@ -14,18 +15,12 @@ export class PartitionLostError extends Error {
 
 const CHUNK = 20_000;
 
-const UPSERT = (table: string) => `
-  INSERT INTO metrics.${table} AS r (series_id, bucket, min, max, sum, count, last, last_at)
+const UPSERT = (tier: Tier) => `
+  INSERT INTO metrics.${TIER_TABLE[tier]} AS r (series_id, bucket, min, max, sum, count, last, last_at)
   SELECT s, to_timestamp(b / 1000.0), mn, mx, sm, c, l, to_timestamp(la / 1000.0)
     FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::int8[], $7::float8[], $8::float8[])
       AS t(s, b, mn, mx, sm, c, l, la)
-  ON CONFLICT (series_id, bucket) DO UPDATE SET
-    min = least(r.min, excluded.min),
-    max = greatest(r.max, excluded.max),
-    sum = r.sum + excluded.sum,
-    count = r.count + excluded.count,
-    last = CASE WHEN excluded.last_at >= r.last_at THEN excluded.last ELSE r.last END,
-    last_at = greatest(r.last_at, excluded.last_at)`;
+  ${MERGE_ROLLUP}`;
 
 /**
  * A Postgres array literal of numbers. The driver would escape and quote every element of
@@ -139,7 +134,6 @@ export class RollupWriter {
   }
 
   private async upsert(tx: EntityManager, tier: Tier, rows: TierRow[]): Promise<void> {
-    const table = tier === '10s' ? 'rollup_10s' : tier === '1m' ? 'rollup_1m' : 'rollup_1h';
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.slice(i, i + CHUNK);
       const n = chunk.length;
@@ -162,7 +156,7 @@ export class RollupWriter {
         l[j] = agg.last;
         la[j] = agg.lastAt;
       }
-      await this.q(tx, `rollup_${tier}_upsert`, UPSERT(table), [s, b, mn, mx, sm, c, l, la].map(numericArray));
+      await this.q(tx, `rollup_${tier}_upsert`, UPSERT(tier), [s, b, mn, mx, sm, c, l, la].map(numericArray));
     }
   }
 
@@ -176,16 +170,10 @@ export class RollupWriter {
  * Redis hash per metric (field: series id), written in one pipeline.
  */
 export async function writeLive(cache: Cache, series: SeriesSlot[]): Promise<void> {
-  const slots: SeriesSlot[] = [];
-  const values: LatestValue[] = [];
-  for (const slot of series) {
-    const r = slot.recent;
-    if (!r || slot.id === 0) continue;
-    slots.push(slot);
-    values.push({ lastAt: r.lastAt, last: r.last, bucket: r.bucket, min: r.min, max: r.max, sum: r.sum, count: r.count });
-  }
+  const slots = series.filter((slot) => slot.recent && slot.id !== 0);
   if (slots.length === 0) return;
-  const encoded = encodeLatestMany(values);
+  // An Agg has every field of a LatestValue: the newest bucket and its last sample.
+  const encoded = encodeLatestMany(slots.map((slot) => slot.recent!));
   const byMetric = new Map<string, (string | Buffer)[]>();
   for (let i = 0; i < slots.length; i++) {
     let args = byMetric.get(slots[i].metric);

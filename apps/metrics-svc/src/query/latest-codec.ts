@@ -16,6 +16,7 @@ export interface LatestValue {
 }
 
 const FIELDS = 7;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Bytes of one encoded value: seven little-endian doubles. */
 export const LATEST_BYTES = FIELDS * 8;
 
@@ -30,7 +31,6 @@ export function encodeLatest(v: LatestValue): Buffer {
 /** Encodes many values into one allocation (each result is a view into it). */
 export function encodeLatestMany(values: readonly LatestValue[]): Buffer[] {
   const f = new Float64Array(values.length * FIELDS);
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const o = i * FIELDS;
@@ -43,7 +43,7 @@ export function encodeLatestMany(values: readonly LatestValue[]): Buffer[] {
     f[o + 6] = v.count;
   }
   const bytes = Buffer.from(f.buffer);
-  if (!le) for (let i = 0; i < f.length; i++) bytes.writeDoubleLE(f[i], i * 8);
+  if (!LITTLE_ENDIAN) for (let i = 0; i < f.length; i++) bytes.writeDoubleLE(f[i], i * 8);
   return values.map((_, i) => bytes.subarray(i * LATEST_BYTES, (i + 1) * LATEST_BYTES));
 }
 

@@ -3,7 +3,7 @@ import type { Subscription } from '@nats-io/nats-core';
 import { metricsQueries, type NodeEvent } from '@vigil/contracts';
 import { ProjectionRunner } from '@vigil/event-store';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Cache, Database, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
+import { Bus, Cache, Database, InjectConfig, Observability, rpcServerDeps, type ServiceConfig } from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from '../config';
 import { metricsNodesProjection } from '../nodes/nodes.projection';
 import { LabelQueries } from './labels.query';
@@ -57,13 +57,7 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     await this.nodes.start();
-    const deps = {
-      nc: this.bus.nc,
-      topology: this.bus.topology,
-      logger: this.obs.logger,
-      messages: this.obs.nats.messages,
-      duration: this.obs.nats.handlerDuration,
-    };
+    const deps = rpcServerDeps(this.bus, this.obs);
     this.subscriptions = [
       serveQuery(deps, metricsQueries.range, (r) => rangeQuery(this.context, r)),
       serveQuery(deps, metricsQueries.topK, (r) => topKQuery(this.context, r)),

@@ -9,6 +9,18 @@ export const PARTITION_MS: Record<Tier, number> = { '10s': DAY, '1m': DAY, '1h':
 
 export const TIER_TABLE: Record<Tier, string> = { '10s': 'rollup_10s', '1m': 'rollup_1m', '1h': 'rollup_1h' };
 
+/**
+ * How a partial aggregate merges into a stored rollup row (`r`, the insert's `excluded`):
+ * the one rule for the ingest's writes and the tier rollups.
+ */
+export const MERGE_ROLLUP = `ON CONFLICT (series_id, bucket) DO UPDATE SET
+    min = least(r.min, excluded.min),
+    max = greatest(r.max, excluded.max),
+    sum = r.sum + excluded.sum,
+    count = r.count + excluded.count,
+    last = CASE WHEN excluded.last_at >= r.last_at THEN excluded.last ELSE r.last END,
+    last_at = greatest(r.last_at, excluded.last_at)`;
+
 /** Partitions made ahead of the clock, so a write never waits on DDL. */
 export const PARTITIONS_AHEAD = 2;
 

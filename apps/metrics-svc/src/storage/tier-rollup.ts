@@ -1,9 +1,9 @@
 import { type Tier, TIER_MS } from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
+import { MERGE_ROLLUP, TIER_TABLE } from './partitions';
 
 const STEP_LIMIT: Record<'1m' | '1h', number> = { '1m': 60 * 60_000, '1h': 24 * 3600_000 };
-const SOURCE: Record<'1m' | '1h', string> = { '1m': 'rollup_10s', '1h': 'rollup_1m' };
-const TARGET: Record<'1m' | '1h', string> = { '1m': 'rollup_1m', '1h': 'rollup_1h' };
+const SOURCE: Record<'1m' | '1h', Tier> = { '1m': '10s', '1h': '1m' };
 
 /**
  * Computes the 1 min tier from the 10 s one and the 1 h tier from the 1 min one, for whole
@@ -19,15 +19,17 @@ export class TierRollup {
     private readonly partitions: number,
   ) {}
 
-  /** Rolls up as far as possible; answers the buckets rows written per tier. */
+  /** Rolls up as far as possible (at most `maxSteps` transactions a tier); answers the rows written per tier. */
   async run(maxSteps = 24): Promise<Record<'1m' | '1h', number>> {
-    const written = { '1m': 0, '1h': 0 };
-    for (const tier of ['1m', '1h'] as const) {
-      for (let i = 0; i < maxSteps; i++) {
-        const step = await this.step(tier);
-        if (step === undefined) break;
-        written[tier] += step;
-      }
+    return { '1m': await this.runTier('1m', maxSteps), '1h': await this.runTier('1h', maxSteps) };
+  }
+
+  async runTier(tier: '1m' | '1h', maxSteps = 24): Promise<number> {
+    let written = 0;
+    for (let i = 0; i < maxSteps; i++) {
+      const step = await this.step(tier);
+      if (step === undefined) break;
+      written += step;
     }
     return written;
   }
@@ -50,7 +52,7 @@ export class TierRollup {
         // First run: start at the oldest data of the finer tier.
         const [oldest] = await this.db.query<{ b: Date | null }>(
           'rollup_oldest',
-          `SELECT min(bucket) AS b FROM metrics.${SOURCE[tier]}`,
+          `SELECT min(bucket) AS b FROM metrics.${TIER_TABLE[SOURCE[tier]]}`,
           [],
           tx,
         );
@@ -64,19 +66,13 @@ export class TierRollup {
       const rows = await this.db.query<{ n: string }>(
         `rollup_${tier}`,
         `WITH ins AS (
-           INSERT INTO metrics.${TARGET[tier]} AS r (series_id, bucket, min, max, sum, count, last, last_at)
+           INSERT INTO metrics.${TIER_TABLE[tier]} AS r (series_id, bucket, min, max, sum, count, last, last_at)
            SELECT series_id, date_bin($3::interval, bucket, 'epoch'), min(min), max(max), sum(sum), sum(count),
                   (array_agg(last ORDER BY last_at DESC))[1], max(last_at)
-             FROM metrics.${SOURCE[tier]}
+             FROM metrics.${TIER_TABLE[SOURCE[tier]]}
             WHERE bucket >= to_timestamp($1 / 1000.0) AND bucket < to_timestamp($2 / 1000.0)
             GROUP BY 1, 2
-           ON CONFLICT (series_id, bucket) DO UPDATE SET
-             min = least(r.min, excluded.min),
-             max = greatest(r.max, excluded.max),
-             sum = r.sum + excluded.sum,
-             count = r.count + excluded.count,
-             last = CASE WHEN excluded.last_at >= r.last_at THEN excluded.last ELSE r.last END,
-             last_at = greatest(r.last_at, excluded.last_at)
+           ${MERGE_ROLLUP}
            RETURNING 1
          ) SELECT count(*) AS n FROM ins`,
         [from, to, tier === '1m' ? '1 minute' : '1 hour'],

@@ -10,7 +10,7 @@ import {
   registryQueries,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Cache, Database, Observability } from '@vigil/platform';
+import { Bus, Cache, Database, Observability, rpcServerDeps } from '@vigil/platform';
 import { PresenceStore } from '../presence/presence.store';
 import { supervisedProcesses } from '../presence/supervised-processes';
 import { RegistryState } from '../registry.state';
@@ -46,13 +46,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    const deps = {
-      nc: this.bus.nc,
-      topology: this.bus.topology,
-      logger: this.obs.logger,
-      messages: this.obs.nats.messages,
-      duration: this.obs.nats.handlerDuration,
-    };
+    const deps = rpcServerDeps(this.bus, this.obs);
     this.subscriptions = [
       serveQuery(deps, registryQueries.listNodes, (r) => this.listNodes(r)),
       serveQuery(deps, registryQueries.getNode, (r) => this.getNode(r)),

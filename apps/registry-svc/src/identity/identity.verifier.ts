@@ -1,13 +1,12 @@
-import type { KeyObject } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   decodePublicKey,
   type EventMeta,
-  SIGNATURE_HEADER,
   type SecurityViolationEvent,
   subjectToken,
   type Topology,
-  verifyMessage,
+  identityViolation,
+  type KnownIdentity,
   type ViolationReason,
 } from '@vigil/contracts';
 import type { EventStore } from '@vigil/event-store';
@@ -16,16 +15,14 @@ import type { Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 
-interface KnownIdentity {
-  key: KeyObject | null;
-  revoked: boolean;
+interface CachedIdentity extends KnownIdentity {
   loadedAt: number;
 }
 
 /**
  * How long a replica trusts its cached view of a node's identity without hearing of a
- * change. Every replica runs the identities projection, which drops a node's entry as it
- * applies an enrollment or revocation, so this only bounds the rare lookup that raced that
+ * change. Every replica runs the identities projection, which drops a node's entry once it
+ * has committed an enrollment or revocation, so this only bounds the rare lookup that raced that
  * commit. It must stay well above the heartbeat interval: at 5 s it expired between two
  * heartbeats and put a Postgres query on nearly every heartbeat.
  */
@@ -38,7 +35,7 @@ const CACHE_TTL_MS = 60_000;
  * fails is recorded as a `security.violation` event, counted, and parked in the DLQ.
  */
 export class IdentityVerifier {
-  private readonly cache = new Map<string, KnownIdentity>();
+  private readonly cache = new Map<string, CachedIdentity>();
 
   constructor(
     private readonly db: Database,
@@ -59,24 +56,12 @@ export class IdentityVerifier {
 
   async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {
     const subjectNode = subjectToken(this.topology, msg.subject, 2) ?? '';
-    if (subjectNode !== claimedNodeId) {
-      return this.reject(msg, claimedNodeId, 'subject_mismatch', `subject names node ${subjectNode} but payload claims ${claimedNodeId}`);
-    }
-    const identity = await this.identity(claimedNodeId);
-    if (identity.revoked) return this.reject(msg, claimedNodeId, 'revoked', `node ${claimedNodeId} is revoked`);
-    if (!identity.key) {
-      if (this.requireEnrollment) return this.reject(msg, claimedNodeId, 'not_enrolled', `node ${claimedNodeId} has not enrolled`);
-      return;
-    }
-    const signature = msg.headers?.get(SIGNATURE_HEADER);
-    if (!signature) return this.reject(msg, claimedNodeId, 'unsigned', `node ${claimedNodeId} is enrolled; unsigned message`);
-    const msgId = msg.headers?.get('Nats-Msg-Id') ?? '';
-    if (!verifyMessage(identity.key, msg.subject, msgId, msg.data, signature)) {
-      return this.reject(msg, claimedNodeId, 'bad_signature', `signature does not match node ${claimedNodeId}'s key`);
-    }
+    const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
+    const violation = identityViolation(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
+    if (violation) await this.reject(msg, claimedNodeId, violation.reason, violation.detail);
   }
 
-  private async identity(nodeId: string): Promise<KnownIdentity> {
+  private async identity(nodeId: string): Promise<CachedIdentity> {
     const cached = this.cache.get(nodeId);
     if (cached && Date.now() - cached.loadedAt < CACHE_TTL_MS) return cached;
     const invalidations = this.invalidations;

@@ -22,14 +22,10 @@ export async function recordSupervisorEvent(db: Database, e: SupervisorEvent): P
        (node_id, process, state, last_event, last_event_at, pid, exit_code, signal, reason, restarts)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $4 = 'restarted' THEN 1 ELSE 0 END)
      ON CONFLICT (node_id, process) DO UPDATE SET
-       state = CASE WHEN excluded.last_event_at >= p.last_event_at THEN excluded.state ELSE p.state END,
-       last_event = CASE WHEN excluded.last_event_at >= p.last_event_at THEN excluded.last_event ELSE p.last_event END,
-       pid = CASE WHEN excluded.last_event_at >= p.last_event_at THEN excluded.pid ELSE p.pid END,
-       exit_code = CASE WHEN excluded.last_event_at >= p.last_event_at THEN excluded.exit_code ELSE p.exit_code END,
-       signal = CASE WHEN excluded.last_event_at >= p.last_event_at THEN excluded.signal ELSE p.signal END,
-       reason = CASE WHEN excluded.last_event_at >= p.last_event_at THEN excluded.reason ELSE p.reason END,
-       restarts = p.restarts + CASE WHEN excluded.last_event = 'restarted' AND excluded.last_event_at > p.last_event_at THEN 1 ELSE 0 END,
-       last_event_at = greatest(p.last_event_at, excluded.last_event_at)`,
+       state = excluded.state, last_event = excluded.last_event, last_event_at = excluded.last_event_at,
+       pid = excluded.pid, exit_code = excluded.exit_code, signal = excluded.signal, reason = excluded.reason,
+       restarts = p.restarts + CASE WHEN excluded.last_event = 'restarted' AND excluded.last_event_at > p.last_event_at THEN 1 ELSE 0 END
+     WHERE excluded.last_event_at >= p.last_event_at`,
     [e.nodeId, e.process, STATE[e.type], e.type, e.at, e.pid ?? null, e.exitCode ?? null, e.signal ?? null, e.reason ?? null],
   );
 }
