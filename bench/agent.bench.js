@@ -16,7 +16,7 @@ const { readFileSync } = require('node:fs');
 const { copyFile, mkdtemp, readFile, rm, writeFile } = require('node:fs/promises');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { CollectorName } = require('@vigil/contracts');
+const { CollectorName, decodeSampleBatch } = require('@vigil/contracts');
 const { createTestBus, eventually, freePort, repoRoot, ServiceProcess, testUrls } = require('@vigil/test-support');
 const { bundle } = require('../apps/node-agent/deploy/bundle');
 
@@ -59,7 +59,7 @@ async function agentSeries(bus) {
   let batches = 0;
   for (let m = await consumer.next({ expires: 2000 }); m; m = await consumer.next({ expires: 2000 })) {
     batches++;
-    for (const s of m.json().samples) {
+    for (const s of decodeSampleBatch(m.data).samples) {
       const labels = Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b));
       series.add(`${s.name}${JSON.stringify(labels)}`);
     }

@@ -18,7 +18,7 @@
 const { createInterface } = require('node:readline');
 const { jetstream } = require('@nats-io/jetstream');
 const { connect } = require('@nats-io/transport-node');
-const { createTopology, partitionOf, sampleBatchMessage, sampleBatchMsgId } = require('@vigil/contracts');
+const { createTopology, encodeSampleBatch, partitionOf, sampleBatchMessage, sampleBatchMsgId } = require('@vigil/contracts');
 const { createFleet, sampleBatch } = require('./fleet50');
 
 const K = Number(process.env.BENCH_PUBLISHERS ?? 1);
@@ -67,15 +67,15 @@ async function main() {
     const batch = sampleBatch(entry.node, ts);
     if (!entry.validated) {
       const m = sampleBatchMessage(topology, batch);
-      const fast = Buffer.from(JSON.stringify(batch));
+      const fast = encodeSampleBatch(batch);
       const msgId = sampleBatchMsgId(batch.nodeId, batch.seq);
-      if (m.subject !== entry.subject || m.msgId !== msgId || !Buffer.from(m.data).equals(fast)) {
+      if (m.subject !== entry.subject || m.msgId !== msgId || !Buffer.from(m.data).equals(Buffer.from(fast))) {
         throw new Error(`fast encoding differs from sampleBatchMessage for ${batch.nodeId}`);
       }
       entry.validated = true;
       return m;
     }
-    return { subject: entry.subject, msgId: sampleBatchMsgId(batch.nodeId, batch.seq), data: Buffer.from(JSON.stringify(batch)) };
+    return { subject: entry.subject, msgId: sampleBatchMsgId(batch.nodeId, batch.seq), data: encodeSampleBatch(batch) };
   }
 
   function publish(entry, ts) {

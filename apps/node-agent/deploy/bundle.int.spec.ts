@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Heartbeat, SampleBatch } from '@vigil/contracts';
+import { Heartbeat, readSampleBatch } from '@vigil/contracts';
 import { createTestBus, eventually, freePort, OtlpReceiver, ServiceProcess, type TestBus, testUrls } from '@vigil/test-support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is plain CommonJS
@@ -63,7 +63,7 @@ describe('the agent bundle', () => {
       });
       const batch = await eventually(() => latest(subjectPrefix(bus.topology.subjects.allSamples())), { timeoutMs: 5_000, what: 'a batch' });
       expect(Heartbeat.parse(heartbeat).hostname).toBe(os.hostname());
-      expect(SampleBatch.parse(batch).samples.map((s) => s.name)).toContain('vigil_agent_collector_success');
+      expect(readSampleBatch(batch).samples.map((s) => s.name)).toContain('vigil_agent_collector_success');
       const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(page).toMatch(/^vigil_agent_collector_success\{collector="cpu",service="node-agent"\} 1$/m);
       await eventually(() => otlp.spans.some((s) => s.service === 'node-agent'), { what: 'a span exported over OTLP/HTTP' });

@@ -7,11 +7,12 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   createTopology,
   decodeJson,
+  decodeSampleBatch,
   deleteStreams,
   ensureStreams,
   Heartbeat,
   Inventory,
-  SampleBatch,
+  type SampleBatch,
   type Topology,
 } from '@vigil/contracts';
 import { startTracing, type TracingHandle } from '@vigil/telemetry';
@@ -91,7 +92,7 @@ async function telemetryOf(nodeId: string): Promise<Telemetry> {
     if (!m.header.has('traceparent')) t.withoutTraceparent.push(m.subject);
     if (m.subject === topology.subjects.heartbeat(nodeId)) t.heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
     else if (m.subject === topology.subjects.inventory(nodeId)) t.inventories.push(decodeJson(Inventory, m.data, 'inventory'));
-    else t.batches.push(decodeJson(SampleBatch, m.data, 'sample batch'));
+    else t.batches.push(decodeSampleBatch(m.data, 'sample batch'));
   }
   return t;
 }

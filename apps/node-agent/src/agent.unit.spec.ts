@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentConfig, createTopology, Heartbeat, Inventory, SampleBatch } from '@vigil/contracts';
+import { AgentConfig, createTopology, decodeSampleBatch, Heartbeat, Inventory } from '@vigil/contracts';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { Agent } from './agent';
@@ -34,7 +34,7 @@ class FlakyPublisher implements Publisher {
 const clock: Clock = { now: () => 1_750_000_000_000, monotonicMs: () => performance.now() };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const decode = (m: OutboundMessage) => JSON.parse(Buffer.from(m.data).toString('utf8'));
-const decodeBatch = (m: OutboundMessage) => SampleBatch.parse(decode(m));
+const decodeBatch = (m: OutboundMessage) => decodeSampleBatch(m.data);
 
 /** Intervals below AgentConfig's 100 ms minimum keep these tests fast; nothing changes them. */
 const fastConfig: ConfigView = {

@@ -17,13 +17,16 @@ export function describeIssues(error: z.ZodError): string {
 
 /** Decodes a JSON payload and validates it; a payload that is not JSON is a ValidationError too. */
 export function decodeJson<S extends z.ZodType>(schema: S, data: Uint8Array, what: string): z.infer<S> {
-  let value: unknown;
+  return validate(schema, parseJson(data, what), what);
+}
+
+/** Parses a JSON payload; a payload that is not JSON is a ValidationError. */
+export function parseJson(data: Uint8Array, what: string): unknown {
   try {
-    value = JSON.parse(Buffer.from(data).toString('utf8'));
+    return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
   } catch (e) {
     throw new ValidationError(`invalid ${what}: not JSON (${(e as Error).message})`);
   }
-  return validate(schema, value, what);
 }
 
 export function encodeJson(value: unknown): Uint8Array {

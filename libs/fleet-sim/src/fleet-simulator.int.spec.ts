@@ -4,11 +4,12 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   createTopology,
   decodeJson,
+  decodeSampleBatch,
   deleteStreams,
   ensureStreams,
   Heartbeat,
   Inventory,
-  SampleBatch,
+  type SampleBatch,
   subjectToken,
   type Topology,
 } from '@vigil/contracts';
@@ -49,7 +50,7 @@ async function received(): Promise<Received> {
     const kind = subjectToken(topology, m.subject, 1);
     if (kind === 'heartbeat') result.heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
     else if (kind === 'inventory') result.inventories.push(decodeJson(Inventory, m.data, 'inventory'));
-    else result.batches.push(decodeJson(SampleBatch, m.data, 'sample batch'));
+    else result.batches.push(decodeSampleBatch(m.data, 'sample batch'));
   }
   return result;
 }

@@ -1,4 +1,4 @@
-import { createTopology, Heartbeat, Inventory, SampleBatch } from '@vigil/contracts';
+import { createTopology, decodeSampleBatch, Heartbeat, Inventory, type SampleBatch } from '@vigil/contracts';
 import type { SimMessage } from './messages';
 import { createNodeProfile } from './node-profile';
 import { SimNode } from './sim-node';
@@ -40,7 +40,7 @@ describe('SimNode', () => {
     expect(heartbeat.msgId).toMatch(new RegExp(`^hb:${nodeId}:[0-9a-f-]{36}:0$`));
     expect(Inventory.parse(decode(inventory)).gpus.length).toBe(node.profile.gpuCount);
     expect(inventory.msgId).toMatch(new RegExp(`^inv:${nodeId}:[0-9a-f]{64}$`));
-    expect(SampleBatch.parse(decode(batch))).toMatchObject({ nodeId, seq: T0 / 1000, timestamp: T0, intervalMs: 1000 });
+    expect(decodeSampleBatch(batch.data)).toMatchObject({ nodeId, seq: T0 / 1000, timestamp: T0, intervalMs: 1000 });
     expect(batch.msgId).toBe(`${nodeId}:${T0 / 1000}`);
     expect(batch.subject).toMatch(new RegExp(`^simunit\\.telemetry\\.samples\\.\\d+\\.${nodeId}$`));
   });

@@ -1,60 +1,111 @@
-import { decodeJson, SampleBatch, ValidationError } from '@vigil/contracts';
+import {
+  decodeSampleBatch,
+  labelsKey,
+  MAX_SAMPLES,
+  parseSeriesList,
+  SAMPLE_BATCH_WIRE_VERSION,
+  type SampleBatch,
+  type SeriesList,
+  ValidationError,
+} from '@vigil/contracts';
 
 const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const NODE = /^[A-Za-z0-9_-]{1,128}$/;
 
-export interface DecodedSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-export interface DecodedBatch {
+/** A batch as the ingest folds it: the node's series string and one value per series. */
+export interface IngestBatch {
   nodeId: string;
   seq: number;
   timestamp: number;
-  samples: DecodedSample[];
+  /** The batch's series, one line each (the wire form's `series`). */
+  series: string;
+  /** The series decoded and checked; absent when `series` is the one the node sent last. */
+  list?: SeriesList;
+  values: number[];
 }
 
+/** The series string a node sent last and how many series it names, if the ingest knows it. */
+export type KnownSeries = (nodeId: string) => { series: string; count: number } | undefined;
+
+const unknown: KnownSeries = () => undefined;
+
 /**
- * Decodes a sample batch on the ingest hot path. The checks are the SampleBatch contract's,
- * written out by hand because zod costs several times the JSON parse at this rate; anything
- * the fast path refuses is decoded again by the contract itself, so the error a DLQ entry
- * carries is the contract's own message.
+ * Decodes a sample batch on the ingest hot path. The checks are the sample batch contract's,
+ * written out by hand because zod costs several times the JSON parse at this rate; a
+ * columnar batch whose series string is the one its node sent last is not decoded again
+ * (it was checked then). Anything the fast path refuses is decoded again by the contract
+ * itself, so the error a DLQ entry carries is the contract's own message.
  */
-export function decodeSampleBatch(data: Uint8Array): DecodedBatch {
+export function decodeIngestBatch(data: Uint8Array, known: KnownSeries = unknown): IngestBatch {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
   } catch {
     raw = undefined;
   }
-  if (raw !== undefined && fastValid(raw)) return raw as DecodedBatch;
+  const batch = raw === undefined ? undefined : fastDecode(raw, known);
+  if (batch) return batch;
   // Throws the contract's ValidationError; if it somehow accepts, the fast path is wrong.
-  const batch = decodeJson(SampleBatch, data, 'sample batch');
-  throw new ValidationError(`sample batch refused by the ingest checks but valid by contract (node ${batch.nodeId})`);
+  const valid = decodeSampleBatch(data);
+  throw new ValidationError(`sample batch refused by the ingest checks but valid by contract (node ${valid.nodeId})`);
 }
 
-function fastValid(b: unknown): boolean {
-  if (typeof b !== 'object' || b === null) return false;
+/** The ingest form of a batch built in memory (version 1 on the wire, tests). */
+export function ingestBatchOf(batch: Pick<SampleBatch, 'nodeId' | 'seq' | 'timestamp' | 'samples'>): IngestBatch {
+  const n = batch.samples.length;
+  const list: SeriesList = { names: new Array(n), labels: new Array(n), labelsKeys: new Array(n) };
+  const values = new Array<number>(n);
+  let series = '';
+  for (let i = 0; i < n; i++) {
+    const s = batch.samples[i];
+    const labels = s.labels ?? {};
+    const key = labelsKey(labels);
+    list.names[i] = s.name;
+    list.labels[i] = labels;
+    list.labelsKeys[i] = key;
+    values[i] = s.value;
+    series += (i ? '\n' : '') + s.name + key;
+  }
+  return { nodeId: batch.nodeId, seq: batch.seq, timestamp: batch.timestamp, series, list, values };
+}
+
+function fastDecode(b: unknown, known: KnownSeries): IngestBatch | undefined {
+  if (typeof b !== 'object' || b === null) return undefined;
   const o = b as Record<string, unknown>;
-  if (typeof o.nodeId !== 'string' || !NODE.test(o.nodeId)) return false;
-  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return false;
-  if (!Number.isSafeInteger(o.timestamp) || (o.timestamp as number) <= 0) return false;
-  if (!Number.isSafeInteger(o.intervalMs) || (o.intervalMs as number) <= 0) return false;
+  if (typeof o.nodeId !== 'string' || !NODE.test(o.nodeId)) return undefined;
+  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return undefined;
+  if (!Number.isSafeInteger(o.timestamp) || (o.timestamp as number) <= 0) return undefined;
+  if (!Number.isSafeInteger(o.intervalMs) || (o.intervalMs as number) <= 0) return undefined;
+  if (!('v' in o)) return fastValidV1(o) ? ingestBatchOf(o as unknown as SampleBatch) : undefined;
+  if (o.v !== SAMPLE_BATCH_WIRE_VERSION || typeof o.series !== 'string') return undefined;
+  const values = o.values;
+  if (!Array.isArray(values) || values.length > MAX_SAMPLES) return undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+  }
+  const batch: IngestBatch = { nodeId: o.nodeId, seq: o.seq as number, timestamp: o.timestamp as number, series: o.series, values };
+  const last = known(o.nodeId);
+  if (last !== undefined && last.series === o.series) return last.count === values.length ? batch : undefined;
+  try {
+    batch.list = parseSeriesList(o.series);
+  } catch {
+    return undefined;
+  }
+  return batch.list.names.length === values.length ? batch : undefined;
+}
+
+function fastValidV1(o: Record<string, unknown>): boolean {
   const samples = o.samples;
-  if (!Array.isArray(samples) || samples.length > 20_000) return false;
+  if (!Array.isArray(samples) || samples.length > MAX_SAMPLES) return false;
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i] as Record<string, unknown>;
     if (typeof s !== 'object' || s === null) return false;
     if (typeof s.name !== 'string' || s.name.length > 200 || !METRIC.test(s.name)) return false;
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return false;
     const labels = s.labels;
-    if (labels === undefined) {
-      s.labels = {};
-      continue;
-    }
+    if (labels === undefined) continue;
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
     for (const k in labels) {
       const v = (labels as Record<string, unknown>)[k];

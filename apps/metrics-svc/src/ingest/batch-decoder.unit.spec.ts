@@ -1,49 +1,128 @@
-import { decodeJson, SampleBatch, ValidationError } from '@vigil/contracts';
-import { decodeSampleBatch } from './batch-decoder';
+import { decodeSampleBatch, encodeSampleBatch, parseSeriesList, SampleBatch, ValidationError } from '@vigil/contracts';
+import { decodeIngestBatch, ingestBatchOf, type IngestBatch } from './batch-decoder';
+import { PartitionState } from './partition-state';
 
 const enc = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
-const valid = {
+const v1 = {
   nodeId: 'n-1',
   seq: 3,
   timestamp: 1_764_000_000_000,
   intervalMs: 1000,
   samples: [
     { name: 'node_load1', labels: {}, value: 0.5 },
-    { name: 'node_cpu_usage_percent', labels: { cpu: '0' }, value: 12 },
+    { name: 'node_cpu_usage_percent', labels: { cpu: '0', mode: 'user' }, value: 12 },
     { name: 'node_uptime_seconds', value: 7 },
   ],
 };
+const v2 = JSON.parse(Buffer.from(encodeSampleBatch(SampleBatch.parse(v1))).toString('utf8'));
 
-/** The hand-written fast path must accept exactly what the SampleBatch contract accepts. */
-describe('decodeSampleBatch', () => {
-  it('decodes a valid batch as the contract does (labels default to {})', () => {
-    expect(decodeSampleBatch(enc(valid))).toEqual(SampleBatch.parse(valid));
+/** What a decoded batch says, whatever its form: node, seq, timestamp and each sample. */
+function samplesOf(b: IngestBatch, list = b.list!) {
+  return {
+    nodeId: b.nodeId,
+    seq: b.seq,
+    timestamp: b.timestamp,
+    samples: b.values.map((value, i) => ({ name: list.names[i], labels: list.labels[i], value })),
+  };
+}
+
+/** The contract's error for `body`, which the fast path must throw too. */
+function contractError(body: unknown): Error {
+  try {
+    decodeSampleBatch(enc(body));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as Error;
+  }
+  throw new Error('the contract accepted it');
+}
+
+describe('decodeIngestBatch', () => {
+  it('writes version 2: one series string and one array of values', () => {
+    expect(v2).toEqual({
+      v: 2,
+      nodeId: 'n-1',
+      seq: 3,
+      timestamp: 1_764_000_000_000,
+      intervalMs: 1000,
+      series: 'node_load1{}\nnode_cpu_usage_percent{"cpu":"0","mode":"user"}\nnode_uptime_seconds{}',
+      values: [0.5, 12, 7],
+    });
+  });
+
+  it('decodes version 2 and version 1 to the same samples as the contract (labels default to {})', () => {
+    const contract = SampleBatch.parse(v1);
+    const want = { nodeId: contract.nodeId, seq: contract.seq, timestamp: contract.timestamp, samples: contract.samples };
+    expect(samplesOf(decodeIngestBatch(enc(v2)))).toEqual(want);
+    expect(samplesOf(decodeIngestBatch(enc(v1)))).toEqual(want);
+    expect(decodeSampleBatch(enc(v2))).toEqual(contract);
+    expect(decodeIngestBatch(enc(v1)).series).toBe(v2.series);
+  });
+
+  it('does not decode a node’s series again while they stay the same, and folds them into the same series', () => {
+    const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
+    const first = decodeIngestBatch(enc(v2), state.knownSeries);
+    expect(first.list).toBeDefined();
+    state.fold(1, first);
+    const second = decodeIngestBatch(enc({ ...v2, seq: 4, timestamp: v2.timestamp + 1000, values: [1, 2, 3] }), state.knownSeries);
+    expect(second.list).toBeUndefined();
+    state.fold(2, second);
+    // A new series list (one series more) is decoded and checked again.
+    const grown = decodeIngestBatch(enc({ ...v2, seq: 5, series: `${v2.series}\nnode_load5{}`, values: [1, 2, 3, 4] }), state.knownSeries);
+    expect(grown.list?.names).toEqual(['node_load1', 'node_cpu_usage_percent', 'node_uptime_seconds', 'node_load5']);
+    state.fold(3, grown);
+    expect(state.seriesCount()).toBe(4);
+    const live = state.takeLive().series.map((s) => [s.metric, s.recent?.count, s.recent?.sum]);
+    expect(live).toEqual([
+      ['node_load1', 3, 2.5],
+      ['node_cpu_usage_percent', 3, 16],
+      ['node_uptime_seconds', 3, 13],
+      ['node_load5', 1, 4],
+    ]);
+    // The same series string with a different number of values is refused, known or not.
+    const short = enc({ ...v2, seq: 6, series: grown.series, values: [1] });
+    expect(() => decodeIngestBatch(short, state.knownSeries)).toThrow(ValidationError);
+  });
+
+  it('gives a batch built in memory the series string the agent sends', () => {
+    expect(ingestBatchOf(SampleBatch.parse(v1)).series).toBe(v2.series);
+    expect(parseSeriesList(v2.series).labels[1]).toEqual({ cpu: '0', mode: 'user' });
   });
 
   const invalid: [string, unknown][] = [
     ['not JSON', '{"nodeId":'],
-    ['a node id that is not a subject token', { ...valid, nodeId: 'a.b' }],
-    ['a negative seq', { ...valid, seq: -1 }],
-    ['a fractional timestamp', { ...valid, timestamp: 1.5 }],
-    ['no interval', { ...valid, intervalMs: undefined }],
-    ['a bad metric name', { ...valid, samples: [{ name: '1bad', labels: {}, value: 1 }] }],
-    ['a bad label name', { ...valid, samples: [{ name: 'm', labels: { 'a-b': 'x' }, value: 1 }] }],
-    ['a non-string label value', { ...valid, samples: [{ name: 'm', labels: { a: 1 }, value: 1 }] }],
-    ['a value that is not a number', { ...valid, samples: [{ name: 'm', labels: {}, value: '1' }] }],
-    ['a null value (NaN and Infinity encode as null)', { ...valid, samples: [{ name: 'm', labels: {}, value: null }] }],
-    ['samples that are not an array', { ...valid, samples: {} }],
-    ['too many samples', { ...valid, samples: Array.from({ length: 20_001 }, () => ({ name: 'm', labels: {}, value: 1 })) }],
+    ['a node id that is not a subject token', { ...v2, nodeId: 'a.b' }],
+    ['a negative seq', { ...v2, seq: -1 }],
+    ['a fractional timestamp', { ...v2, timestamp: 1.5 }],
+    ['no interval', { ...v2, intervalMs: undefined }],
+    ['an unknown version', { ...v2, v: 3 }],
+    ['a series string that is not a string', { ...v2, series: ['node_load1{}'] }],
+    ['a bad metric name', { ...v2, series: '1bad{}', values: [1] }],
+    ['a bad label name', { ...v2, series: 'm{"a-b":"x"}', values: [1] }],
+    ['a non-string label value', { ...v2, series: 'm{"a":1}', values: [1] }],
+    ['labels that are not JSON', { ...v2, series: 'm{a="x"}', values: [1] }],
+    ['labels out of canonical order', { ...v2, series: 'm{"b":"1","a":"2"}', values: [1] }],
+    ['fewer values than series', { ...v2, values: [1, 2] }],
+    ['a value that is not a number', { ...v2, values: [1, '2', 3] }],
+    ['a null value (NaN and Infinity encode as null)', { ...v2, values: [1, null, 3] }],
+    ['too many values', { ...v2, series: Array.from({ length: 20_001 }, () => 'm{}').join('\n'), values: Array.from({ length: 20_001 }, () => 1) }],
+    ['version 1: a bad metric name', { ...v1, samples: [{ name: '1bad', labels: {}, value: 1 }] }],
+    ['version 1: a bad label name', { ...v1, samples: [{ name: 'm', labels: { 'a-b': 'x' }, value: 1 }] }],
+    ['version 1: a non-string label value', { ...v1, samples: [{ name: 'm', labels: { a: 1 }, value: 1 }] }],
+    ['version 1: a value that is not a number', { ...v1, samples: [{ name: 'm', labels: {}, value: '1' }] }],
+    ['version 1: a null value', { ...v1, samples: [{ name: 'm', labels: {}, value: null }] }],
+    ['version 1: samples that are not an array', { ...v1, samples: {} }],
+    ['version 1: too many samples', { ...v1, samples: Array.from({ length: 20_001 }, () => ({ name: 'm', labels: {}, value: 1 })) }],
   ];
 
   it.each(invalid)('refuses %s with the contract’s own error', (_what, body) => {
-    expect(SampleBatch.safeParse(typeof body === 'string' ? undefined : body).success).toBe(false);
-    let contractError: unknown;
-    try {
-      decodeJson(SampleBatch, enc(body), 'sample batch');
-    } catch (e) {
-      contractError = e;
-    }
-    expect(contractError).toBeInstanceOf(ValidationError);
-    expect(() => decodeSampleBatch(enc(body))).toThrow((contractError as Error).message);
+    const error = contractError(body);
+    expect(() => decodeIngestBatch(enc(body))).toThrow(error.message);
+  });
+
+  it('refuses a known series string with the wrong number of values, as the contract does', () => {
+    const body = { ...v2, values: [1] };
+    const error = contractError(body);
+    expect(() => decodeIngestBatch(enc(body), () => ({ series: v2.series, count: 3 }))).toThrow(error.message);
   });
 });

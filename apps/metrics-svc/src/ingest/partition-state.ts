@@ -1,5 +1,5 @@
-import { bucketStart, labelsKey, TIER_MS } from '@vigil/contracts';
-import type { DecodedBatch } from './batch-decoder';
+import { bucketStart, TIER_MS } from '@vigil/contracts';
+import type { IngestBatch, KnownSeries } from './batch-decoder';
 
 const BUCKET_MS = TIER_MS['10s'];
 
@@ -76,14 +76,11 @@ export class SeriesSlot {
   ) {}
 }
 
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  let n = 0;
-  for (const k in b) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const _ in a) n--;
-  return n === 0;
+/** The series a node sent last, in its batch's order, with their slots. */
+interface NodeSeries {
+  series: string;
+  count: number;
+  slots: SeriesSlot[];
 }
 
 /** A row for the 10 s tier: one series' aggregate in one bucket. */
@@ -135,8 +132,8 @@ export interface StoredPosition {
  */
 export class PartitionState {
   private readonly series = new Map<string, SeriesSlot>();
-  /** Per node, the slots of its last batch by sample position. */
-  private readonly shapes = new Map<string, SeriesSlot[]>();
+  /** Per node, its last batch's series string and their slots by position. */
+  private readonly nodes = new Map<string, NodeSeries>();
   private readonly withPending = new Set<SeriesSlot>();
   private dirty: SeriesSlot[] = [];
   /** First and last sequence of each bucket with unwritten aggregates. */
@@ -172,36 +169,26 @@ export class PartitionState {
     this.readSeq = seq;
   }
 
-  fold(seq: number, batch: DecodedBatch): FoldResult {
+  /** The series string a node sent last (decodeIngestBatch does not decode it again). */
+  readonly knownSeries: KnownSeries = (nodeId) => this.nodes.get(nodeId);
+
+  fold(seq: number, batch: IngestBatch): FoldResult {
     const bucket = bucketStart('10s', batch.timestamp);
     const through = this.flushed.get(bucket);
     this.readSeq = seq;
     if (through !== undefined && seq <= through) return 'replayed';
     const at = batch.timestamp;
-    // Agents send the same samples in the same order every tick: the slot at the same
-    // position last time is checked first, which spares building the series key.
-    let shape = this.shapes.get(batch.nodeId);
-    if (!shape) this.shapes.set(batch.nodeId, (shape = []));
-    const samples = batch.samples;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i];
-      let slot: SeriesSlot | undefined = shape[i];
-      if (slot === undefined || slot.metric !== s.name || !sameLabels(slot.labels, s.labels)) {
-        const lk = labelsKey(s.labels);
-        const key = batch.nodeId + '\n' + s.name + '\n' + lk;
-        slot = this.series.get(key);
-        if (!slot) {
-          slot = new SeriesSlot(batch.nodeId, s.name, s.labels, lk);
-          this.series.set(key, slot);
-        }
-        shape[i] = slot;
-      }
+    const slots = this.slotsOf(batch);
+    const values = batch.values;
+    for (let i = 0; i < values.length; i++) {
+      const slot = slots[i];
+      const value = values[i];
       const pending = slot.pending;
       let agg: Agg | undefined;
       for (let j = 0; j < pending.length; j++) if (pending[j].bucket === bucket) agg = pending[j];
-      if (agg) agg.add(s.value, at);
+      if (agg) agg.add(value, at);
       else {
-        agg = new Agg(bucket, s.value, at);
+        agg = new Agg(bucket, value, at);
         pending.push(agg);
         this.withPending.add(slot);
       }
@@ -220,6 +207,34 @@ export class PartitionState {
     if (at > this.latestTimestamp) this.latestTimestamp = at;
     this.batchTimestamps.push(at);
     return 'folded';
+  }
+
+  /**
+   * The slots of the batch's series by position. Agents send the same series in the same
+   * order tick after tick: then the node's slots are reused as they are, with no key built.
+   */
+  private slotsOf(batch: IngestBatch): SeriesSlot[] {
+    const known = this.nodes.get(batch.nodeId);
+    const list = batch.list;
+    if (!list) {
+      if (known?.series !== batch.series) throw new Error(`batch of ${batch.nodeId} decoded against series this partition does not hold`);
+      return known.slots;
+    }
+    if (known?.series === batch.series) return known.slots;
+    const slots = new Array<SeriesSlot>(list.names.length);
+    for (let i = 0; i < slots.length; i++) {
+      const name = list.names[i];
+      const lk = list.labelsKeys[i];
+      const key = batch.nodeId + '\n' + name + '\n' + lk;
+      let slot = this.series.get(key);
+      if (!slot) {
+        slot = new SeriesSlot(batch.nodeId, name, list.labels[i], lk);
+        this.series.set(key, slot);
+      }
+      slots[i] = slot;
+    }
+    this.nodes.set(batch.nodeId, { series: batch.series, count: slots.length, slots });
+    return slots;
   }
 
   /**

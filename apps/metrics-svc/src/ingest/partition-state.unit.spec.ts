@@ -1,10 +1,10 @@
 import { Agg, type FlushPlan, PartitionState, type StoredPosition } from './partition-state';
-import type { DecodedBatch } from './batch-decoder';
+import { type IngestBatch, ingestBatchOf } from './batch-decoder';
 
 const S = 1000;
 
-function batch(nodeId: string, timestamp: number, values: Record<string, number>): DecodedBatch {
-  return { nodeId, seq: 0, timestamp, samples: Object.entries(values).map(([name, value]) => ({ name, labels: {}, value })) };
+function batch(nodeId: string, timestamp: number, values: Record<string, number>): IngestBatch {
+  return ingestBatchOf({ nodeId, seq: 0, timestamp, samples: Object.entries(values).map(([name, value]) => ({ name, labels: {}, value })) });
 }
 
 /** A stand-in for Postgres that applies flush plans the way RollupWriter does (merge). */
@@ -27,16 +27,16 @@ class FakeStore {
 }
 
 /** Exact aggregates straight from the messages. */
-function expected(stream: DecodedBatch[]): Map<string, Agg> {
+function expected(stream: IngestBatch[]): Map<string, Agg> {
   const out = new Map<string, Agg>();
   for (const b of stream) {
     const bucket = Math.floor(b.timestamp / 10_000) * 10_000;
-    for (const s of b.samples) {
-      const key = `${b.nodeId}|${s.name}|${bucket}`;
+    b.values.forEach((value, i) => {
+      const key = `${b.nodeId}|${b.list!.names[i]}|${bucket}`;
       const a = out.get(key);
-      if (a) a.add(s.value, b.timestamp);
-      else out.set(key, new Agg(bucket, s.value, b.timestamp));
-    }
+      if (a) a.add(value, b.timestamp);
+      else out.set(key, new Agg(bucket, value, b.timestamp));
+    });
   }
   return out;
 }
@@ -90,7 +90,7 @@ describe('PartitionState', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('counts every sample once through crashes at random moments (seed %i)', (seed) => {
     const rnd = prng(seed);
     // A stream of batches from 5 nodes over ~3 minutes, a fifth of them late by up to 40 s.
-    const stream: DecodedBatch[] = [];
+    const stream: IngestBatch[] = [];
     let clock = 1_000_000 * S;
     for (let i = 0; i < 600; i++) {
       clock += Math.floor(rnd() * 600);

@@ -3,7 +3,7 @@ import { subjectToken, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
-import { decodeSampleBatch } from './batch-decoder';
+import { decodeIngestBatch } from './batch-decoder';
 import type { IdentityGate } from './identity-gate';
 import { PartitionState } from './partition-state';
 import { PartitionLostError, type RollupWriter, writeLive } from './rollup-writer';
@@ -152,7 +152,7 @@ export class PartitionWorker {
     const { metrics, bus } = this.deps;
     let batch;
     try {
-      batch = decodeSampleBatch(msg.data);
+      batch = decodeIngestBatch(msg.data, state.knownSeries);
       const now = this.clock();
       if (batch.timestamp > now + this.deps.maxFutureMs) {
         throw new ValidationError(`batch timestamp ${new Date(batch.timestamp).toISOString()} is in the future`);
@@ -174,13 +174,13 @@ export class PartitionWorker {
       return;
     }
     if (batch.timestamp < this.clock() - this.deps.oldestMs) {
-      metrics.discarded.inc({ reason: 'too_old' }, batch.samples.length);
+      metrics.discarded.inc({ reason: 'too_old' }, batch.values.length);
       state.skip(msg.seq);
       return;
     }
     const result = state.fold(msg.seq, batch);
     metrics.batches.inc({ result });
-    if (result === 'folded') metrics.samples.inc(batch.samples.length);
+    if (result === 'folded') metrics.samples.inc(batch.values.length);
   }
 
   private parked(msg: JsMsg) {

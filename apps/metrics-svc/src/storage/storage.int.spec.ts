@@ -2,6 +2,7 @@ import { createLogger } from '@vigil/telemetry';
 import { Database, loadConfig, Observability } from '@vigil/platform';
 import { createTestDatabase, type TestDatabase } from '@vigil/test-support';
 import { MetricsEnv, retentionOf } from '../config';
+import { ingestBatchOf } from '../ingest/batch-decoder';
 import { PartitionState } from '../ingest/partition-state';
 import { PartitionLostError, RollupWriter } from '../ingest/rollup-writer';
 import { resolveSeries } from '../ingest/series-resolver';
@@ -69,7 +70,7 @@ describe('metrics storage (Postgres)', () => {
     const writer = new RollupWriter(db, retention);
     const rollup = new TierRollup(db, 2);
     const base = Math.floor((now - 3 * H) / H) * H; // an hour bucket three hours ago
-    const batch = (ts: number, value: number) => ({ nodeId: 'late-1', seq: 0, timestamp: ts, samples: [{ name: 'm', labels: {}, value }] });
+    const batch = (ts: number, value: number) => ingestBatchOf({ nodeId: 'late-1', seq: 0, timestamp: ts, samples: [{ name: 'm', labels: {}, value }] });
     const flush = async (state: PartitionState) => {
       const plan = state.plan(now, 0, true);
       await resolveSeries(db, plan.rows.map((r) => r.slot));
@@ -126,7 +127,7 @@ describe('metrics storage (Postgres)', () => {
     const writer = new RollupWriter(db, retention);
     const old = Math.floor((now - 5 * DAY) / H) * H + 7 * 60_000;
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
-    state.fold(1, { nodeId: 'old-1', seq: 0, timestamp: old, samples: [{ name: 'm', labels: {}, value: 7 }] });
+    state.fold(1, ingestBatchOf({ nodeId: 'old-1', seq: 0, timestamp: old, samples: [{ name: 'm', labels: {}, value: 7 }] }));
     const plan = state.plan(now, 0, true);
     await resolveSeries(db, plan.rows.map((r) => r.slot));
     const report = await writer.write(0, 1, plan, now);

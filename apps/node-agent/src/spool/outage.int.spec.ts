@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { createTopology, decodeJson, ensureStreams, Heartbeat, partitionOf, SampleBatch, type Topology } from '@vigil/contracts';
+import { createTopology, decodeJson, decodeSampleBatch, ensureStreams, Heartbeat, partitionOf, type SampleBatch, type Topology } from '@vigil/contracts';
 import { eventually, freePort, repoRoot, ServiceProcess, uniqueId } from '@vigil/test-support';
 import { SEQ_FILE, SEQ_PERSIST_EVERY, SEQ_RESTART_GAP } from '../state/batch-sequence';
 import { NODE_ID_FILE } from '../state/node-identity';
@@ -121,7 +121,7 @@ const samplesSubject = (nodeId: string) => topology.subjects.samples(partitionOf
 async function newestBatch(nodeId: string): Promise<SampleBatch | undefined> {
   return withJsm(async (jsm) => {
     const m = await jsm.streams.getMessage(topology.streams.telemetry, { last_by_subj: samplesSubject(nodeId) }).catch(() => null);
-    return m ? decodeJson(SampleBatch, m.data, 'sample batch') : undefined;
+    return m ? decodeSampleBatch(m.data, 'sample batch') : undefined;
   });
 }
 
@@ -149,7 +149,7 @@ async function storedTelemetry(nodeId: string): Promise<{ batches: SampleBatch[]
     const heartbeats: Heartbeat[] = [];
     for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
       const m = await jsm.streams.getMessage(topology.streams.telemetry, { seq });
-      if (m?.subject === samplesSubject(nodeId)) batches.push(decodeJson(SampleBatch, m.data, 'sample batch'));
+      if (m?.subject === samplesSubject(nodeId)) batches.push(decodeSampleBatch(m.data, 'sample batch'));
       if (m?.subject === topology.subjects.heartbeat(nodeId)) heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
     }
     return { batches, heartbeats };
@@ -162,7 +162,7 @@ async function spooledSeqs(stateDir: string): Promise<number[]> {
   const seqs: number[] = [];
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.seg')).sort()) {
     for (const { message } of scanFrames(await readFile(path.join(dir, file))).records) {
-      if (message.kind === 'samples') seqs.push(decodeJson(SampleBatch, message.data, 'spooled batch').seq);
+      if (message.kind === 'samples') seqs.push(decodeSampleBatch(message.data, 'spooled batch').seq);
     }
   }
   return seqs;

@@ -5,7 +5,7 @@ import { encodeJson } from '../validation';
 import { Heartbeat } from './heartbeat.schema';
 import { Inventory } from './inventory.schema';
 import { agentEventMsgId, heartbeatMsgId, inventoryHash, inventoryMsgId } from './message-ids';
-import { SampleBatch, sampleBatchMsgId } from './samples.schema';
+import { encodeSampleBatch, SampleBatch, sampleBatchMsgId } from './samples.schema';
 
 export type AgentMessageKind = 'heartbeat' | 'samples' | 'inventory' | 'agent-event';
 
@@ -37,7 +37,7 @@ export function sampleBatchMessage(topology: Topology, batch: SampleBatch): Agen
     kind: 'samples',
     subject: topology.subjects.samples(partitionOf(valid.nodeId, topology.partitions), valid.nodeId),
     msgId: sampleBatchMsgId(valid.nodeId, valid.seq),
-    data: encodeJson(valid),
+    data: encodeSampleBatch(valid),
   };
 }
 
