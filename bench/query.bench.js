@@ -23,8 +23,7 @@ const { createTestBus, createTestDatabase, testUrls, uniqueId } = require('@vigi
 const { MetricsEnv, retentionOf } = require('../apps/metrics-svc/dist/config');
 const { MetricsInit1764100000000 } = require('../apps/metrics-svc/dist/migrations/1764100000000-metrics-init');
 const { maintainPartitions } = require('../apps/metrics-svc/dist/storage/partitions');
-const { encodeLatest } = require('../apps/metrics-svc/dist/query/latest-codec');
-const { latestKey } = require('../apps/metrics-svc/dist/query/latest.reader');
+const { writeLatest } = require('../apps/metrics-svc/dist/query/latest.reader');
 const { MetricsQueryApi } = require('../apps/metrics-svc/dist/query/metrics.api');
 
 const arg = (name, fallback) => {
@@ -121,12 +120,14 @@ async function main() {
       if (TEN_SECOND_NODES < NODES) await loadTier(db, 'rollup_10s', 10 * S, rolledUp, tenSeconds, first + TEN_SECOND_NODES, last);
     });
     await timed('latest values in Redis', async () => {
-      const pipeline = cache.redis.pipeline();
+      const groups = [];
       for (let id = first; id <= last; id++) {
         const v = 50 + (id % 50);
-        pipeline.hset(latestKey(cache, METRIC), String(id), encodeLatest({ lastAt: now - 500, last: v, bucket: tenSeconds, min: v, max: v, sum: v, count: 1 }));
+        // Series ids were handed out in node order (node-1 first).
+        const recent = { lastAt: now - 500, last: v, bucket: tenSeconds, min: v, max: v, sum: v, count: 1 };
+        groups.push({ metric: METRIC, nodeId: `node-${id - first + 1}`, slots: [{ id, recent }] });
       }
-      await pipeline.exec();
+      await writeLatest(cache, groups);
     });
     await timed('vacuum analyze (autovacuum would)', () => db.dataSource.query('VACUUM ANALYZE metrics.rollup_1m, metrics.rollup_10s, metrics.series'));
 

@@ -72,7 +72,7 @@ describe('decodeIngestBatch', () => {
     expect(grown.list?.names).toEqual(['node_load1', 'node_cpu_usage_percent', 'node_uptime_seconds', 'node_load5']);
     state.fold(3, grown);
     expect(state.seriesCount()).toBe(4);
-    const live = state.takeLive().series.map((s) => [s.metric, s.recent?.count, s.recent?.sum]);
+    const live = state.takeLive().groups.flatMap((g) => g.slots.map((s) => [s.metric, s.recent?.count, s.recent?.sum]));
     expect(live).toEqual([
       ['node_load1', 3, 2.5],
       ['node_cpu_usage_percent', 3, 16],

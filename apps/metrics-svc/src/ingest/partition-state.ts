@@ -65,14 +65,28 @@ export class SeriesSlot {
   readonly pending: Agg[] = [];
   /** The series' most recent bucket as far as this ingest has seen it (for live views). */
   recent?: Agg;
-  /** Changed since the last live-view write. */
-  dirty = false;
 
   constructor(
     readonly nodeId: string,
     readonly metric: string,
     readonly labels: Record<string, string>,
     readonly labelsKey: string,
+    /** The node's series of the same metric: the live view writes them together. */
+    readonly group: LiveGroup,
+  ) {
+    group.slots.push(this);
+  }
+}
+
+/** One node's series of one metric, as the live view stores them (one Redis field). */
+export class LiveGroup {
+  readonly slots: SeriesSlot[] = [];
+  /** Changed since the last live-view write. */
+  dirty = false;
+
+  constructor(
+    readonly nodeId: string,
+    readonly metric: string,
   ) {}
 }
 
@@ -106,8 +120,8 @@ export interface FlushPlan {
 
 /** What the live view must show since it was last written. */
 export interface LiveUpdate {
-  /** Series whose latest value or newest bucket changed. */
-  series: SeriesSlot[];
+  /** Groups of series whose latest value or newest bucket changed. */
+  groups: LiveGroup[];
   /** Timestamps of the batches folded since (for the lag histogram). */
   batchTimestamps: number[];
 }
@@ -135,7 +149,9 @@ export class PartitionState {
   /** Per node, its last batch's series string and their slots by position. */
   private readonly nodes = new Map<string, NodeSeries>();
   private readonly withPending = new Set<SeriesSlot>();
-  private dirty: SeriesSlot[] = [];
+  /** Live-view groups by node and metric. */
+  private readonly groups = new Map<string, LiveGroup>();
+  private dirty: LiveGroup[] = [];
   /** First and last sequence of each bucket with unwritten aggregates. */
   private readonly open = new Map<number, { minSeq: number; maxSeq: number }>();
   private readonly flushed: Map<number, number>;
@@ -196,9 +212,10 @@ export class PartitionState {
       // written bucket only touches its value when nothing newer exists).
       const recent = slot.recent;
       if (recent === undefined || bucket >= recent.bucket) slot.recent = agg;
-      if (!slot.dirty) {
-        slot.dirty = true;
-        this.dirty.push(slot);
+      const group = slot.group;
+      if (!group.dirty) {
+        group.dirty = true;
+        this.dirty.push(group);
       }
     }
     const range = this.open.get(bucket);
@@ -228,13 +245,20 @@ export class PartitionState {
       const key = batch.nodeId + '\n' + name + '\n' + lk;
       let slot = this.series.get(key);
       if (!slot) {
-        slot = new SeriesSlot(batch.nodeId, name, list.labels[i], lk);
+        slot = new SeriesSlot(batch.nodeId, name, list.labels[i], lk, this.groupOf(batch.nodeId, name));
         this.series.set(key, slot);
       }
       slots[i] = slot;
     }
     this.nodes.set(batch.nodeId, { series: batch.series, count: slots.length, slots });
     return slots;
+  }
+
+  private groupOf(nodeId: string, metric: string): LiveGroup {
+    const key = nodeId + '\n' + metric;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new LiveGroup(nodeId, metric)));
+    return group;
   }
 
   /**
@@ -290,8 +314,8 @@ export class PartitionState {
 
   /** Takes the live view's changes (written to Redis independently of the rollups). */
   takeLive(): LiveUpdate {
-    const update = { series: this.dirty, batchTimestamps: this.batchTimestamps };
-    for (const slot of this.dirty) slot.dirty = false;
+    const update = { groups: this.dirty, batchTimestamps: this.batchTimestamps };
+    for (const group of this.dirty) group.dirty = false;
     this.dirty = [];
     this.batchTimestamps = [];
     return update;

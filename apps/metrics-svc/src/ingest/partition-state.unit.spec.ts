@@ -65,9 +65,9 @@ describe('PartitionState', () => {
     expect(plan.resumeSeq).toBe(2);
     expect(plan.closedThrough).toBe(110 * S);
     const live = state.takeLive();
-    expect(live.series.map((s) => s.recent?.last)).toEqual([50]);
+    expect(live.groups.flatMap((g) => g.slots.map((s) => s.recent?.last))).toEqual([50]);
     expect(live.batchTimestamps).toEqual([100 * S, 105 * S, 111 * S]);
-    expect(state.takeLive().series).toEqual([]);
+    expect(state.takeLive().groups).toEqual([]);
   });
 
   it('skips, on a replay, the messages a written bucket already holds', () => {

@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { decodeIngestBatch } from './batch-decoder';
 import type { IdentityGate } from './identity-gate';
-import { PartitionState } from './partition-state';
-import { PartitionLostError, type RollupWriter, writeLive } from './rollup-writer';
+import { PartitionState, type SeriesSlot } from './partition-state';
+import { writeLatest } from '../query/latest.reader';
+import { PartitionLostError, type RollupWriter } from './rollup-writer';
 import { resolveSeries } from './series-resolver';
 
 const LIVE_WHILE_BEHIND_MS = 5000;
@@ -217,8 +218,11 @@ export class PartitionWorker {
     const update = state.takeLive();
     this.living = (async () => {
       try {
-        await resolveSeries(db, update.series);
-        await writeLive(cache, update.series);
+        const unresolved: SeriesSlot[] = [];
+        for (const group of update.groups) for (const slot of group.slots) if (slot.id === 0) unresolved.push(slot);
+        await resolveSeries(db, unresolved);
+        // A SeriesSlot is a LatestSource as it is: its id and newest aggregate are written.
+        await writeLatest(cache, update.groups);
         const visibleAt = this.clock();
         for (const ts of update.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
       } catch (e) {

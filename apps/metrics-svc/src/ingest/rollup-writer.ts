@@ -1,10 +1,9 @@
 import { bucketStart, type Tier, TIER_MS } from '@vigil/contracts';
-import type { Cache, Database } from '@vigil/platform';
+import type { Database } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import type { Retention } from '../config';
 import { MERGE_ROLLUP, TIER_TABLE } from '../storage/partitions';
-import { encodeLatestMany } from '../query/latest-codec';
-import { Agg, type FlushPlan, type RollupRow, type SeriesSlot } from './partition-state';
+import { Agg, type FlushPlan, type RollupRow } from './partition-state';
 
 /** Another replica took the partition over: this owner's writes are refused. */
 export class PartitionLostError extends Error {
@@ -163,26 +162,4 @@ export class RollupWriter {
   private q<T>(tx: EntityManager, operation: string, sql: string, params: unknown[] = []): Promise<T[]> {
     return this.db.query<T>(operation, sql, params, tx);
   }
-}
-
-/**
- * The live view: each changed series' latest value and its most recent 10 s bucket, in one
- * Redis hash per metric (field: series id), written in one pipeline.
- */
-export async function writeLive(cache: Cache, series: SeriesSlot[]): Promise<void> {
-  const slots = series.filter((slot) => slot.recent && slot.id !== 0);
-  if (slots.length === 0) return;
-  // An Agg has every field of a LatestValue: the newest bucket and its last sample.
-  const encoded = encodeLatestMany(slots.map((slot) => slot.recent!));
-  const byMetric = new Map<string, (string | Buffer)[]>();
-  for (let i = 0; i < slots.length; i++) {
-    let args = byMetric.get(slots[i].metric);
-    if (!args) byMetric.set(slots[i].metric, (args = []));
-    args.push(String(slots[i].id), encoded[i]);
-  }
-  const pipeline = cache.redis.pipeline();
-  for (const [metric, args] of byMetric) pipeline.hset(cache.key('metrics', 'latest', metric), ...args);
-  const results = await pipeline.exec();
-  const failed = results?.find(([e]) => e);
-  if (failed) throw failed[0];
 }

@@ -21,8 +21,7 @@ import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, tes
 import { MetricsEnv, retentionOf } from '../config';
 import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
 import { maintainPartitions } from '../storage/partitions';
-import { encodeLatest } from './latest-codec';
-import { latestKey } from './latest.reader';
+import { writeLatest } from './latest.reader';
 import { MetricsQueryApi } from './metrics.api';
 
 jest.setTimeout(30_000);
@@ -102,11 +101,8 @@ describe('MetricsQueryApi over NATS', () => {
        VALUES ($1, to_timestamp($2 / 1000.0), $3, $3, $3, 1, $3, to_timestamp($2 / 1000.0))`,
       [id, now - 5 * M, value],
     );
-    await cache.redis.hset(
-      latestKey(cache, metric),
-      String(id),
-      encodeLatest({ lastAt: now - 1000, last: value, bucket: now - 10_000, min: value, max: value, sum: value, count: 1 }),
-    );
+    const recent = { lastAt: now - 1000, last: value, bucket: now - 10_000, min: value, max: value, sum: value, count: 1 };
+    await writeLatest(cache, [{ metric, nodeId, slots: [{ id, recent }] }]);
     return id;
   }
 

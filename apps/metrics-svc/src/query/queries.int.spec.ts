@@ -7,8 +7,8 @@ import { MetricsEnv, retentionOf } from '../config';
 import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
 import { maintainPartitions } from '../storage/partitions';
 import { LabelQueries } from './labels.query';
-import { encodeLatest, type LatestValue } from './latest-codec';
-import { latestKey } from './latest.reader';
+import type { LatestValue } from './latest-codec';
+import { writeLatest } from './latest.reader';
 import { latestQuery } from './latest.query';
 import type { QueryContext } from './query-context';
 import { rangeQuery } from './range.query';
@@ -66,8 +66,9 @@ describe('metrics queries (Postgres, Redis)', () => {
     );
   }
 
-  async function setLatest(metric: string, seriesId: number, v: LatestValue): Promise<void> {
-    await cache.redis.hset(latestKey(cache, metric), String(seriesId), encodeLatest(v));
+  /** The live view of a node's only series of `metric`, as the ingest writes it. */
+  async function setLatest(metric: string, nodeId: string, seriesId: number, v: LatestValue): Promise<void> {
+    await writeLatest(cache, [{ metric, nodeId, slots: [{ id: seriesId, recent: v }] }]);
   }
 
   async function watermarks(oneMinute: number, oneHour: number): Promise<void> {
@@ -202,7 +203,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       const id = await series('test_open', 'n1');
       const open = now - 10 * S;
       await insert('10s', id, [flat(now - 30 * S, 4, 2), flat(now - 20 * S, 6, 2)]);
-      await setLatest('test_open', id, { lastAt: open + 3 * S, last: 9, bucket: open, min: 8, max: 9, sum: 17, count: 2 });
+      await setLatest('test_open', 'n1', id, { lastAt: open + 3 * S, last: 9, bucket: open, min: 8, max: 9, sum: 17, count: 2 });
       const q = (step: number, stat: 'avg' | 'max' | 'count' = 'avg') =>
         range({ metric: 'test_open', start: now - M, end: now, step, stat }).then((r) => r.series[0].points);
 
@@ -232,7 +233,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       expect((await q(10 * S, 'count')).at(-1)).toEqual([open, 4]);
 
       // A Redis bucket outside the range is not merged.
-      await setLatest('test_open', id, { lastAt: now + 3 * S, last: 1, bucket: now, min: 1, max: 1, sum: 1, count: 1 });
+      await setLatest('test_open', 'n1', id, { lastAt: now + 3 * S, last: 1, bucket: now, min: 1, max: 1, sum: 1, count: 1 });
       expect((await q(10 * S)).map((p) => p[0])).toEqual([now - 30 * S, now - 20 * S, open]);
     });
 
@@ -332,7 +333,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       ];
       for (const [node, v, at] of values) {
         const id = await series('test_topk_now', node);
-        await setLatest('test_topk_now', id, { lastAt: at, last: v, bucket: at - (at % (10 * S)), min: v, max: v, sum: v, count: 1 });
+        await setLatest('test_topk_now', node, id, { lastAt: at, last: v, bucket: at - (at % (10 * S)), min: v, max: v, sum: v, count: 1 });
       }
       await series('test_topk_now', 'n5'); // no latest value at all
       const items = async (r: Partial<TopKRequest>) => (await topK({ metric: 'test_topk_now', k: 2, ...r })).items.map((i) => [i.nodeId, i.value]);
@@ -414,8 +415,8 @@ describe('metrics queries (Postgres, Redis)', () => {
       const a = await series('test_latest_a', 'l1', { mount: '/' });
       const b = await series('test_latest_b', 'l1');
       await series('test_latest_b', 'l2');
-      await setLatest('test_latest_a', a, { lastAt: now - 1500, last: 0.5, bucket: now - 10 * S, min: 0.5, max: 0.5, sum: 0.5, count: 1 });
-      await setLatest('test_latest_b', b, { lastAt: now - 2500, last: 42, bucket: now - 10 * S, min: 42, max: 42, sum: 42, count: 1 });
+      await setLatest('test_latest_a', 'l1', a, { lastAt: now - 1500, last: 0.5, bucket: now - 10 * S, min: 0.5, max: 0.5, sum: 0.5, count: 1 });
+      await setLatest('test_latest_b', 'l1', b, { lastAt: now - 2500, last: 42, bucket: now - 10 * S, min: 42, max: 42, sum: 42, count: 1 });
       expect((await latest({ metric: 'test_latest_b' })).items).toEqual([
         { nodeId: 'l1', metric: 'test_latest_b', labels: {}, value: 42, timestamp: now - 2500 },
       ]);
