@@ -10,6 +10,9 @@ import type { IdentityGate } from './identity-gate';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker';
 import { RollupWriter } from './rollup-writer';
 
+/** Being behind for this long makes a backlog rather than a burst. */
+const BACKLOG_MS = 1000;
+
 export interface IngestOptions {
   flushMs: number;
   graceMs: number;
@@ -48,6 +51,8 @@ export class IngestService {
   private restart = false;
   private lastPending = -1;
   private lastMessageAt = 0;
+  /** When the reader last fell behind (pending > 0), or undefined while it is caught up. */
+  private behindSince?: number;
   private wake?: () => void;
   private readonly workerDeps: PartitionWorkerDeps;
 
@@ -153,12 +158,20 @@ export class IngestService {
           continue;
         }
         for await (const msg of this.messages) {
+          const now = Date.now();
           this.readerNext = msg.seq + 1;
           this.lastPending = msg.info.pending;
-          this.lastMessageAt = Date.now();
+          this.lastMessageAt = now;
+          if (this.lastPending > 0) this.behindSince ??= now;
           const partition = Number(subjectToken(topology, msg.subject, 2));
           const held = this.workers.get(partition);
           if (held) await held.worker.offer(msg);
+          if (this.lastPending === 0 && this.behindSince !== undefined) {
+            // The end of a backlog (not of a burst of live batches): its last buckets are due
+            // now, rather than at the next flush tick.
+            if (now - this.behindSince >= BACKLOG_MS) for (const { worker } of this.workers.values()) worker.tick();
+            this.behindSince = undefined;
+          }
           backoff = 250;
         }
       } catch (e) {

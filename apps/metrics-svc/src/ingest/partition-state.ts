@@ -95,6 +95,11 @@ interface NodeSeries {
   series: string;
   count: number;
   slots: SeriesSlot[];
+  /** The live-view groups of these slots, each once. */
+  groups: LiveGroup[];
+  /** The newest bucket these slots were folded into, and each slot's aggregate of it. */
+  bucket: number;
+  aggs: Agg[];
 }
 
 /** A row for the 10 s tier: one series' aggregate in one bucket. */
@@ -160,6 +165,8 @@ export class PartitionState {
   private resumeSeq: number;
   private latestTimestamp = 0;
   private batchTimestamps: number[] = [];
+  /** Buckets ending at or before this may have been taken by a plan (written, or being written). */
+  private closedBefore = -Infinity;
 
   constructor(position: StoredPosition) {
     this.flushed = new Map(position.flushed);
@@ -194,8 +201,34 @@ export class PartitionState {
     this.readSeq = seq;
     if (through !== undefined && seq <= through) return 'replayed';
     const at = batch.timestamp;
-    const slots = this.slotsOf(batch);
+    const node = this.nodeOf(batch);
     const values = batch.values;
+    if (bucket === node.bucket && bucket + BUCKET_MS > this.closedBefore) {
+      // Most batches: the same series, in the bucket of the node's last batch, which no plan
+      // has taken yet. Each slot's aggregate is at hand by position.
+      const aggs = node.aggs;
+      for (let i = 0; i < values.length; i++) aggs[i].add(values[i], at);
+      for (const group of node.groups) {
+        if (!group.dirty) {
+          group.dirty = true;
+          this.dirty.push(group);
+        }
+      }
+    } else {
+      this.foldEach(node, bucket, values, at);
+    }
+    const range = this.open.get(bucket);
+    if (range) range.maxSeq = seq;
+    else this.open.set(bucket, { minSeq: seq, maxSeq: seq });
+    if (at > this.latestTimestamp) this.latestTimestamp = at;
+    this.batchTimestamps.push(at);
+    return 'folded';
+  }
+
+  /** Folds each value into its slot's aggregate of the bucket, creating what is missing. */
+  private foldEach(node: NodeSeries, bucket: number, values: number[], at: number): void {
+    const slots = node.slots;
+    const aggs = new Array<Agg>(values.length);
     for (let i = 0; i < values.length; i++) {
       const slot = slots[i];
       const value = values[i];
@@ -208,6 +241,7 @@ export class PartitionState {
         pending.push(agg);
         this.withPending.add(slot);
       }
+      aggs[i] = agg;
       // The live view shows the newest bucket's aggregate (a late delta of an already
       // written bucket only touches its value when nothing newer exists).
       const recent = slot.recent;
@@ -218,26 +252,25 @@ export class PartitionState {
         this.dirty.push(group);
       }
     }
-    const range = this.open.get(bucket);
-    if (range) range.maxSeq = seq;
-    else this.open.set(bucket, { minSeq: seq, maxSeq: seq });
-    if (at > this.latestTimestamp) this.latestTimestamp = at;
-    this.batchTimestamps.push(at);
-    return 'folded';
+    // A late batch leaves the node's newest bucket as it was.
+    if (bucket >= node.bucket) {
+      node.bucket = bucket;
+      node.aggs = aggs;
+    }
   }
 
   /**
-   * The slots of the batch's series by position. Agents send the same series in the same
-   * order tick after tick: then the node's slots are reused as they are, with no key built.
+   * The node's slots for the batch's series by position. Agents send the same series in the
+   * same order tick after tick: then the node's slots are reused as they are, with no key built.
    */
-  private slotsOf(batch: IngestBatch): SeriesSlot[] {
+  private nodeOf(batch: IngestBatch): NodeSeries {
     const known = this.nodes.get(batch.nodeId);
     const list = batch.list;
     if (!list) {
       if (known?.series !== batch.series) throw new Error(`batch of ${batch.nodeId} decoded against series this partition does not hold`);
-      return known.slots;
+      return known;
     }
-    if (known?.series === batch.series) return known.slots;
+    if (known?.series === batch.series) return known;
     const slots = new Array<SeriesSlot>(list.names.length);
     for (let i = 0; i < slots.length; i++) {
       const name = list.names[i];
@@ -250,8 +283,9 @@ export class PartitionState {
       }
       slots[i] = slot;
     }
-    this.nodes.set(batch.nodeId, { series: batch.series, count: slots.length, slots });
-    return slots;
+    const node: NodeSeries = { series: batch.series, count: slots.length, slots, groups: [...new Set(slots.map((s) => s.group))], bucket: -Infinity, aggs: [] };
+    this.nodes.set(batch.nodeId, node);
+    return node;
   }
 
   private groupOf(nodeId: string, metric: string): LiveGroup {
@@ -274,6 +308,7 @@ export class PartitionState {
     const closeBefore = caughtUp
       ? wallClose
       : Math.min(wallClose, Math.floor((this.latestTimestamp - graceMs) / BUCKET_MS) * BUCKET_MS);
+    if (closeBefore > this.closedBefore) this.closedBefore = closeBefore;
     const rows: RollupRow[] = [];
     // Most plans (every flush, a bucket lasts 10 s) close nothing: then the series are not visited.
     let closing = false;

@@ -79,6 +79,19 @@ describe('PartitionState', () => {
     expect(plan.rows.map((r) => r.agg.sum)).toEqual([2]);
   });
 
+  it('folds a late sample into a new delta, not into an aggregate a plan already took', () => {
+    const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
+    state.fold(1, batch('n1', 100 * S, { cpu: 10 }));
+    const first = state.plan(200 * S, 2 * S, true);
+    state.committed(first);
+    expect(first.rows.map((r) => r.agg.sum)).toEqual([10]);
+    // Late, in the same bucket, which is still the node's newest.
+    state.fold(2, batch('n1', 105 * S, { cpu: 5 }));
+    const second = state.plan(200 * S, 2 * S, true);
+    expect(second.rows.map((r) => [r.agg.bucket, r.agg.sum, r.agg.count])).toEqual([[100 * S, 5, 1]]);
+    expect(first.rows[0].agg).toMatchObject({ sum: 10, count: 1 });
+  });
+
   it('keeps the closed-through mark behind the data read while a backlog remains', () => {
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     state.fold(1, batch('n1', 1000 * S, { cpu: 1 }));

@@ -89,10 +89,13 @@ export class PartitionWorker {
     });
     this.state = await this.load();
     this.stopped = false;
-    this.timer = setInterval(() => {
-      void this.refreshLive();
-      void this.flush();
-    }, this.deps.flushMs);
+    this.timer = setInterval(() => this.tick(), this.deps.flushMs);
+  }
+
+  /** Writes the live view and what is due (each skipped while its last write runs). */
+  tick(): void {
+    void this.refreshLive();
+    void this.flush();
   }
 
   /** Writes what is due and stops; open buckets are left for the next owner to replay. */
