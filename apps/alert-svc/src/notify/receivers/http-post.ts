@@ -18,16 +18,23 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * One POST with its own timeout (covering the answer's body too) and the pipeline's signal.
  * Redirects are not followed: a webhook that moved answers 3xx, which is not retried, and a
- * redirect must never carry a key-bearing URL or a signed body to another host.
+ * redirect must never carry a key-bearing URL or a signed body to another host. Credentials in
+ * the URL (`https://user:pass@host`) are sent as HTTP Basic authentication.
  */
 export async function httpPost(req: HttpPost): Promise<HttpPostOutcome> {
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = AbortSignal.any([req.signal, timeout]);
+  const { url, authorization } = splitCredentials(req.url);
   try {
-    const res = await fetch(req.url, {
+    const res = await fetch(url, {
       method: 'POST',
       body: req.body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'Vigil-Alert/1', ...req.headers },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Vigil-Alert/1',
+        ...(authorization ? { authorization } : {}),
+        ...req.headers,
+      },
       redirect: 'manual',
       signal,
     });
@@ -37,6 +44,29 @@ export async function httpPost(req: HttpPost): Promise<HttpPostOutcome> {
     if (req.signal.aborted) return { answered: false, failure: { kind: 'aborted' } };
     if (timeout.aborted) return { answered: false, failure: { kind: 'timeout', timeoutMs: req.timeoutMs } };
     return { answered: false, failure: networkFailure(e) };
+  }
+}
+
+/** fetch refuses URLs with credentials: they move to an Authorization header. */
+function splitCredentials(raw: string): { url: string; authorization?: string } {
+  const url = new URL(raw);
+  if (!url.username && !url.password) return { url: raw };
+  const authorization = basicAuthorization(url);
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), authorization };
+}
+
+export function basicAuthorization(url: URL): string {
+  const credentials = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+export function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

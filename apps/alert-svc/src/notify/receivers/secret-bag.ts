@@ -1,4 +1,5 @@
 import { type SecretRef, ValidationError } from '@vigil/contracts';
+import { basicAuthorization, safeDecode } from './http-post';
 
 export const REDACTED = '[REDACTED]';
 
@@ -36,19 +37,12 @@ export class SecretBag {
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
     if (!parsed) return;
     for (const value of [safeDecode(parsed.username), safeDecode(parsed.password), ...parsed.searchParams.values()]) this.add(value);
+    if (parsed.username || parsed.password) this.add(basicAuthorization(parsed).slice('Basic '.length));
   }
 
   scrub(text: string): string {
     let out = text;
     for (const value of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(value).join(REDACTED);
     return out;
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
