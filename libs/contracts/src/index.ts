@@ -24,3 +24,4 @@ export * from './identity/identity.commands';
 export * from './agent/supervisor-event.schema';
 export * from './metrics/tiers';
 export * from './metrics/metrics.queries';
+export * from './alerting/receivers.schema';

@@ -1,0 +1,39 @@
+import type { Notification } from '../../notification';
+import { type AlertView, messageView, moreAlerts } from '../message-view';
+import { truncateUtf8 } from '../text-limits';
+
+/** DingTalk refuses robot messages of more than 20,000 bytes; the text is kept well inside that. */
+export const DINGTALK_TEXT_MAX_BYTES = 18_000;
+
+export interface DingtalkMessage {
+  title: string;
+  text: string;
+}
+
+/**
+ * `title` is what the chat list and the phone notification show; `text` the markdown body. A robot
+ * only @-mentions someone whose `@mobile` or `@userId` also appears in the text, so they end it.
+ */
+export function dingtalkMarkdown(n: Notification, maxAlerts: number, mentions: string[]): DingtalkMessage {
+  const view = messageView(n, maxAlerts);
+  const blocks = [`### ${view.title}`, ...view.alerts.map(alertBlock)];
+  if (view.more > 0) blocks.push(moreAlerts(view.more));
+  const tail = [view.link ? `[Open in Vigil](${view.link})` : '', mentions.map((m) => `@${m}`).join(' ')].filter(Boolean).join('\n\n');
+  const footer = tail ? `\n\n${tail}` : '';
+  const text = `${truncateUtf8(blocks.join('\n\n'), DINGTALK_TEXT_MAX_BYTES - Buffer.byteLength(footer, 'utf8'))}${footer}`;
+  return { title: view.title, text };
+}
+
+function alertBlock(a: AlertView): string {
+  const head = [`**${a.alertname}**`, a.status === 'firing' ? 'FIRING' : 'RESOLVED'];
+  if (a.severity) head.push(`severity: ${a.severity}`);
+  if (a.node) head.push(`node: ${a.node}`);
+  const lines = [head.join(' · ')];
+  if (a.summary) lines.push(`> ${a.summary}`);
+  if (a.description) lines.push(`> ${a.description}`);
+  if (a.value !== undefined) lines.push(`> value: ${a.value}`);
+  lines.push(`> started: ${a.startsAt}`);
+  if (a.endsAt) lines.push(`> ended: ${a.endsAt}`);
+  // DingTalk's markdown drops single line breaks: every line is its own paragraph.
+  return lines.join('\n\n');
+}

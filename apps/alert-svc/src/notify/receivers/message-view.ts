@@ -1,0 +1,78 @@
+import type { NotifiedAlert, Notification } from '../notification';
+
+/** What a chat message says about one alert, already formatted. */
+export interface AlertView {
+  status: 'firing' | 'resolved';
+  alertname: string;
+  severity?: string;
+  node?: string;
+  summary?: string;
+  description?: string;
+  value?: string;
+  startsAt: string;
+  endsAt?: string;
+}
+
+/** What every chat receiver renders, each in its own markup. */
+export interface MessageView {
+  /** `[FIRING:2] HighCpu (critical)`, `[RESOLVED] HighCpu`. */
+  title: string;
+  status: 'firing' | 'resolved';
+  firing: number;
+  resolved: number;
+  /** The first `maxAlerts` alerts, firing ones first. */
+  alerts: AlertView[];
+  /** How many alerts were left out of `alerts`. */
+  more: number;
+  link?: string;
+}
+
+export function messageView(n: Notification, maxAlerts: number): MessageView {
+  const firing = n.alerts.filter((a) => a.status === 'firing');
+  const resolved = n.alerts.filter((a) => a.status === 'resolved');
+  const ordered = [...firing, ...resolved];
+  const alertname = n.groupLabels['alertname'] ?? n.commonLabels['alertname'] ?? ordered[0]?.labels['alertname'] ?? 'alert';
+  const severity = n.commonLabels['severity'];
+  const count = n.status === 'firing' ? `FIRING:${firing.length}` : 'RESOLVED';
+  return {
+    title: `[${count}] ${alertname}${severity ? ` (${severity})` : ''}`,
+    status: n.status,
+    firing: firing.length,
+    resolved: resolved.length,
+    alerts: ordered.slice(0, maxAlerts).map(alertView),
+    more: Math.max(0, ordered.length - maxAlerts),
+    ...(n.externalUrl ? { link: n.externalUrl } : {}),
+  };
+}
+
+function alertView(a: NotifiedAlert): AlertView {
+  const optional = (key: string, value: string | undefined) => (value ? { [key]: value } : {});
+  return {
+    status: a.status,
+    alertname: a.labels['alertname'] ?? 'alert',
+    ...optional('severity', a.labels['severity']),
+    ...optional('node', a.labels['node']),
+    ...optional('summary', a.annotations['summary']),
+    ...optional('description', a.annotations['description']),
+    ...(a.value === undefined ? {} : { value: formatValue(a.value) }),
+    startsAt: formatTime(a.startsAt),
+    ...(a.status === 'resolved' && a.endsAt ? { endsAt: formatTime(a.endsAt) } : {}),
+  };
+}
+
+/** `2026-03-01 10:00:00 UTC`; a text that is not a time is shown as it is. */
+export function formatTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** At most four decimals, no trailing zeros: 97.5, 0.0012, 12345678. */
+export function formatValue(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toFixed(4))) : String(value);
+}
+
+/** "…and 3 more alerts" */
+export function moreAlerts(more: number): string {
+  return `…and ${more} more alert${more === 1 ? '' : 's'}`;
+}

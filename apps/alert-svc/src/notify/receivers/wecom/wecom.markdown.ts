@@ -1,0 +1,34 @@
+import type { Notification } from '../../notification';
+import { type AlertView, messageView, moreAlerts } from '../message-view';
+import { truncateUtf8 } from '../text-limits';
+
+/** WeCom refuses markdown content over 4,096 bytes of UTF-8. */
+export const WECOM_MARKDOWN_MAX_BYTES = 4096;
+
+/**
+ * The robot's markdown: a coloured title (`warning` orange while firing, `info` green once resolved),
+ * one block per alert, how many more were left out, and the link (kept even when the rest is cut).
+ */
+export function wecomMarkdown(n: Notification, maxAlerts: number): string {
+  const view = messageView(n, maxAlerts);
+  const colour = view.status === 'firing' ? 'warning' : 'info';
+  const blocks = [`## <font color="${colour}">${view.title}</font>`, ...view.alerts.map(alertBlock)];
+  if (view.more > 0) blocks.push(`<font color="comment">${moreAlerts(view.more)}</font>`);
+  const footer = view.link ? `\n\n[Open in Vigil](${view.link})` : '';
+  const budget = WECOM_MARKDOWN_MAX_BYTES - Buffer.byteLength(footer, 'utf8');
+  return `${truncateUtf8(blocks.join('\n\n'), budget)}${footer}`;
+}
+
+function alertBlock(a: AlertView): string {
+  const colour = a.status === 'firing' ? 'warning' : 'info';
+  const head = [`**${a.alertname}**`, `<font color="${colour}">${a.status}</font>`];
+  if (a.severity) head.push(`severity: ${a.severity}`);
+  if (a.node) head.push(`node: ${a.node}`);
+  const lines = [head.join(' · ')];
+  if (a.summary) lines.push(`> ${a.summary}`);
+  if (a.description) lines.push(`> ${a.description}`);
+  if (a.value !== undefined) lines.push(`> value: ${a.value}`);
+  lines.push(`> started: ${a.startsAt}`);
+  if (a.endsAt) lines.push(`> ended: ${a.endsAt}`);
+  return lines.join('\n');
+}
