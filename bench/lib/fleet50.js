@@ -5,7 +5,7 @@
  * 32-bit hash, so two runs, and the JetStream and VictoriaMetrics copies of one run, hold the
  * same numbers. The fleet simulator in libs/fleet-sim sends ~20 series per node, hence this.
  */
-const { NodeMetric } = require('@vigil/contracts');
+const { NodeMetric, SAMPLE_BATCH_WIRE_VERSION, seriesLine } = require('@vigil/contracts');
 
 /** Final mix of MurmurHash3 (as libs/fleet-sim/src/prng.ts). */
 function fmix32(h) {
@@ -140,6 +140,21 @@ function sampleBatch(node, timestampMs) {
   return { nodeId: node.id, seq: tick, timestamp: timestampMs, intervalMs: 1000, samples };
 }
 
+/** The series string of every node's batch (the wire form's `series`), as JSON. */
+const SERIES_JSON = JSON.stringify(SERIES.map((s) => seriesLine(s.name, s.labels)).join('\n'));
+
+/**
+ * The wire bytes of `sampleBatch(node, timestampMs)` as the contracts' encodeSampleBatch writes
+ * them, built from the one series string all nodes share: the live publisher's fast path.
+ */
+function encodedBatch(node, timestampMs) {
+  const tick = Math.floor(timestampMs / 1000);
+  let values = '';
+  for (let k = 0; k < SERIES_PER_NODE; k++) values += (k ? ',' : '') + String(SERIES[k].value(node.traits, tick, k));
+  const head = `{"v":${SAMPLE_BATCH_WIRE_VERSION},"nodeId":${JSON.stringify(node.id)},"seq":${tick},"timestamp":${timestampMs}`;
+  return Buffer.from(`${head},"intervalMs":1000,"series":${SERIES_JSON},"values":[${values}]}`);
+}
+
 /** The batch as Prometheus text exposition lines with timestamps (one per sample), `node` label first. */
 function prometheusLines(batch) {
   let out = '';
@@ -152,4 +167,4 @@ function prometheusLines(batch) {
   return out;
 }
 
-module.exports = { SERIES_PER_NODE, createFleet, sampleBatch, prometheusLines, nodeId };
+module.exports = { SERIES_PER_NODE, createFleet, sampleBatch, encodedBatch, prometheusLines, nodeId };
