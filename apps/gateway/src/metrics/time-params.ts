@@ -1,25 +1,7 @@
-import { ValidationError } from '@vigil/contracts';
+import { durationMs, ValidationError } from '@vigil/contracts';
 
-const UNITS: Record<string, number> = {
-  y: 365 * 86_400_000,
-  w: 7 * 86_400_000,
-  d: 86_400_000,
-  h: 3_600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-};
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const FLOAT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-/** A Prometheus duration (`1h30m`, `15s`, `500ms`, `2d`, `1w`, `1y`) in milliseconds, or undefined. */
-export function durationMs(text: string): number | undefined {
-  const m = DURATION.exec(text);
-  if (!m || text === '') return undefined;
-  const units = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
-  return units.reduce((total, unit, i) => total + Number(m[i + 1] ?? 0) * UNITS[unit], 0);
-}
 
 function rfc3339Ms(text: string): number | undefined {
   if (!RFC3339.test(text)) return undefined;

@@ -1,20 +1,5 @@
 import { ValidationError } from '@vigil/contracts';
-import { durationMs, promStep, promTime, restStep, restTime } from './time-params';
-
-describe('durations', () => {
-  it('reads Prometheus durations', () => {
-    expect(durationMs('15s')).toBe(15_000);
-    expect(durationMs('1m')).toBe(60_000);
-    expect(durationMs('1h30m')).toBe(5_400_000);
-    expect(durationMs('500ms')).toBe(500);
-    expect(durationMs('2d')).toBe(172_800_000);
-    expect(durationMs('1w')).toBe(604_800_000);
-    expect(durationMs('1y')).toBe(31_536_000_000);
-    expect(durationMs('1m1h')).toBeUndefined();
-    expect(durationMs('')).toBeUndefined();
-    expect(durationMs('5 m')).toBeUndefined();
-  });
-});
+import { promStep, promTime, restStep, restTime } from './time-params';
 
 describe('Prometheus API parameters', () => {
   it('reads times as Unix seconds (fractions too) or RFC 3339', () => {
