@@ -9,7 +9,8 @@
  *   npm run bench -- agent [--seconds 60] [--dist]
  *
  * The agent runs as deployed: from the bundle copied alone into a temporary directory (built
- * first), with the Node.js flags of the systemd unit; --dist runs apps/node-agent/dist/main.js.
+ * first), with the Node.js flags and the Environment= lines of the systemd unit; --dist runs
+ * apps/node-agent/dist/main.js.
  */
 const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
@@ -26,10 +27,11 @@ const SECONDS = (() => {
 })();
 const USE_DIST = process.argv.includes('--dist');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+const UNIT = readFileSync(join(repoRoot, 'apps', 'node-agent', 'deploy', 'vigil-agent.service'), 'utf8');
 /** What vigil-agent.service passes to node before the script, e.g. `--max-semi-space-size=1`. */
-const NODE_FLAGS = /^ExecStart=\S+ (.*?) ?\/usr\/lib\/vigil-agent\/vigil-agent\.js$/m.exec(
-  readFileSync(join(repoRoot, 'apps', 'node-agent', 'deploy', 'vigil-agent.service'), 'utf8'),
-)[1];
+const NODE_FLAGS = /^ExecStart=\S+ (.*?) ?\/usr\/lib\/vigil-agent\/vigil-agent\.js$/m.exec(UNIT)[1];
+/** The unit's `Environment=NAME=value` lines (malloc settings among them); the bench sets its own config and state paths over them. */
+const UNIT_ENV = Object.fromEntries([...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].map((m) => [m[1], m[2]]));
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -83,16 +85,18 @@ async function startAgent(bus, dir) {
   const agent = new ServiceProcess(
     'node-agent',
     {
+      ...UNIT_ENV,
       NATS_URL: testUrls.nats,
       VIGIL_NATS_PREFIX: bus.topology.prefix,
       VIGIL_AGENT_CONFIG: join(dir, 'agent.yaml'),
       VIGIL_AGENT_STATE_DIR: dir,
       LOG_LEVEL: 'warn',
-      NODE_OPTIONS: NODE_FLAGS,
     },
     entry,
+    // On the command line as ExecStart has them: NODE_OPTIONS refuses most V8 flags.
+    NODE_FLAGS.split(' ').filter(Boolean),
   ).start();
-  log(`agent: ${USE_DIST ? 'dist' : 'bundle'} with node ${NODE_FLAGS}, /metrics on ${metricsPort}; waiting for its first batch`);
+  log(`agent: ${USE_DIST ? 'dist' : 'bundle'} with node ${NODE_FLAGS} and ${JSON.stringify(UNIT_ENV)}, /metrics on ${metricsPort}; waiting for its first batch`);
   await eventually(
     async () => {
       if (!agent.running()) throw new Error(`the agent exited:\n${agent.lines.slice(-20).join('\n')}`);
@@ -148,6 +152,7 @@ async function main() {
         bench: 'agent',
         agent: USE_DIST ? 'dist' : 'bundle',
         agent_node_flags: NODE_FLAGS,
+        agent_unit_env: UNIT_ENV,
         duration_s: Number(durationS.toFixed(1)),
         agent_cpu_s: Number(agentCpu.toFixed(2)),
         node_exporter_cpu_s: Number(exporterCpu.toFixed(2)),

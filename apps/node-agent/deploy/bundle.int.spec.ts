@@ -1,6 +1,7 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { StoredMsg } from '@nats-io/jetstream';
 import { Heartbeat, readSampleBatch } from '@vigil/contracts';
 import { createTestBus, eventually, freePort, OtlpReceiver, ServiceProcess, type TestBus, testUrls } from '@vigil/test-support';
 
@@ -16,14 +17,16 @@ beforeAll(async () => {
   otlp = await new OtlpReceiver().start();
 });
 /** The latest stored message whose subject starts with `prefix`. */
-async function latest(prefix: string): Promise<unknown> {
+async function latestMessage(prefix: string): Promise<StoredMsg | undefined> {
   const { state } = await bus.jsm.streams.info(bus.topology.streams.telemetry);
   for (let seq = state.last_seq; seq >= state.first_seq && state.messages > 0; seq--) {
     const m = await bus.jsm.streams.getMessage(bus.topology.streams.telemetry, { seq });
-    if (m?.subject.startsWith(prefix)) return m.json<unknown>();
+    if (m?.subject.startsWith(prefix)) return m;
   }
   return undefined;
 }
+const latest = async (prefix: string): Promise<unknown> => (await latestMessage(prefix))?.json<unknown>();
+const subjectPrefix = (wildcard: string) => wildcard.replace(/\.[*>].*$/, '.');
 
 afterAll(async () => {
   await otlp.stop();
@@ -56,7 +59,6 @@ describe('the agent bundle', () => {
     agent.start();
     try {
       await agent.waitHttpOk(`http://127.0.0.1:${metricsPort}/health`);
-      const subjectPrefix = (wildcard: string) => wildcard.replace(/\.[*>].*$/, '.');
       const heartbeat = await eventually(() => latest(subjectPrefix(bus.topology.subjects.allHeartbeats())), {
         timeoutMs: 20_000,
         what: 'a heartbeat',
@@ -67,8 +69,63 @@ describe('the agent bundle', () => {
       const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(page).toMatch(/^vigil_agent_collector_success\{collector="cpu",service="node-agent"\} 1$/m);
       await eventually(() => otlp.spans.some((s) => s.service === 'node-agent'), { what: 'a span exported over OTLP/HTTP' });
+      const traced = await latestMessage(subjectPrefix(bus.topology.subjects.allSamples()));
+      expect(traced?.header.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     } finally {
       expect(await agent.stop()).toBe(0);
     }
+  }, 60_000);
+
+  it('is ASCII only: V8 would keep a script with any other character in two bytes per character', async () => {
+    const source = await readFile(await bundle(), 'latin1');
+    expect(source.match(/[^\p{ASCII}]/gu) ?? []).toEqual([]);
+  }, 60_000);
+
+  it('without an OTLP endpoint, starts no OpenTelemetry SDK and sends no traceparent', async () => {
+    const entry = path.join(dir, 'vigil-agent.js');
+    await copyFile(await bundle(), entry);
+    // The OpenTelemetry API keeps what the SDK registers (tracer provider, propagator, context
+    // manager, diagnostics logger) in this global; the preload reports it as the agent exits.
+    const preload = path.join(dir, 'report-otel-globals.js');
+    const report = path.join(dir, 'otel-globals.json');
+    await writeFile(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, ` +
+        `JSON.stringify(Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {}))));`,
+    );
+    const metricsPort = await freePort();
+    const agent = new ServiceProcess(
+      'node-agent',
+      {
+        NODE_PATH: '',
+        NODE_OPTIONS: `--require ${preload}`,
+        NATS_URL: testUrls.nats,
+        VIGIL_NATS_PREFIX: bus.topology.prefix,
+        VIGIL_AGENT_STATE_DIR: path.join(dir, 'state-untraced'),
+        VIGIL_AGENT_HEARTBEAT_MS: '200',
+        VIGIL_AGENT_SAMPLE_MS: '200',
+        VIGIL_AGENT_METRICS_PORT: String(metricsPort),
+        VIGIL_AGENT_HOSTNAME: 'untraced',
+      },
+      entry,
+    );
+    delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    delete process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+    agent.start();
+    let sent: StoredMsg | undefined;
+    try {
+      await agent.waitHttpOk(`http://127.0.0.1:${metricsPort}/health`);
+      sent = await eventually(
+        async () => {
+          const m = await latestMessage(subjectPrefix(bus.topology.subjects.allHeartbeats()));
+          return m && Heartbeat.parse(m.json()).hostname === 'untraced' ? m : undefined;
+        },
+        { timeoutMs: 20_000, what: 'a heartbeat of the untraced agent' },
+      );
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    expect(sent?.header.has('traceparent')).toBe(false);
+    expect(JSON.parse(await readFile(report, 'utf8'))).toEqual([]);
   }, 60_000);
 });

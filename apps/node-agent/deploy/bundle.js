@@ -2,10 +2,14 @@
 /**
  * `npm run agent:bundle`: the node agent as one CommonJS file with every dependency inside,
  * `apps/node-agent/dist-bundle/vigil-agent.js`, which runs with a bare `node` (>= 22).
+ *
+ * Built for memory: V8 keeps the whole script's source in the heap for as long as the agent
+ * runs, so the bundle is minified, ASCII only (a single other character makes V8 store every
+ * character in two bytes), and holds only what the agent uses (see fromSources).
  */
 const { build } = require('esbuild');
-const { statSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { readFileSync, statSync, writeFileSync } = require('node:fs');
+const { join, relative, sep } = require('node:path');
 
 const root = join(__dirname, '..', '..', '..');
 const outfile = join(__dirname, '..', 'dist-bundle', 'vigil-agent.js');
@@ -22,6 +26,39 @@ const withoutGrpc = {
   },
 };
 
+/**
+ * The libraries (`@vigil/<lib>`) from their TypeScript sources rather than their CommonJS
+ * `dist/`: ES modules can be tree-shaken, so the files the agent does not use (the query and
+ * event schemas, the service-side telemetry and messaging) stay out, and so does what they
+ * import (zod's locales, for one: zod is imported as an ES module too). Their files have no
+ * side effects at import (nothing but declarations at the top level), hence `sideEffects: false`.
+ */
+const fromSources = {
+  name: 'vigil-libs-from-sources',
+  setup(plugin) {
+    const libs = join(root, 'libs') + sep;
+    plugin.onResolve({ filter: /^@vigil\/[a-z-]+$/ }, (args) => ({
+      path: join(libs, args.path.slice('@vigil/'.length), 'src', 'index.ts'),
+      sideEffects: false,
+    }));
+    plugin.onResolve({ filter: /^\./ }, async (args) => {
+      if (!args.importer.startsWith(libs) || args.pluginData === fromSources) return undefined;
+      const { path, errors } = await plugin.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: fromSources });
+      return errors.length ? { errors } : { path, sideEffects: false };
+    });
+  },
+};
+
+/**
+ * esbuild escapes non-ASCII characters in strings but leaves them in regular expression
+ * literals (two do: `\u00b5s` in nats-core, `\u00b0` in systeminformation). A `\uXXXX` escape means
+ * the same character there, and in a string or an identifier too; no comment is left to
+ * escape (`legalComments: 'none'`).
+ */
+function asciiOnly(code) {
+  return code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Builds the bundle; resolves with its path. */
 async function bundle() {
   await build({
@@ -31,14 +68,17 @@ async function bundle() {
     platform: 'node',
     target: 'node22',
     format: 'cjs',
-    minify: false,
+    minify: true,
+    charset: 'ascii',
+    legalComments: 'none',
     sourcemap: false,
     // ES modules bundled into CommonJS have no import.meta; some OpenTelemetry files need its url.
     define: { 'import.meta.url': '__vigil_import_meta_url' },
     banner: { js: "const __vigil_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [withoutGrpc],
+    plugins: [withoutGrpc, fromSources],
     logLevel: 'warning',
   });
+  writeFileSync(outfile, asciiOnly(readFileSync(outfile, 'utf8')));
   return outfile;
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { type AgentConfig, createTopology, signMessage } from '@vigil/contracts';
-import { createLogger, createMetricsRegistry, startTracing } from '@vigil/telemetry';
+import { createLogger, createMetricsRegistry, startExportingTracing } from '@vigil/telemetry';
 import { Agent } from './agent';
 import { systemClock } from './clock';
 import { createHostCollectors } from './collectors';
@@ -33,7 +33,8 @@ import { AGENT_VERSION } from './version';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { hostname: os.hostname(), homeDir: os.homedir() });
-  const tracing = startTracing({ serviceName: 'node-agent', serviceVersion: AGENT_VERSION, instrumentations: [] });
+  // Without an OTLP endpoint, no OpenTelemetry SDK: its spans would go nowhere.
+  const tracing = startExportingTracing({ serviceName: 'node-agent', serviceVersion: AGENT_VERSION, instrumentations: [] });
   const logger = createLogger({ service: 'node-agent', level: config.logLevel });
   const stateDir = await resolveStateDir(config.stateDirCandidates, logger);
   const fileLayer = await readFileLayer(config.configFile);

@@ -1,4 +1,6 @@
 export { startTracing, type TracingHandle, type TracingInstrumentation, type TracingOptions } from './tracing/start-tracing';
+export { startExportingTracing } from './tracing/start-exporting-tracing';
+export { otlpTracesEndpoint } from './tracing/otlp-endpoint';
 export { currentTraceId, getTracer, withSpan, type WithSpanOptions } from './tracing/tracer';
 export { extractTraceContext, injectTraceHeaders } from './tracing/nats-headers';
 export { createLogger, type Logger, type LoggerOptions } from './logging/logger';

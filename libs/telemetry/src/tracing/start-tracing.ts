@@ -10,6 +10,7 @@ import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor, TracerProvid
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { createLogger } from '../logging/logger';
 import { diagLogger } from './diag-logger';
+import { otlpTracesEndpoint } from './otlp-endpoint';
 
 export type TracingInstrumentation = 'http' | 'pg';
 
@@ -32,7 +33,7 @@ let started: TracingHandle | undefined;
  * Context: AsyncLocalStorage. Propagation: W3C trace context.
  * Spans are exported over OTLP/HTTP (JSON) through a BatchSpanProcessor (`OTEL_BSP_*`) when
  * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; otherwise they are
- * created (logs still carry trace ids) and dropped.
+ * created (logs still carry trace ids) and dropped. See also startExportingTracing.
  */
 export function startTracing(opts: TracingOptions): TracingHandle {
   started ??= start(opts);
@@ -95,8 +96,7 @@ function createInstrumentation(name: TracingInstrumentation): HttpInstrumentatio
  * `OTEL_BSP_*`; without one, a no-op processor: spans (and the trace ids in logs) still exist.
  */
 function spanProcessor(): SpanProcessor {
-  const endpoint = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT');
-  if (!endpoint) return new NoopSpanProcessor();
+  if (!otlpTracesEndpoint()) return new NoopSpanProcessor();
   return new BatchSpanProcessor({
     exporter: new OTLPTraceExporter(),
     scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY'),
