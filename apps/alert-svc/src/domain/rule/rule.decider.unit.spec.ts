@@ -1,4 +1,4 @@
-import { AlertRule, type AlertRuleInput, type RuleEvent } from '@vigil/contracts';
+import { AlertRule, type AlertRuleInput, type RuleEvent, type ThresholdRule } from '@vigil/contracts';
 import type { NewEvent } from '@vigil/event-store';
 import { decideRule, evolveRule, initialRuleState, type RuleCommand } from './rule.decider';
 import { ruleDifferences } from './rule-equality';
@@ -48,7 +48,7 @@ const created = { type: 'rule.created', data: { rule: rule() } } as const;
 describe('rule decider', () => {
   it('creates a rule, with its durations in milliseconds', () => {
     given().when({ type: 'UpsertRule', rule: rule() }).then([created]);
-    expect(rule().for).toBe(300_000);
+    expect((rule() as ThresholdRule).for).toBe(300_000);
   });
 
   it('updates a changed rule and records nothing for the same rule (label order does not matter)', () => {
