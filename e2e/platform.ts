@@ -71,6 +71,15 @@ export class TestPlatform {
     return { process: p, port };
   }
 
+  /** One alert-svc replica on its own port (several may run at once). */
+  async startAlert(extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; port: number }> {
+    const port = await freePort();
+    const p = new ServiceProcess('alert-svc', { ...this.env(), VIGIL_ALERT_PORT: String(port), ...extra }).start();
+    this.processes.push(p);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
+    return { process: p, port };
+  }
+
   async startGateway(): Promise<ServiceProcess> {
     const p = new ServiceProcess('gateway', this.env()).start();
     this.processes.push(p);

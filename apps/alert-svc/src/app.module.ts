@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@vigil/platform';
+import { AlertingState } from './alerting.state';
+import { RulesApi } from './api/rules.api';
+import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
 
-/** Connected, migrated, observable; its capability arrives with its own issue. */
 @Module({
   imports: [
     PlatformModule.forRoot({
       service: 'alert-svc',
       portVariable: 'VIGIL_ALERT_PORT',
       defaultPort: 8083,
-      database: { schema: 'alerting', migrations: [] },
+      database: { schema: 'alerting', migrations: [AlertingInit1764400000000] },
     }),
   ],
+  providers: [AlertingState, RulesApi],
 })
 export class AppModule {}

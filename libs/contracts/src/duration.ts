@@ -35,14 +35,12 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration given as Prometheus text (`5m`) or whole milliseconds; milliseconds out. */
-export const Duration = z.union([
-  z.number().int().nonnegative(),
-  z.string().transform((text, ctx) => {
-    const ms = durationMs(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (use e.g. 30s, 5m, 1h30m)` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : durationMs(value);
+  if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0) {
+    const shown = typeof value === 'number' ? String(value) : `"${value}"`;
+    ctx.addIssue({ code: 'custom', message: `invalid duration ${shown} (use e.g. 30s, 5m, 1h30m, or whole milliseconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});

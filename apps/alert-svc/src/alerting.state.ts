@@ -1,0 +1,37 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { type RuleEvent, ruleEvents } from '@vigil/contracts';
+import { EventStore, ProjectionRunner } from '@vigil/event-store';
+import { Bus, Database, Observability } from '@vigil/platform';
+import { RuleCommands } from './domain/rule/rule.commands';
+import { rulesProjection } from './projections/rules.projection';
+
+/** The rule aggregates' event store and commands, and the rules read model. */
+@Injectable()
+export class AlertingState implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly rules: RuleCommands;
+  readonly rulesProjection: ProjectionRunner<RuleEvent>;
+
+  constructor(bus: Bus, db: Database, obs: Observability) {
+    this.rulesProjection = new ProjectionRunner(
+      {
+        js: bus.js,
+        dataSource: db.dataSource,
+        checkpointTable: 'alerting.projection_checkpoints',
+        stream: bus.topology.streams.events,
+        filterSubject: bus.topology.subjects.eventsOf('rule'),
+        dlq: bus.dlq,
+        logger: obs.logger,
+      },
+      rulesProjection,
+    );
+    this.rules = new RuleCommands(new EventStore(bus.js, bus.jsm, bus.topology, 'rule', ruleEvents), this.rulesProjection, bus, db);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.rulesProjection.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.rulesProjection.stop();
+  }
+}

@@ -1,0 +1,94 @@
+import { type AlertRuleInput, ruleEvents, ruleOperations, ValidationError } from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { TestPlatform } from './platform';
+
+const platform = new TestPlatform();
+const ask = <K extends keyof typeof ruleOperations>(op: K, req: Parameters<typeof requestQuery<(typeof ruleOperations)[K]['request'], (typeof ruleOperations)[K]['reply']>>[3]) =>
+  requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations[op], req, 15_000);
+
+const highCpu: AlertRuleInput = {
+  id: 'high-cpu',
+  name: 'HighCPU',
+  kind: 'threshold',
+  severity: 'warning',
+  metric: 'node_cpu_usage_percent',
+  matchers: [{ label: 'cpu', op: '=', value: '' }],
+  op: '>',
+  value: 90,
+  for: '5m',
+};
+const diskLow: AlertRuleInput = { id: 'disk-low', name: 'DiskSpaceLow', kind: 'threshold', severity: 'warning', metric: 'node_filesystem_used_ratio', op: '>', value: 0.85 };
+const nodeDown: AlertRuleInput = { id: 'node-down', name: 'NodeDown', kind: 'offline', severity: 'critical', for: '2m' };
+
+beforeAll(async () => {
+  await platform.setup();
+  await platform.startAlert();
+}, 60_000);
+afterAll(() => platform.teardown(), 30_000);
+
+describe('alert rules through alert-svc', () => {
+  it('applies a rules file: diff first, then the changes, recorded as events with their author', async () => {
+    const dry = await ask('apply', { rules: [highCpu, diskLow], dryRun: true, actor: 'cli:ana@laptop' });
+    expect(dry).toEqual({
+      applied: false,
+      changes: [
+        { ruleId: 'high-cpu', change: 'create', fields: [] },
+        { ruleId: 'disk-low', change: 'create', fields: [] },
+      ],
+    });
+    expect((await ask('list', {})).rules).toEqual([]);
+
+    await ask('apply', { rules: [highCpu, diskLow], actor: 'cli:ana@laptop' });
+    const listed = await ask('list', {});
+    expect(listed.rules.map((r) => [r.rule.id, r.version, r.updatedBy])).toEqual([
+      ['disk-low', 1, 'cli:ana@laptop'],
+      ['high-cpu', 1, 'cli:ana@laptop'],
+    ]);
+    expect(listed.rules[1].rule).toMatchObject({ for: 300_000, keepFiringFor: 0, enabled: true });
+
+    // Changed, unchanged, disabled, new; with prune the rule the file dropped is deleted.
+    const next = await ask('apply', {
+      rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown],
+      prune: true,
+      actor: 'user:bo',
+    });
+    expect(next.changes).toEqual([
+      { ruleId: 'high-cpu', change: 'update', fields: ['for', 'value'] },
+      { ruleId: 'node-down', change: 'create', fields: [] },
+      { ruleId: 'disk-low', change: 'delete', fields: [] },
+    ]);
+    expect((await ask('apply', { rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown], actor: 'user:bo' })).changes.map((c) => c.change)).toEqual([
+      'unchanged',
+      'unchanged',
+    ]);
+    expect(await ask('disable', { ruleId: 'node-down', actor: 'user:bo' })).toEqual({ ruleId: 'node-down', change: 'disable', fields: [] });
+    expect((await ask('list', {})).rules.map((r) => [r.rule.id, r.rule.enabled, r.version])).toEqual([
+      ['high-cpu', true, 2],
+      ['node-down', false, 2],
+    ]);
+
+    // The event log holds every change, in order, with its actor.
+    const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, {
+      filter_subjects: platform.bus.topology.subjects.eventsOf('rule'),
+    });
+    const seen: string[] = [];
+    for (let m = await consumer.next({ expires: 2000 }); m; m = m.info.pending ? await consumer.next({ expires: 2000 }) : null) {
+      const e = ruleEvents.read(m.json());
+      seen.push(`${e.type} ${e.subject} ${e.meta.actor}`);
+    }
+    expect(seen).toEqual([
+      'rule.created rule.high-cpu cli:ana@laptop',
+      'rule.created rule.disk-low cli:ana@laptop',
+      'rule.updated rule.high-cpu user:bo',
+      'rule.created rule.node-down user:bo',
+      'rule.deleted rule.disk-low user:bo',
+      'rule.disabled rule.node-down user:bo',
+    ]);
+  }, 60_000);
+
+  it('refuses an invalid rule naming the field, and an unknown rule by its id', async () => {
+    await expect(ask('upsert', { rule: { ...highCpu, for: '5 minutes' } as AlertRuleInput, actor: 'user:bo' })).rejects.toThrow(/rule\.for.*invalid duration "5 minutes"/);
+    await expect(ask('enable', { ruleId: 'nope', actor: 'user:bo' })).rejects.toThrow(/no alert rule "nope"/);
+    await expect(ask('apply', { rules: [highCpu, highCpu], actor: 'user:bo' })).rejects.toThrow(ValidationError);
+  });
+});
