@@ -21,7 +21,7 @@ const { Bus, Cache, Database, loadConfig, Observability } = require('@vigil/plat
 const { createLogger } = require('@vigil/telemetry');
 const { createTestBus, createTestDatabase, testUrls, uniqueId } = require('@vigil/test-support');
 const { MetricsEnv, retentionOf } = require('../apps/metrics-svc/dist/config');
-const { MetricsInit1764100000000 } = require('../apps/metrics-svc/dist/migrations/1764100000000-metrics-init');
+const { METRICS_MIGRATIONS } = require('../apps/metrics-svc/dist/migrations');
 const { maintainPartitions } = require('../apps/metrics-svc/dist/storage/partitions');
 const { encodeLatest } = require('../apps/metrics-svc/dist/query/latest-codec');
 const { latestKey } = require('../apps/metrics-svc/dist/query/latest.reader');
@@ -95,7 +95,7 @@ async function main() {
     LOG_LEVEL: 'warn',
   });
   const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'warn' }));
-  const db = await Database.connect(config, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+  const db = await Database.connect(config, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
   const cache = Cache.create(config, obs);
   let api;
   let bus;

@@ -4,7 +4,7 @@ import { createLogger } from '@vigil/telemetry';
 import { createTestDatabase, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
 import { Redis } from 'ioredis';
 import { MetricsEnv, retentionOf } from '../config';
-import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
+import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from '../storage/partitions';
 import { LabelQueries } from './labels.query';
 import { encodeLatest, type LatestValue } from './latest-codec';
@@ -78,7 +78,7 @@ describe('metrics queries (Postgres, Redis)', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
-    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
     await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
     cache = new Cache(new Redis(testUrls.redis), `${uniqueId('vigil-test-')}:`);
     ctx = {

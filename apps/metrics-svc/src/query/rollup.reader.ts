@@ -48,7 +48,7 @@ export async function readCompleteness(db: Database): Promise<Completeness> {
     `SELECT tier, (extract(epoch FROM through) * 1000)::float8 AS through FROM metrics.rollup_watermarks`,
   );
   const of = (tier: string) => rows.find((r) => r.tier === tier)?.through ?? 0;
-  return { '1m': of('1m'), '1h': of('1h') };
+  return { '1m': of('1m'), '10m': of('10m'), '1h': of('1h') };
 }
 
 /**
