@@ -21,10 +21,13 @@ const { Bus, Cache, Database, loadConfig, Observability } = require('@vigil/plat
 const { createLogger } = require('@vigil/telemetry');
 const { createTestBus, createTestDatabase, testUrls, uniqueId } = require('@vigil/test-support');
 const { MetricsEnv, retentionOf } = require('../apps/metrics-svc/dist/config');
-const { MetricsInit1764100000000 } = require('../apps/metrics-svc/dist/migrations/1764100000000-metrics-init');
+const { METRICS_MIGRATIONS } = require('../apps/metrics-svc/dist/migrations');
 const { maintainPartitions } = require('../apps/metrics-svc/dist/storage/partitions');
+const { TierRollup } = require('../apps/metrics-svc/dist/storage/tier-rollup');
 const { writeLatest } = require('../apps/metrics-svc/dist/query/latest.reader');
 const { MetricsQueryApi } = require('../apps/metrics-svc/dist/query/metrics.api');
+const { readCompleteness, readTopK } = require('../apps/metrics-svc/dist/query/rollup.reader');
+const { planSegments } = require('../apps/metrics-svc/dist/query/tier-plan');
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,7 +97,7 @@ async function main() {
     LOG_LEVEL: 'warn',
   });
   const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'warn' }));
-  const db = await Database.connect(config, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+  const db = await Database.connect(config, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
   const cache = Cache.create(config, obs);
   let api;
   let bus;
@@ -115,6 +118,11 @@ async function main() {
     // The last minute (and the one before it) are not rolled up yet: the tail comes from the 10 s tier.
     const rolledUp = minute - M;
     await db.dataSource.query(`UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier = '1m'`, [rolledUp]);
+    // The 10 min tier as the service makes it: its own rollup, from the loaded 1 min tier up to the 1 min watermark.
+    const tenMinuteRows = await timed('10 min tier (metrics-svc TierRollup from the 1 min tier)', () =>
+      new TierRollup(db, tbus.topology.partitions).runTier('10m', 1000),
+    );
+    log(`10 min tier: ${tenMinuteRows} rows`);
     await timed(`10 s tier (${TEN_SECOND_NODES * 8640} rows + the fleet's last minutes)`, async () => {
       await loadTier(db, 'rollup_10s', 10 * S, tenSeconds - 24 * H, tenSeconds, first, first + TEN_SECOND_NODES - 1);
       if (TEN_SECOND_NODES < NODES) await loadTier(db, 'rollup_10s', 10 * S, rolledUp, tenSeconds, first + TEN_SECOND_NODES, last);
@@ -129,7 +137,7 @@ async function main() {
       }
       await writeLatest(cache, groups);
     });
-    await timed('vacuum analyze (autovacuum would)', () => db.dataSource.query('VACUUM ANALYZE metrics.rollup_1m, metrics.rollup_10s, metrics.series'));
+    await timed('vacuum analyze (autovacuum would)', () => db.dataSource.query('VACUUM ANALYZE metrics.rollup_1m, metrics.rollup_10m, metrics.rollup_10s, metrics.series'));
 
     bus = await Bus.connect(config, obs);
     api = new MetricsQueryApi(bus, db, cache, obs, config);
@@ -141,6 +149,13 @@ async function main() {
     const top = await ask(metricsQueries.topK, { metric: METRIC, k: 10, range: { start: now - H, end: now } });
     log(`range: ${points} points (tier ${check.tier}); topk: ${top.items.map((i) => i.nodeId).join(' ')}`);
     if (points < 8600 || top.items.length !== 10) throw new Error('the queries do not see the loaded data');
+    // The same top 10 from the 1 min and 10 s rows alone (no 10 min tier): the tier must not change the answer.
+    const plain = planSegments('1m', now - H, now, await readCompleteness(db), now, retentionOf(config));
+    const ids = (await db.dataSource.query(`SELECT id FROM metrics.series WHERE metric = $1`, [METRIC])).map((r) => r.id);
+    const oracle = await readTopK(db, ids, plain, 'avg', 'desc', 10);
+    const byNode = new Map((await db.dataSource.query(`SELECT id, node_id FROM metrics.series WHERE metric = $1`, [METRIC])).map((r) => [r.id, r.node_id]));
+    const same = oracle.every((o, i) => byNode.get(o.id) === top.items[i].nodeId && Math.abs(o.v - top.items[i].value) <= 1e-9 * Math.abs(o.v));
+    if (!same) throw new Error(`top 10 over 1 h differs from the 1 min rows' answer: ${JSON.stringify({ oracle, got: top.items })}`);
 
     const range = await measure('range 24 h, one node, 10 s step', ITERATIONS, (i) =>
       ask(metricsQueries.range, { metric: METRIC, nodes: { ids: [`node-${1 + (i % TEN_SECOND_NODES)}`] }, start: Date.now() - 24 * H, end: Date.now(), step: 10 * S }),
@@ -156,6 +171,7 @@ async function main() {
         nodes: NODES,
         minute_hours: MINUTE_HOURS,
         ten_second_nodes: TEN_SECOND_NODES,
+        ten_minute_rows: tenMinuteRows,
         range_points: points,
         range_count: ITERATIONS,
         range_p50_ms: range.p50,

@@ -1,10 +1,10 @@
-import { type AlertRuleInput, ruleEvents, ruleOperations, ValidationError } from '@vigil/contracts';
+import { type AlertRuleInput, type QueryDefinition, ruleEvents, ruleOperations, ValidationError, type z } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
-const ask = <K extends keyof typeof ruleOperations>(op: K, req: Parameters<typeof requestQuery<(typeof ruleOperations)[K]['request'], (typeof ruleOperations)[K]['reply']>>[3]) =>
-  requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations[op], req, 15_000);
+const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, req: z.input<Req>) =>
+  requestQuery(platform.bus.nc, platform.bus.topology, def, req, 15_000);
 
 const highCpu: AlertRuleInput = {
   id: 'high-cpu',
@@ -28,7 +28,7 @@ afterAll(() => platform.teardown(), 30_000);
 
 describe('alert rules through alert-svc', () => {
   it('applies a rules file: diff first, then the changes, recorded as events with their author', async () => {
-    const dry = await ask('apply', { rules: [highCpu, diskLow], dryRun: true, actor: 'cli:ana@laptop' });
+    const dry = await ask(ruleOperations.apply, { rules: [highCpu, diskLow], dryRun: true, actor: 'cli:ana@laptop' });
     expect(dry).toEqual({
       applied: false,
       changes: [
@@ -36,10 +36,10 @@ describe('alert rules through alert-svc', () => {
         { ruleId: 'disk-low', change: 'create', fields: [] },
       ],
     });
-    expect((await ask('list', {})).rules).toEqual([]);
+    expect((await ask(ruleOperations.list, {})).rules).toEqual([]);
 
-    await ask('apply', { rules: [highCpu, diskLow], actor: 'cli:ana@laptop' });
-    const listed = await ask('list', {});
+    await ask(ruleOperations.apply, { rules: [highCpu, diskLow], actor: 'cli:ana@laptop' });
+    const listed = await ask(ruleOperations.list, {});
     expect(listed.rules.map((r) => [r.rule.id, r.version, r.updatedBy])).toEqual([
       ['disk-low', 1, 'cli:ana@laptop'],
       ['high-cpu', 1, 'cli:ana@laptop'],
@@ -47,7 +47,7 @@ describe('alert rules through alert-svc', () => {
     expect(listed.rules[1].rule).toMatchObject({ for: 300_000, keepFiringFor: 0, enabled: true });
 
     // Changed, unchanged, disabled, new; with prune the rule the file dropped is deleted.
-    const next = await ask('apply', {
+    const next = await ask(ruleOperations.apply, {
       rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown],
       prune: true,
       actor: 'user:bo',
@@ -57,12 +57,12 @@ describe('alert rules through alert-svc', () => {
       { ruleId: 'node-down', change: 'create', fields: [] },
       { ruleId: 'disk-low', change: 'delete', fields: [] },
     ]);
-    expect((await ask('apply', { rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown], actor: 'user:bo' })).changes.map((c) => c.change)).toEqual([
+    expect((await ask(ruleOperations.apply, { rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown], actor: 'user:bo' })).changes.map((c) => c.change)).toEqual([
       'unchanged',
       'unchanged',
     ]);
-    expect(await ask('disable', { ruleId: 'node-down', actor: 'user:bo' })).toEqual({ ruleId: 'node-down', change: 'disable', fields: [] });
-    expect((await ask('list', {})).rules.map((r) => [r.rule.id, r.rule.enabled, r.version])).toEqual([
+    expect(await ask(ruleOperations.disable, { ruleId: 'node-down', actor: 'user:bo' })).toEqual({ ruleId: 'node-down', change: 'disable', fields: [] });
+    expect((await ask(ruleOperations.list, {})).rules.map((r) => [r.rule.id, r.rule.enabled, r.version])).toEqual([
       ['high-cpu', true, 2],
       ['node-down', false, 2],
     ]);
@@ -87,8 +87,8 @@ describe('alert rules through alert-svc', () => {
   }, 60_000);
 
   it('refuses an invalid rule naming the field, and an unknown rule by its id', async () => {
-    await expect(ask('upsert', { rule: { ...highCpu, for: '5 minutes' } as AlertRuleInput, actor: 'user:bo' })).rejects.toThrow(/rule\.for.*invalid duration "5 minutes"/);
-    await expect(ask('enable', { ruleId: 'nope', actor: 'user:bo' })).rejects.toThrow(/no alert rule "nope"/);
-    await expect(ask('apply', { rules: [highCpu, highCpu], actor: 'user:bo' })).rejects.toThrow(ValidationError);
+    await expect(ask(ruleOperations.upsert, { rule: { ...highCpu, for: '5 minutes' } as AlertRuleInput, actor: 'user:bo' })).rejects.toThrow(/rule\.for.*invalid duration "5 minutes"/);
+    await expect(ask(ruleOperations.enable, { ruleId: 'nope', actor: 'user:bo' })).rejects.toThrow(/no alert rule "nope"/);
+    await expect(ask(ruleOperations.apply, { rules: [highCpu, highCpu], actor: 'user:bo' })).rejects.toThrow(ValidationError);
   });
 });

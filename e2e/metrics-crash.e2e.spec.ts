@@ -19,11 +19,11 @@ interface Expected {
 
 /** Exact aggregates per (node, metric, bucket) of the samples sent, computed without metrics-svc. */
 class Truth {
-  readonly tiers = { '10s': new Map<string, Expected>(), '1m': new Map<string, Expected>() };
+  readonly tiers = { '10s': new Map<string, Expected>(), '1m': new Map<string, Expected>(), '10m': new Map<string, Expected>() };
   samples = 0;
 
   add(batch: SampleBatch): void {
-    for (const tier of ['10s', '1m'] as const) {
+    for (const tier of ['10s', '1m', '10m'] as const) {
       const size = TIER_MS[tier];
       const bucket = Math.floor(batch.timestamp / size) * size;
       for (const s of batch.samples) {
@@ -72,8 +72,9 @@ describe('metrics-svc exactly-once rollups', () => {
   });
 
   /**
-   * Publishes batches until stopped: half the nodes send current samples, half send samples
-   * from 2 to 6 minutes ago (late, in random order), all with integer values so sums are exact.
+   * Publishes batches until stopped: half the nodes send current samples, a quarter samples
+   * from 2 to 6 minutes ago and a quarter from 12 to 30 minutes ago (late, in random order,
+   * into 1 min and 10 min buckets already rolled up), all with integer values so sums are exact.
    */
   function publish(truth: Truth, shouldStop: () => boolean): Promise<void> {
     const { js, topology } = platform.bus;
@@ -85,7 +86,8 @@ describe('metrics-svc exactly-once rollups', () => {
       while (!shouldStop()) {
         const pending: Promise<unknown>[] = [];
         for (let n = 0; n < NODES; n++) {
-          let ts = n % 2 === 0 ? Date.now() : Date.now() - 120_000 - Math.floor(next() * 240_000);
+          const lateBy = n % 4 === 1 ? 120_000 + Math.floor(next() * 240_000) : 720_000 + Math.floor(next() * 1_080_000);
+          let ts = n % 2 === 0 ? Date.now() : Date.now() - lateBy;
           while (usedTs[n].has(ts)) ts++;
           usedTs[n].add(ts);
           const batch: SampleBatch = {
@@ -105,7 +107,7 @@ describe('metrics-svc exactly-once rollups', () => {
     })();
   }
 
-  async function stored(table: 'rollup_10s' | 'rollup_1m', before?: number): Promise<Map<string, Expected>> {
+  async function stored(table: 'rollup_10s' | 'rollup_1m' | 'rollup_10m', before?: number): Promise<Map<string, Expected>> {
     const { rows } = await pg.query(
       `SELECT s.node_id, s.metric, (extract(epoch FROM r.bucket) * 1000)::bigint AS b, r.min, r.max, r.sum, r.count, r.last,
               (extract(epoch FROM r.last_at) * 1000)::bigint AS last_at
@@ -135,14 +137,17 @@ describe('metrics-svc exactly-once rollups', () => {
     expect(got10.size).toBe(truth.tiers['10s'].size);
     for (const [key, want] of truth.tiers['10s']) expect({ key, ...got10.get(key) }).toEqual({ key, ...want });
 
-    // The 1 min tier, for every minute the rollup has passed (late minutes included).
-    const { rows } = await pg.query(`SELECT (extract(epoch FROM through) * 1000)::bigint AS t FROM metrics.rollup_watermarks WHERE tier = '1m'`);
-    const through = Number(rows[0].t);
-    const got1m = await stored('rollup_1m', through);
-    const want1m = [...truth.tiers['1m']].filter(([key]) => Number(key.split('|')[2]) < through);
-    expect(want1m.length).toBeGreaterThan(NODES);
-    expect(got1m.size).toBe(want1m.length);
-    for (const [key, want] of want1m) expect({ key, ...got1m.get(key) }).toEqual({ key, ...want });
+    // The 1 min and 10 min tiers, for every bucket their rollup has passed (late ones included).
+    for (const tier of ['1m', '10m'] as const) {
+      const { rows } = await pg.query(`SELECT (extract(epoch FROM through) * 1000)::bigint AS t FROM metrics.rollup_watermarks WHERE tier = $1`, [tier]);
+      const through = Number(rows[0].t);
+      const got = await stored(`rollup_${tier}`, through);
+      const wanted = [...truth.tiers[tier]].filter(([key]) => Number(key.split('|')[2]) < through);
+      // 1 min: late minutes of every late node; 10 min: at least one bucket 12 to 30 min back per far-late node.
+      expect(wanted.length).toBeGreaterThanOrEqual(tier === '1m' ? NODES : (NODES / 4) * METRICS.length);
+      expect(got.size).toBe(wanted.length);
+      for (const [key, want] of wanted) expect({ tier, key, ...got.get(key) }).toEqual({ tier, key, ...want });
+    }
   }
 
   it('counts every sample once when metrics-svc is killed with SIGKILL at random moments', async () => {

@@ -8,7 +8,7 @@ import { IdentityGate } from './ingest/identity-gate';
 import { IngestService } from './ingest/ingest.service';
 import { createMetricsSvcMetrics } from './metrics-svc.metrics';
 import { maintainPartitions } from './storage/partitions';
-import { TierRollup } from './storage/tier-rollup';
+import { COARSE_TIERS, TierRollup } from './storage/tier-rollup';
 
 /**
  * The write side of metrics-svc: partition maintenance (once at start, then on one replica
@@ -70,7 +70,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
         new RedisLease(cache.redis, cache.key('metrics', 'rollup'), config.VIGIL_METRICS_ROLLUP_MS * 3),
         config.VIGIL_METRICS_ROLLUP_MS,
         async () => {
-          for (const tier of ['1m', '1h'] as const) {
+          for (const tier of COARSE_TIERS) {
             const end = metrics.rollupDuration.startTimer({ tier });
             const rows = await this.rollup.runTier(tier);
             end();

@@ -1,3 +1,4 @@
+import { TIERS } from '@vigil/contracts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type MetricsSvcMetrics = ReturnType<typeof createMetricsSvcMetrics>;
@@ -25,7 +26,7 @@ export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => 
     labelNames: ['tier'],
     registers,
   });
-  for (const tier of ['10s', '1m', '1h']) rows.inc({ tier }, 0);
+  for (const tier of TIERS) rows.inc({ tier }, 0);
   return {
     samples: new Counter({ name: 'vigil_metrics_ingest_samples_total', help: 'Samples folded into rollups', registers }),
     batches,
@@ -45,7 +46,7 @@ export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => 
     }),
     rollupDuration: new Histogram({
       name: 'vigil_metrics_rollup_duration_seconds',
-      help: 'Time of one rollup step into the 1 min or 1 h tier',
+      help: 'Time of one rollup run into the 1 min, 10 min or 1 h tier',
       labelNames: ['tier'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
       registers,

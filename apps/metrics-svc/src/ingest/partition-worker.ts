@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { subjectToken, ValidationError } from '@vigil/contracts';
+import { subjectToken, TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
@@ -246,7 +246,7 @@ export class PartitionWorker {
     try {
       await resolveSeries(db, plan.rows.map((r) => r.slot));
       const report = await writer.write(this.partition, this.generation, plan, now);
-      for (const tier of ['10s', '1m', '1h'] as const) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
+      for (const tier of TIERS) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
       if (state === this.state) state.committed(plan);
     } catch (e) {
       if (e instanceof PartitionLostError) {

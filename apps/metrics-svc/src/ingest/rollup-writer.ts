@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { Retention } from '../config';
 import { MERGE_ROLLUP, TIER_TABLE } from '../storage/partitions';
 import { CREATE_STAGE, encodeRollupCopy, STAGE_TABLE, TIER_CODE } from '../storage/rollup-copy';
+import type { CoarseTier } from '../storage/tier-rollup';
 import { Agg, type FlushPlan, type RollupRow } from './partition-state';
 
 /** Another replica took the partition over: this owner's writes are refused. */
@@ -40,7 +41,7 @@ export class RollupWriter {
   ) {}
 
   async write(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
-    const report: WriteReport = { rows: { '10s': 0, '1m': 0, '1h': 0 } };
+    const report: WriteReport = { rows: { '10s': 0, '1m': 0, '10m': 0, '1h': 0 } };
     await this.db.dataSource.transaction(async (tx) => {
       const [position] = await this.q<{ generation: string }>(
         tx,
@@ -59,7 +60,7 @@ export class RollupWriter {
           'watermarks_share',
           'SELECT tier, through FROM metrics.rollup_watermarks ORDER BY tier FOR SHARE',
         );
-        const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<'1m' | '1h', number>;
+        const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<CoarseTier, number>;
         const split = this.route(plan.rows, through, now);
         const tiers = TIERS.filter((tier) => split[tier].length > 0).map((tier) => [tier, split[tier]] as const);
         await this.q(tx, 'rollup_stage', `SET LOCAL client_min_messages = warning; ${CREATE_STAGE}`);
@@ -100,9 +101,10 @@ export class RollupWriter {
    * when its rollup has already passed the bucket (or when the finer tier no longer keeps
    * data that old).
    */
-  private route(rows: RollupRow[], through: Record<'1m' | '1h', number>, now: number): Record<Tier, TierRow[]> {
-    const out: Record<Tier, TierRow[]> = { '10s': [], '1m': [], '1h': [] };
+  private route(rows: RollupRow[], through: Record<CoarseTier, number>, now: number): Record<Tier, TierRow[]> {
+    const out: Record<Tier, TierRow[]> = { '10s': [], '1m': [], '10m': [], '1h': [] };
     const minutes = new Map<string, TierRow>();
+    const tenMinutes = new Map<string, TierRow>();
     const hours = new Map<string, TierRow>();
     const fold = (into: Map<string, TierRow>, tier: Tier, seriesId: number, agg: Agg) => {
       const bucket = bucketStart(tier, agg.bucket);
@@ -111,16 +113,19 @@ export class RollupWriter {
       if (existing) existing.agg.merge(agg);
       else into.set(key, { seriesId, agg: agg.copy(bucket) });
     };
+    const rolled = (tier: CoarseTier, bucket: number) => bucketStart(tier, bucket) + TIER_MS[tier] <= through[tier];
     for (const { slot, agg } of rows) {
       const in10s = agg.bucket >= now - this.retention['10s'];
       const in1m = agg.bucket >= now - this.retention['1m'];
-      const minuteRolled = bucketStart('1m', agg.bucket) + TIER_MS['1m'] <= through['1m'];
-      const hourRolled = bucketStart('1h', agg.bucket) + TIER_MS['1h'] <= through['1h'];
+      const in10m = agg.bucket >= now - this.retention['10m'];
       if (in10s) out['10s'].push({ seriesId: slot.id, agg });
-      if (in1m && (!in10s || minuteRolled)) fold(minutes, '1m', slot.id, agg);
-      if (hourRolled || !in1m) fold(hours, '1h', slot.id, agg);
+      if (in1m && (!in10s || rolled('1m', agg.bucket))) fold(minutes, '1m', slot.id, agg);
+      // The 10 min and 1 h tiers are both rolled up from the 1 min one.
+      if (in10m && (!in1m || rolled('10m', agg.bucket))) fold(tenMinutes, '10m', slot.id, agg);
+      if (!in1m || rolled('1h', agg.bucket)) fold(hours, '1h', slot.id, agg);
     }
     out['1m'] = [...minutes.values()];
+    out['10m'] = [...tenMinutes.values()];
     out['1h'] = [...hours.values()];
     return out;
   }

@@ -19,7 +19,7 @@ import { Bus, Cache, Database, loadConfig, Observability } from '@vigil/platform
 import { createLogger } from '@vigil/telemetry';
 import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
 import { MetricsEnv, retentionOf } from '../config';
-import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
+import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from '../storage/partitions';
 import { writeLatest } from './latest.reader';
 import { MetricsQueryApi } from './metrics.api';
@@ -70,7 +70,7 @@ describe('MetricsQueryApi over NATS', () => {
       VIGIL_METRICS_MAX_SERIES: '3',
     });
     const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
-    db = await Database.connect(config, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+    db = await Database.connect(config, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
     await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
     bus = await Bus.connect(config, obs);
     cache = Cache.create(config, obs);

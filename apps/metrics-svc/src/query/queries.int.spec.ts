@@ -4,15 +4,18 @@ import { createLogger } from '@vigil/telemetry';
 import { createTestDatabase, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
 import { Redis } from 'ioredis';
 import { MetricsEnv, retentionOf } from '../config';
-import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
+import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from '../storage/partitions';
+import { TierRollup } from '../storage/tier-rollup';
 import { LabelQueries } from './labels.query';
 import type { LatestValue } from './latest-codec';
 import { writeLatest } from './latest.reader';
 import { latestQuery } from './latest.query';
 import type { QueryContext } from './query-context';
 import { rangeQuery } from './range.query';
+import { readCompleteness, readStepPartials, readTopK } from './rollup.reader';
 import { SeriesResolver } from './series.resolver';
+import { planSegments, stepWindow } from './tier-plan';
 import { topKQuery } from './topk.query';
 
 jest.setTimeout(30_000);
@@ -71,15 +74,16 @@ describe('metrics queries (Postgres, Redis)', () => {
     await writeLatest(cache, [{ metric, nodeId, slots: [{ id: seriesId, recent: v }] }]);
   }
 
-  async function watermarks(oneMinute: number, oneHour: number): Promise<void> {
+  async function watermarks(oneMinute: number, oneHour: number, tenMinutes = 0): Promise<void> {
     await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['1m', oneMinute]);
+    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['10m', tenMinutes]);
     await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['1h', oneHour]);
   }
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
     const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
-    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
     await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
     cache = new Cache(new Redis(testUrls.redis), `${uniqueId('vigil-test-')}:`);
     ctx = {
@@ -380,6 +384,75 @@ describe('metrics queries (Postgres, Redis)', () => {
         ['n1', 20],
         ['n2', 10],
       ]);
+    });
+
+    it('gives the same answer with the 10 min tier as from the 1 min and 10 s rows alone, ragged edges included', async () => {
+      // 40 series, 3 h of 10 s rows with integer values (sums exact), rolled up by metrics-svc's
+      // own TierRollup into 1 min and 10 min rows; then queries over ranges with unaligned ends.
+      const nodes = 40;
+      const from = Math.floor((now - 3 * H) / (10 * M)) * 10 * M;
+      const [{ first }] = await db.query<{ first: number }>(
+        'test',
+        `WITH s AS (INSERT INTO metrics.series (node_id, metric, labels, labels_key)
+                    SELECT 'x' || g, 'test_topk_tiers', '{}', '{}' FROM generate_series(1, $1::int) g RETURNING id)
+         SELECT min(id) AS first FROM s`,
+        [nodes],
+      );
+      await db.query(
+        'test',
+        `INSERT INTO metrics.rollup_10s (series_id, bucket, min, max, sum, count, last, last_at)
+         SELECT id, b, v - (id % 3), v + (id % 5), v * 2, 2, v + 1, b + interval '7 seconds'
+           FROM generate_series($1::int, $1::int + $2::int - 1) id,
+                generate_series(to_timestamp($3 / 1000.0), to_timestamp($4 / 1000.0) - interval '10 seconds', interval '10 seconds') b,
+                LATERAL (SELECT ((id * 7919 + extract(epoch FROM b)::bigint / 10 * 104729) % 1000)::float8 AS v) x`,
+        [first, nodes, from, now],
+      );
+      // Every ingest partition has written everything: the rollups run as the service runs them.
+      await db.query('test', 'INSERT INTO metrics.ingest_partitions (partition, closed_through) SELECT g, to_timestamp($1 / 1000.0) FROM generate_series(0, 1) g', [now]);
+      await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier IN ('1m', '10m')`, [from]);
+      const rollup = new TierRollup(db, 2);
+      await rollup.runTier('1m', 1000);
+      await rollup.runTier('10m', 1000);
+      const rowsOf = async (table: string) =>
+        Number((await db.query<{ n: string }>('test', `SELECT count(*) AS n FROM metrics.${table} WHERE series_id >= $1 AND series_id < $1 + $2`, [first, nodes]))[0].n);
+      expect(await rowsOf('rollup_1m')).toBe((nodes * (Math.floor(now / M) * M - from)) / M);
+      expect(await rowsOf('rollup_10m')).toBe((nodes * (Math.floor(now / (10 * M)) * 10 * M - from)) / (10 * M));
+      const complete = await readCompleteness(db);
+      expect(complete['10m']).toBe(Math.floor(now / (10 * M)) * 10 * M);
+
+      const ids = Array.from({ length: nodes }, (_, i) => first + i);
+      const ranges = [
+        [now - H - 25 * S, now - 15 * S],
+        [now - H, now],
+        [from + 10 * M + 7 * M + 30 * S, from + 2 * H + 3 * M + 10 * S],
+        [now - 2 * H - 9 * M - 50 * S, now - 41 * M],
+        [now - 45 * M, now - 5 * M + 20 * S],
+      ];
+      for (const [start, end] of ranges) {
+        const withTier = planSegments('10m', start, end, complete, now, ctx.retention);
+        const without = planSegments('1m', start, end, complete, now, ctx.retention);
+        expect(withTier.map((s) => s.tier)).toContain('10m');
+        expect(without.map((s) => s.tier)).not.toContain('10m');
+        for (const stat of ['avg', 'min', 'max', 'last'] as const) {
+          const want = await readTopK(db, ids, without, stat, 'desc', nodes);
+          expect(want).toHaveLength(nodes);
+          expect({ start, end, stat, rows: await readTopK(db, ids, withTier, stat, 'desc', nodes) }).toEqual({ start, end, stat, rows: want });
+        }
+        // The query itself (its tier by range: 10 min for these) ranks the same.
+        const reply = await topK({ metric: 'test_topk_tiers', range: { start, end }, k: 5 });
+        const top = await readTopK(db, ids, without, 'avg', 'desc', 5);
+        expect(reply.items.map((i) => i.value)).toEqual(top.map((t) => t.v));
+        // A range query at a 30 min step reads the 10 min tier, and the same points as the 1 min rows give.
+        const step = 30 * M;
+        const window = stepWindow(start, end, step);
+        for (const stat of ['avg', 'sum', 'count', 'min', 'max', 'last'] as const) {
+          const viaTier = await readStepPartials(db, ids, planSegments('10m', window.from, window.to, complete, now, ctx.retention), step, stat);
+          const viaMinutes = await readStepPartials(db, ids, planSegments('1m', window.from, window.to, complete, now, ctx.retention), step, stat);
+          expect({ stat, points: viaTier }).toEqual({ stat, points: viaMinutes });
+        }
+        const rangeReply = await range({ metric: 'test_topk_tiers', nodes: { ids: ['x1'] }, start, end, step });
+        expect(rangeReply.tier).toBe('10m');
+      }
     });
 
     it('ranks a fleet larger than one SQL chunk', async () => {

@@ -8,6 +8,12 @@ import type { Completeness, Segment } from './tier-plan';
 /**
  * The rows of every segment as one relation `r` (`UNION ALL` of the tier tables, each with
  * its own bucket range so Postgres prunes partitions), for the series in `$1`.
+ *
+ * The ids reach each scan through a scalar subquery, so the planner does not see them: with
+ * the array in plain sight it estimates every element against each partition's statistics,
+ * ~5 ms of planning for 2,500 ids over five segments, a fifth of a fleet top-k chunk. The
+ * plan does not need them: every read is a primary key lookup per series (see
+ * withReadSettings).
  */
 export function segmentsSql(segments: readonly Segment[], columns: readonly string[], params: unknown[]): string {
   const p = (v: unknown) => `$${params.push(v)}`;
@@ -16,7 +22,7 @@ export function segmentsSql(segments: readonly Segment[], columns: readonly stri
     .map(
       (s) =>
         `SELECT ${cols} FROM metrics.${TIER_TABLE[s.tier]}
-          WHERE series_id = ANY($1::int[]) AND bucket >= ${p(new Date(s.from).toISOString())}::timestamptz
+          WHERE series_id = ANY((SELECT $1::int[])::int[]) AND bucket >= ${p(new Date(s.from).toISOString())}::timestamptz
             AND bucket < ${p(new Date(s.to).toISOString())}::timestamptz`,
     )
     .join('\n UNION ALL\n');
@@ -48,7 +54,7 @@ export async function readCompleteness(db: Database): Promise<Completeness> {
     `SELECT tier, (extract(epoch FROM through) * 1000)::float8 AS through FROM metrics.rollup_watermarks`,
   );
   const of = (tier: string) => rows.find((r) => r.tier === tier)?.through ?? 0;
-  return { '1m': of('1m'), '1h': of('1h') };
+  return { '1m': of('1m'), '10m': of('10m'), '1h': of('1h') };
 }
 
 /**

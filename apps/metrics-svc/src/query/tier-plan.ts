@@ -1,5 +1,6 @@
 import { type Tier, TIER_MS, tierForStep } from '@vigil/contracts';
 import type { Retention } from '../config';
+import type { CoarseTier } from '../storage/tier-rollup';
 
 /** Buckets with a start in [from, to) of one tier's table. */
 export interface Segment {
@@ -13,23 +14,46 @@ export interface Segment {
  * instant has been rolled up from the finer tier (metrics.rollup_watermarks, rounded down
  * to the tier's bucket).
  */
-export interface Completeness {
-  '1m': number;
-  '1h': number;
-}
-
-const FINER: Record<Tier, Tier | undefined> = { '10s': undefined, '1m': '10s', '1h': '1m' };
-const COARSER: Record<Tier, Tier | undefined> = { '10s': '1m', '1m': '1h', '1h': undefined };
+export type Completeness = Record<CoarseTier, number>;
 
 /**
- * The tier a range query reads: the finest one whose bucket fits in the step, or a coarser
- * one when that tier no longer holds `start` (its retention has passed). The oldest data
- * only the 1 h tier keeps.
+ * Tiers from fine to coarse: each bucket lies inside one bucket of the next tier. The 10 min
+ * and 1 h tiers are both rolled up from the 1 min one, but the 10 min tier still serves the
+ * edges of a 1 h plan: it is exact wherever its own watermark has passed.
+ */
+const FINER: Record<Tier, Tier | undefined> = { '10s': undefined, '1m': '10s', '10m': '1m', '1h': '10m' };
+const COARSER: Record<Tier, Tier | undefined> = { '10s': '1m', '1m': '10m', '10m': '1h', '1h': undefined };
+
+/**
+ * The tier a range query reads: the finest one whose bucket fits in the step (10 s, 1 min,
+ * 10 min, 1 h), or a coarser one when that tier no longer holds `start` (its retention has
+ * passed). The oldest data only the 1 h tier keeps.
  */
 export function chooseTier(stepMs: number, startMs: number, nowMs: number, retention: Retention): Tier {
-  let tier: Tier = tierForStep(stepMs);
+  return retainedFrom(tierForStep(stepMs), startMs, nowMs, retention);
+}
+
+/** `tier`, or the first coarser one that still holds `startMs`; the coarsest when none does. */
+function retainedFrom(tier: Tier, startMs: number, nowMs: number, retention: Retention): Tier {
   for (let c = COARSER[tier]; c && startMs < nowMs - retention[tier]; c = COARSER[tier]) tier = c;
   return tier;
+}
+
+/** A range of a single value (top-k) reads the coarsest tier with at least this many buckets in it. */
+const MIN_BUCKETS_IN_RANGE = 6;
+
+/**
+ * The tier a value over the whole of [start, end) reads its body from: the coarsest one with
+ * at least MIN_BUCKETS_IN_RANGE buckets in the range (1 h: a 10 min body, 6 h: a 1 h body),
+ * or a coarser one when that tier no longer holds `start`. planSegments fills the edges
+ * from the finer tiers, so the choice changes the cost, never the value: rows a series are
+ * about range / bucket plus the edges (up to one bucket of each finer tier at each end),
+ * and each tier in the plan costs one more index lookup a series.
+ */
+export function tierForRange(startMs: number, endMs: number, nowMs: number, retention: Retention): Tier {
+  let tier: Tier = '10s';
+  for (let c = COARSER[tier]; c && TIER_MS[c] * MIN_BUCKETS_IN_RANGE <= endMs - startMs; c = COARSER[tier]) tier = c;
+  return retainedFrom(tier, startMs, nowMs, retention);
 }
 
 /** Whether `tier` still holds data from `fromMs` on. */
@@ -59,7 +83,7 @@ export function planSegments(
   if (!finer) return [{ tier, from, to }];
   const size = TIER_MS[tier];
   const bodyFrom = Math.min(ceilTo(from, size), to);
-  const bodyTo = Math.max(bodyFrom, Math.min(floorTo(to, size), floorTo(complete[tier as '1m' | '1h'], size)));
+  const bodyTo = Math.max(bodyFrom, Math.min(floorTo(to, size), floorTo(complete[tier as CoarseTier], size)));
   const viaFiner = (a: number, b: number) => (retains(finer, a, nowMs, retention) ? planSegments(finer, a, b, complete, nowMs, retention) : []);
   const segments: Segment[] = [...viaFiner(from, bodyFrom)];
   if (bodyFrom < bodyTo) segments.push({ tier, from: bodyFrom, to: bodyTo });

@@ -1,20 +1,13 @@
-import { type Tier, type TopKReply, TopKRequest, type z } from '@vigil/contracts';
+import { type TopKReply, TopKRequest, type z } from '@vigil/contracts';
 import { type QueryContext, requireLatest } from './query-context';
 import { readCompleteness, readTopK } from './rollup.reader';
 import type { Series } from './series.resolver';
-import { planSegments } from './tier-plan';
+import { planSegments, tierForRange } from './tier-plan';
 
 type Request = z.infer<typeof TopKRequest>;
 
 /** "Now" means a value at most this old, as Prometheus' default lookback: a node gone quiet drops out. */
 export const LOOKBACK_MS = 5 * 60_000;
-
-/**
- * Ranges up to 6 h read the 1 min tier (at most 360 rows a series), longer ones the 1 h
- * tier; either way the edges and the part not rolled up yet come from the finer tiers
- * (planSegments), so the value is exact for the range, to the 10 s bucket.
- */
-const MINUTE_TIER_UP_TO_MS = 6 * 3600_000;
 
 /**
  * Series ids per SQL statement: a fleet's worth (10 000) splits into a few statements run
@@ -57,7 +50,10 @@ async function overRange(
   range: { start: number; end: number },
 ): Promise<{ id: number; v: number }[]> {
   const now = ctx.now();
-  const tier: Tier = range.end - range.start <= MINUTE_TIER_UP_TO_MS ? '1m' : '1h';
+  // The body from the coarsest tier with six buckets in the range (a 1 h range: the 10 min
+  // tier), the edges and the part not rolled up yet from the finer tiers, so the value is
+  // exact for the range, to the 10 s bucket.
+  const tier = tierForRange(range.start, range.end, now, ctx.retention);
   const segments = planSegments(tier, range.start, range.end, await readCompleteness(ctx.db), now, ctx.retention);
   if (segments.length === 0) return [];
   const chunks: number[][] = [];

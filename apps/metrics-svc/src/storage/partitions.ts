@@ -4,10 +4,14 @@ import type { Retention } from '../config';
 
 const DAY = 86_400_000;
 
-/** Width of one Postgres partition of each tier. */
-export const PARTITION_MS: Record<Tier, number> = { '10s': DAY, '1m': DAY, '1h': 30 * DAY };
+/**
+ * Width of one Postgres partition of each tier: 8,640 (10 s), 1,440 (1 min), 1,008 (10 min)
+ * and 720 (1 h) rows a series. Widths are aligned to the epoch, so a 7-day partition starts
+ * on a Thursday.
+ */
+export const PARTITION_MS: Record<Tier, number> = { '10s': DAY, '1m': DAY, '10m': 7 * DAY, '1h': 30 * DAY };
 
-export const TIER_TABLE: Record<Tier, string> = { '10s': 'rollup_10s', '1m': 'rollup_1m', '1h': 'rollup_1h' };
+export const TIER_TABLE: Record<Tier, string> = { '10s': 'rollup_10s', '1m': 'rollup_1m', '10m': 'rollup_10m', '1h': 'rollup_1h' };
 
 /**
  * How a partial aggregate merges into a stored rollup row (`r`, the insert's `excluded`):

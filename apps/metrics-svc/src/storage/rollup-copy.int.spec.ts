@@ -3,7 +3,7 @@ import { createLogger } from '@vigil/telemetry';
 import { createTestDatabase, type TestDatabase } from '@vigil/test-support';
 import { MetricsEnv } from '../config';
 import { MetricsInit1764100000000 } from '../migrations/1764100000000-metrics-init';
-import { CREATE_STAGE, type CopyRow, encodeRollupCopy, STAGE_TABLE } from './rollup-copy';
+import { CREATE_STAGE, type CopyRow, encodeRollupCopy, STAGE_TABLE, TIER_CODE } from './rollup-copy';
 
 describe('rollup rows in binary COPY format', () => {
   let tdb: TestDatabase;
@@ -53,7 +53,7 @@ describe('rollup rows in binary COPY format', () => {
     };
     const want = Object.entries(rows).flatMap(([tier, list]) =>
       list.map(({ seriesId, agg }) => ({
-        tier: { '10s': 0, '1m': 1, '1h': 2 }[tier],
+        tier: TIER_CODE[tier as keyof typeof TIER_CODE],
         series_id: seriesId,
         bucket: String(agg.bucket),
         min: bits(agg.min),

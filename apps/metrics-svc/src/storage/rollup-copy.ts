@@ -7,7 +7,7 @@ export interface CopyRow {
 }
 
 /** Tier codes in the staging table (its `tier` column). */
-export const TIER_CODE: Record<Tier, number> = { '10s': 0, '1m': 1, '1h': 2 };
+export const TIER_CODE: Record<Tier, number> = { '10s': 0, '1m': 1, '10m': 3, '1h': 2 };
 
 /**
  * The session's staging table the rollup rows are copied into before they are merged into

@@ -2,16 +2,25 @@ import { type Tier, TIER_MS } from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
 import { MERGE_ROLLUP, TIER_TABLE } from './partitions';
 
-const STEP_LIMIT: Record<'1m' | '1h', number> = { '1m': 60 * 60_000, '1h': 24 * 3600_000 };
-const SOURCE: Record<'1m' | '1h', Tier> = { '1m': '10s', '1h': '1m' };
+/** The tiers computed from a finer one, in the order a rollup run visits them. */
+export const COARSE_TIERS = ['1m', '10m', '1h'] as const;
+export type CoarseTier = (typeof COARSE_TIERS)[number];
 
 /**
- * Computes the 1 min tier from the 10 s one and the 1 h tier from the 1 min one, for whole
- * buckets the finer tier has completed: 1 min up to where every ingest partition has
- * written its 10 s buckets, 1 h up to the 1 min watermark. Each step is one transaction
- * that also moves the watermark, under an exclusive lock on it, so a step is applied once
- * and the ingest's late deltas (which take the lock shared) land either before it, and are
- * rolled up by it, or after, and are merged by the ingest itself.
+ * Each coarse tier's source and how much of it one transaction covers: ~360 source rows a
+ * series (10 s → 1 min: an hour; 1 min → 10 min: 6 hours; 1 min → 1 h: a day).
+ */
+const SOURCE: Record<CoarseTier, Tier> = { '1m': '10s', '10m': '1m', '1h': '1m' };
+const STEP_LIMIT: Record<CoarseTier, number> = { '1m': 3600_000, '10m': 6 * 3600_000, '1h': 24 * 3600_000 };
+
+/**
+ * Computes the 1 min tier from the 10 s one, and the 10 min and 1 h tiers from the 1 min one,
+ * for whole buckets the finer tier has completed: 1 min up to where every ingest partition
+ * has written its 10 s buckets, 10 min and 1 h up to the 1 min watermark. Each tier has its
+ * own watermark; each step is one transaction that also moves it, under an exclusive lock on
+ * it, so a step is applied once and the ingest's late deltas (which take every watermark
+ * shared) land either before it, and are rolled up by it, or after, and are merged by the
+ * ingest itself.
  */
 export class TierRollup {
   constructor(
@@ -20,11 +29,13 @@ export class TierRollup {
   ) {}
 
   /** Rolls up as far as possible (at most `maxSteps` transactions a tier); answers the rows written per tier. */
-  async run(maxSteps = 24): Promise<Record<'1m' | '1h', number>> {
-    return { '1m': await this.runTier('1m', maxSteps), '1h': await this.runTier('1h', maxSteps) };
+  async run(maxSteps = 24): Promise<Record<CoarseTier, number>> {
+    const rows = {} as Record<CoarseTier, number>;
+    for (const tier of COARSE_TIERS) rows[tier] = await this.runTier(tier, maxSteps);
+    return rows;
   }
 
-  async runTier(tier: '1m' | '1h', maxSteps = 24): Promise<number> {
+  async runTier(tier: CoarseTier, maxSteps = 24): Promise<number> {
     let written = 0;
     for (let i = 0; i < maxSteps; i++) {
       const step = await this.step(tier);
@@ -35,8 +46,8 @@ export class TierRollup {
   }
 
   /** One transaction; undefined when there was nothing to roll up. */
-  async step(tier: '1m' | '1h'): Promise<number | undefined> {
-    const size = TIER_MS[tier as Tier];
+  async step(tier: CoarseTier): Promise<number | undefined> {
+    const size = TIER_MS[tier];
     return this.db.dataSource.transaction(async (tx) => {
       const [mark] = await this.db.query<{ through: Date }>(
         `watermark_lock`,
@@ -75,7 +86,7 @@ export class TierRollup {
            ${MERGE_ROLLUP}
            RETURNING 1
          ) SELECT count(*) AS n FROM ins`,
-        [from, to, tier === '1m' ? '1 minute' : '1 hour'],
+        [from, to, `${size} milliseconds`],
         tx,
       );
       await this.setMark(tx, tier, to);
@@ -84,8 +95,8 @@ export class TierRollup {
   }
 
   /** Up to when the finer tier is complete (Unix ms), or undefined if some partition never reported. */
-  private async completeThrough(tier: '1m' | '1h', tx: Parameters<Database['query']>[3]): Promise<number | undefined> {
-    if (tier === '1h') {
+  private async completeThrough(tier: CoarseTier, tx: Parameters<Database['query']>[3]): Promise<number | undefined> {
+    if (SOURCE[tier] === '1m') {
       const [m] = await this.db.query<{ through: Date }>(
         'watermark_get',
         "SELECT through FROM metrics.rollup_watermarks WHERE tier = '1m'",
@@ -104,7 +115,7 @@ export class TierRollup {
     return row.through.getTime();
   }
 
-  private async setMark(tx: Parameters<Database['query']>[3], tier: '1m' | '1h', through: number): Promise<void> {
+  private async setMark(tx: Parameters<Database['query']>[3], tier: CoarseTier, through: number): Promise<void> {
     await this.db.query(
       'watermark_set',
       'UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Labels, NodeId } from '../common.schema';
 import { MetricName } from '../node/samples.schema';
+import { TIERS } from './tiers';
 
 /** Prometheus-style label matcher; `node` matches the node id. */
 export const LabelMatcher = z.object({
@@ -57,7 +58,7 @@ export type SeriesResult = z.infer<typeof SeriesResult>;
 
 export const RangeQueryReply = z.object({
   /** The tier the step (or the retention) called for; the newest part may come from finer tiers not rolled up yet. */
-  tier: z.enum(['10s', '1m', '1h']),
+  tier: z.enum(TIERS),
   /** Milliseconds between points: the requested step, or the tier's bucket when that is coarser. */
   step: z.number().int(),
   series: z.array(SeriesResult),

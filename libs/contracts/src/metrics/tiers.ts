@@ -1,11 +1,12 @@
 /**
  * The rollup tiers metrics-svc keeps. Buckets are aligned to the Unix epoch (UTC), so a
- * 10 s bucket always lies inside one 1 min bucket, which lies inside one 1 h bucket.
+ * 10 s bucket always lies inside one 1 min bucket, which lies inside one 10 min bucket, which
+ * lies inside one 1 h bucket.
  */
-export const TIERS = ['10s', '1m', '1h'] as const;
+export const TIERS = ['10s', '1m', '10m', '1h'] as const;
 export type Tier = (typeof TIERS)[number];
 
-export const TIER_MS: Record<Tier, number> = { '10s': 10_000, '1m': 60_000, '1h': 3_600_000 };
+export const TIER_MS: Record<Tier, number> = { '10s': 10_000, '1m': 60_000, '10m': 600_000, '1h': 3_600_000 };
 
 /** Start (Unix ms) of the bucket of `tier` holding `timeMs`. */
 export function bucketStart(tier: Tier, timeMs: number): number {
@@ -13,11 +14,14 @@ export function bucketStart(tier: Tier, timeMs: number): number {
   return Math.floor(timeMs / size) * size;
 }
 
-/** The finest tier whose bucket fits in `stepMs` (a step below 10 s still reads the 10 s tier). */
+/**
+ * The coarsest tier whose bucket divides `stepMs`, so each step point covers whole buckets
+ * (a 15 min step reads the 1 min tier, a 30 min step the 10 min one). A step below 10 s, or
+ * not a multiple of it, still reads the 10 s tier.
+ */
 export function tierForStep(stepMs: number): Tier {
-  if (stepMs >= TIER_MS['1h']) return '1h';
-  if (stepMs >= TIER_MS['1m']) return '1m';
-  return '10s';
+  for (let i = TIERS.length - 1; i > 0; i--) if (stepMs % TIER_MS[TIERS[i]] === 0) return TIERS[i];
+  return TIERS[0];
 }
 
 /**
