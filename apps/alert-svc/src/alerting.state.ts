@@ -10,6 +10,8 @@ import { rulesProjection } from './projections/rules.projection';
 export class AlertingState implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly rules: RuleCommands;
   readonly rulesProjection: ProjectionRunner<RuleEvent>;
+  /** Told each rule id whose change this replica's read model has committed. */
+  readonly ruleListeners: ((ruleId: string) => void)[] = [];
 
   constructor(bus: Bus, db: Database, obs: Observability) {
     this.rulesProjection = new ProjectionRunner(
@@ -22,7 +24,9 @@ export class AlertingState implements OnApplicationBootstrap, BeforeApplicationS
         dlq: bus.dlq,
         logger: obs.logger,
       },
-      rulesProjection,
+      rulesProjection((ruleId) => {
+        for (const listener of this.ruleListeners) listener(ruleId);
+      }),
     );
     this.rules = new RuleCommands(new EventStore(bus.js, bus.jsm, bus.topology, 'rule', ruleEvents), this.rulesProjection, bus, db);
   }

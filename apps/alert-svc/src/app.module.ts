@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PlatformModule } from '@vigil/platform';
 import { AlertingState } from './alerting.state';
 import { RulesApi } from './api/rules.api';
+import { AlertEvaluation } from './evaluation/alert-evaluation';
 import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
 
 @Module({
@@ -13,6 +14,6 @@ import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-i
       database: { schema: 'alerting', migrations: [AlertingInit1764400000000] },
     }),
   ],
-  providers: [AlertingState, RulesApi],
+  providers: [AlertingState, RulesApi, AlertEvaluation],
 })
 export class AppModule {}

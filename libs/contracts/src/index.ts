@@ -24,6 +24,7 @@ export * from './identity/identity.commands';
 export * from './agent/supervisor-event.schema';
 export * from './metrics/tiers';
 export * from './metrics/metrics.queries';
+export * from './metrics/label-match';
 export * from './duration';
 export * from './alerting/receivers.schema';
 export * from './alerting/rule.schema';

@@ -2,8 +2,11 @@ import { type RuleEvent, ruleEvents } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
 
-/** `alerting.rules`: every rule not deleted, as its last event left it, with who changed it last. */
-export const rulesProjection: Projection<RuleEvent> = {
+/**
+ * `alerting.rules`: every rule not deleted, as its last event left it, with who changed it
+ * last. `onChange` runs once an event's transaction has committed (the evaluator reloads).
+ */
+export const rulesProjection = (onChange: (ruleId: string) => void): Projection<RuleEvent> => ({
   name: 'alerting-rules',
   catalog: ruleEvents,
   async apply(event: StoredEvent<RuleEvent>, tx: EntityManager): Promise<void> {
@@ -41,7 +44,10 @@ export const rulesProjection: Projection<RuleEvent> = {
       }
     }
   },
+  afterCommit(event: StoredEvent<RuleEvent>): void {
+    onChange('rule' in event.data ? event.data.rule.id : event.data.ruleId);
+  },
   async reset(tx: EntityManager): Promise<void> {
     await tx.query('TRUNCATE alerting.rules');
   },
-};
+});

@@ -1,6 +1,5 @@
-import type { LabelNamesReply, LabelNamesRequest, LabelValuesReply, LabelValuesRequest } from '@vigil/contracts';
+import { type LabelNamesReply, type LabelNamesRequest, type LabelValuesReply, type LabelValuesRequest, NODE_LABEL } from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
-import { NODE_LABEL } from './matchers';
 
 /** Label values listed at most (a UI picker, not an export). */
 const MAX_VALUES = 10_000;

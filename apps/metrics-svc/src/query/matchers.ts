@@ -1,22 +1,14 @@
-import { type LabelMatcher, ValidationError } from '@vigil/contracts';
-
-/** The label a matcher on `node` reads: the series' node id, not a sample label. */
-export const NODE_LABEL = 'node';
+import { anchored, type LabelMatcher, NODE_LABEL, ValidationError } from '@vigil/contracts';
 
 export function describeMatcher(m: LabelMatcher): string {
   return `${m.label}${m.op}${JSON.stringify(m.value)}`;
 }
 
 /**
- * Regex matchers are anchored at both ends, as in Prometheus: `cpu=~"1|2"` matches "1" and
- * "2", not "12". The same text goes to Postgres (`~`, POSIX ARE), whose syntax agrees with
- * RE2/JavaScript on what label matching uses (classes, alternation, repetition, groups).
+ * Throws a ValidationError naming the first matcher whose regex does not compile. The same
+ * anchored text goes to Postgres (`~`, POSIX ARE), whose syntax agrees with JavaScript's on
+ * what label matching uses (classes, alternation, repetition, groups).
  */
-export function anchored(pattern: string): string {
-  return `^(?:${pattern})$`;
-}
-
-/** Throws a ValidationError naming the first matcher whose regex does not compile. */
 export function validateMatchers(matchers: readonly LabelMatcher[]): void {
   for (const m of matchers) {
     if (m.op !== '=~' && m.op !== '!~') continue;

@@ -1,0 +1,182 @@
+import { type AlertEvent, ConcurrencyError, type EventMeta } from '@vigil/contracts';
+import type { EventStore, StoredEvent } from '@vigil/event-store';
+import type { Logger } from 'pino';
+import {
+  type AlertCommand,
+  type AlertIdentity,
+  type AlertState,
+  type AlertTiming,
+  decideAlert,
+  evolveAlert,
+  initialAlertState,
+  nextDeadline,
+  observeAlert,
+} from '../domain/alert/alert.decider';
+
+interface Tracked {
+  id: AlertIdentity;
+  timing: AlertTiming;
+  state: AlertState;
+  /** Stream sequence of the alert's last event (0: none); appends expect it. */
+  lastSeq: number;
+  annotations: Record<string, string>;
+  /** When the condition was last evaluated (not stored: a restart counts from then). */
+  seenAt: number;
+  /** Steps of this alert run one after the other. */
+  busy: Promise<void>;
+}
+
+/** An active alert whose series has sent nothing for this long ends (`series_gone`), as Prometheus' staleness does. */
+export const STALE_MS = 5 * 60_000;
+
+export interface AlertMachineDeps {
+  store: EventStore<AlertEvent>;
+  logger: Logger;
+  clock?: () => number;
+  /** Called with each event once it is stored. */
+  onEvent?: (event: StoredEvent<AlertEvent>) => void;
+}
+
+/**
+ * Every active alert's state machine, in memory, its transitions appended to the event
+ * store (expecting the alert's last sequence, so a second writer cannot double a
+ * transition). One timer, set to the earliest deadline, ticks the alerts whose `for`
+ * window closed or whose keep_firing_for ran out: an alert fires when its window closes,
+ * not when the next sample happens to arrive.
+ */
+export class AlertMachine {
+  private readonly alerts = new Map<string, Tracked>();
+  private timer?: NodeJS.Timeout;
+  private sweeper?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  private readonly clock: () => number;
+  private stopped = false;
+
+  constructor(private readonly deps: AlertMachineDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  /** Takes back an alert whose last stored event is `event` (after a restart). */
+  restore(event: StoredEvent<AlertEvent>, timing: AlertTiming, annotations: Record<string, string>): void {
+    const { ruleId, fingerprint, labels } = event.data;
+    const state = evolveAlert(initialAlertState(), event);
+    if (state.status === 'inactive') return;
+    this.alerts.set(fingerprint, { id: { ruleId, fingerprint, labels }, timing, state, lastSeq: event.seq, annotations, seenAt: this.clock(), busy: Promise.resolve() });
+  }
+
+  /** The rule's condition for one alert at `at`. */
+  observe(id: AlertIdentity, timing: AlertTiming, at: number, holds: boolean, value: number | null, annotations: Record<string, string>): Promise<void> {
+    let t = this.alerts.get(id.fingerprint);
+    if (!t) {
+      if (!holds) return Promise.resolve();
+      this.alerts.set(id.fingerprint, (t = { id, timing, state: initialAlertState(), lastSeq: 0, annotations, seenAt: at, busy: Promise.resolve() }));
+    }
+    t.timing = timing;
+    t.seenAt = Math.max(t.seenAt, this.clock());
+    t.annotations = annotations;
+    return this.step(t, { type: 'Observe', at, holds, value, annotations });
+  }
+
+  /** Ends every active alert of `ruleId` (the rule changed, was disabled or deleted). */
+  async endRule(ruleId: string, reason: 'rule_changed' | 'rule_disabled' | 'rule_deleted'): Promise<void> {
+    const at = this.clock();
+    await Promise.all([...this.alerts.values()].filter((t) => t.id.ruleId === ruleId).map((t) => this.step(t, { type: 'End', at, reason })));
+  }
+
+  /** Sets the timer for what was restored, and ends alerts whose series went quiet. */
+  start(): void {
+    this.schedule();
+    this.sweeper = setInterval(() => {
+      const now = this.clock();
+      for (const t of this.alerts.values()) if (now - t.seenAt > STALE_MS) void this.step(t, { type: 'End', at: now, reason: 'series_gone' });
+    }, 30_000);
+  }
+
+  /** Active alerts by fingerprint: rule, labels and state. */
+  active(): { id: AlertIdentity; state: AlertState }[] {
+    return [...this.alerts.values()].map((t) => ({ id: t.id, state: t.state }));
+  }
+
+  activeCount(): number {
+    return this.alerts.size;
+  }
+
+  state(fingerprint: string): AlertState | undefined {
+    return this.alerts.get(fingerprint)?.state;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.sweeper);
+    await Promise.all([...this.alerts.values()].map((t) => t.busy));
+  }
+
+  private step(t: Tracked, command: AlertCommand): Promise<void> {
+    t.busy = t.busy
+      .then(() => this.run(t, command))
+      .catch((err: unknown) => {
+        this.deps.logger.error({ err, fingerprint: t.id.fingerprint, rule: t.id.ruleId }, 'alert transition failed');
+      })
+      .finally(() => this.schedule());
+    return t.busy;
+  }
+
+  private async run(t: Tracked, command: AlertCommand): Promise<void> {
+    if (this.stopped) return;
+    for (let attempt = 1; ; attempt++) {
+      const events = decideAlert(command, t.state, t.id, t.timing);
+      if (events.length > 0) {
+        try {
+          const written = await this.deps.store.append(t.id.fingerprint, events, t.lastSeq, meta(t, command));
+          for (const e of written.events) {
+            t.state = evolveAlert(t.state, e);
+            this.deps.onEvent?.(e);
+          }
+          t.lastSeq = written.lastSeq;
+        } catch (e) {
+          if (!(e instanceof ConcurrencyError) || attempt >= 3) throw e;
+          // Another writer moved the alert: decide again on what the store holds.
+          const stored = await this.deps.store.read(t.id.fingerprint);
+          t.state = stored.events.reduce(evolveAlert, initialAlertState());
+          t.lastSeq = stored.lastSeq;
+          continue;
+        }
+      }
+      break;
+    }
+    t.state = observeAlert(t.state, command);
+    if (t.state.status === 'inactive') this.alerts.delete(t.id.fingerprint);
+  }
+
+  /** Sets the one timer to the earliest deadline. */
+  private schedule(): void {
+    if (this.stopped) return;
+    let next = Infinity;
+    for (const t of this.alerts.values()) next = Math.min(next, nextDeadline(t.state, t.timing) ?? Infinity);
+    if (next === this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = next;
+    if (next === Infinity) return;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, next - this.clock()));
+  }
+
+  /** Ticks the alerts that are due; each step sets the timer again once it is done. */
+  private fire(): void {
+    this.timerAt = Infinity;
+    const now = this.clock();
+    let ticked = false;
+    for (const t of this.alerts.values()) {
+      const due = nextDeadline(t.state, t.timing);
+      if (due !== undefined && due <= now) {
+        ticked = true;
+        void this.step(t, { type: 'Tick', at: now, annotations: t.annotations });
+      }
+    }
+    if (!ticked) this.schedule();
+  }
+}
+
+function meta(t: Tracked, command: AlertCommand): EventMeta {
+  return { correlationId: `alert:${t.id.fingerprint}:${command.at}`, causationId: null, actor: 'service:alert-svc' };
+}

@@ -1,0 +1,57 @@
+import { AlertRule, type AlertRuleInput, type SampleBatch, type ThresholdRule } from '@vigil/contracts';
+import { alertFingerprint } from './fingerprint';
+import { SeriesWindow } from './series-window';
+import { ThresholdEvaluator } from './threshold.evaluator';
+
+const rule = (over: Partial<AlertRuleInput>) =>
+  AlertRule.parse({ id: 'disk', name: 'DiskSpaceLow', kind: 'threshold', severity: 'warning', metric: 'node_filesystem_used_ratio', op: '>', value: 0.85, ...over } as AlertRuleInput) as ThresholdRule;
+const batch = (nodeId: string, timestamp: number, samples: SampleBatch['samples']): SampleBatch => ({ nodeId, seq: 1, timestamp, intervalMs: 1000, samples });
+const T = 1_764_000_000_000;
+
+describe('ThresholdEvaluator', () => {
+  it('observes each matching series of a rule’s metric, with the alert’s labels', () => {
+    const e = new ThresholdEvaluator();
+    e.setRules([rule({ matchers: [{ label: 'mount', op: '!~', value: '/boot.*' }], labels: { team: 'ops' } })]);
+    const out = e.evaluate(
+      batch('web-1', T, [
+        { name: 'node_filesystem_used_ratio', labels: { mount: '/' }, value: 0.9 },
+        { name: 'node_filesystem_used_ratio', labels: { mount: '/data' }, value: 0.5 },
+        { name: 'node_filesystem_used_ratio', labels: { mount: '/boot/efi' }, value: 0.99 },
+        { name: 'node_load1', labels: {}, value: 3 },
+      ]),
+    );
+    const labels = { mount: '/', node: 'web-1', team: 'ops', alertname: 'DiskSpaceLow', severity: 'warning' };
+    expect(out).toEqual([
+      { ruleId: 'disk', fingerprint: alertFingerprint('disk', labels), labels, nodeId: 'web-1', at: T, holds: true, value: 0.9 },
+      expect.objectContaining({ holds: false, value: 0.5, labels: expect.objectContaining({ mount: '/data' }) }),
+    ]);
+    expect(alertFingerprint('disk', labels)).toMatch(/^[0-9a-f]{16}$/);
+    expect(alertFingerprint('disk', { ...labels })).toBe(alertFingerprint('disk', Object.fromEntries(Object.entries(labels).reverse())));
+  });
+
+  it('compares the window aggregate when the rule has one, and leaves disabled rules out', () => {
+    const e = new ThresholdEvaluator();
+    e.setRules([
+      rule({ id: 'cpu', metric: 'node_cpu_usage_percent', value: 90, window: { aggregate: 'avg', duration: '3s' } }),
+      rule({ id: 'off', metric: 'node_cpu_usage_percent', value: 0, enabled: false }),
+    ]);
+    const cpu = (t: number, value: number) => e.evaluate(batch('n1', T + t, [{ name: 'node_cpu_usage_percent', labels: {}, value }]));
+    expect(cpu(0, 100).map((o) => [o.ruleId, o.value, o.holds])).toEqual([['cpu', 100, true]]);
+    expect(cpu(1000, 70).map((o) => [o.value, o.holds])).toEqual([[85, false]]);
+    expect(cpu(2000, 100).map((o) => [o.value, o.holds])).toEqual([[90, false]]);
+    // The sample at T is out of the 3 s window now: (70 + 100 + 100) / 3.
+    expect(cpu(3000, 100).map((o) => [o.value, o.holds])).toEqual([[90, false]]);
+    expect(cpu(4000, 100).map((o) => [o.value, o.holds])).toEqual([[100, true]]);
+    expect(e.watches('node_load1')).toBe(false);
+  });
+});
+
+describe('SeriesWindow', () => {
+  it('keeps the samples of the last duration, in time order even when they arrive out of order', () => {
+    const w = new SeriesWindow(10_000);
+    for (const [t, v] of [[0, 1], [5000, 5], [2500, 9], [12_000, 3]]) w.add(t, v);
+    // The window is (12 s - 10 s, 12 s]: the sample at 0 fell out; 2.5 s, 5 s and 12 s remain.
+    expect(w.size).toBe(3);
+    expect([w.aggregate('avg'), w.aggregate('max'), w.aggregate('min')]).toEqual([17 / 3, 9, 3]);
+  });
+});

@@ -1,0 +1,117 @@
+import { type AlertEvent, alertEvents, type AlertRuleInput, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { eventually, type ServiceProcess } from '@vigil/test-support';
+import { TestPlatform } from './platform';
+
+const platform = new TestPlatform();
+const S = 1000;
+const FOR_MS = 4 * S;
+
+const highCpu: AlertRuleInput = {
+  id: 'high-cpu',
+  name: 'HighCPU',
+  kind: 'threshold',
+  severity: 'warning',
+  metric: 'node_cpu_usage_percent',
+  matchers: [{ label: 'cpu', op: '=', value: '' }],
+  op: '>',
+  value: 90,
+  for: FOR_MS,
+  annotations: { summary: 'CPU busy' },
+};
+
+let seq = 0;
+/** One tick of `nodeId`'s samples, stamped now: total CPU at `cpu`, one core far above it. */
+async function publishCpu(nodeId: string, cpu: number): Promise<number> {
+  const timestamp = Date.now();
+  const m = sampleBatchMessage(platform.bus.topology, {
+    nodeId,
+    seq: ++seq,
+    timestamp,
+    intervalMs: 1000,
+    samples: [
+      { name: 'node_cpu_usage_percent', labels: {}, value: cpu },
+      { name: 'node_cpu_usage_percent', labels: { cpu: '0' }, value: 100 },
+    ],
+  });
+  await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
+  return timestamp;
+}
+
+/** Every alert event in the stream, in order. */
+async function alertEventsStored(): Promise<AlertEvent[]> {
+  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, {
+    filter_subjects: platform.bus.topology.subjects.eventsOf('alert'),
+  });
+  const out: AlertEvent[] = [];
+  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) {
+    out.push(alertEvents.read(m.json()));
+  }
+  return out;
+}
+
+/** Publishes `cpu` for `nodeId` every 500 ms until stopped. */
+function feed(nodeId: string, cpu: () => number): { stop: () => void; first: Promise<number> } {
+  let stopped = false;
+  const first = publishCpu(nodeId, cpu());
+  void (async () => {
+    await first;
+    while (!stopped) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (!stopped) await publishCpu(nodeId, cpu()).catch(() => undefined);
+    }
+  })();
+  return { stop: () => (stopped = true), first };
+}
+
+let alert: ServiceProcess;
+beforeAll(async () => {
+  await platform.setup();
+  alert = (await platform.startAlert()).process;
+  await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
+}, 60_000);
+afterAll(() => platform.teardown(), 30_000);
+
+describe('streaming alert evaluation', () => {
+  it('goes pending on the first sample over the threshold, fires when for closes (a timer, not a sample), resolves when it clears', async () => {
+    let cpu = 97;
+    const f = feed('busy-1', () => cpu);
+    const start = await f.first;
+    const firing = await eventually(async () => (await alertEventsStored()).find((e) => e.type === 'alert.firing'), { timeoutMs: FOR_MS + 10 * S, what: 'alert.firing' });
+    const events = await alertEventsStored();
+    const pending = events.find((e) => e.type === 'alert.pending');
+    expect(pending?.data).toMatchObject({ ruleId: 'high-cpu', activeAt: new Date(start).toISOString(), firesAt: new Date(start + FOR_MS).toISOString(), value: 97 });
+    expect(pending?.data.labels).toEqual({ node: 'busy-1', alertname: 'HighCPU', severity: 'warning' });
+    if (firing?.type !== 'alert.firing') throw new Error('no firing');
+    // The window closes at activeAt + for; the timer fires it then, not at the next sample (500 ms apart).
+    const late = Date.parse(firing.data.firedAt) - (start + FOR_MS);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThan(250);
+    expect(Date.parse(firing.occurredAt) - (start + FOR_MS)).toBeLessThan(400);
+    expect(firing.data.annotations).toEqual({ summary: 'CPU busy' });
+
+    cpu = 40;
+    const resolved = await eventually(async () => (await alertEventsStored()).find((e) => e.type === 'alert.resolved'), { timeoutMs: 10 * S, what: 'alert.resolved' });
+    f.stop();
+    expect(resolved?.data).toMatchObject({ wasFiring: true, reason: 'condition_cleared' });
+    expect((await alertEventsStored()).map((e) => e.type)).toEqual(['alert.pending', 'alert.firing', 'alert.resolved']);
+  }, 40_000);
+
+  it('keeps a pending alert’s for window across a restart of alert-svc (SIGKILL mid-for)', async () => {
+    const before = (await alertEventsStored()).length;
+    const f = feed('busy-2', () => 99);
+    const start = await f.first;
+    await eventually(async () => (await alertEventsStored()).slice(before).some((e) => e.type === 'alert.pending'), { timeoutMs: 5 * S, what: 'alert.pending' });
+    alert.kill('SIGKILL');
+    await alert.waitExit();
+    alert = (await platform.startAlert()).process;
+    const firing = await eventually(async () => (await alertEventsStored()).slice(before).find((e) => e.type === 'alert.firing'), { timeoutMs: FOR_MS + 15 * S, what: 'alert.firing after the restart' });
+    f.stop();
+    const mine = (await alertEventsStored()).slice(before);
+    // One pending (the restarted service did not start the window again), then firing from the same activeAt.
+    expect(mine.map((e) => e.type)).toEqual(['alert.pending', 'alert.firing']);
+    if (firing?.type !== 'alert.firing') throw new Error('no firing');
+    expect(firing.data.activeAt).toBe(new Date(start).toISOString());
+    expect(Date.parse(firing.data.firedAt)).toBeGreaterThanOrEqual(start + FOR_MS);
+  }, 60_000);
+});
