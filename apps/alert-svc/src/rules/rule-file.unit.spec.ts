@@ -32,7 +32,7 @@ describe('parseRuleFile', () => {
     [
       'a bad duration, at its value',
       valid.replace('for: 5m', 'for: 5x'),
-      [{ line: 8, column: 10, rule: { index: 0, id: 'high-cpu' }, path: 'for', message: 'invalid duration "5x" (use e.g. 30s, 5m, 1h30m)' }],
+      [{ line: 8, column: 10, rule: { index: 0, id: 'high-cpu' }, path: 'for', message: 'invalid duration "5x" (use e.g. 30s, 5m, 1h30m, or whole milliseconds)' }],
     ],
     [
       'a wrong type',

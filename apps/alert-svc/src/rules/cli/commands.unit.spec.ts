@@ -76,7 +76,7 @@ describe('runCheck', () => {
   it('names the file, line, rule and field of each problem, and fails', () => {
     const t = testIo({ 'a.yaml': broken, 'b.yaml': fileB });
     expect(runCheck(['a.yaml', 'b.yaml'], t.io)).toBe(1);
-    expect(t.out).toEqual(['a.yaml:8:10: rules[0] (high-cpu): for: invalid duration "5 minutes" (use e.g. 30s, 5m, 1h30m)', '1 problem in 1 of 2 files']);
+    expect(t.out).toEqual(['a.yaml:8:10: rules[0] (high-cpu): for: invalid duration "5 minutes" (use e.g. 30s, 5m, 1h30m, or whole milliseconds)', '1 problem in 1 of 2 files']);
   });
 
   it('reports a file it cannot read', () => {
