@@ -6,6 +6,8 @@ import { TestPlatform } from './platform';
 const platform = new TestPlatform();
 const S = 1000;
 const FOR_MS = 4 * S;
+/** This suite's own rule only (the default pack is tested in alert-rules); a short lease, so a killed evaluator is replaced soon. */
+const ALERT_ENV = { VIGIL_ALERT_DEFAULT_RULES: 'false', VIGIL_ALERT_LEASE_MS: '3000' };
 
 const highCpu: AlertRuleInput = {
   id: 'high-cpu',
@@ -50,37 +52,45 @@ async function alertEventsStored(): Promise<AlertEvent[]> {
   return out;
 }
 
-/** Publishes `cpu` for `nodeId` every 500 ms until stopped. */
-function feed(nodeId: string, cpu: () => number): { stop: () => void; first: Promise<number> } {
+const feeds: { stop: () => void }[] = [];
+/** Publishes `cpu` for `nodeId` every 500 ms until stopped (at the latest after the suite); the timestamps sent so far. */
+function feed(nodeId: string, cpu: () => number): { stop: () => void; sent: number[] } {
   let stopped = false;
-  const first = publishCpu(nodeId, cpu());
+  const sent: number[] = [];
   void (async () => {
-    await first;
     while (!stopped) {
+      sent.push(await publishCpu(nodeId, cpu()).catch(() => 0));
       await new Promise((r) => setTimeout(r, 500));
-      if (!stopped) await publishCpu(nodeId, cpu()).catch(() => undefined);
     }
   })();
-  return { stop: () => (stopped = true), first };
+  const f = { stop: () => (stopped = true), sent };
+  feeds.push(f);
+  return f;
 }
 
 let alert: ServiceProcess;
 beforeAll(async () => {
   await platform.setup();
-  alert = (await platform.startAlert()).process;
+  alert = (await platform.startAlert(ALERT_ENV)).process;
   await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
 }, 60_000);
-afterAll(() => platform.teardown(), 30_000);
+afterAll(async () => {
+  for (const f of feeds) f.stop();
+  await platform.teardown();
+}, 30_000);
 
 describe('streaming alert evaluation', () => {
   it('goes pending on the first sample over the threshold, fires when for closes (a timer, not a sample), resolves when it clears', async () => {
     let cpu = 97;
     const f = feed('busy-1', () => cpu);
-    const start = await f.first;
     const firing = await eventually(async () => (await alertEventsStored()).find((e) => e.type === 'alert.firing'), { timeoutMs: FOR_MS + 10 * S, what: 'alert.firing' });
     const events = await alertEventsStored();
     const pending = events.find((e) => e.type === 'alert.pending');
-    expect(pending?.data).toMatchObject({ ruleId: 'high-cpu', activeAt: new Date(start).toISOString(), firesAt: new Date(start + FOR_MS).toISOString(), value: 97 });
+    if (pending?.type !== 'alert.pending') throw new Error('no pending');
+    // The window opened at a sample's time (the first the evaluator read) and closes `for` later.
+    const start = Date.parse(pending.data.activeAt);
+    expect(f.sent).toContain(start);
+    expect(pending.data).toMatchObject({ ruleId: 'high-cpu', firesAt: new Date(start + FOR_MS).toISOString(), value: 97 });
     expect(pending?.data.labels).toEqual({ node: 'busy-1', alertname: 'HighCPU', severity: 'warning' });
     if (firing?.type !== 'alert.firing') throw new Error('no firing');
     // The window closes at activeAt + for; the timer fires it then, not at the next sample (500 ms apart).
@@ -100,11 +110,11 @@ describe('streaming alert evaluation', () => {
   it('keeps a pending alert’s for window across a restart of alert-svc (SIGKILL mid-for)', async () => {
     const before = (await alertEventsStored()).length;
     const f = feed('busy-2', () => 99);
-    const start = await f.first;
-    await eventually(async () => (await alertEventsStored()).slice(before).some((e) => e.type === 'alert.pending'), { timeoutMs: 5 * S, what: 'alert.pending' });
+    const pending = await eventually(async () => (await alertEventsStored()).slice(before).find((e) => e.type === 'alert.pending'), { timeoutMs: 5 * S, what: 'alert.pending' });
+    const start = pending && pending.type === 'alert.pending' ? Date.parse(pending.data.activeAt) : NaN;
     alert.kill('SIGKILL');
     await alert.waitExit();
-    alert = (await platform.startAlert()).process;
+    alert = (await platform.startAlert(ALERT_ENV)).process;
     const firing = await eventually(async () => (await alertEventsStored()).slice(before).find((e) => e.type === 'alert.firing'), { timeoutMs: FOR_MS + 15 * S, what: 'alert.firing after the restart' });
     f.stop();
     const mine = (await alertEventsStored()).slice(before);

@@ -22,7 +22,7 @@ const nodeDown: AlertRuleInput = { id: 'node-down', name: 'NodeDown', kind: 'off
 
 beforeAll(async () => {
   await platform.setup();
-  await platform.startAlert();
+  await platform.startAlert({ VIGIL_ALERT_DEFAULT_RULES: 'false' });
 }, 60_000);
 afterAll(() => platform.teardown(), 30_000);
 

@@ -1,7 +1,9 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type RuleEvent, ruleEvents } from '@vigil/contracts';
 import { EventStore, ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability } from '@vigil/platform';
+import { Bus, Database, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
+import type { AlertEnv } from './config';
+import { loadDefaultRules } from './rules/default-rules';
 import { RuleCommands } from './domain/rule/rule.commands';
 import { rulesProjection } from './projections/rules.projection';
 
@@ -13,7 +15,12 @@ export class AlertingState implements OnApplicationBootstrap, BeforeApplicationS
   /** Told each rule id whose change this replica's read model has committed. */
   readonly ruleListeners: ((ruleId: string) => void)[] = [];
 
-  constructor(bus: Bus, db: Database, obs: Observability) {
+  constructor(
+    bus: Bus,
+    db: Database,
+    obs: Observability,
+    @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
+  ) {
     this.rulesProjection = new ProjectionRunner(
       {
         js: bus.js,
@@ -33,6 +40,9 @@ export class AlertingState implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     await this.rulesProjection.start();
+    if (this.config.VIGIL_ALERT_DEFAULT_RULES) {
+      for (const rule of loadDefaultRules()) await this.rules.run({ type: 'SeedRule', rule }, rule.id, 'service:alert-svc');
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

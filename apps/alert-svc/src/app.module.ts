@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@vigil/platform';
 import { AlertingState } from './alerting.state';
+import { AlertEnv } from './config';
 import { RulesApi } from './api/rules.api';
 import { AlertEvaluation } from './evaluation/alert-evaluation';
 import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
@@ -12,6 +13,7 @@ import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-i
       portVariable: 'VIGIL_ALERT_PORT',
       defaultPort: 8083,
       database: { schema: 'alerting', migrations: [AlertingInit1764400000000] },
+      env: AlertEnv,
     }),
   ],
   providers: [AlertingState, RulesApi, AlertEvaluation],

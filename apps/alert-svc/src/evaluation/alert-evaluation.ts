@@ -2,12 +2,12 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import { type AlertEvent, alertEvents, decodeSampleBatch, type RuleView, type ThresholdRule, ValidationError } from '@vigil/contracts';
 import { EventStore, type StoredEvent } from '@vigil/event-store';
-import { Bus, Cache, Observability, RedisLease } from '@vigil/platform';
+import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import type { AlertEnv } from '../config';
+import { renderAnnotations } from '../rules/templates';
 import { AlertingState } from '../alerting.state';
 import { AlertMachine } from './alert-machine';
 import { ThresholdEvaluator } from './threshold.evaluator';
-
-const LEASE_MS = 6000;
 
 /**
  * Evaluates the rules as samples stream in, on one replica at a time (a Redis lease; the
@@ -36,8 +36,9 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     cache: Cache,
     private readonly obs: Observability,
     private readonly state: AlertingState,
+    @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
-    this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), LEASE_MS);
+    this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
     this.store = new EventStore(bus.js, bus.jsm, bus.topology, 'alert', alertEvents);
     state.ruleListeners.push((ruleId) => void this.ruleChanged(ruleId));
   }
@@ -50,7 +51,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     await this.tick();
     this.timer = setInterval(() => {
       if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
-    }, LEASE_MS / 3);
+    }, this.config.VIGIL_ALERT_LEASE_MS / 3);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -116,7 +117,11 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       for await (const m of messages) {
         const event = { ...alertEvents.read(m.json()), seq: m.seq };
         const rule = this.rules.get(event.data.ruleId);
-        if (rule && rule.enabled && 'for' in rule) machine.restore(event, timingOf(rule), rule.annotations);
+        if (rule && rule.enabled && 'for' in rule) {
+          const { labels } = event.data;
+          const value = 'value' in event.data ? (event.data.value ?? undefined) : undefined;
+          machine.restore(event, timingOf(rule), renderAnnotations(rule.annotations, { labels, value, node: labels.node }));
+        }
         else if (event.type !== 'alert.resolved') {
           // Its rule went away while no evaluator ran: end it now.
           machine.restore(event, { forMs: 0, keepFiringForMs: 0 }, {});
@@ -164,7 +169,8 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
           for (const o of this.evaluator.evaluate(batch)) {
             const rule = this.rules.get(o.ruleId);
             if (!rule || !('for' in rule)) continue;
-            void machine.observe({ ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels }, timingOf(rule), o.at, o.holds, o.value, rule.annotations);
+            const annotations = renderAnnotations(rule.annotations, { labels: o.labels, value: o.value, node: o.nodeId });
+            void machine.observe({ ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels }, timingOf(rule), o.at, o.holds, o.value, annotations);
           }
         }
       } catch (e) {

@@ -9,7 +9,7 @@ import { AlertRule, type RuleChange, ValidationError } from '@vigil/contracts';
  * object keys in any order; array order counts).
  */
 export function diffRules(current: readonly AlertRule[], desired: readonly AlertRule[], prune: boolean): RuleChange[] {
-  const now = new Map(current.map((r) => [r.id, normalize(r)]));
+  const now = new Map(current.map((r) => [r.id, r]));
   const wanted = new Set<string>();
   const changes: RuleChange[] = [];
   for (const rule of desired) {
@@ -20,7 +20,7 @@ export function diffRules(current: readonly AlertRule[], desired: readonly Alert
       changes.push({ ruleId: rule.id, change: 'create', fields: [] });
       continue;
     }
-    const fields = differingFields(before, normalize(rule));
+    const fields = ruleDifferences(before, rule);
     if (fields.length === 0) changes.push({ ruleId: rule.id, change: 'unchanged', fields: [] });
     else if (fields.length === 1 && fields[0] === 'enabled') changes.push({ ruleId: rule.id, change: rule.enabled ? 'enable' : 'disable', fields: [] });
     else changes.push({ ruleId: rule.id, change: 'update', fields });
@@ -36,10 +36,19 @@ function normalize(rule: AlertRule): Record<string, unknown> {
   return AlertRule.parse(rule) as Record<string, unknown>;
 }
 
-/** Top-level fields whose values differ, in a stable order (the union of both rules' keys, sorted). */
-function differingFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys.filter((k) => !same(a[k], b[k]));
+/**
+ * The top-level fields in which two rules differ once normalized, in a stable order (the
+ * union of both rules' keys, sorted).
+ */
+export function ruleDifferences(a: AlertRule, b: AlertRule): string[] {
+  const na = normalize(a);
+  const nb = normalize(b);
+  const keys = [...new Set([...Object.keys(na), ...Object.keys(nb)])].sort();
+  return keys.filter((k) => !same(na[k], nb[k]));
+}
+
+export function sameRule(a: AlertRule, b: AlertRule): boolean {
+  return ruleDifferences(a, b).length === 0;
 }
 
 function same(a: unknown, b: unknown): boolean {

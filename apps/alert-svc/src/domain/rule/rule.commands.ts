@@ -6,12 +6,14 @@ import {
   type RuleEvent,
   type RuleView,
   uuidv7,
+  ValidationError,
 } from '@vigil/contracts';
 import { CommandHandler, type EventStore, type ProjectionRunner } from '@vigil/event-store';
 import type { Bus, Database } from '@vigil/platform';
 import { currentTraceId } from '@vigil/telemetry';
 import { ruleDecider, type RuleCommand, type RuleState } from './rule.decider';
-import { ruleDifferences } from './rule-equality';
+import { diffRules } from '../../rules/rule-diff';
+import { annotationProblems } from '../../rules/templates';
 
 interface RuleRow {
   rule: AlertRule;
@@ -36,6 +38,7 @@ export class RuleCommands {
 
   /** Runs one command; the change it made (`unchanged` when it decided nothing). */
   async run(command: RuleCommand, ruleId: string, actor: string): Promise<RuleChange> {
+    if (command.type === 'UpsertRule' || command.type === 'SeedRule') refuseBadTemplates(command.rule);
     const events = await this.handler.handle(ruleId, command, meta(actor));
     return { ruleId, change: events.length === 0 ? 'unchanged' : CHANGE_OF[events[0].type], fields: [] };
   }
@@ -46,38 +49,30 @@ export class RuleCommands {
    * then decided against its aggregate's own events, so a concurrent change is not lost.
    */
   async apply(rules: AlertRule[], opts: { prune: boolean; dryRun: boolean; actor: string }): Promise<ApplyRulesReply> {
-    const current = new Map((await this.list()).map((v) => [v.rule.id, v.rule]));
-    const planned: { change: RuleChange; command?: RuleCommand }[] = [];
-    for (const rule of rules) {
-      const existing = current.get(rule.id);
-      if (!existing) {
-        planned.push({ change: { ruleId: rule.id, change: 'create', fields: [] }, command: { type: 'UpsertRule', rule } });
-        continue;
-      }
-      const fields = ruleDifferences(existing, rule);
-      if (fields.length === 0) planned.push({ change: { ruleId: rule.id, change: 'unchanged', fields } });
-      else if (fields.length === 1 && fields[0] === 'enabled') {
-        const command: RuleCommand = rule.enabled ? { type: 'EnableRule', ruleId: rule.id } : { type: 'DisableRule', ruleId: rule.id };
-        planned.push({ change: { ruleId: rule.id, change: rule.enabled ? 'enable' : 'disable', fields }, command });
-      } else planned.push({ change: { ruleId: rule.id, change: 'update', fields }, command: { type: 'UpsertRule', rule } });
-    }
-    if (opts.prune) {
-      const wanted = new Set(rules.map((r) => r.id));
-      for (const id of current.keys()) {
-        if (!wanted.has(id)) planned.push({ change: { ruleId: id, change: 'delete', fields: [] }, command: { type: 'DeleteRule', ruleId: id } });
-      }
-    }
+    for (const rule of rules) refuseBadTemplates(rule);
+    const current = await this.list();
+    const changes = diffRules(
+      current.map((v) => v.rule),
+      rules,
+      opts.prune,
+    );
     if (!opts.dryRun) {
       const m = meta(opts.actor);
-      for (const { change, command } of planned) if (command) await this.handler.handle(change.ruleId, command, m);
+      const byId = new Map(rules.map((r) => [r.id, r]));
+      for (const c of changes) {
+        const command = commandFor(c, byId.get(c.ruleId));
+        if (command) await this.handler.handle(c.ruleId, command, m);
+      }
     }
-    return { changes: planned.map((p) => p.change), applied: !opts.dryRun };
+    return { changes, applied: !opts.dryRun };
   }
 
-  /** Every rule, from the read model once it has applied everything the stream holds now. */
+  /** Every rule, from the read model once it has applied every rule event the stream holds now. */
   async list(): Promise<RuleView[]> {
-    const info = await this.bus.jsm.streams.info(this.bus.topology.streams.events);
-    await this.projection.waitFor(info.state.last_seq, 10_000).catch(() => undefined);
+    const { jsm, topology } = this.bus;
+    // The newest event of any rule (a wildcard `last_by_subj`, which NATS 2.9 answers).
+    const last = await jsm.streams.getMessage(topology.streams.events, { last_by_subj: topology.subjects.eventsOf('rule') }).catch(() => null);
+    if (last) await this.projection.waitFor(last.seq, 10_000);
     const rows = await this.db.query<RuleRow>('rules_list', 'SELECT rule, version, created_at, updated_at, updated_by FROM alerting.rules ORDER BY id');
     return rows.map((r) => ({
       rule: r.rule,
@@ -87,6 +82,33 @@ export class RuleCommands {
       updatedBy: r.updated_by,
     }));
   }
+}
+
+/** The command that makes one planned change (none for `unchanged`). */
+function commandFor(change: RuleChange, rule: AlertRule | undefined): RuleCommand | undefined {
+  switch (change.change) {
+    case 'create':
+    case 'update':
+      return rule && { type: 'UpsertRule', rule };
+    case 'enable':
+      return { type: 'EnableRule', ruleId: change.ruleId };
+    case 'disable':
+      return { type: 'DisableRule', ruleId: change.ruleId };
+    case 'delete':
+      return { type: 'DeleteRule', ruleId: change.ruleId };
+    case 'unchanged':
+      return undefined;
+    default: {
+      const never: never = change.change;
+      return never;
+    }
+  }
+}
+
+/** Annotations are templates: one the renderer cannot read is refused, naming it. */
+function refuseBadTemplates(rule: AlertRule): void {
+  const [problem] = annotationProblems(rule.annotations);
+  if (problem) throw new ValidationError(`rule ${rule.id}: annotation ${problem.annotation}: ${problem.message}`);
 }
 
 const CHANGE_OF: Record<RuleEvent['type'], RuleChange['change']> = {

@@ -1,12 +1,14 @@
 import { type AlertRule, NotFoundError, type RuleEvent } from '@vigil/contracts';
 import type { Decider, NewEvent } from '@vigil/event-store';
-import { sameRule } from './rule-equality';
+import { sameRule } from '../../rules/rule-diff';
 
 export type RuleState = { exists: false } | { exists: true; rule: AlertRule; deleted: boolean };
 
 export type RuleCommand =
   /** Create the rule, or make it what `rule` says (no event when it already is). */
   | { type: 'UpsertRule'; rule: AlertRule }
+  /** Create the rule only if it never existed (the default pack: a rule an operator deleted stays deleted). */
+  | { type: 'SeedRule'; rule: AlertRule }
   | { type: 'EnableRule'; ruleId: string }
   | { type: 'DisableRule'; ruleId: string }
   | { type: 'DeleteRule'; ruleId: string };
@@ -44,6 +46,8 @@ export function decideRule(command: RuleCommand, state: RuleState): NewEvent<Rul
       if (!state.exists || state.deleted) return [{ type: 'rule.created', data: { rule } }];
       return sameRule(state.rule, rule) ? [] : [{ type: 'rule.updated', data: { rule } }];
     }
+    case 'SeedRule':
+      return state.exists ? [] : [{ type: 'rule.created', data: { rule: command.rule } }];
     case 'EnableRule':
       return live(state, command.ruleId).rule.enabled ? [] : [{ type: 'rule.enabled', data: { ruleId: command.ruleId } }];
     case 'DisableRule':
