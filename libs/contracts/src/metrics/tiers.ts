@@ -24,6 +24,14 @@ export function tierForStep(stepMs: number): Tier {
   return TIERS[0];
 }
 
+/** Characters JSON must escape in a string. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
+
+/** JSON.stringify of a string, without its cost for the plain strings labels almost always are. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 /**
  * Canonical identity of a label set: its entries sorted by name, as JSON. Two samples
  * with the same labels in another order are the same series.
@@ -31,11 +39,12 @@ export function tierForStep(stepMs: number): Tier {
 export function labelsKey(labels: Readonly<Record<string, string>>): string {
   const names = Object.keys(labels);
   if (names.length === 0) return '{}';
-  names.sort();
+  if (names.length > 1) names.sort();
   let out = '{';
   for (let i = 0; i < names.length; i++) {
     if (i) out += ',';
-    out += JSON.stringify(names[i]) + ':' + JSON.stringify(labels[names[i]]);
+    const value = labels[names[i]];
+    out += jsonString(names[i]) + ':' + jsonString(value);
   }
   return out + '}';
 }

@@ -76,3 +76,20 @@ export function formatValue(value: number): string {
 export function moreAlerts(more: number): string {
   return `…and ${more} more alert${more === 1 ? '' : 's'}`;
 }
+
+/**
+ * One alert as markdown lines for the chat robots: `head` (how each one shows the status),
+ * then severity and node on that line, and the details as quoted lines.
+ */
+export function alertMarkdownLines(a: AlertView, head: string[]): string[] {
+  const first = [...head];
+  if (a.severity) first.push(`severity: ${a.severity}`);
+  if (a.node) first.push(`node: ${a.node}`);
+  const lines = [first.join(' · ')];
+  if (a.summary) lines.push(`> ${a.summary}`);
+  if (a.description) lines.push(`> ${a.description}`);
+  if (a.value !== undefined) lines.push(`> value: ${a.value}`);
+  lines.push(`> started: ${a.startsAt}`);
+  if (a.endsAt) lines.push(`> ended: ${a.endsAt}`);
+  return lines;
+}

@@ -1,5 +1,5 @@
 import type { Notification } from '../../notification';
-import { type AlertView, messageView, moreAlerts } from '../message-view';
+import { alertMarkdownLines, type AlertView, messageView, moreAlerts } from '../message-view';
 import { truncateUtf8 } from '../text-limits';
 
 /** DingTalk refuses robot messages of more than 20,000 bytes; the text is kept well inside that. */
@@ -25,15 +25,7 @@ export function dingtalkMarkdown(n: Notification, maxAlerts: number, mentions: s
 }
 
 function alertBlock(a: AlertView): string {
-  const head = [`**${a.alertname}**`, a.status === 'firing' ? 'FIRING' : 'RESOLVED'];
-  if (a.severity) head.push(`severity: ${a.severity}`);
-  if (a.node) head.push(`node: ${a.node}`);
-  const lines = [head.join(' · ')];
-  if (a.summary) lines.push(`> ${a.summary}`);
-  if (a.description) lines.push(`> ${a.description}`);
-  if (a.value !== undefined) lines.push(`> value: ${a.value}`);
-  lines.push(`> started: ${a.startsAt}`);
-  if (a.endsAt) lines.push(`> ended: ${a.endsAt}`);
+  const lines = alertMarkdownLines(a, [`**${a.alertname}**`, a.status === 'firing' ? 'FIRING' : 'RESOLVED']);
   // DingTalk's markdown drops single line breaks: every line is its own paragraph.
   return lines.join('\n\n');
 }

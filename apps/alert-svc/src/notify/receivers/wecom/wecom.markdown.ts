@@ -1,5 +1,5 @@
 import type { Notification } from '../../notification';
-import { type AlertView, messageView, moreAlerts } from '../message-view';
+import { alertMarkdownLines, type AlertView, messageView, moreAlerts } from '../message-view';
 import { truncateUtf8 } from '../text-limits';
 
 /** WeCom refuses markdown content over 4,096 bytes of UTF-8. */
@@ -21,14 +21,5 @@ export function wecomMarkdown(n: Notification, maxAlerts: number): string {
 
 function alertBlock(a: AlertView): string {
   const colour = a.status === 'firing' ? 'warning' : 'info';
-  const head = [`**${a.alertname}**`, `<font color="${colour}">${a.status}</font>`];
-  if (a.severity) head.push(`severity: ${a.severity}`);
-  if (a.node) head.push(`node: ${a.node}`);
-  const lines = [head.join(' · ')];
-  if (a.summary) lines.push(`> ${a.summary}`);
-  if (a.description) lines.push(`> ${a.description}`);
-  if (a.value !== undefined) lines.push(`> value: ${a.value}`);
-  lines.push(`> started: ${a.startsAt}`);
-  if (a.endsAt) lines.push(`> ended: ${a.endsAt}`);
-  return lines.join('\n');
+  return alertMarkdownLines(a, [`**${a.alertname}**`, `<font color="${colour}">${a.status}</font>`]).join('\n');
 }
