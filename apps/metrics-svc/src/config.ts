@@ -19,6 +19,8 @@ export const MetricsEnv = z.object({
   VIGIL_METRICS_ROLLUP_MS: z.coerce.number().int().min(100).default(5000),
   /** How often partitions are created ahead and dropped by retention. */
   VIGIL_METRICS_MAINTENANCE_MS: z.coerce.number().int().min(1000).default(3600_000),
+  /** How many partitions' rollup writes may run at once (each is one transaction). */
+  VIGIL_METRICS_WRITE_CONCURRENCY: z.coerce.number().int().min(1).default(2),
   /** Partition leases: a dead owner's partitions are taken over after this long. */
   VIGIL_METRICS_LEASE_MS: z.coerce.number().int().min(500).default(6000),
   /** Query limits: a query touching more series or returning more points is refused with 422. */

@@ -62,6 +62,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       maxFutureMs: config.VIGIL_METRICS_MAX_FUTURE_MS,
       leaseMs: config.VIGIL_METRICS_LEASE_MS,
       retention,
+      writeConcurrency: config.VIGIL_METRICS_WRITE_CONCURRENCY,
     });
     this.rollup = new TierRollup(db, bus.topology.partitions);
     const onError = (e: unknown) => obs.logger.error({ err: e }, 'scheduled metrics task failed');

@@ -19,6 +19,8 @@ export interface IngestOptions {
   maxFutureMs: number;
   leaseMs: number;
   retention: Retention;
+  /** Partitions writing to Postgres at once. */
+  writeConcurrency: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export class IngestService {
       db,
       cache,
       identity,
-      writer: new RollupWriter(db, opts.retention),
+      writer: new RollupWriter(db, opts.retention, opts.writeConcurrency),
       metrics,
       logger,
       owner: this.id,

@@ -6,6 +6,7 @@ import { MERGE_ROLLUP, TIER_TABLE } from '../storage/partitions';
 import { CREATE_STAGE, encodeRollupCopy, STAGE_TABLE, TIER_CODE } from '../storage/rollup-copy';
 import type { CoarseTier } from '../storage/tier-rollup';
 import { Agg, type FlushPlan, type RollupRow } from './partition-state';
+import { WriteLimiter } from './write-limiter';
 
 /** Another replica took the partition over: this owner's writes are refused. */
 export class PartitionLostError extends Error {
@@ -35,12 +36,26 @@ export interface WriteReport {
  * fenced by the owner's generation.
  */
 export class RollupWriter {
+  private readonly limiter: WriteLimiter;
+
   constructor(
     private readonly db: Database,
     private readonly retention: Retention,
-  ) {}
+    /**
+     * How many partitions' writes may run at once. Every partition closes a bucket at the same
+     * moment; all of them merging at once takes every core from the ingest (the live lag's
+     * tail), while a few at a time spread the same work over the next seconds.
+     */
+    concurrency = Infinity,
+  ) {
+    this.limiter = new WriteLimiter(concurrency);
+  }
 
-  async write(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
+  write(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
+    return this.limiter.run(() => this.writeNow(partition, generation, plan, now));
+  }
+
+  private async writeNow(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
     const report: WriteReport = { rows: { '10s': 0, '1m': 0, '10m': 0, '1h': 0 } };
     await this.db.dataSource.transaction(async (tx) => {
       const [position] = await this.q<{ generation: string }>(
