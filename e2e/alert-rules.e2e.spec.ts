@@ -23,6 +23,7 @@ const nodeDown: AlertRuleInput = { id: 'node-down', name: 'NodeDown', kind: 'off
 beforeAll(async () => {
   await platform.setup();
   await platform.startAlert({ VIGIL_ALERT_DEFAULT_RULES: 'false' });
+  await platform.startGateway();
 }, 60_000);
 afterAll(() => platform.teardown(), 30_000);
 
@@ -91,4 +92,37 @@ describe('alert rules through alert-svc', () => {
     await expect(ask(ruleOperations.enable, { ruleId: 'nope', actor: 'user:bo' })).rejects.toThrow(/no alert rule "nope"/);
     await expect(ask(ruleOperations.apply, { rules: [highCpu, highCpu], actor: 'user:bo' })).rejects.toThrow(ValidationError);
   });
+
+  it('manages rules through the gateway: problem+json naming the field, 404 for an unknown rule', async () => {
+    const http = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(platform.url('gateway', `/api/v1/alerts/rules${path}`), {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: r.status, type: r.headers.get('content-type') ?? '', body: (await r.json()) as Record<string, unknown> };
+    };
+    const { id: _id, ...gpuHot } = { ...highCpu, id: 'gpu-hot', name: 'GPUHot', metric: 'node_gpu_temperature_celsius', matchers: [], value: 85 };
+    expect(await http('PUT', '/gpu-hot', gpuHot)).toMatchObject({ status: 200, body: { ruleId: 'gpu-hot', change: 'create' } });
+    expect(await http('PUT', '/gpu-hot', { ...gpuHot, value: 90 })).toMatchObject({ status: 200, body: { change: 'update' } });
+    const listed = await http('GET', '');
+    const view = (listed.body.rules as { rule: { id: string; value: number }; updatedBy: string; version: number }[]).find((r) => r.rule.id === 'gpu-hot');
+    expect(view).toMatchObject({ rule: { value: 90 }, version: 2 });
+    expect(view?.updatedBy).toMatch(/^gateway:/);
+
+    const bad = await http('PUT', '/gpu-hot', { ...gpuHot, for: 'soon' });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain('application/problem+json');
+    expect(String(bad.body.detail)).toMatch(/rule\.for: invalid duration "soon"/);
+    expect((await http('PUT', '/gpu-hot', { ...gpuHot, id: 'other' })).status).toBe(400);
+    expect((await http('POST', '/nope/enable')).status).toBe(404);
+
+    expect(await http('POST', '/gpu-hot/disable')).toMatchObject({ status: 200, body: { change: 'disable' } });
+    expect(await http('POST', '/apply', { rules: [{ ...gpuHot, id: 'gpu-hot', value: 90, enabled: false }], dryRun: true })).toMatchObject({
+      status: 200,
+      body: { applied: false, changes: [{ ruleId: 'gpu-hot', change: 'unchanged' }] },
+    });
+    expect(await http('DELETE', '/gpu-hot')).toMatchObject({ status: 200, body: { change: 'delete' } });
+    expect((await http('DELETE', '/gpu-hot')).body).toMatchObject({ change: 'unchanged' });
+  }, 30_000);
 });

@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Put } from '@nestjs/common';
+import {
+  type ApplyRulesReply,
+  type QueryDefinition,
+  type RuleChange,
+  type RuleListReply,
+  ruleOperations,
+  ValidationError,
+  type z,
+} from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
+import type { GatewayEnv } from '../config';
+
+/**
+ * Alert rules over REST; alert-svc answers over NATS request/reply and records every change
+ * as an event. The gateway has no users yet, so a change is recorded as made by
+ * `gateway:<client address>`.
+ */
+@Controller('api/v1/alerts/rules')
+export class RulesController {
+  constructor(
+    private readonly bus: Bus,
+    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
+  ) {}
+
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+    return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  @Get()
+  list(): Promise<RuleListReply> {
+    return this.ask(ruleOperations.list, {});
+  }
+
+  /** Makes the rules what the body's `rules` say (`prune`, `dryRun` as in `vigil rules apply`). */
+  @Post('apply')
+  @HttpCode(200)
+  apply(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<ApplyRulesReply> {
+    return this.ask(ruleOperations.apply, { ...body, actor: actor(ip) });
+  }
+
+  /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */
+  @Put(':id')
+  upsert(@Param('id') id: string, @Body() rule: Record<string, unknown> | undefined, @Ip() ip: string): Promise<RuleChange> {
+    if (rule?.id !== undefined && rule.id !== id) throw new ValidationError(`the rule's id "${String(rule.id)}" is not the one in the path ("${id}")`);
+    return this.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: actor(ip) });
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  enable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
+    return this.ask(ruleOperations.enable, { ruleId, actor: actor(ip) });
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  disable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
+    return this.ask(ruleOperations.disable, { ruleId, actor: actor(ip) });
+  }
+
+  @Delete(':id')
+  remove(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
+    return this.ask(ruleOperations.delete, { ruleId, actor: actor(ip) });
+  }
+}
+
+function actor(ip: string): string {
+  return `gateway:${ip || 'unknown'}`;
+}
