@@ -1,7 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import { type AlertEvent, alertEvents, decodeSampleBatch, type RuleView, type ThresholdRule, ValidationError } from '@vigil/contracts';
-import { EventStore, type StoredEvent } from '@vigil/event-store';
+import { EventStore } from '@vigil/event-store';
 import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../config';
 import { renderAnnotations } from '../rules/templates';
@@ -28,8 +28,6 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopped = false;
-  /** Called with each alert event this replica stores (tests, the notification pipeline). */
-  readonly listeners: ((event: StoredEvent<AlertEvent>) => void)[] = [];
 
   constructor(
     private readonly bus: Bus,
@@ -41,10 +39,6 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
     this.store = new EventStore(bus.js, bus.jsm, bus.topology, 'alert', alertEvents);
     state.ruleListeners.push((ruleId) => void this.ruleChanged(ruleId));
-  }
-
-  isActive(): boolean {
-    return this.machine !== undefined;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,13 +67,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async activate(): Promise<void> {
-    const machine = new AlertMachine({
-      store: this.store,
-      logger: this.obs.logger,
-      onEvent: (e) => {
-        for (const l of this.listeners) l(e);
-      },
-    });
+    const machine = new AlertMachine({ store: this.store, logger: this.obs.logger });
     await this.loadRules();
     await this.restore(machine);
     machine.start();

@@ -33,8 +33,6 @@ export interface AlertMachineDeps {
   store: EventStore<AlertEvent>;
   logger: Logger;
   clock?: () => number;
-  /** Called with each event once it is stored. */
-  onEvent?: (event: StoredEvent<AlertEvent>) => void;
 }
 
 /**
@@ -92,17 +90,8 @@ export class AlertMachine {
     }, 30_000);
   }
 
-  /** Active alerts by fingerprint: rule, labels and state. */
-  active(): { id: AlertIdentity; state: AlertState }[] {
-    return [...this.alerts.values()].map((t) => ({ id: t.id, state: t.state }));
-  }
-
   activeCount(): number {
     return this.alerts.size;
-  }
-
-  state(fingerprint: string): AlertState | undefined {
-    return this.alerts.get(fingerprint)?.state;
   }
 
   async stop(): Promise<void> {
@@ -129,10 +118,7 @@ export class AlertMachine {
       if (events.length > 0) {
         try {
           const written = await this.deps.store.append(t.id.fingerprint, events, t.lastSeq, meta(t, command));
-          for (const e of written.events) {
-            t.state = evolveAlert(t.state, e);
-            this.deps.onEvent?.(e);
-          }
+          for (const e of written.events) t.state = evolveAlert(t.state, e);
           t.lastSeq = written.lastSeq;
         } catch (e) {
           if (!(e instanceof ConcurrencyError) || attempt >= 3) throw e;
