@@ -1,4 +1,4 @@
-import { type AlertEvent, alertEvents, type AlertRuleInput, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
+import { type AlertEvent, alertEvents, type AlertRuleInput, DlqHeaders, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, type ServiceProcess } from '@vigil/test-support';
 import { TestPlatform } from './platform';
@@ -69,9 +69,10 @@ function feed(nodeId: string, cpu: () => number): { stop: () => void; sent: numb
 }
 
 let alert: ServiceProcess;
+let alertPort = 0;
 beforeAll(async () => {
   await platform.setup();
-  alert = (await platform.startAlert(ALERT_ENV)).process;
+  ({ process: alert, port: alertPort } = await platform.startAlert(ALERT_ENV));
   await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
 }, 60_000);
 afterAll(async () => {
@@ -114,7 +115,7 @@ describe('streaming alert evaluation', () => {
     const start = pending && pending.type === 'alert.pending' ? Date.parse(pending.data.activeAt) : NaN;
     alert.kill('SIGKILL');
     await alert.waitExit();
-    alert = (await platform.startAlert(ALERT_ENV)).process;
+    ({ process: alert, port: alertPort } = await platform.startAlert(ALERT_ENV));
     const firing = await eventually(async () => (await alertEventsStored()).slice(before).find((e) => e.type === 'alert.firing'), { timeoutMs: FOR_MS + 15 * S, what: 'alert.firing after the restart' });
     f.stop();
     const mine = (await alertEventsStored()).slice(before);
@@ -124,4 +125,32 @@ describe('streaming alert evaluation', () => {
     expect(firing.data.activeAt).toBe(new Date(start).toISOString());
     expect(Date.parse(firing.data.firedAt)).toBeGreaterThanOrEqual(start + FOR_MS);
   }, 60_000);
+
+  it('parks a batch it cannot read with the reason, counts it, and goes on evaluating', async () => {
+    const { js, jsm, topology } = platform.bus;
+    const subject = sampleBatchMessage(topology, { nodeId: 'bad-1', seq: 1, timestamp: Date.now(), intervalMs: 1000, samples: [] }).subject;
+    await js.publish(subject, Buffer.from('{"v":2,"nodeId":"bad-1","series":7}'), { msgID: 'bad-1-malformed' });
+    const parked = async () => {
+      const info = await jsm.streams.info(topology.streams.dlq);
+      const out: string[] = [];
+      for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
+        const m = await jsm.streams.getMessage(topology.streams.dlq, { seq: s }).catch(() => undefined);
+        if (m?.subject.endsWith('alert-svc')) out.push(m.header.get(DlqHeaders.reason));
+      }
+      return out;
+    };
+    const reasons = await eventually(async () => {
+      const r = await parked();
+      return r.length > 0 && r;
+    }, { what: 'the malformed batch in the DLQ' });
+    expect(reasons).toEqual([expect.stringMatching(/^invalid_payload: invalid sample batch: /)]);
+    const page = await (await fetch(`http://127.0.0.1:${alertPort}/metrics`)).text();
+    expect(page).toMatch(/vigil_dlq_messages_total\{[^}]*reason="invalid_payload"[^}]*\} 1/);
+    const before = (await alertEventsStored()).length;
+    const f = feed('busy-3', () => 98);
+    await eventually(async () => (await alertEventsStored()).slice(before).some((e) => e.type === 'alert.pending' && e.data.labels.node === 'busy-3'), {
+      what: 'a pending alert after the parked batch',
+    });
+    f.stop();
+  }, 30_000);
 });

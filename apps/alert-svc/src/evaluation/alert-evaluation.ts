@@ -4,6 +4,7 @@ import { type AlertEvent, alertEvents, decodeSampleBatch, type RuleView, type Th
 import { EventStore } from '@vigil/event-store';
 import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../config';
+import { sameRule } from '../rules/rule-diff';
 import { renderAnnotations } from '../rules/templates';
 import { AlertingState } from '../alerting.state';
 import { AlertMachine } from './alert-machine';
@@ -97,29 +98,39 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const { js, jsm, topology } = this.bus;
     const stream = topology.streams.events;
     const subject = topology.subjects.eventsOf('alert');
-    const info = await jsm.streams.info(stream, { subjects_filter: subject });
-    if (!info.state.subjects || Object.keys(info.state.subjects).length === 0) return;
+    // No alert event at all (a wildcard `last_by_subj`): nothing to restore, and no consumer to wait on.
+    if (!(await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null))) return;
     const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.LastPerSubject });
     const messages = await consumer.consume();
+    /** Rules whose alerts are active but which went away while no evaluator ran. */
+    const gone = new Map<string, 'rule_disabled' | 'rule_deleted'>();
     try {
       for await (const m of messages) {
-        const event = { ...alertEvents.read(m.json()), seq: m.seq };
+        const last = m.info.pending === 0;
+        let event;
+        try {
+          event = { ...alertEvents.read(m.json()), seq: m.seq };
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          await this.bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq }, 'invalid_payload', e.message);
+          if (last) break;
+          continue;
+        }
         const rule = this.rules.get(event.data.ruleId);
-        if (rule && rule.enabled && 'for' in rule) {
+        if (rule?.enabled) {
           const { labels } = event.data;
           const value = 'value' in event.data ? (event.data.value ?? undefined) : undefined;
           machine.restore(event, timingOf(rule), renderAnnotations(rule.annotations, { labels, value, node: labels.node }));
-        }
-        else if (event.type !== 'alert.resolved') {
-          // Its rule went away while no evaluator ran: end it now.
+        } else if (event.type !== 'alert.resolved') {
           machine.restore(event, { forMs: 0, keepFiringForMs: 0 }, {});
-          await machine.endRule(event.data.ruleId, rule ? 'rule_disabled' : 'rule_deleted');
+          gone.set(event.data.ruleId, rule ? 'rule_disabled' : 'rule_deleted');
         }
-        if (m.info.pending === 0) break;
+        if (last) break;
       }
     } finally {
       await messages.close();
     }
+    for (const [ruleId, reason] of gone) await machine.endRule(ruleId, reason);
   }
 
   private async ruleChanged(ruleId: string): Promise<void> {
@@ -130,7 +141,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const after = this.rules.get(ruleId);
     if (!after) await machine.endRule(ruleId, 'rule_deleted');
     else if (!after.enabled) await machine.endRule(ruleId, 'rule_disabled');
-    else if (before && JSON.stringify(before) !== JSON.stringify(after)) await machine.endRule(ruleId, 'rule_changed');
+    else if (before && !sameRule(before, after)) await machine.endRule(ruleId, 'rule_changed');
   }
 
   /** Live samples only: after a restart the state comes from the events and the samples from now on. */
@@ -156,7 +167,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
           }
           for (const o of this.evaluator.evaluate(batch)) {
             const rule = this.rules.get(o.ruleId);
-            if (!rule || !('for' in rule)) continue;
+            if (!rule) continue;
             const annotations = renderAnnotations(rule.annotations, { labels: o.labels, value: o.value, node: o.nodeId });
             void machine.observe({ ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels }, timingOf(rule), o.at, o.holds, o.value, annotations);
           }

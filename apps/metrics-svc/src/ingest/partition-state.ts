@@ -208,14 +208,15 @@ export class PartitionState {
       // has taken yet. Each slot's aggregate is at hand by position.
       const aggs = node.aggs;
       for (let i = 0; i < values.length; i++) aggs[i].add(values[i], at);
-      for (const group of node.groups) {
-        if (!group.dirty) {
-          group.dirty = true;
-          this.dirty.push(group);
-        }
-      }
     } else {
       this.foldEach(node, bucket, values, at);
+    }
+    // Every series of the node changed: its live-view groups are due for writing.
+    for (const group of node.groups) {
+      if (!group.dirty) {
+        group.dirty = true;
+        this.dirty.push(group);
+      }
     }
     const range = this.open.get(bucket);
     if (range) range.maxSeq = seq;
@@ -246,11 +247,6 @@ export class PartitionState {
       // written bucket only touches its value when nothing newer exists).
       const recent = slot.recent;
       if (recent === undefined || bucket >= recent.bucket) slot.recent = agg;
-      const group = slot.group;
-      if (!group.dirty) {
-        group.dirty = true;
-        this.dirty.push(group);
-      }
     }
     // A late batch leaves the node's newest bucket as it was.
     if (bucket >= node.bucket) {
