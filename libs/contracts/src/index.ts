@@ -31,3 +31,4 @@ export * from './alerting/rule.schema';
 export * from './alerting/rule.events';
 export * from './alerting/rule.commands';
 export * from './alerting/alert.events';
+export * from './alerting/notify-config.schema';
