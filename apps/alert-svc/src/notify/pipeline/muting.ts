@@ -1,0 +1,94 @@
+import type { InhibitRule, LabelMatcher } from '@vigil/contracts';
+import { alertMatches } from './routing';
+
+/** A silence as the pipeline checks it (times in Unix ms). */
+export interface ActiveSilence {
+  id: string;
+  matchers: LabelMatcher[];
+  startsAt: number;
+  endsAt: number;
+}
+
+export type MuteReason = { by: 'silence'; silenceId: string } | { by: 'inhibition'; rule: number } | { by: 'maintenance'; node: string };
+
+type Labels = Readonly<Record<string, string>>;
+
+/**
+ * What keeps a firing alert from being notified: a silence matching it, a firing alert that
+ * inhibits it, or its node being in maintenance. The inhibiting alerts are kept indexed by the
+ * values of each rule's `equal` labels, so a check costs one lookup per rule.
+ */
+export class Muting {
+  private silences: ActiveSilence[] = [];
+  private readonly maintenance = new Set<string>();
+  /** Per inhibition rule: `equal` values → fingerprints of firing source alerts. */
+  private readonly sources: Map<string, Set<string>>[];
+
+  constructor(private readonly inhibitRules: readonly InhibitRule[]) {
+    this.sources = inhibitRules.map(() => new Map());
+  }
+
+  setSilences(silences: readonly ActiveSilence[]): void {
+    this.silences = [...silences];
+  }
+
+  /** Whether anything changed. */
+  setMaintenance(node: string, on: boolean): boolean {
+    if (on === this.maintenance.has(node)) return false;
+    if (on) this.maintenance.add(node);
+    else this.maintenance.delete(node);
+    return true;
+  }
+
+  nodesInMaintenance(): string[] {
+    return [...this.maintenance];
+  }
+
+  /** Follows an alert's firing state; true when it can inhibit others (a source of some rule). */
+  trackSource(fingerprint: string, labels: Labels, firing: boolean): boolean {
+    let isSource = false;
+    this.inhibitRules.forEach((rule, i) => {
+      if (!alertMatches(rule.source, labels)) return;
+      isSource = true;
+      const key = equalKey(rule.equal, labels);
+      const index = this.sources[i];
+      let set = index.get(key);
+      if (firing) {
+        if (!set) index.set(key, (set = new Set()));
+        set.add(fingerprint);
+      } else if (set) {
+        set.delete(fingerprint);
+        if (set.size === 0) index.delete(key);
+      }
+    });
+    return isSource;
+  }
+
+  mutedBy(fingerprint: string, labels: Labels, now: number): MuteReason | undefined {
+    const node = labels.node;
+    if (node !== undefined && this.maintenance.has(node)) return { by: 'maintenance', node };
+    for (const s of this.silences) {
+      if (s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, labels)) return { by: 'silence', silenceId: s.id };
+    }
+    for (const [i, rule] of this.inhibitRules.entries()) {
+      if (!alertMatches(rule.target, labels)) continue;
+      const set = this.sources[i].get(equalKey(rule.equal, labels));
+      // An alert matching both sides does not mute itself.
+      if (set && (set.size > 1 || !set.has(fingerprint))) return { by: 'inhibition', rule: i };
+    }
+    return undefined;
+  }
+
+  /** The next instant after `now` a silence starts or ends (when muting changes by itself). */
+  nextBoundary(now: number): number | undefined {
+    let next: number | undefined;
+    for (const s of this.silences) {
+      for (const t of [s.startsAt, s.endsAt]) if (t > now && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+}
+
+function equalKey(names: readonly string[], labels: Labels): string {
+  return JSON.stringify(names.map((n) => labels[n] ?? ''));
+}
