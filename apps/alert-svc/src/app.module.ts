@@ -5,6 +5,9 @@ import { AlertEnv } from './config';
 import { RulesApi } from './api/rules.api';
 import { AlertEvaluation } from './evaluation/alert-evaluation';
 import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
+import { Notifications1764500000000 } from './migrations/1764500000000-notifications';
+import { NotificationDispatcher } from './notify/pipeline/dispatcher';
+import { Receivers } from './notify/pipeline/receivers';
 
 @Module({
   imports: [
@@ -12,10 +15,10 @@ import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-i
       service: 'alert-svc',
       portVariable: 'VIGIL_ALERT_PORT',
       defaultPort: 8083,
-      database: { schema: 'alerting', migrations: [AlertingInit1764400000000] },
+      database: { schema: 'alerting', migrations: [AlertingInit1764400000000, Notifications1764500000000] },
       env: AlertEnv,
     }),
   ],
-  providers: [AlertingState, RulesApi, AlertEvaluation],
+  providers: [AlertingState, RulesApi, AlertEvaluation, Receivers, NotificationDispatcher],
 })
 export class AppModule {}

@@ -9,5 +9,13 @@ export const AlertEnv = z.object({
     .transform((v) => v === 'true'),
   /** The evaluator's lease: a dead evaluator's alerts are taken over after this long. */
   VIGIL_ALERT_LEASE_MS: z.coerce.number().int().min(500).default(6000),
+  /** The notification config (receivers, routing tree, inhibition rules): a YAML or JSON file. */
+  VIGIL_ALERT_NOTIFY_CONFIG: z.string().min(1).optional(),
+  /** How long delivered and failed notifications stay in the history. */
+  VIGIL_ALERT_NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** A notification still undelivered this long after it was recorded is given up. */
+  VIGIL_ALERT_DELIVERY_MAX_AGE_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** The first retry of a failed delivery waits about this long (doubling each time, with jitter). */
+  VIGIL_ALERT_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
 });
 export type AlertEnv = z.infer<typeof AlertEnv>;

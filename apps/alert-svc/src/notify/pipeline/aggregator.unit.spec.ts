@@ -1,4 +1,4 @@
-import { NotifyConfig, type NotifyConfigInput, validate } from '@vigil/contracts';
+import { NotifyConfig, type NotifyConfigInput, type RouteInput, validate } from '@vigil/contracts';
 import { type AlertEntry, Aggregator, type Outgoing } from './aggregator';
 import { Muting } from './muting';
 import { routesFor } from './routing';
@@ -116,7 +116,7 @@ describe('Aggregator', () => {
   });
 
   it('sends one notification per matching route (continue)', () => {
-    const routes = [
+    const routes: RouteInput[] = [
       { matchers: { severity: 'critical' }, receiver: 'db', continue: true },
       { matchers: { alertname: 'HighCPU' }, receiver: 'quiet' },
     ];

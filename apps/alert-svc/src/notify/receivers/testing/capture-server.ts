@@ -9,6 +9,8 @@ export interface CapturedRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When the whole request had arrived (Date.now()). */
+  at: number;
 }
 
 export interface Reply {
@@ -43,6 +45,7 @@ export class CaptureServer {
           query: parsed.searchParams,
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
         };
         capture.requests.push(captured);
         const reply = capture.responder(captured);

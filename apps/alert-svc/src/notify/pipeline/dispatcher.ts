@@ -1,0 +1,298 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { type AlertEvent, alertEvents, uuidv7, ValidationError } from '@vigil/contracts';
+import { Bus, Cache, Database, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import type { AlertEnv } from '../../config';
+import type { Notification } from '../notification';
+import { type AlertEntry, Aggregator, type NotifiedState, type Outgoing } from './aggregator';
+import { Deliveries } from './deliveries';
+import { Muting } from './muting';
+import { createNotifyMetrics, type NotifyMetrics } from './notify.metrics';
+import { Receivers } from './receivers';
+
+/** What a notifier needs to hear of an alert event: its entry, or nothing (pending). */
+function entryOf(event: AlertEvent): AlertEntry | undefined {
+  const d = event.data;
+  switch (event.type) {
+    case 'alert.firing':
+      return {
+        fingerprint: d.fingerprint,
+        ruleId: d.ruleId,
+        status: 'firing',
+        labels: d.labels,
+        annotations: event.data.annotations,
+        startsAt: event.data.firedAt,
+        ...(event.data.value === null ? {} : { value: event.data.value }),
+      };
+    case 'alert.resolved':
+      if (!event.data.wasFiring) return undefined;
+      return { fingerprint: d.fingerprint, ruleId: d.ruleId, status: 'resolved', labels: d.labels, annotations: {}, startsAt: event.data.resolvedAt, endsAt: event.data.resolvedAt };
+    case 'alert.pending':
+      return undefined;
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+interface LogRow {
+  group_key: string;
+  firing: string[];
+  created_at: Date;
+  payload: Notification;
+}
+
+/**
+ * Turns alert events into notifications, on one replica at a time (a Redis lease, like the
+ * evaluator's). The alert events are the truth and the notification log says what was sent:
+ * whoever takes over rebuilds the groups from the last event of each alert and the last
+ * notification of each group, so nothing is told twice and nothing that changed is lost.
+ */
+@Injectable()
+export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly lease: RedisLease;
+  private readonly metrics: NotifyMetrics;
+  private active?: { aggregator: Aggregator; muting: Muting; deliveries: Deliveries };
+  private messages?: ConsumerMessages;
+  private reader?: Promise<void>;
+  private leaseTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  private flushAt?: number;
+  private ticking?: Promise<void>;
+  /** Records in order: one group's notifications must reach the log in the order decided. */
+  private recording: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly bus: Bus,
+    cache: Cache,
+    private readonly db: Database,
+    private readonly obs: Observability,
+    private readonly receivers: Receivers,
+    @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
+  ) {
+    this.lease = new RedisLease(cache.redis, cache.key('alert', 'dispatcher'), config.VIGIL_ALERT_LEASE_MS);
+    this.metrics = createNotifyMetrics(obs.registry);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.receivers.config.route) return;
+    await this.tick();
+    this.leaseTimer = setInterval(() => {
+      if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
+    }, this.config.VIGIL_ALERT_LEASE_MS / 3);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.leaseTimer);
+    await this.ticking;
+    await this.deactivate();
+    await this.lease.release().catch(() => undefined);
+  }
+
+  /** The pipeline's state, for tests and the health of the process. */
+  isActive(): boolean {
+    return this.active !== undefined;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const held = await this.lease.tryHold();
+      if (held && !this.active && !this.stopped) await this.activate();
+      if (!held && this.active) await this.deactivate();
+    } catch (e) {
+      this.obs.logger.error({ err: e }, 'notification dispatcher lease failed');
+    }
+  }
+
+  private async activate(): Promise<void> {
+    const config = this.receivers.config;
+    const route = config.route;
+    if (!route) return;
+    const muting = new Muting(config.inhibitRules);
+    const aggregator = new Aggregator({
+      route,
+      sendResolved: (r) => this.receivers.sendResolved(r),
+      muting,
+      newId: () => uuidv7(),
+      externalUrl: config.externalUrl,
+      onMuted: (_a, reason, receiver) => this.metrics.muted.inc({ receiver, reason: reason.by }),
+    });
+    const deliveries = new Deliveries({
+      db: this.db,
+      notifier: (r) => this.receivers.notifier(r),
+      logger: this.obs.logger,
+      metrics: this.metrics,
+      policy: { initialBackoffMs: this.config.VIGIL_ALERT_DELIVERY_BACKOFF_MS, maxBackoffMs: 5 * 60_000, maxAgeMs: this.config.VIGIL_ALERT_DELIVERY_MAX_AGE_MS },
+      retentionMs: this.config.VIGIL_ALERT_NOTIFICATION_RETENTION_DAYS * 86_400_000,
+    });
+    const { fromSeq, skip } = await this.rebuild(aggregator, muting);
+    this.active = { aggregator, muting, deliveries };
+    deliveries.start();
+    this.flush();
+    this.reader = this.read(fromSeq, skip);
+    this.obs.logger.info({ groups: aggregator.groupCount() }, 'notification dispatcher active');
+  }
+
+  private async deactivate(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    this.active = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushAt = undefined;
+    void this.messages?.close().catch(() => undefined);
+    await this.reader;
+    await this.recording;
+    await active.deliveries.stop();
+    this.obs.logger.info('notification dispatcher stood down');
+  }
+
+  /**
+   * The groups as the last event of each alert and the last notification of each group leave
+   * them. Returns the stream sequence to follow on from, and the alerts whose last event is past
+   * it (the live reader skips their older events).
+   */
+  private async rebuild(aggregator: Aggregator, muting: Muting): Promise<{ fromSeq: number; skip: Map<string, number> }> {
+    const { js, jsm, topology } = this.bus;
+    const stream = topology.streams.events;
+    const subject = topology.subjects.eventsOf('alert');
+    const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
+    const now = Date.now();
+
+    const rows = await this.db.query<LogRow>(
+      'notifications_log',
+      `SELECT DISTINCT ON (group_key) group_key, firing, created_at, payload FROM alerting.notifications ORDER BY group_key, created_at DESC, id DESC`,
+    );
+    const log = new Map<string, NotifiedState>();
+    /** Alerts the log last told of as firing, as it told of them. */
+    const told = new Map<string, Notification['alerts'][number]>();
+    for (const r of rows) {
+      log.set(r.group_key, { firing: r.firing, at: r.created_at.getTime() });
+      for (const a of r.payload.alerts) if (a.status === 'firing' && r.firing.includes(a.fingerprint)) told.set(a.fingerprint, a);
+    }
+
+    const skip = new Map<string, number>();
+    if (await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null)) {
+      const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.LastPerSubject });
+      const messages = await consumer.consume();
+      try {
+        for await (const m of messages) {
+          const done = m.info.pending === 0;
+          const event = await this.readEvent(m);
+          const entry = event && entryOf(event);
+          if (entry) {
+            if (m.seq > lastSeq) skip.set(entry.fingerprint, m.seq);
+            const before = told.get(entry.fingerprint);
+            if (entry.status === 'firing') {
+              muting.trackSource(entry.fingerprint, entry.labels, true);
+              aggregator.restore(entry, now);
+            } else if (before) {
+              aggregator.restore({ ...entry, annotations: before.annotations, startsAt: before.startsAt }, now);
+            }
+          }
+          if (done) break;
+        }
+      } finally {
+        await messages.close();
+      }
+    }
+    aggregator.restoreNotified(log, now);
+    return { fromSeq: lastSeq + 1, skip };
+  }
+
+  private async readEvent(m: JsMsg): Promise<AlertEvent | undefined> {
+    try {
+      return alertEvents.read(m.json());
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      const { topology } = this.bus;
+      await this.bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream: topology.streams.events, streamSeq: m.seq }, 'invalid_payload', e.message);
+      return undefined;
+    }
+  }
+
+  /** The alert events from `fromSeq` on, as they are appended. */
+  private async read(fromSeq: number, skip: Map<string, number>): Promise<void> {
+    const { js, topology } = this.bus;
+    let next = fromSeq;
+    while (this.active && !this.stopped) {
+      try {
+        const consumer = await js.consumers.get(topology.streams.events, {
+          filter_subjects: topology.subjects.eventsOf('alert'),
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: next,
+        });
+        this.messages = await consumer.consume({ max_messages: 500 });
+        for await (const m of this.messages) {
+          const active = this.active;
+          if (!active) break;
+          next = m.seq + 1;
+          const event = await this.readEvent(m);
+          const entry = event && entryOf(event);
+          if (!entry) continue;
+          const newest = skip.get(entry.fingerprint);
+          if (newest !== undefined) {
+            if (m.seq < newest) continue;
+            skip.delete(entry.fingerprint);
+            if (m.seq === newest) continue;
+          }
+          const now = Date.now();
+          if (entry.status === 'firing') this.metrics.dispatchDelay.observe(Math.max(0, now - Date.parse(entry.startsAt)) / 1000);
+          const isSource = active.muting.trackSource(entry.fingerprint, entry.labels, entry.status === 'firing');
+          active.aggregator.update(entry, now);
+          if (isSource) active.aggregator.recheck(now);
+          this.flush();
+        }
+      } catch (e) {
+        if (!this.active || this.stopped) break;
+        this.obs.logger.error({ err: e }, 'alert event reader failed; reading again');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** Sends what is due now and sets the timer for what is due next. */
+  private flush(): void {
+    const active = this.active;
+    if (!active) return;
+    const now = Date.now();
+    const outgoing = active.aggregator.due(now);
+    this.metrics.groups.set(active.aggregator.groupCount());
+    if (outgoing.length > 0) this.record(active.deliveries, outgoing);
+    const candidates = [active.aggregator.nextAt(), active.muting.nextBoundary(now)].filter((t): t is number => t !== undefined);
+    const at = candidates.length > 0 ? Math.min(...candidates) : undefined;
+    if (at === this.flushAt) return;
+    clearTimeout(this.flushTimer);
+    this.flushAt = at;
+    if (at === undefined) return;
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushAt = undefined;
+        if (active.muting.nextBoundary(at - 1) === at) active.aggregator.recheck(Date.now());
+        this.flush();
+      },
+      Math.max(0, at - now),
+    );
+  }
+
+  /** Records in order, retrying until the database takes them (they are not sent before). */
+  private record(deliveries: Deliveries, outgoing: Outgoing[]): void {
+    this.recording = this.recording.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await deliveries.record(outgoing);
+          return;
+        } catch (e) {
+          if (!this.active || this.stopped) {
+            this.obs.logger.error({ err: e, notifications: outgoing.length }, 'notifications not recorded before stopping; the next dispatcher decides them again');
+            return;
+          }
+          this.obs.logger.error({ err: e, attempt }, 'recording notifications failed; trying again');
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+        }
+      }
+    });
+  }
+}

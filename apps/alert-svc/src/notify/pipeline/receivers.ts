@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import type { NotifyConfig } from '@vigil/contracts';
+import { InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
+import type { AlertEnv } from '../../config';
+import type { Notifier, NotifyResult } from '../notification';
+import { createNotifier } from '../receivers/registry';
+import { testNotification } from '../test-notification';
+import { loadNotifyConfig } from './notify-config-file';
+
+/** The notification config this process runs with, and a notifier per receiver. */
+@Injectable()
+export class Receivers {
+  readonly config: NotifyConfig;
+  private readonly notifiers = new Map<string, Notifier>();
+
+  constructor(obs: Observability, @InjectConfig() env: ServiceConfig & AlertEnv) {
+    this.config = loadNotifyConfig(env.VIGIL_ALERT_NOTIFY_CONFIG);
+    for (const [name, receiver] of Object.entries(this.config.receivers)) {
+      this.notifiers.set(name, createNotifier(receiver, { logger: obs.logger.child({ receiver: name }) }));
+    }
+    const names = Object.keys(this.config.receivers);
+    if (!this.config.route) obs.logger.warn('no notification route configured (VIGIL_ALERT_NOTIFY_CONFIG): alerts fire and nothing is sent');
+    else obs.logger.info({ receivers: names, inhibitRules: this.config.inhibitRules.length }, 'notification config loaded');
+  }
+
+  notifier(name: string): Notifier | undefined {
+    return this.notifiers.get(name);
+  }
+
+  sendResolved(name: string): boolean {
+    return this.config.receivers[name]?.sendResolved ?? true;
+  }
+
+  names(): { name: string; type: string }[] {
+    return Object.entries(this.config.receivers).map(([name, r]) => ({ name, type: r.type }));
+  }
+
+  /** Sends a receiver the test notification; the receiver's answer (never with a secret in it). */
+  async test(name: string, timeoutMs = 15_000): Promise<NotifyResult | undefined> {
+    const notifier = this.notifiers.get(name);
+    if (!notifier) return undefined;
+    return notifier.notify(testNotification(name, { externalUrl: this.config.externalUrl }), AbortSignal.timeout(timeoutMs));
+  }
+}

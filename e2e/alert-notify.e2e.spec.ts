@@ -1,0 +1,211 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { type AlertEvent, alertEvents, type AlertRuleInput, type NotifyConfigInput, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { eventually, type ServiceProcess } from '@vigil/test-support';
+import { CaptureServer, type CapturedRequest } from '../apps/alert-svc/src/notify/receivers/testing/capture-server';
+import type { WebhookPayload } from '../apps/alert-svc/src/notify/receivers/webhook/webhook.payload';
+import { TestPlatform } from './platform';
+
+const platform = new TestPlatform();
+const S = 1000;
+const FOR_MS = 2 * S;
+
+const highCpu: AlertRuleInput = {
+  id: 'high-cpu',
+  name: 'HighCPU',
+  kind: 'threshold',
+  severity: 'warning',
+  metric: 'node_cpu_usage_percent',
+  matchers: [{ label: 'cpu', op: '=', value: '' }],
+  op: '>',
+  value: 90,
+  for: FOR_MS,
+  annotations: { summary: 'CPU busy on {{ $node }}' },
+};
+
+let hook: CaptureServer;
+let flaky: CaptureServer;
+let broken: CaptureServer;
+let crash: CaptureServer;
+let alertEnv: Record<string, string>;
+let alert: ServiceProcess;
+let pg: Client;
+
+let seq = 0;
+async function publishCpu(nodeId: string, cpu: number): Promise<void> {
+  const m = sampleBatchMessage(platform.bus.topology, {
+    nodeId,
+    seq: ++seq,
+    timestamp: Date.now(),
+    intervalMs: 500,
+    samples: [{ name: 'node_cpu_usage_percent', labels: {}, value: cpu }],
+  });
+  await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
+}
+
+const feeds: { stop: () => void }[] = [];
+function feed(nodeId: string, cpu: () => number): { stop: () => void } {
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      await publishCpu(nodeId, cpu()).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  const f = { stop: () => (stopped = true) };
+  feeds.push(f);
+  return f;
+}
+
+async function alertEventsStored(): Promise<AlertEvent[]> {
+  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, { filter_subjects: platform.bus.topology.subjects.eventsOf('alert') });
+  const out: AlertEvent[] = [];
+  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) out.push(alertEvents.read(m.json()));
+  return out;
+}
+
+const payload = (r: CapturedRequest) => JSON.parse(r.body) as WebhookPayload;
+const forNode = (server: CaptureServer, node: string) => server.requests.filter((r) => payload(r).commonLabels.node === node);
+
+interface NotificationRow {
+  id: string;
+  receiver: string;
+  state: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+}
+const rows = async (receiver: string) =>
+  (await pg.query<NotificationRow>('SELECT id, receiver, state, attempts, last_status, last_error FROM alerting.notifications WHERE receiver = $1 ORDER BY created_at', [receiver])).rows;
+
+beforeAll(async () => {
+  await platform.setup();
+  [hook, flaky, broken, crash] = await Promise.all([CaptureServer.start(), CaptureServer.start(), CaptureServer.start(), CaptureServer.start()]);
+  const config: NotifyConfigInput = {
+    receivers: {
+      hook: { type: 'webhook', url: hook.url('/hook') },
+      flaky: { type: 'webhook', url: flaky.url('/hook') },
+      broken: { type: 'webhook', url: broken.url('/hook') },
+      crash: { type: 'webhook', url: crash.url('/hook') },
+    },
+    route: {
+      receiver: 'hook',
+      groupBy: ['alertname', 'node'],
+      groupWait: '0s',
+      groupInterval: '1s',
+      routes: [
+        { matchers: [{ label: 'node', op: '=~', value: 'flaky-.*' }], receiver: 'flaky' },
+        { matchers: [{ label: 'node', op: '=~', value: 'broken-.*' }], receiver: 'broken' },
+        { matchers: [{ label: 'node', op: '=~', value: 'crash-.*' }], receiver: 'crash' },
+      ],
+    },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-notify-'));
+  writeFileSync(join(dir, 'notify.yaml'), JSON.stringify(config));
+  alertEnv = {
+    VIGIL_ALERT_DEFAULT_RULES: 'false',
+    VIGIL_ALERT_LEASE_MS: '1500',
+    VIGIL_ALERT_NOTIFY_CONFIG: join(dir, 'notify.yaml'),
+    VIGIL_ALERT_DELIVERY_BACKOFF_MS: '200',
+  };
+  ({ process: alert } = await platform.startAlert(alertEnv));
+  await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
+  pg = new Client({ connectionString: platform.db.url });
+  await pg.connect();
+}, 60_000);
+
+afterAll(async () => {
+  for (const f of feeds) f.stop();
+  await pg?.end();
+  await platform.teardown();
+  await Promise.all([hook, flaky, broken, crash].map((s) => s?.close()));
+}, 30_000);
+
+describe('the notification pipeline', () => {
+  it('delivers the first notification of a new group within a quarter of a second of the for window closing, then the resolved one', async () => {
+    let cpu = 97;
+    const f = feed('web-1', () => cpu);
+    const arrived = await eventually(() => forNode(hook, 'web-1')[0], { timeoutMs: FOR_MS + 10 * S, what: 'the firing notification' });
+    const at = Date.now();
+    const pending = (await alertEventsStored()).find((e) => e.type === 'alert.pending' && e.data.labels.node === 'web-1');
+    if (pending?.type !== 'alert.pending') throw new Error('no pending event');
+    // Measured at the test's poll (every 50 ms), so this bounds the real delay from above.
+    expect(at - Date.parse(pending.data.firesAt)).toBeLessThan(250 + 100);
+    expect(arrived.at - Date.parse(pending.data.firesAt)).toBeLessThan(250);
+    const body = payload(arrived);
+    expect(body).toMatchObject({
+      version: '1',
+      receiver: 'hook',
+      status: 'firing',
+      groupLabels: { alertname: 'HighCPU', node: 'web-1' },
+      commonLabels: { alertname: 'HighCPU', node: 'web-1', severity: 'warning' },
+    });
+    expect(body.alerts).toEqual([expect.objectContaining({ status: 'firing', annotations: { summary: 'CPU busy on web-1' }, value: 97 })]);
+    expect(arrived.headers['idempotency-key']).toBe(body.id);
+
+    cpu = 20;
+    const resolved = await eventually(() => forNode(hook, 'web-1')[1], { timeoutMs: 10 * S, what: 'the resolved notification' });
+    f.stop();
+    expect(payload(resolved)).toMatchObject({ status: 'resolved', groupKey: body.groupKey, alerts: [expect.objectContaining({ status: 'resolved' })] });
+    expect(payload(resolved).id).not.toBe(body.id);
+    const log = await rows('hook');
+    expect(log.map((r) => [r.state, r.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+  }, 40_000);
+
+  it('retries a 503 after its Retry-After, and reports a 400 without retrying it', async () => {
+    let calls = 0;
+    flaky.reply(() => (++calls === 1 ? { status: 503, headers: { 'Retry-After': '1' } } : { status: 200 }));
+    broken.reply({ status: 400, body: 'bad payload' });
+    const a = feed('flaky-1', () => 99);
+    const b = feed('broken-1', () => 99);
+    const delivered = await eventually(async () => (await rows('flaky'))[0]?.state === 'delivered' && (await rows('flaky'))[0], { timeoutMs: FOR_MS + 15 * S, what: 'the retried delivery' });
+    expect(delivered).toMatchObject({ attempts: 2, last_status: 200 });
+    const times = flaky.requests.map((r) => r.at);
+    expect(flaky.requests).toHaveLength(2);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(950);
+    expect(flaky.requests[1].headers['idempotency-key']).toBe(flaky.requests[0].headers['idempotency-key']);
+
+    const failed = await eventually(async () => (await rows('broken'))[0]?.state === 'failed' && (await rows('broken'))[0], { timeoutMs: 10 * S, what: 'the failed delivery' });
+    expect(failed).toMatchObject({ attempts: 1, last_status: 400, last_error: expect.stringMatching(/HTTP 400: bad payload$/) });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(broken.requests).toHaveLength(1);
+    a.stop();
+    b.stop();
+  }, 40_000);
+
+  it('sends again, with the same idempotency key, what was sent when alert-svc was killed before recording it; and never what it recorded delivered', async () => {
+    const killed: string[] = [];
+    crash.reply((req) => {
+      if (killed.length === 0) {
+        killed.push(req.headers['idempotency-key'] as string);
+        alert.kill('SIGKILL');
+      }
+      return { status: 200 };
+    });
+    const f = feed('crash-1', () => 99);
+    await eventually(() => killed.length > 0, { timeoutMs: FOR_MS + 10 * S, what: 'the first delivery' });
+    await alert.waitExit();
+    const [recorded] = await rows('crash');
+    expect(recorded).toMatchObject({ id: killed[0], state: 'pending', attempts: 1 });
+
+    ({ process: alert } = await platform.startAlert(alertEnv));
+    const again = await eventually(() => crash.requests[1], { timeoutMs: 15 * S, what: 'the delivery after the restart' });
+    expect(again.headers['idempotency-key']).toBe(killed[0]);
+    await eventually(async () => (await rows('crash'))[0]?.state === 'delivered', { what: 'the delivery recorded' });
+    expect((await rows('crash')).map((r) => [r.id, r.state, r.attempts])).toEqual([[killed[0], 'delivered', 2]]);
+
+    // Another restart: what was recorded delivered is not sent again.
+    await alert.stop();
+    ({ process: alert } = await platform.startAlert(alertEnv));
+    await new Promise((r) => setTimeout(r, 3 * S));
+    f.stop();
+    expect(crash.requests).toHaveLength(2);
+    expect(await rows('crash')).toHaveLength(1);
+  }, 60_000);
+});
