@@ -26,12 +26,28 @@ const highCpu: AlertRuleInput = {
   annotations: { summary: 'CPU busy on {{ $node }}' },
 };
 
+/** A critical rule for the inhibition test's nodes only: it fires at once, before the warning's `for` closes. */
+const criticalCpu: AlertRuleInput = {
+  ...highCpu,
+  id: 'cpu-critical',
+  name: 'CPUCritical',
+  severity: 'critical',
+  matchers: [
+    { label: 'cpu', op: '=', value: '' },
+    { label: 'node', op: '=~', value: 'inhib-.*' },
+  ],
+  value: 95,
+  for: 0,
+};
+
 let hook: CaptureServer;
 let flaky: CaptureServer;
 let broken: CaptureServer;
 let crash: CaptureServer;
 let alertEnv: Record<string, string>;
 let alert: ServiceProcess;
+let alertPortNumber = 0;
+const alertPort = () => alertPortNumber;
 let pg: Client;
 
 let seq = 0;
@@ -67,6 +83,15 @@ async function alertEventsStored(): Promise<AlertEvent[]> {
   return out;
 }
 
+async function api<T = Record<string, unknown>>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }> {
+  const res = await fetch(platform.url('gateway', path), {
+    method: init?.method ?? 'GET',
+    headers: init?.body === undefined ? {} : { 'content-type': 'application/json' },
+    body: init?.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
 const payload = (r: CapturedRequest) => JSON.parse(r.body) as WebhookPayload;
 const forNode = (server: CaptureServer, node: string) => server.requests.filter((r) => payload(r).commonLabels.node === node);
 
@@ -91,6 +116,7 @@ beforeAll(async () => {
       broken: { type: 'webhook', url: broken.url('/hook') },
       crash: { type: 'webhook', url: crash.url('/hook') },
     },
+    inhibitRules: [{ source: { severity: 'critical' }, target: { severity: 'warning' }, equal: ['node'] }],
     route: {
       receiver: 'hook',
       groupBy: ['alertname', 'node'],
@@ -111,8 +137,9 @@ beforeAll(async () => {
     VIGIL_ALERT_NOTIFY_CONFIG: join(dir, 'notify.yaml'),
     VIGIL_ALERT_DELIVERY_BACKOFF_MS: '200',
   };
-  ({ process: alert } = await platform.startAlert(alertEnv));
-  await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
+  ({ process: alert, port: alertPortNumber } = await platform.startAlert(alertEnv));
+  await platform.startGateway();
+  await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu, criticalCpu], actor: 'test' }, 15_000);
   pg = new Client({ connectionString: platform.db.url });
   await pg.connect();
 }, 60_000);
@@ -194,7 +221,7 @@ describe('the notification pipeline', () => {
     const [recorded] = await rows('crash');
     expect(recorded).toMatchObject({ id: killed[0], state: 'pending', attempts: 1 });
 
-    ({ process: alert } = await platform.startAlert(alertEnv));
+    ({ process: alert, port: alertPortNumber } = await platform.startAlert(alertEnv));
     const again = await eventually(() => crash.requests[1], { timeoutMs: 15 * S, what: 'the delivery after the restart' });
     expect(again.headers['idempotency-key']).toBe(killed[0]);
     await eventually(async () => (await rows('crash'))[0]?.state === 'delivered', { what: 'the delivery recorded' });
@@ -202,10 +229,87 @@ describe('the notification pipeline', () => {
 
     // Another restart: what was recorded delivered is not sent again.
     await alert.stop();
-    ({ process: alert } = await platform.startAlert(alertEnv));
+    ({ process: alert, port: alertPortNumber } = await platform.startAlert(alertEnv));
     await new Promise((r) => setTimeout(r, 3 * S));
     f.stop();
     expect(crash.requests).toHaveLength(2);
     expect(await rows('crash')).toHaveLength(1);
   }, 60_000);
+
+  it('mutes the alerts a silence matches, shows them silenced, and notifies them once the silence is expired', async () => {
+    const bad = await api('/api/v1/alerts/silences', { method: 'POST', body: { matchers: { node: 'quiet-1' }, duration: '1h' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/comment/);
+
+    const created = await api<{ id: string; state: string; createdBy: string }>('/api/v1/alerts/silences', {
+      method: 'POST',
+      body: { matchers: { node: 'quiet-1' }, duration: '1h', comment: 'disk swap' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ state: 'active', createdBy: expect.stringMatching(/^gateway:/) });
+    const f = feed('quiet-1', () => 99);
+    const alert = await eventually(
+      async () => (await api<{ alerts: { fingerprint: string; state: string; silencedBy: string[] }[] }>('/api/v1/alerts?node=quiet-1&state=firing')).body.alerts[0],
+      { timeoutMs: FOR_MS + 10 * S, what: 'the silenced alert firing' },
+    );
+    expect(alert.silencedBy).toEqual([created.body.id]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(forNode(hook, 'quiet-1')).toEqual([]);
+
+    const expired = await api<{ state: string }>(`/api/v1/alerts/silences/${created.body.id}`, { method: 'DELETE' });
+    expect(expired.body.state).toBe('expired');
+    const t0 = Date.now();
+    await eventually(() => forNode(hook, 'quiet-1')[0], { timeoutMs: 5 * S, what: 'the notification after the silence' });
+    expect(Date.now() - t0).toBeLessThan(1000);
+
+    // One call silences exactly this alert (every one of its labels).
+    const fromAlert = await api<{ matchers: { label: string; value: string }[]; state: string }>(`/api/v1/alerts/${alert.fingerprint}/silence`, {
+      method: 'POST',
+      body: { duration: '30m', comment: 'known, on it' },
+    });
+    expect(fromAlert.status).toBe(201);
+    expect(fromAlert.body.matchers).toEqual([
+      { label: 'alertname', op: '=', value: 'HighCPU' },
+      { label: 'node', op: '=', value: 'quiet-1' },
+      { label: 'severity', op: '=', value: 'warning' },
+    ]);
+    const listed = await api<{ silences: { state: string }[] }>('/api/v1/alerts/silences?state=active');
+    expect(listed.body.silences).toHaveLength(1);
+    f.stop();
+  }, 40_000);
+
+  it('mutes the warning of a node whose critical alert fires (inhibition), and counts it', async () => {
+    const f = feed('inhib-1', () => 99);
+    await eventually(() => hook.requests.find((r) => payload(r).commonLabels.alertname === 'CPUCritical'), { timeoutMs: 10 * S, what: 'the critical notification' });
+    await eventually(async () => (await alertEventsStored()).find((e) => e.type === 'alert.firing' && e.data.labels.node === 'inhib-1' && e.data.labels.alertname === 'HighCPU'), {
+      timeoutMs: FOR_MS + 10 * S,
+      what: 'the warning firing',
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    f.stop();
+    expect(forNode(hook, 'inhib-1').map((r) => payload(r).commonLabels.alertname)).toEqual(['CPUCritical']);
+    const page = await (await fetch(`http://127.0.0.1:${alertPort()}/metrics`)).text();
+    expect(page).toMatch(/vigil_notifications_muted_total\{[^}]*reason="inhibition"[^}]*\} [1-9]/);
+  }, 30_000);
+
+  it('answers the alert history, the notification history and a receiver test over REST', async () => {
+    const history = await api<{ events: { type: string; labels: Record<string, string> }[] }>('/api/v1/alerts/history?node=web-1');
+    expect(history.body.events.map((e) => e.type)).toEqual(['alert.resolved', 'alert.firing', 'alert.pending']);
+    expect((await api('/api/v1/alerts/history?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z')).status).toBe(400);
+
+    const failed = await api<{ notifications: { state: string; lastStatus: number; lastError: string; alerts: { labels: Record<string, string> }[] }[] }>(
+      '/api/v1/alerts/notifications?receiver=broken',
+    );
+    expect(failed.body.notifications).toEqual([expect.objectContaining({ state: 'failed', lastStatus: 400, lastError: expect.stringMatching(/HTTP 400/) })]);
+    const delivered = await api<{ notifications: { status: string; state: string }[] }>('/api/v1/alerts/notifications?receiver=hook&state=delivered&limit=500');
+    expect(delivered.body.notifications.length).toBeGreaterThanOrEqual(3);
+
+    expect((await api<{ receivers: { name: string }[] }>('/api/v1/alerts/receivers')).body.receivers.map((r) => r.name).sort()).toEqual(['broken', 'crash', 'flaky', 'hook']);
+    const before = hook.requests.length;
+    const tested = await api('/api/v1/alerts/receivers/hook/test', { method: 'POST' });
+    expect(tested).toEqual({ status: 200, body: { ok: true, status: 200 } });
+    expect(payload(hook.requests[before]).commonLabels.alertname).toBe('VigilTestNotification');
+    expect((await api('/api/v1/alerts/receivers/broken/test', { method: 'POST' })).body).toMatchObject({ ok: false, status: 400 });
+    expect((await api('/api/v1/alerts/receivers/nope/test', { method: 'POST' })).status).toBe(404);
+  }, 30_000);
 });

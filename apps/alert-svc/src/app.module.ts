@@ -6,6 +6,9 @@ import { RulesApi } from './api/rules.api';
 import { AlertEvaluation } from './evaluation/alert-evaluation';
 import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
 import { Notifications1764500000000 } from './migrations/1764500000000-notifications';
+import { SilencesAlertHistory1764600000000 } from './migrations/1764600000000-silences-alert-history';
+import { NotifyApi } from './api/notify.api';
+import { NotifyState } from './notify/notify.state';
 import { NotificationDispatcher } from './notify/pipeline/dispatcher';
 import { Receivers } from './notify/pipeline/receivers';
 
@@ -15,10 +18,10 @@ import { Receivers } from './notify/pipeline/receivers';
       service: 'alert-svc',
       portVariable: 'VIGIL_ALERT_PORT',
       defaultPort: 8083,
-      database: { schema: 'alerting', migrations: [AlertingInit1764400000000, Notifications1764500000000] },
+      database: { schema: 'alerting', migrations: [AlertingInit1764400000000, Notifications1764500000000, SilencesAlertHistory1764600000000] },
       env: AlertEnv,
     }),
   ],
-  providers: [AlertingState, RulesApi, AlertEvaluation, Receivers, NotificationDispatcher],
+  providers: [AlertingState, RulesApi, AlertEvaluation, Receivers, NotifyState, NotificationDispatcher, NotifyApi],
 })
 export class AppModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
+import { AlertsController } from './alerts/alerts.controller';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
@@ -19,7 +20,7 @@ import { NodesController } from './nodes/nodes.controller';
       database: { schema: 'gateway', migrations: [] },
     }),
   ],
-  controllers: [NodesController, MetricsController, PrometheusController, RulesController],
+  controllers: [NodesController, MetricsController, PrometheusController, RulesController, AlertsController],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -8,7 +8,7 @@
  */
 import { AGENT_CONFIG_BUCKET } from './agent/agent-config.schema';
 
-export type Context = 'node' | 'identity' | 'rule' | 'alert' | 'backup' | 'metrics' | 'security';
+export type Context = 'node' | 'identity' | 'rule' | 'alert' | 'silence' | 'backup' | 'metrics' | 'security';
 
 export interface Topology {
   readonly prefix: string;

@@ -16,7 +16,8 @@ export interface Projection<E extends DomainEvent> {
   /**
    * Runs once the event's transaction has committed: the place to drop caches of the read
    * model, since a reader that ran between an in-transaction drop and the commit would have
-   * cached the old row again.
+   * cached the old row again. Runs on every replica running the projection, also on those that
+   * found the event applied by another.
    */
   afterCommit?(event: StoredEvent<E>): void;
   /** Empties the read model (before a rebuild), inside the transaction that resets the checkpoint. */
@@ -174,7 +175,16 @@ export class ProjectionRunner<E extends DomainEvent> {
           );
           const stored = Number(rows[0].last_seq);
           if (stored < this.position) throw new CheckpointMovedBack(stored);
-          if (stored >= seq) return;
+          if (stored >= seq) {
+            // Another replica applied it: committed all the same, so this replica's
+            // afterCommit runs too (caches here must hear of the change).
+            try {
+              applied = { ...this.projection.catalog.read(decodeJson(EventEnvelope, msg.data, 'event')), seq };
+            } catch (e) {
+              if (!(e instanceof ValidationError)) throw e;
+            }
+            return;
+          }
           try {
             const event = this.projection.catalog.read(decodeJson(EventEnvelope, msg.data, 'event'));
             applied = { ...event, seq };

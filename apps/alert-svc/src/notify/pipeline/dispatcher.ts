@@ -9,6 +9,7 @@ import { Deliveries } from './deliveries';
 import { Muting } from './muting';
 import { createNotifyMetrics, type NotifyMetrics } from './notify.metrics';
 import { Receivers } from './receivers';
+import { NotifyState } from '../notify.state';
 
 /** What a notifier needs to hear of an alert event: its entry, or nothing (pending). */
 function entryOf(event: AlertEvent): AlertEntry | undefined {
@@ -70,10 +71,27 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     private readonly db: Database,
     private readonly obs: Observability,
     private readonly receivers: Receivers,
+    private readonly state: NotifyState,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'dispatcher'), config.VIGIL_ALERT_LEASE_MS);
     this.metrics = createNotifyMetrics(obs.registry);
+    state.silenceListeners.push(() => void this.silencesChanged());
+  }
+
+  /** A silence was created or expired: mute with the new set, and look at every group again. */
+  private async silencesChanged(): Promise<void> {
+    const active = this.active;
+    if (!active) return;
+    try {
+      active.muting.setSilences(await this.state.unexpiredSilences());
+    } catch (e) {
+      this.obs.logger.error({ err: e }, 'reloading the silences failed');
+      return;
+    }
+    if (this.active !== active) return;
+    active.aggregator.recheck(Date.now());
+    this.flush();
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -112,6 +130,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     const route = config.route;
     if (!route) return;
     const muting = new Muting(config.inhibitRules);
+    muting.setSilences(await this.state.unexpiredSilences());
     const aggregator = new Aggregator({
       route,
       sendResolved: (r) => this.receivers.sendResolved(r),

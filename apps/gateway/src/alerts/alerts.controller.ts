@@ -1,0 +1,104 @@
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
+import {
+  type AlertHistoryReply,
+  type AlertListReply,
+  type NotificationListReply,
+  notifyOperations,
+  type QueryDefinition,
+  silenceOperations,
+  type SilenceListReply,
+  type SilenceView,
+  type TestReceiverReply,
+  type z,
+} from '@vigil/contracts';
+import { requestQuery } from '@vigil/messaging';
+import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
+import type { GatewayEnv } from '../config';
+
+type QueryString = Record<string, string | string[] | undefined>;
+
+/** The query string's values as alert-svc's requests want them (`limit` a number, lists comma-separated); the rest as given. */
+function params(q: QueryString, lists: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    const text = Array.isArray(v) ? v.join(',') : v;
+    if (k === 'limit') out[k] = /^\d+$/.test(text) ? Number(text) : text;
+    else if (lists.includes(k)) out[k] = text.split(',').filter(Boolean);
+    else out[k] = text;
+  }
+  return out;
+}
+
+/**
+ * Alerts, their history, silences, notifications and receivers over REST (alert-svc answers
+ * over NATS request/reply). Changes are recorded as made by `gateway:<client address>`.
+ */
+@Controller('api/v1/alerts')
+export class AlertsController {
+  constructor(
+    private readonly bus: Bus,
+    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
+  ) {}
+
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+    return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  /** Current alerts: `?state=pending,firing` (the default), `node`, `ruleId`, `limit`. */
+  @Get()
+  list(@Query() q: QueryString): Promise<AlertListReply> {
+    return this.ask(notifyOperations.alerts, params(q, ['state']));
+  }
+
+  /** Every transition: `fingerprint`, `ruleId`, `node`, `since`, `until` (ISO 8601), `limit`; newest first. */
+  @Get('history')
+  history(@Query() q: QueryString): Promise<AlertHistoryReply> {
+    return this.ask(notifyOperations.history, params(q));
+  }
+
+  /** What was sent and how it went: `receiver`, `state`, `fingerprint`, `groupKey`, `since`, `until`, `limit`; newest first. */
+  @Get('notifications')
+  notifications(@Query() q: QueryString): Promise<NotificationListReply> {
+    return this.ask(notifyOperations.notifications, params(q));
+  }
+
+  @Get('receivers')
+  receivers(): Promise<{ receivers: { name: string; type: string }[] }> {
+    return this.ask(notifyOperations.receivers, {});
+  }
+
+  /** Sends the receiver a test notification; its answer (200 even when the receiver refused: see `ok`). */
+  @Post('receivers/:name/test')
+  @HttpCode(200)
+  test(@Param('name') receiver: string, @Ip() ip: string): Promise<TestReceiverReply> {
+    return this.ask(notifyOperations.testReceiver, { receiver, actor: actor(ip) });
+  }
+
+  @Get('silences')
+  silences(@Query() q: QueryString): Promise<SilenceListReply> {
+    return this.ask(silenceOperations.list, params(q));
+  }
+
+  /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
+  @Post('silences')
+  createSilence(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
+    return this.ask(silenceOperations.create, { ...body, actor: actor(ip) });
+  }
+
+  /** Ends a silence now. */
+  @Delete('silences/:id')
+  expireSilence(@Param('id') silenceId: string, @Ip() ip: string): Promise<SilenceView> {
+    return this.ask(silenceOperations.expire, { silenceId, actor: actor(ip) });
+  }
+
+  /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
+  @Post(':fingerprint/silence')
+  silenceAlert(@Param('fingerprint') fingerprint: string, @Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
+    return this.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: actor(ip) });
+  }
+}
+
+function actor(ip: string): string {
+  return `gateway:${ip || 'unknown'}`;
+}
