@@ -9,10 +9,10 @@ import { SilenceTracker } from './silence-tracker';
  * `for`: no pending phase), the next sample resolves it. Times are when samples were
  * received, not the agents' timestamps (an agent's clock may be off).
  *
- * Only groups seen since the evaluator started are known: `seedHistory` feeds it the
- * samples received within the longest `for` before it goes live, so a series that stopped
- * shortly before a restart or takeover still fires. A series that stopped earlier than
- * that, without having alerted, is not known.
+ * Only groups seen are known: before going live it is fed the samples received within a
+ * lookback (the longest `for` and a margin, see AlertEvaluation), so a series that stopped
+ * shortly before a restart or takeover still fires. A series that stopped before the
+ * lookback without having alerted is not known; one that alerted is restored from its events.
  */
 export class AbsentEvaluator {
   private rules = new Map<string, AbsentRule>();
@@ -37,7 +37,7 @@ export class AbsentEvaluator {
     for (const r of next.values()) this.byMetric.set(r.metric, [...(this.byMetric.get(r.metric) ?? []), r]);
   }
 
-  /** How far back the samples received matter: the longest `for` (0 without absent rules). */
+  /** The longest `for` (0 without absent rules). */
   lookbackMs(): number {
     let max = 0;
     for (const r of this.rules.values()) max = Math.max(max, r.for);
