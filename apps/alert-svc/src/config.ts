@@ -17,5 +17,11 @@ export const AlertEnv = z.object({
   VIGIL_ALERT_DELIVERY_MAX_AGE_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** The first retry of a failed delivery waits about this long (doubling each time, with jitter). */
   VIGIL_ALERT_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+  /**
+   * How far before the longest absent `for` an activation reads the samples received, so a
+   * series that stopped while no evaluator ran (a restart, a takeover) for up to this long
+   * still fires. More costs more samples read at each activation.
+   */
+  VIGIL_ALERT_ABSENT_LOOKBACK_MS: z.coerce.number().int().min(0).default(60_000),
 });
 export type AlertEnv = z.infer<typeof AlertEnv>;

@@ -11,6 +11,7 @@ export * from './node/heartbeat.schema';
 export * from './node/samples.schema';
 export * from './node/inventory.schema';
 export * from './node/node.events';
+export * from './backup/backup.events';
 export * from './registry/registry.queries';
 export { z } from 'zod';
 export * from './streams';

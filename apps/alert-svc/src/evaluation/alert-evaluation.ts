@@ -1,14 +1,47 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
-import { type AlertEvent, alertEvents, decodeSampleBatch, type RuleView, type ThresholdRule, ValidationError } from '@vigil/contracts';
+import {
+  type AbsentRule,
+  type AlertEvent,
+  alertEvents,
+  type AlertRule,
+  backupEvents,
+  decodeSampleBatch,
+  parseJson,
+  type EventRule,
+  type MissingEventRule,
+  nodeEvents,
+  type OfflineRule,
+  type RuleView,
+  type ThresholdRule,
+  ValidationError,
+} from '@vigil/contracts';
 import { EventStore } from '@vigil/event-store';
 import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../config';
 import { sameRule } from '../rules/rule-diff';
 import { renderAnnotations } from '../rules/templates';
 import { AlertingState } from '../alerting.state';
-import { AlertMachine } from './alert-machine';
+import { AbsentEvaluator } from './absent.evaluator';
+import { AlertMachine, type MachineTiming, STALE_MS } from './alert-machine';
+import type { Condition } from './condition';
+import { EventFeed } from './event-feed';
+import { EventEvaluator } from './event.evaluator';
+import { MissingEvaluator } from './missing.evaluator';
+import { OfflineEvaluator } from './offline.evaluator';
+import { readRecentSamples } from './sample-history';
 import { ThresholdEvaluator } from './threshold.evaluator';
+
+/** The evaluators of one activation that hold conditions over time, and the feeds they read. */
+interface Held {
+  absent: AbsentEvaluator;
+  offline: OfflineEvaluator;
+  event: EventEvaluator;
+  missing: MissingEvaluator;
+  feeds: EventFeed<never>[];
+  /** Reading the samples received within the longest absent `for`, before absent goes live. */
+  seeding: Promise<void>;
+}
 
 /**
  * Evaluates the rules as samples stream in, on one replica at a time (a Redis lease; the
@@ -16,6 +49,12 @@ import { ThresholdEvaluator } from './threshold.evaluator';
  * active alerts from their last events, so `for` and keep_firing_for deadlines carry over a
  * restart or a takeover; each transition is appended expecting the alert's last sequence,
  * so two evaluators at once (a paused holder whose lease expired) cannot double one.
+ *
+ * Threshold rules are evaluated on each sample. The other kinds hold their condition over
+ * time: absent (a timer per group, fed by the samples), offline (node events), event and
+ * missing (backup events). Each rebuilds its state on activation (the node and backup
+ * event histories, the samples received within the longest absent `for`) before it
+ * reports anything, so what changed while no evaluator ran is reported once.
  */
 @Injectable()
 export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -23,6 +62,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   private readonly store: EventStore<AlertEvent>;
   private readonly evaluator = new ThresholdEvaluator();
   private machine?: AlertMachine;
+  private held?: Held;
   private rules = new Map<string, RuleView['rule']>();
   private messages?: ConsumerMessages;
   private reader?: Promise<void>;
@@ -69,37 +109,105 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
 
   private async activate(): Promise<void> {
     const machine = new AlertMachine({ store: this.store, logger: this.obs.logger });
-    await this.loadRules();
-    await this.restore(machine);
+    this.rules = new Map((await this.state.rules.list()).map((v) => [v.rule.id, v.rule]));
+    const lastAlertAt = await this.restore(machine);
     machine.start();
     this.machine = machine;
+    const report = (c: Condition) => this.report(machine, c);
+    const held: Held = {
+      absent: new AbsentEvaluator(report),
+      offline: new OfflineEvaluator(report),
+      event: new EventEvaluator(report, (fingerprint) => lastAlertAt.get(fingerprint)),
+      missing: new MissingEvaluator(report),
+      feeds: [],
+      seeding: Promise.resolve(),
+    };
+    this.held = held;
+    this.applyRules();
+    const { logger } = this.obs;
+    held.feeds = [
+      new EventFeed(this.bus, logger, 'node', nodeEvents, held.offline),
+      new EventFeed(this.bus, logger, 'backup', backupEvents, {
+        see: (e) => (held.event.see(e), held.missing.see(e)),
+        goLive: () => (held.event.goLive(), held.missing.goLive()),
+      }),
+    ] as EventFeed<never>[];
+    for (const f of held.feeds) f.start();
     this.reader = this.read();
+    held.seeding = this.seedAbsent(held);
     this.obs.logger.info({ alerts: machine.activeCount(), rules: this.rules.size }, 'alert evaluation active');
   }
 
   private async deactivate(): Promise<void> {
     const machine = this.machine;
+    const held = this.held;
     if (!machine) return;
     this.machine = undefined;
+    this.held = undefined;
     void this.messages?.close().catch(() => undefined);
     await this.reader;
+    if (held) {
+      await Promise.all(held.feeds.map((f) => f.stop()));
+      await held.seeding;
+      for (const e of [held.absent, held.offline, held.event, held.missing]) e.stop();
+    }
     await machine.stop();
     this.obs.logger.info('alert evaluation stood down');
   }
 
-  private async loadRules(): Promise<void> {
-    const views = await this.state.rules.list();
-    this.rules = new Map(views.map((v) => [v.rule.id, v.rule]));
-    this.evaluator.setRules(views.map((v) => v.rule).filter((r): r is ThresholdRule => r.kind === 'threshold'));
+  /** Hands each evaluator its kind's rules. */
+  private applyRules(): void {
+    const rules = [...this.rules.values()];
+    const of = <K extends AlertRule['kind']>(kind: K) => rules.filter((r): r is Extract<AlertRule, { kind: K }> => r.kind === kind);
+    this.evaluator.setRules(of('threshold') as ThresholdRule[]);
+    const held = this.held;
+    if (!held) return;
+    held.absent.setRules(of('absent') as AbsentRule[]);
+    held.offline.setRules(of('offline') as OfflineRule[]);
+    held.event.setRules(of('event') as EventRule[]);
+    held.missing.setRules(of('missing') as MissingEventRule[]);
   }
 
-  /** The active alerts, from the last event of each (`events.alert.*`, last per subject). */
-  private async restore(machine: AlertMachine): Promise<void> {
+  /**
+   * The samples received within the longest absent `for` and VIGIL_ALERT_ABSENT_LOOKBACK_MS
+   * before it (so a series that stopped while no evaluator ran still fires), then absent
+   * goes live. Its cost grows with the lookback and the fleet: it is logged.
+   */
+  private async seedAbsent(held: Held): Promise<void> {
+    const longestFor = held.absent.lookbackMs();
+    const lookback = longestFor + this.config.VIGIL_ALERT_ABSENT_LOOKBACK_MS;
+    const started = Date.now();
+    try {
+      if (longestFor > 0) {
+        const read = await readRecentSamples(this.bus, started - lookback, (batch, at) => held.absent.see(batch, at), () => this.held === held);
+        this.obs.logger.info({ lookbackMs: lookback, batches: read, groups: held.absent.groups, ms: Date.now() - started }, 'alert evaluation: recent samples read');
+      }
+    } catch (e) {
+      // Absent still goes live: it knows the groups from the samples arriving from now on.
+      this.obs.logger.error({ err: e }, 'alert evaluation: recent samples unreadable');
+    }
+    if (this.held === held) held.absent.goLive();
+  }
+
+  /** A condition from an evaluator that holds it over time: the rule's annotations, then the machine. */
+  private report(machine: AlertMachine, c: Condition): void {
+    const rule = this.rules.get(c.ruleId);
+    if (this.machine !== machine || !rule) return;
+    const annotations = renderAnnotations(rule.annotations, { labels: c.labels, value: c.value ?? undefined, node: c.labels.node });
+    void machine.observe({ ruleId: c.ruleId, fingerprint: c.fingerprint, labels: c.labels }, timingOf(rule), c.at, c.holds, c.value, annotations);
+  }
+
+  /**
+   * The active alerts, from the last event of each (`events.alert.*`, last per subject).
+   * Returns when each alert last had an event (an event rule's history is checked against it).
+   */
+  private async restore(machine: AlertMachine): Promise<Map<string, number>> {
+    const lastAt = new Map<string, number>();
     const { js, jsm, topology } = this.bus;
     const stream = topology.streams.events;
     const subject = topology.subjects.eventsOf('alert');
     // No alert event at all (a wildcard `last_by_subj`): nothing to restore, and no consumer to wait on.
-    if (!(await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null))) return;
+    if (!(await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null))) return lastAt;
     const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.LastPerSubject });
     const messages = await consumer.consume();
     /** Rules whose alerts are active but which went away while no evaluator ran. */
@@ -109,13 +217,14 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
         const last = m.info.pending === 0;
         let event;
         try {
-          event = { ...alertEvents.read(m.json()), seq: m.seq };
+          event = { ...alertEvents.read(parseJson(m.data, 'alert event')), seq: m.seq };
         } catch (e) {
           if (!(e instanceof ValidationError)) throw e;
           await this.bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq }, 'invalid_payload', e.message);
           if (last) break;
           continue;
         }
+        lastAt.set(event.data.fingerprint, Date.parse(event.occurredAt));
         const rule = this.rules.get(event.data.ruleId);
         if (rule?.enabled) {
           const { labels } = event.data;
@@ -131,17 +240,23 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       await messages.close();
     }
     for (const [ruleId, reason] of gone) await machine.endRule(ruleId, reason);
+    return lastAt;
   }
 
   private async ruleChanged(ruleId: string): Promise<void> {
     const machine = this.machine;
     if (!machine) return;
     const before = this.rules.get(ruleId);
-    await this.loadRules();
+    const views = await this.state.rules.list();
+    if (this.machine !== machine) return;
+    this.rules = new Map(views.map((v) => [v.rule.id, v.rule]));
     const after = this.rules.get(ruleId);
-    if (!after) await machine.endRule(ruleId, 'rule_deleted');
-    else if (!after.enabled) await machine.endRule(ruleId, 'rule_disabled');
-    else if (before && !sameRule(before, after)) await machine.endRule(ruleId, 'rule_changed');
+    const reason = !after ? 'rule_deleted' : !after.enabled ? 'rule_disabled' : before && !sameRule(before, after) ? 'rule_changed' : undefined;
+    // The rule's alerts end first (their steps are queued now); evaluators that hold a
+    // condition report it again under the new rule, after the end.
+    const ended = reason ? machine.endRule(ruleId, reason) : Promise.resolve();
+    this.applyRules();
+    await ended;
   }
 
   /** Live samples only: after a restart the state comes from the events and the samples from now on. */
@@ -165,6 +280,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
             await this.bus.dlq.park({ subject: msg.subject, data: msg.data, headers: msg.headers, stream: topology.streams.telemetry, streamSeq: msg.seq }, 'invalid_payload', e.message);
             continue;
           }
+          this.held?.absent.see(batch, Date.now());
           for (const o of this.evaluator.evaluate(batch)) {
             const rule = this.rules.get(o.ruleId);
             if (!rule) continue;
@@ -181,6 +297,21 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   }
 }
 
-function timingOf(rule: RuleView['rule']): { forMs: number; keepFiringForMs: number } {
-  return { forMs: 'for' in rule ? rule.for : 0, keepFiringForMs: rule.keepFiringFor };
+function timingOf(rule: RuleView['rule']): MachineTiming {
+  const keepFiringForMs = rule.keepFiringFor;
+  switch (rule.kind) {
+    case 'threshold':
+      return { forMs: rule.for, keepFiringForMs, staleMs: STALE_MS };
+    case 'offline':
+      return { forMs: rule.for, keepFiringForMs };
+    // The silence is the `for` (the evaluator reports it once it lasted that long); an event fires at once.
+    case 'absent':
+    case 'missing':
+    case 'event':
+      return { forMs: 0, keepFiringForMs };
+    default: {
+      const never: never = rule;
+      return never;
+    }
+  }
 }

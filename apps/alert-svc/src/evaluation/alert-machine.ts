@@ -13,9 +13,19 @@ import {
   observeAlert,
 } from '../domain/alert/alert.decider';
 
+/** A rule's timing, and whether its alerts go stale. */
+export interface MachineTiming extends AlertTiming {
+  /**
+   * An active alert not observed for this long ends (`series_gone`): for rules observed on
+   * every sample. Unset for rules whose evaluator holds the condition itself (absent,
+   * offline, event, missing), where silence is the condition or says nothing.
+   */
+  staleMs?: number;
+}
+
 interface Tracked {
   id: AlertIdentity;
-  timing: AlertTiming;
+  timing: MachineTiming;
   state: AlertState;
   /** Stream sequence of the alert's last event (0: none); appends expect it. */
   lastSeq: number;
@@ -26,7 +36,7 @@ interface Tracked {
   busy: Promise<void>;
 }
 
-/** An active alert whose series has sent nothing for this long ends (`series_gone`), as Prometheus' staleness does. */
+/** A threshold alert whose series has sent nothing for this long ends (`series_gone`), as Prometheus' staleness does. */
 export const STALE_MS = 5 * 60_000;
 
 export interface AlertMachineDeps {
@@ -55,7 +65,7 @@ export class AlertMachine {
   }
 
   /** Takes back an alert whose last stored event is `event` (after a restart). */
-  restore(event: StoredEvent<AlertEvent>, timing: AlertTiming, annotations: Record<string, string>): void {
+  restore(event: StoredEvent<AlertEvent>, timing: MachineTiming, annotations: Record<string, string>): void {
     const { ruleId, fingerprint, labels } = event.data;
     const state = evolveAlert(initialAlertState(), event);
     if (state.status === 'inactive') return;
@@ -63,7 +73,7 @@ export class AlertMachine {
   }
 
   /** The rule's condition for one alert at `at`. */
-  observe(id: AlertIdentity, timing: AlertTiming, at: number, holds: boolean, value: number | null, annotations: Record<string, string>): Promise<void> {
+  observe(id: AlertIdentity, timing: MachineTiming, at: number, holds: boolean, value: number | null, annotations: Record<string, string>): Promise<void> {
     let t = this.alerts.get(id.fingerprint);
     if (!t) {
       if (!holds) return Promise.resolve();
@@ -81,12 +91,12 @@ export class AlertMachine {
     await Promise.all([...this.alerts.values()].filter((t) => t.id.ruleId === ruleId).map((t) => this.step(t, { type: 'End', at, reason })));
   }
 
-  /** Sets the timer for what was restored, and ends alerts whose series went quiet. */
+  /** Sets the timer for what was restored, and ends alerts whose series went quiet (those with `staleMs`). */
   start(): void {
     this.schedule();
     this.sweeper = setInterval(() => {
       const now = this.clock();
-      for (const t of this.alerts.values()) if (now - t.seenAt > STALE_MS) void this.step(t, { type: 'End', at: now, reason: 'series_gone' });
+      for (const t of this.alerts.values()) if (t.timing.staleMs !== undefined && now - t.seenAt > t.timing.staleMs) void this.step(t, { type: 'End', at: now, reason: 'series_gone' });
     }, 30_000);
   }
 
@@ -132,7 +142,10 @@ export class AlertMachine {
       break;
     }
     t.state = observeAlert(t.state, command);
-    if (t.state.status === 'inactive') this.alerts.delete(t.id.fingerprint);
+    // A step queued behind the one that ended the alert (a rule re-evaluated after a change) brings it back.
+    if (t.state.status === 'inactive') {
+      if (this.alerts.get(t.id.fingerprint) === t) this.alerts.delete(t.id.fingerprint);
+    } else if (!this.alerts.has(t.id.fingerprint)) this.alerts.set(t.id.fingerprint, t);
   }
 
   /** Sets the one timer to the earliest deadline. */

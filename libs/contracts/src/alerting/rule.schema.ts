@@ -95,6 +95,10 @@ export type AlertRule = z.infer<typeof AlertRule>;
 export type AlertRuleInput = z.input<typeof AlertRule>;
 export type RuleKind = AlertRule['kind'];
 export type ThresholdRule = Extract<AlertRule, { kind: 'threshold' }>;
+export type AbsentRule = Extract<AlertRule, { kind: 'absent' }>;
+export type OfflineRule = Extract<AlertRule, { kind: 'offline' }>;
+export type EventRule = Extract<AlertRule, { kind: 'event' }>;
+export type MissingEventRule = Extract<AlertRule, { kind: 'missing' }>;
 
 /** A rules file: `rules: [...]`, each rule's id unique. */
 export const RuleFile = z.strictObject({

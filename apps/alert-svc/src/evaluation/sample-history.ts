@@ -1,0 +1,47 @@
+import { DeliverPolicy } from '@nats-io/jetstream';
+import { decodeSampleBatch, type SampleBatch, ValidationError } from '@vigil/contracts';
+import type { Bus } from '@vigil/platform';
+
+/**
+ * The sample batches the TELEMETRY stream received since `since` (Unix ms), up to its last
+ * message when the read began, each with the time the stream stored it. An invalid batch is
+ * parked (once: the park's message id is the stream sequence). Reads in pulls of 1,000
+ * and stops when told to. Returns how many messages it read.
+ */
+export async function readRecentSamples(
+  bus: Bus,
+  since: number,
+  see: (batch: SampleBatch, receivedAt: number) => void,
+  running: () => boolean,
+): Promise<number> {
+  const { js, jsm, topology } = bus;
+  const stream = topology.streams.telemetry;
+  const end = (await jsm.streams.info(stream)).state.last_seq;
+  if (end === 0) return 0;
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: topology.subjects.allSamples(),
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: new Date(since).toISOString(),
+  });
+  let read = 0;
+  for (let done = false; !done && running(); ) {
+    let got = 0;
+    for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
+      got++;
+      read++;
+      if (m.seq >= end || m.info.pending === 0) done = true;
+      if (m.seq > end) continue;
+      let batch: SampleBatch;
+      try {
+        batch = decodeSampleBatch(m.data);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        await bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq }, 'invalid_payload', e.message);
+        continue;
+      }
+      see(batch, Math.floor(m.info.timestampNanos / 1e6));
+    }
+    if (got === 0) done = true;
+  }
+  return read;
+}

@@ -1,0 +1,94 @@
+import type { ConditionSink } from './condition';
+import { Deadlines } from './deadlines';
+
+interface Group {
+  ruleId: string;
+  fingerprint: string;
+  labels: Record<string, string>;
+  /** The `by` labels the group was formed from (kept to regroup under a changed rule). */
+  group: Record<string, string>;
+  lastAt: number;
+  forMs: number;
+  /** `unknown`: not reported since going live (or since its rule changed). */
+  state: 'unknown' | 'present' | 'silent';
+}
+
+/** How a changed rule's groups carry over: their new alert and `for`. */
+export interface Regroup {
+  forMs: number;
+  alertOf(group: Record<string, string>): { fingerprint: string; labels: Record<string, string> };
+}
+
+/**
+ * The groups of rules whose condition is silence (`absent`: no sample, `missing`: no event)
+ * and a deadline per group, `for` after it was last seen: the deadline passing reports the
+ * condition holding, the group seen again reports it cleared. Only changes are reported
+ * (and each group's state once on going live, to settle alerts restored from their
+ * events). Before going live (while a history is read) groups are only recorded.
+ */
+export class SilenceTracker {
+  private readonly groups = new Map<string, Group>();
+  private readonly deadlines: Deadlines<string>;
+  private live = false;
+
+  constructor(
+    private readonly emit: ConditionSink,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.deadlines = new Deadlines((fingerprint) => this.silent(fingerprint), clock);
+  }
+
+  seen(ruleId: string, forMs: number, alert: { fingerprint: string; labels: Record<string, string> }, group: Record<string, string>, at: number): void {
+    let g = this.groups.get(alert.fingerprint);
+    if (!g) this.groups.set(alert.fingerprint, (g = { ruleId, ...alert, group, lastAt: at, forMs, state: 'unknown' }));
+    g.lastAt = Math.max(g.lastAt, at);
+    if (!this.live) return;
+    if (g.state !== 'present') this.report(g, 'present', at);
+    this.deadlines.set(g.fingerprint, g.lastAt + g.forMs);
+  }
+
+  /** Reports every group as it stands (a passed deadline fires at once), then each change as it happens. */
+  goLive(): void {
+    if (this.live) return;
+    this.live = true;
+    const now = this.clock();
+    for (const g of this.groups.values()) {
+      if (g.lastAt + g.forMs > now) this.report(g, 'present', g.lastAt);
+      this.deadlines.set(g.fingerprint, g.lastAt + g.forMs);
+    }
+  }
+
+  /** A rule changed (`regroup`: its groups carry over, silent ones fire again under the new rule) or went away. */
+  changeRule(ruleId: string, regroup?: Regroup): void {
+    const carried: Group[] = [];
+    for (const g of this.groups.values()) {
+      if (g.ruleId !== ruleId) continue;
+      this.groups.delete(g.fingerprint);
+      this.deadlines.delete(g.fingerprint);
+      if (regroup) carried.push({ ...g, ...regroup.alertOf(g.group), forMs: regroup.forMs, state: 'unknown' });
+    }
+    for (const g of carried) {
+      this.groups.set(g.fingerprint, g);
+      if (this.live) this.deadlines.set(g.fingerprint, g.lastAt + g.forMs);
+    }
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  stop(): void {
+    this.live = false;
+    this.deadlines.clear();
+  }
+
+  private silent(fingerprint: string): void {
+    const g = this.groups.get(fingerprint);
+    if (g && this.live) this.report(g, 'silent', this.clock());
+  }
+
+  private report(g: Group, state: 'present' | 'silent', at: number): void {
+    g.state = state;
+    this.emit({ ruleId: g.ruleId, fingerprint: g.fingerprint, labels: g.labels, at, holds: state === 'silent', value: null });
+  }
+}
