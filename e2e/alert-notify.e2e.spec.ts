@@ -178,7 +178,11 @@ describe('the notification pipeline', () => {
     f.stop();
     expect(payload(resolved)).toMatchObject({ status: 'resolved', groupKey: body.groupKey, alerts: [expect.objectContaining({ status: 'resolved' })] });
     expect(payload(resolved).id).not.toBe(body.id);
-    const log = await rows('hook');
+    // The outcome is recorded once the receiver has answered: a moment after it got the request.
+    const log = await eventually(async () => {
+      const r = await rows('hook');
+      return r.every((x) => x.state !== 'pending') && r;
+    }, { what: 'both outcomes recorded' });
     expect(log.map((r) => [r.state, r.attempts])).toEqual([
       ['delivered', 1],
       ['delivered', 1],

@@ -44,7 +44,7 @@ export interface DeliveriesDeps {
   pollMs?: number;
   /** How many requests at once. */
   concurrency?: number;
-  /** Delivered and failed notifications older than this are deleted. */
+  /** Delivered and failed notifications (and alert history) older than this are deleted. */
   retentionMs?: number;
 }
 
@@ -145,7 +145,11 @@ export class Deliveries {
 
   private async cleanup(): Promise<void> {
     const retention = this.deps.retentionMs ?? 30 * 86_400_000;
-    await this.deps.db.query('notifications_expire', "DELETE FROM alerting.notifications WHERE state <> 'pending' AND created_at < $1", [new Date(Date.now() - retention)]);
+    const before = new Date(Date.now() - retention);
+    await this.deps.db.query('notifications_expire', "DELETE FROM alerting.notifications WHERE state <> 'pending' AND created_at < $1", [before]);
+    // The alert history keeps as long as the notification history.
+    await this.deps.db.query('alert_history_expire', 'DELETE FROM alerting.alert_history WHERE at < $1', [before]);
+    await this.deps.db.query('alerts_expire', "DELETE FROM alerting.alerts WHERE state = 'resolved' AND resolved_at < $1", [before]);
   }
 
   private launch(row: Row): void {
