@@ -129,4 +129,32 @@ describe('ProjectionRunner', () => {
     expect(seenAfterCommit.length).toBeGreaterThan(0);
     expect(seenAfterCommit.every(Boolean)).toBe(true);
   });
+
+  it('calls afterCommit on every replica, also on one that found the event applied by another', async () => {
+    const heard: Record<string, number[]> = { a: [], b: [] };
+    const listening = (name: 'a' | 'b'): Projection<NodeEvent> => ({
+      ...applications,
+      name: 'test-every-replica',
+      apply: async (event, tx) => {
+        await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [event.seq, event.data.nodeId, name]);
+      },
+      afterCommit: (event) => heard[name].push(event.seq),
+    });
+    const [a, b] = [runner(listening('a')), runner(listening('b'))];
+    await Promise.all([a.start(), b.start()]);
+    const events = [];
+    for (let i = 0; i < 5; i++) {
+      const id = `n3${i}`;
+      events.push(await store.append(id, [{ type: 'node.registered', data: { nodeId: id, hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta));
+    }
+    const seqs = events.map((e) => e.lastSeq);
+    await Promise.all([a.waitFor(seqs.at(-1)!), b.waitFor(seqs.at(-1)!)]);
+    await Promise.all([a.stop(), b.stop()]);
+    // Both heard this test's events (and the earlier tests' ones, a new projection starting at 0).
+    expect(heard.a.filter((seq) => seqs.includes(seq))).toEqual(seqs);
+    expect(heard.b.filter((seq) => seqs.includes(seq))).toEqual(seqs);
+    // Each applied once, by one or the other.
+    const rows = await ds.query('SELECT seq::int AS seq FROM t.applied WHERE seq = ANY($1)', [seqs]);
+    expect(rows).toHaveLength(5);
+  });
 });
