@@ -12,6 +12,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 export class RedisLease {
   private readonly owner = randomUUID();
   private token = 0;
+  private heldUntil = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -21,15 +22,31 @@ export class RedisLease {
 
   /** True while (or once) this instance holds the lease; renews it when already held. */
   async tryHold(): Promise<boolean> {
+    // Counted from before the request: the lease surely lasts at least until then.
+    const asked = Date.now();
     if (this.token > 0) {
       const renewed = await this.redis.eval(RENEW, 1, this.key, this.owner, String(this.ttlMs));
-      if (renewed === 1) return true;
+      if (renewed === 1) {
+        this.heldUntil = asked + this.ttlMs;
+        return true;
+      }
       this.token = 0;
+      this.heldUntil = 0;
     }
     const acquired = await this.redis.set(this.key, this.owner, 'PX', this.ttlMs, 'NX');
     if (acquired !== 'OK') return false;
     this.token = await this.redis.incr(`${this.key}:fence`);
+    this.heldUntil = asked + this.ttlMs;
     return true;
+  }
+
+  /**
+   * Whether the lease is still this instance's by its own clock: false once the time it was
+   * last renewed for has run out, even before the next `tryHold` says so (a process that was
+   * paused past its lease must not act on it when it resumes).
+   */
+  stillHeld(): boolean {
+    return this.token > 0 && Date.now() < this.heldUntil;
   }
 
   fencingToken(): number {
@@ -39,6 +56,7 @@ export class RedisLease {
   async release(): Promise<void> {
     if (this.token === 0) return;
     this.token = 0;
+    this.heldUntil = 0;
     await this.redis.eval(RELEASE, 1, this.key, this.owner);
   }
 }

@@ -108,7 +108,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async activate(): Promise<void> {
-    const machine = new AlertMachine({ store: this.store, logger: this.obs.logger });
+    const machine = new AlertMachine({ store: this.store, logger: this.obs.logger, mayWrite: () => this.lease.stillHeld() });
     this.rules = new Map((await this.state.rules.list()).map((v) => [v.rule.id, v.rule]));
     const lastAlertAt = await this.restore(machine);
     machine.start();

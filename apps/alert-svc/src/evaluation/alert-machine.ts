@@ -43,6 +43,11 @@ export interface AlertMachineDeps {
   store: EventStore<AlertEvent>;
   logger: Logger;
   clock?: () => number;
+  /**
+   * Whether this process may still write (its lease has not run out by its own clock): a
+   * replica resumed after a pause must not act on samples the other has already judged.
+   */
+  mayWrite?: () => boolean;
 }
 
 /**
@@ -126,6 +131,10 @@ export class AlertMachine {
     for (let attempt = 1; ; attempt++) {
       const events = decideAlert(command, t.state, t.id, t.timing);
       if (events.length > 0) {
+        if (this.deps.mayWrite && !this.deps.mayWrite()) {
+          this.deps.logger.warn({ fingerprint: t.id.fingerprint, rule: t.id.ruleId }, 'lease ran out: transition left to the evaluator that holds it');
+          return;
+        }
         try {
           const written = await this.deps.store.append(t.id.fingerprint, events, t.lastSeq, meta(t, command));
           for (const e of written.events) t.state = evolveAlert(t.state, e);

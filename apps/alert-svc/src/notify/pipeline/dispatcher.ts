@@ -119,6 +119,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     try {
       const held = await this.lease.tryHold();
       if (held && !this.active && !this.stopped) await this.activate();
+      else if (held) this.flush(); // anything a lapse of the lease held back
       if (!held && this.active) await this.deactivate();
     } catch (e) {
       this.obs.logger.error({ err: e }, 'notification dispatcher lease failed');
@@ -276,6 +277,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   private flush(): void {
     const active = this.active;
     if (!active) return;
+    // Paused past the lease (another dispatcher may be deciding now): decide nothing until the next tick says.
+    if (!this.lease.stillHeld()) return;
     const now = Date.now();
     const outgoing = active.aggregator.due(now);
     this.metrics.groups.set(active.aggregator.groupCount());
