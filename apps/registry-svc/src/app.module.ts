@@ -6,6 +6,8 @@ import { RegistryInit1763800000000 } from './migrations/1763800000000-registry-i
 import { NodeConfig1763900000000 } from './migrations/1763900000000-node-config';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { SupervisedProcesses1764300000000 } from './migrations/1764300000000-supervised-processes';
+import { MaintenanceService } from './maintenance/maintenance.service';
+import { NodeMaintenance1764700000000 } from './migrations/1764700000000-node-maintenance';
 import { PresenceService } from './presence/presence.service';
 import { RegistryState } from './registry.state';
 
@@ -16,9 +18,9 @@ import { RegistryState } from './registry.state';
       portVariable: 'VIGIL_REGISTRY_PORT',
       defaultPort: 8081,
       env: RegistryEnv,
-      database: { schema: 'registry', migrations: [RegistryInit1763800000000, NodeConfig1763900000000, Identity1764000000000, SupervisedProcesses1764300000000] },
+      database: { schema: 'registry', migrations: [RegistryInit1763800000000, NodeConfig1763900000000, Identity1764000000000, SupervisedProcesses1764300000000, NodeMaintenance1764700000000] },
     }),
   ],
-  providers: [RegistryState, PresenceService, RegistryApi],
+  providers: [RegistryState, PresenceService, MaintenanceService, RegistryApi],
 })
 export class AppModule {}

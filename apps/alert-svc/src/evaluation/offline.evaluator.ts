@@ -58,6 +58,9 @@ export class OfflineEvaluator {
       }
       case 'node.inventory_changed':
       case 'node.config_reported':
+      // Maintenance mutes notifications (the dispatcher), not evaluation: the alert still shows.
+      case 'node.maintenance_started':
+      case 'node.maintenance_ended':
         return;
       default: {
         const never: never = event;

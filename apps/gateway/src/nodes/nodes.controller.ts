@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Ip, Param, Put, Query } from '@nestjs/common';
 import {
   GetNodeRequest,
   ListNodesRequest,
@@ -6,6 +6,7 @@ import {
   type NodeProcessesReply,
   type NodeView,
   registryQueries,
+  type StartMaintenanceRequest,
   validate,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
@@ -31,6 +32,23 @@ export class NodesController {
   async processes(@Param('id') id: string): Promise<NodeProcessesReply> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
     return requestQuery(this.bus.nc, this.bus.topology, registryQueries.nodeProcesses, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+  }
+
+  /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
+  @Put(':id/maintenance')
+  startMaintenance(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<NodeView> {
+    return requestQuery(
+      this.bus.nc,
+      this.bus.topology,
+      registryQueries.startMaintenance,
+      { ...body, nodeId, actor: `gateway:${ip || 'unknown'}` } as StartMaintenanceRequest,
+      this.config.VIGIL_RPC_TIMEOUT_MS,
+    );
+  }
+
+  @Delete(':id/maintenance')
+  endMaintenance(@Param('id') nodeId: string, @Ip() ip: string): Promise<NodeView> {
+    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.endMaintenance, { nodeId, actor: `gateway:${ip || 'unknown'}` }, this.config.VIGIL_RPC_TIMEOUT_MS);
   }
 
   @Get(':id')

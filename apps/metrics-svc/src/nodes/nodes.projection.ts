@@ -34,6 +34,8 @@ export const metricsNodesProjection: Projection<NodeEvent> = {
       case 'node.online':
       case 'node.offline':
       case 'node.config_reported':
+      case 'node.maintenance_started':
+      case 'node.maintenance_ended':
         return;
       default: {
         const never: never = event;

@@ -14,6 +14,7 @@ import { Bus, Cache, Database, Observability, rpcServerDeps } from '@vigil/platf
 import { PresenceStore } from '../presence/presence.store';
 import { supervisedProcesses } from '../presence/supervised-processes';
 import { RegistryState } from '../registry.state';
+import { MaintenanceService } from '../maintenance/maintenance.service';
 
 interface NodeRow {
   id: string;
@@ -27,6 +28,10 @@ interface NodeRow {
   inventory: NodeView['inventory'];
   config: NodeView['config'];
   version: number;
+  maintenance_since: Date | null;
+  maintenance_reason: string | null;
+  maintenance_until: Date | null;
+  maintenance_by: string | null;
 }
 
 /** Answers the registry's request/reply operations over NATS (queue group: replicas share them). */
@@ -40,6 +45,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly db: Database,
     private readonly obs: Observability,
     private readonly state: RegistryState,
+    private readonly maintenance: MaintenanceService,
     cache: Cache,
   ) {
     this.presence = new PresenceStore(cache);
@@ -60,6 +66,16 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         await this.state.projection.waitFor(last.state.last_seq, 60_000).catch(() => undefined);
         return { projection: r.projection, checkpoint: this.state.projection.checkpoint() };
       }),
+      serveQuery(deps, registryQueries.startMaintenance, async (r) => {
+        await this.getNode(r);
+        await this.caughtUp(await this.maintenance.start(r.nodeId, r.reason, r.until, r.actor));
+        return this.getNode(r);
+      }),
+      serveQuery(deps, registryQueries.endMaintenance, async (r) => {
+        await this.getNode(r);
+        await this.caughtUp(await this.maintenance.end(r.nodeId, r.actor));
+        return this.getNode(r);
+      }),
       serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.state.identity.createToken(r)),
       serveQuery(deps, identityCommands.enroll, (r) => this.state.identity.enroll(r)),
       serveQuery(deps, identityCommands.revokeNode, (r) => this.state.identity.revoke(r, 'operator')),
@@ -71,30 +87,26 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async listNodes(req: ListNodesRequest): Promise<ListNodesReply> {
-    const where = req.status ? 'WHERE status = $3' : '';
-    const params: unknown[] = [req.limit, req.offset, ...(req.status ? [req.status] : [])];
+    const filter = `WHERE ($1::text IS NULL OR status = $1) AND ($2::boolean IS NULL OR (maintenance_since IS NOT NULL) = $2)`;
+    const params: unknown[] = [req.status ?? null, req.maintenance ?? null];
     const rows = await this.db.query<NodeRow & { total: string }>(
       'nodes_list',
-      `SELECT *, count(*) OVER () AS total FROM registry.nodes ${where} ORDER BY hostname, id LIMIT $1 OFFSET $2`,
-      params,
+      `SELECT *, count(*) OVER () AS total FROM registry.nodes ${filter} ORDER BY hostname, id LIMIT $3 OFFSET $4`,
+      [...params, req.limit, req.offset],
     );
-    const total = rows.length ? Number(rows[0].total) : await this.count(req.status);
+    const total = rows.length ? Number(rows[0].total) : Number((await this.db.query<{ n: string }>('nodes_count', `SELECT count(*) AS n FROM registry.nodes ${filter}`, params))[0].n);
     return { items: await this.views(rows), total };
+  }
+
+  /** Read-your-writes for a command's event. */
+  private async caughtUp(seq: number | undefined): Promise<void> {
+    if (seq !== undefined) await this.state.projection.waitFor(seq, 10_000);
   }
 
   async getNode(req: GetNodeRequest): Promise<NodeView> {
     const rows = await this.db.query<NodeRow>('nodes_get', 'SELECT * FROM registry.nodes WHERE id = $1', [req.nodeId]);
     if (!rows[0]) throw new NotFoundError(`node ${req.nodeId} is not registered`);
     return (await this.views(rows))[0];
-  }
-
-  private async count(status?: string): Promise<number> {
-    const rows = await this.db.query<{ n: string }>(
-      'nodes_count',
-      `SELECT count(*) AS n FROM registry.nodes ${status ? 'WHERE status = $1' : ''}`,
-      status ? [status] : [],
-    );
-    return Number(rows[0].n);
   }
 
   /** Last-seen is fresher in Redis (every heartbeat) than in the read model (transitions only). */
@@ -114,6 +126,14 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         lastSeenAt: lastSeen ? lastSeen.toISOString() : null,
         inventory: r.inventory,
         config: r.config,
+        maintenance: r.maintenance_since
+          ? {
+              since: r.maintenance_since.toISOString(),
+              reason: r.maintenance_reason ?? '',
+              until: r.maintenance_until ? r.maintenance_until.toISOString() : null,
+              by: r.maintenance_by ?? '',
+            }
+          : null,
         version: r.version,
       };
     });

@@ -47,6 +47,20 @@ export const nodesProjection: Projection<NodeEvent> = {
           event.seq,
         ]);
         return;
+      case 'node.maintenance_started':
+        await tx.query(
+          `UPDATE registry.nodes SET maintenance_since = CASE WHEN maintenance_since IS NULL THEN $2::timestamptz ELSE maintenance_since END,
+             maintenance_reason = $3, maintenance_until = $4, maintenance_by = $5, version = version + 1, last_event_seq = $6 WHERE id = $1`,
+          [event.data.nodeId, event.occurredAt, event.data.reason, event.data.until ?? null, event.meta.actor, event.seq],
+        );
+        return;
+      case 'node.maintenance_ended':
+        await tx.query(
+          `UPDATE registry.nodes SET maintenance_since = NULL, maintenance_reason = NULL, maintenance_until = NULL, maintenance_by = NULL,
+             version = version + 1, last_event_seq = $2 WHERE id = $1`,
+          [event.data.nodeId, event.seq],
+        );
+        return;
       default: {
         const never: never = event;
         return never;

@@ -43,17 +43,35 @@ export const NodeConfigReported = defineEvent('node.config_reported', {
   schema: z.object({ nodeId: NodeId, config: AppliedConfig }),
 });
 
+/**
+ * The node is in maintenance: its alerts still fire and show, and nobody is notified of them.
+ * Starting again while in maintenance replaces the reason and end. `until`: it ends by itself then.
+ */
+export const NodeMaintenanceStarted = defineEvent('node.maintenance_started', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, reason: z.string().trim().min(1, 'say why').max(500), until: IsoTimestamp.optional() }),
+});
+
+export const NodeMaintenanceEnded = defineEvent('node.maintenance_ended', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, reason: z.enum(['manual', 'expired']) }),
+});
+
 export type NodeRegisteredEvent = EventOf<typeof NodeRegistered>;
 export type NodeOnlineEvent = EventOf<typeof NodeOnline>;
 export type NodeOfflineEvent = EventOf<typeof NodeOffline>;
 export type NodeInventoryChangedEvent = EventOf<typeof NodeInventoryChanged>;
 export type NodeConfigReportedEvent = EventOf<typeof NodeConfigReported>;
+export type NodeMaintenanceStartedEvent = EventOf<typeof NodeMaintenanceStarted>;
+export type NodeMaintenanceEndedEvent = EventOf<typeof NodeMaintenanceEnded>;
 export type NodeEvent =
   | NodeRegisteredEvent
   | NodeOnlineEvent
   | NodeOfflineEvent
   | NodeInventoryChangedEvent
-  | NodeConfigReportedEvent;
+  | NodeConfigReportedEvent
+  | NodeMaintenanceStartedEvent
+  | NodeMaintenanceEndedEvent;
 export type NodeEventType = NodeEvent['type'];
 export type NodeEventData<T extends NodeEventType> = Extract<NodeEvent, { type: T }>['data'];
 
@@ -63,4 +81,6 @@ export const nodeEvents = new EventCatalog<NodeEvent>([
   NodeOffline,
   NodeInventoryChanged,
   NodeConfigReported,
+  NodeMaintenanceStarted,
+  NodeMaintenanceEnded,
 ]);

@@ -20,6 +20,10 @@ export const NodeView = z.object({
   inventory: Inventory.nullable(),
   /** The configuration the agent last reported running (null before it first did). */
   config: AppliedConfig.nullable(),
+  /** Set while the node is in maintenance (no notifications for its alerts). */
+  maintenance: z
+    .object({ since: IsoTimestamp, reason: z.string(), until: IsoTimestamp.nullable(), by: z.string() })
+    .nullable(),
   /** Number of events applied to this node (its aggregate version). */
   version: z.number().int().positive(),
 });
@@ -27,6 +31,12 @@ export type NodeView = z.infer<typeof NodeView>;
 
 export const ListNodesRequest = z.object({
   status: NodeStatus.optional(),
+  /** Only nodes in maintenance (`true`) or not (`false`). */
+  maintenance: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .or(z.boolean())
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -55,6 +65,13 @@ export type SupervisedProcessView = z.infer<typeof SupervisedProcessView>;
 export const NodeProcessesReply = z.object({ items: z.array(SupervisedProcessView) });
 export type NodeProcessesReply = z.infer<typeof NodeProcessesReply>;
 
+const Actor = z.string().min(1).max(256);
+export const StartMaintenanceRequest = z
+  .object({ nodeId: NodeId, reason: z.string().trim().min(1, 'say why').max(500), until: IsoTimestamp.optional(), actor: Actor })
+  .refine((r) => r.until === undefined || Date.parse(r.until) > Date.now(), { message: 'must be in the future', path: ['until'] });
+export type StartMaintenanceRequest = z.input<typeof StartMaintenanceRequest>;
+export const EndMaintenanceRequest = z.object({ nodeId: NodeId, actor: Actor });
+
 /** The request/reply operations of the registry context (`qry.registry.*`). */
 export const RebuildProjectionRequest = z.object({ projection: z.literal('registry-nodes') });
 export const RebuildProjectionReply = z.object({ projection: z.string(), checkpoint: z.number().int().nonnegative() });
@@ -65,6 +82,9 @@ export const registryQueries = {
   getNode: { kind: 'qry', context: 'registry', what: 'nodes-get', request: GetNodeRequest, reply: GetNodeReply },
   /** The processes a node's agent supervises (from its supervisor events). */
   nodeProcesses: { kind: 'qry', context: 'registry', what: 'node-processes', request: GetNodeRequest, reply: NodeProcessesReply },
+  /** Puts a node in maintenance (or changes its reason and end); answers the node as it is then. */
+  startMaintenance: { kind: 'cmd', context: 'registry', what: 'node-maintenance-start', request: StartMaintenanceRequest, reply: NodeView },
+  endMaintenance: { kind: 'cmd', context: 'registry', what: 'node-maintenance-end', request: EndMaintenanceRequest, reply: NodeView },
   /** Drops the nodes read model and replays the event stream into it; answers once caught up. */
   rebuildProjection: {
     kind: 'cmd',

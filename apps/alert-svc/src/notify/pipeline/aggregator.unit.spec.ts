@@ -170,12 +170,19 @@ describe('Aggregator', () => {
 
   it('mutes the alerts of a node in maintenance', () => {
     const { agg, muting } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
-    muting.setMaintenance('n1', true);
+    muting.setMaintenance('n1', Infinity);
+    muting.setMaintenance('n2', 10_000);
     agg.update(alert({ fp: 'a', node: 'n1' }), 0);
+    agg.update(alert({ fp: 'b', node: 'n2' }), 0);
     expect(agg.due(0)).toEqual([]);
+    expect(muting.nodesInMaintenance(0).sort()).toEqual(['n1', 'n2']);
+    // n2's maintenance ends by itself at its end.
+    expect(muting.nextBoundary(0)).toBe(10_000);
+    agg.recheck(10_000);
+    expect(summary(agg.due(10_000))).toEqual(['team:firing:b=firing']);
     muting.setMaintenance('n1', false);
-    agg.recheck(5000);
-    expect(summary(agg.due(5000))).toEqual(['team:firing:a=firing']);
+    agg.recheck(15_000);
+    expect(summary(agg.due(15_000))).toEqual(['team:firing:a=firing']);
   });
 
   it('after a restart, takes up each group from the notification log: nothing told twice, what changed told', () => {

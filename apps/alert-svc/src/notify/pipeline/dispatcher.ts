@@ -1,6 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
-import { type AlertEvent, alertEvents, uuidv7, ValidationError } from '@vigil/contracts';
+import { type AlertEvent, alertEvents, type NodeEvent, nodeEvents, uuidv7, ValidationError } from '@vigil/contracts';
+import { EventFeed } from '../../evaluation/event-feed';
 import { Bus, Cache, Database, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../../config';
 import type { Notification } from '../notification';
@@ -54,7 +55,7 @@ interface LogRow {
 export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly lease: RedisLease;
   private readonly metrics: NotifyMetrics;
-  private active?: { aggregator: Aggregator; muting: Muting; deliveries: Deliveries };
+  private active?: { aggregator: Aggregator; muting: Muting; deliveries: Deliveries; nodes: EventFeed<NodeEvent> };
   private messages?: ConsumerMessages;
   private reader?: Promise<void>;
   private leaseTimer?: NodeJS.Timeout;
@@ -148,8 +149,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       policy: { initialBackoffMs: this.config.VIGIL_ALERT_DELIVERY_BACKOFF_MS, maxBackoffMs: 5 * 60_000, maxAgeMs: this.config.VIGIL_ALERT_DELIVERY_MAX_AGE_MS },
       retentionMs: this.config.VIGIL_ALERT_NOTIFICATION_RETENTION_DAYS * 86_400_000,
     });
+    const nodes = await this.followMaintenance(muting);
     const { fromSeq, skip } = await this.rebuild(aggregator, muting);
-    this.active = { aggregator, muting, deliveries };
+    this.active = { aggregator, muting, deliveries, nodes };
     deliveries.start();
     this.flush();
     this.reader = this.read(fromSeq, skip);
@@ -165,8 +167,37 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     void this.messages?.close().catch(() => undefined);
     await this.reader;
     await this.recording;
-    await active.deliveries.stop();
+    await Promise.all([active.deliveries.stop(), active.nodes.stop()]);
     this.obs.logger.info('notification dispatcher stood down');
+  }
+
+  /**
+   * Which nodes are in maintenance, from the registry's node events: the whole history before
+   * anything is sent (a node in maintenance must not be told of at a takeover), then live.
+   */
+  private async followMaintenance(muting: Muting): Promise<EventFeed<NodeEvent>> {
+    let live = false;
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+    const feed = new EventFeed(this.bus, this.obs.logger, 'node', nodeEvents, {
+      see: (event) => {
+        if (event.type === 'node.maintenance_started') {
+          muting.setMaintenance(event.data.nodeId, event.data.until ? Date.parse(event.data.until) : Infinity);
+        } else if (event.type === 'node.maintenance_ended') muting.setMaintenance(event.data.nodeId, false);
+        else return;
+        if (live && this.active?.muting === muting) {
+          this.active.aggregator.recheck(Date.now());
+          this.flush();
+        }
+      },
+      goLive: () => {
+        live = true;
+        caughtUp();
+      },
+    });
+    feed.start();
+    await ready;
+    return feed;
   }
 
   /**

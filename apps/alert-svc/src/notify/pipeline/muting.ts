@@ -20,7 +20,8 @@ type Labels = Readonly<Record<string, string>>;
  */
 export class Muting {
   private silences: ActiveSilence[] = [];
-  private readonly maintenance = new Set<string>();
+  /** Nodes in maintenance, to when (Infinity: until ended). */
+  private readonly maintenance = new Map<string, number>();
   /** Per inhibition rule: `equal` values → fingerprints of firing source alerts. */
   private readonly sources: Map<string, Set<string>>[];
 
@@ -32,16 +33,14 @@ export class Muting {
     this.silences = [...silences];
   }
 
-  /** Whether anything changed. */
-  setMaintenance(node: string, on: boolean): boolean {
-    if (on === this.maintenance.has(node)) return false;
-    if (on) this.maintenance.add(node);
-    else this.maintenance.delete(node);
-    return true;
+  /** A node in maintenance until `until` (Unix ms; Infinity: until ended), or out of it (`false`). */
+  setMaintenance(node: string, until: number | false): void {
+    if (until === false) this.maintenance.delete(node);
+    else this.maintenance.set(node, until);
   }
 
-  nodesInMaintenance(): string[] {
-    return [...this.maintenance];
+  nodesInMaintenance(now: number): string[] {
+    return [...this.maintenance].filter(([, until]) => now < until).map(([node]) => node);
   }
 
   /** Follows an alert's firing state; true when it can inhibit others (a source of some rule). */
@@ -66,7 +65,8 @@ export class Muting {
 
   mutedBy(fingerprint: string, labels: Labels, now: number): MuteReason | undefined {
     const node = labels.node;
-    if (node !== undefined && this.maintenance.has(node)) return { by: 'maintenance', node };
+    const until = node === undefined ? undefined : this.maintenance.get(node);
+    if (node !== undefined && until !== undefined && now < until) return { by: 'maintenance', node };
     for (const s of this.silences) {
       if (s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, labels)) return { by: 'silence', silenceId: s.id };
     }
@@ -79,12 +79,17 @@ export class Muting {
     return undefined;
   }
 
-  /** The next instant after `now` a silence starts or ends (when muting changes by itself). */
+  /** The next instant after `now` a silence starts or ends, or a maintenance ends (when muting changes by itself). */
   nextBoundary(now: number): number | undefined {
     let next: number | undefined;
+    const consider = (t: number) => {
+      if (t > now && Number.isFinite(t) && (next === undefined || t < next)) next = t;
+    };
     for (const s of this.silences) {
-      for (const t of [s.startsAt, s.endsAt]) if (t > now && (next === undefined || t < next)) next = t;
+      consider(s.startsAt);
+      consider(s.endsAt);
     }
+    for (const until of this.maintenance.values()) consider(until);
     return next;
   }
 }

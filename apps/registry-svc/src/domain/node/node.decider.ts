@@ -2,6 +2,7 @@ import {
   type AppliedConfig,
   type Heartbeat,
   IllegalStateError,
+  NotFoundError,
   type Inventory,
   type Labels,
   type NodeEvent,
@@ -22,6 +23,7 @@ export type NodeState =
       lastSeenAt: string | null;
       inventoryHash: string | null;
       config: AppliedConfig | null;
+      maintenance: { reason: string; until: string | null } | null;
     };
 
 export type NodeCommand =
@@ -30,7 +32,11 @@ export type NodeCommand =
   | { type: 'RecordSighting'; nodeId: string; receivedAt: Date }
   | { type: 'MarkOffline'; lastSeenAt: Date; timeoutMs: number }
   | { type: 'RecordInventory'; inventory: Inventory; hash: string }
-  | { type: 'RecordConfig'; nodeId: string; config: AppliedConfig };
+  | { type: 'RecordConfig'; nodeId: string; config: AppliedConfig }
+  /** In maintenance until `until` (or until ended); again while in it: a new reason or end. */
+  | { type: 'StartMaintenance'; nodeId: string; reason: string; until?: string }
+  /** `expired`: its `until` passed (decided by the registry's own check). */
+  | { type: 'EndMaintenance'; nodeId: string; reason: 'manual' | 'expired'; now: Date };
 
 export const initialNodeState = (): NodeState => ({ exists: false });
 
@@ -47,6 +53,7 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
         lastSeenAt: null,
         inventoryHash: null,
         config: null,
+        maintenance: null,
       };
     case 'node.online':
     case 'node.offline':
@@ -62,6 +69,12 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
     case 'node.config_reported':
       if (!state.exists) return state;
       return { ...state, config: event.data.config };
+    case 'node.maintenance_started':
+      if (!state.exists) return state;
+      return { ...state, maintenance: { reason: event.data.reason, until: event.data.until ?? null } };
+    case 'node.maintenance_ended':
+      if (!state.exists) return state;
+      return { ...state, maintenance: null };
     default: {
       const never: never = event;
       return never;
@@ -122,6 +135,26 @@ export function decideNode(command: NodeCommand, state: NodeState): NewEvent<Nod
     case 'RecordConfig':
       if (!state.exists || sameConfig(state.config, command.config)) return [];
       return [{ type: 'node.config_reported', data: { nodeId: state.nodeId, config: command.config } }];
+    case 'StartMaintenance': {
+      if (!state.exists) throw new NotFoundError(`node ${command.nodeId} is not registered`);
+      const until = command.until ?? null;
+      if (state.maintenance && state.maintenance.reason === command.reason && state.maintenance.until === until) return [];
+      return [
+        {
+          type: 'node.maintenance_started',
+          data: { nodeId: state.nodeId, reason: command.reason, ...(command.until === undefined ? {} : { until: command.until }) },
+        },
+      ];
+    }
+    case 'EndMaintenance': {
+      if (!state.exists) throw new NotFoundError(`node ${command.nodeId} is not registered`);
+      if (command.reason === 'expired') {
+        // Only what is still due: a maintenance started again meanwhile with a later end stays.
+        const until = state.maintenance?.until;
+        if (!until || Date.parse(until) > command.now.getTime()) return [];
+      } else if (!state.maintenance) throw new IllegalStateError(`node ${command.nodeId} is not in maintenance`);
+      return [{ type: 'node.maintenance_ended', data: { nodeId: state.nodeId, reason: command.reason } }];
+    }
     default: {
       const never: never = command;
       return never;

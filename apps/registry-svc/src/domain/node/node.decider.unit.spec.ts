@@ -113,3 +113,40 @@ describe('node decider', () => {
     given().when({ type: 'RecordInventory', inventory, hash: 'h1' }).thenThrows(/not registered/);
   });
 });
+
+describe('maintenance', () => {
+  const registered: NewEvent<NodeEvent> = { type: 'node.registered', data: { nodeId: 'n1', hostname: 'web-1', labels: {}, agentVersion: '0.1.0' } };
+  const started = (reason: string, until?: string): NewEvent<NodeEvent> => ({
+    type: 'node.maintenance_started',
+    data: { nodeId: 'n1', reason, ...(until ? { until } : {}) },
+  });
+  const until = '2026-11-22T12:00:00.000Z';
+
+  it('starts on a registered node, and again only with a new reason or end', () => {
+    given(registered).when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap' }).then([started('disk swap')]);
+    given(registered, started('disk swap')).when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap' }).then([]);
+    given(registered, started('disk swap')).when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap', until }).then([started('disk swap', until)]);
+    given().when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'x' }).thenThrows(/not registered/);
+  });
+
+  it('ends by hand only while in maintenance', () => {
+    given(registered, started('disk swap'))
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) })
+      .then([{ type: 'node.maintenance_ended', data: { nodeId: 'n1', reason: 'manual' } }]);
+    given(registered).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) }).thenThrows(/not in maintenance/);
+    given(registered, started('a'), { type: 'node.maintenance_ended', data: { nodeId: 'n1', reason: 'manual' } })
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) })
+      .thenThrows(/not in maintenance/);
+  });
+
+  it('expires only what is due: not one without an end, nor one started again with a later end', () => {
+    const due = new Date(Date.parse(until) + 1);
+    given(registered, started('a', until))
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due })
+      .then([{ type: 'node.maintenance_ended', data: { nodeId: 'n1', reason: 'expired' } }]);
+    given(registered, started('a', until)).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: new Date(Date.parse(until) - 1) }).then([]);
+    given(registered, started('a')).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due }).then([]);
+    given(registered, started('a', until), started('a', '2026-11-23T00:00:00.000Z')).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due }).then([]);
+    given(registered).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due }).then([]);
+  });
+});
