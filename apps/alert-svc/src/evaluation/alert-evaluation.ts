@@ -269,9 +269,16 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
           deliver_policy: DeliverPolicy.New,
         });
         this.messages = await consumer.consume({ max_messages: 1000 });
+        let slice = performance.now();
         for await (const msg of this.messages) {
           const machine = this.machine;
           if (!machine) break;
+          // A backlog of buffered batches is read without awaiting anything: let the timers
+          // (a window closing) and the notification pipeline in between every few ms.
+          if (performance.now() - slice > READ_SLICE_MS) {
+            await new Promise((r) => setImmediate(r));
+            slice = performance.now();
+          }
           let batch;
           try {
             batch = decodeSampleBatch(msg.data);
@@ -296,6 +303,9 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 }
+
+/** How long the sample reader runs before it lets the event loop go round. */
+const READ_SLICE_MS = 5;
 
 function timingOf(rule: RuleView['rule']): MachineTiming {
   const keepFiringForMs = rule.keepFiringFor;
