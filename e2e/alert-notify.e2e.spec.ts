@@ -189,9 +189,9 @@ describe('the notification pipeline', () => {
     ]);
   }, 40_000);
 
-  it('retries a 503 after its Retry-After, and reports a 400 without retrying it', async () => {
+  it('retries a 429 after its Retry-After, and reports a 400 without retrying it', async () => {
     let calls = 0;
-    flaky.reply(() => (++calls === 1 ? { status: 503, headers: { 'Retry-After': '1' } } : { status: 200 }));
+    flaky.reply(() => (++calls === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 200 }));
     broken.reply({ status: 400, body: 'bad payload' });
     const a = feed('flaky-1', () => 99);
     const b = feed('broken-1', () => 99);
