@@ -29,19 +29,16 @@ const { cpus, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { createInterface } = require('node:readline');
 const { parseArgs } = require('node:util');
-const { jetstreamManager } = require('@nats-io/jetstream');
-const { connect } = require('@nats-io/transport-node');
-const { alertEvents, createTopology, deleteStreams, durationMs, ensureStreams, NotifyConfig, ruleOperations } = require('@vigil/contracts');
+const { alertEvents, durationMs, NotifyConfig, ruleOperations } = require('@vigil/contracts');
 const { requestQuery } = require('@vigil/messaging');
 const { freePort, repoRoot, ServiceProcess, testUrls } = require('@vigil/test-support');
-const { Redis } = require('ioredis');
-const { Client } = require('pg');
 const { BENCH_METRIC, THRESHOLD, planCrossings } = require('./lib/alert-plan');
 const { clock, startReceiver } = require('./lib/alert-receiver');
 const { nodeId } = require('./lib/fleet50');
 const { cpuSeconds } = require('./lib/proc');
 const { histogramOf, quantile: histogramQuantile, scrape, sumOf } = require('./lib/prom');
 const { ALERT_NAME, ALERTMANAGER_BINARY, assertPrometheusInstalled, PROMETHEUS_BINARY, startPrometheusStack, versionOf } = require('./lib/prometheus-stack');
+const { createDatabase, openBus, registerRedisCleanup } = require('./lib/infra');
 const { closeAll, installSignalHandlers, Scope, trackChild } = require('./lib/scope');
 
 const { values: opts } = parseArgs({
@@ -144,60 +141,6 @@ function latencyStats(closes, arrivalsByNode) {
 const seconds = (ms) => fixed(ms === undefined ? undefined : ms / 1000, 3);
 
 // ---------------------------------------------------------------------------------------------
-// Shared set-up: bus, database, Redis prefix (as bench/ingest.bench.js)
-
-async function openBus(scope, prefix) {
-  const nc = await connect({ servers: testUrls.nats.split(','), name: 'vigil-bench-alert' });
-  scope.add('close the NATS connection', () => nc.drain().catch(() => nc.close()));
-  const jsm = await jetstreamManager(nc);
-  const topology = createTopology(prefix, PARTITIONS);
-  await ensureStreams(jsm, topology);
-  scope.add(`delete the streams of prefix ${prefix}`, () => deleteStreams(jsm, topology));
-  return { nc, jsm, topology };
-}
-
-async function createDatabase(scope, name) {
-  const adminUrl = new URL(testUrls.postgresAdmin);
-  adminUrl.pathname = '/postgres';
-  const admin = new Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  scope.add(`drop database ${name}`, async () => {
-    const c = new Client({ connectionString: adminUrl.toString() });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(testUrls.postgresAdmin);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString() };
-}
-
-function registerRedisCleanup(scope, prefix) {
-  scope.add(`delete Redis keys ${prefix}*`, async () => {
-    const redis = new Redis(testUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Vigil: alert-svc, the rule, the fleet
 
 /** The notification config alert-svc gets: every alert its own group, sent at once, to the bench's webhook. */
@@ -273,7 +216,7 @@ async function vigilScenario(receiver) {
   try {
     if (!existsSync(ALERT_MAIN)) throw new Error(`${ALERT_MAIN} is missing: build first (npm run bench builds)`);
     const id = runId();
-    const bus = await openBus(scope, `balert${id}`);
+    const bus = await openBus(scope, { prefix: `balert${id}`, partitions: PARTITIONS, name: 'vigil-bench-alert' });
     const db = await createDatabase(scope, `vigil_bench_alert_${id}`);
     const redisPrefix = `vigil-bench-alert-${id}:`;
     registerRedisCleanup(scope, redisPrefix);

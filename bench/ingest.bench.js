@@ -40,15 +40,14 @@ const { cpus, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { createInterface } = require('node:readline');
 const { parseArgs } = require('node:util');
-const { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } = require('@nats-io/jetstream');
-const { connect } = require('@nats-io/transport-node');
-const { createTopology, deleteStreams, ensureStreams, sampleBatchMessage } = require('@vigil/contracts');
+const { AckPolicy, DeliverPolicy } = require('@nats-io/jetstream');
+const { sampleBatchMessage } = require('@vigil/contracts');
 const { freePort, repoRoot, ServiceProcess, testUrls } = require('@vigil/test-support');
 const { Redis } = require('ioredis');
-const { Client } = require('pg');
 const { createFleet, prometheusLines, sampleBatch, SERIES_PER_NODE } = require('./lib/fleet50');
 const { cpuDelta, cpuOfPids, cpuSeconds, cpuSecondsSync, pidsNamed, RssSampler } = require('./lib/proc');
 const { histogramDelta, histogramOf, quantile, scrape, sumOf } = require('./lib/prom');
+const { createDatabase, openBus, registerRedisCleanup } = require('./lib/infra');
 const { closeAll, installSignalHandlers, Scope, trackChild } = require('./lib/scope');
 const { startVictoriaMetrics, ensureVictoriaMetrics } = require('./lib/victoriametrics');
 
@@ -106,63 +105,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 const runId = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
 // ---------------------------------------------------------------------------------------------
-// Shared set-up: bus, database, Redis prefix, metrics-svc
-
-/** A NATS connection, this run's topology and its streams (the service's own defaults). */
-async function openBus(scope, prefix) {
-  const nc = await connect({ servers: testUrls.nats.split(','), name: 'vigil-bench-ingest' });
-  scope.add('close the NATS connection', () => nc.drain().catch(() => nc.close()));
-  const jsm = await jetstreamManager(nc);
-  const topology = createTopology(prefix, PARTITIONS);
-  // Created with the defaults metrics-svc's platform uses, so its own ensureStreams changes nothing.
-  await ensureStreams(jsm, topology);
-  scope.add(`delete the streams of prefix ${prefix}`, () => deleteStreams(jsm, topology));
-  return { nc, jsm, js: jetstream(nc), topology };
-}
-
-async function createDatabase(scope, name) {
-  const adminUrl = new URL(testUrls.postgresAdmin);
-  adminUrl.pathname = '/postgres';
-  const admin = new Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  scope.add(`drop database ${name}`, async () => {
-    const c = new Client({ connectionString: adminUrl.toString() });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(testUrls.postgresAdmin);
-  url.pathname = `/${name}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  scope.add('close the bench Postgres connection', () => client.end());
-  return { name, url: url.toString(), client };
-}
-
-function registerRedisCleanup(scope, prefix) {
-  scope.add(`delete Redis keys ${prefix}*`, async () => {
-    const redis = new Redis(testUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    await redis.connect();
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  });
-}
+// Shared set-up: metrics-svc (the bus, database and Redis prefix: bench/lib/infra.js)
 
 /** metrics-svc on this run's bus, database and Redis prefix; resolves once /health/ready answers. */
 async function startMetricsSvc(scope, { topology, db, redisPrefix }, onStarted = () => undefined) {
@@ -471,7 +414,7 @@ const ingestedOf = (page) => sumOf(page, 'vigil_metrics_ingest_samples_total');
  */
 async function serviceDrain(scope, bus, samples) {
   const id = runId();
-  const db = await createDatabase(scope, `vigil_bench_ingest_${id}`);
+  const db = await createDatabase(scope, `vigil_bench_ingest_${id}`, { connect: true });
   const redisPrefix = `vigil-bench-ingest-${id}:`;
   registerRedisCleanup(scope, redisPrefix);
 
@@ -578,7 +521,7 @@ async function drainRun(withService) {
   if (withService && !existsSync(METRICS_MAIN)) throw new Error(`${METRICS_MAIN} is missing: build first (npm run bench builds)`);
   const scope = new Scope('drain');
   try {
-    const bus = await openBus(scope, `bingest${runId()}`);
+    const bus = await openBus(scope, { prefix: `bingest${runId()}`, partitions: PARTITIONS, name: 'vigil-bench-ingest' });
     const samples = NODES * TICKS * SERIES_PER_NODE;
     log(`generating ${NODES} nodes x ${TICKS} ticks x ${SERIES_PER_NODE} series = ${samples} samples`);
     let t = now();
@@ -755,8 +698,8 @@ async function liveRun() {
   let stoppedBecause = 'every step held';
   try {
     const id = runId();
-    const bus = await openBus(scope, `bingest${id}`);
-    const db = await createDatabase(scope, `vigil_bench_ingest_${id}`);
+    const bus = await openBus(scope, { prefix: `bingest${id}`, partitions: PARTITIONS, name: 'vigil-bench-ingest' });
+    const db = await createDatabase(scope, `vigil_bench_ingest_${id}`, { connect: true });
     const redisPrefix = `vigil-bench-ingest-${id}:`;
     registerRedisCleanup(scope, redisPrefix);
     log(`live: starting metrics-svc (database ${db.name})`);

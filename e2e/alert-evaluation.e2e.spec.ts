@@ -1,6 +1,7 @@
-import { type AlertEvent, alertEvents, type AlertRuleInput, DlqHeaders, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
+import { DlqHeaders, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, type ServiceProcess } from '@vigil/test-support';
+import { CpuFeeds, highCpuRule, storedAlertEvents } from './alerting';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
@@ -9,64 +10,12 @@ const FOR_MS = 4 * S;
 /** This suite's own rule only (the default pack is tested in alert-rules); a short lease, so a killed evaluator is replaced soon. */
 const ALERT_ENV = { VIGIL_ALERT_DEFAULT_RULES: 'false', VIGIL_ALERT_LEASE_MS: '3000' };
 
-const highCpu: AlertRuleInput = {
-  id: 'high-cpu',
-  name: 'HighCPU',
-  kind: 'threshold',
-  severity: 'warning',
-  metric: 'node_cpu_usage_percent',
-  matchers: [{ label: 'cpu', op: '=', value: '' }],
-  op: '>',
-  value: 90,
-  for: FOR_MS,
-  annotations: { summary: 'CPU busy' },
-};
+const highCpu = highCpuRule({ for: FOR_MS, annotations: { summary: 'CPU busy' } });
 
-let seq = 0;
-/** One tick of `nodeId`'s samples, stamped now: total CPU at `cpu`, one core far above it. */
-async function publishCpu(nodeId: string, cpu: number): Promise<number> {
-  const timestamp = Date.now();
-  const m = sampleBatchMessage(platform.bus.topology, {
-    nodeId,
-    seq: ++seq,
-    timestamp,
-    intervalMs: 1000,
-    samples: [
-      { name: 'node_cpu_usage_percent', labels: {}, value: cpu },
-      { name: 'node_cpu_usage_percent', labels: { cpu: '0' }, value: 100 },
-    ],
-  });
-  await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
-  return timestamp;
-}
-
-/** Every alert event in the stream, in order. */
-async function alertEventsStored(): Promise<AlertEvent[]> {
-  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, {
-    filter_subjects: platform.bus.topology.subjects.eventsOf('alert'),
-  });
-  const out: AlertEvent[] = [];
-  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) {
-    out.push(alertEvents.read(m.json()));
-  }
-  return out;
-}
-
-const feeds: { stop: () => void }[] = [];
-/** Publishes `cpu` for `nodeId` every 500 ms until stopped (at the latest after the suite); the timestamps sent so far. */
-function feed(nodeId: string, cpu: () => number): { stop: () => void; sent: number[] } {
-  let stopped = false;
-  const sent: number[] = [];
-  void (async () => {
-    while (!stopped) {
-      sent.push(await publishCpu(nodeId, cpu()).catch(() => 0));
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  })();
-  const f = { stop: () => (stopped = true), sent };
-  feeds.push(f);
-  return f;
-}
+/** Total CPU as given, one core far above it: only the all-CPU series may fire. */
+const cpuFeeds = new CpuFeeds(platform, { intervalMs: 500, extra: [{ name: 'node_cpu_usage_percent', labels: { cpu: '0' }, value: 100 }] });
+const feed = (nodeId: string, value: () => number) => cpuFeeds.feed(nodeId, value);
+const alertEventsStored = () => storedAlertEvents(platform);
 
 let alert: ServiceProcess;
 let alertPort = 0;
@@ -76,7 +25,7 @@ beforeAll(async () => {
   await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
 }, 60_000);
 afterAll(async () => {
-  for (const f of feeds) f.stop();
+  await cpuFeeds.stopAll();
   await platform.teardown();
 }, 30_000);
 
@@ -90,7 +39,7 @@ describe('streaming alert evaluation', () => {
     if (pending?.type !== 'alert.pending') throw new Error('no pending');
     // The window opened at a sample's time (the first the evaluator read) and closes `for` later.
     const start = Date.parse(pending.data.activeAt);
-    expect(f.sent).toContain(start);
+    expect(f.sent.map((x) => x.at)).toContain(start);
     expect(pending.data).toMatchObject({ ruleId: 'high-cpu', firesAt: new Date(start + FOR_MS).toISOString(), value: 97 });
     expect(pending?.data.labels).toEqual({ node: 'busy-1', alertname: 'HighCPU', severity: 'warning' });
     if (firing?.type !== 'alert.firing') throw new Error('no firing');

@@ -2,39 +2,26 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type AlertEvent,
-  alertEvents,
-  type AlertRuleInput,
   type Heartbeat,
   heartbeatMessage,
-  type NodeEvent,
   nodeEvents,
   type NodeView,
   type NotifyConfigInput,
   ruleOperations,
-  sampleBatchMessage,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, type ServiceProcess } from '@vigil/test-support';
 import { CaptureServer } from '../apps/alert-svc/src/notify/receivers/testing/capture-server';
 import type { WebhookPayload } from '../apps/alert-svc/src/notify/receivers/webhook/webhook.payload';
+import { CpuFeeds, highCpuRule, storedAlertEvents, storedEvents } from './alerting';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
 const S = 1000;
 const FOR_MS = 1500;
 
-const highCpu: AlertRuleInput = {
-  id: 'high-cpu',
-  name: 'HighCPU',
-  kind: 'threshold',
-  severity: 'warning',
-  metric: 'node_cpu_usage_percent',
-  op: '>',
-  value: 90,
-  for: FOR_MS,
-  annotations: { summary: 'CPU busy on {{ $node }}' },
-};
+/** Every CPU series of a node: the feed sends only the all-CPU one. */
+const highCpu = highCpuRule({ matchers: [], for: FOR_MS, annotations: { summary: 'CPU busy on {{ $node }}' } });
 
 let hook: CaptureServer;
 let alert: ServiceProcess;
@@ -47,30 +34,10 @@ async function register(nodeId: string): Promise<void> {
   await eventually(async () => (await platform.getJson('gateway', `/api/v1/nodes/${nodeId}`)).status === 200, { what: `${nodeId} registered` });
 }
 
-let seq = 0;
-const feeds: { stop: () => void }[] = [];
-function feed(nodeId: string, cpu: number): { stop: () => void } {
-  let stopped = false;
-  void (async () => {
-    while (!stopped) {
-      const m = sampleBatchMessage(platform.bus.topology, { nodeId, seq: ++seq, timestamp: Date.now(), intervalMs: 500, samples: [{ name: 'node_cpu_usage_percent', labels: {}, value: cpu }] });
-      await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId }).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  })();
-  const f = { stop: () => (stopped = true) };
-  feeds.push(f);
-  return f;
-}
-
-async function stored<E>(context: 'alert' | 'node', read: (raw: unknown) => E): Promise<E[]> {
-  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, { filter_subjects: platform.bus.topology.subjects.eventsOf(context) });
-  const out: E[] = [];
-  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) out.push(read(m.json()));
-  return out;
-}
-const alertsStored = () => stored<AlertEvent>('alert', (raw) => alertEvents.read(raw));
-const nodeEventsStored = () => stored<NodeEvent>('node', (raw) => nodeEvents.read(raw));
+const cpuFeeds = new CpuFeeds(platform, { intervalMs: 500 });
+const feed = (nodeId: string, cpu: number) => cpuFeeds.feed(nodeId, () => cpu);
+const alertsStored = () => storedAlertEvents(platform);
+const nodeEventsStored = () => storedEvents(platform, 'node', nodeEvents);
 const told = (node: string) => hook.requests.filter((r) => (JSON.parse(r.body) as WebhookPayload).commonLabels.node === node);
 
 async function send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -96,7 +63,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const f of feeds) f.stop();
+  await cpuFeeds.stopAll();
   await platform.teardown();
   await hook?.close();
 }, 30_000);

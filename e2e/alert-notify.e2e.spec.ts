@@ -2,29 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { type AlertEvent, alertEvents, type AlertRuleInput, type NotifyConfigInput, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
+import { type AlertRuleInput, DlqHeaders, type NotifyConfigInput, ruleOperations } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, type ServiceProcess } from '@vigil/test-support';
 import { CaptureServer, type CapturedRequest } from '../apps/alert-svc/src/notify/receivers/testing/capture-server';
 import type { WebhookPayload } from '../apps/alert-svc/src/notify/receivers/webhook/webhook.payload';
+import { CpuFeeds, highCpuRule, storedAlertEvents } from './alerting';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
 const S = 1000;
 const FOR_MS = 2 * S;
 
-const highCpu: AlertRuleInput = {
-  id: 'high-cpu',
-  name: 'HighCPU',
-  kind: 'threshold',
-  severity: 'warning',
-  metric: 'node_cpu_usage_percent',
-  matchers: [{ label: 'cpu', op: '=', value: '' }],
-  op: '>',
-  value: 90,
-  for: FOR_MS,
-  annotations: { summary: 'CPU busy on {{ $node }}' },
-};
+const highCpu = highCpuRule({ for: FOR_MS, annotations: { summary: 'CPU busy on {{ $node }}' } });
 
 /** A critical rule for the inhibition test's nodes only: it fires at once, before the warning's `for` closes. */
 const criticalCpu: AlertRuleInput = {
@@ -44,44 +34,16 @@ let hook: CaptureServer;
 let flaky: CaptureServer;
 let broken: CaptureServer;
 let crash: CaptureServer;
+let down: CaptureServer;
 let alertEnv: Record<string, string>;
 let alert: ServiceProcess;
 let alertPortNumber = 0;
 const alertPort = () => alertPortNumber;
 let pg: Client;
 
-let seq = 0;
-async function publishCpu(nodeId: string, cpu: number): Promise<void> {
-  const m = sampleBatchMessage(platform.bus.topology, {
-    nodeId,
-    seq: ++seq,
-    timestamp: Date.now(),
-    intervalMs: 500,
-    samples: [{ name: 'node_cpu_usage_percent', labels: {}, value: cpu }],
-  });
-  await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
-}
-
-const feeds: { stop: () => void }[] = [];
-function feed(nodeId: string, cpu: () => number): { stop: () => void } {
-  let stopped = false;
-  void (async () => {
-    while (!stopped) {
-      await publishCpu(nodeId, cpu()).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  })();
-  const f = { stop: () => (stopped = true) };
-  feeds.push(f);
-  return f;
-}
-
-async function alertEventsStored(): Promise<AlertEvent[]> {
-  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, { filter_subjects: platform.bus.topology.subjects.eventsOf('alert') });
-  const out: AlertEvent[] = [];
-  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) out.push(alertEvents.read(m.json()));
-  return out;
-}
+const cpuFeeds = new CpuFeeds(platform, { intervalMs: 500 });
+const feed = (nodeId: string, cpu: () => number) => cpuFeeds.feed(nodeId, cpu);
+const alertEventsStored = () => storedAlertEvents(platform);
 
 async function api<T = Record<string, unknown>>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }> {
   const res = await fetch(platform.url('gateway', path), {
@@ -108,13 +70,14 @@ const rows = async (receiver: string) =>
 
 beforeAll(async () => {
   await platform.setup();
-  [hook, flaky, broken, crash] = await Promise.all([CaptureServer.start(), CaptureServer.start(), CaptureServer.start(), CaptureServer.start()]);
+  [hook, flaky, broken, crash, down] = await Promise.all([CaptureServer.start(), CaptureServer.start(), CaptureServer.start(), CaptureServer.start(), CaptureServer.start()]);
   const config: NotifyConfigInput = {
     receivers: {
       hook: { type: 'webhook', url: hook.url('/hook') },
       flaky: { type: 'webhook', url: flaky.url('/hook') },
       broken: { type: 'webhook', url: broken.url('/hook') },
       crash: { type: 'webhook', url: crash.url('/hook') },
+      down: { type: 'webhook', url: down.url('/hook') },
     },
     inhibitRules: [{ source: { severity: 'critical' }, target: { severity: 'warning' }, equal: ['node'] }],
     route: {
@@ -126,6 +89,7 @@ beforeAll(async () => {
         { matchers: [{ label: 'node', op: '=~', value: 'flaky-.*' }], receiver: 'flaky' },
         { matchers: [{ label: 'node', op: '=~', value: 'broken-.*' }], receiver: 'broken' },
         { matchers: [{ label: 'node', op: '=~', value: 'crash-.*' }], receiver: 'crash' },
+        { matchers: [{ label: 'node', op: '=~', value: 'down-.*' }], receiver: 'down' },
       ],
     },
   };
@@ -136,6 +100,8 @@ beforeAll(async () => {
     VIGIL_ALERT_LEASE_MS: '1500',
     VIGIL_ALERT_NOTIFY_CONFIG: join(dir, 'notify.yaml'),
     VIGIL_ALERT_DELIVERY_BACKOFF_MS: '200',
+    // A receiver that never recovers is given up this long after its notification was recorded.
+    VIGIL_ALERT_DELIVERY_MAX_AGE_MS: '3000',
   };
   ({ process: alert, port: alertPortNumber } = await platform.startAlert(alertEnv));
   await platform.startGateway();
@@ -145,10 +111,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const f of feeds) f.stop();
+  await cpuFeeds.stopAll();
   await pg?.end();
   await platform.teardown();
-  await Promise.all([hook, flaky, broken, crash].map((s) => s?.close()));
+  await Promise.all([hook, flaky, broken, crash, down].map((s) => s?.close()));
 }, 30_000);
 
 describe('the notification pipeline', () => {
@@ -208,6 +174,20 @@ describe('the notification pipeline', () => {
     expect(broken.requests).toHaveLength(1);
     a.stop();
     b.stop();
+  }, 40_000);
+
+  it('retries a receiver that keeps failing with backoff, then gives it up and says so', async () => {
+    down.reply({ status: 503 });
+    const f = feed('down-1', () => 99);
+    const failed = await eventually(async () => (await rows('down'))[0]?.state === 'failed' && (await rows('down'))[0], { timeoutMs: FOR_MS + 15 * S, what: 'the given-up delivery' });
+    f.stop();
+    expect(failed).toMatchObject({ last_status: 503, last_error: expect.stringMatching(/HTTP 503.*\(gave up after \d+ attempts\)$/) });
+    expect(failed.attempts).toBeGreaterThanOrEqual(3);
+    expect(down.requests).toHaveLength(failed.attempts);
+    // Each wait at least half of the doubling backoff (200 ms, 400 ms, ...), and one key throughout.
+    const gaps = down.requests.slice(1).map((r, i) => r.at - down.requests[i].at);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(0.5 * 200 * 2 ** i - 20));
+    expect(new Set(down.requests.map((r) => r.headers['idempotency-key'])).size).toBe(1);
   }, 40_000);
 
   it('sends again, with the same idempotency key, what was sent when alert-svc was killed before recording it; and never what it recorded delivered', async () => {
@@ -308,12 +288,33 @@ describe('the notification pipeline', () => {
     const delivered = await api<{ notifications: { status: string; state: string }[] }>('/api/v1/alerts/notifications?receiver=hook&state=delivered&limit=500');
     expect(delivered.body.notifications.length).toBeGreaterThanOrEqual(3);
 
-    expect((await api<{ receivers: { name: string }[] }>('/api/v1/alerts/receivers')).body.receivers.map((r) => r.name).sort()).toEqual(['broken', 'crash', 'flaky', 'hook']);
+    expect((await api<{ receivers: { name: string }[] }>('/api/v1/alerts/receivers')).body.receivers.map((r) => r.name).sort()).toEqual(['broken', 'crash', 'down', 'flaky', 'hook']);
     const before = hook.requests.length;
     const tested = await api('/api/v1/alerts/receivers/hook/test', { method: 'POST' });
     expect(tested).toEqual({ status: 200, body: { ok: true, status: 200 } });
     expect(payload(hook.requests[before]).commonLabels.alertname).toBe('VigilTestNotification');
     expect((await api('/api/v1/alerts/receivers/broken/test', { method: 'POST' })).body).toMatchObject({ ok: false, status: 400 });
     expect((await api('/api/v1/alerts/receivers/nope/test', { method: 'POST' })).status).toBe(404);
+  }, 30_000);
+
+  // Last: the event log keeps the unreadable event for good, and this suite's own reader would stumble on it.
+  it('parks an alert event it cannot read, with the reason, and goes on notifying', async () => {
+    const { js, jsm, topology } = platform.bus;
+    const ack = await js.publish(topology.subjects.events('alert', '00000000000000ff'), Buffer.from('{"type":"alert.firing","data":'));
+    const parked = await eventually(
+      async () => {
+        const info = await jsm.streams.info(topology.streams.dlq);
+        for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+          const m = await jsm.streams.getMessage(topology.streams.dlq, { seq }).catch(() => undefined);
+          if (m?.subject.endsWith('alert-svc') && m.header.get(DlqHeaders.streamSeq) === String(ack.seq)) return m.header.get(DlqHeaders.reason);
+        }
+        return undefined;
+      },
+      { what: 'the unreadable alert event in the DLQ' },
+    );
+    expect(parked).toMatch(/^invalid_payload: /);
+    const f = feed('after-bad-1', () => 99);
+    await eventually(() => forNode(hook, 'after-bad-1')[0], { timeoutMs: FOR_MS + 10 * S, what: 'a notification after the parked event' });
+    f.stop();
   }, 30_000);
 });

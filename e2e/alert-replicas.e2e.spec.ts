@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { type AlertEvent, alertEvents, type AlertRuleInput, ruleOperations, sampleBatchMessage } from '@vigil/contracts';
+import { type AlertEvent, ruleOperations } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, type ServiceProcess, sleep, testUrls } from '@vigil/test-support';
+import { CpuFeeds, highCpuRule, storedAlertEvents } from './alerting';
 import { TestPlatform } from './platform';
 
 /**
@@ -18,62 +19,15 @@ const TAKEOVER_BOUND_MS = LEASE_MS + LEASE_MS / 3;
 const ALERT_ENV = { VIGIL_ALERT_DEFAULT_RULES: 'false', VIGIL_ALERT_LEASE_MS: String(LEASE_MS) };
 const SAMPLE_MS = 250;
 
-const highCpu: AlertRuleInput = {
-  id: 'high-cpu',
-  name: 'HighCPU',
-  kind: 'threshold',
-  severity: 'warning',
-  metric: 'node_cpu_usage_percent',
-  matchers: [{ label: 'cpu', op: '=', value: '' }],
-  op: '>',
-  value: 90,
-  for: FOR_MS,
-  annotations: { summary: 'CPU busy' },
-};
+const highCpu = highCpuRule({ for: FOR_MS, annotations: { summary: 'CPU busy' } });
 
-let seq = 0;
-async function publishCpu(nodeId: string, cpu: number): Promise<number> {
-  const timestamp = Date.now();
-  const m = sampleBatchMessage(platform.bus.topology, {
-    nodeId,
-    seq: ++seq,
-    timestamp,
-    intervalMs: SAMPLE_MS,
-    samples: [{ name: 'node_cpu_usage_percent', labels: {}, value: cpu }],
-  });
-  await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
-  return timestamp;
-}
-
-const feeds: { stop: () => void; done: Promise<void> }[] = [];
+const cpuFeeds = new CpuFeeds(platform, { intervalMs: SAMPLE_MS });
 /** Publishes `cpu()` for `nodeId` every SAMPLE_MS until stopped (at the latest after the suite). */
-function feed(nodeId: string, cpu: () => number): { stop: () => void; done: Promise<void>; sent: { at: number; cpu: number }[] } {
-  let stopped = false;
-  const sent: { at: number; cpu: number }[] = [];
-  const done = (async () => {
-    while (!stopped) {
-      const value = cpu();
-      const at = await publishCpu(nodeId, value).catch(() => 0);
-      if (at) sent.push({ at, cpu: value });
-      await sleep(SAMPLE_MS);
-    }
-  })();
-  const f = { stop: () => (stopped = true), sent, done };
-  feeds.push(f);
-  return f;
-}
+const feed = (nodeId: string, cpu: () => number) => cpuFeeds.feed(nodeId, cpu);
 
 /** The alert events of `nodeId`'s alerts, in stream order. */
 async function eventsOf(nodeId: string): Promise<AlertEvent[]> {
-  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, {
-    filter_subjects: platform.bus.topology.subjects.eventsOf('alert'),
-  });
-  const out: AlertEvent[] = [];
-  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) {
-    const e = alertEvents.read(m.json());
-    if (e.data.labels.node === nodeId) out.push(e);
-  }
-  return out;
+  return (await storedAlertEvents(platform)).filter((e) => e.data.labels.node === nodeId);
 }
 
 const firstOf = async <T extends AlertEvent['type']>(nodeId: string, type: T, timeoutMs: number) =>
@@ -153,8 +107,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const f of feeds) f.stop();
-  await Promise.all(feeds.map((f) => f.done));
+  await cpuFeeds.stopAll();
   // A paused replica would not hear SIGTERM.
   for (const p of replicas) if (p.running()) p.kill('SIGCONT');
   await platform.teardown();

@@ -1,6 +1,5 @@
 import {
   type AlertEvent,
-  alertEvents,
   type AlertRuleInput,
   type BackupEvent,
   backupEvents,
@@ -13,6 +12,7 @@ import {
 import { EventStore } from '@vigil/event-store';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, type ServiceProcess, sleep } from '@vigil/test-support';
+import { storedAlertEvents } from './alerting';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
@@ -27,17 +27,7 @@ const rules: AlertRuleInput[] = [
   { id: 'backup-missing', name: 'BackupMissing', kind: 'missing', severity: 'warning', event: 'backup.succeeded', by: ['job'], for: 2 * S },
 ];
 
-/** Every alert event in the stream, in order. */
-async function alertEventsStored(): Promise<AlertEvent[]> {
-  const consumer = await platform.bus.js.consumers.get(platform.bus.topology.streams.events, {
-    filter_subjects: platform.bus.topology.subjects.eventsOf('alert'),
-  });
-  const out: AlertEvent[] = [];
-  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) {
-    out.push(alertEvents.read(m.json()));
-  }
-  return out;
-}
+const alertEventsStored = () => storedAlertEvents(platform);
 
 /** The alert events of one rule whose labels include `labels`, as `type` strings. */
 async function transitions(ruleId: string, labels: Record<string, string>): Promise<AlertEvent[]> {

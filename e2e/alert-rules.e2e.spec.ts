@@ -1,22 +1,13 @@
 import { type AlertRuleInput, type QueryDefinition, ruleEvents, ruleOperations, ValidationError, type z } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
+import { highCpuRule } from './alerting';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
 const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, req: z.input<Req>) =>
   requestQuery(platform.bus.nc, platform.bus.topology, def, req, 15_000);
 
-const highCpu: AlertRuleInput = {
-  id: 'high-cpu',
-  name: 'HighCPU',
-  kind: 'threshold',
-  severity: 'warning',
-  metric: 'node_cpu_usage_percent',
-  matchers: [{ label: 'cpu', op: '=', value: '' }],
-  op: '>',
-  value: 90,
-  for: '5m',
-};
+const highCpu = highCpuRule({ for: '5m' });
 const diskLow: AlertRuleInput = { id: 'disk-low', name: 'DiskSpaceLow', kind: 'threshold', severity: 'warning', metric: 'node_filesystem_used_ratio', op: '>', value: 0.85 };
 const nodeDown: AlertRuleInput = { id: 'node-down', name: 'NodeDown', kind: 'offline', severity: 'critical', for: '2m' };
 

@@ -1,5 +1,11 @@
-import { ConcurrencyError, type DomainEvent, type EventMeta } from '@vigil/contracts';
+import { ConcurrencyError, type DomainEvent, type EventMeta, uuidv7 } from '@vigil/contracts';
+import { currentTraceId } from '@vigil/telemetry';
 import type { EventStore, NewEvent, StoredEvent } from './event-store';
+
+/** The meta of a command someone asked for: correlated by the request's trace, with its actor. */
+export function commandMeta(actor: string): EventMeta {
+  return { correlationId: currentTraceId() ?? uuidv7(), causationId: null, actor };
+}
 
 export interface Decider<E extends DomainEvent, S, C> {
   decide(command: C, state: S): NewEvent<E>[];

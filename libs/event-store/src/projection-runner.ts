@@ -1,4 +1,4 @@
-import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { SpanKind } from '@opentelemetry/api';
 import { decodeJson, type DomainEvent, type EventCatalog, EventEnvelope, ValidationError } from '@vigil/contracts';
 import type { DeadLetters } from '@vigil/messaging';
@@ -115,6 +115,15 @@ export class ProjectionRunner<E extends DomainEvent> {
       }, timeoutMs);
       this.waiters.add(waiter);
     });
+  }
+
+  /**
+   * Read-your-writes for a whole context: resolves once the projection has applied the newest
+   * event its subjects hold now (a wildcard `last_by_subj`, which NATS 2.9 answers).
+   */
+  async catchUp(jsm: JetStreamManager, timeoutMs = 10_000): Promise<void> {
+    const last = await jsm.streams.getMessage(this.deps.stream, { last_by_subj: this.deps.filterSubject }).catch(() => null);
+    if (last) await this.waitFor(last.seq, timeoutMs);
   }
 
   private async readCheckpoint(): Promise<number> {

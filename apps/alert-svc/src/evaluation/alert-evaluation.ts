@@ -7,7 +7,6 @@ import {
   type AlertRule,
   backupEvents,
   decodeSampleBatch,
-  parseJson,
   type EventRule,
   type MissingEventRule,
   nodeEvents,
@@ -21,6 +20,7 @@ import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig
 import type { AlertEnv } from '../config';
 import { sameRule } from '../rules/rule-diff';
 import { renderAnnotations } from '../rules/templates';
+import { forEachLastAlertEvent } from '../alert-event-reader';
 import { AlertingState } from '../alerting.state';
 import { AbsentEvaluator } from './absent.evaluator';
 import { AlertMachine, type MachineTiming, STALE_MS } from './alert-machine';
@@ -203,42 +203,20 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
    */
   private async restore(machine: AlertMachine): Promise<Map<string, number>> {
     const lastAt = new Map<string, number>();
-    const { js, jsm, topology } = this.bus;
-    const stream = topology.streams.events;
-    const subject = topology.subjects.eventsOf('alert');
-    // No alert event at all (a wildcard `last_by_subj`): nothing to restore, and no consumer to wait on.
-    if (!(await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null))) return lastAt;
-    const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.LastPerSubject });
-    const messages = await consumer.consume();
     /** Rules whose alerts are active but which went away while no evaluator ran. */
     const gone = new Map<string, 'rule_disabled' | 'rule_deleted'>();
-    try {
-      for await (const m of messages) {
-        const last = m.info.pending === 0;
-        let event;
-        try {
-          event = { ...alertEvents.read(parseJson(m.data, 'alert event')), seq: m.seq };
-        } catch (e) {
-          if (!(e instanceof ValidationError)) throw e;
-          await this.bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq }, 'invalid_payload', e.message);
-          if (last) break;
-          continue;
-        }
-        lastAt.set(event.data.fingerprint, Date.parse(event.occurredAt));
-        const rule = this.rules.get(event.data.ruleId);
-        if (rule?.enabled) {
-          const { labels } = event.data;
-          const value = 'value' in event.data ? (event.data.value ?? undefined) : undefined;
-          machine.restore(event, timingOf(rule), renderAnnotations(rule.annotations, { labels, value, node: labels.node }));
-        } else if (event.type !== 'alert.resolved') {
-          machine.restore(event, { forMs: 0, keepFiringForMs: 0 }, {});
-          gone.set(event.data.ruleId, rule ? 'rule_disabled' : 'rule_deleted');
-        }
-        if (last) break;
+    await forEachLastAlertEvent(this.bus, (event) => {
+      lastAt.set(event.data.fingerprint, Date.parse(event.occurredAt));
+      const rule = this.rules.get(event.data.ruleId);
+      if (rule?.enabled) {
+        const { labels } = event.data;
+        const value = 'value' in event.data ? (event.data.value ?? undefined) : undefined;
+        machine.restore(event, timingOf(rule), renderAnnotations(rule.annotations, { labels, value, node: labels.node }));
+      } else if (event.type !== 'alert.resolved') {
+        machine.restore(event, { forMs: 0, keepFiringForMs: 0 }, {});
+        gone.set(event.data.ruleId, rule ? 'rule_disabled' : 'rule_deleted');
       }
-    } finally {
-      await messages.close();
-    }
+    });
     for (const [ruleId, reason] of gone) await machine.endRule(ruleId, reason);
     return lastAt;
   }

@@ -21,11 +21,9 @@ import {
   uuidv7,
   type z,
   ExpireSilenceRequest,
-  type EventMeta,
 } from '@vigil/contracts';
-import { CommandHandler, EventStore, ProjectionRunner } from '@vigil/event-store';
+import { CommandHandler, commandMeta, EventStore, ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, Observability } from '@vigil/platform';
-import { currentTraceId } from '@vigil/telemetry';
 import { silenceDecider } from '../domain/silence/silence.decider';
 import { alertsProjection } from '../projections/alerts.projection';
 import { silencesProjection } from '../projections/silences.projection';
@@ -108,14 +106,14 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
       createdBy: request.actor,
       comment: request.comment,
     };
-    const events = await this.handler.handle(silence.id, { type: 'CreateSilence', silence, now }, meta(request.actor));
+    const events = await this.handler.handle(silence.id, { type: 'CreateSilence', silence, now }, commandMeta(request.actor));
     await this.silences.waitFor(events.at(-1)?.seq ?? 0, 10_000);
     return this.silence(silence.id);
   }
 
   /** A silence of exactly this alert: every one of its labels, for `duration` from now. */
   async silenceAlert(request: z.output<typeof SilenceAlertRequest>): Promise<SilenceView> {
-    await this.caughtUp(this.alerts, 'alert');
+    await this.alerts.catchUp(this.bus.jsm);
     const [row] = await this.db.query<{ labels: Record<string, string> }>('alerts_labels', 'SELECT labels FROM alerting.alerts WHERE fingerprint = $1', [request.fingerprint]);
     if (!row) throw new NotFoundError(`no alert ${request.fingerprint}`);
     const matchers = Object.entries(row.labels)
@@ -125,13 +123,13 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async expireSilence(request: z.output<typeof ExpireSilenceRequest>): Promise<SilenceView> {
-    const events = await this.handler.handle(request.silenceId, { type: 'ExpireSilence', silenceId: request.silenceId, now: Date.now() }, meta(request.actor));
+    const events = await this.handler.handle(request.silenceId, { type: 'ExpireSilence', silenceId: request.silenceId, now: Date.now() }, commandMeta(request.actor));
     await this.silences.waitFor(events.at(-1)?.seq ?? 0, 10_000);
     return this.silence(request.silenceId);
   }
 
   async listSilences(request: z.output<typeof ListSilencesRequest>): Promise<{ silences: SilenceView[] }> {
-    await this.caughtUp(this.silences, 'silence');
+    await this.silences.catchUp(this.bus.jsm);
     const rows = await this.db.query<SilenceRow>(
       'silences_list',
       `SELECT * FROM alerting.silences
@@ -153,7 +151,7 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async listAlerts(request: z.output<typeof ListAlertsRequest>): Promise<AlertListReply> {
-    await this.caughtUp(this.alerts, 'alert');
+    await this.alerts.catchUp(this.bus.jsm);
     const rows = await this.db.query<AlertRow>(
       'alerts_list',
       `SELECT * FROM alerting.alerts WHERE state = ANY($1) AND ($2::text IS NULL OR labels->>'node' = $2) AND ($3::text IS NULL OR rule_id = $3)
@@ -179,7 +177,7 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async history(request: z.output<typeof AlertHistoryRequest>): Promise<AlertHistoryReply> {
-    await this.caughtUp(this.alerts, 'alert');
+    await this.alerts.catchUp(this.bus.jsm);
     const rows = await this.db.query<{ seq: string; type: AlertEvent['type']; fingerprint: string; rule_id: string; labels: Record<string, string>; at: Date; value: number | null; reason: string | null }>(
       'alerts_history',
       `SELECT * FROM alerting.alert_history
@@ -247,12 +245,6 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
     return silenceView(row, Date.now());
   }
 
-  /** Read-your-writes: the read model has applied every event of `context` the stream holds now. */
-  private async caughtUp(runner: ProjectionRunner<SilenceEvent> | ProjectionRunner<AlertEvent>, context: Context): Promise<void> {
-    const { jsm, topology } = this.bus;
-    const last = await jsm.streams.getMessage(topology.streams.events, { last_by_subj: topology.subjects.eventsOf(context) }).catch(() => null);
-    if (last) await runner.waitFor(last.seq, 10_000);
-  }
 }
 
 function silenceView(r: SilenceRow, now: number): SilenceView {
@@ -270,6 +262,3 @@ function silenceView(r: SilenceRow, now: number): SilenceView {
 }
 
 
-function meta(actor: string): EventMeta {
-  return { correlationId: currentTraceId() ?? uuidv7(), causationId: null, actor };
-}

@@ -11,9 +11,9 @@ import {
   type TestReceiverReply,
   type z,
 } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
+import { askService, gatewayActor } from '../http/service-request';
 
 type QueryString = Record<string, string | string[] | undefined>;
 
@@ -42,7 +42,7 @@ export class AlertsController {
   ) {}
 
   private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
-    return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
   /** Current alerts: `?state=pending,firing` (the default), `node`, `ruleId`, `limit`. */
@@ -72,7 +72,7 @@ export class AlertsController {
   @Post('receivers/:name/test')
   @HttpCode(200)
   test(@Param('name') receiver: string, @Ip() ip: string): Promise<TestReceiverReply> {
-    return this.ask(notifyOperations.testReceiver, { receiver, actor: actor(ip) });
+    return this.ask(notifyOperations.testReceiver, { receiver, actor: gatewayActor(ip) });
   }
 
   @Get('silences')
@@ -83,22 +83,18 @@ export class AlertsController {
   /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
   @Post('silences')
   createSilence(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
-    return this.ask(silenceOperations.create, { ...body, actor: actor(ip) });
+    return this.ask(silenceOperations.create, { ...body, actor: gatewayActor(ip) });
   }
 
   /** Ends a silence now. */
   @Delete('silences/:id')
   expireSilence(@Param('id') silenceId: string, @Ip() ip: string): Promise<SilenceView> {
-    return this.ask(silenceOperations.expire, { silenceId, actor: actor(ip) });
+    return this.ask(silenceOperations.expire, { silenceId, actor: gatewayActor(ip) });
   }
 
   /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
   @Post(':fingerprint/silence')
   silenceAlert(@Param('fingerprint') fingerprint: string, @Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
-    return this.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: actor(ip) });
+    return this.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: gatewayActor(ip) });
   }
-}
-
-function actor(ip: string): string {
-  return `gateway:${ip || 'unknown'}`;
 }

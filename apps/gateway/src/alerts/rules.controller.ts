@@ -8,9 +8,9 @@ import {
   ValidationError,
   type z,
 } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
+import { askService, gatewayActor } from '../http/service-request';
 
 /**
  * Alert rules over REST; alert-svc answers over NATS request/reply and records every change
@@ -25,7 +25,7 @@ export class RulesController {
   ) {}
 
   private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
-    return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
   @Get()
@@ -37,34 +37,30 @@ export class RulesController {
   @Post('apply')
   @HttpCode(200)
   apply(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<ApplyRulesReply> {
-    return this.ask(ruleOperations.apply, { ...body, actor: actor(ip) });
+    return this.ask(ruleOperations.apply, { ...body, actor: gatewayActor(ip) });
   }
 
   /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */
   @Put(':id')
   upsert(@Param('id') id: string, @Body() rule: Record<string, unknown> | undefined, @Ip() ip: string): Promise<RuleChange> {
     if (rule?.id !== undefined && rule.id !== id) throw new ValidationError(`the rule's id "${String(rule.id)}" is not the one in the path ("${id}")`);
-    return this.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: actor(ip) });
+    return this.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: gatewayActor(ip) });
   }
 
   @Post(':id/enable')
   @HttpCode(200)
   enable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.ask(ruleOperations.enable, { ruleId, actor: actor(ip) });
+    return this.ask(ruleOperations.enable, { ruleId, actor: gatewayActor(ip) });
   }
 
   @Post(':id/disable')
   @HttpCode(200)
   disable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.ask(ruleOperations.disable, { ruleId, actor: actor(ip) });
+    return this.ask(ruleOperations.disable, { ruleId, actor: gatewayActor(ip) });
   }
 
   @Delete(':id')
   remove(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.ask(ruleOperations.delete, { ruleId, actor: actor(ip) });
+    return this.ask(ruleOperations.delete, { ruleId, actor: gatewayActor(ip) });
   }
-}
-
-function actor(ip: string): string {
-  return `gateway:${ip || 'unknown'}`;
 }

@@ -6,12 +6,12 @@ import {
   type NodeProcessesReply,
   type NodeView,
   registryQueries,
-  type StartMaintenanceRequest,
   validate,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
+import { askService, gatewayActor } from '../http/service-request';
 
 /** The fleet registry over REST; registry-svc answers over NATS request/reply. */
 @Controller('api/v1/nodes')
@@ -37,18 +37,12 @@ export class NodesController {
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
   @Put(':id/maintenance')
   startMaintenance(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<NodeView> {
-    return requestQuery(
-      this.bus.nc,
-      this.bus.topology,
-      registryQueries.startMaintenance,
-      { ...body, nodeId, actor: `gateway:${ip || 'unknown'}` } as StartMaintenanceRequest,
-      this.config.VIGIL_RPC_TIMEOUT_MS,
-    );
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.startMaintenance, { ...body, nodeId, actor: gatewayActor(ip) });
   }
 
   @Delete(':id/maintenance')
   endMaintenance(@Param('id') nodeId: string, @Ip() ip: string): Promise<NodeView> {
-    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.endMaintenance, { nodeId, actor: `gateway:${ip || 'unknown'}` }, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.endMaintenance, { nodeId, actor: gatewayActor(ip) });
   }
 
   @Get(':id')

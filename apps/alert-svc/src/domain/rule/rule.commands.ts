@@ -1,16 +1,13 @@
 import {
   type AlertRule,
   type ApplyRulesReply,
-  type EventMeta,
   type RuleChange,
   type RuleEvent,
   type RuleView,
-  uuidv7,
   ValidationError,
 } from '@vigil/contracts';
-import { CommandHandler, type EventStore, type ProjectionRunner } from '@vigil/event-store';
+import { CommandHandler, commandMeta, type EventStore, type ProjectionRunner } from '@vigil/event-store';
 import type { Bus, Database } from '@vigil/platform';
-import { currentTraceId } from '@vigil/telemetry';
 import { ruleDecider, type RuleCommand, type RuleState } from './rule.decider';
 import { diffRules } from '../../rules/rule-diff';
 import { annotationProblems } from '../../rules/templates';
@@ -39,7 +36,7 @@ export class RuleCommands {
   /** Runs one command; the change it made (`unchanged` when it decided nothing). */
   async run(command: RuleCommand, ruleId: string, actor: string): Promise<RuleChange> {
     if (command.type === 'UpsertRule' || command.type === 'SeedRule') refuseBadTemplates(command.rule);
-    const events = await this.handler.handle(ruleId, command, meta(actor));
+    const events = await this.handler.handle(ruleId, command, commandMeta(actor));
     return { ruleId, change: events.length === 0 ? 'unchanged' : CHANGE_OF[events[0].type], fields: [] };
   }
 
@@ -57,7 +54,7 @@ export class RuleCommands {
       opts.prune,
     );
     if (!opts.dryRun) {
-      const m = meta(opts.actor);
+      const m = commandMeta(opts.actor);
       const byId = new Map(rules.map((r) => [r.id, r]));
       for (const c of changes) {
         const command = commandFor(c, byId.get(c.ruleId));
@@ -69,10 +66,7 @@ export class RuleCommands {
 
   /** Every rule, from the read model once it has applied every rule event the stream holds now. */
   async list(): Promise<RuleView[]> {
-    const { jsm, topology } = this.bus;
-    // The newest event of any rule (a wildcard `last_by_subj`, which NATS 2.9 answers).
-    const last = await jsm.streams.getMessage(topology.streams.events, { last_by_subj: topology.subjects.eventsOf('rule') }).catch(() => null);
-    if (last) await this.projection.waitFor(last.seq, 10_000);
+    await this.projection.catchUp(this.bus.jsm);
     const rows = await this.db.query<RuleRow>('rules_list', 'SELECT rule, version, created_at, updated_at, updated_by FROM alerting.rules ORDER BY id');
     return rows.map((r) => ({
       rule: r.rule,
@@ -119,6 +113,3 @@ const CHANGE_OF: Record<RuleEvent['type'], RuleChange['change']> = {
   'rule.deleted': 'delete',
 };
 
-function meta(actor: string): EventMeta {
-  return { correlationId: currentTraceId() ?? uuidv7(), causationId: null, actor };
-}

@@ -1,7 +1,8 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
-import { type AlertEvent, alertEvents, type NodeEvent, nodeEvents, uuidv7, ValidationError } from '@vigil/contracts';
+import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { type AlertEvent, type NodeEvent, nodeEvents, uuidv7 } from '@vigil/contracts';
 import { EventFeed } from '../../evaluation/event-feed';
+import { forEachLastAlertEvent, readAlertEvent } from '../../alert-event-reader';
 import { Bus, Cache, Database, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../../config';
 import type { Notification } from '../notification';
@@ -206,10 +207,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
    * it (the live reader skips their older events).
    */
   private async rebuild(aggregator: Aggregator, muting: Muting): Promise<{ fromSeq: number; skip: Map<string, number> }> {
-    const { js, jsm, topology } = this.bus;
-    const stream = topology.streams.events;
-    const subject = topology.subjects.eventsOf('alert');
-    const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
+    const { jsm, topology } = this.bus;
+    const lastSeq = (await jsm.streams.info(topology.streams.events)).state.last_seq;
     const now = Date.now();
 
     const rows = await this.db.query<LogRow>(
@@ -225,43 +224,20 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     }
 
     const skip = new Map<string, number>();
-    if (await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null)) {
-      const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.LastPerSubject });
-      const messages = await consumer.consume();
-      try {
-        for await (const m of messages) {
-          const done = m.info.pending === 0;
-          const event = await this.readEvent(m);
-          const entry = event && entryOf(event);
-          if (entry) {
-            if (m.seq > lastSeq) skip.set(entry.fingerprint, m.seq);
-            const before = told.get(entry.fingerprint);
-            if (entry.status === 'firing') {
-              muting.trackSource(entry.fingerprint, entry.labels, true);
-              aggregator.restore(entry, now);
-            } else if (before) {
-              aggregator.restore({ ...entry, annotations: before.annotations, startsAt: before.startsAt }, now);
-            }
-          }
-          if (done) break;
-        }
-      } finally {
-        await messages.close();
+    await forEachLastAlertEvent(this.bus, (event) => {
+      const entry = entryOf(event);
+      if (!entry) return;
+      if (event.seq > lastSeq) skip.set(entry.fingerprint, event.seq);
+      const before = told.get(entry.fingerprint);
+      if (entry.status === 'firing') {
+        muting.trackSource(entry.fingerprint, entry.labels, true);
+        aggregator.restore(entry, now);
+      } else if (before) {
+        aggregator.restore({ ...entry, annotations: before.annotations, startsAt: before.startsAt }, now);
       }
-    }
+    });
     aggregator.restoreNotified(log, now);
     return { fromSeq: lastSeq + 1, skip };
-  }
-
-  private async readEvent(m: JsMsg): Promise<AlertEvent | undefined> {
-    try {
-      return alertEvents.read(m.json());
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      const { topology } = this.bus;
-      await this.bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream: topology.streams.events, streamSeq: m.seq }, 'invalid_payload', e.message);
-      return undefined;
-    }
   }
 
   /** The alert events from `fromSeq` on, as they are appended. */
@@ -280,7 +256,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
           const active = this.active;
           if (!active) break;
           next = m.seq + 1;
-          const event = await this.readEvent(m);
+          const event = await readAlertEvent(this.bus, m);
           const entry = event && entryOf(event);
           if (!entry) continue;
           const newest = skip.get(entry.fingerprint);

@@ -1,0 +1,46 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationError } from '@vigil/contracts';
+import { loadNotifyConfig, NO_NOTIFICATIONS } from './notify-config-file';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-notify-config-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const SECRET = 'wecom-key-3f9a2c71-do-not-print';
+
+describe('loadNotifyConfig', () => {
+  it('sends nothing without a file', () => {
+    expect(loadNotifyConfig(undefined)).toBe(NO_NOTIFICATIONS);
+    expect(NO_NOTIFICATIONS.route).toBeUndefined();
+  });
+
+  it('reads YAML with its defaults', () => {
+    const config = loadNotifyConfig(file('ok.yaml', 'receivers:\n  ops: { type: wecom, key: { env: WECOM_KEY } }\nroute: { receiver: ops }\n'));
+    expect(config.receivers.ops).toMatchObject({ type: 'wecom', sendResolved: true });
+    expect(config.route).toMatchObject({ receiver: 'ops', matchers: [], continue: false });
+  });
+
+  it('names the file and the field, and never quotes a secret given in the file', () => {
+    const path = file('bad.yaml', `receivers:\n  ops: { type: wecom, key: ${SECRET}, url: not-a-url }\nroute: { receiver: nobody }\n`);
+    let error: unknown;
+    try {
+      loadNotifyConfig(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const message = (error as Error).message;
+    expect(message).toContain(path);
+    expect(message).toMatch(/receivers\.ops\.url/);
+    expect(message).not.toContain(SECRET);
+  });
+
+  it('says when the file cannot be read or is not YAML', () => {
+    expect(() => loadNotifyConfig(join(dir, 'missing.yaml'))).toThrow(/cannot read the notification config .*missing\.yaml: ENOENT/);
+    expect(() => loadNotifyConfig(file('broken.yaml', 'route: [unclosed'))).toThrow(/is not YAML/);
+  });
+});
