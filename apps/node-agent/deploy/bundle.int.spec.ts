@@ -81,7 +81,7 @@ describe('the agent bundle', () => {
     expect(source.match(/[^\p{ASCII}]/gu) ?? []).toEqual([]);
   }, 60_000);
 
-  it('without an OTLP endpoint, starts no OpenTelemetry SDK and sends no traceparent', async () => {
+  it('without an OTLP endpoint, starts no OpenTelemetry SDK, sends no traceparent and loads none of the lazy builtins', async () => {
     const entry = path.join(dir, 'vigil-agent.js');
     await copyFile(await bundle(), entry);
     // The OpenTelemetry API keeps what the SDK registers (tracer provider, propagator, context
@@ -90,8 +90,9 @@ describe('the agent bundle', () => {
     const report = path.join(dir, 'otel-globals.json');
     await writeFile(
       preload,
-      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, ` +
-        `JSON.stringify(Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {}))));`,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ` +
+        `otel: Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {}), ` +
+        `builtins: process.moduleLoadList.filter((m) => /^NativeModule (tls|https|readline)$/.test(m)) })));`,
     );
     const metricsPort = await freePort();
     const agent = new ServiceProcess(
@@ -126,6 +127,48 @@ describe('the agent bundle', () => {
       expect(await agent.stop()).toBe(0);
     }
     expect(sent?.header.has('traceparent')).toBe(false);
-    expect(JSON.parse(await readFile(report, 'utf8'))).toEqual([]);
+    // No TLS to NATS, no OTLP export, no supervised process: tls, https and readline stay unloaded.
+    expect(JSON.parse(await readFile(report, 'utf8'))).toEqual({ otel: [], builtins: [] });
   }, 60_000);
+
+  it("bundles tls, https and readline as stand-ins that load the real module on first use", async () => {
+    const script = path.join(dir, 'lazy-entry.js');
+    const out = path.join(dir, 'lazy-out.js');
+    await writeFile(
+      script,
+      `const tls = require('node:tls');
+       const readline = require('readline');
+       const loaded = (m) => process.moduleLoadList.includes('NativeModule ' + m);
+       const { PassThrough } = require('node:stream');
+       const report = { before: ['tls', 'readline'].filter(loaded), notTls: {} instanceof tls.TLSSocket, keys: Object.keys(tls).includes('connect') };
+       report.afterKeys = ['tls'].filter(loaded);
+       const input = new PassThrough();
+       const lines = [];
+       readline.createInterface({ input }).on('line', (l) => lines.push(l)).on('close', () => {
+         report.lines = lines;
+         report.connect = typeof tls.connect;
+         report.after = ['tls', 'readline'].filter(loaded);
+         report.realClass = tls.TLSSocket === require('node:tls').TLSSocket;
+         console.log(JSON.stringify(report));
+       });
+       input.end('a\\nb\\n');`,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild and the plugin are CommonJS
+    const { build } = require('esbuild') as typeof import('esbuild');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { lazyBuiltins } = require('./bundle') as { lazyBuiltins: import('esbuild').Plugin };
+    await build({ entryPoints: [script], outfile: out, bundle: true, platform: 'node', format: 'cjs', plugins: [lazyBuiltins], logLevel: 'silent' });
+    const run = new ServiceProcess('lazy', { NODE_PATH: '' }, out).start();
+    expect(await run.waitExit()).toBe(0);
+    expect(JSON.parse(run.lines.find((l) => l.startsWith('{'))!)).toEqual({
+      before: [],
+      notTls: false,
+      keys: true,
+      afterKeys: [],
+      lines: ['a', 'b'],
+      connect: 'function',
+      after: ['tls', 'readline'],
+      realClass: true,
+    });
+  }, 30_000);
 });

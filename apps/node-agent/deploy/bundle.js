@@ -50,6 +50,50 @@ const fromSources = {
 };
 
 /**
+ * Node's modules that libraries require at load time but the agent needs only on some paths:
+ * `tls` (nats.js, for a TLS connection), `https` (systeminformation, the OTLP exporter),
+ * `readline` (a supervised process's output). Loading `tls` alone costs ~3 MB of RSS (OpenSSL's state). In the bundle each one is
+ * a stand-in that loads the real module on first use of any export: its names are known at
+ * build time (those of this Node), so `__toESM`'s copy of them loads nothing.
+ *
+ * One export is answered without loading: `tls.TLSSocket` while `tls` is not loaded, for
+ * nats.js' `socket instanceof TLSSocket` (no socket can be a TLS one before `tls` is loaded).
+ */
+const LAZY_BUILTINS = ['tls', 'https', 'readline'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(plugin) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    plugin.onResolve({ filter }, (args) =>
+      // The stand-in's own require is of the real module.
+      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      loader: 'js',
+      contents: `
+        let real;
+        const load = () => (real ??= require('node:${args.path}'));
+        const names = ${JSON.stringify(Object.keys(require(args.path)))};
+        const neverInstance = class { static [Symbol.hasInstance]() { return false; } };
+        const early = ${args.path === 'tls' ? "{ TLSSocket: neverInstance }" : '{}'};
+        module.exports = new Proxy({}, {
+          get: (_, key) => {
+            if (real !== undefined) return real[key];
+            if (key in early) return early[key];
+            // Not an export (esbuild's interop asks for __esModule): nothing to load for.
+            return names.includes(key) ? load()[key] : undefined;
+          },
+          has: (_, key) => names.includes(key),
+          ownKeys: () => names,
+          getOwnPropertyDescriptor: (_, key) =>
+            names.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined,
+        });
+      `,
+    }));
+  },
+};
+
+/**
  * esbuild escapes non-ASCII characters in strings but leaves them in regular expression
  * literals (two do: `\u00b5s` in nats-core, `\u00b0` in systeminformation). A `\uXXXX` escape means
  * the same character there, and in a string or an identifier too; no comment is left to
@@ -75,14 +119,14 @@ async function bundle() {
     // ES modules bundled into CommonJS have no import.meta; some OpenTelemetry files need its url.
     define: { 'import.meta.url': '__vigil_import_meta_url' },
     banner: { js: "const __vigil_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [withoutGrpc, fromSources],
+    plugins: [withoutGrpc, lazyBuiltins, fromSources],
     logLevel: 'warning',
   });
   writeFileSync(outfile, asciiOnly(readFileSync(outfile, 'utf8')));
   return outfile;
 }
 
-module.exports = { bundle };
+module.exports = { bundle, lazyBuiltins };
 
 if (require.main === module) {
   bundle().then(
