@@ -83,7 +83,11 @@ export class Deliveries {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Records the notifications (one statement), then sends them. */
+  /**
+   * Records the notifications (one statement), then sends at once each one that heads its
+   * group: one with an older notification of its group still pending (in flight here or in
+   * another process, or waiting for a retry) waits for it, and poll sends it after.
+   */
   async record(outgoing: readonly Outgoing[]): Promise<void> {
     if (outgoing.length === 0) return;
     const values: unknown[] = [];
@@ -94,16 +98,27 @@ export class Deliveries {
       const p = i * 7;
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, 'pending', $${p + 7}, $${p + 7}, $${p + 7})`;
     });
-    await this.deps.db.query(
+    // The outer SELECT sees the table as before the INSERT: the notifications pending already.
+    const heads = await this.deps.db.query<{ id: string }>(
       'notifications_record',
-      `INSERT INTO alerting.notifications (id, receiver, group_key, status, firing, payload, state, next_attempt_at, created_at, updated_at)
-       VALUES ${rows.join(', ')}`,
+      `WITH recorded AS (
+         INSERT INTO alerting.notifications (id, receiver, group_key, status, firing, payload, state, next_attempt_at, created_at, updated_at)
+         VALUES ${rows.join(', ')}
+         RETURNING id, group_key, created_at
+       )
+       SELECT r.id FROM recorded r
+        WHERE NOT EXISTS (SELECT 1 FROM alerting.notifications p WHERE p.state = 'pending' AND p.group_key = r.group_key
+                            AND (p.created_at, p.id) < (r.created_at, r.id))`,
       values,
     );
+    const sendNow = new Set(heads.map((h) => h.id));
     for (const o of outgoing) {
       this.deps.metrics.recorded.inc({ receiver: o.notification.receiver, status: o.notification.status });
       const n = o.notification;
-      if (!this.busyGroups.has(n.groupKey)) this.launch({ id: n.id, receiver: n.receiver, group_key: n.groupKey, payload: n, attempts: 0, created_at: new Date(o.createdAt) });
+      // Within this batch, the group's first one is sent; the next wait for it (busyGroups).
+      if (sendNow.has(n.id) && !this.busyGroups.has(n.groupKey)) {
+        this.launch({ id: n.id, receiver: n.receiver, group_key: n.groupKey, payload: n, attempts: 0, created_at: new Date(o.createdAt) });
+      }
     }
   }
 

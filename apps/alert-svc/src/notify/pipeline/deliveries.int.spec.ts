@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { Database, loadConfig, Observability } from '@vigil/platform';
+import { createLogger } from '@vigil/telemetry';
+import { createTestDatabase, eventually, type TestDatabase } from '@vigil/test-support';
+import { Registry } from 'prom-client';
+import { AlertEnv } from '../../config';
+import { AlertingInit1764400000000 } from '../../migrations/1764400000000-alerting-init';
+import { Notifications1764500000000 } from '../../migrations/1764500000000-notifications';
+import { SilencesAlertHistory1764600000000 } from '../../migrations/1764600000000-silences-alert-history';
+import type { Notification, NotifyResult } from '../notification';
+import { Deliveries } from './deliveries';
+import { createNotifyMetrics } from './notify.metrics';
+
+const logger = createLogger({ service: 'alert-svc', level: 'silent' });
+
+function notification(groupKey: string, status: 'firing' | 'resolved'): Notification {
+  return { id: randomUUID(), receiver: 'hook', status, groupKey, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, alerts: [] };
+}
+
+describe('Deliveries (Postgres outbox)', () => {
+  let tdb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    const config = loadConfig('alert-svc', 'VIGIL_ALERT_PORT', 0, AlertEnv, { DATABASE_URL: tdb.url });
+    db = await Database.connect(config, new Observability('alert-svc', logger), {
+      schema: 'alerting',
+      migrations: [AlertingInit1764400000000, Notifications1764500000000, SilencesAlertHistory1764600000000],
+    });
+  });
+  afterAll(async () => {
+    await db.close();
+    await tdb.drop();
+  });
+
+  it("sends one group's notifications in the order they were recorded, even while the first waits for a retry; other groups do not wait", async () => {
+    // The receiver refuses the group's first notification twice (503), then takes everything.
+    const sent: { id: string; ok: boolean; at: number }[] = [];
+    let refusals = 2;
+    const first = notification('g1', 'firing');
+    const notifier = {
+      notify: async (n: Notification): Promise<NotifyResult> => {
+        const ok = !(n.id === first.id && refusals-- > 0);
+        sent.push({ id: n.id, ok, at: Date.now() });
+        return ok ? { ok, retry: false, status: 200 } : { ok, retry: true, status: 503, error: 'HTTP 503' };
+      },
+    };
+    const deliveries = new Deliveries({
+      db,
+      notifier: () => notifier,
+      logger,
+      metrics: createNotifyMetrics(new Registry()),
+      policy: { initialBackoffMs: 200, maxBackoffMs: 400, maxAgeMs: 60_000 },
+      pollMs: 50,
+    });
+    deliveries.start();
+    try {
+      const t0 = Date.now();
+      await deliveries.record([{ notification: first, firing: ['a'], createdAt: t0 }]);
+      await eventually(() => sent.length >= 1, { what: 'the first attempt' });
+      // Recorded while the first is pending a retry: the group's resolved notification, and another group's.
+      const second = notification('g1', 'resolved');
+      const other = notification('g2', 'firing');
+      await deliveries.record([
+        { notification: second, firing: [], createdAt: t0 + 1 },
+        { notification: other, firing: ['b'], createdAt: t0 + 1 },
+      ]);
+      await eventually(async () => (await deliveries.pendingCount()) === 0, { timeoutMs: 10_000, what: 'every notification delivered' });
+
+      const order = sent.map((s) => (s.id === first.id ? `first:${s.ok}` : s.id === second.id ? `second:${s.ok}` : `other:${s.ok}`));
+      // The other group went out at once, not behind g1's retries.
+      expect(order.indexOf('other:true')).toBeLessThan(order.indexOf('first:true'));
+      // g1: three attempts of the first, and only then the second, once.
+      expect(order.filter((o) => !o.startsWith('other'))).toEqual(['first:false', 'first:false', 'first:true', 'second:true']);
+      const rows = await db.query<{ id: string; state: string; attempts: number }>(
+        'test',
+        'SELECT id, state, attempts FROM alerting.notifications ORDER BY created_at, id',
+        [],
+      );
+      expect(new Map(rows.map((r) => [r.id, [r.state, r.attempts]]))).toEqual(
+        new Map([
+          [first.id, ['delivered', 3]],
+          [second.id, ['delivered', 1]],
+          [other.id, ['delivered', 1]],
+        ]),
+      );
+    } finally {
+      await deliveries.stop();
+    }
+  }, 30_000);
+});
