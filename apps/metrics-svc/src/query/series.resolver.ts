@@ -26,6 +26,36 @@ export class SeriesResolver {
   ) {}
 
   async resolve(filter: SeriesFilter): Promise<Series[]> {
+    const rows = await this.select<{ id: number; node_id: string; metric: string; labels: Record<string, string> }>(
+      filter,
+      's.id, s.node_id, s.metric, s.labels',
+      'ORDER BY s.metric, s.node_id, s.labels_key',
+    );
+    return rows.map((r) => ({ id: r.id, nodeId: r.node_id, metric: r.metric, labels: r.labels }));
+  }
+
+  /**
+   * The ids alone, in no particular order: for a query that reads every selected series but
+   * answers only a few of them (top-k over a range), which `describe` then names. Same checks
+   * and limit as `resolve`.
+   */
+  async resolveIds(filter: SeriesFilter): Promise<number[]> {
+    return (await this.select<{ id: number }>(filter, 's.id', '')).map((r) => r.id);
+  }
+
+  /** The series of `ids` (unknown ids are left out), in the order given. */
+  async describe(ids: readonly number[]): Promise<Series[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<{ id: number; node_id: string; metric: string; labels: Record<string, string> }>(
+      'series_describe',
+      'SELECT s.id, s.node_id, s.metric, s.labels FROM metrics.series s WHERE s.id = ANY($1::int[])',
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, { id: r.id, nodeId: r.node_id, metric: r.metric, labels: r.labels }]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  private async select<R>(filter: SeriesFilter, columns: string, orderBy: string): Promise<R[]> {
     validateMatchers(filter.matchers);
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -37,13 +67,13 @@ export class SeriesResolver {
       where.push(`s.node_id IN (SELECT n.node_id FROM metrics.nodes n WHERE n.labels @> ${p(JSON.stringify(filter.nodes.labels))}::jsonb)`);
     }
     where.push(...matcherConditions(filter.matchers, params));
-    let rows: { id: number; node_id: string; metric: string; labels: Record<string, string> }[];
+    let rows: R[];
     try {
-      rows = await this.db.query(
-        'series_resolve',
-        `SELECT s.id, s.node_id, s.metric, s.labels FROM metrics.series s
+      rows = await this.db.query<R>(
+        orderBy ? 'series_resolve' : 'series_resolve_ids',
+        `SELECT ${columns} FROM metrics.series s
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY s.metric, s.node_id, s.labels_key LIMIT ${p(this.maxSeries + 1)}`,
+          ${orderBy} LIMIT ${p(this.maxSeries + 1)}`,
         params,
       );
     } catch (e) {
@@ -61,7 +91,7 @@ export class SeriesResolver {
       );
     }
     if (rows.length === 0 && filter.metric !== undefined) await this.assertKnown(filter.metric);
-    return rows.map((r) => ({ id: r.id, nodeId: r.node_id, metric: r.metric, labels: r.labels }));
+    return rows;
   }
 
   /** A metric no node ever sent is an error (likely a typo); a known one with no matching series is just empty. */

@@ -19,14 +19,26 @@ const CHUNK = 2500;
 const PARALLEL = 4;
 
 export async function topKQuery(ctx: QueryContext, req: Request): Promise<TopKReply> {
+  if (req.range) {
+    // Over a range every selected series is read but only k are answered: the ids are enough
+    // to rank them (no labels, no sort), and only the k kept are described.
+    const ids = await ctx.resolver.resolveIds(req);
+    if (ids.length === 0) return { items: [] };
+    const ranked = await overRange(ctx, req, ids, req.range);
+    return reply(ranked, await ctx.resolver.describe(ranked.map((r) => r.id)));
+  }
   const series = await ctx.resolver.resolve(req);
   if (series.length === 0) return { items: [] };
+  return reply(await latest(ctx, req, series), series);
+}
+
+function reply(ranked: { id: number; v: number }[], series: Series[]): TopKReply {
   const byId = new Map(series.map((s) => [s.id, s]));
-  const ranked = req.range ? await overRange(ctx, req, series, req.range) : await latest(ctx, req, series);
   return {
-    items: ranked.map(({ id, v }) => {
-      const s = byId.get(id)!;
-      return { nodeId: s.nodeId, metric: s.metric, labels: s.labels, value: v };
+    items: ranked.flatMap(({ id, v }) => {
+      // A series deleted between ranking and describing is left out.
+      const s = byId.get(id);
+      return s ? [{ nodeId: s.nodeId, metric: s.metric, labels: s.labels, value: v }] : [];
     }),
   };
 }
@@ -46,7 +58,7 @@ async function latest(ctx: QueryContext, req: Request, series: Series[]): Promis
 async function overRange(
   ctx: QueryContext,
   req: Request,
-  series: Series[],
+  ids: number[],
   range: { start: number; end: number },
 ): Promise<{ id: number; v: number }[]> {
   const now = ctx.now();
@@ -57,7 +69,9 @@ async function overRange(
   const segments = planSegments(tier, range.start, range.end, await readCompleteness(ctx.db), now, ctx.retention);
   if (segments.length === 0) return [];
   const chunks: number[][] = [];
-  for (let i = 0; i < series.length; i += CHUNK) chunks.push(series.slice(i, i + CHUNK).map((s) => s.id));
+  // Sorted, so each chunk's ids are neighbours in the primary key (series_id, bucket).
+  const sorted = [...ids].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i += CHUNK) chunks.push(sorted.slice(i, i + CHUNK));
   const results: { id: number; v: number }[] = [];
   for (let i = 0; i < chunks.length; i += PARALLEL) {
     const batch = await Promise.all(
