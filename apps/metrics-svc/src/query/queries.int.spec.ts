@@ -299,6 +299,9 @@ describe('metrics queries (Postgres, Redis)', () => {
         const r = validate(RangeQueryRequest, { metric: 'test_limits', start: now - H, end: now, step: M }, 'r');
         await expect(rangeQuery(tight, r)).rejects.toThrow(LimitExceededError);
         await expect(rangeQuery(tight, r)).rejects.toThrow(/more than 2 series.*VIGIL_METRICS_MAX_SERIES=2/);
+        // Top-k over a range resolves ids only, under the same limit.
+        const overRange = validate(TopKRequest, { metric: 'test_limits', k: 1, range: { start: now - H, end: now } }, 'r');
+        await expect(topKQuery(tight, overRange)).rejects.toThrow(/more than 2 series.*VIGIL_METRICS_MAX_SERIES=2/);
 
         const few = { ...ctx, maxPoints: 100 };
         await expect(rangeQuery(few, r)).rejects.toThrow(LimitExceededError);
@@ -316,6 +319,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       await series('test_known', 'n1', { mount: '/' });
       const base = { start: now - H, end: now, step: M };
       await expect(range({ metric: 'test_unknown', ...base })).rejects.toThrow(new NotFoundError('unknown metric test_unknown'));
+      await expect(topK({ metric: 'test_unknown', k: 1, range: { start: now - H, end: now } })).rejects.toThrow(new NotFoundError('unknown metric test_unknown'));
       await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=', value: '/x' }] })).resolves.toMatchObject({ series: [] });
       await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] })).rejects.toThrow(ValidationError);
       await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] })).rejects.toThrow(/mount=~"\(\/"/);
@@ -358,7 +362,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       // n1: flat 20; n2: mostly 10 with one spike to 90; n3: flat 60 but only in the 10 s tail.
       const n1 = await series('test_topk_range', 'n1');
       const n2 = await series('test_topk_range', 'n2');
-      const n3 = await series('test_topk_range', 'n3');
+      const n3 = await series('test_topk_range', 'n3', { gpu: '0' });
       await insert('1m', n1, Array.from({ length: 55 }, (_, i) => flat(start + i * M, 20)));
       await insert('10s', n1, Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 20)));
       await insert('1m', n2, Array.from({ length: 55 }, (_, i) => ({ ...flat(start + i * M, 10), max: i === 7 ? 90 : 10 })));
@@ -373,6 +377,10 @@ describe('metrics queries (Postgres, Redis)', () => {
         ['n3', 60],
         ['n1', 20],
         ['n2', 10],
+      ]);
+      // The k kept are described with their metric and labels.
+      expect((await topK({ metric: 'test_topk_range', range: { start, end: minute }, k: 1 })).items).toEqual([
+        { nodeId: 'n3', metric: 'test_topk_range', labels: { gpu: '0' }, value: 60 },
       ]);
       expect(await items({ stat: 'max', k: 1 })).toEqual([['n2', 90]]);
       expect(await items({ stat: 'min', order: 'asc', k: 2 })).toEqual([
