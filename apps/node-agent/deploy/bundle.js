@@ -60,6 +60,8 @@ const fromSources = {
  * nats.js' `socket instanceof TLSSocket` (no socket can be a TLS one before `tls` is loaded).
  */
 const LAZY_BUILTINS = ['tls', 'https', 'readline'];
+/** Exports answered while the module is not loaded, as JavaScript source; the rest load it. */
+const ANSWERED_UNLOADED = { tls: '{ TLSSocket: class { static [Symbol.hasInstance]() { return false; } } }' };
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(plugin) {
@@ -74,8 +76,7 @@ const lazyBuiltins = {
         let real;
         const load = () => (real ??= require('node:${args.path}'));
         const names = ${JSON.stringify(Object.keys(require(args.path)))};
-        const neverInstance = class { static [Symbol.hasInstance]() { return false; } };
-        const early = ${args.path === 'tls' ? "{ TLSSocket: neverInstance }" : '{}'};
+        const early = ${ANSWERED_UNLOADED[args.path] ?? '{}'};
         module.exports = new Proxy({}, {
           get: (_, key) => {
             if (real !== undefined) return real[key];

@@ -7,9 +7,9 @@ import {
   type TopKReply,
   type z,
 } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
+import { askService } from '../http/service-request';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
 
 /**
@@ -25,7 +25,7 @@ export class MetricsController {
   ) {}
 
   private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
-    return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
   @Get('query_range')

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { metricsQueries, NotFoundError, type QueryDefinition, ValidationError, type z } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
+import { askService } from '../http/service-request';
 import { PrometheusErrorFilter } from './prometheus-error.filter';
 import {
   aggregateInstant,
@@ -41,7 +41,7 @@ export class PrometheusController {
   ) {}
 
   private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: z.input<Req>): Promise<z.infer<Rep>> {
-    return requestQuery(this.bus.nc, this.bus.topology, def, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
   @Get('query_range')

@@ -8,7 +8,6 @@ import {
   registryQueries,
   validate,
 } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { GatewayEnv } from '../config';
 import { askService, gatewayActor } from '../http/service-request';
@@ -24,14 +23,14 @@ export class NodesController {
   @Get()
   async list(@Query() query: Record<string, unknown>): Promise<ListNodesReply> {
     const request = validate(ListNodesRequest, query, 'query');
-    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.listNodes, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.listNodes, request);
   }
 
   /** The third-party agents the node's agent supervises, as their last event left them. */
   @Get(':id/processes')
   async processes(@Param('id') id: string): Promise<NodeProcessesReply> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
-    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.nodeProcesses, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.nodeProcesses, request);
   }
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
@@ -48,6 +47,6 @@ export class NodesController {
   @Get(':id')
   async get(@Param('id') id: string): Promise<NodeView> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
-    return requestQuery(this.bus.nc, this.bus.topology, registryQueries.getNode, request, this.config.VIGIL_RPC_TIMEOUT_MS);
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.getNode, request);
   }
 }

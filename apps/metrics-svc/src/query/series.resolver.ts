@@ -27,6 +27,7 @@ export class SeriesResolver {
 
   async resolve(filter: SeriesFilter): Promise<Series[]> {
     const rows = await this.select<{ id: number; node_id: string; metric: string; labels: Record<string, string> }>(
+      'series_resolve',
       filter,
       's.id, s.node_id, s.metric, s.labels',
       'ORDER BY s.metric, s.node_id, s.labels_key',
@@ -40,7 +41,7 @@ export class SeriesResolver {
    * and limit as `resolve`.
    */
   async resolveIds(filter: SeriesFilter): Promise<number[]> {
-    return (await this.select<{ id: number }>(filter, 's.id', '')).map((r) => r.id);
+    return (await this.select<{ id: number }>('series_resolve_ids', filter, 's.id', '')).map((r) => r.id);
   }
 
   /** The series of `ids` (unknown ids are left out), in the order given. */
@@ -55,7 +56,7 @@ export class SeriesResolver {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  private async select<R>(filter: SeriesFilter, columns: string, orderBy: string): Promise<R[]> {
+  private async select<R>(operation: string, filter: SeriesFilter, columns: string, orderBy: string): Promise<R[]> {
     validateMatchers(filter.matchers);
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -70,7 +71,7 @@ export class SeriesResolver {
     let rows: R[];
     try {
       rows = await this.db.query<R>(
-        orderBy ? 'series_resolve' : 'series_resolve_ids',
+        operation,
         `SELECT ${columns} FROM metrics.series s
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ${orderBy} LIMIT ${p(this.maxSeries + 1)}`,
