@@ -26,6 +26,8 @@ export const MetricsEnv = z.object({
   /** Query limits: a query touching more series or returning more points is refused with 422. */
   VIGIL_METRICS_MAX_SERIES: z.coerce.number().int().min(1).default(10_000),
   VIGIL_METRICS_MAX_POINTS: z.coerce.number().int().min(1).default(1_000_000),
+  /** Memory for the closed buckets of top-k selections (see RangeCache), in MiB; 0 reads every bucket from Postgres each time. */
+  VIGIL_METRICS_TOPK_CACHE_MB: z.coerce.number().int().min(0).default(64),
   /** As in registry-svc: when true, batches from nodes that never enrolled are refused. */
   VIGIL_REQUIRE_ENROLLMENT: z
     .enum(['true', 'false'])

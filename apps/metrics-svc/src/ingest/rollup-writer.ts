@@ -58,14 +58,18 @@ export class RollupWriter {
   private async writeNow(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
     const report: WriteReport = { rows: { '10s': 0, '1m': 0, '10m': 0, '1h': 0 } };
     await this.db.dataSource.transaction(async (tx) => {
-      const [position] = await this.q<{ generation: string }>(
+      const [position] = await this.q<{ generation: string; closed_through: Date }>(
         tx,
         'ingest_lock',
-        'SELECT generation FROM metrics.ingest_partitions WHERE partition = $1 FOR UPDATE',
+        'SELECT generation, closed_through FROM metrics.ingest_partitions WHERE partition = $1 FOR UPDATE',
         [partition],
       );
       const stored = Number(position?.generation ?? -1);
       if (stored !== generation) throw new PartitionLostError(partition, generation, stored);
+      // A closed bucket changed (a late sample, a coarse tier's delta), or the partition's
+      // closed frontier moved back: readers holding closed buckets must drop them.
+      const closedBefore = position.closed_through.getTime();
+      let late = plan.closedThrough < closedBefore || plan.rows.some((r) => r.agg.bucket < closedBefore);
       if (plan.rows.length > 0) {
         // Shared lock on the watermarks: a rollup of the coarser tiers (which takes them
         // exclusively) runs wholly before or wholly after this write, so a late delta is
@@ -83,6 +87,7 @@ export class RollupWriter {
         for (const [tier, rows] of tiers) {
           await this.q(tx, `rollup_${tier}_merge`, MERGE_STAGED(tier), [TIER_CODE[tier]]);
           report.rows[tier] = rows.length;
+          if (tier !== '10s') late = true;
         }
       }
       if (plan.flushed.length > 0) {
@@ -103,9 +108,10 @@ export class RollupWriter {
         tx,
         'ingest_position',
         `UPDATE metrics.ingest_partitions
-            SET resume_seq = $2, processed_seq = $3, closed_through = to_timestamp($4 / 1000.0), updated_at = now()
+            SET resume_seq = $2, processed_seq = $3, closed_through = to_timestamp($4 / 1000.0), updated_at = now(),
+                late_writes = late_writes + $5
           WHERE partition = $1`,
-        [partition, plan.resumeSeq, plan.processedSeq, plan.closedThrough],
+        [partition, plan.resumeSeq, plan.processedSeq, plan.closedThrough, late ? 1 : 0],
       );
     });
     return report;

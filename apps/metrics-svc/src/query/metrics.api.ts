@@ -3,11 +3,13 @@ import type { Subscription } from '@nats-io/nats-core';
 import { metricsQueries, type NodeEvent } from '@vigil/contracts';
 import { ProjectionRunner } from '@vigil/event-store';
 import { serveQuery } from '@vigil/messaging';
+import { Counter, Gauge } from 'prom-client';
 import { Bus, Cache, Database, InjectConfig, Observability, rpcServerDeps, type ServiceConfig } from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from '../config';
 import { metricsNodesProjection } from '../nodes/nodes.projection';
 import { LabelQueries } from './labels.query';
 import { latestQuery } from './latest.query';
+import { RangeCache } from './range-cache';
 import type { QueryContext } from './query-context';
 import { rangeQuery } from './range.query';
 import { SeriesResolver } from './series.resolver';
@@ -37,9 +39,34 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
       resolver: new SeriesResolver(db, config.VIGIL_METRICS_MAX_SERIES),
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
+      partitions: bus.topology.partitions,
+      rangeCache: config.VIGIL_METRICS_TOPK_CACHE_MB > 0 ? new RangeCache(config.VIGIL_METRICS_TOPK_CACHE_MB * 1024 * 1024) : undefined,
       logger: obs.logger,
       now: Date.now,
     };
+    const rangeCache = this.context.rangeCache;
+    if (rangeCache) {
+      const registers = [obs.registry];
+      new Counter({
+        name: 'vigil_metrics_topk_cache_buckets_total',
+        help: 'Closed buckets a top-k over a range needed, by where they came from (hit: memory, miss: read from Postgres and kept)',
+        labelNames: ['result'],
+        registers,
+        collect() {
+          this.reset();
+          this.inc({ result: 'hit' }, rangeCache.hits);
+          this.inc({ result: 'miss' }, rangeCache.misses);
+        },
+      });
+      new Gauge({
+        name: 'vigil_metrics_topk_cache_bytes',
+        help: 'Memory held by the top-k range cache (VIGIL_METRICS_TOPK_CACHE_MB bounds it)',
+        registers,
+        collect() {
+          this.set(rangeCache.bytes);
+        },
+      });
+    }
     this.labels = new LabelQueries(db);
     this.nodes = new ProjectionRunner(
       {

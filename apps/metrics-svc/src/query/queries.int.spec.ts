@@ -12,6 +12,7 @@ import type { LatestValue } from './latest-codec';
 import { writeLatest } from './latest.reader';
 import { latestQuery } from './latest.query';
 import type { QueryContext } from './query-context';
+import { RangeCache } from './range-cache';
 import { rangeQuery } from './range.query';
 import { readCompleteness, readStepPartials, readTopK } from './rollup.reader';
 import { SeriesResolver } from './series.resolver';
@@ -92,6 +93,8 @@ describe('metrics queries (Postgres, Redis)', () => {
       resolver: new SeriesResolver(db, config.VIGIL_METRICS_MAX_SERIES),
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
+      partitions: 1,
+      rangeCache: new RangeCache(64 * 1024 * 1024),
       logger: obs.logger,
       now: () => now,
     };
@@ -392,6 +395,46 @@ describe('metrics queries (Postgres, Redis)', () => {
         ['n1', 20],
         ['n2', 10],
       ]);
+    });
+
+    it('keeps closed buckets in memory, drops them on a late write, and reads a series new to the selection', async () => {
+      const start = minute - 10 * M;
+      const a = await series('test_topk_cache', 'a');
+      const b = await series('test_topk_cache', 'b');
+      await insert('10s', a, Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 30)));
+      await insert('10s', b, Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 20)));
+      await watermarks(0, 0);
+      // The one partition has closed every 10 s bucket of the range.
+      await db.query('test', `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
+                              ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`, [minute]);
+      const rangeCache = ctx.rangeCache as RangeCache;
+      const items = async () => (await topK({ metric: 'test_topk_cache', range: { start, end: minute }, k: 3 })).items.map((i) => [i.nodeId, i.value]);
+      expect(await items()).toEqual([['a', 30], ['b', 20]]);
+      const misses = rangeCache.misses;
+      const hits = rangeCache.hits;
+      expect(await items()).toEqual([['a', 30], ['b', 20]]);
+      expect(rangeCache.misses).toBe(misses);
+      expect(rangeCache.hits - hits).toBe(60);
+
+      // A closed bucket changed without a late write recorded is not seen: the cache answers.
+      await db.query('test', `UPDATE metrics.rollup_10s SET sum = 600 * 60, count = 1 WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`, [b, start]);
+      expect(await items()).toEqual([['a', 30], ['b', 20]]);
+      // The ingest records it (RollupWriter: late_writes + 1 with the change): read again.
+      await db.query('test', 'UPDATE metrics.ingest_partitions SET late_writes = late_writes + 1 WHERE partition = 0');
+      const avgB = (20 * 59 + 600 * 60) / 60;
+      expect(await items()).toEqual([['b', avgB], ['a', 30]]);
+
+      // A series joining the selection: read for it alone in the buckets held.
+      const c = await series('test_topk_cache', 'c');
+      await insert('10s', c, Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 1000)));
+      const before = rangeCache.misses;
+      expect(await items()).toEqual([['c', 1000], ['b', avgB], ['a', 30]]);
+      expect(rangeCache.misses - before).toBe(60);
+      // Without the cache, the same answer from Postgres.
+      const plain = { ...ctx, rangeCache: undefined };
+      const direct = await topKQuery(plain, validate(TopKRequest, { metric: 'test_topk_cache', range: { start, end: minute }, k: 3 }, 'request'));
+      expect(direct.items.map((i) => [i.nodeId, i.value])).toEqual([['c', 1000], ['b', avgB], ['a', 30]]);
+      await db.query('test', 'DELETE FROM metrics.ingest_partitions');
     });
 
     it('gives the same answer with the 10 min tier as from the 1 min and 10 s rows alone, ragged edges included', async () => {

@@ -3,6 +3,7 @@ import type { Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { Retention } from '../config';
 import type { LatestValue } from './latest-codec';
+import type { RangeCache } from './range-cache';
 import { readLatest } from './latest.reader';
 import type { Series, SeriesResolver } from './series.resolver';
 
@@ -13,6 +14,10 @@ export interface QueryContext {
   resolver: SeriesResolver;
   retention: Retention;
   maxPoints: number;
+  /** TELEMETRY partitions: a 10 s bucket is closed when every one of them has closed it. */
+  partitions: number;
+  /** Closed buckets of top-k selections; absent: every bucket is read each time. */
+  rangeCache?: RangeCache;
   logger: Logger;
   now(): number;
 }

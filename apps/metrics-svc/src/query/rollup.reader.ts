@@ -2,6 +2,7 @@ import type { BucketStat } from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 import { TIER_TABLE } from '../storage/partitions';
+import type { RangeStat } from './range-cache';
 import { type Partial, STATS } from './stats';
 import type { Completeness, Segment } from './tier-plan';
 
@@ -46,6 +47,80 @@ export async function withReadSettings<T>(db: Database, work: (tx: EntityManager
     );
     return work(tx);
   });
+}
+
+/** What a reader of closed buckets needs to know about the store before reading. */
+export interface RollupState {
+  complete: Completeness;
+  /** Every 10 s bucket ending at or before this (Unix ms) is closed by every ingest partition; 0 while one never wrote. */
+  closed10s: number;
+  /** The sum of the partitions' late_writes: changes whenever a closed bucket does. */
+  revision: string;
+}
+
+/**
+ * The watermarks, the 10 s frontier and the late-write revision in one statement. Read
+ * before the buckets: a late write committed in between makes the revision differ next time
+ * (the bucket read may then be newer than the revision says, never older).
+ */
+export async function readRollupState(db: Database, partitions: number): Promise<RollupState> {
+  const rows = await db.query<{ tier: string; through: number; late: string | null }>(
+    'rollup_state',
+    `SELECT tier, (extract(epoch FROM through) * 1000)::float8 AS through, NULL::text AS late FROM metrics.rollup_watermarks
+     UNION ALL
+     SELECT '10s', CASE WHEN count(*) >= $1 THEN (extract(epoch FROM min(closed_through)) * 1000)::float8 ELSE 0 END,
+            coalesce(sum(late_writes), 0)::text
+       FROM metrics.ingest_partitions WHERE partition < $1`,
+    [partitions],
+  );
+  const of = (tier: string) => rows.find((r) => r.tier === tier);
+  return {
+    complete: { '1m': of('1m')?.through ?? 0, '10m': of('10m')?.through ?? 0, '1h': of('1h')?.through ?? 0 },
+    closed10s: of('10s')?.through ?? 0,
+    revision: of('10s')?.late ?? '0',
+  };
+}
+
+/** Per statistic, the two numbers of a bucket's partial (see RANGE_FOLDS), as SQL over a rollup row. */
+const BUCKET_PARTIAL: Record<RangeStat, { a: string; b: string }> = {
+  avg: { a: 'sum', b: 'count::float8' },
+  min: { a: 'min', b: '0::float8' },
+  max: { a: 'max', b: '0::float8' },
+  last: { a: 'last', b: '(extract(epoch FROM last_at) * 1000)::float8' },
+};
+
+/** One rollup row as a bucket partial: `t` is the segment's index in the request. */
+export interface BucketRow {
+  t: number;
+  id: number;
+  bucket: number;
+  a: number;
+  b: number;
+}
+
+/**
+ * Every row of the segments for the series in `seriesIds`, as bucket partials (no grouping:
+ * a row is one series' bucket), for a reader that keeps buckets (RangeCache).
+ */
+export async function readBucketRows(
+  db: Database,
+  seriesIds: readonly number[],
+  segments: readonly Segment[],
+  stat: RangeStat,
+): Promise<BucketRow[]> {
+  const part = BUCKET_PARTIAL[stat];
+  const params: unknown[] = [seriesIds];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const sql = segments
+    .map(
+      (s, i) =>
+        `SELECT ${i} AS t, series_id AS id, (extract(epoch FROM bucket) * 1000)::float8 AS bucket, ${part.a} AS a, ${part.b} AS b
+           FROM metrics.${TIER_TABLE[s.tier]}
+          WHERE series_id = ANY((SELECT $1::int[])::int[]) AND bucket >= ${p(new Date(s.from).toISOString())}::timestamptz
+            AND bucket < ${p(new Date(s.to).toISOString())}::timestamptz`,
+    )
+    .join('\n UNION ALL\n');
+  return withReadSettings(db, (tx) => db.query<BucketRow>('rollup_buckets', sql, params, tx), { parallel: false });
 }
 
 export async function readCompleteness(db: Database): Promise<Completeness> {

@@ -1,8 +1,9 @@
-import { type TopKReply, TopKRequest, type z } from '@vigil/contracts';
+import { type Tier, TIER_MS, type TopKReply, TopKRequest, type z } from '@vigil/contracts';
 import { type QueryContext, requireLatest } from './query-context';
-import { readCompleteness, readTopK } from './rollup.reader';
+import { type BucketPartials, type CachedSelection, foldPartials, neutralPartials, type RangeCache, rankPartials } from './range-cache';
+import { readBucketRows, readRollupState, readTopK, type RollupState } from './rollup.reader';
 import type { Series } from './series.resolver';
-import { planSegments, tierForRange } from './tier-plan';
+import { planSegments, type Segment, tierForRange } from './tier-plan';
 
 type Request = z.infer<typeof TopKRequest>;
 
@@ -66,19 +67,108 @@ async function overRange(
   // tier), the edges and the part not rolled up yet from the finer tiers, so the value is
   // exact for the range, to the 10 s bucket.
   const tier = tierForRange(range.start, range.end, now, ctx.retention);
-  const segments = planSegments(tier, range.start, range.end, await readCompleteness(ctx.db), now, ctx.retention);
+  const state = await readRollupState(ctx.db, ctx.partitions);
+  const segments = planSegments(tier, range.start, range.end, state.complete, now, ctx.retention);
   if (segments.length === 0) return [];
-  const chunks: number[][] = [];
   // Sorted, so each chunk's ids are neighbours in the primary key (series_id, bucket).
-  const sorted = [...ids].sort((a, b) => a - b);
-  for (let i = 0; i < sorted.length; i += CHUNK) chunks.push(sorted.slice(i, i + CHUNK));
+  const sorted = Int32Array.from(ids).sort();
+  if (ctx.rangeCache) return cachedOverRange(ctx, ctx.rangeCache, req, sorted, segments, state);
   const results: { id: number; v: number }[] = [];
-  for (let i = 0; i < chunks.length; i += PARALLEL) {
-    const batch = await Promise.all(
-      chunks.slice(i, i + PARALLEL).map((ids) => readTopK(ctx.db, ids, segments, req.stat, req.order, req.k)),
-    );
-    for (const rows of batch) results.push(...rows);
-  }
+  await inChunks(sorted, async (chunk) => {
+    results.push(...(await readTopK(ctx.db, chunk, segments, req.stat, req.order, req.k)));
+  });
   const sign = req.order === 'desc' ? -1 : 1;
   return results.sort((a, b) => sign * (a.v - b.v) || a.id - b.id).slice(0, req.k);
+}
+
+/** Runs `work` over chunks of CHUNK ids, PARALLEL at a time. */
+async function inChunks(ids: Int32Array | readonly number[], work: (chunk: number[]) => Promise<void>): Promise<void> {
+  const chunks: number[][] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) chunks.push(Array.from(ids.slice(i, i + CHUNK)));
+  for (let i = 0; i < chunks.length; i += PARALLEL) await Promise.all(chunks.slice(i, i + PARALLEL).map(work));
+}
+
+/** A bucket the query needs from Postgres: kept afterwards when closed, for the positions given (all when absent). */
+interface Needed {
+  tier: Tier;
+  bucket: number;
+  closed: boolean;
+  partials: BucketPartials;
+  positions?: Int32Array;
+}
+
+/**
+ * The same value from buckets: each closed bucket of the plan is taken from the cache or
+ * read once and kept; buckets still open (the newest 10 s ones, coarse ones not rolled up)
+ * are read every time. So a dashboard's top-k over the last hour reads the few buckets that
+ * are new since its last refresh, not the whole hour of every series.
+ */
+async function cachedOverRange(
+  ctx: QueryContext,
+  cache: RangeCache,
+  req: Request,
+  ids: Int32Array,
+  segments: readonly Segment[],
+  state: RollupState,
+): Promise<{ id: number; v: number }[]> {
+  const now = ctx.now();
+  cache.sync(state.revision);
+  const key = JSON.stringify([req.metric, req.matchers, req.nodes ?? null, req.stat]);
+  const sel = cache.selection(key, req.stat, ids);
+  const acc = neutralPartials(req.stat, ids.length);
+  const held: BucketPartials[] = [];
+  const whole: Needed[] = [];
+  const some: Needed[] = [];
+  for (const seg of segments) {
+    const size = TIER_MS[seg.tier];
+    const closedBy = seg.tier === '10s' ? state.closed10s : state.complete[seg.tier];
+    for (let bucket = Math.ceil(seg.from / size) * size; bucket < seg.to; bucket += size) {
+      const closed = bucket + size <= closedBy;
+      const got = closed ? cache.get(sel, seg.tier, bucket, now) : undefined;
+      if (!got) {
+        whole.push({ tier: seg.tier, bucket, closed, partials: neutralPartials(req.stat, ids.length) });
+        continue;
+      }
+      held.push(got);
+      if (got.missing) some.push({ tier: seg.tier, bucket, closed, partials: got, positions: got.missing });
+    }
+  }
+  cache.hits += held.length - some.length;
+  cache.misses += whole.filter((n) => n.closed).length + some.length;
+  await readNeeded(ctx, sel, ids, whole, req.stat);
+  if (some.length > 0) {
+    // Series new to the selection: their rows of the held buckets, read for them alone.
+    const positions = [...new Set(some.flatMap((n) => [...(n.positions ?? [])]))].sort((a, b) => a - b);
+    await readNeeded(ctx, sel, Int32Array.from(positions, (i) => ids[i]), some, req.stat);
+  }
+  for (const n of whole) if (n.closed) cache.put(sel, n.tier, n.bucket, n.partials, now);
+  for (const n of some) cache.complete(sel, n.tier, n.bucket);
+  for (const p of [...held, ...whole.map((n) => n.partials)]) foldPartials(req.stat, acc, p);
+  return rankPartials(req.stat, acc, ids, req.order, req.k);
+}
+
+/** Reads the needed buckets for `ids` (contiguous buckets of one tier as one segment) into their partials. */
+async function readNeeded(ctx: QueryContext, sel: CachedSelection, ids: Int32Array, needed: readonly Needed[], stat: Request['stat']): Promise<void> {
+  if (needed.length === 0 || ids.length === 0) return;
+  const segments: Segment[] = [];
+  const into: Map<number, Needed>[] = [];
+  for (const n of needed) {
+    const size = TIER_MS[n.tier];
+    const last = segments[segments.length - 1];
+    if (last && last.tier === n.tier && last.to === n.bucket) last.to = n.bucket + size;
+    else {
+      segments.push({ tier: n.tier, from: n.bucket, to: n.bucket + size });
+      into.push(new Map());
+    }
+    into[into.length - 1].set(n.bucket, n);
+  }
+  await inChunks(ids, async (chunk) => {
+    for (const row of await readBucketRows(ctx.db, chunk, segments, stat)) {
+      const n = into[row.t].get(row.bucket);
+      const i = sel.position.get(row.id);
+      if (!n || i === undefined) continue;
+      n.partials.a[i] = row.a;
+      n.partials.b[i] = row.b;
+    }
+  });
 }

@@ -100,6 +100,9 @@ describe('metrics storage (Postgres)', () => {
     state.fold(2, batch(base + 15_000, 30));
     state.fold(3, batch(base + 61_000, 5));
     await flush(state);
+    // On time: no closed bucket changed, so readers' cached buckets stand.
+    const lateWrites = async () => Number((await db.query<{ n: string }>('test', 'SELECT late_writes AS n FROM metrics.ingest_partitions WHERE partition = 0'))[0].n);
+    expect(await lateWrites()).toBe(0);
     // Every partition has written up to now: the coarser tiers can roll up.
     await db.query('test', 'UPDATE metrics.ingest_partitions SET closed_through = now()');
     await rollup.run(1000);
@@ -116,6 +119,8 @@ describe('metrics storage (Postgres)', () => {
     state.fold(4, batch(base + 2000, 100));
     const plan = await flush(state);
     expect(plan.rows).toHaveLength(1);
+    // Recorded as a late write, in the same transaction: the top-k cache drops what it holds.
+    expect(await lateWrites()).toBe(1);
     const [first] = await m1();
     expect({ min: first.min, max: first.max, sum: first.sum, count: Number(first.count), last: first.last }).toEqual({
       min: 10,
