@@ -156,8 +156,8 @@ export class RangeCache {
     const next = new CachedSelection(key, stat, ids);
     if (held) {
       this.total -= held.bytes;
-      const [na, nb] = RANGE_FOLDS[stat].neutral;
       for (const [bk, old] of held.buckets) {
+        // Neutral where unknown: a missing series folds as one without rows until it is read.
         const s: Stored = { ...neutralPartials(stat, ids.length), used: old.used };
         const missing: number[] = [];
         const oldMissing = new Set(old.missing ?? []);
@@ -165,8 +165,6 @@ export class RangeCache {
           const from = held.position.get(ids[i]);
           if (from === undefined || oldMissing.has(from)) {
             missing.push(i);
-            s.a[i] = na;
-            s.b[i] = nb;
           } else {
             s.a[i] = old.a[from];
             s.b[i] = old.b[from];
