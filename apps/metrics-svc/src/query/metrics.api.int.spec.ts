@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   decodeJson,
   encodeJson,
@@ -51,6 +52,7 @@ describe('MetricsQueryApi over NATS', () => {
   let bus: Bus;
   let cache: Cache;
   let api: MetricsQueryApi;
+  let obs: Observability;
   let store: EventStore<NodeEvent>;
   const now = Math.floor(Date.now() / M) * M;
 
@@ -69,7 +71,7 @@ describe('MetricsQueryApi over NATS', () => {
       VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
       VIGIL_METRICS_MAX_SERIES: '3',
     });
-    const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
+    obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
     db = await Database.connect(config, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
     await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
     bus = await Bus.connect(config, obs);
@@ -190,5 +192,43 @@ describe('MetricsQueryApi over NATS', () => {
     expect((await ask(metricsQueries.labelValues, { label: 'node', metric: 'test_cpu' })).values).toEqual(['n1', 'n2', 'n3', 'n4']);
     expect((await ask(metricsQueries.labelValues, { label: '__name__' })).values).toEqual(['test_cpu']);
     expect((await ask(metricsQueries.labelNames, {})).names).toEqual(['__name__', 'node']);
+  });
+
+  it('counts the top-k range cache on /metrics, in a page promtool accepts', async () => {
+    // Every ingest partition has closed through now: the 10 s buckets of the range are closed.
+    await db.query(
+      'test',
+      `INSERT INTO metrics.ingest_partitions (partition, closed_through) SELECT g, now() FROM generate_series(0, $1 - 1) g
+       ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through`,
+      [bus.topology.partitions],
+    );
+    const sample = async () => {
+      const page = await obs.registry.metrics();
+      // Labels in any order, the service's default label among them.
+      const value = (name: string, label = '') =>
+        Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(page)?.[1]);
+      return {
+        page,
+        hit: value('vigil_metrics_topk_cache_buckets_total', 'result="hit"'),
+        miss: value('vigil_metrics_topk_cache_buckets_total', 'result="miss"'),
+        bytes: value('vigil_metrics_topk_cache_bytes'),
+      };
+    };
+    const before = await sample();
+    const request = { metric: 'test_cpu', nodes: { labels: { rack: 'r2' } }, range: { start: now - 10 * M, end: now - M }, k: 2 };
+    const first = await ask(metricsQueries.topK, request);
+    expect(first.items.map((i) => [i.nodeId, i.value])).toEqual([
+      ['n3', 30],
+      ['n2', 20],
+    ]);
+    const cold = await sample();
+    // Nine minutes of 10 s buckets, each read once from Postgres and kept.
+    expect([cold.miss - before.miss, cold.hit - before.hit]).toEqual([54, 0]);
+    expect(cold.bytes).toBeGreaterThan(0);
+    expect((await ask(metricsQueries.topK, request)).items).toEqual(first.items);
+    const warm = await sample();
+    expect([warm.miss - cold.miss, warm.hit - cold.hit]).toEqual([0, 54]);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: warm.page, encoding: 'utf8' });
+    expect({ status: lint.status, output: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({ status: 0, output: '' });
   });
 });

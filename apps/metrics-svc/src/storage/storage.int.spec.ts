@@ -241,6 +241,37 @@ describe('metrics storage (Postgres)', () => {
     expect((await writer.write(0, 1, olderPlan, now)).rows).toEqual({ '10s': 0, '1m': 0, '10m': 1, '1h': 2 });
   });
 
+  it('records a late write when only a coarse tier changes, or when the closed frontier moves back', async () => {
+    const now = Date.now();
+    await reset();
+    const writer = new RollupWriter(db, retention);
+    const lateWrites = async () =>
+      Number((await db.query<{ n: string }>('test', 'SELECT late_writes AS n FROM metrics.ingest_partitions WHERE partition = 1'))[0].n);
+    // A partition that never closed anything: no row of the write is behind its frontier.
+    await db.query('test', `UPDATE metrics.ingest_partitions SET closed_through = 'epoch', late_writes = 0 WHERE partition = 1`);
+    const old = new PartitionState({ resumeSeq: 0, flushed: new Map() });
+    old.fold(1, ingestBatchOf({ nodeId: 'coarse-only', seq: 0, timestamp: now - 40 * DAY, samples: [{ name: 'm', labels: {}, value: 3 }] }));
+    const plan = old.plan(now, 0, true);
+    await resolveSeries(db, plan.rows.map((r) => r.slot));
+    const oldBucket = plan.rows[0].agg.bucket;
+    // The flush closes through now; fence the frontier to just before the row so that only the
+    // coarse-tier delta (10 min and 1 h; the 10 s and 1 min tiers no longer keep it) can count.
+    const report = await writer.write(1, 1, { ...plan, closedThrough: oldBucket }, now);
+    expect(report.rows).toEqual({ '10s': 0, '1m': 0, '10m': 1, '1h': 1 });
+    expect(await lateWrites()).toBe(1);
+    // An empty flush that keeps the frontier where it is: nothing changed for a reader.
+    const idle = new PartitionState({ resumeSeq: 0, flushed: new Map() });
+    await writer.write(1, 1, { ...idle.plan(now, 0, true), closedThrough: oldBucket }, now);
+    expect(await lateWrites()).toBe(1);
+    // A replaying owner whose frontier is behind the stored one: buckets a reader took as closed
+    // may be written again, so this counts too, even with no row.
+    await writer.write(1, 1, { ...idle.plan(now, 0, true), closedThrough: oldBucket - 10_000 }, now);
+    expect(await lateWrites()).toBe(2);
+    // Moving forward again does not.
+    await writer.write(1, 1, { ...idle.plan(now, 0, true), closedThrough: now - 60_000 }, now);
+    expect(await lateWrites()).toBe(2);
+  });
+
   it("refuses a write from an owner whose generation is not the partition's", async () => {
     const writer = new RollupWriter(db, retention);
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
