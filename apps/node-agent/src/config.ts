@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { type AgentConfigDocument, DEFAULT_PARTITIONS, describeIssues, Labels, NodeId, z } from '@vigil/contracts';
+import * as z from 'zod';
+import { type AgentConfigDocument, DEFAULT_PARTITIONS, describeIssues, Labels, NodeId } from '@vigil/contracts';
 
 export const DEFAULT_STATE_DIR = '/var/lib/vigil-agent';
 export const DEFAULT_CONFIG_PATH = '/etc/vigil/agent.yaml';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A node id is a subject token: it appears in `telemetry.*.<nodeId>` and `events.node.<nodeId>`. */
 export const NodeId = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Headers set on every message parked in `dlq.<service>`; the body is the original payload, byte for byte. */
 export const DlqHeaders = {

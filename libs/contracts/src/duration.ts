@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const UNITS: Record<string, number> = {
   y: 365 * 86_400_000,

@@ -13,7 +13,7 @@ export * from './node/inventory.schema';
 export * from './node/node.events';
 export * from './backup/backup.events';
 export * from './registry/registry.queries';
-export { z } from 'zod';
+export * as z from 'zod';
 export * from './streams';
 export * from './uuid';
 export * from './node/message-ids';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Topology } from './topology';
 
 /** Every request/reply answer on the wire: either data or one error of the shared vocabulary. */

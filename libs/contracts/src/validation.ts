@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors';
 
 /** Parses `value` with `schema`, throwing a ValidationError whose message names every failing path. */

@@ -1,4 +1,5 @@
-import { Sample, z } from '@vigil/contracts';
+import * as z from 'zod';
+import { Sample } from '@vigil/contracts';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import { FailureStreaks } from '../failure-streaks';

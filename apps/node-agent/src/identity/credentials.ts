@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import path from 'node:path';
-import { encodePublicKey, z } from '@vigil/contracts';
+import * as z from 'zod';
+import { encodePublicKey } from '@vigil/contracts';
 import { readFileIfExists, writeFileAtomic } from '../state/atomic-file';
 
 export const CREDENTIALS_FILE = 'credentials.json';

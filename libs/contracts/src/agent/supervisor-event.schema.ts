@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, NodeId } from '../common.schema';
 
 export const SupervisorEventType = z.enum(['started', 'exited', 'unhealthy', 'restarted', 'given_up']);

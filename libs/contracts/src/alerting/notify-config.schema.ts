@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration } from '../duration';
 import { LabelMatcher } from '../metrics/metrics.queries';
 import { ReceiverConfig } from './receivers.schema';

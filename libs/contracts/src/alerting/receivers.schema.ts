@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Receiver configurations of alert-svc: one schema per receiver type, told apart by `type`.

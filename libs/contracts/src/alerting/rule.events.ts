@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
 import { AlertRule, RuleId } from './rule.schema';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Labels } from '../common.schema';
 import { Duration } from '../duration';
 import { LabelMatcher } from '../metrics/metrics.queries';

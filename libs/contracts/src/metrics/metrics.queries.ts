@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Labels, NodeId } from '../common.schema';
 import { MetricName } from '../node/samples.schema';
 import { TIERS } from './tiers';

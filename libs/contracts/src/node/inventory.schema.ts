@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 
 /** What a host is; sent on `telemetry.inventory.<nodeId>` at agent start and whenever it changes. */

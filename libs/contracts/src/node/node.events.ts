@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppliedConfig } from '../agent/agent-config.schema';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';

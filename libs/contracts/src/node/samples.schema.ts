@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Labels, NodeId } from '../common.schema';
 import { ValidationError } from '../errors';
 import { labelsKey } from '../metrics/tiers';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 import { AppliedConfig } from '../agent/agent-config.schema';
 import { SupervisorEventType } from '../agent/supervisor-event.schema';
