@@ -83,22 +83,31 @@ function startLiveWrites(db, partitions, firstId, lastId, closedThrough) {
   let ticks = 0;
   let through = closedThrough;
   const rollup = new TierRollup(db, partitions);
+  /** Each step of the writes, `{ what, start, end }` (ms, performance clock), to tell which queries ran beside one. */
+  const steps = [];
+  const step = async (what, work) => {
+    const start = performance.now();
+    await work();
+    steps.push({ what, start, end: performance.now() });
+  };
   const loop = (async () => {
     while (!stopped) {
       const boundary = Math.floor(Date.now() / TEN) * TEN;
       if (boundary > through) {
-        await loadTier(db, 'rollup_10s', TEN, through, boundary, firstId, lastId);
-        await db.dataSource.query(`UPDATE metrics.ingest_partitions SET closed_through = to_timestamp($1 / 1000.0)`, [boundary]);
+        await step('10s bucket', () => loadTier(db, 'rollup_10s', TEN, through, boundary, firstId, lastId));
+        await step('frontier', () => db.dataSource.query(`UPDATE metrics.ingest_partitions SET closed_through = to_timestamp($1 / 1000.0)`, [boundary]));
         ticks += (boundary - through) / TEN;
         through = boundary;
-        await rollup.runTier('1m');
-        await rollup.runTier('10m');
+        await step('1m rollup', () => rollup.runTier('1m'));
+        await step('10m rollup', () => rollup.runTier('10m'));
       }
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
   return {
     ticks: () => ticks,
+    /** The write steps that overlapped [start, end]. */
+    overlapping: (start, end) => steps.filter((w) => w.start < end && w.end > start),
     stop: async () => {
       stopped = true;
       await loop;
@@ -130,30 +139,55 @@ async function measure(what, iterations, ask) {
  * change between queries. A query is "after a new bucket" when the live writes committed a
  * bucket since the one before it (its 1 min and 10 min rollups included).
  */
-async function measurePaced(what, seconds, paceMs, ticks, ask) {
+const GC_KINDS = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+
+async function measurePaced(what, seconds, paceMs, live, ask) {
+  // This process's garbage collections (the API answering the queries runs in it), to tell a slow query's cause.
+  const gcs = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ kind: GC_KINDS[e.detail?.kind] ?? 'gc', start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const samples = [];
   const afterBucket = [];
+  const queries = [];
   const until = Date.now() + seconds * S;
-  let seen = ticks();
+  let seen = live.ticks();
   const minutes = new Set();
   while (Date.now() < until) {
-    const now = ticks();
-    const started = process.hrtime.bigint();
+    const now = live.ticks();
+    const start = performance.now();
     await ask();
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const end = performance.now();
+    const ms = end - start;
     samples.push(ms);
+    queries.push({ ms, start, end, after: now !== seen });
     if (now !== seen) afterBucket.push(ms);
     seen = now;
     minutes.add(Math.floor(Date.now() / M));
     await new Promise((r) => setTimeout(r, paceMs));
   }
+  gcObserver.disconnect();
   if (afterBucket.length === 0) throw new Error(`no bucket was written during the ${seconds} s paced phase: the live writes stopped`);
+  // The queries that ran while a write step (a bucket, the frontier, a rollup) was in Postgres, and those that did not.
+  const beside = queries.filter((q) => live.overlapping(q.start, q.end).length > 0).map((q) => q.ms);
+  const alone = queries.filter((q) => live.overlapping(q.start, q.end).length === 0).map((q) => q.ms);
   const p = { ...percentiles(samples), count: samples.length, minutes: minutes.size - 1, afterBucket: percentiles(afterBucket) };
   p.afterBucket.count = afterBucket.length;
+  p.besideWrite = beside.length > 0 ? { ...percentiles(beside), count: beside.length } : { count: 0 };
+  p.alone = alone.length > 0 ? { ...percentiles(alone), count: alone.length } : { count: 0 };
   log(
     `${what}: p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms over ${p.count}, crossing ${p.minutes} minute boundaries; ` +
-      `the ${afterBucket.length} right after a new bucket: p50 ${p.afterBucket.p50} ms, max ${p.afterBucket.max} ms`,
+      `the ${afterBucket.length} right after a new bucket: p50 ${p.afterBucket.p50} ms, max ${p.afterBucket.max} ms; ` +
+      `${p.besideWrite.count} beside a write: p50 ${p.besideWrite.p50} max ${p.besideWrite.max}; ${p.alone.count} alone: p50 ${p.alone.p50} p99 ${p.alone.p99} max ${p.alone.max}`,
   );
+  for (const q of [...queries].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
+    const steps = [...live.overlapping(q.start, q.end), ...gcs.filter((g) => g.start < q.end && g.end > q.start).map((g) => ({ ...g, what: `gc ${g.kind}` }))].map(
+      (w) => `${w.what} ${(w.end - w.start).toFixed(0)} ms`,
+    );
+    const at = new Date(performance.timeOrigin + q.start).toISOString();
+    log(`  slow paced query ${q.ms.toFixed(1)} ms at ${at}${q.after ? ' (after a new bucket)' : ''}: ${steps.join(', ') || 'no write or gc beside it'}`);
+  }
   return p;
 }
 
@@ -260,7 +294,15 @@ async function main() {
       });
       rangeCache.sync('cold-done');
       topk = await measure(`topk 10 of ${NODES} nodes over 1 h`, ITERATIONS, overHour);
-      topkPaced = await measurePaced(`topk 10 of ${NODES} nodes over 1 h, every ${PACE_MS} ms`, PACED_SECONDS, PACE_MS, live.ticks, overHour);
+      const pacedFrom = new Date();
+      topkPaced = await measurePaced(`topk 10 of ${NODES} nodes over 1 h, every ${PACE_MS} ms`, PACED_SECONDS, PACE_MS, live, overHour);
+      // Postgres' own background work in the phase: autovacuum and autoanalyze of the rollup tables the writes touched.
+      const background = await db.dataSource.query(
+        `SELECT relname, last_autovacuum, last_autoanalyze FROM pg_stat_user_tables
+          WHERE schemaname = 'metrics' AND (last_autovacuum >= $1 OR last_autoanalyze >= $1) ORDER BY relname`,
+        [pacedFrom],
+      );
+      for (const b of background) log(`  during the paced phase: ${b.relname} autovacuum ${b.last_autovacuum?.toISOString() ?? '-'}, autoanalyze ${b.last_autoanalyze?.toISOString() ?? '-'}`);
       log(`top-k cache: ${rangeCache.hits} buckets from memory, ${rangeCache.misses} read, ${(rangeCache.bytes / 1048576).toFixed(1)} MiB`);
     } finally {
       await live.stop();
@@ -295,6 +337,12 @@ async function main() {
         topk_paced_after_bucket_count: topkPaced.afterBucket.count,
         topk_paced_after_bucket_p50_ms: topkPaced.afterBucket.p50,
         topk_paced_after_bucket_max_ms: topkPaced.afterBucket.max,
+        topk_paced_beside_write_count: topkPaced.besideWrite.count,
+        topk_paced_beside_write_p50_ms: topkPaced.besideWrite.p50,
+        topk_paced_beside_write_max_ms: topkPaced.besideWrite.max,
+        topk_paced_alone_count: topkPaced.alone.count,
+        topk_paced_alone_p99_ms: topkPaced.alone.p99,
+        topk_paced_alone_max_ms: topkPaced.alone.max,
         topk_paced_p99_ratio_vs_uncached: Number((topkPaced.p99 / topkUncached.p99).toFixed(3)),
         live_buckets_written: live.ticks(),
         topk_now_p50_ms: topkNow.p50,
