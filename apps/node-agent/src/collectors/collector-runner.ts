@@ -20,7 +20,7 @@ export interface CollectorRunnerDeps {
   timeoutMs: number;
 }
 
-const Samples = z.array(Sample);
+export const Samples = z.array(Sample);
 
 /**
  * How many sample ticks apart a collector runs: its interval rounded to whole ticks, at least

@@ -6,7 +6,7 @@ import { readFileIfExists, writeFileAtomic } from '../state/atomic-file';
 
 export const CREDENTIALS_FILE = 'credentials.json';
 
-const StoredCredentials = z.object({
+export const StoredCredentials = z.object({
   nodeId: z.string(),
   /** PKCS#8 DER, base64. The file is mode 0600 and never logged. */
   privateKey: z.string(),
