@@ -65,7 +65,7 @@ const zodLite = {
 
 /**
  * Node's modules that libraries require at load time but the agent needs only on some paths:
- * `tls` (nats.js, for a TLS connection), `https` (systeminformation, the OTLP exporter),
+ * `tls` (nats.js, for a TLS connection), `https` (the OTLP exporter),
  * `readline` (a supervised process's output). Loading `tls` alone costs ~3 MB of RSS (OpenSSL's state). In the bundle each one is
  * a stand-in that loads the real module on first use of any export: its names are known at
  * build time (those of this Node), so `__toESM`'s copy of them loads nothing.
@@ -110,7 +110,7 @@ const lazyBuiltins = {
 
 /**
  * esbuild escapes non-ASCII characters in strings but leaves them in regular expression
- * literals (two do: `\u00b5s` in nats-core, `\u00b0` in systeminformation). A `\uXXXX` escape means
+ * literals (one does: `\u00b5s` in nats-core). A `\uXXXX` escape means
  * the same character there, and in a string or an identifier too; no comment is left to
  * escape (`legalComments: 'none'`).
  */
