@@ -49,13 +49,14 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
       const registers = [obs.registry];
       new Counter({
         name: 'vigil_metrics_topk_cache_buckets_total',
-        help: 'Closed buckets a top-k over a range needed, by where they came from (hit: memory, miss: read from Postgres and kept)',
+        help: 'Closed buckets of top-k queries over a range, by where they came from (hit: memory, miss: read from Postgres for the query, prefetch: read ahead of a minute boundary)',
         labelNames: ['result'],
         registers,
         collect() {
           this.reset();
           this.inc({ result: 'hit' }, rangeCache.hits);
           this.inc({ result: 'miss' }, rangeCache.misses);
+          this.inc({ result: 'prefetch' }, rangeCache.prefetched);
         },
       });
       new Gauge({

@@ -437,6 +437,55 @@ describe('metrics queries (Postgres, Redis)', () => {
       await db.query('test', 'DELETE FROM metrics.ingest_partitions');
     });
 
+    it('warms, just before a minute boundary, the buckets the same query needs after it', async () => {
+      // 10 min ranges (the 1 min tier's body, 10 s edges), asked every 10 s from 20 s before a minute boundary to 30 s after it.
+      const boundary = minute - 30 * M;
+      const from = boundary - 15 * M;
+      const ids = [await series('test_topk_warm', 'a'), await series('test_topk_warm', 'b'), await series('test_topk_warm', 'c')];
+      for (const [i, id] of ids.entries()) {
+        const tens = Array.from({ length: 20 * 6 }, (_, j) => flat(from + j * 10 * S, 10 * (i + 1) + (j % 7)));
+        await insert('10s', id, tens);
+        // The 1 min rows as the rollup makes them from the 10 s ones.
+        const minutes = Array.from({ length: 20 }, (_, j) => {
+          const six = tens.slice(j * 6, j * 6 + 6);
+          const last = six[5];
+          return { bucket: from + j * M, min: Math.min(...six.map((r) => r.min)), max: Math.max(...six.map((r) => r.max)), sum: six.reduce((t, r) => t + r.sum, 0), count: 6, last: last.last, lastAt: last.lastAt };
+        });
+        await insert('1m', id, minutes);
+      }
+      await watermarks(from + 20 * M, 0);
+      await db.query('test', `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
+                              ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`, [from + 20 * M]);
+      const run = async (prefetchLeadMs: number) => {
+        const rangeCache = new RangeCache(64 * 1024 * 1024, prefetchLeadMs);
+        const answers: unknown[] = [];
+        const misses: number[] = [];
+        for (let at = boundary - 20 * S; at <= boundary + 30 * S; at += 10 * S) {
+          const before = rangeCache.misses;
+          const c = { ...ctx, rangeCache, now: () => at };
+          const reply = await topKQuery(c, validate(TopKRequest, { metric: 'test_topk_warm', range: { start: at - 10 * M, end: at }, k: 3 }, 'request'));
+          answers.push(reply.items.map((i) => [i.nodeId, i.value]));
+          await rangeCache.settled();
+          misses.push(rangeCache.misses - before);
+        }
+        return { answers, misses, prefetched: rangeCache.prefetched };
+      };
+      const cold = await run(0);
+      const warm = await run(20_000);
+      expect(warm.answers).toEqual(cold.answers);
+      // Without warming, the first queries after the boundary read the 10 s buckets its head has just entered.
+      expect(cold.misses[3]).toBeGreaterThan(1);
+      // Warmed once, 20 s before the boundary: from the boundary on, the queries read nothing (the range's new tail buckets are closed here, so warmed too).
+      expect(warm.misses.slice(2)).toEqual([0, 0, 0, 0]);
+      expect(warm.prefetched).toBeGreaterThan(0);
+      // The uncached path agrees.
+      for (const [i, at] of [boundary + 10 * S, boundary + 30 * S].entries()) {
+        const direct = await topKQuery({ ...ctx, rangeCache: undefined, now: () => at }, validate(TopKRequest, { metric: 'test_topk_warm', range: { start: at - 10 * M, end: at }, k: 3 }, 'request'));
+        expect(direct.items.map((x) => [x.nodeId, x.value])).toEqual(warm.answers[[3, 5][i]]);
+      }
+      await db.query('test', 'DELETE FROM metrics.ingest_partitions');
+    });
+
     it('gives the same answer with the 10 min tier as from the 1 min and 10 s rows alone, ragged edges included', async () => {
       // 40 series, 3 h of 10 s rows with integer values (sums exact), rolled up by metrics-svc's
       // own TierRollup into 1 min and 10 min rows; then queries over ranges with unaligned ends.

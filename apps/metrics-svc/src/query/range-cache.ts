@@ -128,10 +128,45 @@ export class RangeCache {
   private revision: string | undefined;
   private readonly selections = new Map<string, CachedSelection>();
   private total = 0;
+  /** Per selection, the minute boundary its buckets were last warmed for (see topk.query's prefetch). */
+  private readonly warmed = new Map<string, number>();
+  private pending: Promise<void> = Promise.resolve();
   hits = 0;
   misses = 0;
+  /** Buckets read ahead of a minute boundary, before a query asked for them. */
+  prefetched = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  /**
+   * @param prefetchLeadMs how long before a minute boundary a query warms the buckets the same
+   *   query will need after it (0: never).
+   */
+  constructor(
+    private readonly maxBytes: number,
+    readonly prefetchLeadMs = 20_000,
+  ) {}
+
+  /** True once per selection and boundary: the caller warms it. */
+  claimWarmUp(key: string, boundary: number): boolean {
+    if (this.warmed.get(key) === boundary) return false;
+    this.warmed.set(key, boundary);
+    if (this.warmed.size > 1000) this.warmed.delete(this.warmed.keys().next().value as string);
+    return true;
+  }
+
+  /** Runs `work` after the warm-ups before it (one at a time, never rejecting). */
+  background(work: () => Promise<void>): void {
+    this.pending = this.pending.then(work).catch(() => undefined);
+  }
+
+  /** Resolves once every background warm-up started so far has finished. */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
+  /** Whether `sel` is still the selection held for its key under `revision` (nothing dropped it since). */
+  holds(sel: CachedSelection, revision: string): boolean {
+    return this.revision === revision && this.selections.get(sel.key) === sel;
+  }
 
   get bytes(): number {
     return this.total;

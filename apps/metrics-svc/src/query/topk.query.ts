@@ -72,7 +72,11 @@ async function overRange(
   if (segments.length === 0) return [];
   // Sorted, so each chunk's ids are neighbours in the primary key (series_id, bucket).
   const sorted = Int32Array.from(ids).sort();
-  if (ctx.rangeCache) return cachedOverRange(ctx, ctx.rangeCache, req, sorted, segments, state);
+  if (ctx.rangeCache) {
+    const ranked = await cachedOverRange(ctx, ctx.rangeCache, req, sorted, segments, state);
+    warmNextMinute(ctx, ctx.rangeCache, req, sorted, range, tier, state);
+    return ranked;
+  }
   const results: { id: number; v: number }[] = [];
   await inChunks(sorted, async (chunk) => {
     results.push(...(await readTopK(ctx.db, chunk, segments, req.stat, req.order, req.k)));
@@ -113,8 +117,7 @@ async function cachedOverRange(
 ): Promise<{ id: number; v: number }[]> {
   const now = ctx.now();
   cache.sync(state.revision);
-  const key = JSON.stringify([req.metric, req.matchers, req.nodes ?? null, req.stat]);
-  const sel = cache.selection(key, req.stat, ids);
+  const sel = cache.selection(selectionKey(req), req.stat, ids);
   const acc = neutralPartials(req.stat, ids.length);
   const held: BucketPartials[] = [];
   const whole: Needed[] = [];
@@ -145,6 +148,65 @@ async function cachedOverRange(
   for (const n of some) cache.complete(sel, n.tier, n.bucket);
   for (const p of [...held, ...whole.map((n) => n.partials)]) foldPartials(req.stat, acc, p);
   return rankPartials(req.stat, acc, ids, req.order, req.k);
+}
+
+const selectionKey = (req: Request) => JSON.stringify([req.metric, req.matchers, req.nodes ?? null, req.stat]);
+const MINUTE = TIER_MS['1m'];
+
+/**
+ * Within `prefetchLeadMs` of a minute boundary, reads in the background the closed buckets the
+ * same query will need during the minute after it and the cache does not hold: as the range's
+ * start crosses into a minute, its head goes from that minute's 1 min bucket to its 10 s
+ * buckets (and at a 10 min boundary, from a 10 min bucket to 1 min ones), an hour-old read of
+ * every series that otherwise lands on the first refresh after the boundary. The buckets are
+ * found by planning the query as it will be asked every 10 s of that minute, under today's
+ * rollup state; only those closed now are read. Once per selection and boundary; a late write
+ * in the meantime (the revision moved) discards what was read.
+ */
+function warmNextMinute(
+  ctx: QueryContext,
+  cache: RangeCache,
+  req: Request,
+  ids: Int32Array,
+  range: { start: number; end: number },
+  tier: Tier,
+  state: RollupState,
+): void {
+  const boundary = Math.floor(range.start / MINUTE) * MINUTE + MINUTE;
+  const lead = boundary - range.start;
+  if (cache.prefetchLeadMs <= 0 || lead > cache.prefetchLeadMs) return;
+  const key = selectionKey(req);
+  if (!cache.claimWarmUp(key, boundary)) return;
+  const sel = cache.selection(key, req.stat, ids);
+  const now = ctx.now();
+  const wanted = new Map<string, Needed>();
+  for (let shift = lead + 1; shift < lead + MINUTE; shift += TIER_MS['10s']) {
+    for (const seg of planSegments(tier, range.start + shift, range.end + shift, state.complete, now + shift, ctx.retention)) {
+      const size = TIER_MS[seg.tier];
+      const closedBy = seg.tier === '10s' ? state.closed10s : state.complete[seg.tier];
+      for (let bucket = Math.ceil(seg.from / size) * size; bucket < seg.to && bucket + size <= closedBy; bucket += size) {
+        const id = `${seg.tier}:${bucket}`;
+        if (wanted.has(id) || sel.buckets.has(id)) continue;
+        wanted.set(id, { tier: seg.tier, bucket, closed: true, partials: neutralPartials(req.stat, ids.length) });
+      }
+    }
+  }
+  if (wanted.size === 0) return;
+  const needed = [...wanted.values()].sort((a, b) => (a.tier === b.tier ? a.bucket - b.bucket : a.tier < b.tier ? -1 : 1));
+  cache.background(async () => {
+    try {
+      await readNeeded(ctx, sel, ids, needed, req.stat);
+    } catch (e) {
+      ctx.logger.warn({ err: e, metric: req.metric }, 'top-k warm-up read failed; the next query reads the buckets itself');
+      return;
+    }
+    if (!cache.holds(sel, state.revision)) return;
+    for (const n of needed) {
+      if (sel.buckets.has(`${n.tier}:${n.bucket}`)) continue;
+      cache.put(sel, n.tier, n.bucket, n.partials, ctx.now());
+      cache.prefetched++;
+    }
+  });
 }
 
 /** Reads the needed buckets for `ids` (contiguous buckets of one tier as one segment) into their partials. */
