@@ -303,7 +303,7 @@ async function main() {
         [pacedFrom],
       );
       for (const b of background) log(`  during the paced phase: ${b.relname} autovacuum ${b.last_autovacuum?.toISOString() ?? '-'}, autoanalyze ${b.last_autoanalyze?.toISOString() ?? '-'}`);
-      log(`top-k cache: ${rangeCache.hits} buckets from memory, ${rangeCache.misses} read, ${rangeCache.prefetched} warmed before a minute boundary, ${(rangeCache.bytes / 1048576).toFixed(1)} MiB`);
+      log(`top-k cache: ${rangeCache.hits} buckets from memory, ${rangeCache.misses} read, ${rangeCache.prefetched} warmed before a minute boundary, ${rangeCache.derived} folded from finer ones, ${(rangeCache.bytes / 1048576).toFixed(1)} MiB`);
     } finally {
       await live.stop();
     }

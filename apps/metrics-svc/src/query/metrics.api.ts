@@ -49,7 +49,7 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
       const registers = [obs.registry];
       new Counter({
         name: 'vigil_metrics_topk_cache_buckets_total',
-        help: 'Closed buckets of top-k queries over a range, by where they came from (hit: memory, miss: read from Postgres for the query, prefetch: read ahead of a minute boundary)',
+        help: 'Closed buckets of top-k queries over a range, by where they came from (hit: memory, miss: read from Postgres for the query, prefetch: read ahead of a minute boundary, derived: folded from the finer buckets held)',
         labelNames: ['result'],
         registers,
         collect() {
@@ -57,6 +57,7 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
           this.inc({ result: 'hit' }, rangeCache.hits);
           this.inc({ result: 'miss' }, rangeCache.misses);
           this.inc({ result: 'prefetch' }, rangeCache.prefetched);
+          this.inc({ result: 'derived' }, rangeCache.derived);
         },
       });
       new Gauge({

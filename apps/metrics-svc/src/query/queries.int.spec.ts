@@ -486,6 +486,72 @@ describe('metrics queries (Postgres, Redis)', () => {
       await db.query('test', 'DELETE FROM metrics.ingest_partitions');
     });
 
+    it('folds a coarse bucket from the finer ones it holds when a rollup passes them, reading nothing', async () => {
+      // An hour of 10 s rows (integer values: sums exact) for 30 series; the 1 min and 10 min
+      // rollups (metrics-svc's own) stop 10 min short of the range's end, then pass it.
+      const nodes = 30;
+      const end = Math.floor(now / (10 * M)) * 10 * M;
+      const start = end - H;
+      const [{ first }] = await db.query<{ first: number }>(
+        'test',
+        `WITH s AS (INSERT INTO metrics.series (node_id, metric, labels, labels_key)
+                    SELECT 'd' || g, 'test_topk_derive', '{}', '{}' FROM generate_series(1, $1::int) g RETURNING id)
+         SELECT min(id) AS first FROM s`,
+        [nodes],
+      );
+      await db.query(
+        'test',
+        `INSERT INTO metrics.rollup_10s (series_id, bucket, min, max, sum, count, last, last_at)
+         SELECT id, b, v - (id % 4), v + (id % 3), v * 3, 3, v + (id % 2), b + interval '7 seconds'
+           FROM generate_series($1::int, $1::int + $2::int - 1) id,
+                generate_series(to_timestamp($3 / 1000.0), to_timestamp($4 / 1000.0) - interval '10 seconds', interval '10 seconds') b,
+                LATERAL (SELECT ((id * 7919 + extract(epoch FROM b)::bigint / 10 * 104729) % 1000)::float8 AS v) x`,
+        [first, nodes, start, end],
+      );
+      const closeThrough = (t: number) =>
+        db.query('test', `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
+                          ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`, [t]);
+      const one = new TierRollup(db, 1);
+      await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier IN ('1m', '10m')`, [start]);
+      await closeThrough(end - 10 * M);
+      await one.runTier('1m', 1000);
+      await one.runTier('10m', 1000);
+      await closeThrough(end);
+      expect(await readCompleteness(db)).toMatchObject({ '1m': end - 10 * M, '10m': end - 10 * M });
+
+      const rangeCache = new RangeCache(64 * 1024 * 1024, 0);
+      const cached = { ...ctx, partitions: 1, rangeCache };
+      const stats = ['avg', 'min', 'max', 'last'] as const;
+      const ask = async (c: QueryContext) => {
+        const out: Record<string, unknown> = {};
+        for (const stat of stats) {
+          const reply = await topKQuery(c, validate(TopKRequest, { metric: 'test_topk_derive', range: { start, end }, k: 7, stat }, 'request'));
+          out[stat] = reply.items.map((i) => [i.nodeId, i.value]);
+        }
+        return out;
+      };
+      const step = async () => {
+        const before = { misses: rangeCache.misses, derived: rangeCache.derived, hits: rangeCache.hits };
+        const got = await ask(cached);
+        expect(got).toEqual(await ask({ ...ctx, partitions: 1, rangeCache: undefined }));
+        return { misses: rangeCache.misses - before.misses, derived: rangeCache.derived - before.derived, hits: rangeCache.hits - before.hits };
+      };
+      // Five 10 min buckets and the last ten minutes' 10 s buckets, read once per statistic.
+      expect(await step()).toEqual({ misses: 4 * (5 + 60), derived: 0, hits: 0 });
+      // The 1 min rollup passes the last ten minutes: their ten 1 min buckets folded from the 10 s ones held.
+      await one.runTier('1m', 1000);
+      expect((await readCompleteness(db))['1m']).toBe(end);
+      expect(await step()).toEqual({ misses: 0, derived: 4 * 10, hits: 4 * 5 });
+      // The 10 min rollup passes them too: the last 10 min bucket folded from those ten.
+      await one.runTier('10m', 1000);
+      expect(await step()).toEqual({ misses: 0, derived: 4, hits: 4 * 5 });
+      // A late write drops what was held (derived buckets too), and the answers stay exact.
+      await db.query('test', `UPDATE metrics.rollup_10m SET max = 5000, sum = sum + 100000 WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`, [first + 3, end - 10 * M]);
+      await db.query('test', 'UPDATE metrics.ingest_partitions SET late_writes = late_writes + 1 WHERE partition = 0');
+      expect(await step()).toEqual({ misses: 4 * 6, derived: 0, hits: 0 });
+      await db.query('test', 'DELETE FROM metrics.ingest_partitions');
+    });
+
     it('gives the same answer with the 10 min tier as from the 1 min and 10 s rows alone, ragged edges included', async () => {
       // 40 series, 3 h of 10 s rows with integer values (sums exact), rolled up by metrics-svc's
       // own TierRollup into 1 min and 10 min rows; then queries over ranges with unaligned ends.

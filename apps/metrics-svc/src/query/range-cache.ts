@@ -1,4 +1,4 @@
-import type { Tier } from '@vigil/contracts';
+import { type Tier, TIER_MS } from '@vigil/contracts';
 
 /** The statistics a value over a whole range (top-k) is ranked by. */
 export type RangeStat = 'avg' | 'min' | 'max' | 'last';
@@ -113,6 +113,9 @@ export class CachedSelection {
 
 const bucketKey = (tier: Tier, bucket: number) => `${tier}:${bucket}`;
 
+/** The finer tiers a coarse bucket can be folded from, the fewest buckets first. */
+const DERIVED_FROM: Record<Tier, readonly Tier[]> = { '10s': [], '1m': ['10s'], '10m': ['1m'], '1h': ['10m', '1m'] };
+
 /**
  * Closed buckets of top-k selections in memory, so a fleet-wide top-k over a moving range
  * reads from Postgres only the buckets it has not seen (the newest ones, and those the range's
@@ -135,6 +138,8 @@ export class RangeCache {
   misses = 0;
   /** Buckets read ahead of a minute boundary, before a query asked for them. */
   prefetched = 0;
+  /** Coarse buckets folded from the finer ones held, without a read. */
+  derived = 0;
 
   /**
    * @param prefetchLeadMs how long before a minute boundary a query warms the buckets the same
@@ -226,6 +231,38 @@ export class RangeCache {
     sel.buckets.set(key, { a: partials.a, b: partials.b, used: now });
     if (!had) this.total += sel.ids.length * 16;
     this.evict();
+  }
+
+  /**
+   * A closed coarse bucket folded from the finer buckets held for it, when every one of them
+   * is held whole (none missing a series): a 1 min bucket from its six 10 s ones, a 10 min
+   * one from ten 1 min ones, an hour from six 10 min or sixty 1 min ones. Exact, because the
+   * rollup computes the coarse row from those very rows (TierRollup) and folding is
+   * associative; a late write to either drops both (`sync`). So when the 1 min rollup passes
+   * a minute, the query that now plans its 1 min bucket instead of its 10 s ones reads
+   * nothing. Kept as the coarse bucket; undefined when a finer bucket is not held.
+   */
+  derive(sel: CachedSelection, tier: Tier, bucket: number, now: number): (BucketPartials & { missing?: Int32Array }) | undefined {
+    const size = TIER_MS[tier];
+    for (const finer of DERIVED_FROM[tier]) {
+      const step = TIER_MS[finer];
+      const parts: Stored[] = [];
+      for (let b = bucket; b < bucket + size; b += step) {
+        const s = sel.buckets.get(bucketKey(finer, b));
+        if (!s || s.missing) break;
+        parts.push(s);
+      }
+      if (parts.length !== size / step) continue;
+      const out = neutralPartials(sel.stat, sel.ids.length);
+      for (const s of parts) {
+        foldPartials(sel.stat, out, s);
+        s.used = now;
+      }
+      this.put(sel, tier, bucket, out, now);
+      this.derived++;
+      return out;
+    }
+    return undefined;
   }
 
   /** The series of a held bucket that were missing are now known. */

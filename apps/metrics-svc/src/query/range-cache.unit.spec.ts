@@ -53,4 +53,34 @@ describe('RangeCache', () => {
     expect(cache.bytes).toBe(0);
     expect(cache.get(cache.selection('k', 'max', ids(1, 2)), '10s', 40_000, 10)).toBeUndefined();
   });
+
+  it('folds a coarse bucket from the finer ones only when every one is held whole', () => {
+    const cache = new RangeCache(1 << 20);
+    const sel = cache.selection('k', 'avg', ids(1, 2));
+    const minute = 600_000;
+    // Five of the six 10 s buckets of a minute: not derivable.
+    for (let i = 0; i < 5; i++) cache.put(sel, '10s', minute + i * 10_000, partials([i, 10], [1, 1]), 1);
+    expect(cache.derive(sel, '1m', minute, 2)).toBeUndefined();
+    cache.put(sel, '10s', minute + 50_000, partials([5, 10], [1, 0]), 1);
+    const m = cache.derive(sel, '1m', minute, 3);
+    expect(m && [...m.a]).toEqual([0 + 1 + 2 + 3 + 4 + 5, 60]);
+    expect(m && [...m.b]).toEqual([6, 5]);
+    expect(cache.derived).toBe(1);
+    // Kept: the next get answers it.
+    expect(cache.get(sel, '1m', minute, 4)).toBeDefined();
+
+    // A finer bucket missing a series (it joined the selection after the read) is not whole.
+    const wider = cache.selection('k', 'avg', ids(1, 2, 3));
+    expect(cache.get(wider, '10s', minute, 5)?.missing).toBeDefined();
+    expect(cache.derive(wider, '10m', minute, 5)).toBeUndefined();
+
+    // An hour from six 10 min buckets, or failing that from sixty 1 min ones.
+    const max = cache.selection('m', 'max', ids(1));
+    for (let i = 0; i < 60; i++) cache.put(max, '1m', i * 60_000, partials([i], [0]), 6);
+    expect(cache.derive(max, '1h', 0, 7)?.a[0]).toBe(59);
+    const max2 = cache.selection('m2', 'max', ids(1));
+    for (let i = 0; i < 6; i++) cache.put(max2, '10m', i * 600_000, partials([-i - 1], [0]), 6);
+    expect(cache.derive(max2, '1h', 0, 7)?.a[0]).toBe(-1);
+    expect(cache.derive(max2, '1h', 3600_000, 7)).toBeUndefined();
+  });
 });

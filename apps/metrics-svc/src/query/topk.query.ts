@@ -122,12 +122,13 @@ async function cachedOverRange(
   const held: BucketPartials[] = [];
   const whole: Needed[] = [];
   const some: Needed[] = [];
+  const derivedBefore = cache.derived;
   for (const seg of segments) {
     const size = TIER_MS[seg.tier];
     const closedBy = seg.tier === '10s' ? state.closed10s : state.complete[seg.tier];
     for (let bucket = Math.ceil(seg.from / size) * size; bucket < seg.to; bucket += size) {
       const closed = bucket + size <= closedBy;
-      const got = closed ? cache.get(sel, seg.tier, bucket, now) : undefined;
+      const got = closed ? (cache.get(sel, seg.tier, bucket, now) ?? cache.derive(sel, seg.tier, bucket, now)) : undefined;
       if (!got) {
         whole.push({ tier: seg.tier, bucket, closed, partials: neutralPartials(req.stat, ids.length) });
         continue;
@@ -136,7 +137,7 @@ async function cachedOverRange(
       if (got.missing) some.push({ tier: seg.tier, bucket, closed, partials: got, positions: got.missing });
     }
   }
-  cache.hits += held.length - some.length;
+  cache.hits += held.length - some.length - (cache.derived - derivedBefore);
   cache.misses += whole.filter((n) => n.closed).length + some.length;
   await readNeeded(ctx, sel, ids, whole, req.stat);
   if (some.length > 0) {
