@@ -92,7 +92,7 @@ describe('the agent bundle', () => {
       preload,
       `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ` +
         `otel: Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {}), ` +
-        `builtins: process.moduleLoadList.filter((m) => /^NativeModule (tls|https|readline)$/.test(m)) })));`,
+        `builtins: process.moduleLoadList.filter((m) => /^NativeModule (tls|https|readline|zlib|module|assert|worker_threads)$/.test(m)) })));`,
     );
     const metricsPort = await freePort();
     const agent = new ServiceProcess(
@@ -127,48 +127,85 @@ describe('the agent bundle', () => {
       expect(await agent.stop()).toBe(0);
     }
     expect(sent?.header.has('traceparent')).toBe(false);
-    // No TLS to NATS, no OTLP export, no supervised process: tls, https and readline stay unloaded.
+    // No TLS to NATS, no OTLP export, no supervised process, no spool: tls, https, readline,
+    // zlib, module, assert and worker_threads stay unloaded.
     expect(JSON.parse(await readFile(report, 'utf8'))).toEqual({ otel: [], builtins: [] });
   }, 60_000);
 
-  it("bundles tls, https and readline as stand-ins that load the real module on first use", async () => {
+  it('bundles the lazy builtins as stand-ins that load the real module on first use, answering what libraries take at load', async () => {
     const script = path.join(dir, 'lazy-entry.js');
     const out = path.join(dir, 'lazy-out.js');
+    // As TypeScript's imports come out of esbuild (the spool's CRC): through __toESM's copy.
+    await writeFile(path.join(dir, 'lazy-esm.mjs'), `import { crc32 } from 'node:zlib';\nexport const crc = (s) => crc32(s);\n`);
     await writeFile(
       script,
-      `const tls = require('node:tls');
+      `const { isMainThread } = require('worker_threads');
+       if (process.argv.includes('in-worker')) require('worker_threads').parentPort.postMessage(isMainThread);
+       else main();
+       function main() {
+       const tls = require('node:tls');
        const readline = require('readline');
+       // Taken at load, as prom-client, pino and sonic-boom do.
+       const { gzipSync } = require('zlib');
+       const { createRequire } = require('module');
+       const { constants } = require('perf_hooks');
+       const assert = require('assert');
+       const ThreadStream = require('thread-stream');
+       const lazy = ['tls', 'readline', 'zlib', 'module', 'perf_hooks', 'worker_threads', 'assert'];
        const loaded = (m) => process.moduleLoadList.includes('NativeModule ' + m);
        const { PassThrough } = require('node:stream');
-       const report = { before: ['tls', 'readline'].filter(loaded), notTls: {} instanceof tls.TLSSocket, keys: Object.keys(tls).includes('connect') };
-       report.afterKeys = ['tls'].filter(loaded);
+       const report = { before: lazy.filter(loaded), notTls: {} instanceof tls.TLSSocket, keys: Object.keys(tls).includes('connect'), isMainThread };
+       report.afterKeys = lazy.filter(loaded);
+       report.constants = constants;
+       report.crc = require('./lazy-esm.mjs').crc('vigil');
+       report.gunzip = require('node:zlib').gunzipSync(gzipSync('vigil')).toString();
+       report.required = typeof createRequire(__filename)('node:path').join;
+       assert(true, 'callable');
+       try { assert.strictEqual(1, 2); } catch (e) { report.assertion = e.code; }
+       try { new ThreadStream(); } catch (e) { report.threadStream = e.message; }
        const input = new PassThrough();
        const lines = [];
        readline.createInterface({ input }).on('line', (l) => lines.push(l)).on('close', () => {
          report.lines = lines;
          report.connect = typeof tls.connect;
-         report.after = ['tls', 'readline'].filter(loaded);
+         report.after = lazy.filter(loaded);
          report.realClass = tls.TLSSocket === require('node:tls').TLSSocket;
-         console.log(JSON.stringify(report));
+         const { Worker } = require('worker_threads');
+         // The bundle itself in a worker thread: its stand-in answers false there.
+         new Worker(__filename, { argv: ['in-worker'] }).on('message', (m) => {
+           report.inWorker = m;
+           console.log(JSON.stringify(report));
+         });
        });
-       input.end('a\\nb\\n');`,
+       input.end('a\\nb\\n');
+       }`,
     );
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild and the plugin are CommonJS
     const { build } = require('esbuild') as typeof import('esbuild');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { lazyBuiltins } = require('./bundle') as { lazyBuiltins: import('esbuild').Plugin };
-    await build({ entryPoints: [script], outfile: out, bundle: true, platform: 'node', format: 'cjs', plugins: [lazyBuiltins], logLevel: 'silent' });
+    const { lazyBuiltins, withoutPinoTransports } = require('./bundle') as Record<'lazyBuiltins' | 'withoutPinoTransports', import('esbuild').Plugin>;
+    await build({ entryPoints: [script], outfile: out, bundle: true, platform: 'node', format: 'cjs', plugins: [withoutPinoTransports, lazyBuiltins], logLevel: 'silent' });
     const run = new ServiceProcess('lazy', { NODE_PATH: '' }, out).start();
     expect(await run.waitExit()).toBe(0);
     expect(JSON.parse(run.lines.find((l) => l.startsWith('{'))!)).toEqual({
       before: [],
       notTls: false,
       keys: true,
+      isMainThread: true,
       afterKeys: [],
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      constants: { ...require('node:perf_hooks').constants },
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      crc: require('node:zlib').crc32('vigil'),
+      gunzip: 'vigil',
+      required: 'function',
+      assertion: 'ERR_ASSERTION',
+      threadStream: 'pino transports are not in the agent bundle',
       lines: ['a', 'b'],
       connect: 'function',
-      after: ['tls', 'readline'],
+      after: ['tls', 'readline', 'zlib', 'module', 'assert'],
       realClass: true,
+      inWorker: false,
     });
   }, 30_000);
 });

@@ -65,17 +65,33 @@ const zodLite = {
 
 /**
  * Node's modules that libraries require at load time but the agent needs only on some paths:
- * `tls` (nats.js, for a TLS connection), `https` (the OTLP exporter),
- * `readline` (a supervised process's output). Loading `tls` alone costs ~3 MB of RSS (OpenSSL's state). In the bundle each one is
- * a stand-in that loads the real module on first use of any export: its names are known at
- * build time (those of this Node), so `__toESM`'s copy of them loads nothing.
+ * `tls` (nats.js, for a TLS connection), `https` (the OTLP exporter), `readline` (a supervised
+ * process's output), `zlib` (the spool's CRC, prom-client's push gateway, the OTLP exporter's
+ * compression), `dns` (nats.js, for a server named by host name), `perf_hooks` (prom-client's
+ * GC metrics, which the agent does not register), `module` (pino's transports), `assert`
+ * (sonic-boom's checks on an error path) and `worker_threads` (pino). Loading `tls` alone costs
+ * ~3 MB of RSS (OpenSSL's state), the other seven ~2.4 MB together (measured in an otherwise
+ * idle Node 22 with the agent's flags). In the bundle each one is a stand-in that loads the real
+ * module on first use of any export: its names are known at build time (those of this Node), so
+ * `__toESM`'s copy of them loads nothing; a module that is itself a function (`assert`) is a
+ * callable stand-in.
  *
- * One export is answered without loading: `tls.TLSSocket` while `tls` is not loaded, for
- * nats.js' `socket instanceof TLSSocket` (no socket can be a TLS one before `tls` is loaded).
+ * Some exports are answered while the module is not loaded, because a library takes them at
+ * load time (`const { x } = require(...)`): `tls.TLSSocket` for nats.js'
+ * `socket instanceof TLSSocket` (no socket can be a TLS one before `tls` is loaded); the
+ * functions `zlib.gzipSync` and `module.createRequire` as forwarders; `perf_hooks.constants`
+ * (numbers fixed in Node's source) as built; `worker_threads.isMainThread` as true while the
+ * module is not loaded, which only a main thread can be (a worker's bootstrap loads it).
  */
-const LAZY_BUILTINS = ['tls', 'https', 'readline'];
-/** Exports answered while the module is not loaded, as JavaScript source; the rest load it. */
-const ANSWERED_UNLOADED = { tls: '{ TLSSocket: class { static [Symbol.hasInstance]() { return false; } } }' };
+const LAZY_BUILTINS = ['tls', 'https', 'readline', 'zlib', 'dns', 'perf_hooks', 'module', 'assert', 'worker_threads'];
+/** Exports answered while the module is not loaded, as JavaScript source that may call `load()`; the rest load it. */
+const ANSWERED_UNLOADED = {
+  tls: '{ TLSSocket: class { static [Symbol.hasInstance]() { return false; } } }',
+  zlib: '{ gzipSync: (...args) => load().gzipSync(...args) }',
+  module: '{ createRequire: (...args) => load().createRequire(...args) }',
+  perf_hooks: `{ constants: Object.freeze(${JSON.stringify(require('node:perf_hooks').constants)}) }`,
+  worker_threads: "{ get isMainThread() { return process.moduleLoadList.includes('NativeModule worker_threads') ? load().isMainThread : true; } }",
+};
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(plugin) {
@@ -84,26 +100,47 @@ const lazyBuiltins = {
       // The stand-in's own require is of the real module.
       args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
-    plugin.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+    plugin.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const real = require(args.path);
+      return {
+        loader: 'js',
+        contents: `
+          let real;
+          const load = () => (real ??= require('node:${args.path}'));
+          const names = ${JSON.stringify(Object.keys(real))};
+          const early = ${ANSWERED_UNLOADED[args.path] ?? '{}'};
+          module.exports = new Proxy(${typeof real === 'function' ? '() => {}' : '{}'}, {
+            get: (_, key) => {
+              if (real !== undefined) return real[key];
+              if (key in early) return early[key];
+              // Not an export (esbuild's interop asks for __esModule): nothing to load for.
+              return names.includes(key) ? load()[key] : undefined;
+            },
+            apply: (_, self, args) => Reflect.apply(load(), self, args),
+            has: (_, key) => names.includes(key),
+            ownKeys: () => names,
+            getOwnPropertyDescriptor: (_, key) =>
+              names.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined,
+          });
+        `,
+      };
+    });
+  },
+};
+
+/**
+ * pino's transports (a worker thread per transport, through thread-stream) are left out: the
+ * agent logs to stdout through pino's own destination (createLogger in @vigil/telemetry), and
+ * thread-stream takes `Worker` from worker_threads as pino loads it. A stand-in that says so
+ * takes its place.
+ */
+const withoutPinoTransports = {
+  name: 'without-pino-transports',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^thread-stream$/ }, (args) => ({ path: args.path, namespace: 'left-out-transports' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'left-out-transports' }, () => ({
       loader: 'js',
-      contents: `
-        let real;
-        const load = () => (real ??= require('node:${args.path}'));
-        const names = ${JSON.stringify(Object.keys(require(args.path)))};
-        const early = ${ANSWERED_UNLOADED[args.path] ?? '{}'};
-        module.exports = new Proxy({}, {
-          get: (_, key) => {
-            if (real !== undefined) return real[key];
-            if (key in early) return early[key];
-            // Not an export (esbuild's interop asks for __esModule): nothing to load for.
-            return names.includes(key) ? load()[key] : undefined;
-          },
-          has: (_, key) => names.includes(key),
-          ownKeys: () => names,
-          getOwnPropertyDescriptor: (_, key) =>
-            names.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined,
-        });
-      `,
+      contents: "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not in the agent bundle'); } };",
     }));
   },
 };
@@ -134,14 +171,14 @@ async function bundle() {
     // ES modules bundled into CommonJS have no import.meta; some OpenTelemetry files need its url.
     define: { 'import.meta.url': '__vigil_import_meta_url' },
     banner: { js: "const __vigil_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [withoutGrpc, lazyBuiltins, zodLite, fromSources],
+    plugins: [withoutGrpc, withoutPinoTransports, lazyBuiltins, zodLite, fromSources],
     logLevel: 'warning',
   });
   writeFileSync(outfile, asciiOnly(readFileSync(outfile, 'utf8')));
   return outfile;
 }
 
-module.exports = { bundle, fromSources, lazyBuiltins, zodLite };
+module.exports = { bundle, fromSources, lazyBuiltins, withoutPinoTransports, zodLite };
 
 if (require.main === module) {
   bundle().then(
