@@ -92,7 +92,7 @@ describe('the agent bundle', () => {
       preload,
       `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ ` +
         `otel: Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {}), ` +
-        `builtins: process.moduleLoadList.filter((m) => /^NativeModule (tls|https|readline|zlib|module|assert|worker_threads)$/.test(m)) })));`,
+        `builtins: process.moduleLoadList.filter((m) => /^NativeModule (tls|https|readline|zlib|module|assert|worker_threads|internal\\/crypto\\/webcrypto)$/.test(m)) })));`,
     );
     const metricsPort = await freePort();
     const agent = new ServiceProcess(

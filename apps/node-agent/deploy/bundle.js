@@ -146,6 +146,24 @@ const withoutPinoTransports = {
 };
 
 /**
+ * nats.js' nuid takes its random prefix from `globalThis.crypto.getRandomValues`, and the first
+ * touch of `globalThis.crypto` loads Node's WebCrypto (~0.65 MB of RSS, measured as for the lazy
+ * builtins); `crypto.randomFillSync` fills the array from the same CSPRNG without it. The build
+ * fails if nuid's `fillRandom` is no longer there to replace.
+ */
+const nuidWithoutWebCrypto = {
+  name: 'nuid-without-webcrypto',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]@nats-io[\\/]nuid[\\/]lib[\\/]nuid\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const fillRandom = /function fillRandom\(a\) \{\n[\s\S]*?\n\}\n/;
+      if (!fillRandom.test(source)) throw new Error(`${args.path}: no fillRandom(a) to replace; see nuidWithoutWebCrypto`);
+      return { loader: 'js', contents: source.replace(fillRandom, "function fillRandom(a) {\n    require('node:crypto').randomFillSync(a);\n}\n") };
+    });
+  },
+};
+
+/**
  * esbuild escapes non-ASCII characters in strings but leaves them in regular expression
  * literals (one does: `\u00b5s` in nats-core). A `\uXXXX` escape means
  * the same character there, and in a string or an identifier too; no comment is left to
@@ -171,14 +189,14 @@ async function bundle() {
     // ES modules bundled into CommonJS have no import.meta; some OpenTelemetry files need its url.
     define: { 'import.meta.url': '__vigil_import_meta_url' },
     banner: { js: "const __vigil_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [withoutGrpc, withoutPinoTransports, lazyBuiltins, zodLite, fromSources],
+    plugins: [withoutGrpc, withoutPinoTransports, nuidWithoutWebCrypto, lazyBuiltins, zodLite, fromSources],
     logLevel: 'warning',
   });
   writeFileSync(outfile, asciiOnly(readFileSync(outfile, 'utf8')));
   return outfile;
 }
 
-module.exports = { bundle, fromSources, lazyBuiltins, withoutPinoTransports, zodLite };
+module.exports = { bundle, fromSources, lazyBuiltins, nuidWithoutWebCrypto, withoutPinoTransports, zodLite };
 
 if (require.main === module) {
   bundle().then(
