@@ -4,7 +4,8 @@
  * publishing to the local NATS, node_exporter scraped by this bench every second. CPU
  * seconds (utime + stime, the agent's waited-for children included) and RSS (VmRSS, sampled
  * each second) of each; series: the distinct (name, labels) in the agent's batches over the
- * run, and the sample lines of one node_exporter scrape.
+ * run, and the sample lines of one node_exporter scrape. The agent's mean RSS over the first and
+ * the last tenth of the window shows whether it keeps growing.
  *
  *   npm run bench -- agent [--seconds 60] [--dist]
  *
@@ -132,8 +133,16 @@ async function main() {
     const started = Date.now();
     const cpu0 = { agent: await cpuSeconds(pids.agent, true), exporter: await cpuSeconds(pids.exporter, false) };
     let lastScrape = '';
+    // A scrape node_exporter does not answer within a second is counted and given up (seen on
+    // runs of several minutes: one scrape unanswered for fetch's whole 300 s header timeout).
+    let failedScrapes = 0;
     for (let tick = 1; tick <= SECONDS; tick++) {
-      lastScrape = await fetch(exporter.url).then((r) => r.text());
+      try {
+        lastScrape = await fetch(exporter.url, { signal: AbortSignal.timeout(1000) }).then((r) => r.text());
+      } catch (e) {
+        failedScrapes++;
+        log(`node_exporter scrape ${tick} failed: ${e.message}`);
+      }
       rss.agent.push(await rssKb(pids.agent));
       rss.exporter.push(await rssKb(pids.exporter));
       await sleep(started + tick * 1000 - Date.now());
@@ -159,11 +168,15 @@ async function main() {
         cpu_ratio: Number((agentCpu / exporterCpu).toFixed(3)),
         agent_rss_mb: mb(Math.max(...rss.agent)),
         agent_rss_avg_mb: mb(avg(rss.agent)),
+        // The trend: a heap that is never collected shows as a last tenth above the first.
+        agent_rss_first_tenth_mb: mb(avg(rss.agent.slice(0, Math.ceil(rss.agent.length / 10)))),
+        agent_rss_last_tenth_mb: mb(avg(rss.agent.slice(-Math.ceil(rss.agent.length / 10)))),
         node_exporter_rss_mb: mb(Math.max(...rss.exporter)),
         node_exporter_rss_avg_mb: mb(avg(rss.exporter)),
         agent_series: series,
         node_exporter_series: sampleLines(lastScrape),
         agent_batches: batches,
+        node_exporter_failed_scrapes: failedScrapes,
       }),
     );
   } finally {

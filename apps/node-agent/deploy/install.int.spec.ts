@@ -54,7 +54,7 @@ async function account(): Promise<{ uid: number; gid: number; home: string; shel
     expect(await mode('usr/lib/vigil-agent/vigil-agent.js')).toBe('644');
 
     const unit = await readFile(file('etc/systemd/system/vigil-agent.service'), 'utf8');
-    expect(unit).toContain(`ExecStart=${node} --max-semi-space-size=1 --max-opt=2 /usr/lib/vigil-agent/vigil-agent.js\n`);
+    expect(unit).toContain(`ExecStart=${node} --max-semi-space-size=1 --max-opt=2 --no-sparkplug --expose-gc /usr/lib/vigil-agent/vigil-agent.js\n`);
     expect(await mode('etc/systemd/system/vigil-agent.service')).toBe('644');
     if (spawnSync('systemctl', ['--version']).status === 0) {
       const wants = 'etc/systemd/system/multi-user.target.wants/vigil-agent.service';

@@ -13,6 +13,7 @@ import { readFileLayer, reloadOnSighup } from './config/config-file';
 import { ConfigManager } from './config/config-manager';
 import { DeferredRemoteConfig } from './config/deferred-remote-config';
 import { KvConfigSource } from './config/kv-config-source';
+import { collectHeapPeriodically } from './heap-collection';
 import { readHostFacts } from './inventory/host-facts';
 import { NatsConnector } from './publish/nats-connection';
 import { CredentialStore } from './identity/credentials';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   // Without an OTLP endpoint, no OpenTelemetry SDK: its spans would go nowhere.
   const tracing = startExportingTracing({ serviceName: 'node-agent', serviceVersion: AGENT_VERSION, instrumentations: [] });
   const logger = createLogger({ service: 'node-agent', level: config.logLevel });
+  const stopCollectingHeap = collectHeapPeriodically(logger);
   const stateDir = await resolveStateDir(config.stateDirCandidates, logger);
   const fileLayer = await readFileLayer(config.configFile);
   const agentConfig = ConfigManager.create([...(fileLayer ? [fileLayer] : []), { name: 'env', document: config.overrides }], logger);
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
   await metricsServer.close();
   await nats.close(agentLogger);
   await tracing.shutdown();
+  stopCollectingHeap();
   agentLogger.info('stopped');
   if ('failure' in end) throw end.failure;
   process.exit(0);

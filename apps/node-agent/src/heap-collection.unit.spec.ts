@@ -1,0 +1,29 @@
+import pino from 'pino';
+import { collectHeapPeriodically } from './heap-collection';
+
+describe('collectHeapPeriodically', () => {
+  const logger = pino({ level: 'silent' });
+
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('collects every interval until stopped', () => {
+    const gc = jest.fn();
+    const stop = collectHeapPeriodically(logger, gc, 1_000);
+    expect(gc).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(3_500);
+    expect(gc).toHaveBeenCalledTimes(3);
+    stop();
+    jest.advanceTimersByTime(5_000);
+    expect(gc).toHaveBeenCalledTimes(3);
+  });
+
+  it('does nothing, and logs at debug, where node exposes no gc', () => {
+    const debug = jest.spyOn(logger, 'debug');
+    const stop = collectHeapPeriodically(logger, undefined, 1_000);
+    expect(jest.getTimerCount()).toBe(0);
+    expect(debug).toHaveBeenCalledTimes(1);
+    stop();
+  });
+});
+
