@@ -13,17 +13,21 @@
  * Each node's first batch is built by the contracts' sampleBatchMessage (validated); later
  * ones take a fast path that yields the same subject, message id and bytes without the schema
  * parse (checked equal on that first batch), so the publisher's CPU stays small next to
- * what it measures.
+ * what it measures. For the same reason a batch is not sent with `js.publish` (a request: a
+ * promise, an inbox entry and a timer per message) but published on the core connection with
+ * a reply subject under one subscription, which receives JetStream's acknowledgement (or its
+ * error, or a 503 when no stream listens); one sweep a second counts a batch unanswered for
+ * ACK_TIMEOUT_MS as failed.
  */
 const { createInterface } = require('node:readline');
-const { jetstream } = require('@nats-io/jetstream');
-const { connect } = require('@nats-io/transport-node');
+const { connect, createInbox, headers } = require('@nats-io/transport-node');
 const { createTopology, partitionOf, sampleBatchMessage, sampleBatchMsgId } = require('@vigil/contracts');
 const { createFleet, encodedBatch, sampleBatch } = require('./fleet50');
 
 const K = Number(process.env.BENCH_PUBLISHERS ?? 1);
 const k = Number(process.env.BENCH_PUBLISHER ?? 0);
 const MAX_INFLIGHT = Number(process.env.BENCH_MAX_INFLIGHT ?? 20_000);
+const ACK_TIMEOUT_MS = 5_000;
 const topology = createTopology(process.env.VIGIL_NATS_PREFIX ?? '', Number(process.env.VIGIL_PARTITIONS ?? 16));
 
 /** Phase (ms inside the second) of node `i`: deterministic, uniform. */
@@ -37,7 +41,10 @@ function phaseOf(i) {
 
 async function main() {
   const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: `vigil-bench-publisher-${k}` });
-  const js = jetstream(nc);
+  const inbox = createInbox();
+  /** Reply token → time sent, for the batches not acknowledged yet. */
+  const pending = new Map();
+  let token = 0;
   /** slots[ms] = nodes due at that millisecond of every second. */
   const slots = Array.from({ length: 1000 }, () => []);
   let fleetSize = 0;
@@ -78,21 +85,50 @@ async function main() {
     return { subject: entry.subject, msgId: sampleBatchMsgId(entry.node.id, Math.floor(ts / 1000)), data: encodedBatch(entry.node, ts) };
   }
 
+  nc.subscribe(`${inbox}.*`, {
+    callback: (err, msg) => {
+      if (err) {
+        lastError = String(err.message ?? err);
+        return;
+      }
+      const t = Number(msg.subject.slice(inbox.length + 1));
+      if (!pending.delete(t)) return; // already counted as timed out
+      inflight--;
+      if (msg.headers?.hasError) {
+        failed++;
+        lastError = `${msg.headers.code} ${msg.headers.description}`;
+        return;
+      }
+      const ack = msg.json();
+      if (ack.error) {
+        failed++;
+        lastError = String(ack.error.description ?? JSON.stringify(ack.error));
+      } else acked++;
+    },
+  });
+
   function publish(entry, ts) {
     const m = encode(entry, ts);
+    const h = headers();
+    h.set('Nats-Msg-Id', m.msgId);
+    const t = ++token;
+    const now = Date.now();
+    pending.set(t, now);
     inflight++;
-    late.push(Date.now() - ts);
-    js.publish(m.subject, m.data, { msgID: m.msgId }).then(
-      () => {
-        inflight--;
-        acked++;
-      },
-      (e) => {
-        inflight--;
-        failed++;
-        lastError = String(e?.message ?? e);
-      },
-    );
+    late.push(now - ts);
+    nc.publish(m.subject, m.data, { headers: h, reply: `${inbox}.${t}` });
+  }
+
+  /** Counts the batches unanswered for ACK_TIMEOUT_MS as failed (insertion order is send order). */
+  function sweep() {
+    const cutoff = Date.now() - ACK_TIMEOUT_MS;
+    for (const [t, sentAt] of pending) {
+      if (sentAt > cutoff) break;
+      pending.delete(t);
+      inflight--;
+      failed++;
+      lastError = `no acknowledgement within ${ACK_TIMEOUT_MS} ms`;
+    }
   }
 
   /** Publishes everything due in (cursor, now], unless too much is in flight (then it runs late). */
@@ -106,6 +142,7 @@ async function main() {
 
   const pumpTimer = setInterval(pump, 5);
   const reportTimer = setInterval(() => {
+    sweep();
     late.sort((a, b) => a - b);
     const p99 = late.length ? late[Math.min(late.length - 1, Math.floor(late.length * 0.99))] : 0;
     const max = late.length ? late[late.length - 1] : 0;
