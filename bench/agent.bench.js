@@ -156,6 +156,7 @@ async function main() {
     const agentCpu = cpu1.agent - cpu0.agent;
     const exporterCpu = cpu1.exporter - cpu0.exporter;
     const avg = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+    const tenth = Math.ceil(rss.agent.length / 10);
     console.log(
       JSON.stringify({
         bench: 'agent',
@@ -169,8 +170,8 @@ async function main() {
         agent_rss_mb: mb(Math.max(...rss.agent)),
         agent_rss_avg_mb: mb(avg(rss.agent)),
         // The trend: a heap that is never collected shows as a last tenth above the first.
-        agent_rss_first_tenth_mb: mb(avg(rss.agent.slice(0, Math.ceil(rss.agent.length / 10)))),
-        agent_rss_last_tenth_mb: mb(avg(rss.agent.slice(-Math.ceil(rss.agent.length / 10)))),
+        agent_rss_first_tenth_mb: mb(avg(rss.agent.slice(0, tenth))),
+        agent_rss_last_tenth_mb: mb(avg(rss.agent.slice(-tenth))),
         node_exporter_rss_mb: mb(Math.max(...rss.exporter)),
         node_exporter_rss_avg_mb: mb(avg(rss.exporter)),
         agent_series: series,

@@ -30,6 +30,16 @@ const MAX_INFLIGHT = Number(process.env.BENCH_MAX_INFLIGHT ?? 20_000);
 const ACK_TIMEOUT_MS = 5_000;
 const topology = createTopology(process.env.VIGIL_NATS_PREFIX ?? '', Number(process.env.VIGIL_PARTITIONS ?? 16));
 
+/** JetStream's error in a publish acknowledgement, or undefined for a stored message. */
+function ackError(data) {
+  try {
+    const ack = JSON.parse(Buffer.from(data).toString());
+    return ack.error ? String(ack.error.description ?? JSON.stringify(ack.error)) : undefined;
+  } catch {
+    return `unreadable acknowledgement: ${Buffer.from(data).toString().slice(0, 80)}`;
+  }
+}
+
 /** Phase (ms inside the second) of node `i`: deterministic, uniform. */
 function phaseOf(i) {
   let h = Math.imul(i ^ 0x5bd1e995, 0x85ebca6b);
@@ -51,7 +61,6 @@ async function main() {
   let mine = 0;
   let acked = 0;
   let failed = 0;
-  let inflight = 0;
   let lastError = '';
   let late = [];
   let cursor = Date.now(); // every due time <= cursor has been published
@@ -93,17 +102,12 @@ async function main() {
       }
       const t = Number(msg.subject.slice(inbox.length + 1));
       if (!pending.delete(t)) return; // already counted as timed out
-      inflight--;
-      if (msg.headers?.hasError) {
+      const error = msg.headers?.hasError ? `${msg.headers.code} ${msg.headers.description || 'no stream stores the subject'}` : ackError(msg.data);
+      if (error === undefined) acked++;
+      else {
         failed++;
-        lastError = `${msg.headers.code} ${msg.headers.description}`;
-        return;
+        lastError = error;
       }
-      const ack = msg.json();
-      if (ack.error) {
-        failed++;
-        lastError = String(ack.error.description ?? JSON.stringify(ack.error));
-      } else acked++;
     },
   });
 
@@ -114,7 +118,6 @@ async function main() {
     const t = ++token;
     const now = Date.now();
     pending.set(t, now);
-    inflight++;
     late.push(now - ts);
     nc.publish(m.subject, m.data, { headers: h, reply: `${inbox}.${t}` });
   }
@@ -125,7 +128,6 @@ async function main() {
     for (const [t, sentAt] of pending) {
       if (sentAt > cutoff) break;
       pending.delete(t);
-      inflight--;
       failed++;
       lastError = `no acknowledgement within ${ACK_TIMEOUT_MS} ms`;
     }
@@ -134,7 +136,7 @@ async function main() {
   /** Publishes everything due in (cursor, now], unless too much is in flight (then it runs late). */
   function pump() {
     const now = Date.now();
-    while (cursor < now && inflight < MAX_INFLIGHT) {
+    while (cursor < now && pending.size < MAX_INFLIGHT) {
       cursor++;
       for (const entry of slots[cursor % 1000]) if (cursor >= entry.startAt) publish(entry, cursor);
     }
@@ -147,7 +149,7 @@ async function main() {
     const p99 = late.length ? late[Math.min(late.length - 1, Math.floor(late.length * 0.99))] : 0;
     const max = late.length ? late[late.length - 1] : 0;
     process.stdout.write(
-      `${JSON.stringify({ t: Date.now(), nodes: mine, fleet: fleetSize, acked, failed, inflight, late_p99_ms: p99, late_max_ms: max, behind_ms: Date.now() - cursor, last_error: lastError })}\n`,
+      `${JSON.stringify({ t: Date.now(), nodes: mine, fleet: fleetSize, acked, failed, inflight: pending.size, late_p99_ms: p99, late_max_ms: max, behind_ms: Date.now() - cursor, last_error: lastError })}\n`,
     );
     late = [];
   }, 1000);
@@ -169,7 +171,7 @@ async function main() {
     clearInterval(pumpTimer);
     clearInterval(reportTimer);
     const deadline = Date.now() + 5000;
-    while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await nc.drain().catch(() => nc.close());
     process.exit(0);
   };

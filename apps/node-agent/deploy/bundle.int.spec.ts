@@ -132,6 +132,46 @@ describe('the agent bundle', () => {
     expect(JSON.parse(await readFile(report, 'utf8'))).toEqual({ otel: [], builtins: [] });
   }, 60_000);
 
+  it("fills nuid's random prefix without WebCrypto, differently in every process", async () => {
+    // Every connection's inboxes start with this prefix: were the replacement to fill it with
+    // anything but random bytes, two agents could receive each other's replies.
+    const out = path.join(dir, 'nuid-out.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild and the plugin are CommonJS
+    const { build } = require('esbuild') as typeof import('esbuild');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { nuidWithoutWebCrypto } = require('./bundle') as Record<'nuidWithoutWebCrypto', import('esbuild').Plugin>;
+    await build({
+      stdin: {
+        contents: `const { nuid, Nuid } = require('@nats-io/nuid');
+          console.log(JSON.stringify({ ids: [nuid.next(), nuid.next(), new Nuid().next()],
+            webcrypto: process.moduleLoadList.includes('NativeModule internal/crypto/webcrypto') }));`,
+        resolveDir: __dirname,
+      },
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      plugins: [nuidWithoutWebCrypto],
+      logLevel: 'silent',
+    });
+    const runs: { ids: string[]; webcrypto: boolean }[] = [];
+    for (const name of ['nuid-1', 'nuid-2']) {
+      const run = new ServiceProcess(name, { NODE_PATH: '' }, out).start();
+      expect(await run.waitExit()).toBe(0);
+      runs.push(JSON.parse(run.lines.find((l) => l.startsWith('{'))!) as { ids: string[]; webcrypto: boolean });
+    }
+    const prefix = (id: string) => id.slice(0, 12);
+    for (const { ids, webcrypto } of runs) {
+      expect(webcrypto).toBe(false);
+      expect(ids.every((id) => /^[0-9A-Za-z]{22}$/.test(id))).toBe(true);
+      // One generator counts on under one prefix; another one draws its own.
+      expect(prefix(ids[1]!)).toBe(prefix(ids[0]!));
+      expect(ids[1]).not.toBe(ids[0]);
+      expect(prefix(ids[2]!)).not.toBe(prefix(ids[0]!));
+    }
+    expect(prefix(runs[1]!.ids[0]!)).not.toBe(prefix(runs[0]!.ids[0]!));
+  }, 30_000);
+
   it('bundles the lazy builtins as stand-ins that load the real module on first use, answering what libraries take at load', async () => {
     const script = path.join(dir, 'lazy-entry.js');
     const out = path.join(dir, 'lazy-out.js');

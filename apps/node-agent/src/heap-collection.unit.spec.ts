@@ -27,3 +27,13 @@ describe('collectHeapPeriodically', () => {
   });
 });
 
+describe('collectHeapPeriodically with real timers', () => {
+  it('does not keep the process alive', () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const stop = collectHeapPeriodically(pino({ level: 'silent' }), () => undefined, 60_000);
+    // An unref'd timer is not among the resources that keep the event loop alive.
+    expect(timers()).toBe(before);
+    stop();
+  });
+});
