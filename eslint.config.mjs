@@ -53,9 +53,14 @@ const restrictedImports = (self) => [
   'error',
   {
     patterns: [
-      { regex: `^@vigil/(${apps.join('|')})(/|$)`, message: 'Apps are never imported: talk to a service over NATS (see @vigil/contracts).' },
+      {
+        regex: `^@vigil/(${apps.join('|')})(/|$)`,
+        message: 'Apps are never imported: talk to a service over NATS (see @vigil/contracts).',
+      },
       { regex: '^@vigil/[^/]+/', message: 'Import a library through its entry point (@vigil/<lib>), never its files.' },
-      ...(self ? [{ regex: `^@vigil/${self}$`, message: 'Inside a project, import its own files by relative path.' }] : []),
+      ...(self
+        ? [{ regex: `^@vigil/${self}$`, message: 'Inside a project, import its own files by relative path.' }]
+        : []),
     ],
   },
 ];
@@ -71,7 +76,15 @@ const unusedVars = [
 ];
 
 export default defineConfig(
-  globalIgnores(['**/dist/**', '**/dist-bundle/**', '**/node_modules/**', '.vigil/**', '**/coverage/**', '.nx/**', 'tmp/**']),
+  globalIgnores([
+    '**/dist/**',
+    '**/dist-bundle/**',
+    '**/node_modules/**',
+    '.vigil/**',
+    '**/coverage/**',
+    '.nx/**',
+    'tmp/**',
+  ]),
 
   {
     files: ['**/*.{js,cjs,mjs}'],

@@ -32,7 +32,9 @@ const UNIT = readFileSync(join(repoRoot, 'apps', 'node-agent', 'deploy', 'vigil-
 /** What vigil-agent.service passes to node before the script, e.g. `--max-semi-space-size=1`. */
 const NODE_FLAGS = /^ExecStart=\S+ (.*?) ?\/usr\/lib\/vigil-agent\/vigil-agent\.js$/m.exec(UNIT)[1];
 /** The unit's `Environment=NAME=value` lines (malloc settings among them); the bench sets its own config and state paths over them. */
-const UNIT_ENV = Object.fromEntries([...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+const UNIT_ENV = Object.fromEntries(
+  [...UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+);
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +44,10 @@ const mb = (kb) => Number((kb / 1024).toFixed(1));
 async function cpuSeconds(pid, children) {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may hold spaces; utime is field 14.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   const ticks = f[11] + f[12] + (children ? f[13] + f[14] : 0);
   return ticks / CLOCK_TICKS;
 }
@@ -57,7 +62,9 @@ const sampleLines = (page) => page.split('\n').filter((line) => line && !line.st
 
 async function agentSeries(bus) {
   // One subject as a string: NATS 2.9 knows only filter_subject (nats.js maps it).
-  const consumer = await bus.js.consumers.get(bus.topology.streams.telemetry, { filter_subjects: bus.topology.subjects.allSamples() });
+  const consumer = await bus.js.consumers.get(bus.topology.streams.telemetry, {
+    filter_subjects: bus.topology.subjects.allSamples(),
+  });
   const series = new Set();
   let batches = 0;
   for (let m = await consumer.next({ expires: 2000 }); m; m = await consumer.next({ expires: 2000 })) {
@@ -79,7 +86,9 @@ async function startAgent(bus, dir) {
     await copyFile(await bundle(), entry);
   }
   const metricsPort = await freePort();
-  const collectors = Object.fromEntries(CollectorName.options.map((name) => [name, { enabled: true, intervalMs: 1000 }]));
+  const collectors = Object.fromEntries(
+    CollectorName.options.map((name) => [name, { enabled: true, intervalMs: 1000 }]),
+  );
   // JSON is YAML.
   const config = { sampleIntervalMs: 1000, collectors, metrics: { host: '127.0.0.1', port: metricsPort } };
   await writeFile(join(dir, 'agent.yaml'), JSON.stringify(config, null, 2));
@@ -97,11 +106,16 @@ async function startAgent(bus, dir) {
     // On the command line as ExecStart has them: NODE_OPTIONS refuses most V8 flags.
     NODE_FLAGS.split(' ').filter(Boolean),
   ).start();
-  log(`agent: ${USE_DIST ? 'dist' : 'bundle'} with node ${NODE_FLAGS} and ${JSON.stringify(UNIT_ENV)}, /metrics on ${metricsPort}; waiting for its first batch`);
+  log(
+    `agent: ${USE_DIST ? 'dist' : 'bundle'} with node ${NODE_FLAGS} and ${JSON.stringify(UNIT_ENV)}, /metrics on ${metricsPort}; waiting for its first batch`,
+  );
   await eventually(
     async () => {
       if (!agent.running()) throw new Error(`the agent exited:\n${agent.lines.slice(-20).join('\n')}`);
-      const page = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+      const page = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
       return /^vigil_agent_batches_sent_total\{[^}]*\} [1-9]/m.test(page);
     },
     { timeoutMs: 30_000, what: 'the agent sending a batch' },
@@ -111,9 +125,14 @@ async function startAgent(bus, dir) {
 
 async function startNodeExporter() {
   const port = await freePort();
-  const child = spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const url = `http://127.0.0.1:${port}/metrics`;
-  await eventually(async () => (await fetch(url).catch(() => undefined))?.status === 200, { timeoutMs: 10_000, what: 'node_exporter' });
+  await eventually(async () => (await fetch(url).catch(() => undefined))?.status === 200, {
+    timeoutMs: 10_000,
+    what: 'node_exporter',
+  });
   return { child, url };
 }
 

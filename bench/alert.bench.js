@@ -37,7 +37,14 @@ const { clock, startReceiver } = require('./lib/alert-receiver');
 const { nodeId } = require('./lib/fleet50');
 const { cpuSeconds } = require('./lib/proc');
 const { histogramOf, quantile: histogramQuantile, scrape, sumOf } = require('./lib/prom');
-const { ALERT_NAME, ALERTMANAGER_BINARY, assertPrometheusInstalled, PROMETHEUS_BINARY, startPrometheusStack, versionOf } = require('./lib/prometheus-stack');
+const {
+  ALERT_NAME,
+  ALERTMANAGER_BINARY,
+  assertPrometheusInstalled,
+  PROMETHEUS_BINARY,
+  startPrometheusStack,
+  versionOf,
+} = require('./lib/prometheus-stack');
 const { createDatabase, openBus, registerRedisCleanup } = require('./lib/infra');
 const { closeAll, installSignalHandlers, Scope, trackChild } = require('./lib/scope');
 
@@ -58,13 +65,15 @@ const { values: opts } = parseArgs({
 });
 const num = (name, min, integer = true) => {
   const v = Number(opts[name]);
-  if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} of at least ${min}, got "${opts[name]}"`);
+  if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v)))
+    throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} of at least ${min}, got "${opts[name]}"`);
   return v;
 };
 const NODES = num('nodes', 1);
 const ALERTS = num('alerts', 1);
 const FOR_MS = durationMs(opts.for);
-if (FOR_MS === undefined || FOR_MS < 1000) throw new Error(`--for must be a duration of at least 1s (e.g. 10s), got "${opts.for}"`);
+if (FOR_MS === undefined || FOR_MS < 1000)
+  throw new Error(`--for must be a duration of at least 1s (e.g. 10s), got "${opts.for}"`);
 const SPREAD_MS = num('spread', 0, false) * 1000;
 const STOCK_ALERTS = Math.min(num('stock-alerts', 1), NODES);
 const STOCK_TOTAL_MS = num('stock-minutes', 1, false) * 60_000;
@@ -92,7 +101,8 @@ const LINGER_MS = 3000; // after the last expected arrival: time for a duplicate
 
 const ALERT_MAIN = join(repoRoot, 'apps', 'alert-svc', 'dist', 'main.js');
 const started = Date.now();
-const log = (msg) => process.stderr.write(`[alert ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+const log = (msg) =>
+  process.stderr.write(`[alert ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fixed = (v, digits) => (v === undefined || v === null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
 const runId = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -150,7 +160,8 @@ function notifyConfig(url) {
     route: { receiver: 'bench', groupBy: ['alertname', 'node'], groupWait: '0s' },
   };
   const checked = NotifyConfig.safeParse(config);
-  if (!checked.success) throw new Error(`the bench's notification config is not a valid NotifyConfig: ${checked.error.message}`);
+  if (!checked.success)
+    throw new Error(`the bench's notification config is not a valid NotifyConfig: ${checked.error.message}`);
   return config;
 }
 
@@ -257,30 +268,43 @@ async function vigilScenario(receiver) {
     const svc = trackChild(new ServiceProcess('alert-svc', env, undefined, nodeArgs));
     scope.add('stop alert-svc', async () => {
       const code = await svc.stop();
-      if (code !== 0 && code !== null) log(`alert-svc exited with ${code}; log tail:\n${svc.lines.slice(-15).join('\n')}`);
+      if (code !== 0 && code !== null)
+        log(`alert-svc exited with ${code}; log tail:\n${svc.lines.slice(-15).join('\n')}`);
     });
     log(`starting alert-svc (prefix ${bus.topology.prefix}, database ${db.name})`);
     svc.start();
     await svc.waitHttpOk(`http://127.0.0.1:${port}/health/ready`, 120_000);
     // Evaluation reads only samples published after it started: wait until it has.
-    for (const deadline = Date.now() + 30_000; !svc.lines.some((l) => l.includes('alert evaluation active')); ) {
-      if (Date.now() > deadline) throw new Error(`alert-svc did not start evaluating within 30 s:\n${svc.lines.slice(-20).join('\n')}`);
+    for (const deadline = Date.now() + 30_000; !svc.lines.some((l) => l.includes('alert evaluation active'));) {
+      if (Date.now() > deadline)
+        throw new Error(`alert-svc did not start evaluating within 30 s:\n${svc.lines.slice(-20).join('\n')}`);
       await sleep(100);
     }
-    const applied = await requestQuery(bus.nc, bus.topology, ruleOperations.apply, { rules: [benchRule], actor: 'bench:alert' }, 15_000);
-    log(`rule ${benchRule.id}: ${applied.changes.map((c) => c.change).join(', ')} (${BENCH_METRIC} > ${THRESHOLD} for ${opts.for})`);
+    const applied = await requestQuery(
+      bus.nc,
+      bus.topology,
+      ruleOperations.apply,
+      { rules: [benchRule], actor: 'bench:alert' },
+      15_000,
+    );
+    log(
+      `rule ${benchRule.id}: ${applied.changes.map((c) => c.change).join(', ')} (${BENCH_METRIC} > ${THRESHOLD} for ${opts.for})`,
+    );
 
     const startAt = Date.now() + WARMUP_MS;
     const crossings = planCrossings({ nodes: NODES, alerts: ALERTS, startAt, spreadMs: SPREAD_MS });
     const lastClose = Math.max(...crossings.values()) + FOR_MS;
-    log(`fleet: ${NODES} nodes at 1 Hz; ${ALERTS} cross over ${SPREAD_MS / 1000} s from ${WARMUP_MS / 1000} s on; last window closes in ${((lastClose - Date.now()) / 1000).toFixed(0)} s`);
+    log(
+      `fleet: ${NODES} nodes at 1 Hz; ${ALERTS} cross over ${SPREAD_MS / 1000} s from ${WARMUP_MS / 1000} s on; last window closes in ${((lastClose - Date.now()) / 1000).toFixed(0)} s`,
+    );
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
     await scrape(metricsUrl); // the event-loop lag gauges cover the time since the last scrape: from here
     const cpuBefore = await cpuSeconds(svc.pid);
     const cpuFrom = Date.now();
     const fleet = startFleet(scope, bus.topology, crossings);
     const arrivals = receiver.arrivals('/vigil');
-    const firingNodes = () => new Set(events.filter((e) => e.event.type === 'alert.firing').map((e) => e.event.data.labels.node)).size;
+    const firingNodes = () =>
+      new Set(events.filter((e) => e.event.type === 'alert.firing').map((e) => e.event.data.labels.node)).size;
     const deadline = lastClose + TIMEOUT_MS;
     let allAt;
     for (;;) {
@@ -304,7 +328,8 @@ async function vigilScenario(receiver) {
       if (event.type !== 'alert.firing') continue;
       const node = event.data.labels.node;
       // alert-svc's own lateness: when it says the alert fired, against the window's close.
-      if (closes.has(node) && !firingByNode.has(node)) firedAtLate.push(Date.parse(event.data.firedAt) - closes.get(node));
+      if (closes.has(node) && !firingByNode.has(node))
+        firedAtLate.push(Date.parse(event.data.firedAt) - closes.get(node));
       firingByNode.set(node, [...(firingByNode.get(node) ?? []), at]);
     }
     const firing = latencyStats(closes, firingByNode);
@@ -334,9 +359,17 @@ async function vigilScenario(receiver) {
       fleet_late_p99_ms: fleet.stats.reduce((n, s) => Math.max(n, s.late_p99_ms), 0),
       alert_svc_cpu_cores: fixed(cpuCores, 3),
       // The pipeline's own view, from alert-svc's /metrics over the scenario (histogram buckets: coarse).
-      alert_svc_dispatch_delay_p99_s: fixed(histogramQuantile(0.99, histogramOf(page, 'vigil_notification_dispatch_delay_seconds')), 3),
-      alert_svc_attempt_p99_s: fixed(histogramQuantile(0.99, histogramOf(page, 'vigil_notification_attempt_duration_seconds')), 3),
-      alert_svc_attempts: Object.fromEntries(page.filter((x) => x.name === 'vigil_notification_attempts_total').map((x) => [x.labels.result, x.value])),
+      alert_svc_dispatch_delay_p99_s: fixed(
+        histogramQuantile(0.99, histogramOf(page, 'vigil_notification_dispatch_delay_seconds')),
+        3,
+      ),
+      alert_svc_attempt_p99_s: fixed(
+        histogramQuantile(0.99, histogramOf(page, 'vigil_notification_attempt_duration_seconds')),
+        3,
+      ),
+      alert_svc_attempts: Object.fromEntries(
+        page.filter((x) => x.name === 'vigil_notification_attempts_total').map((x) => [x.labels.result, x.value]),
+      ),
       // prom-client samples the lag with a 100 ms timer: an idle event loop reads ~0.1 s.
       alert_svc_eventloop_lag_p99_s: fixed(sumOf(page, 'nodejs_eventloop_lag_p99_seconds'), 3),
       alert_svc_eventloop_lag_max_s: fixed(sumOf(page, 'nodejs_eventloop_lag_max_seconds'), 3),
@@ -364,12 +397,23 @@ async function vigilScenario(receiver) {
  * seconds after the stack is ready, then waiting until every alert has arrived (and
  * LINGER_MS more) or `deadlineAfterStartMs` has passed.
  */
-async function prometheusScenario(receiver, setup, { alerts, spreadMs, deadlineAfterStartMs }, onReady = () => undefined) {
+async function prometheusScenario(
+  receiver,
+  setup,
+  { alerts, spreadMs, deadlineAfterStartMs },
+  onReady = () => undefined,
+) {
   const scope = new Scope(setup.name);
   try {
     const crossings = new Map(); // filled once the stack is up; the exporter reads it live
     const path = `/${setup.name}`;
-    const stack = await startPrometheusStack(scope, { ...setup, nodes: NODES, crossings, forMs: FOR_MS, webhookUrl: receiver.url(path) });
+    const stack = await startPrometheusStack(scope, {
+      ...setup,
+      nodes: NODES,
+      crossings,
+      forMs: FOR_MS,
+      webhookUrl: receiver.url(path),
+    });
     onReady();
     const startAt = Date.now() + 5000;
     for (const [index, ts] of planCrossings({ nodes: NODES, alerts, startAt, spreadMs })) crossings.set(index, ts);
@@ -391,7 +435,9 @@ async function prometheusScenario(receiver, setup, { alerts, spreadMs, deadlineA
     }
     const s = latencyStats(closes, arrivals.firing);
     const key = `prometheus_${setup.name}`;
-    log(`prometheus ${setup.name}: ${s.delivered}/${alerts} alerts, p50 ${seconds(s.p50)} s p99 ${seconds(s.p99)} s max ${seconds(s.max)} s (${s.duplicates} duplicates, ${stack.exporter.scrapes} scrapes)`);
+    log(
+      `prometheus ${setup.name}: ${s.delivered}/${alerts} alerts, p50 ${seconds(s.p50)} s p99 ${seconds(s.p99)} s max ${seconds(s.max)} s (${s.duplicates} duplicates, ${stack.exporter.scrapes} scrapes)`,
+    );
     return {
       [`${key}_p50_s`]: seconds(s.p50),
       [`${key}_p99_s`]: seconds(s.p99),
@@ -424,7 +470,10 @@ async function main() {
   };
   if (!SKIP_PROMETHEUS) {
     assertPrometheusInstalled();
-    Object.assign(result, { prometheus_version: versionOf(PROMETHEUS_BINARY), alertmanager_version: versionOf(ALERTMANAGER_BINARY) });
+    Object.assign(result, {
+      prometheus_version: versionOf(PROMETHEUS_BINARY),
+      alertmanager_version: versionOf(ALERTMANAGER_BINARY),
+    });
   }
   const scope = new Scope('alert');
   try {
@@ -435,13 +484,25 @@ async function main() {
     if (!SKIP_PROMETHEUS) {
       let ready;
       const stockReady = new Promise((resolve) => (ready = resolve));
-      stock = prometheusScenario(receiver, STOCK, { alerts: STOCK_ALERTS, spreadMs: STOCK_SPREAD_MS, deadlineAfterStartMs: STOCK_TOTAL_MS }, ready);
+      stock = prometheusScenario(
+        receiver,
+        STOCK,
+        { alerts: STOCK_ALERTS, spreadMs: STOCK_SPREAD_MS, deadlineAfterStartMs: STOCK_TOTAL_MS },
+        ready,
+      );
       stock.catch(() => undefined); // awaited below; an early failure must not go unhandled meanwhile
       await Promise.race([stockReady, stock]); // its start-up (TSDB, WAL) out of the way of alert-svc's
     }
     Object.assign(result, await vigilScenario(receiver));
     if (!SKIP_PROMETHEUS) {
-      Object.assign(result, await prometheusScenario(receiver, TUNED, { alerts: ALERTS, spreadMs: SPREAD_MS, deadlineAfterStartMs: SPREAD_MS + FOR_MS + worstLatencyMs(TUNED) }));
+      Object.assign(
+        result,
+        await prometheusScenario(receiver, TUNED, {
+          alerts: ALERTS,
+          spreadMs: SPREAD_MS,
+          deadlineAfterStartMs: SPREAD_MS + FOR_MS + worstLatencyMs(TUNED),
+        }),
+      );
       log('waiting for the stock Prometheus to finish');
       Object.assign(result, await stock);
     }

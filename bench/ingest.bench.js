@@ -73,7 +73,8 @@ const MODES = ['drain', 'live', 'both', 'reference'];
 if (!MODES.includes(opts.mode)) throw new Error(`--mode must be one of ${MODES.join(', ')}, got "${opts.mode}"`);
 const int = (name, min) => {
   const v = Number(opts[name]);
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer of at least ${min}, got "${opts[name]}"`);
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`--${name} must be an integer of at least ${min}, got "${opts[name]}"`);
   return v;
 };
 const NODES = int('nodes', 1);
@@ -85,7 +86,8 @@ const REPEAT = int('repeat', 1);
 const DRAIN_TIMEOUT_MS = int('drain-timeout', 10) * 1000;
 const STEPS = opts.steps.split(',').map((s) => {
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--steps must be node counts separated by commas, got "${opts.steps}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--steps must be node counts separated by commas, got "${opts.steps}"`);
   return n;
 });
 const WARMUP_MS = int('warmup', 0) * 1000;
@@ -95,7 +97,8 @@ const P99_LIMIT_S = Number(opts['p99-limit']);
 
 const METRICS_MAIN = join(repoRoot, 'apps', 'metrics-svc', 'dist', 'main.js');
 const started = Date.now();
-const log = (msg) => process.stderr.write(`[ingest ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+const log = (msg) =>
+  process.stderr.write(`[ingest ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 const fixed = (v, digits) => (v === undefined || v === null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
@@ -126,7 +129,8 @@ async function startMetricsSvc(scope, { topology, db, redisPrefix }, onStarted =
   const svc = trackChild(new ServiceProcess('metrics-svc', env, undefined, nodeArgs));
   scope.add('stop metrics-svc', async () => {
     const code = await svc.stop();
-    if (code !== 0 && code !== null) log(`metrics-svc exited with ${code}; log tail:\n${svc.lines.slice(-15).join('\n')}`);
+    if (code !== 0 && code !== null)
+      log(`metrics-svc exited with ${code}; log tail:\n${svc.lines.slice(-15).join('\n')}`);
   });
   const spawnedAt = now();
   svc.start();
@@ -150,7 +154,9 @@ function assertRunning(svc) {
 async function infraPids(db) {
   const out = { postgres: [], redis: [], nats: pidsNamed('nats-server') };
   try {
-    const r = await db.client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+    const r = await db.client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      db.name,
+    ]);
     out.postgres = r.rows.map((x) => Number(x.pid));
   } catch {
     /* not visible: left out */
@@ -169,7 +175,11 @@ async function infraPids(db) {
 }
 
 async function infraCpu(pids) {
-  return { postgres: await cpuOfPids(pids.postgres), redis: await cpuOfPids(pids.redis), nats: await cpuOfPids(pids.nats) };
+  return {
+    postgres: await cpuOfPids(pids.postgres),
+    redis: await cpuOfPids(pids.redis),
+    nats: await cpuOfPids(pids.nats),
+  };
 }
 
 function infraCpuDelta(a, b) {
@@ -264,7 +274,8 @@ async function busCeiling({ nc, js, jsm, topology }, expected, avgMsgBytes) {
   const maxMessages = Math.max(100, Math.min(10_000, Math.round((8 * 1024 * 1024) / avgMsgBytes)));
   const watch = (messages, counts) =>
     (async () => {
-      for await (const s of messages.status()) if (s.type !== 'next' && s.type !== 'heartbeat') counts[s.type] = (counts[s.type] ?? 0) + 1;
+      for await (const s of messages.status())
+        if (s.type !== 'next' && s.type !== 'heartbeat') counts[s.type] = (counts[s.type] ?? 0) + 1;
     })().catch(() => undefined);
 
   let cpu0 = await cpuOfPids(natsPids);
@@ -309,7 +320,17 @@ async function busCeiling({ nc, js, jsm, topology }, expected, avgMsgBytes) {
   await acked.close();
   const info = await jsm.consumers.info(stream, 'bench-bus-ceiling');
   await jsm.consumers.delete(stream, 'bench-bus-ceiling').catch(() => undefined);
-  return { readMs, ackedMs, bytes, readNatsCpu, ackedNatsCpu, maxMessages, readEvents, ackedEvents, redelivered: info.num_redelivered };
+  return {
+    readMs,
+    ackedMs,
+    bytes,
+    readNatsCpu,
+    ackedNatsCpu,
+    maxMessages,
+    readEvents,
+    ackedEvents,
+    redelivered: info.num_redelivered,
+  };
 }
 
 const vmRowsAdded = async (url) => sumOf(await scrape(`${url}/metrics`), 'vm_rows_added_to_storage_total') ?? 0;
@@ -324,7 +345,10 @@ async function victoriaRun(scope, gen, samples, run) {
   scope.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
   const vm = await startVictoriaMetrics({ dataDir: dir, port: await freePort() });
   scope.add('stop victoria-metrics', () => vm.stop());
-  if (run === 0) log(`  victoria-metrics ${vm.version}: ${gen.chunks.length} chunks (${mb(gen.textBytes)} MB), ${VM_CONCURRENCY} at a time, ${REPEAT} run(s)`);
+  if (run === 0)
+    log(
+      `  victoria-metrics ${vm.version}: ${gen.chunks.length} chunks (${mb(gen.textBytes)} MB), ${VM_CONCURRENCY} at a time, ${REPEAT} run(s)`,
+    );
 
   const rows0 = await vmRowsAdded(vm.url);
   const sampler = new RssSampler(() => [vm.pid]);
@@ -334,7 +358,11 @@ async function victoriaRun(scope, gen, samples, run) {
   const worker = async () => {
     while (next < gen.chunks.length) {
       const body = gen.chunks[next++];
-      const r = await fetch(`${vm.url}/api/v1/import/prometheus`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+      const r = await fetch(`${vm.url}/api/v1/import/prometheus`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/plain' },
+      });
       const text = await r.text();
       if (r.status !== 204) throw new Error(`victoria-metrics import answered ${r.status}: ${text.slice(0, 300)}`);
     }
@@ -345,7 +373,7 @@ async function victoriaRun(scope, gen, samples, run) {
   // wait for the rows, then flush them to searchable parts; only then is everything imported.
   let rows = (await vmRowsAdded(vm.url)) - rows0;
   const rowsAtAnswer = rows;
-  for (const deadline = Date.now() + 120_000; rows < samples && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; rows < samples && Date.now() < deadline;) {
     await sleep(20);
     rows = (await vmRowsAdded(vm.url)) - rows0;
   }
@@ -368,7 +396,9 @@ async function victoriaRun(scope, gen, samples, run) {
   const seriesCount = await query(`count(last_over_time({__name__=~"node_.+"}[${windowS}s]))`);
   const counted = await query(`sum(count_over_time({__name__=~"node_.+"}[${windowS}s]))`);
   if (counted !== samples || seriesCount !== NODES * SERIES_PER_NODE) {
-    throw new Error(`victoria-metrics reads back ${counted} samples of ${seriesCount} series; ${samples} samples of ${NODES * SERIES_PER_NODE} series were imported`);
+    throw new Error(
+      `victoria-metrics reads back ${counted} samples of ${seriesCount} series; ${samples} samples of ${NODES * SERIES_PER_NODE} series were imported`,
+    );
   }
   // Background merges go on after the import; their CPU over the next 3 s, for the record.
   const cpuAfter0 = await cpuSeconds(vm.pid);
@@ -438,8 +468,11 @@ async function serviceDrain(scope, bus, samples) {
   });
   const { svc } = m;
   const atReady = ingestedOf(await scrape(m.metricsUrl).catch(() => [])) ?? 0;
-  for (const deadline = now() + 30_000; !firstPull; ) {
-    if (now() > deadline) throw new Error(`metrics-svc asked for no message within 30 s of being ready (no pull request on ${bus.topology.streams.telemetry})`);
+  for (const deadline = now() + 30_000; !firstPull;) {
+    if (now() > deadline)
+      throw new Error(
+        `metrics-svc asked for no message within 30 s of being ready (no pull request on ${bus.topology.streams.telemetry})`,
+      );
     assertRunning(svc);
     await sleep(20);
   }
@@ -468,24 +501,32 @@ async function serviceDrain(scope, bus, samples) {
       progress = p;
       progressAt = t;
     } else if (t - progressAt > longestStallMs) {
-      if (t - progressAt > 5000 && longestStallMs <= 5000) log(`  drain: no progress for 5 s (ingested ${ingested ?? 'n/a'}, committed ${committed})`);
+      if (t - progressAt > 5000 && longestStallMs <= 5000)
+        log(`  drain: no progress for 5 s (ingested ${ingested ?? 'n/a'}, committed ${committed})`);
       longestStallMs = t - progressAt;
     }
     if (ingested === undefined || ingested >= samples || t - lastSum > 2000) {
       committed = await committedSamples(db);
       lastSum = t;
-      if (committed > samples) throw new Error(`exactly-once violated: metrics.rollup_10s counts ${committed} samples, ${samples} were published`);
+      if (committed > samples)
+        throw new Error(
+          `exactly-once violated: metrics.rollup_10s counts ${committed} samples, ${samples} were published`,
+        );
       if (committed === samples) {
         tDone = now();
         break;
       }
     }
     if (t - t0 > DRAIN_TIMEOUT_MS) {
-      throw new Error(`metrics-svc did not drain within ${DRAIN_TIMEOUT_MS / 1000} s: ingested ${ingested ?? 'n/a (no vigil_metrics_ingest_samples_total)'}, committed ${committed} of ${samples}`);
+      throw new Error(
+        `metrics-svc did not drain within ${DRAIN_TIMEOUT_MS / 1000} s: ingested ${ingested ?? 'n/a (no vigil_metrics_ingest_samples_total)'}, committed ${committed} of ${samples}`,
+      );
     }
     if (t - lastLog > 5000) {
       lastLog = t;
-      log(`  drain: ingested ${ingested ?? 'n/a'}, committed ${committed} of ${samples} (${rate(committed, t - t0)} samples/s so far)`);
+      log(
+        `  drain: ingested ${ingested ?? 'n/a'}, committed ${committed} of ${samples} (${rate(committed, t - t0)} samples/s so far)`,
+      );
     }
     await sleep(ingested !== undefined && ingested >= samples ? 50 : 250);
   }
@@ -496,7 +537,10 @@ async function serviceDrain(scope, bus, samples) {
   log(`drained ${samples} samples in ${(drainMs / 1000).toFixed(1)} s; settling 3 s to check nothing more is written`);
   await sleep(3000);
   const settled = await committedSamples(db);
-  if (settled !== samples) throw new Error(`exactly-once violated: after settling metrics.rollup_10s counts ${settled} samples, ${samples} were published`);
+  if (settled !== samples)
+    throw new Error(
+      `exactly-once violated: after settling metrics.rollup_10s counts ${settled} samples, ${samples} were published`,
+    );
   const dlq = (await bus.jsm.streams.info(bus.topology.streams.dlq)).state.messages;
   let redelivered = 0;
   for await (const c of bus.jsm.consumers.list(bus.topology.streams.telemetry)) redelivered += c.num_redelivered;
@@ -518,21 +562,29 @@ async function serviceDrain(scope, bus, samples) {
 
 async function drainRun(withService) {
   ensureVictoriaMetrics(); // before minutes of generating, not after
-  if (withService && !existsSync(METRICS_MAIN)) throw new Error(`${METRICS_MAIN} is missing: build first (npm run bench builds)`);
+  if (withService && !existsSync(METRICS_MAIN))
+    throw new Error(`${METRICS_MAIN} is missing: build first (npm run bench builds)`);
   const scope = new Scope('drain');
   try {
-    const bus = await openBus(scope, { prefix: `bingest${runId()}`, partitions: PARTITIONS, name: 'vigil-bench-ingest' });
+    const bus = await openBus(scope, {
+      prefix: `bingest${runId()}`,
+      partitions: PARTITIONS,
+      name: 'vigil-bench-ingest',
+    });
     const samples = NODES * TICKS * SERIES_PER_NODE;
     log(`generating ${NODES} nodes x ${TICKS} ticks x ${SERIES_PER_NODE} series = ${samples} samples`);
     let t = now();
     let gen = generate(bus.topology);
-    log(`  ${gen.msgs.length} batches, ${mb(gen.busBytes)} MB of JSON, ${mb(gen.textBytes)} MB of Prometheus text, in ${((now() - t) / 1000).toFixed(1)} s`);
+    log(
+      `  ${gen.msgs.length} batches, ${mb(gen.busBytes)} MB of JSON, ${mb(gen.textBytes)} MB of Prometheus text, in ${((now() - t) / 1000).toFixed(1)} s`,
+    );
 
     log(`preloading ${gen.msgs.length} batches into ${bus.topology.streams.telemetry}`);
     t = now();
     const duplicates = await preload(bus.js, gen.msgs);
     const state = (await bus.jsm.streams.info(bus.topology.streams.telemetry)).state;
-    if (duplicates || state.messages !== gen.msgs.length) throw new Error(`the stream holds ${state.messages} messages of ${gen.msgs.length} (${duplicates} duplicates)`);
+    if (duplicates || state.messages !== gen.msgs.length)
+      throw new Error(`the stream holds ${state.messages} messages of ${gen.msgs.length} (${duplicates} duplicates)`);
     log(`  ${state.messages} messages, ${mb(state.bytes)} MB stored, in ${((now() - t) / 1000).toFixed(1)} s`);
     const batches = gen.msgs.length;
     gen.msgs = undefined;
@@ -541,7 +593,9 @@ async function drainRun(withService) {
     const ceilings = [];
     for (let run = 0; run < REPEAT; run++) {
       ceilings.push(await busCeiling(bus, batches, gen.busBytes / batches));
-      log(`  run ${run + 1}: read ${rate(batches, ceilings.at(-1).readMs)} msgs/s, acked ${rate(batches, ceilings.at(-1).ackedMs)} msgs/s`);
+      log(
+        `  run ${run + 1}: read ${rate(batches, ceilings.at(-1).readMs)} msgs/s, acked ${rate(batches, ceilings.at(-1).ackedMs)} msgs/s`,
+      );
     }
     const bus0 = {
       ...ceilings.find((c) => c.ackedMs === median(ceilings.map((x) => x.ackedMs))),
@@ -550,9 +604,17 @@ async function drainRun(withService) {
       ackedEvents: Object.assign({}, ...ceilings.map((c) => c.ackedEvents)),
       redelivered: ceilings.reduce((n, c) => n + c.redelivered, 0),
     };
-    log(`  median: read ${rate(batches, bus0.readMs)} msgs/s, acked ${rate(batches, bus0.ackedMs)} msgs/s (pulls of ${bus0.maxMessages} messages)`);
-    const events = { ...Object.fromEntries(Object.entries(bus0.readEvents).map(([k, v]) => [`read_${k}`, v])), ...Object.fromEntries(Object.entries(bus0.ackedEvents).map(([k, v]) => [`acked_${k}`, v])) };
-    if (Object.keys(events).length || bus0.redelivered) log(`  consumer notifications ${JSON.stringify(events)}, redelivered ${bus0.redelivered}: the ceiling is likely understated`);
+    log(
+      `  median: read ${rate(batches, bus0.readMs)} msgs/s, acked ${rate(batches, bus0.ackedMs)} msgs/s (pulls of ${bus0.maxMessages} messages)`,
+    );
+    const events = {
+      ...Object.fromEntries(Object.entries(bus0.readEvents).map(([k, v]) => [`read_${k}`, v])),
+      ...Object.fromEntries(Object.entries(bus0.ackedEvents).map(([k, v]) => [`acked_${k}`, v])),
+    };
+    if (Object.keys(events).length || bus0.redelivered)
+      log(
+        `  consumer notifications ${JSON.stringify(events)}, redelivered ${bus0.redelivered}: the ceiling is likely understated`,
+      );
 
     log('VictoriaMetrics reference');
     const vm = await victoriaReference(scope, gen, samples);
@@ -606,7 +668,9 @@ async function drainRun(withService) {
         metrics_svc_longest_stall_s: fixed(d.longestStallMs / 1000, 1),
         ...d.infra,
       });
-      log(`metrics-svc: ${result.drain_samples_per_s} samples/s (${result.ratio_vs_victoriametrics} x VictoriaMetrics), ${result.metrics_svc_cpu_s} CPU s, ${result.metrics_svc_rss_mb} MB`);
+      log(
+        `metrics-svc: ${result.drain_samples_per_s} samples/s (${result.ratio_vs_victoriametrics} x VictoriaMetrics), ${result.metrics_svc_cpu_s} CPU s, ${result.metrics_svc_rss_mb} MB`,
+      );
     }
     return result;
   } finally {
@@ -634,7 +698,12 @@ function startPublishers(scope, topology) {
         stdio: ['pipe', 'pipe', 'pipe'],
       }),
     );
-    const p = { child, latest: undefined, reports: [], exited: new Promise((r) => child.once('exit', (code) => r(code))) };
+    const p = {
+      child,
+      latest: undefined,
+      reports: [],
+      exited: new Promise((r) => child.once('exit', (code) => r(code))),
+    };
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         p.latest = JSON.parse(line);
@@ -658,7 +727,8 @@ function startPublishers(scope, topology) {
       for (const p of procs) p.child.stdin.write(`${JSON.stringify({ nodes: n })}\n`);
     },
     assertRunning() {
-      for (const [k, p] of procs.entries()) if (p.child.exitCode !== null) throw new Error(`publisher ${k} exited with ${p.child.exitCode}`);
+      for (const [k, p] of procs.entries())
+        if (p.child.exitCode !== null) throw new Error(`publisher ${k} exited with ${p.child.exitCode}`);
     },
     totals() {
       const t = { acked: 0, failed: 0, inflight: 0, nodes: 0 };
@@ -727,9 +797,11 @@ async function liveRun() {
 
     for (const nodes of STEPS) {
       const target = nodes * SERIES_PER_NODE;
-      log(`live step: ${nodes} nodes (${target} samples/s), ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured`);
+      log(
+        `live step: ${nodes} nodes (${target} samples/s), ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured`,
+      );
       publishers.setNodes(nodes);
-      for (const end = now() + WARMUP_MS; now() < end; ) {
+      for (const end = now() + WARMUP_MS; now() < end;) {
         assertRunning(svc);
         publishers.assertRunning();
         await sleep(500);
@@ -737,7 +809,7 @@ async function liveRun() {
       const a = await snapshot();
       const rssPeak = m.sampler;
       rssPeak.reset();
-      for (const end = now() + MEASURE_MS; now() < end; ) {
+      for (const end = now() + MEASURE_MS; now() < end;) {
         assertRunning(svc);
         publishers.assertRunning();
         await sleep(500);
@@ -748,7 +820,10 @@ async function liveRun() {
       const ingA = ingestedOf(a.page);
       const ingB = ingestedOf(b.page);
       if (ingB === undefined) throw new Error('metrics-svc exposes no vigil_metrics_ingest_samples_total');
-      const hist = histogramDelta(histogramOf(a.page, 'vigil_metrics_ingest_lag_seconds'), histogramOf(b.page, 'vigil_metrics_ingest_lag_seconds'));
+      const hist = histogramDelta(
+        histogramOf(a.page, 'vigil_metrics_ingest_lag_seconds'),
+        histogramOf(b.page, 'vigil_metrics_ingest_lag_seconds'),
+      );
       if (!hist) throw new Error('metrics-svc exposes no vigil_metrics_ingest_lag_seconds histogram');
       const p50 = quantile(0.5, hist);
       const p99 = quantile(0.99, hist);
@@ -765,7 +840,10 @@ async function liveRun() {
         ingested_samples_per_s: Math.round(ingestRate),
         lag_p50_s: fixed(p50, 3),
         lag_p99_s: fixed(p99, 3),
-        lag_p99_beyond_buckets: p99 !== undefined && p99 === largestFinite && hist.buckets.at(-1).count * 0.99 > (hist.buckets.at(-2)?.count ?? 0),
+        lag_p99_beyond_buckets:
+          p99 !== undefined &&
+          p99 === largestFinite &&
+          hist.buckets.at(-1).count * 0.99 > (hist.buckets.at(-2)?.count ?? 0),
         lag_mean_s: hist.count > 0 ? fixed(hist.sum / hist.count, 3) : null,
         lag_observations: hist.count,
         backlog_start_samples: backlogA,
@@ -779,16 +857,26 @@ async function liveRun() {
         publisher_inflight_max: late.inflight,
         publish_failures: b.pub.failed - a.pub.failed,
         loadavg_1m: Number(loadavg()[0].toFixed(2)),
-        ...Object.fromEntries(Object.entries(infraCpuDelta(a.infra, b.infra)).map(([k, v]) => [k.replace(/_cpu_s$/, '_cpu_cores'), v === null ? null : fixed(v / dt, 2)])),
+        ...Object.fromEntries(
+          Object.entries(infraCpuDelta(a.infra, b.infra)).map(([k, v]) => [
+            k.replace(/_cpu_s$/, '_cpu_cores'),
+            v === null ? null : fixed(v / dt, 2),
+          ]),
+        ),
       };
       const why = [];
       if (p99 === undefined || hist.count === 0) why.push('no lag observed');
       else if (p99 >= P99_LIMIT_S) why.push(`lag p99 ${step.lag_p99_s} s >= ${P99_LIMIT_S} s`);
-      if (streamRate < 0.97 * target) why.push(`publisher short: ${step.published_samples_per_s} of ${target} samples/s${late.lastError ? ` (${late.lastError})` : ''}`);
+      if (streamRate < 0.97 * target)
+        why.push(
+          `publisher short: ${step.published_samples_per_s} of ${target} samples/s${late.lastError ? ` (${late.lastError})` : ''}`,
+        );
       // Lag is counted from the batch's timestamp: a late publisher inflates it, and that is the bench's doing.
       if (late.p99 >= (P99_LIMIT_S * 1000) / 4) why.push(`publisher late: p99 ${late.p99} ms behind the due time`);
       if (ingestRate < 0.95 * streamRate || backlogB - backlogA > 2 * target) {
-        why.push(`backlog grows: ingested ${step.ingested_samples_per_s} of ${step.published_samples_per_s} samples/s, backlog ${backlogA} -> ${backlogB}`);
+        why.push(
+          `backlog grows: ingested ${step.ingested_samples_per_s} of ${step.published_samples_per_s} samples/s, backlog ${backlogA} -> ${backlogB}`,
+        );
       }
       step.held = why.length === 0;
       if (!step.held) step.failed_because = why.join('; ');
@@ -824,7 +912,12 @@ async function liveRun() {
 async function main() {
   installSignalHandlers();
   // The machine is shared with whatever else runs: a high load average makes every figure noisy.
-  const result = { bench: 'ingest', mode: opts.mode, cores: cpus().length, loadavg_1m_at_start: Number(loadavg()[0].toFixed(2)) };
+  const result = {
+    bench: 'ingest',
+    mode: opts.mode,
+    cores: cpus().length,
+    loadavg_1m_at_start: Number(loadavg()[0].toFixed(2)),
+  };
   if (opts.mode !== 'live') Object.assign(result, await drainRun(opts.mode !== 'reference'));
   if (opts.mode === 'live' || opts.mode === 'both') Object.assign(result, await liveRun());
   console.log(JSON.stringify(result));

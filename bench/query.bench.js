@@ -95,7 +95,11 @@ function startLiveWrites(db, partitions, firstId, lastId, closedThrough) {
       const boundary = Math.floor(Date.now() / TEN) * TEN;
       if (boundary > through) {
         await step('10s bucket', () => loadTier(db, 'rollup_10s', TEN, through, boundary, firstId, lastId));
-        await step('frontier', () => db.dataSource.query(`UPDATE metrics.ingest_partitions SET closed_through = to_timestamp($1 / 1000.0)`, [boundary]));
+        await step('frontier', () =>
+          db.dataSource.query(`UPDATE metrics.ingest_partitions SET closed_through = to_timestamp($1 / 1000.0)`, [
+            boundary,
+          ]),
+        );
         ticks += (boundary - through) / TEN;
         through = boundary;
         await step('1m rollup', () => rollup.runTier('1m'));
@@ -118,7 +122,11 @@ function startLiveWrites(db, partitions, firstId, lastId, closedThrough) {
 function percentiles(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { p50: Number(at(50).toFixed(2)), p99: Number(at(99).toFixed(2)), max: Number(sorted[sorted.length - 1].toFixed(2)) };
+  return {
+    p50: Number(at(50).toFixed(2)),
+    p99: Number(at(99).toFixed(2)),
+    max: Number(sorted[sorted.length - 1].toFixed(2)),
+  };
 }
 
 async function measure(what, iterations, ask) {
@@ -145,7 +153,8 @@ async function measurePaced(what, seconds, paceMs, live, ask) {
   // This process's garbage collections (the API answering the queries runs in it), to tell a slow query's cause.
   const gcs = [];
   const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ kind: GC_KINDS[e.detail?.kind] ?? 'gc', start: e.startTime, end: e.startTime + e.duration });
+    for (const e of list.getEntries())
+      gcs.push({ kind: GC_KINDS[e.detail?.kind] ?? 'gc', start: e.startTime, end: e.startTime + e.duration });
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   const samples = [];
@@ -168,11 +177,17 @@ async function measurePaced(what, seconds, paceMs, live, ask) {
     await new Promise((r) => setTimeout(r, paceMs));
   }
   gcObserver.disconnect();
-  if (afterBucket.length === 0) throw new Error(`no bucket was written during the ${seconds} s paced phase: the live writes stopped`);
+  if (afterBucket.length === 0)
+    throw new Error(`no bucket was written during the ${seconds} s paced phase: the live writes stopped`);
   // The queries that ran while a write step (a bucket, the frontier, a rollup) was in Postgres, and those that did not.
   const beside = queries.filter((q) => live.overlapping(q.start, q.end).length > 0).map((q) => q.ms);
   const alone = queries.filter((q) => live.overlapping(q.start, q.end).length === 0).map((q) => q.ms);
-  const p = { ...percentiles(samples), count: samples.length, minutes: minutes.size - 1, afterBucket: percentiles(afterBucket) };
+  const p = {
+    ...percentiles(samples),
+    count: samples.length,
+    minutes: minutes.size - 1,
+    afterBucket: percentiles(afterBucket),
+  };
   p.afterBucket.count = afterBucket.length;
   p.besideWrite = beside.length > 0 ? { ...percentiles(beside), count: beside.length } : { count: 0 };
   p.alone = alone.length > 0 ? { ...percentiles(alone), count: alone.length } : { count: 0 };
@@ -182,11 +197,14 @@ async function measurePaced(what, seconds, paceMs, live, ask) {
       `${p.besideWrite.count} beside a write: p50 ${p.besideWrite.p50} max ${p.besideWrite.max}; ${p.alone.count} alone: p50 ${p.alone.p50} p99 ${p.alone.p99} max ${p.alone.max}`,
   );
   for (const q of [...queries].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
-    const steps = [...live.overlapping(q.start, q.end), ...gcs.filter((g) => g.start < q.end && g.end > q.start).map((g) => ({ ...g, what: `gc ${g.kind}` }))].map(
-      (w) => `${w.what} ${(w.end - w.start).toFixed(0)} ms`,
-    );
+    const steps = [
+      ...live.overlapping(q.start, q.end),
+      ...gcs.filter((g) => g.start < q.end && g.end > q.start).map((g) => ({ ...g, what: `gc ${g.kind}` })),
+    ].map((w) => `${w.what} ${(w.end - w.start).toFixed(0)} ms`);
     const at = new Date(performance.timeOrigin + q.start).toISOString();
-    log(`  slow paced query ${q.ms.toFixed(1)} ms at ${at}${q.after ? ' (after a new bucket)' : ''}: ${steps.join(', ') || 'no write or gc beside it'}`);
+    log(
+      `  slow paced query ${q.ms.toFixed(1)} ms at ${at}${q.after ? ' (after a new bucket)' : ''}: ${steps.join(', ') || 'no write or gc beside it'}`,
+    );
   }
   return p;
 }
@@ -221,10 +239,15 @@ async function main() {
        SELECT min(id) AS first, max(id) AS last FROM s`,
       [METRIC, labelsKey({}), NODES],
     );
-    await timed(`1 min tier (${NODES * MINUTE_HOURS * 60} rows)`, () => loadTier(db, 'rollup_1m', M, minute - MINUTE_HOURS * H, minute, first, last));
+    await timed(`1 min tier (${NODES * MINUTE_HOURS * 60} rows)`, () =>
+      loadTier(db, 'rollup_1m', M, minute - MINUTE_HOURS * H, minute, first, last),
+    );
     // The last minute (and the one before it) are not rolled up yet: the tail comes from the 10 s tier.
     const rolledUp = minute - M;
-    await db.dataSource.query(`UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier = '1m'`, [rolledUp]);
+    await db.dataSource.query(
+      `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier = '1m'`,
+      [rolledUp],
+    );
     // The 10 min tier as the service makes it: its own rollup, from the loaded 1 min tier up to the 1 min watermark.
     const tenMinuteRows = await timed('10 min tier (metrics-svc TierRollup from the 1 min tier)', () =>
       new TierRollup(db, tbus.topology.partitions).runTier('10m', 1000),
@@ -232,7 +255,8 @@ async function main() {
     log(`10 min tier: ${tenMinuteRows} rows`);
     await timed(`10 s tier (${TEN_SECOND_NODES * 8640} rows + the fleet's last minutes)`, async () => {
       await loadTier(db, 'rollup_10s', 10 * S, tenSeconds - 24 * H, tenSeconds, first, first + TEN_SECOND_NODES - 1);
-      if (TEN_SECOND_NODES < NODES) await loadTier(db, 'rollup_10s', 10 * S, rolledUp, tenSeconds, first + TEN_SECOND_NODES, last);
+      if (TEN_SECOND_NODES < NODES)
+        await loadTier(db, 'rollup_10s', 10 * S, rolledUp, tenSeconds, first + TEN_SECOND_NODES, last);
     });
     await timed('latest values in Redis', async () => {
       const groups = [];
@@ -249,34 +273,61 @@ async function main() {
       `INSERT INTO metrics.ingest_partitions (partition, closed_through) SELECT p, to_timestamp($2 / 1000.0) FROM generate_series(0, $1 - 1) p`,
       [tbus.topology.partitions, tenSeconds],
     );
-    await timed('vacuum analyze (autovacuum would)', () => db.dataSource.query('VACUUM ANALYZE metrics.rollup_1m, metrics.rollup_10m, metrics.rollup_10s, metrics.series'));
+    await timed('vacuum analyze (autovacuum would)', () =>
+      db.dataSource.query('VACUUM ANALYZE metrics.rollup_1m, metrics.rollup_10m, metrics.rollup_10s, metrics.series'),
+    );
 
     bus = await Bus.connect(config, obs);
     api = new MetricsQueryApi(bus, db, cache, obs, config);
     await api.onApplicationBootstrap();
     const ask = (def, request) => requestQuery(tbus.nc, tbus.topology, def, request, 30_000);
 
-    const check = await ask(metricsQueries.range, { metric: METRIC, nodes: { ids: ['node-1'] }, start: now - 24 * H, end: now, step: 10 * S });
+    const check = await ask(metricsQueries.range, {
+      metric: METRIC,
+      nodes: { ids: ['node-1'] },
+      start: now - 24 * H,
+      end: now,
+      step: 10 * S,
+    });
     const points = check.series[0]?.points.length ?? 0;
     const top = await ask(metricsQueries.topK, { metric: METRIC, k: 10, range: { start: now - H, end: now } });
     log(`range: ${points} points (tier ${check.tier}); topk: ${top.items.map((i) => i.nodeId).join(' ')}`);
     if (points < 8600 || top.items.length !== 10) throw new Error('the queries do not see the loaded data');
     // The same top 10 from the 1 min and 10 s rows alone (no 10 min tier): the tier must not change the answer.
     const plain = planSegments('1m', now - H, now, await readCompleteness(db), now, retentionOf(config));
-    const ids = (await db.dataSource.query(`SELECT id FROM metrics.series WHERE metric = $1`, [METRIC])).map((r) => r.id);
+    const ids = (await db.dataSource.query(`SELECT id FROM metrics.series WHERE metric = $1`, [METRIC])).map(
+      (r) => r.id,
+    );
     const oracle = await readTopK(db, ids, plain, 'avg', 'desc', 10);
-    const byNode = new Map((await db.dataSource.query(`SELECT id, node_id FROM metrics.series WHERE metric = $1`, [METRIC])).map((r) => [r.id, r.node_id]));
-    const same = oracle.every((o, i) => byNode.get(o.id) === top.items[i].nodeId && Math.abs(o.v - top.items[i].value) <= 1e-9 * Math.abs(o.v));
-    if (!same) throw new Error(`top 10 over 1 h differs from the 1 min rows' answer: ${JSON.stringify({ oracle, got: top.items })}`);
+    const byNode = new Map(
+      (await db.dataSource.query(`SELECT id, node_id FROM metrics.series WHERE metric = $1`, [METRIC])).map((r) => [
+        r.id,
+        r.node_id,
+      ]),
+    );
+    const same = oracle.every(
+      (o, i) => byNode.get(o.id) === top.items[i].nodeId && Math.abs(o.v - top.items[i].value) <= 1e-9 * Math.abs(o.v),
+    );
+    if (!same)
+      throw new Error(
+        `top 10 over 1 h differs from the 1 min rows' answer: ${JSON.stringify({ oracle, got: top.items })}`,
+      );
 
     const range = await measure('range 24 h, one node, 10 s step', ITERATIONS, (i) =>
-      ask(metricsQueries.range, { metric: METRIC, nodes: { ids: [`node-${1 + (i % TEN_SECOND_NODES)}`] }, start: Date.now() - 24 * H, end: Date.now(), step: 10 * S }),
+      ask(metricsQueries.range, {
+        metric: METRIC,
+        nodes: { ids: [`node-${1 + (i % TEN_SECOND_NODES)}`] },
+        start: Date.now() - 24 * H,
+        end: Date.now(),
+        step: 10 * S,
+      }),
     );
     // While the top-k queries run, the fleet keeps reporting as the ingest would write it: at
     // each 10 s boundary the bucket just ended, for every node, then the partitions' frontier
     // and the service's own rollups (1 min, 10 min), so the queries' newest buckets change.
     const live = startLiveWrites(db, tbus.topology.partitions, first, last, tenSeconds);
-    const overHour = () => ask(metricsQueries.topK, { metric: METRIC, k: 10, range: { start: Date.now() - H, end: Date.now() } });
+    const overHour = () =>
+      ask(metricsQueries.topK, { metric: METRIC, k: 10, range: { start: Date.now() - H, end: Date.now() } });
     let topk;
     let topkUncached;
     let topkCold;
@@ -295,20 +346,33 @@ async function main() {
       rangeCache.sync('cold-done');
       topk = await measure(`topk 10 of ${NODES} nodes over 1 h`, ITERATIONS, overHour);
       const pacedFrom = new Date();
-      topkPaced = await measurePaced(`topk 10 of ${NODES} nodes over 1 h, every ${PACE_MS} ms`, PACED_SECONDS, PACE_MS, live, overHour);
+      topkPaced = await measurePaced(
+        `topk 10 of ${NODES} nodes over 1 h, every ${PACE_MS} ms`,
+        PACED_SECONDS,
+        PACE_MS,
+        live,
+        overHour,
+      );
       // Postgres' own background work in the phase: autovacuum and autoanalyze of the rollup tables the writes touched.
       const background = await db.dataSource.query(
         `SELECT relname, last_autovacuum, last_autoanalyze FROM pg_stat_user_tables
           WHERE schemaname = 'metrics' AND (last_autovacuum >= $1 OR last_autoanalyze >= $1) ORDER BY relname`,
         [pacedFrom],
       );
-      for (const b of background) log(`  during the paced phase: ${b.relname} autovacuum ${b.last_autovacuum?.toISOString() ?? '-'}, autoanalyze ${b.last_autoanalyze?.toISOString() ?? '-'}`);
-      log(`top-k cache: ${rangeCache.hits} buckets from memory, ${rangeCache.misses} read, ${rangeCache.prefetched} warmed before a minute boundary, ${rangeCache.derived} folded from finer ones, ${(rangeCache.bytes / 1048576).toFixed(1)} MiB`);
+      for (const b of background)
+        log(
+          `  during the paced phase: ${b.relname} autovacuum ${b.last_autovacuum?.toISOString() ?? '-'}, autoanalyze ${b.last_autoanalyze?.toISOString() ?? '-'}`,
+        );
+      log(
+        `top-k cache: ${rangeCache.hits} buckets from memory, ${rangeCache.misses} read, ${rangeCache.prefetched} warmed before a minute boundary, ${rangeCache.derived} folded from finer ones, ${(rangeCache.bytes / 1048576).toFixed(1)} MiB`,
+      );
     } finally {
       await live.stop();
     }
     log(`live writes during top-k: ${live.ticks()} buckets of ${NODES} nodes`);
-    const topkNow = await measure(`topk 10 of ${NODES} nodes now (Redis)`, ITERATIONS, () => ask(metricsQueries.topK, { metric: METRIC, k: 10 }));
+    const topkNow = await measure(`topk 10 of ${NODES} nodes now (Redis)`, ITERATIONS, () =>
+      ask(metricsQueries.topK, { metric: METRIC, k: 10 }),
+    );
 
     console.log(
       JSON.stringify({

@@ -8,7 +8,14 @@
  */
 const { AckPolicy } = require('@nats-io/jetstream');
 const { heartbeatMessage } = require('@vigil/contracts');
-const { createTestBus, createTestDatabase, freePort, ServiceProcess, testUrls, uniqueId } = require('@vigil/test-support');
+const {
+  createTestBus,
+  createTestDatabase,
+  freePort,
+  ServiceProcess,
+  testUrls,
+  uniqueId,
+} = require('@vigil/test-support');
 const { Redis } = require('ioredis');
 
 const arg = (name, fallback) => {
@@ -38,7 +45,8 @@ async function handled(port) {
   const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let n = 0;
   for (const line of page.split('\n')) {
-    if (line.startsWith('vigil_nats_messages_total{') && line.includes('subject="telemetry.heartbeat.*"')) n += Number(line.split(' ').pop());
+    if (line.startsWith('vigil_nats_messages_total{') && line.includes('subject="telemetry.heartbeat.*"'))
+      n += Number(line.split(' ').pop());
   }
   return n;
 }
@@ -76,7 +84,16 @@ async function main() {
         const nodeId = `bench-${n}`;
         const m = heartbeatMessage(
           topology,
-          { nodeId, seq: round, sentAt: new Date().toISOString(), hostname: nodeId, agentVersion: 'bench', uptimeSeconds: round, intervalMs: 5000, labels: {} },
+          {
+            nodeId,
+            seq: round,
+            sentAt: new Date().toISOString(),
+            hostname: nodeId,
+            agentVersion: 'bench',
+            uptimeSeconds: round,
+            intervalMs: 5000,
+            labels: {},
+          },
           bootId,
         );
         acks.push(js.publish(m.subject, m.data, { msgID: m.msgId }));
@@ -113,7 +130,9 @@ async function main() {
     const registryMs = Date.now() - started - bootMs;
     await drained(jsm, topology.streams.telemetry, topology.consumers.registryHeartbeats);
     const ci = await jsm.consumers.info(topology.streams.telemetry, topology.consumers.registryHeartbeats);
-    log(`delivered ${ci.delivered.consumer_seq} for ${ci.delivered.stream_seq} stream messages, redelivered now ${ci.num_redelivered}`);
+    log(
+      `delivered ${ci.delivered.consumer_seq} for ${ci.delivered.stream_seq} stream messages, redelivered now ${ci.num_redelivered}`,
+    );
     await registry.stop();
 
     const referenceRate = total / (referenceMs / 1000);

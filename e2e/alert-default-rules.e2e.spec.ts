@@ -9,15 +9,20 @@ import { parse, stringify } from 'yaml';
 import { TestPlatform } from './platform';
 
 const platform = new TestPlatform();
-const list = async () => (await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.list, {}, 15_000)).rules;
+const list = async () =>
+  (await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.list, {}, 15_000)).rules;
 
 /** `vigil rules …` as an operator runs it, against this suite's NATS prefix. */
 function vigil(...args: string[]) {
-  const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'node'), [join(repoRoot, 'tools', 'vigil', 'vigil.js'), 'rules', ...args], {
-    env: { ...process.env, NATS_URL: testUrls.nats, VIGIL_NATS_PREFIX: platform.bus.topology.prefix },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const r = spawnSync(
+    join(repoRoot, 'node_modules', '.bin', 'node'),
+    [join(repoRoot, 'tools', 'vigil', 'vigil.js'), 'rules', ...args],
+    {
+      env: { ...process.env, NATS_URL: testUrls.nats, VIGIL_NATS_PREFIX: platform.bus.topology.prefix },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -33,23 +38,47 @@ describe('the default rule pack and the vigil CLI against alert-svc', () => {
 
   it('installs the default pack at first start, as alert-svc', async () => {
     const rules = await list();
-    expect(rules.map((r) => r.rule.id)).toEqual(
-      ['agent-offline', 'backup-failed', 'backup-missing', 'disk-space-critical', 'disk-space-low', 'gpu-down', 'gpu-memory-full', 'gpu-temperature-critical', 'gpu-temperature-high', 'high-cpu', 'high-memory', 'node-down'],
-    );
+    expect(rules.map((r) => r.rule.id)).toEqual([
+      'agent-offline',
+      'backup-failed',
+      'backup-missing',
+      'disk-space-critical',
+      'disk-space-low',
+      'gpu-down',
+      'gpu-memory-full',
+      'gpu-temperature-critical',
+      'gpu-temperature-high',
+      'high-cpu',
+      'high-memory',
+      'node-down',
+    ]);
     expect(new Set(rules.map((r) => r.updatedBy))).toEqual(new Set(['service:alert-svc']));
-    expect(rules.find((r) => r.rule.id === 'high-cpu')?.rule).toMatchObject({ kind: 'threshold', metric: 'node_cpu_usage_percent', op: '>', value: 90, for: 300_000 });
+    expect(rules.find((r) => r.rule.id === 'high-cpu')?.rule).toMatchObject({
+      kind: 'threshold',
+      metric: 'node_cpu_usage_percent',
+      op: '>',
+      value: 90,
+      for: 300_000,
+    });
   });
 
   it('checks a file offline, naming the line; diffs and applies an edited pack; a deleted default stays deleted after a restart', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'rules:\n  - id: x\n    name: X\n    kind: threshold\n    severity: warning\n    metric: m\n    op: ">"\n    value: 1\n    for: 5 minutes\n');
+    writeFileSync(
+      bad,
+      'rules:\n  - id: x\n    name: X\n    kind: threshold\n    severity: warning\n    metric: m\n    op: ">"\n    value: 1\n    for: 5 minutes\n',
+    );
     const checked = vigil('check', '-f', bad);
     expect(checked.status).toBe(1);
     expect(checked.out).toMatch(/bad\.yaml:9:\d+: rules\[0\] \(x\): for: invalid duration "5 minutes"/);
 
     // The operator's copy of the pack: HighCPU at 95 %, GPU rules dropped.
     const pack = parse(readFileSync(packFile, 'utf8')) as { rules: { id: string; value?: number }[] };
-    const edited = { rules: pack.rules.filter((r) => !r.id.startsWith('gpu-')).map((r) => (r.id === 'high-cpu' ? { ...r, value: 95 } : r)) };
+    const edited = {
+      rules: pack.rules
+        .filter((r) => !r.id.startsWith('gpu-'))
+        .map((r) => (r.id === 'high-cpu' ? { ...r, value: 95 } : r)),
+    };
     const file = join(dir, 'rules.yaml');
     writeFileSync(file, stringify(edited));
     expect(vigil('check', '-f', file).status).toBe(0);
@@ -57,7 +86,8 @@ describe('the default rule pack and the vigil CLI against alert-svc', () => {
     const diff = vigil('diff', '-f', file, '--prune');
     expect(diff.status).toBe(0);
     expect(diff.out).toMatch(/~ update high-cpu \(value\)/);
-    for (const id of ['gpu-down', 'gpu-memory-full', 'gpu-temperature-critical', 'gpu-temperature-high']) expect(diff.out).toContain(`- delete ${id}`);
+    for (const id of ['gpu-down', 'gpu-memory-full', 'gpu-temperature-critical', 'gpu-temperature-high'])
+      expect(diff.out).toContain(`- delete ${id}`);
     expect((await list()).find((r) => r.rule.id === 'high-cpu')?.rule).toMatchObject({ value: 90 });
 
     const applied = vigil('apply', '-f', file, '--prune', '--yes');

@@ -45,7 +45,10 @@ const cpuFeeds = new CpuFeeds(platform, { intervalMs: 500 });
 const feed = (nodeId: string, cpu: () => number) => cpuFeeds.feed(nodeId, cpu);
 const alertEventsStored = () => storedAlertEvents(platform);
 
-async function api<T = Record<string, unknown>>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }> {
+async function api<T = Record<string, unknown>>(
+  path: string,
+  init?: { method?: string; body?: unknown },
+): Promise<{ status: number; body: T }> {
   const res = await fetch(platform.url('gateway', path), {
     method: init?.method ?? 'GET',
     headers: init?.body === undefined ? {} : { 'content-type': 'application/json' },
@@ -55,7 +58,8 @@ async function api<T = Record<string, unknown>>(path: string, init?: { method?: 
 }
 
 const payload = (r: CapturedRequest) => JSON.parse(r.body) as WebhookPayload;
-const forNode = (server: CaptureServer, node: string) => server.requests.filter((r) => payload(r).commonLabels.node === node);
+const forNode = (server: CaptureServer, node: string) =>
+  server.requests.filter((r) => payload(r).commonLabels.node === node);
 
 interface NotificationRow {
   id: string;
@@ -66,11 +70,22 @@ interface NotificationRow {
   last_error: string | null;
 }
 const rows = async (receiver: string) =>
-  (await pg.query<NotificationRow>('SELECT id, receiver, state, attempts, last_status, last_error FROM alerting.notifications WHERE receiver = $1 ORDER BY created_at', [receiver])).rows;
+  (
+    await pg.query<NotificationRow>(
+      'SELECT id, receiver, state, attempts, last_status, last_error FROM alerting.notifications WHERE receiver = $1 ORDER BY created_at',
+      [receiver],
+    )
+  ).rows;
 
 beforeAll(async () => {
   await platform.setup();
-  [hook, flaky, broken, crash, down] = await Promise.all([CaptureServer.start(), CaptureServer.start(), CaptureServer.start(), CaptureServer.start(), CaptureServer.start()]);
+  [hook, flaky, broken, crash, down] = await Promise.all([
+    CaptureServer.start(),
+    CaptureServer.start(),
+    CaptureServer.start(),
+    CaptureServer.start(),
+    CaptureServer.start(),
+  ]);
   const config: NotifyConfigInput = {
     receivers: {
       hook: { type: 'webhook', url: hook.url('/hook') },
@@ -105,7 +120,13 @@ beforeAll(async () => {
   };
   ({ process: alert, port: alertPortNumber } = await platform.startAlert(alertEnv));
   await platform.startGateway();
-  await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu, criticalCpu], actor: 'test' }, 15_000);
+  await requestQuery(
+    platform.bus.nc,
+    platform.bus.topology,
+    ruleOperations.apply,
+    { rules: [highCpu, criticalCpu], actor: 'test' },
+    15_000,
+  );
   pg = new Client({ connectionString: platform.db.url });
   await pg.connect();
 }, 60_000);
@@ -121,9 +142,14 @@ describe('the notification pipeline', () => {
   it('delivers the first notification of a new group within a quarter of a second of the for window closing, then the resolved one', async () => {
     let cpu = 97;
     const f = feed('web-1', () => cpu);
-    const arrived = await eventually(() => forNode(hook, 'web-1')[0], { timeoutMs: FOR_MS + 10 * S, what: 'the firing notification' });
+    const arrived = await eventually(() => forNode(hook, 'web-1')[0], {
+      timeoutMs: FOR_MS + 10 * S,
+      what: 'the firing notification',
+    });
     const at = Date.now();
-    const pending = (await alertEventsStored()).find((e) => e.type === 'alert.pending' && e.data.labels.node === 'web-1');
+    const pending = (await alertEventsStored()).find(
+      (e) => e.type === 'alert.pending' && e.data.labels.node === 'web-1',
+    );
     if (pending?.type !== 'alert.pending') throw new Error('no pending event');
     // Measured at the test's poll (every 50 ms), so this bounds the real delay from above.
     expect(at - Date.parse(pending.data.firesAt)).toBeLessThan(250 + 100);
@@ -136,19 +162,31 @@ describe('the notification pipeline', () => {
       groupLabels: { alertname: 'HighCPU', node: 'web-1' },
       commonLabels: { alertname: 'HighCPU', node: 'web-1', severity: 'warning' },
     });
-    expect(body.alerts).toEqual([expect.objectContaining({ status: 'firing', annotations: { summary: 'CPU busy on web-1' }, value: 97 })]);
+    expect(body.alerts).toEqual([
+      expect.objectContaining({ status: 'firing', annotations: { summary: 'CPU busy on web-1' }, value: 97 }),
+    ]);
     expect(arrived.headers['idempotency-key']).toBe(body.id);
 
     cpu = 20;
-    const resolved = await eventually(() => forNode(hook, 'web-1')[1], { timeoutMs: 10 * S, what: 'the resolved notification' });
+    const resolved = await eventually(() => forNode(hook, 'web-1')[1], {
+      timeoutMs: 10 * S,
+      what: 'the resolved notification',
+    });
     f.stop();
-    expect(payload(resolved)).toMatchObject({ status: 'resolved', groupKey: body.groupKey, alerts: [expect.objectContaining({ status: 'resolved' })] });
+    expect(payload(resolved)).toMatchObject({
+      status: 'resolved',
+      groupKey: body.groupKey,
+      alerts: [expect.objectContaining({ status: 'resolved' })],
+    });
     expect(payload(resolved).id).not.toBe(body.id);
     // The outcome is recorded once the receiver has answered: a moment after it got the request.
-    const log = await eventually(async () => {
-      const r = await rows('hook');
-      return r.every((x) => x.state !== 'pending') && r;
-    }, { what: 'both outcomes recorded' });
+    const log = await eventually(
+      async () => {
+        const r = await rows('hook');
+        return r.every((x) => x.state !== 'pending') && r;
+      },
+      { what: 'both outcomes recorded' },
+    );
     expect(log.map((r) => [r.state, r.attempts])).toEqual([
       ['delivered', 1],
       ['delivered', 1],
@@ -161,15 +199,25 @@ describe('the notification pipeline', () => {
     broken.reply({ status: 400, body: 'bad payload' });
     const a = feed('flaky-1', () => 99);
     const b = feed('broken-1', () => 99);
-    const delivered = await eventually(async () => (await rows('flaky'))[0]?.state === 'delivered' && (await rows('flaky'))[0], { timeoutMs: FOR_MS + 15 * S, what: 'the retried delivery' });
+    const delivered = await eventually(
+      async () => (await rows('flaky'))[0]?.state === 'delivered' && (await rows('flaky'))[0],
+      { timeoutMs: FOR_MS + 15 * S, what: 'the retried delivery' },
+    );
     expect(delivered).toMatchObject({ attempts: 2, last_status: 200 });
     const times = flaky.requests.map((r) => r.at);
     expect(flaky.requests).toHaveLength(2);
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(950);
     expect(flaky.requests[1].headers['idempotency-key']).toBe(flaky.requests[0].headers['idempotency-key']);
 
-    const failed = await eventually(async () => (await rows('broken'))[0]?.state === 'failed' && (await rows('broken'))[0], { timeoutMs: 10 * S, what: 'the failed delivery' });
-    expect(failed).toMatchObject({ attempts: 1, last_status: 400, last_error: expect.stringMatching(/HTTP 400: bad payload$/) });
+    const failed = await eventually(
+      async () => (await rows('broken'))[0]?.state === 'failed' && (await rows('broken'))[0],
+      { timeoutMs: 10 * S, what: 'the failed delivery' },
+    );
+    expect(failed).toMatchObject({
+      attempts: 1,
+      last_status: 400,
+      last_error: expect.stringMatching(/HTTP 400: bad payload$/),
+    });
     await new Promise((r) => setTimeout(r, 1500));
     expect(broken.requests).toHaveLength(1);
     a.stop();
@@ -179,9 +227,15 @@ describe('the notification pipeline', () => {
   it('retries a receiver that keeps failing with backoff, then gives it up and says so', async () => {
     down.reply({ status: 503 });
     const f = feed('down-1', () => 99);
-    const failed = await eventually(async () => (await rows('down'))[0]?.state === 'failed' && (await rows('down'))[0], { timeoutMs: FOR_MS + 15 * S, what: 'the given-up delivery' });
+    const failed = await eventually(
+      async () => (await rows('down'))[0]?.state === 'failed' && (await rows('down'))[0],
+      { timeoutMs: FOR_MS + 15 * S, what: 'the given-up delivery' },
+    );
     f.stop();
-    expect(failed).toMatchObject({ last_status: 503, last_error: expect.stringMatching(/HTTP 503.*\(gave up after \d+ attempts\)$/) });
+    expect(failed).toMatchObject({
+      last_status: 503,
+      last_error: expect.stringMatching(/HTTP 503.*\(gave up after \d+ attempts\)$/),
+    });
     expect(failed.attempts).toBeGreaterThanOrEqual(3);
     expect(down.requests).toHaveLength(failed.attempts);
     // Each wait at least half of the doubling backoff (200 ms, 400 ms, ...), and one key throughout.
@@ -206,7 +260,10 @@ describe('the notification pipeline', () => {
     expect(recorded).toMatchObject({ id: killed[0], state: 'pending', attempts: 1 });
 
     ({ process: alert, port: alertPortNumber } = await platform.startAlert(alertEnv));
-    const again = await eventually(() => crash.requests[1], { timeoutMs: 15 * S, what: 'the delivery after the restart' });
+    const again = await eventually(() => crash.requests[1], {
+      timeoutMs: 15 * S,
+      what: 'the delivery after the restart',
+    });
     expect(again.headers['idempotency-key']).toBe(killed[0]);
     await eventually(async () => (await rows('crash'))[0]?.state === 'delivered', { what: 'the delivery recorded' });
     expect((await rows('crash')).map((r) => [r.id, r.state, r.attempts])).toEqual([[killed[0], 'delivered', 2]]);
@@ -221,7 +278,10 @@ describe('the notification pipeline', () => {
   }, 60_000);
 
   it('mutes the alerts a silence matches, shows them silenced, and notifies them once the silence is expired', async () => {
-    const bad = await api('/api/v1/alerts/silences', { method: 'POST', body: { matchers: { node: 'quiet-1' }, duration: '1h' } });
+    const bad = await api('/api/v1/alerts/silences', {
+      method: 'POST',
+      body: { matchers: { node: 'quiet-1' }, duration: '1h' },
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/comment/);
 
@@ -233,7 +293,12 @@ describe('the notification pipeline', () => {
     expect(created.body).toMatchObject({ state: 'active', createdBy: expect.stringMatching(/^gateway:/) });
     const f = feed('quiet-1', () => 99);
     const alert = await eventually(
-      async () => (await api<{ alerts: { fingerprint: string; state: string; silencedBy: string[] }[] }>('/api/v1/alerts?node=quiet-1&state=firing')).body.alerts[0],
+      async () =>
+        (
+          await api<{ alerts: { fingerprint: string; state: string; silencedBy: string[] }[] }>(
+            '/api/v1/alerts?node=quiet-1&state=firing',
+          )
+        ).body.alerts[0],
       { timeoutMs: FOR_MS + 10 * S, what: 'the silenced alert firing' },
     );
     expect(alert.silencedBy).toEqual([created.body.id]);
@@ -243,14 +308,20 @@ describe('the notification pipeline', () => {
     const expired = await api<{ state: string }>(`/api/v1/alerts/silences/${created.body.id}`, { method: 'DELETE' });
     expect(expired.body.state).toBe('expired');
     const t0 = Date.now();
-    await eventually(() => forNode(hook, 'quiet-1')[0], { timeoutMs: 5 * S, what: 'the notification after the silence' });
+    await eventually(() => forNode(hook, 'quiet-1')[0], {
+      timeoutMs: 5 * S,
+      what: 'the notification after the silence',
+    });
     expect(Date.now() - t0).toBeLessThan(1000);
 
     // One call silences exactly this alert (every one of its labels).
-    const fromAlert = await api<{ matchers: { label: string; value: string }[]; state: string }>(`/api/v1/alerts/${alert.fingerprint}/silence`, {
-      method: 'POST',
-      body: { duration: '30m', comment: 'known, on it' },
-    });
+    const fromAlert = await api<{ matchers: { label: string; value: string }[]; state: string }>(
+      `/api/v1/alerts/${alert.fingerprint}/silence`,
+      {
+        method: 'POST',
+        body: { duration: '30m', comment: 'known, on it' },
+      },
+    );
     expect(fromAlert.status).toBe(201);
     expect(fromAlert.body.matchers).toEqual([
       { label: 'alertname', op: '=', value: 'HighCPU' },
@@ -264,11 +335,20 @@ describe('the notification pipeline', () => {
 
   it('mutes the warning of a node whose critical alert fires (inhibition), and counts it', async () => {
     const f = feed('inhib-1', () => 99);
-    await eventually(() => hook.requests.find((r) => payload(r).commonLabels.alertname === 'CPUCritical'), { timeoutMs: 10 * S, what: 'the critical notification' });
-    await eventually(async () => (await alertEventsStored()).find((e) => e.type === 'alert.firing' && e.data.labels.node === 'inhib-1' && e.data.labels.alertname === 'HighCPU'), {
-      timeoutMs: FOR_MS + 10 * S,
-      what: 'the warning firing',
+    await eventually(() => hook.requests.find((r) => payload(r).commonLabels.alertname === 'CPUCritical'), {
+      timeoutMs: 10 * S,
+      what: 'the critical notification',
     });
+    await eventually(
+      async () =>
+        (await alertEventsStored()).find(
+          (e) => e.type === 'alert.firing' && e.data.labels.node === 'inhib-1' && e.data.labels.alertname === 'HighCPU',
+        ),
+      {
+        timeoutMs: FOR_MS + 10 * S,
+        what: 'the warning firing',
+      },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     f.stop();
     expect(forNode(hook, 'inhib-1').map((r) => payload(r).commonLabels.alertname)).toEqual(['CPUCritical']);
@@ -277,36 +357,60 @@ describe('the notification pipeline', () => {
   }, 30_000);
 
   it('answers the alert history, the notification history and a receiver test over REST', async () => {
-    const history = await api<{ events: { type: string; labels: Record<string, string> }[] }>('/api/v1/alerts/history?node=web-1');
-    expect(history.body.events.map((e) => e.type)).toEqual(['alert.resolved', 'alert.firing', 'alert.pending']);
-    expect((await api('/api/v1/alerts/history?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z')).status).toBe(400);
-
-    const failed = await api<{ notifications: { state: string; lastStatus: number; lastError: string; alerts: { labels: Record<string, string> }[] }[] }>(
-      '/api/v1/alerts/notifications?receiver=broken',
+    const history = await api<{ events: { type: string; labels: Record<string, string> }[] }>(
+      '/api/v1/alerts/history?node=web-1',
     );
-    expect(failed.body.notifications).toEqual([expect.objectContaining({ state: 'failed', lastStatus: 400, lastError: expect.stringMatching(/HTTP 400/) })]);
-    const delivered = await api<{ notifications: { status: string; state: string }[] }>('/api/v1/alerts/notifications?receiver=hook&state=delivered&limit=500');
+    expect(history.body.events.map((e) => e.type)).toEqual(['alert.resolved', 'alert.firing', 'alert.pending']);
+    expect((await api('/api/v1/alerts/history?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z')).status).toBe(
+      400,
+    );
+
+    const failed = await api<{
+      notifications: {
+        state: string;
+        lastStatus: number;
+        lastError: string;
+        alerts: { labels: Record<string, string> }[];
+      }[];
+    }>('/api/v1/alerts/notifications?receiver=broken');
+    expect(failed.body.notifications).toEqual([
+      expect.objectContaining({ state: 'failed', lastStatus: 400, lastError: expect.stringMatching(/HTTP 400/) }),
+    ]);
+    const delivered = await api<{ notifications: { status: string; state: string }[] }>(
+      '/api/v1/alerts/notifications?receiver=hook&state=delivered&limit=500',
+    );
     expect(delivered.body.notifications.length).toBeGreaterThanOrEqual(3);
 
-    expect((await api<{ receivers: { name: string }[] }>('/api/v1/alerts/receivers')).body.receivers.map((r) => r.name).sort()).toEqual(['broken', 'crash', 'down', 'flaky', 'hook']);
+    expect(
+      (await api<{ receivers: { name: string }[] }>('/api/v1/alerts/receivers')).body.receivers
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['broken', 'crash', 'down', 'flaky', 'hook']);
     const before = hook.requests.length;
     const tested = await api('/api/v1/alerts/receivers/hook/test', { method: 'POST' });
     expect(tested).toEqual({ status: 200, body: { ok: true, status: 200 } });
     expect(payload(hook.requests[before]).commonLabels.alertname).toBe('VigilTestNotification');
-    expect((await api('/api/v1/alerts/receivers/broken/test', { method: 'POST' })).body).toMatchObject({ ok: false, status: 400 });
+    expect((await api('/api/v1/alerts/receivers/broken/test', { method: 'POST' })).body).toMatchObject({
+      ok: false,
+      status: 400,
+    });
     expect((await api('/api/v1/alerts/receivers/nope/test', { method: 'POST' })).status).toBe(404);
   }, 30_000);
 
   // Last: the event log keeps the unreadable event for good, and this suite's own reader would stumble on it.
   it('parks an alert event it cannot read, with the reason, and goes on notifying', async () => {
     const { js, jsm, topology } = platform.bus;
-    const ack = await js.publish(topology.subjects.events('alert', '00000000000000ff'), Buffer.from('{"type":"alert.firing","data":'));
+    const ack = await js.publish(
+      topology.subjects.events('alert', '00000000000000ff'),
+      Buffer.from('{"type":"alert.firing","data":'),
+    );
     const parked = await eventually(
       async () => {
         const info = await jsm.streams.info(topology.streams.dlq);
         for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
           const m = await jsm.streams.getMessage(topology.streams.dlq, { seq }).catch(() => undefined);
-          if (m?.subject.endsWith('alert-svc') && m.header.get(DlqHeaders.streamSeq) === String(ack.seq)) return m.header.get(DlqHeaders.reason);
+          if (m?.subject.endsWith('alert-svc') && m.header.get(DlqHeaders.streamSeq) === String(ack.seq))
+            return m.header.get(DlqHeaders.reason);
         }
         return undefined;
       },
@@ -314,7 +418,10 @@ describe('the notification pipeline', () => {
     );
     expect(parked).toMatch(/^invalid_payload: /);
     const f = feed('after-bad-1', () => 99);
-    await eventually(() => forNode(hook, 'after-bad-1')[0], { timeoutMs: FOR_MS + 10 * S, what: 'a notification after the parked event' });
+    await eventually(() => forNode(hook, 'after-bad-1')[0], {
+      timeoutMs: FOR_MS + 10 * S,
+      what: 'a notification after the parked event',
+    });
     f.stop();
   }, 30_000);
 });

@@ -31,7 +31,10 @@ async function eventsOf(nodeId: string): Promise<AlertEvent[]> {
 }
 
 const firstOf = async <T extends AlertEvent['type']>(nodeId: string, type: T, timeoutMs: number) =>
-  (await eventually(async () => (await eventsOf(nodeId)).find((e) => e.type === type), { timeoutMs, what: `${type} of ${nodeId}` })) as Extract<AlertEvent, { type: T }>;
+  (await eventually(async () => (await eventsOf(nodeId)).find((e) => e.type === type), {
+    timeoutMs,
+    what: `${type} of ${nodeId}`,
+  })) as Extract<AlertEvent, { type: T }>;
 
 /**
  * The transitions an alert's events may take, one after the other: inactive → pending →
@@ -46,7 +49,8 @@ function checkStateMachine(events: AlertEvent[]): void {
     switch (e.type) {
       case 'alert.pending':
         if (state !== 'inactive') throw new Error(where);
-        if (activeAt && e.data.activeAt <= activeAt) throw new Error(`${where}: a window opened again at ${e.data.activeAt}`);
+        if (activeAt && e.data.activeAt <= activeAt)
+          throw new Error(`${where}: a window opened again at ${e.data.activeAt}`);
         state = 'pending';
         activeAt = e.data.activeAt;
         break;
@@ -102,7 +106,13 @@ beforeAll(async () => {
   await redis.connect();
   await startReplica();
   await startReplica();
-  await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.apply, { rules: [highCpu], actor: 'test' }, 15_000);
+  await requestQuery(
+    platform.bus.nc,
+    platform.bus.topology,
+    ruleOperations.apply,
+    { rules: [highCpu], actor: 'test' },
+    15_000,
+  );
   await eventually(() => holder(), { what: 'one evaluating replica' });
 }, 60_000);
 
@@ -133,11 +143,16 @@ describe('alert-svc as two replicas', () => {
     const killedAt = Date.now();
     await victim.waitExit();
 
-    const takenAt = await eventually(() => lastLogAt(survivor, 'alert evaluation active'), { timeoutMs: 3 * LEASE_MS, what: 'the takeover' });
+    const takenAt = await eventually(() => lastLogAt(survivor, 'alert evaluation active'), {
+      timeoutMs: 3 * LEASE_MS,
+      what: 'the takeover',
+    });
     const takeover = takenAt - killedAt;
     const firing = await firstOf('rep-kill', 'alert.firing', FOR_MS + 5 * S);
     const late = Date.parse(firing.data.firedAt) - firesAt;
-    process.stdout.write(`kill: lease left ${leaseLeft} ms, takeover ${takeover} ms after SIGKILL, fired ${late} ms after firesAt\n`);
+    process.stdout.write(
+      `kill: lease left ${leaseLeft} ms, takeover ${takeover} ms after SIGKILL, fired ${late} ms after firesAt\n`,
+    );
 
     // Taken over once the dead holder's lease ran out, at the standby's next try.
     expect(leaseLeft).toBeGreaterThan(0);
@@ -206,10 +221,13 @@ describe('alert-svc as two replicas', () => {
     const before = lastLogAt(other, 'alert evaluation active') ?? 0;
     paused.kill('SIGSTOP');
     const pausedAt = Date.now();
-    const takenAt = await eventually(() => (lastLogAt(other, 'alert evaluation active') ?? 0) > before && lastLogAt(other, 'alert evaluation active'), {
-      timeoutMs: 3 * LEASE_MS,
-      what: 'the takeover',
-    });
+    const takenAt = await eventually(
+      () => (lastLogAt(other, 'alert evaluation active') ?? 0) > before && lastLogAt(other, 'alert evaluation active'),
+      {
+        timeoutMs: 3 * LEASE_MS,
+        what: 'the takeover',
+      },
+    );
     process.stdout.write(`pause: taken over ${takenAt - pausedAt} ms after SIGSTOP\n`);
     expect(takenAt - pausedAt).toBeLessThanOrEqual(TAKEOVER_BOUND_MS + 500);
     const firing = await firstOf('rep-pause', 'alert.firing', FOR_MS + 5 * S);
@@ -222,10 +240,17 @@ describe('alert-svc as two replicas', () => {
 
     // Woken with a due `for` timer, a lapsed lease and a backlog of stale samples.
     paused.kill('SIGCONT');
-    await eventually(() => (lastLogAt(paused, 'alert evaluation stood down') ?? 0) > pausedAt, { timeoutMs: 3 * LEASE_MS, what: 'the paused replica standing down' });
+    await eventually(() => (lastLogAt(paused, 'alert evaluation stood down') ?? 0) > pausedAt, {
+      timeoutMs: 3 * LEASE_MS,
+      what: 'the paused replica standing down',
+    });
     await sleep(2 * S);
     f.stop();
-    expect((await eventsOf('rep-pause')).map((e) => e.type)).toEqual(['alert.pending', 'alert.firing', 'alert.resolved']);
+    expect((await eventsOf('rep-pause')).map((e) => e.type)).toEqual([
+      'alert.pending',
+      'alert.firing',
+      'alert.resolved',
+    ]);
     expect(holder()).toBe(other);
   }, 60_000);
 });

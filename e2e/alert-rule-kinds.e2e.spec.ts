@@ -21,25 +21,63 @@ const ALERT_ENV = { VIGIL_ALERT_DEFAULT_RULES: 'false', VIGIL_ALERT_LEASE_MS: '3
 const meta = { correlationId: 'e2e', causationId: null, actor: 'service:test' };
 
 const rules: AlertRuleInput[] = [
-  { id: 'gpu-down', name: 'GPUDown', kind: 'absent', severity: 'critical', metric: 'node_gpu_temperature_celsius', by: ['node', 'gpu'], for: 2 * S, annotations: { summary: 'GPU {{ $labels.gpu }} on {{ $node }} stopped reporting' } },
-  { id: 'node-down', name: 'NodeDown', kind: 'offline', severity: 'critical', for: 1 * S, annotations: { summary: 'Node {{ $node }} is down' } },
-  { id: 'backup-failed', name: 'BackupFailed', kind: 'event', severity: 'critical', on: 'backup.failed', resolvedBy: 'backup.succeeded', by: ['job'], annotations: { summary: 'Backup {{ $labels.job }} failed' } },
-  { id: 'backup-missing', name: 'BackupMissing', kind: 'missing', severity: 'warning', event: 'backup.succeeded', by: ['job'], for: 2 * S },
+  {
+    id: 'gpu-down',
+    name: 'GPUDown',
+    kind: 'absent',
+    severity: 'critical',
+    metric: 'node_gpu_temperature_celsius',
+    by: ['node', 'gpu'],
+    for: 2 * S,
+    annotations: { summary: 'GPU {{ $labels.gpu }} on {{ $node }} stopped reporting' },
+  },
+  {
+    id: 'node-down',
+    name: 'NodeDown',
+    kind: 'offline',
+    severity: 'critical',
+    for: 1 * S,
+    annotations: { summary: 'Node {{ $node }} is down' },
+  },
+  {
+    id: 'backup-failed',
+    name: 'BackupFailed',
+    kind: 'event',
+    severity: 'critical',
+    on: 'backup.failed',
+    resolvedBy: 'backup.succeeded',
+    by: ['job'],
+    annotations: { summary: 'Backup {{ $labels.job }} failed' },
+  },
+  {
+    id: 'backup-missing',
+    name: 'BackupMissing',
+    kind: 'missing',
+    severity: 'warning',
+    event: 'backup.succeeded',
+    by: ['job'],
+    for: 2 * S,
+  },
 ];
 
 const alertEventsStored = () => storedAlertEvents(platform);
 
 /** The alert events of one rule whose labels include `labels`, as `type` strings. */
 async function transitions(ruleId: string, labels: Record<string, string>): Promise<AlertEvent[]> {
-  return (await alertEventsStored()).filter((e) => e.data.ruleId === ruleId && Object.entries(labels).every(([k, v]) => e.data.labels[k] === v));
+  return (await alertEventsStored()).filter(
+    (e) => e.data.ruleId === ruleId && Object.entries(labels).every(([k, v]) => e.data.labels[k] === v),
+  );
 }
 const typesOf = (events: AlertEvent[]) => events.map((e) => e.type);
 /** Waits until the alert's transitions are `types`. */
 const until = (ruleId: string, labels: Record<string, string>, types: AlertEvent['type'][], timeoutMs = 10 * S) =>
-  eventually(async () => {
-    const t = await transitions(ruleId, labels);
-    return typesOf(t).join() === types.join() && t;
-  }, { timeoutMs, what: `${ruleId} ${JSON.stringify(labels)}: ${types.join(', ')}` });
+  eventually(
+    async () => {
+      const t = await transitions(ruleId, labels);
+      return typesOf(t).join() === types.join() && t;
+    },
+    { timeoutMs, what: `${ruleId} ${JSON.stringify(labels)}: ${types.join(', ')}` },
+  );
 
 const feeds: { stop: () => void }[] = [];
 /** Publishes GPU temperatures of `nodeId` (the GPUs `gpus()` names) every 300 ms until stopped. */
@@ -70,16 +108,40 @@ let runs = 0;
 async function backupRun(type: BackupEvent['type'], job: string): Promise<void> {
   const now = new Date().toISOString();
   const run = { runId: `run-${++runs}`, jobId: job, job, labels: { tier: 'gold' }, startedAt: now, finishedAt: now };
-  await backups.append(run.runId, [type === 'backup.failed' ? { type, data: { ...run, error: 'pg_dump: connection refused' } } : { type, data: { ...run, bytes: 1024 } }], 0, meta);
+  await backups.append(
+    run.runId,
+    [
+      type === 'backup.failed'
+        ? { type, data: { ...run, error: 'pg_dump: connection refused' } }
+        : { type, data: { ...run, bytes: 1024 } },
+    ],
+    0,
+    meta,
+  );
 }
 const nodeOnline = async (nodeId: string) => {
   const { lastSeq } = await nodes.read(nodeId);
   const lastSeenAt = new Date().toISOString();
-  await nodes.append(nodeId, [...(lastSeq ? [] : [{ type: 'node.registered' as const, data: { nodeId, hostname: nodeId, labels: {}, agentVersion: '1' } }]), { type: 'node.online', data: { nodeId, lastSeenAt } }], lastSeq, meta);
+  await nodes.append(
+    nodeId,
+    [
+      ...(lastSeq
+        ? []
+        : [{ type: 'node.registered' as const, data: { nodeId, hostname: nodeId, labels: {}, agentVersion: '1' } }]),
+      { type: 'node.online', data: { nodeId, lastSeenAt } },
+    ],
+    lastSeq,
+    meta,
+  );
 };
 const nodeOffline = async (nodeId: string) => {
   const { lastSeq } = await nodes.read(nodeId);
-  await nodes.append(nodeId, [{ type: 'node.offline', data: { nodeId, lastSeenAt: new Date().toISOString(), timeoutMs: 1000 } }], lastSeq, meta);
+  await nodes.append(
+    nodeId,
+    [{ type: 'node.offline', data: { nodeId, lastSeenAt: new Date().toISOString(), timeoutMs: 1000 } }],
+    lastSeq,
+    meta,
+  );
 };
 
 let alert: ServiceProcess;
@@ -167,21 +229,28 @@ describe('alert rule kinds', () => {
     await until('gpu-down', { node: 'gpu-2', gpu: '0' }, ['alert.firing'], 15 * S);
     // The alerts fired before the restart are not fired again.
     expect(typesOf(await transitions('backup-failed', { job: 'redis' }))).toEqual(['alert.firing']);
-    expect(typesOf(await transitions('node-down', { node: 'web-1' }))).toEqual(['alert.pending', 'alert.firing', 'alert.resolved']);
+    expect(typesOf(await transitions('node-down', { node: 'web-1' }))).toEqual([
+      'alert.pending',
+      'alert.firing',
+      'alert.resolved',
+    ]);
   }, 40_000);
 
   it('parks a backup event it cannot read with the reason and goes on', async () => {
     const { js, jsm, topology } = platform.bus;
     await js.publish(topology.subjects.events('backup', 'bad-run'), Buffer.from('{"type":"backup.failed","data":{}}'));
-    const reasons = await eventually(async () => {
-      const info = await jsm.streams.info(topology.streams.dlq);
-      const out: string[] = [];
-      for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
-        const m = await jsm.streams.getMessage(topology.streams.dlq, { seq: s }).catch(() => undefined);
-        if (m?.subject.endsWith('alert-svc')) out.push(m.header.get(DlqHeaders.reason));
-      }
-      return out.length > 0 && out;
-    }, { what: 'the bad backup event in the DLQ' });
+    const reasons = await eventually(
+      async () => {
+        const info = await jsm.streams.info(topology.streams.dlq);
+        const out: string[] = [];
+        for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
+          const m = await jsm.streams.getMessage(topology.streams.dlq, { seq: s }).catch(() => undefined);
+          if (m?.subject.endsWith('alert-svc')) out.push(m.header.get(DlqHeaders.reason));
+        }
+        return out.length > 0 && out;
+      },
+      { what: 'the bad backup event in the DLQ' },
+    );
     expect(reasons).toEqual([expect.stringMatching(/^invalid_payload: invalid event envelope/)]);
     await backupRun('backup.failed', 'after-bad');
     await until('backup-failed', { job: 'after-bad' }, ['alert.firing']);

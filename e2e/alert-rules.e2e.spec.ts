@@ -1,4 +1,11 @@
-import { type AlertRuleInput, type QueryDefinition, ruleEvents, ruleOperations, ValidationError, type z } from '@vigil/contracts';
+import {
+  type AlertRuleInput,
+  type QueryDefinition,
+  ruleEvents,
+  ruleOperations,
+  ValidationError,
+  type z,
+} from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { highCpuRule } from './alerting';
 import { TestPlatform } from './platform';
@@ -8,8 +15,22 @@ const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<
   requestQuery(platform.bus.nc, platform.bus.topology, def, req, 15_000);
 
 const highCpu = highCpuRule({ for: '5m' });
-const diskLow: AlertRuleInput = { id: 'disk-low', name: 'DiskSpaceLow', kind: 'threshold', severity: 'warning', metric: 'node_filesystem_used_ratio', op: '>', value: 0.85 };
-const nodeDown: AlertRuleInput = { id: 'node-down', name: 'NodeDown', kind: 'offline', severity: 'critical', for: '2m' };
+const diskLow: AlertRuleInput = {
+  id: 'disk-low',
+  name: 'DiskSpaceLow',
+  kind: 'threshold',
+  severity: 'warning',
+  metric: 'node_filesystem_used_ratio',
+  op: '>',
+  value: 0.85,
+};
+const nodeDown: AlertRuleInput = {
+  id: 'node-down',
+  name: 'NodeDown',
+  kind: 'offline',
+  severity: 'critical',
+  for: '2m',
+};
 
 beforeAll(async () => {
   await platform.setup();
@@ -49,11 +70,16 @@ describe('alert rules through alert-svc', () => {
       { ruleId: 'node-down', change: 'create', fields: [] },
       { ruleId: 'disk-low', change: 'delete', fields: [] },
     ]);
-    expect((await ask(ruleOperations.apply, { rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown], actor: 'user:bo' })).changes.map((c) => c.change)).toEqual([
-      'unchanged',
-      'unchanged',
-    ]);
-    expect(await ask(ruleOperations.disable, { ruleId: 'node-down', actor: 'user:bo' })).toEqual({ ruleId: 'node-down', change: 'disable', fields: [] });
+    expect(
+      (
+        await ask(ruleOperations.apply, { rules: [{ ...highCpu, value: 95, for: '10m' }, nodeDown], actor: 'user:bo' })
+      ).changes.map((c) => c.change),
+    ).toEqual(['unchanged', 'unchanged']);
+    expect(await ask(ruleOperations.disable, { ruleId: 'node-down', actor: 'user:bo' })).toEqual({
+      ruleId: 'node-down',
+      change: 'disable',
+      fields: [],
+    });
     expect((await ask(ruleOperations.list, {})).rules.map((r) => [r.rule.id, r.rule.enabled, r.version])).toEqual([
       ['high-cpu', true, 2],
       ['node-down', false, 2],
@@ -64,7 +90,11 @@ describe('alert rules through alert-svc', () => {
       filter_subjects: platform.bus.topology.subjects.eventsOf('rule'),
     });
     const seen: string[] = [];
-    for (let m = await consumer.next({ expires: 2000 }); m; m = m.info.pending ? await consumer.next({ expires: 2000 }) : null) {
+    for (
+      let m = await consumer.next({ expires: 2000 });
+      m;
+      m = m.info.pending ? await consumer.next({ expires: 2000 }) : null
+    ) {
       const e = ruleEvents.read(m.json());
       seen.push(`${e.type} ${e.subject} ${e.meta.actor}`);
     }
@@ -79,9 +109,15 @@ describe('alert rules through alert-svc', () => {
   }, 60_000);
 
   it('refuses an invalid rule naming the field, and an unknown rule by its id', async () => {
-    await expect(ask(ruleOperations.upsert, { rule: { ...highCpu, for: '5 minutes' } as AlertRuleInput, actor: 'user:bo' })).rejects.toThrow(/rule\.for.*invalid duration "5 minutes"/);
-    await expect(ask(ruleOperations.enable, { ruleId: 'nope', actor: 'user:bo' })).rejects.toThrow(/no alert rule "nope"/);
-    await expect(ask(ruleOperations.apply, { rules: [highCpu, highCpu], actor: 'user:bo' })).rejects.toThrow(ValidationError);
+    await expect(
+      ask(ruleOperations.upsert, { rule: { ...highCpu, for: '5 minutes' } as AlertRuleInput, actor: 'user:bo' }),
+    ).rejects.toThrow(/rule\.for.*invalid duration "5 minutes"/);
+    await expect(ask(ruleOperations.enable, { ruleId: 'nope', actor: 'user:bo' })).rejects.toThrow(
+      /no alert rule "nope"/,
+    );
+    await expect(ask(ruleOperations.apply, { rules: [highCpu, highCpu], actor: 'user:bo' })).rejects.toThrow(
+      ValidationError,
+    );
   });
 
   it('manages rules through the gateway: problem+json naming the field, 404 for an unknown rule', async () => {
@@ -91,13 +127,32 @@ describe('alert rules through alert-svc', () => {
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: r.status, type: r.headers.get('content-type') ?? '', body: (await r.json()) as Record<string, unknown> };
+      return {
+        status: r.status,
+        type: r.headers.get('content-type') ?? '',
+        body: (await r.json()) as Record<string, unknown>,
+      };
     };
-    const { id: _id, ...gpuHot } = { ...highCpu, id: 'gpu-hot', name: 'GPUHot', metric: 'node_gpu_temperature_celsius', matchers: [], value: 85 };
-    expect(await http('PUT', '/gpu-hot', gpuHot)).toMatchObject({ status: 200, body: { ruleId: 'gpu-hot', change: 'create' } });
-    expect(await http('PUT', '/gpu-hot', { ...gpuHot, value: 90 })).toMatchObject({ status: 200, body: { change: 'update' } });
+    const { id: _id, ...gpuHot } = {
+      ...highCpu,
+      id: 'gpu-hot',
+      name: 'GPUHot',
+      metric: 'node_gpu_temperature_celsius',
+      matchers: [],
+      value: 85,
+    };
+    expect(await http('PUT', '/gpu-hot', gpuHot)).toMatchObject({
+      status: 200,
+      body: { ruleId: 'gpu-hot', change: 'create' },
+    });
+    expect(await http('PUT', '/gpu-hot', { ...gpuHot, value: 90 })).toMatchObject({
+      status: 200,
+      body: { change: 'update' },
+    });
     const listed = await http('GET', '');
-    const view = (listed.body.rules as { rule: { id: string; value: number }; updatedBy: string; version: number }[]).find((r) => r.rule.id === 'gpu-hot');
+    const view = (
+      listed.body.rules as { rule: { id: string; value: number }; updatedBy: string; version: number }[]
+    ).find((r) => r.rule.id === 'gpu-hot');
     expect(view).toMatchObject({ rule: { value: 90 }, version: 2 });
     expect(view?.updatedBy).toMatch(/^gateway:/);
 
@@ -109,7 +164,9 @@ describe('alert rules through alert-svc', () => {
     expect((await http('POST', '/nope/enable')).status).toBe(404);
 
     expect(await http('POST', '/gpu-hot/disable')).toMatchObject({ status: 200, body: { change: 'disable' } });
-    expect(await http('POST', '/apply', { rules: [{ ...gpuHot, id: 'gpu-hot', value: 90, enabled: false }], dryRun: true })).toMatchObject({
+    expect(
+      await http('POST', '/apply', { rules: [{ ...gpuHot, id: 'gpu-hot', value: 90, enabled: false }], dryRun: true }),
+    ).toMatchObject({
       status: 200,
       body: { applied: false, changes: [{ ruleId: 'gpu-hot', change: 'unchanged' }] },
     });

@@ -31,15 +31,27 @@ export function highCpuRule(overrides: Partial<ThresholdRuleInput> = {}): Thresh
 }
 
 /** Every event of `context` in the stream, in order, each read through its catalog. */
-export async function storedEvents<E extends DomainEvent>(platform: TestPlatform, context: Context, catalog: EventCatalog<E>): Promise<E[]> {
+export async function storedEvents<E extends DomainEvent>(
+  platform: TestPlatform,
+  context: Context,
+  catalog: EventCatalog<E>,
+): Promise<E[]> {
   const { js, topology } = platform.bus;
-  const consumer = await js.consumers.get(topology.streams.events, { filter_subjects: topology.subjects.eventsOf(context) });
+  const consumer = await js.consumers.get(topology.streams.events, {
+    filter_subjects: topology.subjects.eventsOf(context),
+  });
   const out: E[] = [];
-  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next({ expires: 1000 }) : null) out.push(catalog.read(m.json()));
+  for (
+    let m = await consumer.next({ expires: 1000 });
+    m;
+    m = m.info.pending ? await consumer.next({ expires: 1000 }) : null
+  )
+    out.push(catalog.read(m.json()));
   return out;
 }
 
-export const storedAlertEvents = (platform: TestPlatform): Promise<AlertEvent[]> => storedEvents(platform, 'alert', alertEvents);
+export const storedAlertEvents = (platform: TestPlatform): Promise<AlertEvent[]> =>
+  storedEvents(platform, 'alert', alertEvents);
 
 export interface Feed {
   stop(): void;

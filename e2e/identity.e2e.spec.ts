@@ -40,7 +40,8 @@ describe('node identity', () => {
   const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, req: z.input<Req>) =>
     requestQuery(platform.bus.nc, platform.bus.topology, def, req, 10_000);
   const rpc = {
-    createEnrollmentToken: (req: z.input<typeof CreateEnrollmentTokenRequest>) => ask(identityCommands.createEnrollmentToken, req),
+    createEnrollmentToken: (req: z.input<typeof CreateEnrollmentTokenRequest>) =>
+      ask(identityCommands.createEnrollmentToken, req),
     enroll: (req: z.input<typeof EnrollRequest>) => ask(identityCommands.enroll, req),
     revokeNode: (req: z.input<typeof RevokeNodeRequest>) => ask(identityCommands.revokeNode, req),
   };
@@ -73,7 +74,9 @@ describe('node identity', () => {
   }
 
   const node = (id: string): Promise<NodeView | undefined> =>
-    requestQuery(platform.bus.nc, platform.bus.topology, registryQueries.getNode, { nodeId: id }, 5000).catch(() => undefined);
+    requestQuery(platform.bus.nc, platform.bus.topology, registryQueries.getNode, { nodeId: id }, 5000).catch(
+      () => undefined,
+    );
 
   async function parkedReasons(): Promise<string[]> {
     const { jsm, topology } = platform.bus;
@@ -88,28 +91,41 @@ describe('node identity', () => {
 
   it('enrolls with a one-time token, then accepts only messages signed by the node key', async () => {
     const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
-    await expect(rpc.enroll({ token: 'x'.repeat(40), nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(
-      /unknown enrollment token/,
-    );
-    const enrolled = await rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
+    await expect(
+      rpc.enroll({ token: 'x'.repeat(40), nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/unknown enrollment token/);
+    const enrolled = await rpc.enroll({
+      token,
+      nodeId: 'sec1',
+      publicKey: encodePublicKey(keys.publicKey),
+      hostname: 'host-sec1',
+    });
     expect(enrolled.nodeId).toBe('sec1');
     // The same agent retrying is fine; the token cannot enroll anything else.
     await rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
-    await expect(rpc.enroll({ token, nodeId: 'sec2', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' })).rejects.toThrow(/already used/);
+    await expect(
+      rpc.enroll({ token, nodeId: 'sec2', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/already used/);
 
     await heartbeat('sec1', keys.privateKey);
-    await eventually(async () => (await node('sec1'))?.status === 'online', { what: 'the signed heartbeat to register sec1' });
+    await eventually(async () => (await node('sec1'))?.status === 'online', {
+      what: 'the signed heartbeat to register sec1',
+    });
 
     await heartbeat('sec1', thief.privateKey);
     await heartbeat('sec1');
-    const reasons = await eventually(async () => ((await parkedReasons()).length >= 2 ? parkedReasons() : undefined), { what: 'two parked forgeries' });
+    const reasons = await eventually(async () => ((await parkedReasons()).length >= 2 ? parkedReasons() : undefined), {
+      what: 'two parked forgeries',
+    });
     expect(reasons).toEqual([
       expect.stringMatching(/^identity_mismatch: bad_signature: signature does not match node sec1's key/),
       expect.stringMatching(/^identity_mismatch: unsigned: /),
     ]);
 
     const { js, topology } = platform.bus;
-    const consumer = await js.consumers.get(topology.streams.events, { filter_subjects: topology.subjects.events('security', 'sec1') });
+    const consumer = await js.consumers.get(topology.streams.events, {
+      filter_subjects: topology.subjects.events('security', 'sec1'),
+    });
     const violations: string[] = [];
     const iter = await consumer.consume();
     for await (const m of iter) {
@@ -133,7 +149,9 @@ describe('node identity', () => {
       { timeoutMs: 15_000, intervalMs: 500, what: 'a signed heartbeat of the revoked node to be refused' },
     );
     const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
-    await expect(rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' })).rejects.toThrow(/revoked/);
+    await expect(
+      rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/revoked/);
   });
 
   it('a real agent enrolls with its token and its signed messages are accepted', async () => {
@@ -148,15 +166,21 @@ describe('node identity', () => {
       { timeoutMs: 15_000, what: 'the agent to enroll' },
     );
     expect(statSync(join(stateDir, 'credentials.json')).mode & 0o777).toBe(0o600);
-    const online = await eventually(async () => ((await node(credentials.nodeId))?.status === 'online' ? node(credentials.nodeId) : undefined), {
-      timeoutMs: 15_000,
-      what: 'the enrolled agent online',
-    });
+    const online = await eventually(
+      async () => ((await node(credentials.nodeId))?.status === 'online' ? node(credentials.nodeId) : undefined),
+      {
+        timeoutMs: 15_000,
+        what: 'the enrolled agent online',
+      },
+    );
     expect(online?.hostname).toBe('enrolled-host');
     // Enrolled nodes' unsigned messages are refused, so being online proves the signatures verify.
     await heartbeat(credentials.nodeId);
-    await eventually(async () => (await parkedReasons()).some((r) => r.includes(`unsigned: node ${credentials.nodeId} is enrolled`)), {
-      what: 'an unsigned message in the enrolled node’s name to be refused',
-    });
+    await eventually(
+      async () => (await parkedReasons()).some((r) => r.includes(`unsigned: node ${credentials.nodeId} is enrolled`)),
+      {
+        what: 'an unsigned message in the enrolled node’s name to be refused',
+      },
+    );
   });
 });

@@ -19,7 +19,11 @@ interface Expected {
 
 /** Exact aggregates per (node, metric, bucket) of the samples sent, computed without metrics-svc. */
 class Truth {
-  readonly tiers = { '10s': new Map<string, Expected>(), '1m': new Map<string, Expected>(), '10m': new Map<string, Expected>() };
+  readonly tiers = {
+    '10s': new Map<string, Expected>(),
+    '1m': new Map<string, Expected>(),
+    '10m': new Map<string, Expected>(),
+  };
   samples = 0;
 
   add(batch: SampleBatch): void {
@@ -29,7 +33,15 @@ class Truth {
       for (const s of batch.samples) {
         const key = `${batch.nodeId}|${s.name}|${bucket}`;
         const e = this.tiers[tier].get(key);
-        if (!e) this.tiers[tier].set(key, { min: s.value, max: s.value, sum: s.value, count: 1, last: s.value, lastAt: batch.timestamp });
+        if (!e)
+          this.tiers[tier].set(key, {
+            min: s.value,
+            max: s.value,
+            sum: s.value,
+            count: 1,
+            last: s.value,
+            lastAt: batch.timestamp,
+          });
         else {
           e.min = Math.min(e.min, s.value);
           e.max = Math.max(e.max, s.value);
@@ -81,12 +93,13 @@ describe('metrics-svc exactly-once rollups', () => {
     const seqs = new Array<number>(NODES).fill(0);
     const usedTs = Array.from({ length: NODES }, () => new Set<number>());
     let rnd = 12345;
-    const next = () => ((rnd = (rnd * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const next = () => (rnd = (rnd * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     return (async () => {
       while (!shouldStop()) {
         const pending: Promise<unknown>[] = [];
         for (let n = 0; n < NODES; n++) {
-          const lateBy = n % 4 === 1 ? 120_000 + Math.floor(next() * 240_000) : 720_000 + Math.floor(next() * 1_080_000);
+          const lateBy =
+            n % 4 === 1 ? 120_000 + Math.floor(next() * 240_000) : 720_000 + Math.floor(next() * 1_080_000);
           let ts = n % 2 === 0 ? Date.now() : Date.now() - lateBy;
           while (usedTs[n].has(ts)) ts++;
           usedTs[n].add(ts);
@@ -95,7 +108,11 @@ describe('metrics-svc exactly-once rollups', () => {
             seq: ++seqs[n],
             timestamp: ts,
             intervalMs: 1000,
-            samples: METRICS.map((name) => ({ name, labels: (name === 'disk' ? { mount: '/' } : {}) as Record<string, string>, value: Math.floor(next() * 1000) })),
+            samples: METRICS.map((name) => ({
+              name,
+              labels: (name === 'disk' ? { mount: '/' } : {}) as Record<string, string>,
+              value: Math.floor(next() * 1000),
+            })),
           };
           const m = sampleBatchMessage(topology, batch);
           truth.add(batch);
@@ -107,7 +124,10 @@ describe('metrics-svc exactly-once rollups', () => {
     })();
   }
 
-  async function stored(table: 'rollup_10s' | 'rollup_1m' | 'rollup_10m', before?: number): Promise<Map<string, Expected>> {
+  async function stored(
+    table: 'rollup_10s' | 'rollup_1m' | 'rollup_10m',
+    before?: number,
+  ): Promise<Map<string, Expected>> {
     const { rows } = await pg.query(
       `SELECT s.node_id, s.metric, (extract(epoch FROM r.bucket) * 1000)::bigint AS b, r.min, r.max, r.sum, r.count, r.last,
               (extract(epoch FROM r.last_at) * 1000)::bigint AS last_at
@@ -139,7 +159,10 @@ describe('metrics-svc exactly-once rollups', () => {
 
     // The 1 min and 10 min tiers, for every bucket their rollup has passed (late ones included).
     for (const tier of ['1m', '10m'] as const) {
-      const { rows } = await pg.query(`SELECT (extract(epoch FROM through) * 1000)::bigint AS t FROM metrics.rollup_watermarks WHERE tier = $1`, [tier]);
+      const { rows } = await pg.query(
+        `SELECT (extract(epoch FROM through) * 1000)::bigint AS t FROM metrics.rollup_watermarks WHERE tier = $1`,
+        [tier],
+      );
       const through = Number(rows[0].t);
       const got = await stored(`rollup_${tier}`, through);
       const wanted = [...truth.tiers[tier]].filter(([key]) => Number(key.split('|')[2]) < through);
@@ -183,6 +206,8 @@ describe('metrics-svc exactly-once rollups', () => {
     await expectExact(truth);
     // The survivor took over every partition.
     const page = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
-    expect(page).toMatch(new RegExp(`^vigil_metrics_ingest_partitions_owned(\\{[^}]*\\})? ${platform.bus.topology.partitions}$`, 'm'));
+    expect(page).toMatch(
+      new RegExp(`^vigil_metrics_ingest_partitions_owned(\\{[^}]*\\})? ${platform.bus.topology.partitions}$`, 'm'),
+    );
   });
 });

@@ -42,10 +42,22 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
     await platform.teardown();
   });
 
-  async function send(nodeId: string, value: number, opts: { key?: KeyObject; subjectNode?: string } = {}): Promise<void> {
-    const batch: SampleBatch = { nodeId, seq: ++seq, timestamp: Date.now() - 30_000, intervalMs: 1000, samples: [{ name: 'probe', labels: {}, value }] };
+  async function send(
+    nodeId: string,
+    value: number,
+    opts: { key?: KeyObject; subjectNode?: string } = {},
+  ): Promise<void> {
+    const batch: SampleBatch = {
+      nodeId,
+      seq: ++seq,
+      timestamp: Date.now() - 30_000,
+      intervalMs: 1000,
+      samples: [{ name: 'probe', labels: {}, value }],
+    };
     const m = sampleBatchMessage(platform.bus.topology, batch);
-    const subject = opts.subjectNode ? m.subject.replace(new RegExp(`\\.${nodeId}$`), `.${opts.subjectNode}`) : m.subject;
+    const subject = opts.subjectNode
+      ? m.subject.replace(new RegExp(`\\.${nodeId}$`), `.${opts.subjectNode}`)
+      : m.subject;
     const h = headers();
     if (opts.key) h.set(SIGNATURE_HEADER, signMessage(opts.key, subject, m.msgId, m.data));
     await platform.bus.js.publish(subject, m.data, { msgID: m.msgId, headers: h });
@@ -76,7 +88,12 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
 
   it('stores signed batches of an enrolled node and parks forged, unsigned and misaddressed ones', async () => {
     const { token } = await ask(identityCommands.createEnrollmentToken, { ttlSeconds: 600 });
-    await ask(identityCommands.enroll, { token, nodeId: 'msec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h1' });
+    await ask(identityCommands.enroll, {
+      token,
+      nodeId: 'msec1',
+      publicKey: encodePublicKey(keys.publicKey),
+      hostname: 'h1',
+    });
 
     // The identities projection may lag the enrollment by a moment: wait until an unsigned batch is refused.
     await eventually(
@@ -91,14 +108,21 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
     await send('msec1', 100, { key: thief.privateKey });
     await send('other', 5, { subjectNode: 'msec1' });
     await eventually(async () => (await storedSum('msec1')) === before + 7, { what: 'the signed batch stored' });
-    const reasons = await eventually(async () => {
-      const r = await parked();
-      return r.some((x) => x.includes('bad_signature')) && r.some((x) => x.includes('subject_mismatch')) ? r : undefined;
-    }, { what: 'the forgeries parked' });
+    const reasons = await eventually(
+      async () => {
+        const r = await parked();
+        return r.some((x) => x.includes('bad_signature')) && r.some((x) => x.includes('subject_mismatch'))
+          ? r
+          : undefined;
+      },
+      { what: 'the forgeries parked' },
+    );
     expect(reasons).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^identity_mismatch: bad_signature: signature does not match node msec1's key/),
-        expect.stringMatching(/^identity_mismatch: subject_mismatch: subject names node msec1 but the batch claims other/),
+        expect.stringMatching(
+          /^identity_mismatch: subject_mismatch: subject names node msec1 but the batch claims other/,
+        ),
       ]),
     );
     expect(await storedSum('other')).toBe(0);
@@ -106,7 +130,9 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
     expect(page).toMatch(/vigil_security_violations_total\{[^}]*reason="bad_signature"[^}]*\} 1/);
 
     const { js, topology } = platform.bus;
-    const consumer = await js.consumers.get(topology.streams.events, { filter_subjects: topology.subjects.events('security', 'msec1') });
+    const consumer = await js.consumers.get(topology.streams.events, {
+      filter_subjects: topology.subjects.events('security', 'msec1'),
+    });
     const iter = await consumer.consume();
     const seen: string[] = [];
     for await (const m of iter) {
@@ -139,17 +165,37 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
       samples: [],
     }).subject;
     await js.publish(subject, Buffer.from('{"nodeId":"bad1","samples":"nope"}'), { msgID: 'bad1-malformed' });
-    const future: SampleBatch = { nodeId: 'bad1', seq: 2, timestamp: Date.now() + 3600_000, intervalMs: 1000, samples: [{ name: 'probe', labels: {}, value: 1 }] };
+    const future: SampleBatch = {
+      nodeId: 'bad1',
+      seq: 2,
+      timestamp: Date.now() + 3600_000,
+      intervalMs: 1000,
+      samples: [{ name: 'probe', labels: {}, value: 1 }],
+    };
     const f = sampleBatchMessage(topology, future);
     await js.publish(f.subject, f.data, { msgID: f.msgId });
-    const old: SampleBatch = { nodeId: 'bad1', seq: 3, timestamp: Date.now() - 500 * 24 * 3600_000, intervalMs: 1000, samples: [{ name: 'probe', labels: {}, value: 1 }, { name: 'probe2', labels: {}, value: 1 }] };
+    const old: SampleBatch = {
+      nodeId: 'bad1',
+      seq: 3,
+      timestamp: Date.now() - 500 * 24 * 3600_000,
+      intervalMs: 1000,
+      samples: [
+        { name: 'probe', labels: {}, value: 1 },
+        { name: 'probe2', labels: {}, value: 1 },
+      ],
+    };
     const o = sampleBatchMessage(topology, old);
     await js.publish(o.subject, o.data, { msgID: o.msgId });
     await send('bad1', 9);
-    await eventually(async () => (await storedSum('bad1')) === 9, { what: 'the valid batch after the bad ones stored' });
+    await eventually(async () => (await storedSum('bad1')) === 9, {
+      what: 'the valid batch after the bad ones stored',
+    });
     const reasons = await parked();
     expect(reasons).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^invalid_payload: .*sample batch/), expect.stringMatching(/^invalid_payload: batch timestamp .* is in the future/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^invalid_payload: .*sample batch/),
+        expect.stringMatching(/^invalid_payload: batch timestamp .* is in the future/),
+      ]),
     );
     const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(page).toMatch(/vigil_metrics_samples_discarded_total\{[^}]*reason="too_old"[^}]*\} 2/);

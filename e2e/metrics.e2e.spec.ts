@@ -54,7 +54,9 @@ describe('metrics: agent → metrics-svc → gateway (REST and Prometheus API)',
     const started = Date.now();
     const latest = await eventually(
       async () => {
-        const r = await get<LatestReply>('/api/v1/metrics/latest?metric=node_cpu_usage_percent&node_label=rack=e2e-rack&match[]=cpu%3D%22%22');
+        const r = await get<LatestReply>(
+          '/api/v1/metrics/latest?metric=node_cpu_usage_percent&node_label=rack=e2e-rack&match[]=cpu%3D%22%22',
+        );
         return r.status === 200 && r.body.items.length === 1 ? r.body : undefined;
       },
       { timeoutMs: 30_000, what: 'the agent’s CPU usage at the gateway' },
@@ -65,22 +67,37 @@ describe('metrics: agent → metrics-svc → gateway (REST and Prometheus API)',
     // The open 10 s bucket is queryable before it reaches Postgres.
     const range = await eventually(
       async () => {
-        const r = await get<RangeQueryReply>(`/api/v1/metrics/query_range?metric=node_cpu_usage_percent&node=${nodeId}&match[]=cpu%3D%22%22&start=now-2m&step=10s`);
+        const r = await get<RangeQueryReply>(
+          `/api/v1/metrics/query_range?metric=node_cpu_usage_percent&node=${nodeId}&match[]=cpu%3D%22%22&start=now-2m&step=10s`,
+        );
         return r.body.series?.[0]?.points.length ? r.body : undefined;
       },
       { what: 'a range of the agent’s CPU usage' },
     );
-    expect(range).toMatchObject({ tier: '10s', step: 10 * S, series: [{ metric: 'node_cpu_usage_percent', labels: { node: nodeId } }] });
+    expect(range).toMatchObject({
+      tier: '10s',
+      step: 10 * S,
+      series: [{ metric: 'node_cpu_usage_percent', labels: { node: nodeId } }],
+    });
     const top = await get<TopKReply>('/api/v1/metrics/topk?metric=node_cpu_usage_percent&match[]=cpu%3D%22%22&k=3');
     expect(top.body.items.map((i) => i.nodeId)).toEqual([nodeId]);
 
-    const instant = await get<{ status: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } }>(
-      `/api/v1/query?query=${encodeURIComponent(`node_cpu_usage_percent{node="${nodeId}",cpu=""}`)}`,
-    );
+    const instant = await get<{
+      status: string;
+      data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+    }>(`/api/v1/query?query=${encodeURIComponent(`node_cpu_usage_percent{node="${nodeId}",cpu=""}`)}`);
     expect(instant.status).toBe(200);
     expect(instant.body).toEqual({
       status: 'success',
-      data: { resultType: 'vector', result: [{ metric: { __name__: 'node_cpu_usage_percent', node: nodeId }, value: [expect.any(Number), expect.stringMatching(/^\d+(\.\d+)?$/)] }] },
+      data: {
+        resultType: 'vector',
+        result: [
+          {
+            metric: { __name__: 'node_cpu_usage_percent', node: nodeId },
+            value: [expect.any(Number), expect.stringMatching(/^\d+(\.\d+)?$/)],
+          },
+        ],
+      },
     });
   });
 
@@ -119,7 +136,8 @@ describe('metrics: agent → metrics-svc → gateway (REST and Prometheus API)',
       }
     }
     const start = base / 1000;
-    const path = (query: string) => `/api/v1/query_range?${new URLSearchParams({ query, start: String(start), end: String(start + 60), step: '60' })}`;
+    const path = (query: string) =>
+      `/api/v1/query_range?${new URLSearchParams({ query, start: String(start), end: String(start + 60), step: '60' })}`;
 
     const plain = await get<unknown>(path('e2e_used_ratio{mount="/"}'));
     expect(plain.status).toBe(200);
@@ -153,8 +171,20 @@ describe('metrics: agent → metrics-svc → gateway (REST and Prometheus API)',
       data: {
         resultType: 'matrix',
         result: [
-          { metric: { node: 'e2e-a' }, values: [[start, '1'], [start + 60, '2']] },
-          { metric: { node: 'e2e-b' }, values: [[start, '2'], [start + 60, '2.5']] },
+          {
+            metric: { node: 'e2e-a' },
+            values: [
+              [start, '1'],
+              [start + 60, '2'],
+            ],
+          },
+          {
+            metric: { node: 'e2e-b' },
+            values: [
+              [start, '2'],
+              [start + 60, '2.5'],
+            ],
+          },
         ],
       },
     });

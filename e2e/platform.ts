@@ -87,7 +87,10 @@ export class TestPlatform {
     return p;
   }
 
-  startAgent(stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-')), extra: Record<string, string> = {}): ServiceProcess {
+  startAgent(
+    stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-')),
+    extra: Record<string, string> = {},
+  ): ServiceProcess {
     const p = new ServiceProcess('node-agent', {
       ...this.env(),
       VIGIL_AGENT_STATE_DIR: stateDir,

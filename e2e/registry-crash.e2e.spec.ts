@@ -70,7 +70,9 @@ describe('registry-svc killed with SIGKILL mid-flow', () => {
     // below does not depend on where the kills happen to fall in the flapping cycle.
     await eventually(
       async () => {
-        const offline = new Set((await allNodeEvents()).filter((e) => e.type === 'node.offline').map((e) => e.data.nodeId));
+        const offline = new Set(
+          (await allNodeEvents()).filter((e) => e.type === 'node.offline').map((e) => e.data.nodeId),
+        );
         return Array.from({ length: FLAPPING }, (_, i) => `crash-${i}`).every((id) => offline.has(id));
       },
       { timeoutMs: 20_000, what: 'every flapping node to go offline once' },
@@ -104,7 +106,9 @@ describe('registry-svc killed with SIGKILL mid-flow', () => {
       const lastSeq = events[events.length - 1].seq;
       await eventually(
         async () => {
-          const r = await pg.query(`SELECT last_seq FROM registry.projection_checkpoints WHERE projection = 'registry-nodes'`);
+          const r = await pg.query(
+            `SELECT last_seq FROM registry.projection_checkpoints WHERE projection = 'registry-nodes'`,
+          );
           return Number(r.rows[0]?.last_seq) === lastSeq;
         },
         { what: 'the projection to reach the end of the stream' },
@@ -145,7 +149,13 @@ describe('registry-svc killed with SIGKILL mid-flow', () => {
       }
 
       const before = (await pg.query('SELECT * FROM registry.nodes ORDER BY id')).rows;
-      await requestQuery(platform.bus.nc, platform.bus.topology, registryQueries.rebuildProjection, { projection: 'registry-nodes' }, 30_000);
+      await requestQuery(
+        platform.bus.nc,
+        platform.bus.topology,
+        registryQueries.rebuildProjection,
+        { projection: 'registry-nodes' },
+        30_000,
+      );
       expect((await pg.query('SELECT * FROM registry.nodes ORDER BY id')).rows).toEqual(before);
     } finally {
       await pg.end();

@@ -14,7 +14,10 @@ const SERVER = 2;
 jest.setTimeout(90_000);
 
 describe('walking skeleton: agent → NATS → registry-svc → Postgres → gateway', () => {
-  const platform = new TestPlatform({ VIGIL_OFFLINE_TIMEOUT_MS: String(OFFLINE_TIMEOUT_MS), VIGIL_PRESENCE_SWEEP_MS: '250' });
+  const platform = new TestPlatform({
+    VIGIL_OFFLINE_TIMEOUT_MS: String(OFFLINE_TIMEOUT_MS),
+    VIGIL_PRESENCE_SWEEP_MS: '250',
+  });
 
   beforeAll(async () => {
     await platform.setup();
@@ -22,16 +25,20 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
   });
   afterAll(() => platform.teardown());
 
-  const nodes = async (): Promise<NodeView[]> => (await platform.getJson<ListNodesReply>('gateway', '/api/v1/nodes')).body.items;
+  const nodes = async (): Promise<NodeView[]> =>
+    (await platform.getJson<ListNodesReply>('gateway', '/api/v1/nodes')).body.items;
 
   it('shows a real agent within 5 s, offline within the timeout + 2 s after it stops, online again with the same id', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-'));
     const started = Date.now();
     const agent = platform.startAgent(stateDir, { VIGIL_AGENT_HOSTNAME: 'e2e-host' });
-    const first = await eventually(async () => (await nodes()).find((n) => n.hostname === 'e2e-host' && n.status === 'online'), {
-      timeoutMs: 5000,
-      what: 'the agent to appear online',
-    });
+    const first = await eventually(
+      async () => (await nodes()).find((n) => n.hostname === 'e2e-host' && n.status === 'online'),
+      {
+        timeoutMs: 5000,
+        what: 'the agent to appear online',
+      },
+    );
     expect(Date.now() - started).toBeLessThan(5000);
 
     expect(await agent.stop()).toBe(0);
@@ -85,9 +92,13 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     await js.publish(topology.subjects.heartbeat('bad1'), Buffer.from('{not json'));
     await js.publish(topology.subjects.heartbeat('bad2'), Buffer.from(JSON.stringify({ ...valid('bad2'), seq: -4 })));
     await js.publish(topology.subjects.heartbeat('victim'), Buffer.from(JSON.stringify(valid('impostor'))));
-    await js.publish(topology.subjects.heartbeat('good1'), Buffer.from(JSON.stringify(valid('good1'))), { headers: headers() });
+    await js.publish(topology.subjects.heartbeat('good1'), Buffer.from(JSON.stringify(valid('good1'))), {
+      headers: headers(),
+    });
 
-    await eventually(async () => (await nodes()).find((n) => n.id === 'good1'), { what: 'the valid heartbeat to register' });
+    await eventually(async () => (await nodes()).find((n) => n.id === 'good1'), {
+      what: 'the valid heartbeat to register',
+    });
     const dlq = await eventually(
       async () => {
         const info = await jsm.streams.info(topology.streams.dlq);
@@ -103,7 +114,9 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     }
     expect(reasons[0]).toMatch(/heartbeat\.bad1 invalid_payload: invalid heartbeat: not JSON/);
     expect(reasons[1]).toMatch(/heartbeat\.bad2 invalid_payload: invalid heartbeat: seq/);
-    expect(reasons[2]).toMatch(/heartbeat\.victim identity_mismatch: subject_mismatch: subject names node victim but payload claims impostor/);
+    expect(reasons[2]).toMatch(
+      /heartbeat\.victim identity_mismatch: subject_mismatch: subject names node victim but payload claims impostor/,
+    );
 
     const metrics = await (await fetch(platform.url('registry-svc', '/metrics'))).text();
     expect(metrics).toMatch(/vigil_dlq_messages_total\{[^}]*reason="invalid_payload"[^}]*\} 2/);
@@ -133,7 +146,9 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     const node = async () => (await platform.getJson<NodeView>('gateway', '/api/v1/nodes/cfg1')).body;
     await send(1, { version: 'file:1+fleet:2', status: 'applied' });
     await send(2, { version: 'file:1+fleet:2', status: 'applied' });
-    const first = await eventually(async () => ((await node()).config ? node() : undefined), { what: 'the reported config' });
+    const first = await eventually(async () => ((await node()).config ? node() : undefined), {
+      what: 'the reported config',
+    });
     expect(first.config).toEqual({ version: 'file:1+fleet:2', status: 'applied' });
     await send(3, { version: 'file:1+fleet:2', status: 'rejected', error: 'sampleIntervalMs: too small' });
     const second = await eventually(async () => ((await node()).config?.status === 'rejected' ? node() : undefined), {
@@ -171,10 +186,14 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
     const spans = platform.otlp.spans;
     const trace = await eventually(
       () => {
-        for (const client of spans.filter((s) => s.service === 'gateway' && s.name === 'qry.registry.nodes-list request')) {
+        for (const client of spans.filter(
+          (s) => s.service === 'gateway' && s.name === 'qry.registry.nodes-list request',
+        )) {
           const inTrace = spans.filter((s) => s.traceId === client.traceId);
           const root = inTrace.find((s) => s.service === 'gateway' && s.kind === SERVER && s.name.startsWith('GET'));
-          const server = inTrace.find((s) => s.service === 'registry-svc' && s.name === 'qry.registry.nodes-list handle');
+          const server = inTrace.find(
+            (s) => s.service === 'registry-svc' && s.name === 'qry.registry.nodes-list handle',
+          );
           const query = inTrace.find((s) => s.service === 'registry-svc' && s.name.startsWith('pg.query:SELECT'));
           if (root && server && query) return { root, client, server, query };
         }
@@ -182,9 +201,10 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
       },
       { timeoutMs: 10_000, what: 'the spans of one request in all three places' },
     ).catch((e: Error) => {
-      throw new Error(`${e.message}; spans seen: ${JSON.stringify(spans.map((s) => [s.service, s.kind, s.name, s.traceId.slice(0, 6)]).slice(-40))}`);
-    }
-    );
+      throw new Error(
+        `${e.message}; spans seen: ${JSON.stringify(spans.map((s) => [s.service, s.kind, s.name, s.traceId.slice(0, 6)]).slice(-40))}`,
+      );
+    });
     expect(trace.client.parentSpanId).toBe(trace.root.spanId);
     expect(trace.server.parentSpanId).toBe(trace.client.spanId);
     expect(trace.query.traceId).toBe(trace.root.traceId);
@@ -192,8 +212,12 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
 
     // The log lines written while handling a message carry its trace.
     const registry = platform.processes.find((p) => p.app === 'registry-svc')!;
-    const online = registry.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'node.online' && l.node_id === 'good1');
-    expect(online).toEqual(expect.objectContaining({ service: 'registry-svc', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) }));
+    const online = registry.lines
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'node.online' && l.node_id === 'good1');
+    expect(online).toEqual(
+      expect.objectContaining({ service: 'registry-svc', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) }),
+    );
     expect(platform.otlp.spans.some((s) => s.traceId === online.trace_id && s.service === 'registry-svc')).toBe(true);
   });
 });

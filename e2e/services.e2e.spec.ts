@@ -2,7 +2,14 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, eventually, freePort, ServiceProcess, type TestDatabase, uniqueId } from '@vigil/test-support';
+import {
+  createTestDatabase,
+  eventually,
+  freePort,
+  ServiceProcess,
+  type TestDatabase,
+  uniqueId,
+} from '@vigil/test-support';
 
 jest.setTimeout(120_000);
 
@@ -17,7 +24,10 @@ const SERVICES = [
 /** A server process of our own on a free port, so the test can take it away and bring it back. */
 class OwnServer {
   private child?: ChildProcess;
-  constructor(private readonly command: string, private readonly args: string[]) {}
+  constructor(
+    private readonly command: string,
+    private readonly args: string[],
+  ) {}
   start(): this {
     this.child = spawn(this.command, this.args, { stdio: 'ignore' });
     return this;
@@ -46,9 +56,27 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-own-servers-'));
   const running: { app: string; port: number; process: ServiceProcess }[] = [];
 
-  const startNats = () => new OwnServer('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', join(dataDir, 'nats')]).start();
+  const startNats = () =>
+    new OwnServer('nats-server', [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(natsPort),
+      '-js',
+      '-sd',
+      join(dataDir, 'nats'),
+    ]).start();
   const startRedis = () =>
-    new OwnServer('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no']).start();
+    new OwnServer('redis-server', [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(redisPort),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]).start();
   const health = async (port: number, path = '/health') => {
     const r = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: r.status, body: (await r.json()) as Health };
@@ -68,7 +96,11 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
     };
     for (const s of SERVICES) {
       const port = await freePort();
-      running.push({ app: s.app, port, process: new ServiceProcess(s.app, { ...env, [s.portVariable]: String(port) }).start() });
+      running.push({
+        app: s.app,
+        port,
+        process: new ServiceProcess(s.app, { ...env, [s.portVariable]: String(port) }).start(),
+      });
     }
     await Promise.all(running.map((r) => r.process.waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 30_000)));
   });
@@ -98,13 +130,23 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
     for (const { app, port } of running) {
       const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const check = spawnSync('promtool', ['check', 'metrics'], { input: page });
-      expect({ app, code: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({ app, code: 0, problems: '' });
+      expect({ app, code: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
+        app,
+        code: 0,
+        problems: '',
+      });
       expect(page).toMatch(/vigil_http_requests_total\{[^}]*route="\/health"/);
       expect(page).toContain('# TYPE vigil_nats_messages_total counter');
       expect(page).toContain('# TYPE vigil_db_query_duration_seconds histogram');
       expect(page).toContain('process_cpu_seconds_total');
       if (app === 'registry-svc') {
-        for (const m of ['vigil_agents_total', 'vigil_agents_connected', 'vigil_agents_disconnected', 'vigil_agent_connect_total', 'vigil_agent_disconnect_total']) {
+        for (const m of [
+          'vigil_agents_total',
+          'vigil_agents_connected',
+          'vigil_agents_disconnected',
+          'vigil_agent_connect_total',
+          'vigil_agent_disconnect_total',
+        ]) {
           expect(page).toContain(`# TYPE ${m} `);
         }
       }
@@ -114,29 +156,41 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
   it('answers 503 on /health/ready while Redis is down and 200 once it is back', async () => {
     await redis.stop();
     for (const { port } of running) {
-      const r = await eventually(async () => ((await health(port, '/health/ready')).status === 503 ? health(port, '/health/ready') : undefined), {
-        what: 'readiness to fail without Redis',
-      });
+      const r = await eventually(
+        async () => ((await health(port, '/health/ready')).status === 503 ? health(port, '/health/ready') : undefined),
+        {
+          what: 'readiness to fail without Redis',
+        },
+      );
       expect(r.body.checks.redis.status).toBe('down');
       expect(r.body.checks.postgres.status).toBe('up');
     }
     redis = startRedis();
     for (const { port } of running) {
-      await eventually(async () => (await health(port, '/health/ready')).status === 200, { timeoutMs: 15_000, what: 'readiness back with Redis' });
+      await eventually(async () => (await health(port, '/health/ready')).status === 200, {
+        timeoutMs: 15_000,
+        what: 'readiness back with Redis',
+      });
     }
   });
 
   it('answers 503 on /health/ready while NATS is down and 200 once it is back', async () => {
     await nats.stop();
     for (const { port } of running) {
-      const r = await eventually(async () => ((await health(port, '/health/ready')).status === 503 ? health(port, '/health/ready') : undefined), {
-        what: 'readiness to fail without NATS',
-      });
+      const r = await eventually(
+        async () => ((await health(port, '/health/ready')).status === 503 ? health(port, '/health/ready') : undefined),
+        {
+          what: 'readiness to fail without NATS',
+        },
+      );
       expect(r.body.checks.nats.status).toBe('down');
     }
     nats = startNats();
     for (const { port } of running) {
-      await eventually(async () => (await health(port, '/health/ready')).status === 200, { timeoutMs: 20_000, what: 'readiness back with NATS' });
+      await eventually(async () => (await health(port, '/health/ready')).status === 200, {
+        timeoutMs: 20_000,
+        what: 'readiness back with NATS',
+      });
     }
   });
 
@@ -145,7 +199,14 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
       const json = process.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
       expect(json.length).toBeGreaterThan(0);
       for (const line of json) {
-        expect(line).toEqual(expect.objectContaining({ service: app, level: expect.any(String), msg: expect.any(String), time: expect.any(String) }));
+        expect(line).toEqual(
+          expect.objectContaining({
+            service: app,
+            level: expect.any(String),
+            msg: expect.any(String),
+            time: expect.any(String),
+          }),
+        );
       }
       expect(process.lines.filter((l) => !l.startsWith('{'))).toEqual([]);
     }

@@ -1,4 +1,11 @@
-import { agentEventMessage, DlqHeaders, type Heartbeat, heartbeatMessage, type NodeProcessesReply, type SupervisorEvent } from '@vigil/contracts';
+import {
+  agentEventMessage,
+  DlqHeaders,
+  type Heartbeat,
+  heartbeatMessage,
+  type NodeProcessesReply,
+  type SupervisorEvent,
+} from '@vigil/contracts';
 import { eventually } from '@vigil/test-support';
 import { TestPlatform } from './platform';
 
@@ -33,20 +40,35 @@ describe('supervised processes of a node', () => {
     };
     const m = heartbeatMessage(platform.bus.topology, hb, 'boot');
     await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
-    await eventually(async () => (await platform.getJson('gateway', '/api/v1/nodes/sup1')).status === 200, { what: 'sup1 registered' });
+    await eventually(async () => (await platform.getJson('gateway', '/api/v1/nodes/sup1')).status === 200, {
+      what: 'sup1 registered',
+    });
 
     const t = (s: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, s)).toISOString();
     await publish({ nodeId: 'sup1', process: 'node_exporter', type: 'started', at: t(0), pid: 100 });
     await publish({ nodeId: 'sup1', process: 'node_exporter', type: 'unhealthy', at: t(10), reason: 'http 500' });
-    await publish({ nodeId: 'sup1', process: 'node_exporter', type: 'restarted', at: t(11), pid: 101, reason: 'unhealthy' });
+    await publish({
+      nodeId: 'sup1',
+      process: 'node_exporter',
+      type: 'restarted',
+      at: t(11),
+      pid: 101,
+      reason: 'unhealthy',
+    });
     // The same event again (a replay under another message id) must not count twice.
-    await publish({ nodeId: 'sup1', process: 'node_exporter', type: 'restarted', at: t(11), pid: 101, reason: 'unhealthy' }, 'replayed-1');
+    await publish(
+      { nodeId: 'sup1', process: 'node_exporter', type: 'restarted', at: t(11), pid: 101, reason: 'unhealthy' },
+      'replayed-1',
+    );
     // A late event older than what is held changes nothing.
     await publish({ nodeId: 'sup1', process: 'node_exporter', type: 'exited', at: t(5), exitCode: 1 });
     await publish({ nodeId: 'sup1', process: 'filebeat', type: 'started', at: t(0), pid: 200 });
     await publish({ nodeId: 'sup1', process: 'filebeat', type: 'given_up', at: t(30), reason: 'exited 5 times' });
     // Invalid: parked in the DLQ, the worker goes on.
-    await platform.bus.js.publish(platform.bus.topology.subjects.agentEvents('sup1'), Buffer.from('{"nodeId":"sup1","process":"x"}'));
+    await platform.bus.js.publish(
+      platform.bus.topology.subjects.agentEvents('sup1'),
+      Buffer.from('{"nodeId":"sup1","process":"x"}'),
+    );
     await publish({ nodeId: 'sup1', process: 'telegraf', type: 'exited', at: t(40), signal: 'SIGKILL' });
 
     const body = await eventually(
@@ -79,7 +101,17 @@ describe('supervised processes of a node', () => {
         reason: 'unhealthy',
         restarts: 1,
       },
-      { process: 'telegraf', state: 'exited', lastEvent: 'exited', lastEventAt: t(40), pid: null, exitCode: null, signal: 'SIGKILL', reason: null, restarts: 0 },
+      {
+        process: 'telegraf',
+        state: 'exited',
+        lastEvent: 'exited',
+        lastEventAt: t(40),
+        pid: null,
+        exitCode: null,
+        signal: 'SIGKILL',
+        reason: null,
+        restarts: 0,
+      },
     ]);
     const parked = await platform.bus.jsm.streams.getMessage(platform.bus.topology.streams.dlq, {
       last_by_subj: platform.bus.topology.subjects.dlq('registry-svc'),

@@ -40,7 +40,10 @@ async function readPlan(rl) {
 async function main() {
   const rl = createInterface({ input: process.stdin });
   const plan = await readPlan(rl);
-  const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'vigil-bench-alert-fleet' });
+  const nc = await connect({
+    servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','),
+    name: 'vigil-bench-alert-fleet',
+  });
   const js = jetstream(nc);
 
   /** slots[ms] = the nodes whose tick falls on that millisecond of every second. */
@@ -48,7 +51,14 @@ async function main() {
   const firstTick = Math.ceil(Date.now() / TICK_MS) * TICK_MS + TICK_MS;
   for (const node of createFleet(NODES)) {
     const crossTs = plan.get(node.index);
-    slots[phaseOf(node.index)].push({ node, crossTs, closeTs: crossTs === undefined ? undefined : crossTs + FOR_MS, subject: undefined, crossed: false, closed: false });
+    slots[phaseOf(node.index)].push({
+      node,
+      crossTs,
+      closeTs: crossTs === undefined ? undefined : crossTs + FOR_MS,
+      subject: undefined,
+      crossed: false,
+      closed: false,
+    });
   }
   emit({ type: 'started', firstTick });
 
@@ -108,7 +118,15 @@ async function main() {
   const statsTimer = setInterval(() => {
     late.sort((a, b) => a - b);
     const p99 = late.length ? late[Math.min(late.length - 1, Math.floor(late.length * 0.99))] : 0;
-    emit({ type: 'stats', acked, failed, inflight, late_p99_ms: p99, late_max_ms: late.at(-1) ?? 0, last_error: lastError });
+    emit({
+      type: 'stats',
+      acked,
+      failed,
+      inflight,
+      late_p99_ms: p99,
+      late_max_ms: late.at(-1) ?? 0,
+      last_error: lastError,
+    });
     late = [];
   }, 1000);
 

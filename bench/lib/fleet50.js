@@ -68,30 +68,48 @@ function seriesTemplate() {
       mode === 'idle' ? 100 - cpu(t, tick, 0) : cpu(t, tick, 0) * modeShare[mode] * (0.8 + 0.4 * noise(t, tick, k)),
     );
   }
-  add(NodeMetric.load1, {}, (t, tick, k) => round((cpu(t, tick, 0) / 100) * CORES * (0.8 + 0.4 * noise(t, tick, k)), 2));
-  add(NodeMetric.load5, {}, (t, tick, k) => round((t.busy / 100) * CORES * (0.9 + 0.2 * noise(t, Math.floor(tick / 5), k)), 2));
-  add(NodeMetric.load15, {}, (t, tick, k) => round((t.busy / 100) * CORES * (0.95 + 0.1 * noise(t, Math.floor(tick / 15), k)), 2));
+  add(NodeMetric.load1, {}, (t, tick, k) =>
+    round((cpu(t, tick, 0) / 100) * CORES * (0.8 + 0.4 * noise(t, tick, k)), 2),
+  );
+  add(NodeMetric.load5, {}, (t, tick, k) =>
+    round((t.busy / 100) * CORES * (0.9 + 0.2 * noise(t, Math.floor(tick / 5), k)), 2),
+  );
+  add(NodeMetric.load15, {}, (t, tick, k) =>
+    round((t.busy / 100) * CORES * (0.95 + 0.1 * noise(t, Math.floor(tick / 15), k)), 2),
+  );
   const memRatio = (t, tick) => clamp(t.memoryBase + (noise(t, Math.floor(tick / 10), 77) - 0.5) * 0.1, 0.05, 0.98);
   add(NodeMetric.memoryTotalBytes, {}, (t) => t.memoryBytes);
   add(NodeMetric.memoryUsedBytes, {}, (t, tick) => Math.round(t.memoryBytes * memRatio(t, tick)));
   add(NodeMetric.memoryAvailableBytes, {}, (t, tick) => t.memoryBytes - Math.round(t.memoryBytes * memRatio(t, tick)));
   add(NodeMetric.memoryUsedRatio, {}, (t, tick) => memRatio(t, tick));
-  add(NodeMetric.memoryCachedBytes, {}, (t, tick, k) => Math.round(t.memoryBytes * (1 - memRatio(t, tick)) * (0.5 + 0.1 * noise(t, tick, k))));
+  add(NodeMetric.memoryCachedBytes, {}, (t, tick, k) =>
+    Math.round(t.memoryBytes * (1 - memRatio(t, tick)) * (0.5 + 0.1 * noise(t, tick, k))),
+  );
   add(NodeMetric.memoryBuffersBytes, {}, (t, tick, k) => Math.round(t.memoryBytes * 0.01 * (1 + noise(t, tick, k))));
   add(NodeMetric.memorySwapTotalBytes, {}, (t) => t.swapBytes);
-  add(NodeMetric.memorySwapUsedBytes, {}, (t, tick, k) => Math.round(t.swapBytes * 0.05 * noise(t, Math.floor(tick / 30), k)));
+  add(NodeMetric.memorySwapUsedBytes, {}, (t, tick, k) =>
+    Math.round(t.swapBytes * 0.05 * noise(t, Math.floor(tick / 30), k)),
+  );
   MOUNTS.forEach((mount, m) => {
     const ratio = (t, tick) => clamp(t.fsBase[m] + uptime(t, tick) * 1e-9, 0, 1);
     add(NodeMetric.filesystemSizeBytes, { mount }, (t) => t.fsBytes[m]);
     add(NodeMetric.filesystemUsedBytes, { mount }, (t, tick) => Math.round(t.fsBytes[m] * ratio(t, tick)));
-    add(NodeMetric.filesystemAvailBytes, { mount }, (t, tick) => t.fsBytes[m] - Math.round(t.fsBytes[m] * ratio(t, tick)));
+    add(
+      NodeMetric.filesystemAvailBytes,
+      { mount },
+      (t, tick) => t.fsBytes[m] - Math.round(t.fsBytes[m] * ratio(t, tick)),
+    );
     add(NodeMetric.filesystemUsedRatio, { mount }, (t, tick) => ratio(t, tick));
   });
   const disk = { device: 'sda' };
   add(NodeMetric.diskReadsCompletedPerSecond, disk, (t, tick, k) => round(t.diskIops * 0.6 * noise(t, tick, k), 3));
   add(NodeMetric.diskWritesCompletedPerSecond, disk, (t, tick, k) => round(t.diskIops * 0.4 * noise(t, tick, k), 3));
-  add(NodeMetric.diskReadBytesPerSecond, disk, (t, tick, k) => Math.round(t.diskIops * 0.6 * 16384 * noise(t, tick, k)));
-  add(NodeMetric.diskWrittenBytesPerSecond, disk, (t, tick, k) => Math.round(t.diskIops * 0.4 * 32768 * noise(t, tick, k)));
+  add(NodeMetric.diskReadBytesPerSecond, disk, (t, tick, k) =>
+    Math.round(t.diskIops * 0.6 * 16384 * noise(t, tick, k)),
+  );
+  add(NodeMetric.diskWrittenBytesPerSecond, disk, (t, tick, k) =>
+    Math.round(t.diskIops * 0.4 * 32768 * noise(t, tick, k)),
+  );
   add(NodeMetric.diskBusyRatio, disk, (t, tick, k) => round(clamp((t.diskIops / 2500) * noise(t, tick, k), 0, 1), 4));
   const nic = { device: 'eth0' };
   const bytesPerS = (t, tick, k) => t.netBytes * (0.5 + noise(t, tick, k));
@@ -105,7 +123,9 @@ function seriesTemplate() {
   add(NodeMetric.networkTransmitDropTotal, nic, (t, tick) => Math.floor(uptime(t, tick) / 3600));
   add(NodeMetric.procsTotal, {}, (t, tick, k) => t.procs + Math.floor(noise(t, tick, k) * 20));
   add(NodeMetric.procsRunning, {}, (t, tick, k) => 1 + Math.floor((cpu(t, tick, 0) / 100) * CORES * noise(t, tick, k)));
-  add(NodeMetric.procsBlocked, {}, (t, tick, k) => (noise(t, tick, k) < 0.9 ? 0 : 1 + Math.floor(noise(t, tick, k + 1) * 3)));
+  add(NodeMetric.procsBlocked, {}, (t, tick, k) =>
+    noise(t, tick, k) < 0.9 ? 0 : 1 + Math.floor(noise(t, tick, k + 1) * 3),
+  );
   add(NodeMetric.uptimeSeconds, {}, (t, tick) => uptime(t, tick));
   return s;
 }
@@ -125,7 +145,11 @@ const nodeId = (i) => `bench-${String(i).padStart(5, '0')}`;
 
 /** The fleet: `nodes` nodes with their traits, cached. */
 function createFleet(nodes, firstIndex = 0) {
-  const list = Array.from({ length: nodes }, (_, j) => ({ index: firstIndex + j, id: nodeId(firstIndex + j), traits: traits(firstIndex + j) }));
+  const list = Array.from({ length: nodes }, (_, j) => ({
+    index: firstIndex + j,
+    id: nodeId(firstIndex + j),
+    traits: traits(firstIndex + j),
+  }));
   return list;
 }
 

@@ -50,7 +50,10 @@ function phaseOf(i) {
 }
 
 async function main() {
-  const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: `vigil-bench-publisher-${k}` });
+  const nc = await connect({
+    servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','),
+    name: `vigil-bench-publisher-${k}`,
+  });
   const inbox = createInbox();
   /** Reply token → time sent, for the batches not acknowledged yet. */
   const pending = new Map();
@@ -91,7 +94,11 @@ async function main() {
       entry.validated = true;
       return m;
     }
-    return { subject: entry.subject, msgId: sampleBatchMsgId(entry.node.id, Math.floor(ts / 1000)), data: encodedBatch(entry.node, ts) };
+    return {
+      subject: entry.subject,
+      msgId: sampleBatchMsgId(entry.node.id, Math.floor(ts / 1000)),
+      data: encodedBatch(entry.node, ts),
+    };
   }
 
   nc.subscribe(`${inbox}.*`, {
@@ -102,7 +109,9 @@ async function main() {
       }
       const t = Number(msg.subject.slice(inbox.length + 1));
       if (!pending.delete(t)) return; // already counted as timed out
-      const error = msg.headers?.hasError ? `${msg.headers.code} ${msg.headers.description || 'no stream stores the subject'}` : ackError(msg.data);
+      const error = msg.headers?.hasError
+        ? `${msg.headers.code} ${msg.headers.description || 'no stream stores the subject'}`
+        : ackError(msg.data);
       if (error === undefined) acked++;
       else {
         failed++;

@@ -7,7 +7,10 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
 
 function cpuOfStat(stat, children) {
   // Fields after the command name, which is in parentheses and may hold spaces; utime is field 14.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (f[11] + f[12] + (children ? f[13] + f[14] : 0)) / CLOCK_TICKS;
 }
 

@@ -40,7 +40,11 @@ function histogramOf(samples, name) {
   }
   if (byLe.size === 0) return undefined;
   const buckets = [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
-  return { buckets, count: sumOf(samples, `${name}_count`) ?? buckets.at(-1).count, sum: sumOf(samples, `${name}_sum`) ?? 0 };
+  return {
+    buckets,
+    count: sumOf(samples, `${name}_count`) ?? buckets.at(-1).count,
+    sum: sumOf(samples, `${name}_sum`) ?? 0,
+  };
 }
 
 /** Observations between two scrapes of the same histogram (b later than a). */

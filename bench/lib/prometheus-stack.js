@@ -26,7 +26,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function assertPrometheusInstalled() {
   const missing = [PROMETHEUS_BINARY, ALERTMANAGER_BINARY].filter((b) => !existsSync(b));
   if (missing.length) {
-    throw new Error(`${missing.join(' and ')} missing: install Debian's packages (sudo apt-get install prometheus prometheus-alertmanager), or run with --skip-prometheus`);
+    throw new Error(
+      `${missing.join(' and ')} missing: install Debian's packages (sudo apt-get install prometheus prometheus-alertmanager), or run with --skip-prometheus`,
+    );
   }
 }
 
@@ -45,7 +47,8 @@ async function startExporter(nodes, crossings) {
   const server = createServer((req, res) => {
     const now = Date.now();
     let body = `# HELP ${BENCH_METRIC} The alert bench's value.\n# TYPE ${BENCH_METRIC} gauge\n`;
-    for (let i = 0; i < nodes; i++) body += `${BENCH_METRIC}{node="${ids[i]}"} ${valueAt(i, tickAtOrBefore(i, now), crossings.get(i))}\n`;
+    for (let i = 0; i < nodes; i++)
+      body += `${BENCH_METRIC}{node="${ids[i]}"} ${valueAt(i, tickAtOrBefore(i, now), crossings.get(i))}\n`;
     exporter.scrapes++;
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
   });
@@ -90,8 +93,15 @@ async function waitReady(name, proc, url, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!proc.running()) throw new Error(`${name} exited:\n${proc.lines.slice(-20).join('\n')}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    if (Date.now() > deadline) throw new Error(`${name} not ready at ${url} within ${timeoutMs} ms:\n${proc.lines.slice(-20).join('\n')}`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    if (Date.now() > deadline)
+      throw new Error(`${name} not ready at ${url} within ${timeoutMs} ms:\n${proc.lines.slice(-20).join('\n')}`);
     await sleep(100);
   }
 }
@@ -101,7 +111,10 @@ async function waitReady(name, proc, url, timeoutMs = 30_000) {
  * routing to `webhookUrl`, Prometheus scraping the exporter every `scrapeMs` and evaluating
  * every `evalMs`. Everything it starts is registered on `scope`.
  */
-async function startPrometheusStack(scope, { name, nodes, crossings, forMs, scrapeMs, evalMs, groupWaitMs, groupIntervalMs, webhookUrl }) {
+async function startPrometheusStack(
+  scope,
+  { name, nodes, crossings, forMs, scrapeMs, evalMs, groupWaitMs, groupIntervalMs, webhookUrl },
+) {
   assertPrometheusInstalled();
   const dir = await mkdtemp(join(tmpdir(), `vigil-alert-bench-${name}-`));
   scope.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
@@ -139,7 +152,15 @@ async function startPrometheusStack(scope, { name, nodes, crossings, forMs, scra
   const promPort = await freePort();
   await writeFile(
     join(dir, 'rules.yml'),
-    ['groups:', '  - name: bench', '    rules:', `      - alert: ${ALERT_NAME}`, `        expr: ${BENCH_METRIC} > ${THRESHOLD}`, `        for: ${promDuration(forMs)}`, ''].join('\n'),
+    [
+      'groups:',
+      '  - name: bench',
+      '    rules:',
+      `      - alert: ${ALERT_NAME}`,
+      `        expr: ${BENCH_METRIC} > ${THRESHOLD}`,
+      `        for: ${promDuration(forMs)}`,
+      '',
+    ].join('\n'),
   );
   await writeFile(
     join(dir, 'prometheus.yml'),
@@ -171,10 +192,14 @@ async function startPrometheusStack(scope, { name, nodes, crossings, forMs, scra
   const promUrl = `http://127.0.0.1:${promPort}`;
   await waitReady(`${name} Prometheus`, prom, `${promUrl}/-/ready`);
   // Prometheus knows its Alertmanager once service discovery has run (static: at once).
-  for (const deadline = Date.now() + 15_000; ; ) {
-    const r = await fetch(`${promUrl}/api/v1/alertmanagers`).then((x) => x.json(), () => undefined);
+  for (const deadline = Date.now() + 15_000; ;) {
+    const r = await fetch(`${promUrl}/api/v1/alertmanagers`).then(
+      (x) => x.json(),
+      () => undefined,
+    );
     if (r?.data?.activeAlertmanagers?.length) break;
-    if (Date.now() > deadline) throw new Error(`${name} Prometheus found no Alertmanager within 15 s:\n${prom.lines.slice(-20).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`${name} Prometheus found no Alertmanager within 15 s:\n${prom.lines.slice(-20).join('\n')}`);
     await sleep(100);
   }
   return {
@@ -187,4 +212,11 @@ async function startPrometheusStack(scope, { name, nodes, crossings, forMs, scra
   };
 }
 
-module.exports = { ALERT_NAME, PROMETHEUS_BINARY, ALERTMANAGER_BINARY, assertPrometheusInstalled, startPrometheusStack, versionOf };
+module.exports = {
+  ALERT_NAME,
+  PROMETHEUS_BINARY,
+  ALERTMANAGER_BINARY,
+  assertPrometheusInstalled,
+  startPrometheusStack,
+  versionOf,
+};

@@ -11,17 +11,26 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function ensureVictoriaMetrics() {
   if (existsSync(VM_BINARY)) return VM_BINARY;
   if (process.getuid?.() !== 0) {
-    throw new Error(`${VM_BINARY} is missing: install Debian's package first (sudo apt-get install -y victoria-metrics)`);
+    throw new Error(
+      `${VM_BINARY} is missing: install Debian's package first (sudo apt-get install -y victoria-metrics)`,
+    );
   }
   log('installing victoria-metrics (apt-get install -y victoria-metrics)');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '-q', 'victoria-metrics'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  let r = spawnSync('apt-get', ['install', '-y', '-q', 'victoria-metrics'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+  });
   if (r.status !== 0) {
     // A fresh machine has no package lists yet.
     spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-    r = spawnSync('apt-get', ['install', '-y', '-q', 'victoria-metrics'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+    r = spawnSync('apt-get', ['install', '-y', '-q', 'victoria-metrics'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env,
+    });
   }
-  if (r.status !== 0 || !existsSync(VM_BINARY)) throw new Error('apt-get install victoria-metrics failed; install it by hand and run again');
+  if (r.status !== 0 || !existsSync(VM_BINARY))
+    throw new Error('apt-get install victoria-metrics failed; install it by hand and run again');
   return VM_BINARY;
 }
 
@@ -56,10 +65,15 @@ async function startVictoriaMetrics({ dataDir, port }) {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`victoria-metrics exited:\n${stderr.slice(-20).join('\n')}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.status === 200, () => false);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`victoria-metrics exited:\n${stderr.slice(-20).join('\n')}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`victoria-metrics did not answer /health within 30 s:\n${stderr.slice(-20).join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`victoria-metrics did not answer /health within 30 s:\n${stderr.slice(-20).join('\n')}`);
     await sleep(100);
   }
   return {

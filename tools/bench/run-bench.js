@@ -16,7 +16,13 @@ if (!name || !existsSync(join(root, 'bench', `${name}.bench.js`))) {
   console.error(`usage: npm run bench -- <name>\navailable: ${available.join(', ')}`);
   process.exit(2);
 }
-const build = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
-const run = spawnSync(process.execPath, [join(root, 'bench', `${name}.bench.js`), ...args], { cwd: root, stdio: 'inherit' });
+const run = spawnSync(process.execPath, [join(root, 'bench', `${name}.bench.js`), ...args], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(run.status ?? 1);

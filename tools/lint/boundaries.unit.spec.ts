@@ -86,7 +86,11 @@ const allowed: Probe[] = [
   },
 ];
 
-const consoleProbe: Probe = { name: 'console', filePath: 'apps/registry-svc/src/probe.ts', text: "console.log('x');\n" };
+const consoleProbe: Probe = {
+  name: 'console',
+  filePath: 'apps/registry-svc/src/probe.ts',
+  text: "console.log('x');\n",
+};
 
 function lint(probes: Probe[]): LintMessage[][] {
   const env = { ...process.env };

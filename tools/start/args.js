@@ -18,7 +18,8 @@ function parseArgs(argv) {
     switch (flag) {
       case '--sim': {
         const value = inlineValue ?? argv[++i];
-        if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`--sim needs a number of nodes, got ${value ?? 'nothing'}`);
+        if (value === undefined || !/^\d+$/.test(value))
+          throw new UsageError(`--sim needs a number of nodes, got ${value ?? 'nothing'}`);
         options.sim = Number(value);
         break;
       }

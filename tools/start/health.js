@@ -15,7 +15,10 @@ async function isReady(port) {
 /** Resolves to the services that did not become ready within timeoutMs (empty when all did). */
 async function waitUntilReady(services, timeoutMs) {
   const results = await Promise.all(
-    services.map(async (service) => ({ service, ready: await waitFor(() => isReady(service.port), { timeoutMs, intervalMs: 500 }) })),
+    services.map(async (service) => ({
+      service,
+      ready: await waitFor(() => isReady(service.port), { timeoutMs, intervalMs: 500 }),
+    })),
   );
   return results.filter(({ ready }) => !ready).map(({ service }) => service);
 }

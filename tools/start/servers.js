@@ -63,7 +63,9 @@ async function startChildServer({ name, binary, args, host, port, logFile, start
   const ready = await waitFor(() => failure !== null || canConnect(host, port), { timeoutMs: READY_TIMEOUT_MS });
   if (failure !== null || !ready) {
     await terminate(child);
-    throw new ServerError(`${name} did not start (${failure ?? 'no answer on its port'}). Its log, ${logFile}:\n${tail(logFile)}`);
+    throw new ServerError(
+      `${name} did not start (${failure ?? 'no answer on its port'}). Its log, ${logFile}:\n${tail(logFile)}`,
+    );
   }
 }
 
@@ -83,7 +85,20 @@ function startRedis({ host, port, started }) {
   const dir = path.join(STATE_DIR, 'redis');
   const logFile = path.join(dir, 'redis.log');
   fs.mkdirSync(dir, { recursive: true });
-  const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', logFile];
+  const args = [
+    '--bind',
+    host,
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    logFile,
+  ];
   return startChildServer({ name: 'Redis', binary, args, host, port, logFile, started });
 }
 
@@ -115,7 +130,9 @@ async function startPostgres({ host, port, user, started }) {
     return spawnSync(command, commandArgs, { cwd: '/', encoding: 'utf8' });
   };
   const failed = (what, result, extra = '') =>
-    new ServerError(`${what} failed (${result.error?.message ?? `code ${result.status}`}):\n${result.stdout}${result.stderr}${extra}`);
+    new ServerError(
+      `${what} failed (${result.error?.message ?? `code ${result.status}`}):\n${result.stdout}${result.stderr}${extra}`,
+    );
 
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -155,7 +172,8 @@ async function ensureServers(urls, log, started, cancelled) {
       log.info(`${server.name} is up at ${host}:${port}`);
       continue;
     }
-    if (!isLocalHost(host)) throw new ServerError(`${server.name} at ${host}:${port} (${server.urlVar}) does not answer.`);
+    if (!isLocalHost(host))
+      throw new ServerError(`${server.name} at ${host}:${port} (${server.urlVar}) does not answer.`);
     log.info(`${server.name} does not answer on ${host}:${port}: starting a local one (data in .vigil/)`);
     const user = decodeURIComponent(new URL(url).username) || 'postgres';
     await server.start({ host, port, user, started });

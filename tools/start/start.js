@@ -88,7 +88,9 @@ async function run(options, platform) {
 
   for (const service of config.services) {
     if (await canConnect('127.0.0.1', service.port)) {
-      throw new Error(`port ${service.port} (${service.portVar}, ${service.name}) is already in use: is Vigil already running?`);
+      throw new Error(
+        `port ${service.port} (${service.portVar}, ${service.name}) is already in use: is Vigil already running?`,
+      );
     }
   }
   for (const service of config.services) {
@@ -115,7 +117,9 @@ async function run(options, platform) {
   const gateway = config.services.find((s) => s.name === 'gateway');
   log.info('Vigil is running');
   log.info(`  nodes:    http://localhost:${gateway.port}/api/v1/nodes`);
-  log.info(`  agent:    ${options.agent ? 'this machine' : 'off (--no-agent)'}; simulated nodes: ${options.sim || 'off'}`);
+  log.info(
+    `  agent:    ${options.agent ? 'this machine' : 'off (--no-agent)'}; simulated nodes: ${options.sim || 'off'}`,
+  );
   log.info('  Ctrl-C stops everything');
 }
 
@@ -134,7 +138,9 @@ function main() {
   }
   const major = Number(process.versions.node.split('.')[0]);
   if (major < MIN_NODE_MAJOR) {
-    log.error(`Node ${process.versions.node} is too old: run \`npm start\`, which uses Node ${MIN_NODE_MAJOR} from node_modules/.bin.`);
+    log.error(
+      `Node ${process.versions.node} is too old: run \`npm start\`, which uses Node ${MIN_NODE_MAJOR} from node_modules/.bin.`,
+    );
     process.exit(1);
   }
 

@@ -8,7 +8,11 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
 const GROUPS = {
-  rules: { entry: 'apps/alert-svc/dist/rules/cli/rules.cli.js', run: 'runRulesCli', about: 'check, diff and apply alert rules files' },
+  rules: {
+    entry: 'apps/alert-svc/dist/rules/cli/rules.cli.js',
+    run: 'runRulesCli',
+    about: 'check, diff and apply alert rules files',
+  },
 };
 
 const USAGE = `Usage: vigil <group> <command> [options]

@@ -10,7 +10,11 @@ export async function readAlertEvent(bus: Bus, m: JsMsg): Promise<SeqAlertEvent 
     return { ...alertEvents.read(parseJson(m.data, 'alert event')), seq: m.seq };
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    await bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream: bus.topology.streams.events, streamSeq: m.seq }, 'invalid_payload', e.message);
+    await bus.dlq.park(
+      { subject: m.subject, data: m.data, headers: m.headers, stream: bus.topology.streams.events, streamSeq: m.seq },
+      'invalid_payload',
+      e.message,
+    );
     return undefined;
   }
 }
@@ -25,7 +29,10 @@ export async function forEachLastAlertEvent(bus: Bus, visit: (event: SeqAlertEve
   const subject = topology.subjects.eventsOf('alert');
   // No alert event at all (a wildcard `last_by_subj`): nothing to read, and no consumer to wait on.
   if (!(await jsm.streams.getMessage(stream, { last_by_subj: subject }).catch(() => null))) return;
-  const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.LastPerSubject });
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+  });
   const messages = await consumer.consume();
   try {
     for await (const m of messages) {

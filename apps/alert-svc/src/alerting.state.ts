@@ -35,13 +35,19 @@ export class AlertingState implements OnApplicationBootstrap, BeforeApplicationS
         for (const listener of this.ruleListeners) listener(ruleId);
       }),
     );
-    this.rules = new RuleCommands(new EventStore(bus.js, bus.jsm, bus.topology, 'rule', ruleEvents), this.rulesProjection, bus, db);
+    this.rules = new RuleCommands(
+      new EventStore(bus.js, bus.jsm, bus.topology, 'rule', ruleEvents),
+      this.rulesProjection,
+      bus,
+      db,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.rulesProjection.start();
     if (this.config.VIGIL_ALERT_DEFAULT_RULES) {
-      for (const rule of loadDefaultRules()) await this.rules.run({ type: 'SeedRule', rule }, rule.id, 'service:alert-svc');
+      for (const rule of loadDefaultRules())
+        await this.rules.run({ type: 'SeedRule', rule }, rule.id, 'service:alert-svc');
     }
   }
 

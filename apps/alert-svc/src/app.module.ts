@@ -18,7 +18,10 @@ import { Receivers } from './notify/pipeline/receivers';
       service: 'alert-svc',
       portVariable: 'VIGIL_ALERT_PORT',
       defaultPort: 8083,
-      database: { schema: 'alerting', migrations: [AlertingInit1764400000000, Notifications1764500000000, SilencesAlertHistory1764600000000] },
+      database: {
+        schema: 'alerting',
+        migrations: [AlertingInit1764400000000, Notifications1764500000000, SilencesAlertHistory1764600000000],
+      },
       env: AlertEnv,
     }),
   ],

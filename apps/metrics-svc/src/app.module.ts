@@ -12,7 +12,9 @@ import { MetricsQueryApi } from './query/metrics.api';
       portVariable: 'VIGIL_METRICS_PORT',
       defaultPort: 8082,
       env: MetricsEnv,
-      database: { schema: 'metrics', migrations: METRICS_MIGRATIONS,
+      database: {
+        schema: 'metrics',
+        migrations: METRICS_MIGRATIONS,
         // Sixteen partition flushes and the queries' parallel chunks share it.
         poolMax: 24,
       },

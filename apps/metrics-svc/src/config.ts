@@ -14,7 +14,11 @@ export const MetricsEnv = z.object({
   /** A 10 s bucket is written once the clock is this far past its end; later samples merge into it. */
   VIGIL_METRICS_GRACE_MS: z.coerce.number().int().min(0).default(2000),
   /** Samples further than this ahead of the clock are refused (the batch goes to the DLQ). */
-  VIGIL_METRICS_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(10 * 60_000),
+  VIGIL_METRICS_MAX_FUTURE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60_000),
   /** How often the 1 min, 10 min and 1 h tiers are rolled up from the finer one. */
   VIGIL_METRICS_ROLLUP_MS: z.coerce.number().int().min(100).default(5000),
   /** How often partitions are created ahead and dropped by retention. */

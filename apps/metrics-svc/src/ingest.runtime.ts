@@ -2,7 +2,16 @@ import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap
 import { type IdentityEvent, securityEvents } from '@vigil/contracts';
 import { EventStore, ProjectionRunner } from '@vigil/event-store';
 import { createSecurityMetrics } from '@vigil/telemetry';
-import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import {
+  Bus,
+  Cache,
+  Database,
+  InjectConfig,
+  LeasedSchedule,
+  Observability,
+  RedisLease,
+  type ServiceConfig,
+} from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from './config';
 import { IdentityGate } from './ingest/identity-gate';
 import { IngestService } from './ingest/ingest.service';

@@ -28,7 +28,11 @@ export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => 
   });
   for (const tier of TIERS) rows.inc({ tier }, 0);
   return {
-    samples: new Counter({ name: 'vigil_metrics_ingest_samples_total', help: 'Samples folded into rollups', registers }),
+    samples: new Counter({
+      name: 'vigil_metrics_ingest_samples_total',
+      help: 'Samples folded into rollups',
+      registers,
+    }),
     batches,
     discarded,
     rows,

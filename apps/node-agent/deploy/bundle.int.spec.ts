@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StoredMsg } from '@nats-io/jetstream';
 import { Heartbeat, readSampleBatch } from '@vigil/contracts';
-import { createTestBus, eventually, freePort, OtlpReceiver, ServiceProcess, type TestBus, testUrls } from '@vigil/test-support';
+import {
+  createTestBus,
+  eventually,
+  freePort,
+  OtlpReceiver,
+  ServiceProcess,
+  type TestBus,
+  testUrls,
+} from '@vigil/test-support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is plain CommonJS
 const { bundle } = require('./bundle') as { bundle: () => Promise<string> };
@@ -63,12 +71,17 @@ describe('the agent bundle', () => {
         timeoutMs: 20_000,
         what: 'a heartbeat',
       });
-      const batch = await eventually(() => latest(subjectPrefix(bus.topology.subjects.allSamples())), { timeoutMs: 5_000, what: 'a batch' });
+      const batch = await eventually(() => latest(subjectPrefix(bus.topology.subjects.allSamples())), {
+        timeoutMs: 5_000,
+        what: 'a batch',
+      });
       expect(Heartbeat.parse(heartbeat).hostname).toBe(os.hostname());
       expect(readSampleBatch(batch).samples.map((s) => s.name)).toContain('vigil_agent_collector_success');
       const page = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(page).toMatch(/^vigil_agent_collector_success\{collector="cpu",service="node-agent"\} 1$/m);
-      await eventually(() => otlp.spans.some((s) => s.service === 'node-agent'), { what: 'a span exported over OTLP/HTTP' });
+      await eventually(() => otlp.spans.some((s) => s.service === 'node-agent'), {
+        what: 'a span exported over OTLP/HTTP',
+      });
       const traced = await latestMessage(subjectPrefix(bus.topology.subjects.allSamples()));
       expect(traced?.header.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     } finally {
@@ -176,7 +189,10 @@ describe('the agent bundle', () => {
     const script = path.join(dir, 'lazy-entry.js');
     const out = path.join(dir, 'lazy-out.js');
     // As TypeScript's imports come out of esbuild (the spool's CRC): through __toESM's copy.
-    await writeFile(path.join(dir, 'lazy-esm.mjs'), `import { crc32 } from 'node:zlib';\nexport const crc = (s) => crc32(s);\n`);
+    await writeFile(
+      path.join(dir, 'lazy-esm.mjs'),
+      `import { crc32 } from 'node:zlib';\nexport const crc = (s) => crc32(s);\n`,
+    );
     await writeFile(
       script,
       `const { isMainThread } = require('worker_threads');
@@ -223,8 +239,19 @@ describe('the agent bundle', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild and the plugin are CommonJS
     const { build } = require('esbuild') as typeof import('esbuild');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { lazyBuiltins, withoutPinoTransports } = require('./bundle') as Record<'lazyBuiltins' | 'withoutPinoTransports', import('esbuild').Plugin>;
-    await build({ entryPoints: [script], outfile: out, bundle: true, platform: 'node', format: 'cjs', plugins: [withoutPinoTransports, lazyBuiltins], logLevel: 'silent' });
+    const { lazyBuiltins, withoutPinoTransports } = require('./bundle') as Record<
+      'lazyBuiltins' | 'withoutPinoTransports',
+      import('esbuild').Plugin
+    >;
+    await build({
+      entryPoints: [script],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      plugins: [withoutPinoTransports, lazyBuiltins],
+      logLevel: 'silent',
+    });
     const run = new ServiceProcess('lazy', { NODE_PATH: '' }, out).start();
     expect(await run.waitExit()).toBe(0);
     expect(JSON.parse(run.lines.find((l) => l.startsWith('{'))!)).toEqual({

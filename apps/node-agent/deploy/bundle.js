@@ -46,7 +46,11 @@ const fromSources = {
     }));
     plugin.onResolve({ filter: /^\./ }, async (args) => {
       if (!args.importer.startsWith(libs) || args.pluginData === fromSources) return undefined;
-      const { path, errors } = await plugin.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: fromSources });
+      const { path, errors } = await plugin.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: fromSources,
+      });
       return errors.length ? { errors } : { path, sideEffects: false };
     });
   },
@@ -90,7 +94,8 @@ const ANSWERED_UNLOADED = {
   zlib: '{ gzipSync: (...args) => load().gzipSync(...args) }',
   module: '{ createRequire: (...args) => load().createRequire(...args) }',
   perf_hooks: `{ constants: Object.freeze(${JSON.stringify(require('node:perf_hooks').constants)}) }`,
-  worker_threads: "{ get isMainThread() { return process.moduleLoadList.includes('NativeModule worker_threads') ? load().isMainThread : true; } }",
+  worker_threads:
+    "{ get isMainThread() { return process.moduleLoadList.includes('NativeModule worker_threads') ? load().isMainThread : true; } }",
 };
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -98,7 +103,9 @@ const lazyBuiltins = {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
     plugin.onResolve({ filter }, (args) =>
       // The stand-in's own require is of the real module.
-      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
     );
     plugin.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
       const real = require(args.path);
@@ -140,7 +147,8 @@ const withoutPinoTransports = {
     plugin.onResolve({ filter: /^thread-stream$/ }, (args) => ({ path: args.path, namespace: 'left-out-transports' }));
     plugin.onLoad({ filter: /.*/, namespace: 'left-out-transports' }, () => ({
       loader: 'js',
-      contents: "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not in the agent bundle'); } };",
+      contents:
+        "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not in the agent bundle'); } };",
     }));
   },
 };
@@ -157,8 +165,15 @@ const nuidWithoutWebCrypto = {
     plugin.onLoad({ filter: /[\\/]@nats-io[\\/]nuid[\\/]lib[\\/]nuid\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const fillRandom = /function fillRandom\(a\) \{\n[\s\S]*?\n\}\n/;
-      if (!fillRandom.test(source)) throw new Error(`${args.path}: no fillRandom(a) to replace; see nuidWithoutWebCrypto`);
-      return { loader: 'js', contents: source.replace(fillRandom, "function fillRandom(a) {\n    require('node:crypto').randomFillSync(a);\n}\n") };
+      if (!fillRandom.test(source))
+        throw new Error(`${args.path}: no fillRandom(a) to replace; see nuidWithoutWebCrypto`);
+      return {
+        loader: 'js',
+        contents: source.replace(
+          fillRandom,
+          "function fillRandom(a) {\n    require('node:crypto').randomFillSync(a);\n}\n",
+        ),
+      };
     });
   },
 };

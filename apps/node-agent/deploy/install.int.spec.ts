@@ -27,7 +27,10 @@ beforeEach(async () => {
 afterEach(() => rm(root, { recursive: true, force: true }));
 
 function run(script: string, ...args: string[]) {
-  const r = spawnSync('sh', [path.join(deploy, script), '--root', root, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const r = spawnSync('sh', [path.join(deploy, script), '--root', root, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 const install = (...args: string[]) => run('install.sh', '--node', node, '--bundle', bundle, ...args);
@@ -54,14 +57,18 @@ async function account(): Promise<{ uid: number; gid: number; home: string; shel
     expect(await mode('usr/lib/vigil-agent/vigil-agent.js')).toBe('644');
 
     const unit = await readFile(file('etc/systemd/system/vigil-agent.service'), 'utf8');
-    expect(unit).toContain(`ExecStart=${node} --max-semi-space-size=1 --max-opt=2 --no-sparkplug --expose-gc /usr/lib/vigil-agent/vigil-agent.js\n`);
+    expect(unit).toContain(
+      `ExecStart=${node} --max-semi-space-size=1 --max-opt=2 --no-sparkplug --expose-gc /usr/lib/vigil-agent/vigil-agent.js\n`,
+    );
     expect(await mode('etc/systemd/system/vigil-agent.service')).toBe('644');
     if (spawnSync('systemctl', ['--version']).status === 0) {
       const wants = 'etc/systemd/system/multi-user.target.wants/vigil-agent.service';
       expect(await readlink(file(wants))).toBe('/etc/systemd/system/vigil-agent.service');
     }
 
-    expect(await readFile(file('etc/vigil/agent.yaml'), 'utf8')).toBe(await readFile(path.join(deploy, 'agent.yaml'), 'utf8'));
+    expect(await readFile(file('etc/vigil/agent.yaml'), 'utf8')).toBe(
+      await readFile(path.join(deploy, 'agent.yaml'), 'utf8'),
+    );
     expect(await stat(file('etc/vigil/agent.yaml'))).toMatchObject({ uid: 0, gid });
     expect(await mode('etc/vigil/agent.yaml')).toBe('640');
     expect(await stat(file('etc/vigil'))).toMatchObject({ uid: 0, gid });
@@ -140,7 +147,10 @@ describe('the deploy scripts and unit', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-unit-'));
     try {
       // The unit as install.sh writes it: ExecStart must name a Node.js that exists here.
-      const unit = (await readFile(path.join(deploy, 'vigil-agent.service'), 'utf8')).replace('ExecStart=/usr/bin/node ', `ExecStart=${node} `);
+      const unit = (await readFile(path.join(deploy, 'vigil-agent.service'), 'utf8')).replace(
+        'ExecStart=/usr/bin/node ',
+        `ExecStart=${node} `,
+      );
       await writeFile(path.join(dir, 'vigil-agent.service'), unit);
       const r = spawnSync('systemd-analyze', ['verify', path.join(dir, 'vigil-agent.service')], { encoding: 'utf8' });
       expect(`${r.stdout}${r.stderr}`).toBe('');

@@ -141,7 +141,10 @@ function paths(value: unknown, at: PropertyKey[] = []): PropertyKey[][] {
 }
 function setAt(value: unknown, at: PropertyKey[], replacement: unknown, remove = false): unknown {
   if (at.length === 0) return replacement;
-  const copy = (Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) }) as Record<PropertyKey, unknown>;
+  const copy = (Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) }) as Record<
+    PropertyKey,
+    unknown
+  >;
   const [head, ...rest] = at;
   if (rest.length === 0 && remove) {
     if (Array.isArray(copy)) copy.splice(head as number, 1);
@@ -156,7 +159,8 @@ function mutations(seed: unknown): unknown[] {
     for (const odd of ODD) out.push(setAt(seed, at, odd));
     if (at.length > 0) out.push(setAt(seed, at, undefined, true));
     const node = at.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)[k], seed);
-    if (node !== null && typeof node === 'object' && !Array.isArray(node)) out.push(setAt(seed, at, { ...node, zz: 1 }));
+    if (node !== null && typeof node === 'object' && !Array.isArray(node))
+      out.push(setAt(seed, at, { ...node, zz: 1 }));
   }
   return out;
 }
@@ -166,7 +170,9 @@ const describeResult = (r: Result) =>
     ? { success: true, data: r.data }
     : {
         success: false,
-        issues: r.error!.issues.map((i) => ({ path: i.path, code: i.code, message: i.message })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        issues: r
+          .error!.issues.map((i) => ({ path: i.path, code: i.code, message: i.message }))
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
       };
 
 /** Parses every mutation of every seed with both builds; returns how many were valid and invalid. */
@@ -191,7 +197,15 @@ const fullConfig = {
   inventoryIntervalMs: 600_000,
   labels: { role: 'db', dc: 'sh1' },
   collectors: { cpu: { enabled: true, intervalMs: 1000 }, gpu: { enabled: false } },
-  scrape: [{ name: 'node_exporter', url: 'http://127.0.0.1:9100/metrics', intervalMs: 15_000, timeoutMs: 5000, labels: { team: 'ops' } }],
+  scrape: [
+    {
+      name: 'node_exporter',
+      url: 'http://127.0.0.1:9100/metrics',
+      intervalMs: 15_000,
+      timeoutMs: 5000,
+      labels: { team: 'ops' },
+    },
+  ],
   supervise: [
     {
       name: 'node_exporter',
@@ -204,7 +218,14 @@ const fullConfig = {
       backoff: { initialMs: 500, maxMs: 30_000 },
       maxRestarts: 5,
       restartWindowMs: 60_000,
-      healthCheck: { type: 'http', url: 'http://127.0.0.1:9100/', expectStatus: 200, intervalMs: 5000, timeoutMs: 1000, failureThreshold: 2 },
+      healthCheck: {
+        type: 'http',
+        url: 'http://127.0.0.1:9100/',
+        expectStatus: 200,
+        intervalMs: 5000,
+        timeoutMs: 1000,
+        failureThreshold: 2,
+      },
       stopTimeoutMs: 5000,
     },
     { name: 'beat', command: 'filebeat', healthCheck: { type: 'tcp', port: 5066 } },
@@ -238,19 +259,38 @@ const heartbeat = {
   intervalMs: 5000,
   config: { version: 'file:1+fleet:2', status: 'applied' },
 };
-const supervisorEvent = { nodeId: 'node-1', at, process: 'node_exporter', type: 'exited', pid: 42, exitCode: 1, signal: 'SIGTERM', reason: 'crashed' };
+const supervisorEvent = {
+  nodeId: 'node-1',
+  at,
+  process: 'node_exporter',
+  type: 'exited',
+  pid: 42,
+  exitCode: 1,
+  signal: 'SIGTERM',
+  reason: 'crashed',
+};
 
 describe('zod-lite answers as zod does', () => {
   it('is what the lite build holds, and zod is not', async () => {
     const { readFile } = await import('node:fs/promises');
-    const [zodCode, liteCode] = await Promise.all([readFile(path.join(dir, 'zod.js'), 'utf8'), readFile(path.join(dir, 'lite.js'), 'utf8')]);
+    const [zodCode, liteCode] = await Promise.all([
+      readFile(path.join(dir, 'zod.js'), 'utf8'),
+      readFile(path.join(dir, 'lite.js'), 'utf8'),
+    ]);
     expect(zodCode).toContain('$ZodType');
     expect(liteCode).not.toContain('$ZodType');
     expect(liteCode).toContain('zod-lite');
   });
 
   it('for agent configs, their documents and the applied-config report', () => {
-    const counts = compare('AgentConfig', [{}, fullConfig, { collectors: { diskio: {} }, supervise: [{ name: 'a', command: 'b', healthCheck: { type: 'tcp', host: 'h', port: 1 } }] }]);
+    const counts = compare('AgentConfig', [
+      {},
+      fullConfig,
+      {
+        collectors: { diskio: {} },
+        supervise: [{ name: 'a', command: 'b', healthCheck: { type: 'tcp', host: 'h', port: 1 } }],
+      },
+    ]);
     expect(counts.valid).toBeGreaterThan(100);
     expect(counts.invalid).toBeGreaterThan(1000);
     compare('AgentConfigDocument', [{ version: '7', sampleIntervalMs: 500 }, {}]);
@@ -261,7 +301,9 @@ describe('zod-lite answers as zod does', () => {
   it('for samples, batches, heartbeats, inventories and supervisor events', () => {
     compare('Sample', [sample, { name: 'up', value: 1 }]);
     compare('Samples', [[sample, { name: 'up', labels: {}, value: 0 }], []]);
-    compare('SampleBatch', [{ nodeId: 'node-1', seq: 0, timestamp: 1_764_800_000_000, intervalMs: 1000, samples: [sample] }]);
+    compare('SampleBatch', [
+      { nodeId: 'node-1', seq: 0, timestamp: 1_764_800_000_000, intervalMs: 1000, samples: [sample] },
+    ]);
     compare('Heartbeat', [heartbeat, { ...heartbeat, config: undefined }]);
     compare('Inventory', [inventory]);
     compare('SupervisorEvent', [supervisorEvent, { nodeId: 'n', at, process: 'p', type: 'started' }]);
@@ -269,9 +311,18 @@ describe('zod-lite answers as zod does', () => {
 
   it('for the enrollment request and reply, request/reply envelopes, node ids, labels and stored credentials', () => {
     const seeds: Record<string, { request: unknown; reply: unknown }> = {
-      createEnrollmentToken: { request: { ttlSeconds: 3600, note: 'rack 4' }, reply: { tokenId: '3f6c8a2e-1b4d-4c7a-9e2f-0a1b2c3d4e5f', token: 't'.repeat(32), expiresAt: at } },
-      enroll: { request: { token: 't'.repeat(32), nodeId: 'node-1', publicKey: 'k'.repeat(44), hostname: 'db-1' }, reply: { nodeId: 'node-1', enrolledAt: at } },
-      revokeNode: { request: { nodeId: 'node-1', reason: 'decommissioned' }, reply: { nodeId: 'node-1', revokedAt: at } },
+      createEnrollmentToken: {
+        request: { ttlSeconds: 3600, note: 'rack 4' },
+        reply: { tokenId: '3f6c8a2e-1b4d-4c7a-9e2f-0a1b2c3d4e5f', token: 't'.repeat(32), expiresAt: at },
+      },
+      enroll: {
+        request: { token: 't'.repeat(32), nodeId: 'node-1', publicKey: 'k'.repeat(44), hostname: 'db-1' },
+        reply: { nodeId: 'node-1', enrolledAt: at },
+      },
+      revokeNode: {
+        request: { nodeId: 'node-1', reason: 'decommissioned' },
+        reply: { nodeId: 'node-1', revokedAt: at },
+      },
     };
     expect(Object.keys(lite.identityCommands)).toEqual(Object.keys(seeds));
     for (const [command, seed] of Object.entries(seeds)) {
@@ -311,12 +362,17 @@ describe('zod-lite answers as zod does', () => {
       }
     };
     for (const [fn, seed] of cases) {
-      for (const input of mutations(seed).slice(0, 400)) expect(outcome(lite, fn, input)).toStrictEqual(outcome(zod, fn, input));
+      for (const input of mutations(seed).slice(0, 400))
+        expect(outcome(lite, fn, input)).toStrictEqual(outcome(zod, fn, input));
     }
   });
 
   it("for the agent's environment", () => {
-    const base = { NATS_URL: 'nats://127.0.0.1:4222', VIGIL_AGENT_STATE_DIR: '/var/lib/vigil-agent', VIGIL_AGENT_LABELS: 'a=b, c = d' };
+    const base = {
+      NATS_URL: 'nats://127.0.0.1:4222',
+      VIGIL_AGENT_STATE_DIR: '/var/lib/vigil-agent',
+      VIGIL_AGENT_LABELS: 'a=b, c = d',
+    };
     const names = [
       'NATS_URL',
       'VIGIL_NATS_PREFIX',
@@ -336,7 +392,32 @@ describe('zod-lite answers as zod does', () => {
       'LOG_LEVEL',
       'XDG_STATE_HOME',
     ];
-    const values = ['', ' ', 'x', '0', '1', '99', '100', '1e3', '1024', '-5', '2.5', '0x10', '65536', '99999999999', '/abs/dir', 'rel/dir', 'a=b,c=d', 'bad', '=x', 'A-b_9', 'a b', 'debug', 'silent', 'x'.repeat(300)];
+    const values = [
+      '',
+      ' ',
+      'x',
+      '0',
+      '1',
+      '99',
+      '100',
+      '1e3',
+      '1024',
+      '-5',
+      '2.5',
+      '0x10',
+      '65536',
+      '99999999999',
+      '/abs/dir',
+      'rel/dir',
+      'a=b,c=d',
+      'bad',
+      '=x',
+      'A-b_9',
+      'a b',
+      'debug',
+      'silent',
+      'x'.repeat(300),
+    ];
     const outcome = (built: Built, env: Record<string, string>) => {
       try {
         return { ok: built.loadConfig(env, { hostname: 'h', homeDir: '/home/h' }) };

@@ -39,7 +39,8 @@ function parsedType(data) {
   if (t === 'object') {
     if (data === null) return 'null';
     if (Array.isArray(data)) return 'array';
-    if (Object.getPrototypeOf(data) !== Object.prototype && 'constructor' in data && data.constructor) return data.constructor.name;
+    if (Object.getPrototypeOf(data) !== Object.prototype && 'constructor' in data && data.constructor)
+      return data.constructor.name;
   }
   return t;
 }
@@ -74,10 +75,12 @@ function sizeIssue(code, origin, bound, inclusive, path, message) {
   const adj = code === 'too_small' ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
   const unit = sizeUnit[origin];
   const what = code === 'too_small' ? 'Too small' : 'Too big';
-  const text = unit ? `${what}: expected ${origin} to have ${adj}${bound} ${unit}` : `${what}: expected ${origin} to be ${adj}${bound}`;
+  const text = unit
+    ? `${what}: expected ${origin} to have ${adj}${bound} ${unit}`
+    : `${what}: expected ${origin} to be ${adj}${bound}`;
   return { code, origin, path, message: message ?? text, continue: true };
 }
-const messageOf = (params) => (typeof params === 'string' ? params : params?.message ?? params?.error);
+const messageOf = (params) => (typeof params === 'string' ? params : (params?.message ?? params?.error));
 
 class ZodType {
   constructor(props) {
@@ -87,7 +90,9 @@ class ZodType {
   safeParse(value) {
     const issues = [];
     const data = this._run(value, [], issues);
-    return issues.length === 0 ? { success: true, data } : { success: false, error: new ZodError(issues.map(finalize)) };
+    return issues.length === 0
+      ? { success: true, data }
+      : { success: false, error: new ZodError(issues.map(finalize)) };
   }
   parse(value) {
     const result = this.safeParse(value);
@@ -109,18 +114,24 @@ class ZodType {
   _runChecks(value, path, issues, from) {
     for (const { check, onLength } of this.checks ?? []) {
       if (onLength) {
-        if (explicitlyAborted(issues, from) || value === null || value === undefined || value.length === undefined) continue;
+        if (explicitlyAborted(issues, from) || value === null || value === undefined || value.length === undefined)
+          continue;
       } else if (aborted(issues, from)) continue;
       check(value, path, issues);
     }
   }
   /** A min/max length check: `compare(length)` true is an issue. */
   _length(code, n, params, bad) {
-    return this._check((v, path, issues) => bad(v.length) && issues.push(sizeIssue(code, lengthOrigin(v), n, true, path, messageOf(params))), true);
+    return this._check(
+      (v, path, issues) =>
+        bad(v.length) && issues.push(sizeIssue(code, lengthOrigin(v), n, true, path, messageOf(params))),
+      true,
+    );
   }
   refine(fn, params) {
     return this._check((value, path, issues) => {
-      if (!fn(value)) issues.push({ code: 'custom', path, message: messageOf(params) ?? 'Invalid input', continue: true });
+      if (!fn(value))
+        issues.push({ code: 'custom', path, message: messageOf(params) ?? 'Invalid input', continue: true });
     });
   }
   optional() {
@@ -173,23 +184,41 @@ class ZodString extends ZodType {
   regex(re, params) {
     return this._check((v, path, issues) => {
       re.lastIndex = 0;
-      if (!re.test(v)) issues.push({ code: 'invalid_format', format: 'regex', path, message: messageOf(params) ?? `Invalid string: must match pattern ${re}`, continue: true });
+      if (!re.test(v))
+        issues.push({
+          code: 'invalid_format',
+          format: 'regex',
+          path,
+          message: messageOf(params) ?? `Invalid string: must match pattern ${re}`,
+          continue: true,
+        });
     });
   }
 }
 
-const formatIssue = (format, name, path) => ({ code: 'invalid_format', format, path, message: `Invalid ${name}`, continue: true });
-const UUID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+const formatIssue = (format, name, path) => ({
+  code: 'invalid_format',
+  format,
+  path,
+  message: `Invalid ${name}`,
+  continue: true,
+});
+const UUID =
+  /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
 const DATE = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
 /** zod's `iso.datetime` regex for any precision, `Z` or an offset (when allowed), never a local time. */
 const datetimeRegex = (offset) =>
-  new RegExp(`^${DATE}T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:${offset ? 'Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)' : 'Z'}))$`);
+  new RegExp(
+    `^${DATE}T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:${offset ? 'Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)' : 'Z'}))$`,
+  );
 
 function string(params) {
   return new ZodString({ params });
 }
 function uuid() {
-  return new ZodString({ format: (v, path, issues) => (UUID.test(v) ? v : (issues.push(formatIssue('uuid', 'UUID', path)), v)) });
+  return new ZodString({
+    format: (v, path, issues) => (UUID.test(v) ? v : (issues.push(formatIssue('uuid', 'UUID', path)), v)),
+  });
 }
 /** zod 4's `url()` without options: whatever `URL` can parse, trimmed, its tabs and newlines removed. */
 function url() {
@@ -205,8 +234,11 @@ function url() {
 const iso = {
   datetime(params) {
     const re = datetimeRegex(Boolean(params?.offset));
-    if (params && (params.local || params.precision !== undefined)) throw new Error('zod-lite: iso.datetime supports only { offset }');
-    return new ZodString({ format: (v, path, issues) => (re.test(v) ? v : (issues.push(formatIssue('datetime', 'ISO datetime', path)), v)) });
+    if (params && (params.local || params.precision !== undefined))
+      throw new Error('zod-lite: iso.datetime supports only { offset }');
+    return new ZodString({
+      format: (v, path, issues) => (re.test(v) ? v : (issues.push(formatIssue('datetime', 'ISO datetime', path)), v)),
+    });
   },
 };
 
@@ -221,21 +253,40 @@ class ZodNumber extends ZodType {
   int(params) {
     return this._check((v, path, issues) => {
       if (!Number.isInteger(v)) {
-        issues.push({ ...typeIssue('int', v, path), message: messageOf(params) ?? 'Invalid input: expected int, received number', continue: false });
+        issues.push({
+          ...typeIssue('int', v, path),
+          message: messageOf(params) ?? 'Invalid input: expected int, received number',
+          continue: false,
+        });
       } else if (!Number.isSafeInteger(v)) {
         const big = v > 0;
-        issues.push(sizeIssue(big ? 'too_big' : 'too_small', 'int', big ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER, true, path, messageOf(params)));
+        issues.push(
+          sizeIssue(
+            big ? 'too_big' : 'too_small',
+            'int',
+            big ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER,
+            true,
+            path,
+            messageOf(params),
+          ),
+        );
       }
     });
   }
   min(n, params) {
-    return this._check((v, path, issues) => v < n && issues.push(sizeIssue('too_small', 'number', n, true, path, messageOf(params))));
+    return this._check(
+      (v, path, issues) => v < n && issues.push(sizeIssue('too_small', 'number', n, true, path, messageOf(params))),
+    );
   }
   max(n, params) {
-    return this._check((v, path, issues) => v > n && issues.push(sizeIssue('too_big', 'number', n, true, path, messageOf(params))));
+    return this._check(
+      (v, path, issues) => v > n && issues.push(sizeIssue('too_big', 'number', n, true, path, messageOf(params))),
+    );
   }
   positive(params) {
-    return this._check((v, path, issues) => v <= 0 && issues.push(sizeIssue('too_small', 'number', 0, false, path, messageOf(params))));
+    return this._check(
+      (v, path, issues) => v <= 0 && issues.push(sizeIssue('too_small', 'number', 0, false, path, messageOf(params))),
+    );
   }
   nonnegative(params) {
     return this.min(0, params);
@@ -260,7 +311,10 @@ class ZodUnknown extends ZodType {
 class ZodValues extends ZodType {
   _run(value, path, issues) {
     if (!this.values.includes(value)) {
-      const message = this.values.length === 1 ? `Invalid input: expected ${show(this.values[0])}` : `Invalid option: expected one of ${this.values.map(show).join('|')}`;
+      const message =
+        this.values.length === 1
+          ? `Invalid input: expected ${show(this.values[0])}`
+          : `Invalid option: expected one of ${this.values.map(show).join('|')}`;
       issues.push({ code: 'invalid_value', values: this.values, path, message });
     }
     return value;
@@ -317,7 +371,10 @@ class ZodTransform extends ZodType {
   _run(value, path, issues) {
     const ctx = {
       issues: {
-        push: (...added) => issues.push(...added.map((i) => ({ ...i, path: [...path, ...(i.path ?? [])], message: i.message ?? 'Invalid input' }))),
+        push: (...added) =>
+          issues.push(
+            ...added.map((i) => ({ ...i, path: [...path, ...(i.path ?? [])], message: i.message ?? 'Invalid input' })),
+          ),
       },
       addIssue: (i) => ctx.issues.push(typeof i === 'string' ? { code: 'custom', message: i } : i),
     };
@@ -387,7 +444,13 @@ class ZodObject extends ZodType {
         issues.push(...own);
       }
       if (!present && optin === undefined) {
-        if (own.length === 0) issues.push({ code: 'invalid_type', expected: 'nonoptional', path: [...path, key], message: 'Invalid input: expected nonoptional, received undefined' });
+        if (own.length === 0)
+          issues.push({
+            code: 'invalid_type',
+            expected: 'nonoptional',
+            path: [...path, key],
+            message: 'Invalid input: expected nonoptional, received undefined',
+          });
         continue;
       }
       if (result !== undefined) out[key] = result;
@@ -424,7 +487,13 @@ class ZodRecord extends ZodType {
       const outKey = this.key._run(key, [], keyIssues);
       if (keyIssues.length > 0) {
         if (this.key instanceof ZodValues) unrecognized.push(key);
-        else issues.push({ code: 'invalid_key', origin: 'record', path: [...path, key], message: 'Invalid key in record' });
+        else
+          issues.push({
+            code: 'invalid_key',
+            origin: 'record',
+            path: [...path, key],
+            message: 'Invalid key in record',
+          });
         continue;
       }
       out[outKey] = this.value._run(value[key], [...path, key], issues);
@@ -442,7 +511,8 @@ class ZodRecord extends ZodType {
   }
 }
 function record(key, value) {
-  if (key instanceof ZodValues) throw new Error('zod-lite: a record over an enum (exhaustive) is not supported; use partialRecord');
+  if (key instanceof ZodValues)
+    throw new Error('zod-lite: a record over an enum (exhaustive) is not supported; use partialRecord');
   return new ZodRecord({ key, value });
 }
 function partialRecord(key, value) {
@@ -486,13 +556,18 @@ class ZodDiscriminatedUnion extends ZodType {
     const option = this.options.find((o) => o.shape[this.discriminator].values.includes(value[this.discriminator]));
     if (option) return option._run(value, path, issues);
     const expected = this.options.flatMap((o) => o.shape[this.discriminator].values).map((v) => `'${v}'`);
-    issues.push({ code: 'invalid_union', path: [...path, this.discriminator], message: `Invalid discriminator value. Expected ${expected.join(' | ')}` });
+    issues.push({
+      code: 'invalid_union',
+      path: [...path, this.discriminator],
+      message: `Invalid discriminator value. Expected ${expected.join(' | ')}`,
+    });
     return value;
   }
 }
 function discriminatedUnion(discriminator, options) {
   for (const o of options) {
-    if (!(o instanceof ZodObject) || !(o.shape[discriminator] instanceof ZodValues)) throw new Error(`zod-lite: each option needs a literal "${discriminator}"`);
+    if (!(o instanceof ZodObject) || !(o.shape[discriminator] instanceof ZodValues))
+      throw new Error(`zod-lite: each option needs a literal "${discriminator}"`);
   }
   return new ZodDiscriminatedUnion({ discriminator, options: [...options] });
 }

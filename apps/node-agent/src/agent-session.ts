@@ -87,17 +87,37 @@ export class AgentSession {
     this.startedAtMs = clock.monotonicMs();
     this.config = deps.config.current();
     this.runner = this.createRunner(this.config);
-    const schedule = (name: string, intervalMs: ScheduledTask['intervalMs'], run: () => Promise<void>): ScheduledTask => ({
+    const schedule = (
+      name: string,
+      intervalMs: ScheduledTask['intervalMs'],
+      run: () => Promise<void>,
+    ): ScheduledTask => ({
       task: new PeriodicTask(name, intervalMs(this.config), run, logger),
       intervalMs,
     });
-    const inventory = schedule('inventory', (c) => c.inventoryIntervalMs, () => this.sendInventoryIfChanged());
+    const inventory = schedule(
+      'inventory',
+      (c) => c.inventoryIntervalMs,
+      () => this.sendInventoryIfChanged(),
+    );
     this.inventoryTask = inventory.task;
     this.tasks = [
-      schedule('heartbeat', (c) => c.heartbeatIntervalMs, () => this.sendHeartbeat()),
-      schedule('inventory retry', (c) => c.heartbeatIntervalMs, () => this.publishPendingInventory()),
+      schedule(
+        'heartbeat',
+        (c) => c.heartbeatIntervalMs,
+        () => this.sendHeartbeat(),
+      ),
+      schedule(
+        'inventory retry',
+        (c) => c.heartbeatIntervalMs,
+        () => this.publishPendingInventory(),
+      ),
       inventory,
-      schedule('samples', (c) => c.sampleIntervalMs, () => this.sendSampleBatch()),
+      schedule(
+        'samples',
+        (c) => c.sampleIntervalMs,
+        () => this.sendSampleBatch(),
+      ),
     ];
   }
 
@@ -116,7 +136,10 @@ export class AgentSession {
   reconfigure(config: AgentConfig): void {
     const previous = this.config;
     // First what may throw (building collectors), so that a failure leaves the session as it was.
-    if (config.sampleIntervalMs !== previous.sampleIntervalMs || !isDeepStrictEqual(config.collectors, previous.collectors)) {
+    if (
+      config.sampleIntervalMs !== previous.sampleIntervalMs ||
+      !isDeepStrictEqual(config.collectors, previous.collectors)
+    ) {
       this.runner = this.createRunner(config);
     }
     this.config = config;
@@ -209,7 +232,10 @@ export class AgentSession {
     } catch (e) {
       this.deps.metrics.publishFailed(message.kind);
       if (this.publishStreaks.failed(message.kind)) {
-        logger.warn({ err: e, kind: message.kind, subject: message.subject }, 'publish failed; dropping messages until it succeeds again');
+        logger.warn(
+          { err: e, kind: message.kind, subject: message.subject },
+          'publish failed; dropping messages until it succeeds again',
+        );
       }
       return false;
     }

@@ -57,10 +57,16 @@ function newAgent(): Agent {
     stateDir,
     hostname: 'agent-int-test',
   };
-  const document = { heartbeatIntervalMs: 300, sampleIntervalMs: 100, inventoryIntervalMs: 60_000, labels: { env: 'test' } };
+  const document = {
+    heartbeatIntervalMs: 300,
+    sampleIntervalMs: 100,
+    inventoryIntervalMs: 60_000,
+    labels: { env: 'test' },
+  };
   return new Agent(settings, {
     config: ConfigManager.create([{ name: 'file', document }], logger),
-    collectors: (agentLogger, config) => createHostCollectors({ clock: systemClock, logger: agentLogger }, config.collectors),
+    collectors: (agentLogger, config) =>
+      createHostCollectors({ clock: systemClock, logger: agentLogger }, config.collectors),
     hostFacts: readHostFacts,
     publisher: new JetStreamPublisher(jetstream(nc)),
     metrics: new AgentMetrics(new Registry()),
@@ -90,8 +96,10 @@ async function telemetryOf(nodeId: string): Promise<Telemetry> {
   const t: Telemetry = { heartbeats: [], batches: [], inventories: [], withoutTraceparent: [] };
   for (const m of await storedMessages()) {
     if (!m.header.has('traceparent')) t.withoutTraceparent.push(m.subject);
-    if (m.subject === topology.subjects.heartbeat(nodeId)) t.heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
-    else if (m.subject === topology.subjects.inventory(nodeId)) t.inventories.push(decodeJson(Inventory, m.data, 'inventory'));
+    if (m.subject === topology.subjects.heartbeat(nodeId))
+      t.heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
+    else if (m.subject === topology.subjects.inventory(nodeId))
+      t.inventories.push(decodeJson(Inventory, m.data, 'inventory'));
     else t.batches.push(decodeSampleBatch(m.data, 'sample batch'));
   }
   return t;
@@ -122,7 +130,12 @@ describe('Agent against real NATS', () => {
     expect(before.inventories[0]).toMatchObject({ nodeId, hostname: 'agent-int-test', os: { platform: 'linux' } });
     expect(before.batches.every((b) => b.nodeId === nodeId)).toBe(true);
     const names = new Set(before.batches.flatMap((b) => b.samples.map((s) => s.name)));
-    for (const name of ['node_load1', 'node_memory_used_ratio', 'node_cpu_usage_percent', 'vigil_agent_collector_success']) {
+    for (const name of [
+      'node_load1',
+      'node_memory_used_ratio',
+      'node_cpu_usage_percent',
+      'vigil_agent_collector_success',
+    ]) {
       expect(names).toContain(name);
     }
     const seqsBefore = before.batches.map((b) => b.seq);

@@ -38,7 +38,12 @@ const decodeBatch = (m: OutboundMessage) => decodeSampleBatch(m.data);
 
 /** Intervals below AgentConfig's 100 ms minimum keep these tests fast; nothing changes them. */
 const fastConfig: ConfigView = {
-  current: () => ({ ...AgentConfig.parse({}), heartbeatIntervalMs: 20, sampleIntervalMs: 10, inventoryIntervalMs: 60_000 }),
+  current: () => ({
+    ...AgentConfig.parse({}),
+    heartbeatIntervalMs: 20,
+    sampleIntervalMs: 10,
+    inventoryIntervalMs: 60_000,
+  }),
   applied: () => ({ version: 'test', status: 'applied' }),
   onChange: () => () => {},
 };
@@ -61,7 +66,9 @@ function newAgent(publisher: Publisher, nodeIdOverride?: string, config = fastCo
     },
     {
       config,
-      collectors: () => [{ collector: { name: 'fixed', collect: async () => [{ name: 'node_load1', labels: {}, value: 0.5 }] } }],
+      collectors: () => [
+        { collector: { name: 'fixed', collect: async () => [{ name: 'node_load1', labels: {}, value: 0.5 }] } },
+      ],
       hostFacts: async () => facts,
       publisher,
       metrics: new AgentMetrics(new Registry()),
@@ -109,7 +116,10 @@ describe('Agent', () => {
 
   it('applies a config change live: intervals, labels and the applied version in heartbeats', async () => {
     const publisher = new FlakyPublisher();
-    const config = ConfigManager.create([{ name: 'file', version: '1', document: { heartbeatIntervalMs: 5_000 } }], pino({ level: 'silent' }));
+    const config = ConfigManager.create(
+      [{ name: 'file', version: '1', document: { heartbeatIntervalMs: 5_000 } }],
+      pino({ level: 'silent' }),
+    );
     const agent = newAgent(publisher, 'live-node', config);
     await agent.start();
     await sleep(50);
@@ -120,7 +130,11 @@ describe('Agent', () => {
     await agent.stop();
 
     const heartbeats = publisher.accepted.filter((m) => m.kind === 'heartbeat').map((m) => Heartbeat.parse(decode(m)));
-    expect(heartbeats[0]).toMatchObject({ intervalMs: 5_000, labels: {}, config: { version: 'file:1', status: 'applied' } });
+    expect(heartbeats[0]).toMatchObject({
+      intervalMs: 5_000,
+      labels: {},
+      config: { version: 'file:1', status: 'applied' },
+    });
     // Without the change the next heartbeat would come after 5 s.
     const live = heartbeats.filter((h) => h.config?.version === 'file:1+fleet:2');
     expect(live.length).toBeGreaterThanOrEqual(4);

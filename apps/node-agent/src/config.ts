@@ -59,7 +59,10 @@ const LabelList = z
   .string()
   .transform((text, ctx) => {
     const labels: Record<string, string> = {};
-    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const eq = pair.indexOf('=');
       if (eq <= 0) {
         ctx.issues.push({ code: 'custom', input: text, message: `"${pair}" is not key=value` });
@@ -85,7 +88,11 @@ const AgentEnv = z.object({
   VIGIL_AGENT_SAMPLE_MS: intervalMs,
   VIGIL_AGENT_INVENTORY_MS: intervalMs,
   VIGIL_AGENT_LABELS: LabelList.optional(),
-  VIGIL_AGENT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).optional(),
+  VIGIL_AGENT_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .optional(),
   /** 0 turns the agent's /metrics off. */
   VIGIL_AGENT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   VIGIL_AGENT_NODE_ID: NodeId.optional(),
@@ -113,7 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: HostDefaults): Boot
     partitions: e.VIGIL_PARTITIONS,
     stateDirCandidates: e.VIGIL_AGENT_STATE_DIR
       ? [e.VIGIL_AGENT_STATE_DIR]
-      : [DEFAULT_STATE_DIR, path.join(e.XDG_STATE_HOME ?? path.join(defaults.homeDir, '.local', 'state'), 'vigil-agent')],
+      : [
+          DEFAULT_STATE_DIR,
+          path.join(e.XDG_STATE_HOME ?? path.join(defaults.homeDir, '.local', 'state'), 'vigil-agent'),
+        ],
     spoolDir: e.VIGIL_AGENT_SPOOL_DIR,
     configFile: { path: e.VIGIL_AGENT_CONFIG ?? DEFAULT_CONFIG_PATH, explicit: e.VIGIL_AGENT_CONFIG !== undefined },
     overrides: withoutUndefined({

@@ -35,12 +35,19 @@ import { AGENT_VERSION } from './version';
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { hostname: os.hostname(), homeDir: os.homedir() });
   // Without an OTLP endpoint, no OpenTelemetry SDK: its spans would go nowhere.
-  const tracing = startExportingTracing({ serviceName: 'node-agent', serviceVersion: AGENT_VERSION, instrumentations: [] });
+  const tracing = startExportingTracing({
+    serviceName: 'node-agent',
+    serviceVersion: AGENT_VERSION,
+    instrumentations: [],
+  });
   const logger = createLogger({ service: 'node-agent', level: config.logLevel });
   const stopCollectingHeap = collectHeapPeriodically(logger);
   const stateDir = await resolveStateDir(config.stateDirCandidates, logger);
   const fileLayer = await readFileLayer(config.configFile);
-  const agentConfig = ConfigManager.create([...(fileLayer ? [fileLayer] : []), { name: 'env', document: config.overrides }], logger);
+  const agentConfig = ConfigManager.create(
+    [...(fileLayer ? [fileLayer] : []), { name: 'env', document: config.overrides }],
+    logger,
+  );
   const stopReloading = reloadOnSighup(config.configFile, agentConfig, logger);
   const registry = createMetricsRegistry('node-agent');
   const metrics = new AgentMetrics(registry);
@@ -74,11 +81,21 @@ async function main(): Promise<void> {
   // requires enrollment would refuse them, so they wait in the spool.
   const goingLive = nats.connected.then(async (nc) => {
     if (config.enrollmentToken && !credentials.enrolledAt) {
-      credentials = await enroll(nc, topology, credentialStore, credentials, config.enrollmentToken, config.hostname, logger);
+      credentials = await enroll(
+        nc,
+        topology,
+        credentialStore,
+        credentials,
+        config.enrollmentToken,
+        config.hostname,
+        logger,
+      );
     }
     link.open(nc);
   });
-  const liveFailed = new Promise<{ failure: unknown }>((resolve) => void goingLive.catch((failure: unknown) => resolve({ failure })));
+  const liveFailed = new Promise<{ failure: unknown }>(
+    (resolve) => void goingLive.catch((failure: unknown) => resolve({ failure })),
+  );
   const supervisor = createHostSupervisor({ clock: systemClock, logger, env: process.env });
   const supervisorEvents = new SupervisorEventPublisher(topology, publisher, logger);
   metrics.observePublishFailures('agent-event', () => supervisorEvents.failures);

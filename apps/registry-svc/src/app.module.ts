@@ -18,7 +18,16 @@ import { RegistryState } from './registry.state';
       portVariable: 'VIGIL_REGISTRY_PORT',
       defaultPort: 8081,
       env: RegistryEnv,
-      database: { schema: 'registry', migrations: [RegistryInit1763800000000, NodeConfig1763900000000, Identity1764000000000, SupervisedProcesses1764300000000, NodeMaintenance1764700000000] },
+      database: {
+        schema: 'registry',
+        migrations: [
+          RegistryInit1763800000000,
+          NodeConfig1763900000000,
+          Identity1764000000000,
+          SupervisedProcesses1764300000000,
+          NodeMaintenance1764700000000,
+        ],
+      },
     }),
   ],
   providers: [RegistryState, PresenceService, MaintenanceService, RegistryApi],

@@ -44,7 +44,11 @@ export function createRegistryMetrics(
     },
   });
   return {
-    connects: new Counter({ name: 'vigil_agent_connect_total', help: 'Node online transitions decided by this replica', registers: [registry] }),
+    connects: new Counter({
+      name: 'vigil_agent_connect_total',
+      help: 'Node online transitions decided by this replica',
+      registers: [registry],
+    }),
     disconnects: new Counter({
       name: 'vigil_agent_disconnect_total',
       help: 'Node offline transitions decided by this replica',

@@ -11,5 +11,8 @@ export type NodeId = z.infer<typeof NodeId>;
 export const IsoTimestamp = z.iso.datetime({ offset: true });
 
 /** Prometheus label names and values, as carried in samples and node labels. */
-export const Labels = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name'), z.string().max(1024));
+export const Labels = z.record(
+  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name'),
+  z.string().max(1024),
+);
 export type Labels = z.infer<typeof Labels>;

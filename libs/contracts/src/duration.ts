@@ -39,7 +39,10 @@ export const Duration = z.union([z.number(), z.string()]).transform((value, ctx)
   const ms = typeof value === 'number' ? value : durationMs(value);
   if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0) {
     const shown = typeof value === 'number' ? String(value) : `"${value}"`;
-    ctx.addIssue({ code: 'custom', message: `invalid duration ${shown} (use e.g. 30s, 5m, 1h30m, or whole milliseconds)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `invalid duration ${shown} (use e.g. 30s, 5m, 1h30m, or whole milliseconds)`,
+    });
     return z.NEVER;
   }
   return ms;

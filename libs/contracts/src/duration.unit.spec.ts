@@ -21,7 +21,13 @@ describe('Duration', () => {
     expect(Duration.parse(1500)).toBe(1500);
     expect(Duration.safeParse('5 minutes').success).toBe(false);
     expect(Duration.safeParse(-1).success).toBe(false);
-    expect([0, 1500, 300_000, 5_400_000, 86_400_000 + 1].map(formatDuration)).toEqual(['0s', '1s500ms', '5m', '1h30m', '1d1ms']);
+    expect([0, 1500, 300_000, 5_400_000, 86_400_000 + 1].map(formatDuration)).toEqual([
+      '0s',
+      '1s500ms',
+      '5m',
+      '1h30m',
+      '1d1ms',
+    ]);
     for (const ms of [1, 999, 60_000, 3_600_000 * 25]) expect(durationMs(formatDuration(ms))).toBe(ms);
   });
 });

@@ -3,13 +3,7 @@
  * into HTTP (application/problem+json), and request/reply carries them by `type`.
  */
 export type ErrorType =
-  | 'validation'
-  | 'not_found'
-  | 'illegal_state'
-  | 'concurrency'
-  | 'limit_exceeded'
-  | 'unavailable'
-  | 'internal';
+  'validation' | 'not_found' | 'illegal_state' | 'concurrency' | 'limit_exceeded' | 'unavailable' | 'internal';
 
 export class VigilError extends Error {
   constructor(

@@ -3,7 +3,15 @@ import type { Topology } from './topology';
 
 /** Every request/reply answer on the wire: either data or one error of the shared vocabulary. */
 export const RpcError = z.object({
-  type: z.enum(['validation', 'not_found', 'illegal_state', 'concurrency', 'limit_exceeded', 'unavailable', 'internal']),
+  type: z.enum([
+    'validation',
+    'not_found',
+    'illegal_state',
+    'concurrency',
+    'limit_exceeded',
+    'unavailable',
+    'internal',
+  ]),
   message: z.string(),
   details: z.unknown().optional(),
 });

@@ -24,7 +24,8 @@ describe('topology', () => {
 
   it('refuses ids that would break subject matching', () => {
     const t = createTopology();
-    for (const bad of ['a.b', '*', '>', '', 'a b']) expect(() => t.subjects.heartbeat(bad)).toThrow(/not a valid subject token/);
+    for (const bad of ['a.b', '*', '>', '', 'a b'])
+      expect(() => t.subjects.heartbeat(bad)).toThrow(/not a valid subject token/);
   });
 });
 

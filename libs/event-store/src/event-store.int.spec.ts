@@ -5,7 +5,8 @@ import { EventStore } from './event-store';
 const meta = { correlationId: 'c1', causationId: null, actor: 'service:test' };
 const registered = (nodeId: string) =>
   ({ type: 'node.registered', data: { nodeId, hostname: 'h', labels: {}, agentVersion: '1' } }) as const;
-const online = (nodeId: string) => ({ type: 'node.online', data: { nodeId, lastSeenAt: new Date().toISOString() } }) as const;
+const online = (nodeId: string) =>
+  ({ type: 'node.online', data: { nodeId, lastSeenAt: new Date().toISOString() } }) as const;
 
 describe('EventStore on JetStream', () => {
   let bus: TestBus;

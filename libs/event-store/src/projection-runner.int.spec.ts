@@ -15,7 +15,11 @@ const applications: Projection<NodeEvent> = {
   name: 'test-applications',
   catalog: nodeEvents,
   async apply(event, tx) {
-    await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3)', [event.seq, event.data.nodeId, event.type]);
+    await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3)', [
+      event.seq,
+      event.data.nodeId,
+      event.type,
+    ]);
   },
   async reset(tx) {
     await tx.query('TRUNCATE t.applied');
@@ -28,7 +32,12 @@ describe('ProjectionRunner', () => {
   let ds: DataSource;
   let store: EventStore<NodeEvent>;
   const logger = pino({ level: 'silent' });
-  const dlqCounter = new Counter({ name: 'dlq_test_total', help: 'x', labelNames: ['service', 'reason'], registers: [new Registry()] });
+  const dlqCounter = new Counter({
+    name: 'dlq_test_total',
+    help: 'x',
+    labelNames: ['service', 'reason'],
+    registers: [new Registry()],
+  });
 
   const runner = (projection: Projection<NodeEvent> = applications) =>
     new ProjectionRunner(
@@ -43,14 +52,17 @@ describe('ProjectionRunner', () => {
       },
       projection,
     );
-  const applied = async () => (await ds.query('SELECT seq::int AS seq FROM t.applied ORDER BY seq')).map((r: { seq: number }) => r.seq);
+  const applied = async () =>
+    (await ds.query('SELECT seq::int AS seq FROM t.applied ORDER BY seq')).map((r: { seq: number }) => r.seq);
 
   beforeAll(async () => {
     bus = await createTestBus();
     db = await createTestDatabase();
     ds = await new DataSource({ type: 'postgres', url: db.url }).initialize();
     await ds.query('CREATE SCHEMA t');
-    await ds.query('CREATE TABLE t.checkpoints (projection text PRIMARY KEY, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL)');
+    await ds.query(
+      'CREATE TABLE t.checkpoints (projection text PRIMARY KEY, last_seq bigint NOT NULL, updated_at timestamptz NOT NULL)',
+    );
     await ds.query('CREATE TABLE t.applied (seq bigint PRIMARY KEY, node_id text NOT NULL, type text NOT NULL)');
     store = new EventStore(bus.js, bus.jsm, bus.topology, 'node', nodeEvents);
   });
@@ -66,20 +78,35 @@ describe('ProjectionRunner', () => {
     await Promise.all([a.start(), b.start()]);
     let expected: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await store.append(`n${i}`, [{ type: 'node.registered', data: { nodeId: `n${i}`, hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+      const r = await store.append(
+        `n${i}`,
+        [{ type: 'node.registered', data: { nodeId: `n${i}`, hostname: 'h', labels: {}, agentVersion: '1' } }],
+        0,
+        meta,
+      );
       expected.push(r.lastSeq);
     }
     await eventually(async () => (await applied()).length === 20 || undefined, { what: '20 applications' });
     expect(await applied()).toEqual(expected);
 
     // A poison event on the stream: parked with its reason, skipped, and the next one still applies.
-    const poison = await bus.js.publish(bus.topology.subjects.events('node', 'bad'), Buffer.from('{"type":"node.registered"}'));
+    const poison = await bus.js.publish(
+      bus.topology.subjects.events('node', 'bad'),
+      Buffer.from('{"type":"node.registered"}'),
+    );
     await a.stop();
-    const next = await store.append('n99', [{ type: 'node.registered', data: { nodeId: 'n99', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+    const next = await store.append(
+      'n99',
+      [{ type: 'node.registered', data: { nodeId: 'n99', hostname: 'h', labels: {}, agentVersion: '1' } }],
+      0,
+      meta,
+    );
     expected = [...expected, next.lastSeq];
     await b.waitFor(next.lastSeq);
     expect(await applied()).toEqual(expected);
-    const parked = await bus.jsm.streams.getMessage(bus.topology.streams.dlq, { last_by_subj: bus.topology.subjects.dlq('projection-test') });
+    const parked = await bus.jsm.streams.getMessage(bus.topology.streams.dlq, {
+      last_by_subj: bus.topology.subjects.dlq('projection-test'),
+    });
     expect(parked!.header.get(DlqHeaders.streamSeq)).toBe(String(poison.seq));
     expect(parked!.header.get(DlqHeaders.reason)).toMatch(/^invalid_payload: invalid event: id: /);
 
@@ -92,8 +119,15 @@ describe('ProjectionRunner', () => {
     // Rebuild on one replica; the other notices the checkpoint moved back and follows.
     await c.rebuild();
     await c.waitFor(next.lastSeq);
-    await eventually(async () => (await applied()).length === expected.length || undefined, { what: 'the rebuilt model' });
-    const more = await store.append('n100', [{ type: 'node.registered', data: { nodeId: 'n100', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+    await eventually(async () => (await applied()).length === expected.length || undefined, {
+      what: 'the rebuilt model',
+    });
+    const more = await store.append(
+      'n100',
+      [{ type: 'node.registered', data: { nodeId: 'n100', hostname: 'h', labels: {}, agentVersion: '1' } }],
+      0,
+      meta,
+    );
     await Promise.all([b.waitFor(more.lastSeq), c.waitFor(more.lastSeq)]);
     expect(await applied()).toEqual([...expected, more.lastSeq]);
     await Promise.all([b.stop(), c.stop()]);
@@ -120,7 +154,12 @@ describe('ProjectionRunner', () => {
       },
     };
     const r = runner(committed);
-    const last = await store.append('n200', [{ type: 'node.registered', data: { nodeId: 'n200', hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta);
+    const last = await store.append(
+      'n200',
+      [{ type: 'node.registered', data: { nodeId: 'n200', hostname: 'h', labels: {}, agentVersion: '1' } }],
+      0,
+      meta,
+    );
     await r.start();
     await r.waitFor(last.lastSeq);
     await eventually(() => seenAfterCommit.length >= 1 || undefined, { what: 'afterCommit calls' });
@@ -136,7 +175,11 @@ describe('ProjectionRunner', () => {
       ...applications,
       name: 'test-every-replica',
       apply: async (event, tx) => {
-        await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [event.seq, event.data.nodeId, name]);
+        await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+          event.seq,
+          event.data.nodeId,
+          name,
+        ]);
       },
       afterCommit: (event) => heard[name].push(event.seq),
     });
@@ -145,7 +188,14 @@ describe('ProjectionRunner', () => {
     const events = [];
     for (let i = 0; i < 5; i++) {
       const id = `n3${i}`;
-      events.push(await store.append(id, [{ type: 'node.registered', data: { nodeId: id, hostname: 'h', labels: {}, agentVersion: '1' } }], 0, meta));
+      events.push(
+        await store.append(
+          id,
+          [{ type: 'node.registered', data: { nodeId: id, hostname: 'h', labels: {}, agentVersion: '1' } }],
+          0,
+          meta,
+        ),
+      );
     }
     const seqs = events.map((e) => e.lastSeq);
     await Promise.all([a.waitFor(seqs.at(-1)!), b.waitFor(seqs.at(-1)!)]);

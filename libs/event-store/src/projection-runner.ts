@@ -1,4 +1,10 @@
-import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { SpanKind } from '@opentelemetry/api';
 import { decodeJson, type DomainEvent, type EventCatalog, EventEnvelope, ValidationError } from '@vigil/contracts';
 import type { DeadLetters } from '@vigil/messaging';
@@ -89,13 +95,18 @@ export class ProjectionRunner<E extends DomainEvent> {
     const wasRunning = !this.stopped;
     await this.stop();
     await this.deps.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1 FOR UPDATE`, [this.projection.name]);
+      await tx.query(`SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1 FOR UPDATE`, [
+        this.projection.name,
+      ]);
       await this.projection.reset(tx);
       await tx.query(`UPDATE ${this.deps.checkpointTable} SET last_seq = 0, updated_at = now() WHERE projection = $1`, [
         this.projection.name,
       ]);
     });
-    this.deps.logger.info({ projection: this.projection.name }, 'projection reset; replaying from the start of the stream');
+    this.deps.logger.info(
+      { projection: this.projection.name },
+      'projection reset; replaying from the start of the stream',
+    );
     if (wasRunning) await this.start();
   }
 
@@ -122,7 +133,9 @@ export class ProjectionRunner<E extends DomainEvent> {
    * event its subjects hold now (a wildcard `last_by_subj`, which NATS 2.9 answers).
    */
   async catchUp(jsm: JetStreamManager, timeoutMs = 10_000): Promise<void> {
-    const last = await jsm.streams.getMessage(this.deps.stream, { last_by_subj: this.deps.filterSubject }).catch(() => null);
+    const last = await jsm.streams
+      .getMessage(this.deps.stream, { last_by_subj: this.deps.filterSubject })
+      .catch(() => null);
     if (last) await this.waitFor(last.seq, timeoutMs);
   }
 
@@ -161,7 +174,10 @@ export class ProjectionRunner<E extends DomainEvent> {
           this.position = e.stored;
           continue;
         }
-        this.deps.logger.error({ err: e, projection: this.projection.name }, 'projection failed; restarting from checkpoint');
+        this.deps.logger.error(
+          { err: e, projection: this.projection.name },
+          'projection failed; restarting from checkpoint',
+        );
         await this.messages?.close().catch(() => undefined);
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 10_000);
@@ -208,10 +224,10 @@ export class ProjectionRunner<E extends DomainEvent> {
               e.message,
             );
           }
-          await tx.query(`UPDATE ${this.deps.checkpointTable} SET last_seq = $2, updated_at = now() WHERE projection = $1`, [
-            this.projection.name,
-            seq,
-          ]);
+          await tx.query(
+            `UPDATE ${this.deps.checkpointTable} SET last_seq = $2, updated_at = now() WHERE projection = $1`,
+            [this.projection.name, seq],
+          );
         });
         if (applied) this.projection.afterCommit?.(applied);
       },

@@ -77,12 +77,21 @@ export async function runFleetSimCli(argv: string[], env: NodeJS.ProcessEnv = pr
   const tracing = startTracing({ serviceName: 'fleet-sim', instrumentations: [] });
   const logger = createLogger({ service: 'fleet-sim', level: env['LOG_LEVEL'] });
   const natsUrl = env['NATS_URL'] || 'nats://127.0.0.1:4222';
-  const partitions = env['VIGIL_PARTITIONS'] ? integerOption('VIGIL_PARTITIONS', env['VIGIL_PARTITIONS'], 1) : DEFAULT_PARTITIONS;
+  const partitions = env['VIGIL_PARTITIONS']
+    ? integerOption('VIGIL_PARTITIONS', env['VIGIL_PARTITIONS'], 1)
+    : DEFAULT_PARTITIONS;
   const topology = createTopology(env['VIGIL_NATS_PREFIX'] ?? '', partitions);
 
   const stopRequested = shutdownSignal();
-  const nc = await connect({ servers: natsUrl.split(','), name: `vigil-fleet-sim:${process.pid}`, maxReconnectAttempts: -1 });
-  logger.info({ nats_url: redactUrl(natsUrl), prefix: topology.prefix, nodes: args.nodes, seed: args.seed }, 'connected to NATS');
+  const nc = await connect({
+    servers: natsUrl.split(','),
+    name: `vigil-fleet-sim:${process.pid}`,
+    maxReconnectAttempts: -1,
+  });
+  logger.info(
+    { nats_url: redactUrl(natsUrl), prefix: topology.prefix, nodes: args.nodes, seed: args.seed },
+    'connected to NATS',
+  );
   await ensureStreams(await jetstreamManager(nc), topology);
   const simulator = new FleetSimulator({
     nc,

@@ -2,12 +2,37 @@ import { parseFleetSimArgs } from './fleet-sim.cli';
 
 describe('parseFleetSimArgs', () => {
   it('has defaults', () => {
-    expect(parseFleetSimArgs([])).toEqual({ help: false, nodes: 20, seed: 1, heartbeatMs: 5000, sampleMs: 1000, namePrefix: 'sim' });
+    expect(parseFleetSimArgs([])).toEqual({
+      help: false,
+      nodes: 20,
+      seed: 1,
+      heartbeatMs: 5000,
+      sampleMs: 1000,
+      namePrefix: 'sim',
+    });
   });
 
   it('reads every option', () => {
-    const argv = ['--nodes', '1000', '--seed', '7', '--heartbeat-ms', '2000', '--sample-ms', '500', '--name-prefix', 'lab'];
-    expect(parseFleetSimArgs(argv)).toEqual({ help: false, nodes: 1000, seed: 7, heartbeatMs: 2000, sampleMs: 500, namePrefix: 'lab' });
+    const argv = [
+      '--nodes',
+      '1000',
+      '--seed',
+      '7',
+      '--heartbeat-ms',
+      '2000',
+      '--sample-ms',
+      '500',
+      '--name-prefix',
+      'lab',
+    ];
+    expect(parseFleetSimArgs(argv)).toEqual({
+      help: false,
+      nodes: 1000,
+      seed: 7,
+      heartbeatMs: 2000,
+      sampleMs: 500,
+      namePrefix: 'lab',
+    });
     expect(parseFleetSimArgs(['-n', '3', '-h'])).toMatchObject({ nodes: 3, help: true });
   });
 

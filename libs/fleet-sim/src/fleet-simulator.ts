@@ -38,13 +38,18 @@ export class FleetSimulator {
   private failing = false;
 
   constructor(opts: FleetSimulatorOptions) {
-    if (!Number.isInteger(opts.nodes) || opts.nodes < 0) throw new RangeError(`nodes must be a non-negative integer, got ${opts.nodes}`);
+    if (!Number.isInteger(opts.nodes) || opts.nodes < 0)
+      throw new RangeError(`nodes must be a non-negative integer, got ${opts.nodes}`);
     const timing = { heartbeatMs: opts.heartbeatMs ?? 5_000, sampleMs: opts.sampleMs ?? 1_000 };
     for (const [name, ms] of Object.entries(timing)) {
-      if (!Number.isInteger(ms) || ms < 10) throw new RangeError(`${name} must be an integer of at least 10, got ${ms}`);
+      if (!Number.isInteger(ms) || ms < 10)
+        throw new RangeError(`${name} must be an integer of at least 10, got ${ms}`);
     }
     const profileOptions = { seed: opts.seed ?? 1, namePrefix: opts.namePrefix ?? 'sim' };
-    this.nodes = Array.from({ length: opts.nodes }, (_, i) => new SimNode(createNodeProfile(profileOptions, i), opts.topology, timing));
+    this.nodes = Array.from(
+      { length: opts.nodes },
+      (_, i) => new SimNode(createNodeProfile(profileOptions, i), opts.topology, timing),
+    );
     this.js = jetstream(opts.nc);
     this.logger = opts.logger ?? pino({ level: 'silent' });
     this.clock = opts.clock ?? Date.now;

@@ -38,7 +38,11 @@ export function nodeInventory(
         ipv6: [],
       },
     ],
-    gpus: Array.from({ length: profile.gpuCount }, (_, index) => ({ index, name: 'NVIDIA A100-SXM4-80GB', memoryBytes: 80 * GIB })),
+    gpus: Array.from({ length: profile.gpuCount }, (_, index) => ({
+      index,
+      name: 'NVIDIA A100-SXM4-80GB',
+      memoryBytes: 80 * GIB,
+    })),
     ...extra,
   };
 }

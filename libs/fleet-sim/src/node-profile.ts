@@ -78,12 +78,18 @@ export function createNodeProfile(opts: ProfileOptions, index: number): NodeProf
     cores,
     memoryBytes: (gpu ? pick([256, 512]) : pick([8, 16, 32, 64, 128])) * GIB,
     cpu: { baselinePercent: between(5, 25), diurnalAmplitudePercent: between(10, 45) },
-    memory: { baseRatio: between(0.3, 0.6), sawtoothRatio: between(0.05, 0.15), gcPeriodMs: Math.floor(between(60_000, 300_000)) },
+    memory: {
+      baseRatio: between(0.3, 0.6),
+      sawtoothRatio: between(0.05, 0.15),
+      gcPeriodMs: Math.floor(between(60_000, 300_000)),
+    },
     rootDisk: { sizeBytes: pick([50, 100, 200]) * GIB, usedRatio: between(0.2, 0.6) },
     dataDisk: {
       sizeBytes: pick([500, 1000, 2000, 4000]) * GIB,
       baseRatio: between(0.2, 0.5),
-      fill: fillsDataDisk(index) ? { periodMs: Math.floor(between(2, 6) * 3_600_000), phaseMs: Math.floor(random() * DAY_MS) } : undefined,
+      fill: fillsDataDisk(index)
+        ? { periodMs: Math.floor(between(2, 6) * 3_600_000), phaseMs: Math.floor(random() * DAY_MS) }
+        : undefined,
     },
     network: { receiveBytesPerSecond: between(50_000, 5_000_000), transmitFactor: between(0.3, 3) },
     gpuCount: gpu ? pick([2, 4, 8]) : 0,

@@ -12,7 +12,13 @@ describe('nodeSamplesAt', () => {
     expect(z.array(Sample).parse(cpuNode)).toEqual(cpuNode);
     expect(z.array(Sample).parse(gpuNode)).toEqual(gpuNode);
     const names = new Set(cpuNode.map((s) => s.name));
-    for (const name of ['node_cpu_usage_percent', 'node_load15', 'node_memory_used_ratio', 'node_network_receive_bytes_total', 'node_uptime_seconds']) {
+    for (const name of [
+      'node_cpu_usage_percent',
+      'node_load15',
+      'node_memory_used_ratio',
+      'node_network_receive_bytes_total',
+      'node_uptime_seconds',
+    ]) {
       expect(names).toContain(name);
     }
     expect(cpuNode.find((s) => s.name === 'node_filesystem_used_ratio' && s.labels.mount === '/data')).toBeDefined();
@@ -24,7 +30,9 @@ describe('nodeSamplesAt', () => {
 
   it('is deterministic: the same seed gives the same samples', () => {
     expect(nodeSamplesAt(createNodeProfile(opts, 6), T0)).toEqual(nodeSamplesAt(createNodeProfile(opts, 6), T0));
-    expect(nodeSamplesAt(createNodeProfile({ ...opts, seed: 2 }, 6), T0)).not.toEqual(nodeSamplesAt(createNodeProfile(opts, 6), T0));
+    expect(nodeSamplesAt(createNodeProfile({ ...opts, seed: 2 }, 6), T0)).not.toEqual(
+      nodeSamplesAt(createNodeProfile(opts, 6), T0),
+    );
   });
 
   it('is cheap enough for a thousand nodes every second', () => {

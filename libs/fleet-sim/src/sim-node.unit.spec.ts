@@ -36,7 +36,12 @@ describe('SimNode', () => {
     node.start(T0);
     const [heartbeat, inventory, batch] = node.dueMessages(T0);
     const nodeId = node.profile.nodeId;
-    expect(Heartbeat.parse(decode(heartbeat))).toMatchObject({ nodeId, seq: 0, hostname: 'sim-gpu-04', intervalMs: 5000 });
+    expect(Heartbeat.parse(decode(heartbeat))).toMatchObject({
+      nodeId,
+      seq: 0,
+      hostname: 'sim-gpu-04',
+      intervalMs: 5000,
+    });
     expect(heartbeat.msgId).toMatch(new RegExp(`^hb:${nodeId}:[0-9a-f-]{36}:0$`));
     expect(Inventory.parse(decode(inventory)).gpus.length).toBe(node.profile.gpuCount);
     expect(inventory.msgId).toMatch(new RegExp(`^inv:${nodeId}:[0-9a-f]{64}$`));

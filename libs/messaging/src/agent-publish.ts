@@ -15,7 +15,11 @@ export interface AgentPublishOptions {
  * retry is stored once, the trace context of a PRODUCER span and, when the node has a
  * key, its signature in the headers.
  */
-export async function publishAgentMessage(js: JetStreamClient, message: AgentMessage, opts: AgentPublishOptions = {}): Promise<void> {
+export async function publishAgentMessage(
+  js: JetStreamClient,
+  message: AgentMessage,
+  opts: AgentPublishOptions = {},
+): Promise<void> {
   await withSpan(
     `${message.kind} publish`,
     {

@@ -20,7 +20,10 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
-        opts.logger.warn({ nats_status: s.type, server: 'server' in s ? s.server : undefined }, 'nats connection status');
+        opts.logger.warn(
+          { nats_status: s.type, server: 'server' in s ? s.server : undefined },
+          'nats connection status',
+        );
       }
     }
   })();

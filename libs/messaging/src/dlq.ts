@@ -36,7 +36,8 @@ export class DeadLetters {
     if (msg.stream) h.set(DlqHeaders.stream, msg.stream);
     if (msg.streamSeq !== undefined) h.set(DlqHeaders.streamSeq, String(msg.streamSeq));
     injectTraceHeaders(h);
-    const msgID = msg.stream && msg.streamSeq !== undefined ? `dlq:${this.service}:${msg.stream}:${msg.streamSeq}` : undefined;
+    const msgID =
+      msg.stream && msg.streamSeq !== undefined ? `dlq:${this.service}:${msg.stream}:${msg.streamSeq}` : undefined;
     await this.js.publish(this.topology.subjects.dlq(this.service), msg.data, { headers: h, msgID });
     this.counter.inc({ service: this.service, reason });
   }

@@ -107,8 +107,10 @@ export async function requestQuery<Req extends z.ZodType, Rep extends z.ZodType>
           headers: h,
         });
       } catch (e) {
-        if (e instanceof natsErrors.NoRespondersError) throw new UnavailableError(`no ${def.context} service is answering`);
-        if (e instanceof natsErrors.TimeoutError) throw new UnavailableError(`${pattern} timed out after ${timeoutMs} ms`);
+        if (e instanceof natsErrors.NoRespondersError)
+          throw new UnavailableError(`no ${def.context} service is answering`);
+        if (e instanceof natsErrors.TimeoutError)
+          throw new UnavailableError(`${pattern} timed out after ${timeoutMs} ms`);
         if (e instanceof natsErrors.RequestError && e.isNoResponders()) {
           throw new UnavailableError(`no ${def.context} service is answering`);
         }

@@ -201,7 +201,10 @@ export class JetStreamWorker {
       }
     }
     const delay = e instanceof RetryableError ? e.delayMs : Math.min(30_000, 500 * 2 ** (msg.info.deliveryCount - 1));
-    this.deps.logger.warn({ err: e, subject: msg.subject, seq: msg.seq, delay_ms: delay }, 'message processing failed; retrying');
+    this.deps.logger.warn(
+      { err: e, subject: msg.subject, seq: msg.seq, delay_ms: delay },
+      'message processing failed; retrying',
+    );
     msg.nak(delay);
     return 'retry';
   }

@@ -31,9 +31,9 @@ export function loadConfig<S extends z.ZodObject>(
   extension: S,
   env: NodeJS.ProcessEnv = process.env,
 ): ServiceConfig & z.infer<S> {
-  const schema = BaseEnv.extend({ [portVariable]: z.coerce.number().int().min(0).max(65535).default(defaultPort) }).extend(
-    extension.shape,
-  );
+  const schema = BaseEnv.extend({
+    [portVariable]: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+  }).extend(extension.shape);
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new Error(`${service}: invalid environment: ${describeIssues(parsed.error)}`);

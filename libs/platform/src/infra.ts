@@ -54,7 +54,11 @@ export class Bus {
   ) {}
 
   static async connect(config: ServiceConfig, obs: Observability): Promise<Bus> {
-    const nc = await connectNats({ url: config.NATS_URL, name: `${config.service}:${process.pid}`, logger: obs.logger });
+    const nc = await connectNats({
+      url: config.NATS_URL,
+      name: `${config.service}:${process.pid}`,
+      logger: obs.logger,
+    });
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
     const topology = createTopology(config.VIGIL_NATS_PREFIX, config.VIGIL_PARTITIONS);
@@ -69,7 +73,13 @@ export class Bus {
 
 /** What `serveQuery` needs, from this process's bus and instruments. */
 export function rpcServerDeps(bus: Bus, obs: Observability): RpcServerDeps {
-  return { nc: bus.nc, topology: bus.topology, logger: obs.logger, messages: obs.nats.messages, duration: obs.nats.handlerDuration };
+  return {
+    nc: bus.nc,
+    topology: bus.topology,
+    logger: obs.logger,
+    messages: obs.nats.messages,
+    duration: obs.nats.handlerDuration,
+  };
 }
 
 export interface DatabaseOptions {

@@ -1,4 +1,9 @@
-export { startTracing, type TracingHandle, type TracingInstrumentation, type TracingOptions } from './tracing/start-tracing';
+export {
+  startTracing,
+  type TracingHandle,
+  type TracingInstrumentation,
+  type TracingOptions,
+} from './tracing/start-tracing';
 export { startExportingTracing } from './tracing/start-exporting-tracing';
 export { otlpTracesEndpoint } from './tracing/otlp-endpoint';
 export { currentTraceId, getTracer, withSpan, type WithSpanOptions } from './tracing/tracer';

@@ -33,8 +33,15 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
       serveQuery(deps, notifyOperations.testReceiver, async (r) => {
         const result = await receivers.test(r.receiver);
         if (!result) throw new NotFoundError(`no receiver "${r.receiver}"`);
-        this.obs.logger.info({ receiver: r.receiver, actor: r.actor, ok: result.ok, status: result.status }, 'test notification sent');
-        return { ok: result.ok, ...(result.status === undefined ? {} : { status: result.status }), ...(result.error ? { error: result.error } : {}) };
+        this.obs.logger.info(
+          { receiver: r.receiver, actor: r.actor, ok: result.ok, status: result.status },
+          'test notification sent',
+        );
+        return {
+          ok: result.ok,
+          ...(result.status === undefined ? {} : { status: result.status }),
+          ...(result.error ? { error: result.error } : {}),
+        };
       }),
     ];
   }

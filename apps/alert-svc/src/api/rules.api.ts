@@ -21,10 +21,18 @@ export class RulesApi implements OnApplicationBootstrap, BeforeApplicationShutdo
     const { rules } = this.state;
     this.subscriptions = [
       serveQuery(deps, ruleOperations.apply, (r) => rules.apply(r.rules, r)),
-      serveQuery(deps, ruleOperations.upsert, (r) => rules.run({ type: 'UpsertRule', rule: r.rule }, r.rule.id, r.actor)),
-      serveQuery(deps, ruleOperations.enable, (r) => rules.run({ type: 'EnableRule', ruleId: r.ruleId }, r.ruleId, r.actor)),
-      serveQuery(deps, ruleOperations.disable, (r) => rules.run({ type: 'DisableRule', ruleId: r.ruleId }, r.ruleId, r.actor)),
-      serveQuery(deps, ruleOperations.delete, (r) => rules.run({ type: 'DeleteRule', ruleId: r.ruleId }, r.ruleId, r.actor)),
+      serveQuery(deps, ruleOperations.upsert, (r) =>
+        rules.run({ type: 'UpsertRule', rule: r.rule }, r.rule.id, r.actor),
+      ),
+      serveQuery(deps, ruleOperations.enable, (r) =>
+        rules.run({ type: 'EnableRule', ruleId: r.ruleId }, r.ruleId, r.actor),
+      ),
+      serveQuery(deps, ruleOperations.disable, (r) =>
+        rules.run({ type: 'DisableRule', ruleId: r.ruleId }, r.ruleId, r.actor),
+      ),
+      serveQuery(deps, ruleOperations.delete, (r) =>
+        rules.run({ type: 'DeleteRule', ruleId: r.ruleId }, r.ruleId, r.actor),
+      ),
       serveQuery(deps, ruleOperations.list, async () => ({ rules: await rules.list() })),
     ];
   }

@@ -3,20 +3,33 @@ import { AbsentEvaluator } from './absent.evaluator';
 import { alertOf, type Condition } from './condition';
 
 const rule = (over: Partial<AlertRuleInput> = {}) =>
-  AlertRule.parse({ id: 'gpu-down', name: 'GPUDown', kind: 'absent', severity: 'critical', metric: 'node_gpu_temperature_celsius', by: ['node', 'gpu'], for: '3s', ...over } as AlertRuleInput) as AbsentRule;
+  AlertRule.parse({
+    id: 'gpu-down',
+    name: 'GPUDown',
+    kind: 'absent',
+    severity: 'critical',
+    metric: 'node_gpu_temperature_celsius',
+    by: ['node', 'gpu'],
+    for: '3s',
+    ...over,
+  } as AlertRuleInput) as AbsentRule;
 const T = 1_764_000_000_000;
 const gpus = (nodeId: string, ...gpu: string[]): SampleBatch => ({
   nodeId,
   seq: 1,
   timestamp: Date.now(),
   intervalMs: 1000,
-  samples: [...gpu.map((g) => ({ name: 'node_gpu_temperature_celsius', labels: { gpu: g }, value: 60 })), { name: 'node_load1', labels: {}, value: 1 }],
+  samples: [
+    ...gpu.map((g) => ({ name: 'node_gpu_temperature_celsius', labels: { gpu: g }, value: 60 })),
+    { name: 'node_load1', labels: {}, value: 1 },
+  ],
 });
 
 describe('AbsentEvaluator', () => {
   let out: Condition[];
   let e: AbsentEvaluator;
-  const seen = () => out.splice(0).map((c) => `${c.labels.node}/${c.labels.gpu ?? '-'} ${c.holds ? 'absent' : 'present'} @${c.at - T}`);
+  const seen = () =>
+    out.splice(0).map((c) => `${c.labels.node}/${c.labels.gpu ?? '-'} ${c.holds ? 'absent' : 'present'} @${c.at - T}`);
   beforeEach(() => {
     jest.useFakeTimers({ now: T });
     out = [];
@@ -54,7 +67,16 @@ describe('AbsentEvaluator', () => {
     const r = rule({ by: ['node'], labels: { team: 'ml' } });
     const labels = { node: 'n2', team: 'ml', alertname: 'GPUDown', severity: 'critical' };
     expect(alertOf(r, { node: 'n2' }).labels).toEqual(labels);
-    expect(out).toEqual([{ ruleId: 'gpu-down', fingerprint: alertOf(r, { node: 'n2' }).fingerprint, labels, at: T, holds: false, value: null }]);
+    expect(out).toEqual([
+      {
+        ruleId: 'gpu-down',
+        fingerprint: alertOf(r, { node: 'n2' }).fingerprint,
+        labels,
+        at: T,
+        holds: false,
+        value: null,
+      },
+    ]);
     expect(e.groups).toBe(1);
   });
 

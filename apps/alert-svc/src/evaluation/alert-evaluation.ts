@@ -108,7 +108,11 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async activate(): Promise<void> {
-    const machine = new AlertMachine({ store: this.store, logger: this.obs.logger, mayWrite: () => this.lease.stillHeld() });
+    const machine = new AlertMachine({
+      store: this.store,
+      logger: this.obs.logger,
+      mayWrite: () => this.lease.stillHeld(),
+    });
     this.rules = new Map((await this.state.rules.list()).map((v) => [v.rule.id, v.rule]));
     const lastAlertAt = await this.restore(machine);
     machine.start();
@@ -158,7 +162,8 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   /** Hands each evaluator its kind's rules. */
   private applyRules(): void {
     const rules = [...this.rules.values()];
-    const of = <K extends AlertRule['kind']>(kind: K) => rules.filter((r): r is Extract<AlertRule, { kind: K }> => r.kind === kind);
+    const of = <K extends AlertRule['kind']>(kind: K) =>
+      rules.filter((r): r is Extract<AlertRule, { kind: K }> => r.kind === kind);
     this.evaluator.setRules(of('threshold') as ThresholdRule[]);
     const held = this.held;
     if (!held) return;
@@ -179,8 +184,16 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const started = Date.now();
     try {
       if (longestFor > 0) {
-        const read = await readRecentSamples(this.bus, started - lookback, (batch, at) => held.absent.see(batch, at), () => this.held === held);
-        this.obs.logger.info({ lookbackMs: lookback, batches: read, groups: held.absent.groups, ms: Date.now() - started }, 'alert evaluation: recent samples read');
+        const read = await readRecentSamples(
+          this.bus,
+          started - lookback,
+          (batch, at) => held.absent.see(batch, at),
+          () => this.held === held,
+        );
+        this.obs.logger.info(
+          { lookbackMs: lookback, batches: read, groups: held.absent.groups, ms: Date.now() - started },
+          'alert evaluation: recent samples read',
+        );
       }
     } catch (e) {
       // Absent still goes live: it knows the groups from the samples arriving from now on.
@@ -193,8 +206,19 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   private report(machine: AlertMachine, c: Condition): void {
     const rule = this.rules.get(c.ruleId);
     if (this.machine !== machine || !rule) return;
-    const annotations = renderAnnotations(rule.annotations, { labels: c.labels, value: c.value ?? undefined, node: c.labels.node });
-    void machine.observe({ ruleId: c.ruleId, fingerprint: c.fingerprint, labels: c.labels }, timingOf(rule), c.at, c.holds, c.value, annotations);
+    const annotations = renderAnnotations(rule.annotations, {
+      labels: c.labels,
+      value: c.value ?? undefined,
+      node: c.labels.node,
+    });
+    void machine.observe(
+      { ruleId: c.ruleId, fingerprint: c.fingerprint, labels: c.labels },
+      timingOf(rule),
+      c.at,
+      c.holds,
+      c.value,
+      annotations,
+    );
   }
 
   /**
@@ -211,7 +235,11 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       if (rule?.enabled) {
         const { labels } = event.data;
         const value = 'value' in event.data ? (event.data.value ?? undefined) : undefined;
-        machine.restore(event, timingOf(rule), renderAnnotations(rule.annotations, { labels, value, node: labels.node }));
+        machine.restore(
+          event,
+          timingOf(rule),
+          renderAnnotations(rule.annotations, { labels, value, node: labels.node }),
+        );
       } else if (event.type !== 'alert.resolved') {
         machine.restore(event, { forMs: 0, keepFiringForMs: 0 }, {});
         gone.set(event.data.ruleId, rule ? 'rule_disabled' : 'rule_deleted');
@@ -229,7 +257,13 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     if (this.machine !== machine) return;
     this.rules = new Map(views.map((v) => [v.rule.id, v.rule]));
     const after = this.rules.get(ruleId);
-    const reason = !after ? 'rule_deleted' : !after.enabled ? 'rule_disabled' : before && !sameRule(before, after) ? 'rule_changed' : undefined;
+    const reason = !after
+      ? 'rule_deleted'
+      : !after.enabled
+        ? 'rule_disabled'
+        : before && !sameRule(before, after)
+          ? 'rule_changed'
+          : undefined;
     // The rule's alerts end first (their steps are queued now); evaluators that hold a
     // condition report it again under the new rule, after the end.
     const ended = reason ? machine.endRule(ruleId, reason) : Promise.resolve();
@@ -262,15 +296,36 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
             batch = decodeSampleBatch(msg.data);
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
-            await this.bus.dlq.park({ subject: msg.subject, data: msg.data, headers: msg.headers, stream: topology.streams.telemetry, streamSeq: msg.seq }, 'invalid_payload', e.message);
+            await this.bus.dlq.park(
+              {
+                subject: msg.subject,
+                data: msg.data,
+                headers: msg.headers,
+                stream: topology.streams.telemetry,
+                streamSeq: msg.seq,
+              },
+              'invalid_payload',
+              e.message,
+            );
             continue;
           }
           this.held?.absent.see(batch, Date.now());
           for (const o of this.evaluator.evaluate(batch)) {
             const rule = this.rules.get(o.ruleId);
             if (!rule) continue;
-            const annotations = renderAnnotations(rule.annotations, { labels: o.labels, value: o.value, node: o.nodeId });
-            void machine.observe({ ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels }, timingOf(rule), o.at, o.holds, o.value, annotations);
+            const annotations = renderAnnotations(rule.annotations, {
+              labels: o.labels,
+              value: o.value,
+              node: o.nodeId,
+            });
+            void machine.observe(
+              { ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels },
+              timingOf(rule),
+              o.at,
+              o.holds,
+              o.value,
+              annotations,
+            );
           }
         }
       } catch (e) {

@@ -74,15 +74,33 @@ export class AlertMachine {
     const { ruleId, fingerprint, labels } = event.data;
     const state = evolveAlert(initialAlertState(), event);
     if (state.status === 'inactive') return;
-    this.alerts.set(fingerprint, { id: { ruleId, fingerprint, labels }, timing, state, lastSeq: event.seq, annotations, seenAt: this.clock(), busy: Promise.resolve() });
+    this.alerts.set(fingerprint, {
+      id: { ruleId, fingerprint, labels },
+      timing,
+      state,
+      lastSeq: event.seq,
+      annotations,
+      seenAt: this.clock(),
+      busy: Promise.resolve(),
+    });
   }
 
   /** The rule's condition for one alert at `at`. */
-  observe(id: AlertIdentity, timing: MachineTiming, at: number, holds: boolean, value: number | null, annotations: Record<string, string>): Promise<void> {
+  observe(
+    id: AlertIdentity,
+    timing: MachineTiming,
+    at: number,
+    holds: boolean,
+    value: number | null,
+    annotations: Record<string, string>,
+  ): Promise<void> {
     let t = this.alerts.get(id.fingerprint);
     if (!t) {
       if (!holds) return Promise.resolve();
-      this.alerts.set(id.fingerprint, (t = { id, timing, state: initialAlertState(), lastSeq: 0, annotations, seenAt: at, busy: Promise.resolve() }));
+      this.alerts.set(
+        id.fingerprint,
+        (t = { id, timing, state: initialAlertState(), lastSeq: 0, annotations, seenAt: at, busy: Promise.resolve() }),
+      );
     }
     t.timing = timing;
     t.seenAt = Math.max(t.seenAt, this.clock());
@@ -93,7 +111,11 @@ export class AlertMachine {
   /** Ends every active alert of `ruleId` (the rule changed, was disabled or deleted). */
   async endRule(ruleId: string, reason: 'rule_changed' | 'rule_disabled' | 'rule_deleted'): Promise<void> {
     const at = this.clock();
-    await Promise.all([...this.alerts.values()].filter((t) => t.id.ruleId === ruleId).map((t) => this.step(t, { type: 'End', at, reason })));
+    await Promise.all(
+      [...this.alerts.values()]
+        .filter((t) => t.id.ruleId === ruleId)
+        .map((t) => this.step(t, { type: 'End', at, reason })),
+    );
   }
 
   /** Sets the timer for what was restored, and ends alerts whose series went quiet (those with `staleMs`). */
@@ -101,7 +123,9 @@ export class AlertMachine {
     this.schedule();
     this.sweeper = setInterval(() => {
       const now = this.clock();
-      for (const t of this.alerts.values()) if (t.timing.staleMs !== undefined && now - t.seenAt > t.timing.staleMs) void this.step(t, { type: 'End', at: now, reason: 'series_gone' });
+      for (const t of this.alerts.values())
+        if (t.timing.staleMs !== undefined && now - t.seenAt > t.timing.staleMs)
+          void this.step(t, { type: 'End', at: now, reason: 'series_gone' });
     }, 30_000);
   }
 
@@ -132,7 +156,10 @@ export class AlertMachine {
       const events = decideAlert(command, t.state, t.id, t.timing);
       if (events.length > 0) {
         if (this.deps.mayWrite && !this.deps.mayWrite()) {
-          this.deps.logger.warn({ fingerprint: t.id.fingerprint, rule: t.id.ruleId }, 'lease ran out: transition left to the evaluator that holds it');
+          this.deps.logger.warn(
+            { fingerprint: t.id.fingerprint, rule: t.id.ruleId },
+            'lease ran out: transition left to the evaluator that holds it',
+          );
           return;
         }
         try {

@@ -16,7 +16,10 @@ export interface Condition {
 export type ConditionSink = (condition: Condition) => void;
 
 /** An alert's labels and fingerprint for one group of a rule. */
-export function alertOf(rule: AlertRule, group: Readonly<Record<string, string>>): { fingerprint: string; labels: Record<string, string> } {
+export function alertOf(
+  rule: AlertRule,
+  group: Readonly<Record<string, string>>,
+): { fingerprint: string; labels: Record<string, string> } {
   const labels = { ...group, ...rule.labels, alertname: rule.name, severity: rule.severity };
   return { fingerprint: alertFingerprint(rule.id, labels), labels };
 }

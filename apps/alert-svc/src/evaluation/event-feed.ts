@@ -51,7 +51,10 @@ export class EventFeed<E extends DomainEvent> {
       if (historyEnd === undefined || seq < historyEnd) return;
       historyEnd = undefined;
       this.follower.goLive();
-      this.logger.info({ context: this.context, events: this.delivered, ms: Date.now() - started }, 'alert evaluation: event history read');
+      this.logger.info(
+        { context: this.context, events: this.delivered, ms: Date.now() - started },
+        'alert evaluation: event history read',
+      );
     };
     while (!this.stopped) {
       try {
@@ -61,7 +64,11 @@ export class EventFeed<E extends DomainEvent> {
           if (!last) this.follower.goLive();
           else historyEnd = last.seq;
         }
-        const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.nextSeq });
+        const consumer = await js.consumers.get(stream, {
+          filter_subjects: subject,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.nextSeq,
+        });
         this.messages = await consumer.consume();
         if (this.stopped) break;
         for await (const m of this.messages) {
@@ -72,7 +79,11 @@ export class EventFeed<E extends DomainEvent> {
             event = this.catalog.read(parseJson(m.data, 'event'));
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
-            await this.bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq }, 'invalid_payload', e.message);
+            await this.bus.dlq.park(
+              { subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq },
+              'invalid_payload',
+              e.message,
+            );
             progressed(m.seq);
             continue;
           }

@@ -4,7 +4,15 @@ import { backupEvent } from './kind-fixtures';
 import { MissingEvaluator } from './missing.evaluator';
 
 const rule = (over: Partial<AlertRuleInput> = {}) =>
-  AlertRule.parse({ id: 'backup-missing', name: 'BackupMissing', kind: 'missing', severity: 'warning', event: 'backup.succeeded', for: '10s', ...over } as AlertRuleInput) as MissingEventRule;
+  AlertRule.parse({
+    id: 'backup-missing',
+    name: 'BackupMissing',
+    kind: 'missing',
+    severity: 'warning',
+    event: 'backup.succeeded',
+    for: '10s',
+    ...over,
+  } as AlertRuleInput) as MissingEventRule;
 const T = 1_764_000_000_000;
 
 describe('MissingEvaluator', () => {

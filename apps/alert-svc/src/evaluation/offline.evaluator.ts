@@ -33,7 +33,8 @@ export class OfflineEvaluator {
     // A new or changed rule is evaluated on every node now (a changed one's alerts were just ended).
     for (const rule of this.rules.values()) {
       const was = before.get(rule.id);
-      if (!(was && sameRule(was, rule))) for (const [nodeId, n] of this.nodes) if (n.offline) this.report(rule, nodeId, n);
+      if (!(was && sameRule(was, rule)))
+        for (const [nodeId, n] of this.nodes) if (n.offline) this.report(rule, nodeId, n);
     }
   }
 
@@ -81,6 +82,12 @@ export class OfflineEvaluator {
 
   private report(rule: OfflineRule, nodeId: string, n: NodeState): void {
     if (rule.nodeLabels && !Object.entries(rule.nodeLabels).every(([k, v]) => n.labels[k] === v)) return;
-    this.emit({ ruleId: rule.id, ...alertOf(rule, { [NODE_LABEL]: nodeId }), at: n.since, holds: n.offline, value: null });
+    this.emit({
+      ruleId: rule.id,
+      ...alertOf(rule, { [NODE_LABEL]: nodeId }),
+      at: n.since,
+      holds: n.offline,
+      value: null,
+    });
   }
 }

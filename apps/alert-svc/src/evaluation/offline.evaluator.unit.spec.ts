@@ -4,12 +4,20 @@ import { nodeEvent } from './kind-fixtures';
 import { OfflineEvaluator } from './offline.evaluator';
 
 const rule = (over: Partial<AlertRuleInput> = {}) =>
-  AlertRule.parse({ id: 'node-down', name: 'NodeDown', kind: 'offline', severity: 'critical', for: '2m', ...over } as AlertRuleInput) as OfflineRule;
+  AlertRule.parse({
+    id: 'node-down',
+    name: 'NodeDown',
+    kind: 'offline',
+    severity: 'critical',
+    for: '2m',
+    ...over,
+  } as AlertRuleInput) as OfflineRule;
 const T = 1_764_000_000_000;
 
 describe('OfflineEvaluator', () => {
   let out: Condition[];
-  const seen = () => out.splice(0).map((c) => `${c.ruleId} ${c.labels.node} ${c.holds ? 'offline' : 'online'} @${c.at - T}`);
+  const seen = () =>
+    out.splice(0).map((c) => `${c.ruleId} ${c.labels.node} ${c.holds ? 'offline' : 'online'} @${c.at - T}`);
   beforeEach(() => (out = []));
 
   it('holds from a node’s offline event and clears on its online event; repeats change nothing', () => {
@@ -30,7 +38,10 @@ describe('OfflineEvaluator', () => {
     const e = new OfflineEvaluator((c) => out.push(c));
     e.setRules([rule({ id: 'gpu-node-down', nodeLabels: { role: 'gpu' } })]);
     e.goLive();
-    for (const [n, role] of [['g1', 'gpu'], ['w1', 'web']]) {
+    for (const [n, role] of [
+      ['g1', 'gpu'],
+      ['w1', 'web'],
+    ]) {
       e.see(nodeEvent('node.registered', n, T, { role }));
       e.see(nodeEvent('node.offline', n, T + 1));
     }
@@ -40,7 +51,15 @@ describe('OfflineEvaluator', () => {
   it('folds the history without reporting, then reports every node as it stands; a new rule sees the offline nodes', () => {
     const e = new OfflineEvaluator((c) => out.push(c));
     e.setRules([rule()]);
-    for (const [type, n, t] of [['node.registered', 'a', 0], ['node.online', 'a', 0], ['node.offline', 'a', 50], ['node.online', 'a', 60], ['node.registered', 'b', 0], ['node.online', 'b', 0], ['node.offline', 'b', 70]] as const) {
+    for (const [type, n, t] of [
+      ['node.registered', 'a', 0],
+      ['node.online', 'a', 0],
+      ['node.offline', 'a', 50],
+      ['node.online', 'a', 60],
+      ['node.registered', 'b', 0],
+      ['node.online', 'b', 0],
+      ['node.offline', 'b', 70],
+    ] as const) {
       e.see(nodeEvent(type, n, T + t));
     }
     expect(out).toEqual([]);

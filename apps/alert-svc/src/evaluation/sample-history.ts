@@ -24,7 +24,7 @@ export async function readRecentSamples(
     opt_start_time: new Date(since).toISOString(),
   });
   let read = 0;
-  for (let done = false; !done && running(); ) {
+  for (let done = false; !done && running();) {
     let got = 0;
     for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
       got++;
@@ -36,7 +36,11 @@ export async function readRecentSamples(
         batch = decodeSampleBatch(m.data);
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
-        await bus.dlq.park({ subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq }, 'invalid_payload', e.message);
+        await bus.dlq.park(
+          { subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq },
+          'invalid_payload',
+          e.message,
+        );
         continue;
       }
       see(batch, Math.floor(m.info.timestampNanos / 1e6));

@@ -38,7 +38,13 @@ export class SilenceTracker {
     this.deadlines = new Deadlines((fingerprint) => this.silent(fingerprint), clock);
   }
 
-  seen(ruleId: string, forMs: number, alert: { fingerprint: string; labels: Record<string, string> }, group: Record<string, string>, at: number): void {
+  seen(
+    ruleId: string,
+    forMs: number,
+    alert: { fingerprint: string; labels: Record<string, string> },
+    group: Record<string, string>,
+    at: number,
+  ): void {
     let g = this.groups.get(alert.fingerprint);
     if (!g) this.groups.set(alert.fingerprint, (g = { ruleId, ...alert, group, lastAt: at, forMs, state: 'unknown' }));
     g.lastAt = Math.max(g.lastAt, at);
@@ -89,6 +95,13 @@ export class SilenceTracker {
 
   private report(g: Group, state: 'present' | 'silent', at: number): void {
     g.state = state;
-    this.emit({ ruleId: g.ruleId, fingerprint: g.fingerprint, labels: g.labels, at, holds: state === 'silent', value: null });
+    this.emit({
+      ruleId: g.ruleId,
+      fingerprint: g.fingerprint,
+      labels: g.labels,
+      at,
+      holds: state === 'silent',
+      value: null,
+    });
   }
 }

@@ -53,7 +53,13 @@ export class ThresholdEvaluator {
       if (!rules) continue;
       for (const rule of rules) {
         if (!matchesLabels(rule.matchers, batch.nodeId, s.labels)) continue;
-        const labels = { ...s.labels, node: batch.nodeId, ...rule.labels, alertname: rule.name, severity: rule.severity };
+        const labels = {
+          ...s.labels,
+          node: batch.nodeId,
+          ...rule.labels,
+          alertname: rule.name,
+          severity: rule.severity,
+        };
         const fingerprint = alertFingerprint(rule.id, labels);
         let value = s.value;
         if (rule.window) {
@@ -63,7 +69,15 @@ export class ThresholdEvaluator {
           w.add(batch.timestamp, s.value);
           value = w.aggregate(rule.window.aggregate);
         }
-        out.push({ ruleId: rule.id, fingerprint, labels, nodeId: batch.nodeId, at: batch.timestamp, holds: compare(rule.op, value, rule.value), value });
+        out.push({
+          ruleId: rule.id,
+          fingerprint,
+          labels,
+          nodeId: batch.nodeId,
+          at: batch.timestamp,
+          holds: compare(rule.op, value, rule.value),
+          value,
+        });
       }
     }
     return out;

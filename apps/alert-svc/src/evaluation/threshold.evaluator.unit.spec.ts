@@ -4,8 +4,23 @@ import { SeriesWindow } from './series-window';
 import { ThresholdEvaluator } from './threshold.evaluator';
 
 const rule = (over: Partial<AlertRuleInput>) =>
-  AlertRule.parse({ id: 'disk', name: 'DiskSpaceLow', kind: 'threshold', severity: 'warning', metric: 'node_filesystem_used_ratio', op: '>', value: 0.85, ...over } as AlertRuleInput) as ThresholdRule;
-const batch = (nodeId: string, timestamp: number, samples: SampleBatch['samples']): SampleBatch => ({ nodeId, seq: 1, timestamp, intervalMs: 1000, samples });
+  AlertRule.parse({
+    id: 'disk',
+    name: 'DiskSpaceLow',
+    kind: 'threshold',
+    severity: 'warning',
+    metric: 'node_filesystem_used_ratio',
+    op: '>',
+    value: 0.85,
+    ...over,
+  } as AlertRuleInput) as ThresholdRule;
+const batch = (nodeId: string, timestamp: number, samples: SampleBatch['samples']): SampleBatch => ({
+  nodeId,
+  seq: 1,
+  timestamp,
+  intervalMs: 1000,
+  samples,
+});
 const T = 1_764_000_000_000;
 
 describe('ThresholdEvaluator', () => {
@@ -22,11 +37,21 @@ describe('ThresholdEvaluator', () => {
     );
     const labels = { mount: '/', node: 'web-1', team: 'ops', alertname: 'DiskSpaceLow', severity: 'warning' };
     expect(out).toEqual([
-      { ruleId: 'disk', fingerprint: alertFingerprint('disk', labels), labels, nodeId: 'web-1', at: T, holds: true, value: 0.9 },
+      {
+        ruleId: 'disk',
+        fingerprint: alertFingerprint('disk', labels),
+        labels,
+        nodeId: 'web-1',
+        at: T,
+        holds: true,
+        value: 0.9,
+      },
       expect.objectContaining({ holds: false, value: 0.5, labels: expect.objectContaining({ mount: '/data' }) }),
     ]);
     expect(alertFingerprint('disk', labels)).toMatch(/^[0-9a-f]{16}$/);
-    expect(alertFingerprint('disk', { ...labels })).toBe(alertFingerprint('disk', Object.fromEntries(Object.entries(labels).reverse())));
+    expect(alertFingerprint('disk', { ...labels })).toBe(
+      alertFingerprint('disk', Object.fromEntries(Object.entries(labels).reverse())),
+    );
   });
 
   it('compares the window aggregate when the rule has one, and leaves disabled rules out', () => {
@@ -35,7 +60,8 @@ describe('ThresholdEvaluator', () => {
       rule({ id: 'cpu', metric: 'node_cpu_usage_percent', value: 90, window: { aggregate: 'avg', duration: '3s' } }),
       rule({ id: 'off', metric: 'node_cpu_usage_percent', value: 0, enabled: false }),
     ]);
-    const cpu = (t: number, value: number) => e.evaluate(batch('n1', T + t, [{ name: 'node_cpu_usage_percent', labels: {}, value }]));
+    const cpu = (t: number, value: number) =>
+      e.evaluate(batch('n1', T + t, [{ name: 'node_cpu_usage_percent', labels: {}, value }]));
     expect(cpu(0, 100).map((o) => [o.ruleId, o.value, o.holds])).toEqual([['cpu', 100, true]]);
     expect(cpu(1000, 70).map((o) => [o.value, o.holds])).toEqual([[85, false]]);
     expect(cpu(2000, 100).map((o) => [o.value, o.holds])).toEqual([[90, false]]);
@@ -49,7 +75,13 @@ describe('ThresholdEvaluator', () => {
 describe('SeriesWindow', () => {
   it('keeps the samples of the last duration, in time order even when they arrive out of order', () => {
     const w = new SeriesWindow(10_000);
-    for (const [t, v] of [[0, 1], [5000, 5], [2500, 9], [12_000, 3]]) w.add(t, v);
+    for (const [t, v] of [
+      [0, 1],
+      [5000, 5],
+      [2500, 9],
+      [12_000, 3],
+    ])
+      w.add(t, v);
     // The window is (12 s - 10 s, 12 s]: the sample at 0 fell out; 2.5 s, 5 s and 12 s remain.
     expect(w.size).toBe(3);
     expect([w.aggregate('avg'), w.aggregate('max'), w.aggregate('min')]).toEqual([17 / 3, 9, 3]);

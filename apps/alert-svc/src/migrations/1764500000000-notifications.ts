@@ -26,7 +26,9 @@ export class Notifications1764500000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL
       )`);
     await q.query('CREATE INDEX notifications_group_idx ON alerting.notifications (group_key, created_at DESC)');
-    await q.query("CREATE INDEX notifications_due_idx ON alerting.notifications (next_attempt_at) WHERE state = 'pending'");
+    await q.query(
+      "CREATE INDEX notifications_due_idx ON alerting.notifications (next_attempt_at) WHERE state = 'pending'",
+    );
     await q.query('CREATE INDEX notifications_created_idx ON alerting.notifications (created_at DESC)');
     await q.query(`
       CREATE TABLE alerting.notification_attempts (

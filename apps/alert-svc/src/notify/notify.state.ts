@@ -60,7 +60,11 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   readonly alerts: ProjectionRunner<AlertEvent>;
   /** Told once a silence change has committed (on every replica). */
   readonly silenceListeners: (() => void)[] = [];
-  private readonly handler: CommandHandler<SilenceEvent, ReturnType<typeof silenceDecider.initialState>, Parameters<typeof silenceDecider.decide>[0]>;
+  private readonly handler: CommandHandler<
+    SilenceEvent,
+    ReturnType<typeof silenceDecider.initialState>,
+    Parameters<typeof silenceDecider.decide>[0]
+  >;
 
   constructor(
     private readonly bus: Bus,
@@ -83,7 +87,10 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
       }),
     );
     this.alerts = new ProjectionRunner(runner('alert'), alertsProjection());
-    this.handler = new CommandHandler(new EventStore(bus.js, bus.jsm, bus.topology, 'silence', silenceEvents), silenceDecider);
+    this.handler = new CommandHandler(
+      new EventStore(bus.js, bus.jsm, bus.topology, 'silence', silenceEvents),
+      silenceDecider,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -106,7 +113,11 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
       createdBy: request.actor,
       comment: request.comment,
     };
-    const events = await this.handler.handle(silence.id, { type: 'CreateSilence', silence, now }, commandMeta(request.actor));
+    const events = await this.handler.handle(
+      silence.id,
+      { type: 'CreateSilence', silence, now },
+      commandMeta(request.actor),
+    );
     await this.silences.waitFor(events.at(-1)?.seq ?? 0, 10_000);
     return this.silence(silence.id);
   }
@@ -114,7 +125,11 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   /** A silence of exactly this alert: every one of its labels, for `duration` from now. */
   async silenceAlert(request: z.output<typeof SilenceAlertRequest>): Promise<SilenceView> {
     await this.alerts.catchUp(this.bus.jsm);
-    const [row] = await this.db.query<{ labels: Record<string, string> }>('alerts_labels', 'SELECT labels FROM alerting.alerts WHERE fingerprint = $1', [request.fingerprint]);
+    const [row] = await this.db.query<{ labels: Record<string, string> }>(
+      'alerts_labels',
+      'SELECT labels FROM alerting.alerts WHERE fingerprint = $1',
+      [request.fingerprint],
+    );
     if (!row) throw new NotFoundError(`no alert ${request.fingerprint}`);
     const matchers = Object.entries(row.labels)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -123,7 +138,11 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async expireSilence(request: z.output<typeof ExpireSilenceRequest>): Promise<SilenceView> {
-    const events = await this.handler.handle(request.silenceId, { type: 'ExpireSilence', silenceId: request.silenceId, now: Date.now() }, commandMeta(request.actor));
+    const events = await this.handler.handle(
+      request.silenceId,
+      { type: 'ExpireSilence', silenceId: request.silenceId, now: Date.now() },
+      commandMeta(request.actor),
+    );
     await this.silences.waitFor(events.at(-1)?.seq ?? 0, 10_000);
     return this.silence(request.silenceId);
   }
@@ -146,8 +165,16 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** The silences that mute now or will (not expired), for the pipeline. */
   async unexpiredSilences(): Promise<ActiveSilence[]> {
-    const rows = await this.db.query<SilenceRow>('silences_unexpired', 'SELECT * FROM alerting.silences WHERE expired_at IS NULL AND ends_at > now()');
-    return rows.map((r) => ({ id: r.id, matchers: r.matchers, startsAt: r.starts_at.getTime(), endsAt: r.ends_at.getTime() }));
+    const rows = await this.db.query<SilenceRow>(
+      'silences_unexpired',
+      'SELECT * FROM alerting.silences WHERE expired_at IS NULL AND ends_at > now()',
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      matchers: r.matchers,
+      startsAt: r.starts_at.getTime(),
+      endsAt: r.ends_at.getTime(),
+    }));
   }
 
   async listAlerts(request: z.output<typeof ListAlertsRequest>): Promise<AlertListReply> {
@@ -171,20 +198,38 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
         ...(r.fired_at ? { firedAt: r.fired_at.toISOString() } : {}),
         ...(r.resolved_at ? { resolvedAt: r.resolved_at.toISOString() } : {}),
         ...(r.value === null ? {} : { value: r.value }),
-        silencedBy: silences.filter((s) => s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, r.labels)).map((s) => s.id),
+        silencedBy: silences
+          .filter((s) => s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, r.labels))
+          .map((s) => s.id),
       })),
     };
   }
 
   async history(request: z.output<typeof AlertHistoryRequest>): Promise<AlertHistoryReply> {
     await this.alerts.catchUp(this.bus.jsm);
-    const rows = await this.db.query<{ seq: string; type: AlertEvent['type']; fingerprint: string; rule_id: string; labels: Record<string, string>; at: Date; value: number | null; reason: string | null }>(
+    const rows = await this.db.query<{
+      seq: string;
+      type: AlertEvent['type'];
+      fingerprint: string;
+      rule_id: string;
+      labels: Record<string, string>;
+      at: Date;
+      value: number | null;
+      reason: string | null;
+    }>(
       'alerts_history',
       `SELECT * FROM alerting.alert_history
        WHERE ($1::text IS NULL OR fingerprint = $1) AND ($2::text IS NULL OR rule_id = $2) AND ($3::text IS NULL OR labels->>'node' = $3)
          AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)
        ORDER BY seq DESC LIMIT $6`,
-      [request.fingerprint ?? null, request.ruleId ?? null, request.node ?? null, request.since ?? null, request.until ?? null, request.limit],
+      [
+        request.fingerprint ?? null,
+        request.ruleId ?? null,
+        request.node ?? null,
+        request.since ?? null,
+        request.until ?? null,
+        request.limit,
+      ],
     );
     return {
       events: rows.map((r) => ({
@@ -220,7 +265,15 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
          AND ($4::text IS NULL OR payload->'alerts' @> jsonb_build_array(jsonb_build_object('fingerprint', $4::text)))
          AND ($5::timestamptz IS NULL OR created_at >= $5) AND ($6::timestamptz IS NULL OR created_at < $6)
        ORDER BY created_at DESC, id DESC LIMIT $7`,
-      [request.receiver ?? null, request.state ?? null, request.groupKey ?? null, request.fingerprint ?? null, request.since ?? null, request.until ?? null, request.limit],
+      [
+        request.receiver ?? null,
+        request.state ?? null,
+        request.groupKey ?? null,
+        request.fingerprint ?? null,
+        request.since ?? null,
+        request.until ?? null,
+        request.limit,
+      ],
     );
     return {
       notifications: rows.map((r) => ({
@@ -240,11 +293,12 @@ export class NotifyState implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async silence(id: string): Promise<SilenceView> {
-    const [row] = await this.db.query<SilenceRow>('silences_get', 'SELECT * FROM alerting.silences WHERE id = $1', [id]);
+    const [row] = await this.db.query<SilenceRow>('silences_get', 'SELECT * FROM alerting.silences WHERE id = $1', [
+      id,
+    ]);
     if (!row) throw new NotFoundError(`no silence ${id}`);
     return silenceView(row, Date.now());
   }
-
 }
 
 function silenceView(r: SilenceRow, now: number): SilenceView {
@@ -260,5 +314,3 @@ function silenceView(r: SilenceRow, now: number): SilenceView {
     ...(r.expired_at ? { expiredAt: r.expired_at.toISOString() } : {}),
   };
 }
-
-

@@ -44,9 +44,7 @@ export function rateLimited(status: number, error: string, retryAfterMs?: number
 
 /** The request never got an answer. */
 export type RequestFailure =
-  | { kind: 'timeout'; timeoutMs: number }
-  | { kind: 'aborted' }
-  | { kind: 'network'; code?: string; message: string };
+  { kind: 'timeout'; timeoutMs: number } | { kind: 'aborted' } | { kind: 'network'; code?: string; message: string };
 
 export function classifyRequestFailure(failure: RequestFailure): NotifyResult {
   switch (failure.kind) {

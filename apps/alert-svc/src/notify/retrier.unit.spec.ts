@@ -1,4 +1,10 @@
-import { classifyHttpAnswer, classifyRequestFailure, isRetryableStatus, networkFailure, parseRetryAfter } from './retrier';
+import {
+  classifyHttpAnswer,
+  classifyRequestFailure,
+  isRetryableStatus,
+  networkFailure,
+  parseRetryAfter,
+} from './retrier';
 
 const NOW = Date.parse('2026-03-01T10:00:00Z');
 
@@ -16,7 +22,11 @@ describe('classifyHttpAnswer', () => {
 
   it('adds the detail to the error and Retry-After to retried answers only', () => {
     expect(classifyHttpAnswer({ status: 429, retryAfter: '3', detail: 'slow down' }, NOW)).toEqual({
-      ok: false, retry: true, status: 429, retryAfterMs: 3000, error: 'HTTP 429: slow down',
+      ok: false,
+      retry: true,
+      status: 429,
+      retryAfterMs: 3000,
+      error: 'HTTP 429: slow down',
     });
     expect(classifyHttpAnswer({ status: 400, retryAfter: '3' }, NOW).retryAfterMs).toBeUndefined();
   });
@@ -40,10 +50,24 @@ describe('parseRetryAfter', () => {
 
 describe('request failures', () => {
   it('retries network errors, timeouts and cancellations', () => {
-    const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED http://x?key=k' } });
-    expect(classifyRequestFailure(networkFailure(refused))).toEqual({ ok: false, retry: true, error: 'connection refused (ECONNREFUSED)' });
-    expect(classifyRequestFailure(networkFailure(new Error('boom http://host/?key=s3cret')))).toEqual({ ok: false, retry: true, error: 'request failed' });
-    expect(classifyRequestFailure({ kind: 'timeout', timeoutMs: 500 })).toEqual({ ok: false, retry: true, error: 'no answer within 500 ms' });
+    const refused = Object.assign(new TypeError('fetch failed'), {
+      cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED http://x?key=k' },
+    });
+    expect(classifyRequestFailure(networkFailure(refused))).toEqual({
+      ok: false,
+      retry: true,
+      error: 'connection refused (ECONNREFUSED)',
+    });
+    expect(classifyRequestFailure(networkFailure(new Error('boom http://host/?key=s3cret')))).toEqual({
+      ok: false,
+      retry: true,
+      error: 'request failed',
+    });
+    expect(classifyRequestFailure({ kind: 'timeout', timeoutMs: 500 })).toEqual({
+      ok: false,
+      retry: true,
+      error: 'no answer within 500 ms',
+    });
     expect(classifyRequestFailure({ kind: 'aborted' })).toMatchObject({ ok: false, retry: true });
   });
 

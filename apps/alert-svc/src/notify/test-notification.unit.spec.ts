@@ -15,7 +15,10 @@ describe('testNotification', () => {
         {
           status: 'firing',
           labels: { alertname: 'VigilTestNotification', severity: 'info' },
-          annotations: { summary: 'Test notification from Vigil', description: expect.stringContaining('receiver "ops-wecom"') },
+          annotations: {
+            summary: 'Test notification from Vigil',
+            description: expect.stringContaining('receiver "ops-wecom"'),
+          },
           startsAt: '2026-03-01T10:00:00.000Z',
         },
       ],

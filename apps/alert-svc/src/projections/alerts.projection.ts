@@ -12,11 +12,25 @@ export const alertsProjection = (): Projection<AlertEvent> => ({
   async apply(event: StoredEvent<AlertEvent>, tx: EntityManager): Promise<void> {
     const d = event.data;
     const value = 'value' in d ? d.value : null;
-    const at = event.type === 'alert.pending' ? event.data.activeAt : event.type === 'alert.firing' ? event.data.firedAt : event.data.resolvedAt;
+    const at =
+      event.type === 'alert.pending'
+        ? event.data.activeAt
+        : event.type === 'alert.firing'
+          ? event.data.firedAt
+          : event.data.resolvedAt;
     await tx.query(
       `INSERT INTO alerting.alert_history (seq, type, fingerprint, rule_id, labels, at, value, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq) DO NOTHING`,
-      [event.seq, event.type, d.fingerprint, d.ruleId, JSON.stringify(d.labels), at, value, event.type === 'alert.resolved' ? event.data.reason : null],
+      [
+        event.seq,
+        event.type,
+        d.fingerprint,
+        d.ruleId,
+        JSON.stringify(d.labels),
+        at,
+        value,
+        event.type === 'alert.resolved' ? event.data.reason : null,
+      ],
     );
     switch (event.type) {
       case 'alert.pending':
@@ -34,7 +48,16 @@ export const alertsProjection = (): Projection<AlertEvent> => ({
            VALUES ($1, $2, 'firing', $3, $4, $5, $6, $7, $8)
            ON CONFLICT (fingerprint) DO UPDATE SET rule_id = $2, state = 'firing', labels = $3, annotations = $4, active_at = $5,
              fired_at = $6, resolved_at = NULL, value = $7, last_event_seq = $8`,
-          [d.fingerprint, d.ruleId, JSON.stringify(d.labels), JSON.stringify(event.data.annotations), event.data.activeAt, event.data.firedAt, value, event.seq],
+          [
+            d.fingerprint,
+            d.ruleId,
+            JSON.stringify(d.labels),
+            JSON.stringify(event.data.annotations),
+            event.data.activeAt,
+            event.data.firedAt,
+            value,
+            event.seq,
+          ],
         );
         break;
       case 'alert.resolved':

@@ -18,12 +18,10 @@ export const silencesProjection = (onChange: () => void): Projection<SilenceEven
         break;
       }
       case 'silence.expired':
-        await tx.query('UPDATE alerting.silences SET expired_at = $2, expired_by = $3, last_event_seq = $4 WHERE id = $1', [
-          event.data.silenceId,
-          event.data.at,
-          event.meta.actor,
-          event.seq,
-        ]);
+        await tx.query(
+          'UPDATE alerting.silences SET expired_at = $2, expired_by = $3, last_event_seq = $4 WHERE id = $1',
+          [event.data.silenceId, event.data.at, event.meta.actor, event.seq],
+        );
         break;
       default: {
         const never: never = event;

@@ -12,7 +12,10 @@ export const DEFAULT_RULES_FILE = 'apps/alert-svc/src/rules/default-rules.yaml';
 export function loadDefaultRules(): AlertRule[] {
   const parsed = parseRuleFile(DEFAULT_RULES_YAML, DEFAULT_RULES_FILE);
   if (parsed.problems.length > 0) {
-    throw new ValidationError(`invalid default rules: ${parsed.problems.map(formatProblem).join('; ')}`, parsed.problems);
+    throw new ValidationError(
+      `invalid default rules: ${parsed.problems.map(formatProblem).join('; ')}`,
+      parsed.problems,
+    );
   }
   return parsed.rules.map((r) => r.rule);
 }

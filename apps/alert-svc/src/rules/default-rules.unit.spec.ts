@@ -27,17 +27,73 @@ describe('default rule pack', () => {
     }
   });
 
-  type Expected = { kind: AlertRule['kind']; severity: string; for?: number; metric?: string; op?: string; value?: number };
+  type Expected = {
+    kind: AlertRule['kind'];
+    severity: string;
+    for?: number;
+    metric?: string;
+    op?: string;
+    value?: number;
+  };
   it.each<[string, Expected]>([
     ['NodeDown', { kind: 'offline', for: 2 * MIN, severity: 'critical' }],
     ['AgentOffline', { kind: 'offline', for: 5 * MIN, severity: 'warning' }],
-    ['HighCPU', { kind: 'threshold', metric: 'node_cpu_usage_percent', op: '>', value: 90, for: 5 * MIN, severity: 'warning' }],
-    ['HighMemory', { kind: 'threshold', metric: 'node_memory_used_ratio', op: '>', value: 0.85, for: 5 * MIN, severity: 'warning' }],
-    ['DiskSpaceLow', { kind: 'threshold', metric: 'node_filesystem_used_ratio', op: '>', value: 0.85, for: 5 * MIN, severity: 'warning' }],
-    ['DiskSpaceCritical', { kind: 'threshold', metric: 'node_filesystem_used_ratio', op: '>', value: 0.95, for: 5 * MIN, severity: 'critical' }],
-    ['GPUTemperatureHigh', { kind: 'threshold', metric: 'node_gpu_temperature_celsius', op: '>', value: 85, for: 5 * MIN, severity: 'warning' }],
-    ['GPUTemperatureCritical', { kind: 'threshold', metric: 'node_gpu_temperature_celsius', op: '>', value: 95, for: MIN, severity: 'critical' }],
-    ['GPUMemoryFull', { kind: 'threshold', metric: 'node_gpu_memory_used_ratio', op: '>', value: 0.95, for: 5 * MIN, severity: 'warning' }],
+    [
+      'HighCPU',
+      { kind: 'threshold', metric: 'node_cpu_usage_percent', op: '>', value: 90, for: 5 * MIN, severity: 'warning' },
+    ],
+    [
+      'HighMemory',
+      { kind: 'threshold', metric: 'node_memory_used_ratio', op: '>', value: 0.85, for: 5 * MIN, severity: 'warning' },
+    ],
+    [
+      'DiskSpaceLow',
+      {
+        kind: 'threshold',
+        metric: 'node_filesystem_used_ratio',
+        op: '>',
+        value: 0.85,
+        for: 5 * MIN,
+        severity: 'warning',
+      },
+    ],
+    [
+      'DiskSpaceCritical',
+      {
+        kind: 'threshold',
+        metric: 'node_filesystem_used_ratio',
+        op: '>',
+        value: 0.95,
+        for: 5 * MIN,
+        severity: 'critical',
+      },
+    ],
+    [
+      'GPUTemperatureHigh',
+      {
+        kind: 'threshold',
+        metric: 'node_gpu_temperature_celsius',
+        op: '>',
+        value: 85,
+        for: 5 * MIN,
+        severity: 'warning',
+      },
+    ],
+    [
+      'GPUTemperatureCritical',
+      { kind: 'threshold', metric: 'node_gpu_temperature_celsius', op: '>', value: 95, for: MIN, severity: 'critical' },
+    ],
+    [
+      'GPUMemoryFull',
+      {
+        kind: 'threshold',
+        metric: 'node_gpu_memory_used_ratio',
+        op: '>',
+        value: 0.95,
+        for: 5 * MIN,
+        severity: 'warning',
+      },
+    ],
     ['GPUDown', { kind: 'absent', metric: 'node_gpu_temperature_celsius', for: 3 * MIN, severity: 'critical' }],
     ['BackupMissing', { kind: 'missing', for: 26 * 60 * MIN, severity: 'warning' }],
     ['BackupFailed', { kind: 'event', severity: 'critical' }],
@@ -56,14 +112,18 @@ describe('default rule pack', () => {
 
   it('groups GPUDown by node and gpu, and the backup rules by job', () => {
     expect(byName.get('GPUDown')).toMatchObject({ by: ['node', 'gpu'] });
-    expect(byName.get('BackupFailed')).toMatchObject({ on: 'backup.failed', resolvedBy: 'backup.succeeded', by: ['job'] });
+    expect(byName.get('BackupFailed')).toMatchObject({
+      on: 'backup.failed',
+      resolvedBy: 'backup.succeeded',
+      by: ['job'],
+    });
     expect(byName.get('BackupMissing')).toMatchObject({ event: 'backup.succeeded', by: ['job'] });
   });
 
   it('renders ratios as percentages', () => {
     const disk = byName.get('DiskSpaceLow');
-    expect(renderTemplate(disk?.annotations.description ?? '', { labels: { mount: '/var' }, value: 0.873, node: 'n-1' })).toBe(
-      'Filesystem /var on n-1 is 87.3% full (above 85%).',
-    );
+    expect(
+      renderTemplate(disk?.annotations.description ?? '', { labels: { mount: '/var' }, value: 0.873, node: 'n-1' }),
+    ).toBe('Filesystem /var on n-1 is 87.3% full (above 85%).');
   });
 });

@@ -22,7 +22,8 @@ export function diffRules(current: readonly AlertRule[], desired: readonly Alert
     }
     const fields = ruleDifferences(before, rule);
     if (fields.length === 0) changes.push({ ruleId: rule.id, change: 'unchanged', fields: [] });
-    else if (fields.length === 1 && fields[0] === 'enabled') changes.push({ ruleId: rule.id, change: rule.enabled ? 'enable' : 'disable', fields: [] });
+    else if (fields.length === 1 && fields[0] === 'enabled')
+      changes.push({ ruleId: rule.id, change: rule.enabled ? 'enable' : 'disable', fields: [] });
     else changes.push({ ruleId: rule.id, change: 'update', fields });
   }
   if (prune) {

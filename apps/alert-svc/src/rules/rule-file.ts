@@ -37,7 +37,13 @@ export function parseRuleFile(text: string, file: string): ParsedRuleFile {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   const syntax = [...doc.errors, ...doc.warnings].map((e): RuleFileProblem => {
     const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-    return { file, line: pos.line, column: pos.col, path: '', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') };
+    return {
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: '',
+      message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+    };
   });
   if (syntax.length > 0) return { file, rules: [], problems: syntax };
 
@@ -61,14 +67,18 @@ export function parseRuleFile(text: string, file: string): ParsedRuleFile {
   const parsed = RuleFile.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') issue.keys.forEach((k) => problems.push(problem(issue.path, `unknown field "${k}"`, k)));
+      if (issue.code === 'unrecognized_keys')
+        issue.keys.forEach((k) => problems.push(problem(issue.path, `unknown field "${k}"`, k)));
       else problems.push(problem(issue.path, issueMessage(issue)));
     }
   }
   rawRules(raw).forEach((rule, index) => {
     const annotations = isRecord(rule) && isRecord(rule.annotations) ? rule.annotations : {};
-    const texts = Object.fromEntries(Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    for (const p of annotationProblems(texts)) problems.push(problem(['rules', index, 'annotations', p.annotation], p.message));
+    const texts = Object.fromEntries(
+      Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    for (const p of annotationProblems(texts))
+      problems.push(problem(['rules', index, 'annotations', p.annotation], p.message));
   });
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (problems.length > 0 || !parsed.success) return { file, rules: [], problems };
@@ -95,7 +105,10 @@ export function formatProblem(p: RuleFileProblem): string {
  * Several files applied together: each parsed alone, then a rule id given twice across files
  * is a problem too (the second place names the first).
  */
-export function parseRuleFiles(sources: readonly { file: string; text: string }[]): { rules: AlertRule[]; problems: RuleFileProblem[] } {
+export function parseRuleFiles(sources: readonly { file: string; text: string }[]): {
+  rules: AlertRule[];
+  problems: RuleFileProblem[];
+} {
   const parsed = sources.map((s) => parseRuleFile(s.text, s.file));
   const problems = parsed.flatMap((p) => p.problems);
   const first = new Map<string, { file: string; line?: number }>();
@@ -138,7 +151,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   const inner = issue.errors.flat();
   const specific = inner.find((i) => i.code !== 'invalid_type');
   if (specific) return specific.message;
-  const expected = inner.map((i) => (i.code === 'invalid_type' ? i.expected : undefined)).filter((e) => e !== undefined);
+  const expected = inner
+    .map((i) => (i.code === 'invalid_type' ? i.expected : undefined))
+    .filter((e) => e !== undefined);
   return `Invalid input: expected ${[...new Set(expected)].join(' or ')}`;
 }
 

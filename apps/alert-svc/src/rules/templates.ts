@@ -1,4 +1,12 @@
-import { asNumber, checkPrintfFormat, humanize, humanize1024, humanizePercentage, printf, type TemplateValue } from './template-format';
+import {
+  asNumber,
+  checkPrintfFormat,
+  humanize,
+  humanize1024,
+  humanizePercentage,
+  printf,
+  type TemplateValue,
+} from './template-format';
 
 /**
  * Annotation templates, a small safe subset of the Go templates Prometheus uses: text with
@@ -51,7 +59,8 @@ export function compileTemplate(text: string): CompiledTemplate {
   const segments = parse(text, problems);
   return {
     problems,
-    render: (data) => segments.map((s) => (s.kind === 'text' ? s.text : show(s.pipeline ? run(s.pipeline, data) : undefined))).join(''),
+    render: (data) =>
+      segments.map((s) => (s.kind === 'text' ? s.text : show(s.pipeline ? run(s.pipeline, data) : undefined))).join(''),
   };
 }
 
@@ -64,13 +73,20 @@ export function templateProblems(text: string): readonly TemplateProblem[] {
 }
 
 /** Every annotation of a rule rendered for one alert. */
-export function renderAnnotations(annotations: Readonly<Record<string, string>>, data: TemplateData): Record<string, string> {
+export function renderAnnotations(
+  annotations: Readonly<Record<string, string>>,
+  data: TemplateData,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(annotations).map(([name, text]) => [name, renderTemplate(text, data)]));
 }
 
 /** The problems of every annotation, each with the annotation's name. */
-export function annotationProblems(annotations: Readonly<Record<string, string>>): { annotation: string; message: string }[] {
-  return Object.entries(annotations).flatMap(([annotation, text]) => templateProblems(text).map((p) => ({ annotation, message: p.message })));
+export function annotationProblems(
+  annotations: Readonly<Record<string, string>>,
+): { annotation: string; message: string }[] {
+  return Object.entries(annotations).flatMap(([annotation, text]) =>
+    templateProblems(text).map((p) => ({ annotation, message: p.message })),
+  );
 }
 
 function show(v: TemplateValue): string {
@@ -145,7 +161,8 @@ function excerpt(t: string): string {
 
 type Token = { kind: 'pipe' } | { kind: 'ident'; name: string } | { kind: 'operand'; operand: Operand | undefined };
 
-const TOKEN = /\s*(?:(\|)|(\$[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|("(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*))/y;
+const TOKEN =
+  /\s*(?:(\|)|(\$[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|("(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 function parsePipeline(body: string, at: number, problems: TemplateProblem[]): Command[] | undefined {
   const action = `{{${body}}}`;
@@ -181,7 +198,8 @@ function parsePipeline(body: string, at: number, problems: TemplateProblem[]): C
       if (!(TEMPLATE_FUNCTIONS as readonly string[]).includes(head.name)) {
         return fail(`unknown function "${head.name}" (known: ${TEMPLATE_FUNCTIONS.join(', ')})`);
       }
-      if (rest.some((w) => w.kind !== 'operand')) return fail(`"${head.name}" takes values, not functions, as arguments`);
+      if (rest.some((w) => w.kind !== 'operand'))
+        return fail(`"${head.name}" takes values, not functions, as arguments`);
       const args = rest.map((w) => (w as Extract<Token, { kind: 'operand' }>).operand);
       if (args.some((a) => a === undefined)) return undefined;
       const problem = checkCall(head.name as FunctionName, args as Operand[], i > 0);
@@ -223,10 +241,13 @@ function checkCall(fn: FunctionName, args: Operand[], piped: boolean): string | 
   const count = args.length + (piped ? 1 : 0);
   if (fn !== 'printf') return count === 1 ? undefined : `"${fn}" takes one value, got ${count}`;
   const format = args[0];
-  if (!format || format.kind !== 'literal' || typeof format.value !== 'string') return '"printf" needs a format string first, e.g. printf "%.1f"';
+  if (!format || format.kind !== 'literal' || typeof format.value !== 'string')
+    return '"printf" needs a format string first, e.g. printf "%.1f"';
   const { problems, values } = checkPrintfFormat(format.value);
   if (problems.length > 0) return problems.join('; ');
-  return values === count - 1 ? undefined : `printf format "${format.value}" takes ${values} value(s), got ${count - 1}`;
+  return values === count - 1
+    ? undefined
+    : `printf format "${format.value}" takes ${values} value(s), got ${count - 1}`;
 }
 
 function run(pipeline: Command[], data: TemplateData): TemplateValue {

@@ -97,6 +97,8 @@ describe('annotations', () => {
   });
 
   it('reports problems by annotation', () => {
-    expect(annotationProblems(annotations)).toEqual([{ annotation: 'runbook', message: expect.stringContaining('unknown variable "$bad"') }]);
+    expect(annotationProblems(annotations)).toEqual([
+      { annotation: 'runbook', message: expect.stringContaining('unknown variable "$bad"') },
+    ]);
   });
 });

@@ -41,7 +41,10 @@ export class AlertsController {
     @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
   ) {}
 
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
+    def: QueryDefinition<Req, Rep>,
+    request: unknown,
+  ): Promise<z.infer<Rep>> {
     return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
@@ -94,7 +97,11 @@ export class AlertsController {
 
   /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
   @Post(':fingerprint/silence')
-  silenceAlert(@Param('fingerprint') fingerprint: string, @Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
+  silenceAlert(
+    @Param('fingerprint') fingerprint: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Ip() ip: string,
+  ): Promise<SilenceView> {
     return this.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: gatewayActor(ip) });
   }
 }

@@ -24,7 +24,10 @@ export class RulesController {
     @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
   ) {}
 
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
+    def: QueryDefinition<Req, Rep>,
+    request: unknown,
+  ): Promise<z.infer<Rep>> {
     return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
@@ -42,8 +45,13 @@ export class RulesController {
 
   /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */
   @Put(':id')
-  upsert(@Param('id') id: string, @Body() rule: Record<string, unknown> | undefined, @Ip() ip: string): Promise<RuleChange> {
-    if (rule?.id !== undefined && rule.id !== id) throw new ValidationError(`the rule's id "${String(rule.id)}" is not the one in the path ("${id}")`);
+  upsert(
+    @Param('id') id: string,
+    @Body() rule: Record<string, unknown> | undefined,
+    @Ip() ip: string,
+  ): Promise<RuleChange> {
+    if (rule?.id !== undefined && rule.id !== id)
+      throw new ValidationError(`the rule's id "${String(rule.id)}" is not the one in the path ("${id}")`);
     return this.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: gatewayActor(ip) });
   }
 

@@ -6,7 +6,12 @@ import type { Bus } from '@vigil/platform';
  * A request to the service that owns the operation, over NATS request/reply; the service
  * validates it against the contract and its errors come back as problem+json.
  */
-export function askService<Req extends z.ZodType, Rep extends z.ZodType>(bus: Bus, timeoutMs: number, def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+export function askService<Req extends z.ZodType, Rep extends z.ZodType>(
+  bus: Bus,
+  timeoutMs: number,
+  def: QueryDefinition<Req, Rep>,
+  request: unknown,
+): Promise<z.infer<Rep>> {
   return requestQuery(bus.nc, bus.topology, def, request as z.input<Req>, timeoutMs);
 }
 

@@ -24,7 +24,10 @@ export class MetricsController {
     @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
   ) {}
 
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: unknown): Promise<z.infer<Rep>> {
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
+    def: QueryDefinition<Req, Rep>,
+    request: unknown,
+  ): Promise<z.infer<Rep>> {
     return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 

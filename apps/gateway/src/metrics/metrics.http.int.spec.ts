@@ -12,7 +12,14 @@ import {
   RangeQueryRequest,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
+import {
+  createTestBus,
+  createTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  testUrls,
+  uniqueId,
+} from '@vigil/test-support';
 import pino from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 
@@ -45,7 +52,10 @@ describe('gateway metrics HTTP API', () => {
     };
     const check = (metric: string | undefined) => {
       if (metric === 'unknown_metric') throw new NotFoundError(`unknown metric ${metric}`);
-      if (metric === 'too_much') throw new LimitExceededError('the query would read 3 series × 60 points = 180 points, more than VIGIL_METRICS_MAX_POINTS=100');
+      if (metric === 'too_much')
+        throw new LimitExceededError(
+          'the query would read 3 series × 60 points = 180 points, more than VIGIL_METRICS_MAX_POINTS=100',
+        );
     };
     subscriptions = [
       serveQuery(deps, metricsQueries.range, async (r): Promise<RangeQueryReply> => {
@@ -71,7 +81,13 @@ describe('gateway metrics HTTP API', () => {
           items: [
             { nodeId: 'n1', metric: r.metric ?? 'm', labels: { cpu: '0' }, value: 10, timestamp: Date.now() - 1000 },
             { nodeId: 'n2', metric: r.metric ?? 'm', labels: { cpu: '0' }, value: 30, timestamp: Date.now() - 2000 },
-            { nodeId: 'n3', metric: r.metric ?? 'm', labels: { cpu: '0' }, value: 99, timestamp: Date.now() - 3600_000 },
+            {
+              nodeId: 'n3',
+              metric: r.metric ?? 'm',
+              labels: { cpu: '0' },
+              value: 99,
+              timestamp: Date.now() - 3600_000,
+            },
           ],
         };
       }),
@@ -159,11 +175,21 @@ describe('gateway metrics HTTP API', () => {
       });
       expect(request.end - request.start).toBe(3600_000);
       expect(request.end).toBeGreaterThanOrEqual(before);
-      expect(r.body).toEqual({ tier: '1m', step: 60_000, series: [{ metric: 'node_cpu_usage_percent', labels: { cpu: '0' }, points: expect.any(Array) }] });
+      expect(r.body).toEqual({
+        tier: '1m',
+        step: 60_000,
+        series: [{ metric: 'node_cpu_usage_percent', labels: { cpu: '0' }, points: expect.any(Array) }],
+      });
     });
 
     it('POST query_range takes the contract request as JSON', async () => {
-      const body = { metric: 'm', start: 1_700_000_000_000, end: 1_700_000_600_000, step: 60_000, nodes: { labels: { rack: 'r1', env: 'a,b' } } };
+      const body = {
+        metric: 'm',
+        start: 1_700_000_000_000,
+        end: 1_700_000_600_000,
+        step: 60_000,
+        nodes: { labels: { rack: 'r1', env: 'a,b' } },
+      };
       const r = await post('/api/v1/metrics/query_range', JSON.stringify(body), 'application/json');
       expect(r.status).toBe(200);
       expect(lastAsked('range')).toEqual({ ...body, matchers: [], stat: 'avg' });
@@ -174,13 +200,37 @@ describe('gateway metrics HTTP API', () => {
       const problem = async (path: string, status: number, type: string, detail: RegExp) => {
         const r = await get(path);
         expect([path, r.status, r.type]).toEqual([path, status, expect.stringContaining('application/problem+json')]);
-        expect(r.body).toMatchObject({ status, type: `https://vigil.dev/problems/${type}`, detail: expect.stringMatching(detail) });
+        expect(r.body).toMatchObject({
+          status,
+          type: `https://vigil.dev/problems/${type}`,
+          detail: expect.stringMatching(detail),
+        });
       };
       await problem('/api/v1/metrics/query_range?metric=m&start=now-1h', 400, 'validation', /step is required/);
-      await problem('/api/v1/metrics/query_range?metric=m&start=now&end=now-1h&step=1m', 400, 'validation', /end must be after start/);
-      await problem(`/api/v1/metrics/query_range?${q({ metric: 'm', start: 'now-1h', step: '1m', 'match[]': 'cpu=0' })}`, 400, 'validation', /quoted value/);
-      await problem('/api/v1/metrics/query_range?metric=unknown_metric&start=now-1h&step=1m', 404, 'not-found', /unknown metric unknown_metric/);
-      await problem('/api/v1/metrics/query_range?metric=too_much&start=now-1h&step=1m', 422, 'limit-exceeded', /180 points, more than VIGIL_METRICS_MAX_POINTS=100/);
+      await problem(
+        '/api/v1/metrics/query_range?metric=m&start=now&end=now-1h&step=1m',
+        400,
+        'validation',
+        /end must be after start/,
+      );
+      await problem(
+        `/api/v1/metrics/query_range?${q({ metric: 'm', start: 'now-1h', step: '1m', 'match[]': 'cpu=0' })}`,
+        400,
+        'validation',
+        /quoted value/,
+      );
+      await problem(
+        '/api/v1/metrics/query_range?metric=unknown_metric&start=now-1h&step=1m',
+        404,
+        'not-found',
+        /unknown metric unknown_metric/,
+      );
+      await problem(
+        '/api/v1/metrics/query_range?metric=too_much&start=now-1h&step=1m',
+        422,
+        'limit-exceeded',
+        /180 points, more than VIGIL_METRICS_MAX_POINTS=100/,
+      );
       const r = await post('/api/v1/metrics/query_range', JSON.stringify({ metric: 'm' }), 'application/json');
       expect(r.status).toBe(400);
     });
@@ -189,7 +239,12 @@ describe('gateway metrics HTTP API', () => {
       let r = await get('/api/v1/metrics/topk?metric=node_cpu_usage_percent&k=5&start=now-1h&stat=max');
       expect(r.status).toBe(200);
       expect(r.body).toEqual({ items: [{ nodeId: 'n2', metric: 'node_cpu_usage_percent', labels: {}, value: 97.5 }] });
-      expect(lastAsked('topk')).toMatchObject({ k: 5, stat: 'max', order: 'desc', range: { start: expect.any(Number), end: expect.any(Number) } });
+      expect(lastAsked('topk')).toMatchObject({
+        k: 5,
+        stat: 'max',
+        order: 'desc',
+        range: { start: expect.any(Number), end: expect.any(Number) },
+      });
       r = await get('/api/v1/metrics/topk?metric=node_cpu_usage_percent');
       expect(lastAsked('topk')).not.toHaveProperty('range');
       r = await get('/api/v1/metrics/latest?node=n1');
@@ -207,7 +262,9 @@ describe('gateway metrics HTTP API', () => {
     const end = start + 600;
 
     it('GET /api/v1/query_range answers a matrix in Prometheus format', async () => {
-      const r = await get(`/api/v1/query_range?${q({ query: 'node_cpu_usage_percent{node="n1",cpu=~"0|1"}', start: String(start), end: String(end), step: '60' })}`);
+      const r = await get(
+        `/api/v1/query_range?${q({ query: 'node_cpu_usage_percent{node="n1",cpu=~"0|1"}', start: String(start), end: String(end), step: '60' })}`,
+      );
       expect(r.status).toBe(200);
       expect(r.type).toContain('application/json');
       expect(r.body).toEqual({
@@ -241,12 +298,21 @@ describe('gateway metrics HTTP API', () => {
     it('POST /api/v1/query_range takes a form, RFC 3339 times and duration steps; aggregations drop __name__', async () => {
       const r = await post(
         '/api/v1/query_range',
-        q({ query: 'avg by (cpu) (node_cpu_usage_percent)', start: new Date(start * 1000).toISOString(), end: String(end), step: '1m' }),
+        q({
+          query: 'avg by (cpu) (node_cpu_usage_percent)',
+          start: new Date(start * 1000).toISOString(),
+          end: String(end),
+          step: '1m',
+        }),
         'application/x-www-form-urlencoded',
       );
       expect(r.status).toBe(200);
       expect((r.body.data as { result: { metric: unknown }[] }).result[0].metric).toEqual({ cpu: '0' });
-      expect(lastAsked('range')).toMatchObject({ start: start * 1000, step: 60_000, aggregate: { op: 'avg', by: ['cpu'] } });
+      expect(lastAsked('range')).toMatchObject({
+        start: start * 1000,
+        step: 60_000,
+        aggregate: { op: 'avg', by: ['cpu'] },
+      });
     });
 
     it('answers errors in Prometheus format: bad_data 400, execution 422, and an unknown metric as empty', async () => {
@@ -257,20 +323,36 @@ describe('gateway metrics HTTP API', () => {
       };
       const range = (query: string, extra: Record<string, string> = {}) =>
         `/api/v1/query_range?${q({ query, start: String(start), end: String(end), step: '15s', ...extra })}`;
-      await expectError(range('rate(node_cpu_seconds_total[5m])'), 400, 'bad_data', /function rate\(\) is not supported/);
+      await expectError(
+        range('rate(node_cpu_seconds_total[5m])'),
+        400,
+        'bad_data',
+        /function rate\(\) is not supported/,
+      );
       await expectError(range('m', { step: '0' }), 400, 'bad_data', /zero or negative/);
-      await expectError(range('m', { end: String(start - 10) }), 400, 'bad_data', /end timestamp must not be before start time/);
+      await expectError(
+        range('m', { end: String(start - 10) }),
+        400,
+        'bad_data',
+        /end timestamp must not be before start time/,
+      );
       await expectError(range('m', { start: 'yesterday' }), 400, 'bad_data', /cannot parse "yesterday"/);
       await expectError('/api/v1/query_range', 400, 'bad_data', /query is required/);
       await expectError(range('too_much'), 422, 'execution', /VIGIL_METRICS_MAX_POINTS=100/);
       const unknown = await get(range('unknown_metric'));
-      expect(unknown).toMatchObject({ status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [] } } });
+      expect(unknown).toMatchObject({
+        status: 200,
+        body: { status: 'success', data: { resultType: 'matrix', result: [] } },
+      });
     });
 
     it('GET /api/v1/query answers an instant vector from the latest values within the lookback', async () => {
       const r = await get(`/api/v1/query?${q({ query: 'node_cpu_usage_percent' })}`);
       expect(r.status).toBe(200);
-      const data = r.body.data as { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+      const data = r.body.data as {
+        resultType: string;
+        result: { metric: Record<string, string>; value: [number, string] }[];
+      };
       expect(data.resultType).toBe('vector');
       expect(data.result.map((s) => [s.metric, s.value[1]])).toEqual([
         [{ __name__: 'node_cpu_usage_percent', cpu: '0', node: 'n1' }, '10'],
@@ -278,23 +360,47 @@ describe('gateway metrics HTTP API', () => {
       ]);
       expect(Math.abs(data.result[0].value[0] * 1000 - Date.now())).toBeLessThan(5000);
       const summed = await get(`/api/v1/query?${q({ query: 'sum(node_cpu_usage_percent)' })}`);
-      expect((summed.body.data as { result: unknown[] }).result).toEqual([{ metric: {}, value: [expect.any(Number), '40'] }]);
+      expect((summed.body.data as { result: unknown[] }).result).toEqual([
+        { metric: {}, value: [expect.any(Number), '40'] },
+      ]);
       // In the past: the last point of each series from the rollups.
-      const past = await post('/api/v1/query', q({ query: 'node_cpu_usage_percent', time: String(start) }), 'application/x-www-form-urlencoded');
+      const past = await post(
+        '/api/v1/query',
+        q({ query: 'node_cpu_usage_percent', time: String(start) }),
+        'application/x-www-form-urlencoded',
+      );
       expect(past.body).toEqual({
         status: 'success',
-        data: { resultType: 'vector', result: [{ metric: { __name__: 'node_cpu_usage_percent', cpu: '0', node: 'n1' }, value: [start, '2'] }] },
+        data: {
+          resultType: 'vector',
+          result: [{ metric: { __name__: 'node_cpu_usage_percent', cpu: '0', node: 'n1' }, value: [start, '2'] }],
+        },
       });
       expect(lastAsked('range')).toMatchObject({ start: start * 1000 - 300_000, end: start * 1000 + 1, stat: 'last' });
     });
 
     it('lists label names and values', async () => {
-      expect((await get('/api/v1/labels')).body).toEqual({ status: 'success', data: ['__name__', 'cpu', 'mount', 'node'] });
-      expect((await get(`/api/v1/labels?${q({ 'match[]': 'node_load1{node="a"}' })}`)).body).toEqual({ status: 'success', data: ['__name__', 'cpu', 'node'] });
+      expect((await get('/api/v1/labels')).body).toEqual({
+        status: 'success',
+        data: ['__name__', 'cpu', 'mount', 'node'],
+      });
+      expect((await get(`/api/v1/labels?${q({ 'match[]': 'node_load1{node="a"}' })}`)).body).toEqual({
+        status: 'success',
+        data: ['__name__', 'cpu', 'node'],
+      });
       expect(lastAsked('label-names')).toEqual({ metric: 'node_load1' });
-      expect((await post('/api/v1/labels', '', 'application/x-www-form-urlencoded')).body).toEqual({ status: 'success', data: ['__name__', 'cpu', 'mount', 'node'] });
-      expect((await get('/api/v1/label/__name__/values')).body).toEqual({ status: 'success', data: ['node_cpu_usage_percent', 'node_load1'] });
-      expect((await get(`/api/v1/label/node/values?${q({ 'match[]': 'node_load1' })}`)).body).toEqual({ status: 'success', data: ['n1', 'n2'] });
+      expect((await post('/api/v1/labels', '', 'application/x-www-form-urlencoded')).body).toEqual({
+        status: 'success',
+        data: ['__name__', 'cpu', 'mount', 'node'],
+      });
+      expect((await get('/api/v1/label/__name__/values')).body).toEqual({
+        status: 'success',
+        data: ['node_cpu_usage_percent', 'node_load1'],
+      });
+      expect((await get(`/api/v1/label/node/values?${q({ 'match[]': 'node_load1' })}`)).body).toEqual({
+        status: 'success',
+        data: ['n1', 'n2'],
+      });
       expect(lastAsked('label-values')).toEqual({ label: 'node', metric: 'node_load1' });
       expect((await get('/api/v1/label/bad-name/values')).status).toBe(400);
     });
@@ -302,9 +408,15 @@ describe('gateway metrics HTTP API', () => {
     it('answers 503 unavailable when metrics-svc does not answer', async () => {
       await Promise.all(subscriptions.map((s) => s.drain()));
       subscriptions = [];
-      const r = await get(`/api/v1/query_range?${q({ query: 'm', start: String(start), end: String(end), step: '60' })}`);
+      const r = await get(
+        `/api/v1/query_range?${q({ query: 'm', start: String(start), end: String(end), step: '60' })}`,
+      );
       expect(r.status).toBe(503);
-      expect(r.body).toEqual({ status: 'error', errorType: 'unavailable', error: expect.stringMatching(/no metrics service is answering|timed out/) });
+      expect(r.body).toEqual({
+        status: 'error',
+        errorType: 'unavailable',
+        error: expect.stringMatching(/no metrics service is answering|timed out/),
+      });
       const rest = await get('/api/v1/metrics/latest?metric=m');
       expect(rest.status).toBe(503);
     });

@@ -24,7 +24,11 @@ export class PrometheusErrorFilter implements ExceptionFilter {
       body = { status: 'error', errorType: mapped.errorType, error: error.message };
     } else if (error instanceof HttpException) {
       status = error.getStatus();
-      body = { status: 'error', errorType: status === 404 ? 'not_found' : status < 500 ? 'bad_data' : 'internal', error: error.message };
+      body = {
+        status: 'error',
+        errorType: status === 404 ? 'not_found' : status < 500 ? 'bad_data' : 'internal',
+        error: error.message,
+      };
     }
     if (status >= 500) this.obs.logger.error({ err: error, path: http.getRequest<Request>().path }, 'request failed');
     res.status(status).type('application/json').json(body);

@@ -40,7 +40,10 @@ export class PrometheusController {
     @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
   ) {}
 
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(def: QueryDefinition<Req, Rep>, request: z.input<Req>): Promise<z.infer<Rep>> {
+  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
+    def: QueryDefinition<Req, Rep>,
+    request: z.input<Req>,
+  ): Promise<z.infer<Rep>> {
     return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
   }
 
@@ -112,13 +115,19 @@ export class PrometheusController {
     const query = parsePromQL(required(q, 'query'));
     const now = Date.now();
     const at = promTime(one(q, 'time'), 'time', now);
-    const samples = Math.abs(now - at) <= PRESENT_MS ? await this.latestSamples(query, at) : await this.pastSamples(query, at);
-    return success(toVector(query.aggregate ? aggregateInstant(samples, query.aggregate.op, query.aggregate.by) : samples, at));
+    const samples =
+      Math.abs(now - at) <= PRESENT_MS ? await this.latestSamples(query, at) : await this.pastSamples(query, at);
+    return success(
+      toVector(query.aggregate ? aggregateInstant(samples, query.aggregate.op, query.aggregate.by) : samples, at),
+    );
   }
 
   /** Now: each series' latest value within the lookback, from Redis. */
   private async latestSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
-    const reply = await this.orEmpty(this.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers }), { items: [] });
+    const reply = await this.orEmpty(
+      this.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers }),
+      { items: [] },
+    );
     return reply.items
       .filter((i) => i.timestamp > at - LOOKBACK_MS)
       .map((i) => ({ labels: { __name__: i.metric, ...i.labels, node: i.nodeId }, value: i.value }));
@@ -127,7 +136,14 @@ export class PrometheusController {
   /** In the past: each series' last value in the lookback before `at`, from the rollups (to the bucket). */
   private async pastSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
     const reply = await this.orEmpty(
-      this.ask(metricsQueries.range, { metric: query.metric, matchers: query.matchers, start: at - LOOKBACK_MS, end: at + 1, step: 10_000, stat: 'last' }),
+      this.ask(metricsQueries.range, {
+        metric: query.metric,
+        matchers: query.matchers,
+        start: at - LOOKBACK_MS,
+        end: at + 1,
+        step: 10_000,
+        stat: 'last',
+      }),
       { tier: '10s', step: 10_000, series: [] },
     );
     return reply.series

@@ -37,7 +37,13 @@ export function formatValue(v: number): string {
   const [, sign, lead, frac = '', expText] = m;
   const exp = Number(expText);
   const digits = lead + frac;
-  if (exp >= 0) return sign + (exp >= frac.length ? digits + '0'.repeat(exp - frac.length) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`);
+  if (exp >= 0)
+    return (
+      sign +
+      (exp >= frac.length
+        ? digits + '0'.repeat(exp - frac.length)
+        : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`)
+    );
   return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
 }
 
@@ -60,7 +66,11 @@ export interface InstantSample {
 }
 
 /** One value per distinct `by` labels, as Prometheus' aggregation of an instant vector. */
-export function aggregateInstant(samples: readonly InstantSample[], op: CrossAggregation, by: readonly string[]): InstantSample[] {
+export function aggregateInstant(
+  samples: readonly InstantSample[],
+  op: CrossAggregation,
+  by: readonly string[],
+): InstantSample[] {
   const groups = new Map<string, { labels: PromLabels; values: number[] }>();
   for (const s of samples) {
     const labels: PromLabels = {};
@@ -81,7 +91,10 @@ export function aggregateInstant(samples: readonly InstantSample[], op: CrossAgg
 }
 
 export function toVector(samples: readonly InstantSample[], atMs: number): PromVector {
-  return { resultType: 'vector', result: samples.map((s) => ({ metric: s.labels, value: [seconds(atMs), formatValue(s.value)] })) };
+  return {
+    resultType: 'vector',
+    result: samples.map((s) => ({ metric: s.labels, value: [seconds(atMs), formatValue(s.value)] })),
+  };
 }
 
 /** Prometheus' error types and statuses for Vigil's error vocabulary. */

@@ -16,7 +16,10 @@ describe('Prometheus response format', () => {
 
   it('turns range series into a matrix with __name__ unless aggregated', () => {
     const series = [{ metric: 'm', labels: { node: 'a' }, points: [[1_435_781_451_781, 1] as [number, number]] }];
-    expect(toMatrix(series, false)).toEqual({ resultType: 'matrix', result: [{ metric: { __name__: 'm', node: 'a' }, values: [[1435781451.781, '1']] }] });
+    expect(toMatrix(series, false)).toEqual({
+      resultType: 'matrix',
+      result: [{ metric: { __name__: 'm', node: 'a' }, values: [[1435781451.781, '1']] }],
+    });
     expect(toMatrix(series, true).result[0].metric).toEqual({ node: 'a' });
   });
 
@@ -31,6 +34,9 @@ describe('Prometheus response format', () => {
       { labels: { rack: 'r2' }, value: 10 },
     ]);
     expect(aggregateInstant(samples, 'count', [])).toEqual([{ labels: {}, value: 3 }]);
-    expect(toVector([{ labels: {}, value: 3 }], 1_000_500)).toEqual({ resultType: 'vector', result: [{ metric: {}, value: [1000.5, '3'] }] });
+    expect(toVector([{ labels: {}, value: 3 }], 1_000_500)).toEqual({
+      resultType: 'vector',
+      result: [{ metric: {}, value: [1000.5, '3'] }],
+    });
   });
 });

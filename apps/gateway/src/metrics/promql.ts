@@ -20,7 +20,17 @@ export interface PromQuery {
 }
 
 const AGGREGATIONS = new Set<string>(['avg', 'min', 'max', 'sum', 'count']);
-const OTHER_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile', 'stddev', 'stdvar', 'count_values', 'group', 'limitk', 'limit_ratio']);
+const OTHER_AGGREGATIONS = new Set([
+  'topk',
+  'bottomk',
+  'quantile',
+  'stddev',
+  'stdvar',
+  'count_values',
+  'group',
+  'limitk',
+  'limit_ratio',
+]);
 
 type Token =
   | { kind: 'ident'; value: string; pos: number }
@@ -32,7 +42,18 @@ type Token =
 
 const bad = (message: string) => new ValidationError(`invalid query: ${message}`);
 
-const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'" };
+const ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+};
 
 function readString(input: string, start: number): { value: string; end: number } {
   const quote = input[start];
@@ -59,7 +80,11 @@ function readString(input: string, start: number): { value: string; end: number 
       continue;
     }
     const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-    if (hex && /^[0-9a-fA-F]+$/.test(input.slice(i + 2, i + 2 + hex)) && input.slice(i + 2, i + 2 + hex).length === hex) {
+    if (
+      hex &&
+      /^[0-9a-fA-F]+$/.test(input.slice(i + 2, i + 2 + hex)) &&
+      input.slice(i + 2, i + 2 + hex).length === hex
+    ) {
       out += String.fromCodePoint(parseInt(input.slice(i + 2, i + 2 + hex), 16));
       i += 2 + hex;
       continue;
@@ -121,15 +146,21 @@ function tokenize(input: string): Token[] {
 /** What an unexpected token most likely means, in words a Grafana user understands. */
 function unsupported(t: Token, next: Token | undefined): ValidationError {
   if (t.kind === 'eof') return bad('unexpected end of query');
-  if (t.kind === 'other' && t.value === '[') return bad(`range vectors ([...]) are not supported (position ${t.pos}); only instant selectors are`);
-  if (t.kind === 'other' && '+-*/%^<>!'.includes(t.value)) return bad(`binary operators ("${t.value}") are not supported (position ${t.pos})`);
+  if (t.kind === 'other' && t.value === '[')
+    return bad(`range vectors ([...]) are not supported (position ${t.pos}); only instant selectors are`);
+  if (t.kind === 'other' && '+-*/%^<>!'.includes(t.value))
+    return bad(`binary operators ("${t.value}") are not supported (position ${t.pos})`);
   if (t.kind === 'other' && t.value === '@') return bad(`the @ modifier is not supported (position ${t.pos})`);
   if (t.kind === 'ident' && t.value === 'offset') return bad(`offset is not supported (position ${t.pos})`);
   if (t.kind === 'ident' && t.value === 'without') return bad('"without" is not supported; use "by (...)"');
-  if (t.kind === 'ident' && (t.value === 'and' || t.value === 'or' || t.value === 'unless')) return bad(`set operators ("${t.value}") are not supported`);
+  if (t.kind === 'ident' && (t.value === 'and' || t.value === 'or' || t.value === 'unless'))
+    return bad(`set operators ("${t.value}") are not supported`);
   if (t.kind === 'ident' && next?.kind === 'punct' && next.value === '(') {
-    if (OTHER_AGGREGATIONS.has(t.value)) return bad(`aggregation ${t.value} is not supported; supported: avg, min, max, sum, count`);
-    return bad(`function ${t.value}() is not supported; supported: a selector, optionally in avg, min, max, sum or count (...)`);
+    if (OTHER_AGGREGATIONS.has(t.value))
+      return bad(`aggregation ${t.value} is not supported; supported: avg, min, max, sum, count`);
+    return bad(
+      `function ${t.value}() is not supported; supported: a selector, optionally in avg, min, max, sum or count (...)`,
+    );
   }
   if (t.kind === 'number') return bad(`number literals are not supported (position ${t.pos})`);
   return bad(`unexpected ${t.kind === 'string' ? `string "${t.value}"` : `"${t.value}"`} at position ${t.pos}`);
@@ -236,7 +267,8 @@ class Parser {
       const op = this.take();
       if (op.kind !== 'punct' || !['=', '!=', '=~', '!~'].includes(op.value)) throw unsupported(op, undefined);
       const value = this.take();
-      if (value.kind !== 'string') throw bad(`expected a quoted value for label ${label.value} at position ${value.pos}`);
+      if (value.kind !== 'string')
+        throw bad(`expected a quoted value for label ${label.value} at position ${value.pos}`);
       out.push({ label: label.value, op: op.value as LabelMatcher['op'], value: value.value });
       if (this.isPunct(',')) this.i++;
       else if (!atEnd()) throw this.fail();

@@ -22,14 +22,20 @@ describe('parsePromQL (the supported subset)', () => {
   });
 
   it('takes the metric from __name__', () => {
-    expect(parsePromQL('{__name__="up", job="x"}')).toEqual({ metric: 'up', matchers: [{ label: 'job', op: '=', value: 'x' }] });
+    expect(parsePromQL('{__name__="up", job="x"}')).toEqual({
+      metric: 'up',
+      matchers: [{ label: 'job', op: '=', value: 'x' }],
+    });
     expect(parsePromQL('up{__name__="up"}')).toEqual({ metric: 'up', matchers: [] });
   });
 
   it('parses one aggregation with by before or after, or none', () => {
     const sel = { metric: 'm', matchers: [{ label: 'a', op: '=', value: 'b' }] };
     expect(parsePromQL('sum(m{a="b"})')).toEqual({ ...sel, aggregate: { op: 'sum', by: [] } });
-    expect(parsePromQL('avg by (node, mount) (m{a="b"})')).toEqual({ ...sel, aggregate: { op: 'avg', by: ['node', 'mount'] } });
+    expect(parsePromQL('avg by (node, mount) (m{a="b"})')).toEqual({
+      ...sel,
+      aggregate: { op: 'avg', by: ['node', 'mount'] },
+    });
     expect(parsePromQL('max(m{a="b"}) by (node,)')).toEqual({ ...sel, aggregate: { op: 'max', by: ['node'] } });
     expect(parsePromQL('min by () (m{a="b"})')).toEqual({ ...sel, aggregate: { op: 'min', by: [] } });
     expect(parsePromQL('count(m{a="b"})')).toEqual({ ...sel, aggregate: { op: 'count', by: [] } });

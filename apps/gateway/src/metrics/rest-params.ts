@@ -1,4 +1,10 @@
-import { type LatestRequest, type NodeSelector, type RangeQueryRequest, type TopKRequest, ValidationError } from '@vigil/contracts';
+import {
+  type LatestRequest,
+  type NodeSelector,
+  type RangeQueryRequest,
+  type TopKRequest,
+  ValidationError,
+} from '@vigil/contracts';
 import { parseMatchers } from './promql';
 import { restStep, restTime } from './time-params';
 
@@ -63,14 +69,17 @@ export function rangeRequest(q: QueryParams, nowMs: number): RangeQueryRequest {
 export function topKRequest(q: QueryParams, nowMs: number): TopKRequest {
   const start = one(q, 'start');
   const end = one(q, 'end');
-  if (end !== undefined && start === undefined) throw new ValidationError('end without start: give start (and optionally end) for a range');
+  if (end !== undefined && start === undefined)
+    throw new ValidationError('end without start: give start (and optionally end) for a range');
   return {
     ...selection(q),
     metric: one(q, 'metric') as string,
     k: int(q, 'k'),
     stat: one(q, 'stat') as TopKRequest['stat'],
     order: one(q, 'order') as TopKRequest['order'],
-    ...(start !== undefined ? { range: { start: restTime(start, 'start', nowMs), end: restTime(end, 'end', nowMs, nowMs) } } : {}),
+    ...(start !== undefined
+      ? { range: { start: restTime(start, 'start', nowMs), end: restTime(end, 'end', nowMs, nowMs) } }
+      : {}),
   };
 }
 

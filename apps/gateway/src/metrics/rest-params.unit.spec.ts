@@ -35,16 +35,34 @@ describe('REST query parameters → metrics requests', () => {
   });
 
   it('leaves defaults to the contract and lets it refuse what is wrong', () => {
-    expect(validate(RangeQueryRequest, rangeRequest({ metric: 'm', start: 'now-5m', step: '10s' }, now), 'r')).toMatchObject({ stat: 'avg', matchers: [] });
-    expect(() => validate(RangeQueryRequest, rangeRequest({ start: 'now-5m', step: '10s' }, now), 'r')).toThrow(/metric/);
-    expect(() => validate(RangeQueryRequest, rangeRequest({ metric: 'm', start: 'now', end: 'now-1h', step: '10s' }, now), 'r')).toThrow(/end must be after start/);
-    expect(() => rangeRequest({ metric: 'm', start: 'now', step: '10s', metric2: 'x', node_label: 'rack' }, now)).toThrow(/not name=value/);
-    expect(() => rangeRequest({ metric: ['a', 'b'], start: 'now', step: '1m' }, now)).toThrow(/metric is given 2 times/);
+    expect(
+      validate(RangeQueryRequest, rangeRequest({ metric: 'm', start: 'now-5m', step: '10s' }, now), 'r'),
+    ).toMatchObject({ stat: 'avg', matchers: [] });
+    expect(() => validate(RangeQueryRequest, rangeRequest({ start: 'now-5m', step: '10s' }, now), 'r')).toThrow(
+      /metric/,
+    );
+    expect(() =>
+      validate(RangeQueryRequest, rangeRequest({ metric: 'm', start: 'now', end: 'now-1h', step: '10s' }, now), 'r'),
+    ).toThrow(/end must be after start/);
+    expect(() =>
+      rangeRequest({ metric: 'm', start: 'now', step: '10s', metric2: 'x', node_label: 'rack' }, now),
+    ).toThrow(/not name=value/);
+    expect(() => rangeRequest({ metric: ['a', 'b'], start: 'now', step: '1m' }, now)).toThrow(
+      /metric is given 2 times/,
+    );
   });
 
   it('builds topK requests with and without a range', () => {
-    expect(validate(TopKRequest, topKRequest({ metric: 'm', k: '3' }, now), 'r')).toEqual({ metric: 'm', matchers: [], k: 3, stat: 'avg', order: 'desc' });
-    expect(validate(TopKRequest, topKRequest({ metric: 'm', start: 'now-1h', order: 'asc', stat: 'max' }, now), 'r')).toEqual({
+    expect(validate(TopKRequest, topKRequest({ metric: 'm', k: '3' }, now), 'r')).toEqual({
+      metric: 'm',
+      matchers: [],
+      k: 3,
+      stat: 'avg',
+      order: 'desc',
+    });
+    expect(
+      validate(TopKRequest, topKRequest({ metric: 'm', start: 'now-1h', order: 'asc', stat: 'max' }, now), 'r'),
+    ).toEqual({
       metric: 'm',
       matchers: [],
       k: 10,
@@ -57,6 +75,9 @@ describe('REST query parameters → metrics requests', () => {
   });
 
   it('builds latest requests without a metric', () => {
-    expect(validate(LatestRequest, latestRequest({ node: 'n1' }), 'r')).toEqual({ matchers: [], nodes: { ids: ['n1'] } });
+    expect(validate(LatestRequest, latestRequest({ node: 'n1' }), 'r')).toEqual({
+      matchers: [],
+      nodes: { ids: ['n1'] },
+    });
   });
 });

@@ -28,8 +28,10 @@ export function promTime(text: string | undefined, what: string, fallback?: numb
 export function promStep(text: string | undefined): number {
   if (text === undefined || text === '') throw new ValidationError('step is required');
   const ms = FLOAT.test(text) ? Math.round(Number(text) * 1000) : durationMs(text);
-  if (ms === undefined || !Number.isFinite(ms)) throw new ValidationError(`cannot parse "${text}" to a valid duration (step)`);
-  if (ms <= 0) throw new ValidationError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if (ms === undefined || !Number.isFinite(ms))
+    throw new ValidationError(`cannot parse "${text}" to a valid duration (step)`);
+  if (ms <= 0)
+    throw new ValidationError('zero or negative query resolution step widths are not accepted. Try a positive integer');
   return ms;
 }
 
@@ -51,7 +53,8 @@ export function restTime(text: string | undefined, what: string, nowMs: number, 
   }
   if (/^\d+$/.test(text)) return Number(text);
   const ms = rfc3339Ms(text);
-  if (ms === undefined) throw new ValidationError(`${what}: "${text}" is not a time (now, now-1h, RFC 3339 or Unix milliseconds)`);
+  if (ms === undefined)
+    throw new ValidationError(`${what}: "${text}" is not a time (now, now-1h, RFC 3339 or Unix milliseconds)`);
   return ms;
 }
 
@@ -59,6 +62,7 @@ export function restTime(text: string | undefined, what: string, nowMs: number, 
 export function restStep(text: string | undefined): number {
   if (text === undefined || text === '') throw new ValidationError('step is required');
   const ms = /^\d+$/.test(text) ? Number(text) : durationMs(text);
-  if (ms === undefined) throw new ValidationError(`step: "${text}" is not a duration (e.g. 10s, 1m, 1h) or milliseconds`);
+  if (ms === undefined)
+    throw new ValidationError(`step: "${text}" is not a duration (e.g. 10s, 1m, 1h) or milliseconds`);
   return ms;
 }

@@ -35,13 +35,24 @@ export class NodesController {
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
   @Put(':id/maintenance')
-  startMaintenance(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<NodeView> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.startMaintenance, { ...body, nodeId, actor: gatewayActor(ip) });
+  startMaintenance(
+    @Param('id') nodeId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Ip() ip: string,
+  ): Promise<NodeView> {
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.startMaintenance, {
+      ...body,
+      nodeId,
+      actor: gatewayActor(ip),
+    });
   }
 
   @Delete(':id/maintenance')
   endMaintenance(@Param('id') nodeId: string, @Ip() ip: string): Promise<NodeView> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.endMaintenance, { nodeId, actor: gatewayActor(ip) });
+    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.endMaintenance, {
+      nodeId,
+      actor: gatewayActor(ip),
+    });
   }
 
   @Get(':id')

@@ -85,7 +85,13 @@ function fastDecode(b: unknown, known: KnownSeries): IngestBatch | undefined {
     const v = values[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
   }
-  const batch: IngestBatch = { nodeId: o.nodeId, seq: o.seq as number, timestamp: o.timestamp as number, series: o.series, values };
+  const batch: IngestBatch = {
+    nodeId: o.nodeId,
+    seq: o.seq as number,
+    timestamp: o.timestamp as number,
+    series: o.series,
+    values,
+  };
   const last = known(o.nodeId);
   if (last !== undefined && last.series === o.series) return last.count === values.length ? batch : undefined;
   try {

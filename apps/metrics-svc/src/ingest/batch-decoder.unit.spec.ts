@@ -52,7 +52,12 @@ describe('decodeIngestBatch', () => {
 
   it('decodes version 2 and version 1 to the same samples as the contract (labels default to {})', () => {
     const contract = SampleBatch.parse(v1);
-    const want = { nodeId: contract.nodeId, seq: contract.seq, timestamp: contract.timestamp, samples: contract.samples };
+    const want = {
+      nodeId: contract.nodeId,
+      seq: contract.seq,
+      timestamp: contract.timestamp,
+      samples: contract.samples,
+    };
     expect(samplesOf(decodeIngestBatch(enc(v2)))).toEqual(want);
     expect(samplesOf(decodeIngestBatch(enc(v1)))).toEqual(want);
     expect(decodeSampleBatch(enc(v2))).toEqual(contract);
@@ -64,11 +69,17 @@ describe('decodeIngestBatch', () => {
     const first = decodeIngestBatch(enc(v2), state.knownSeries);
     expect(first.list).toBeDefined();
     state.fold(1, first);
-    const second = decodeIngestBatch(enc({ ...v2, seq: 4, timestamp: v2.timestamp + 1000, values: [1, 2, 3] }), state.knownSeries);
+    const second = decodeIngestBatch(
+      enc({ ...v2, seq: 4, timestamp: v2.timestamp + 1000, values: [1, 2, 3] }),
+      state.knownSeries,
+    );
     expect(second.list).toBeUndefined();
     state.fold(2, second);
     // A new series list (one series more) is decoded and checked again.
-    const grown = decodeIngestBatch(enc({ ...v2, seq: 5, series: `${v2.series}\nnode_load5{}`, values: [1, 2, 3, 4] }), state.knownSeries);
+    const grown = decodeIngestBatch(
+      enc({ ...v2, seq: 5, series: `${v2.series}\nnode_load5{}`, values: [1, 2, 3, 4] }),
+      state.knownSeries,
+    );
     expect(grown.list?.names).toEqual(['node_load1', 'node_cpu_usage_percent', 'node_uptime_seconds', 'node_load5']);
     state.fold(3, grown);
     expect(state.seriesCount()).toBe(4);
@@ -105,14 +116,24 @@ describe('decodeIngestBatch', () => {
     ['fewer values than series', { ...v2, values: [1, 2] }],
     ['a value that is not a number', { ...v2, values: [1, '2', 3] }],
     ['a null value (NaN and Infinity encode as null)', { ...v2, values: [1, null, 3] }],
-    ['too many values', { ...v2, series: Array.from({ length: 20_001 }, () => 'm{}').join('\n'), values: Array.from({ length: 20_001 }, () => 1) }],
+    [
+      'too many values',
+      {
+        ...v2,
+        series: Array.from({ length: 20_001 }, () => 'm{}').join('\n'),
+        values: Array.from({ length: 20_001 }, () => 1),
+      },
+    ],
     ['version 1: a bad metric name', { ...v1, samples: [{ name: '1bad', labels: {}, value: 1 }] }],
     ['version 1: a bad label name', { ...v1, samples: [{ name: 'm', labels: { 'a-b': 'x' }, value: 1 }] }],
     ['version 1: a non-string label value', { ...v1, samples: [{ name: 'm', labels: { a: 1 }, value: 1 }] }],
     ['version 1: a value that is not a number', { ...v1, samples: [{ name: 'm', labels: {}, value: '1' }] }],
     ['version 1: a null value', { ...v1, samples: [{ name: 'm', labels: {}, value: null }] }],
     ['version 1: samples that are not an array', { ...v1, samples: {} }],
-    ['version 1: too many samples', { ...v1, samples: Array.from({ length: 20_001 }, () => ({ name: 'm', labels: {}, value: 1 })) }],
+    [
+      'version 1: too many samples',
+      { ...v1, samples: Array.from({ length: 20_001 }, () => ({ name: 'm', labels: {}, value: 1 })) },
+    ],
   ];
 
   it.each(invalid)('refuses %s with the contract’s own error', (_what, body) => {

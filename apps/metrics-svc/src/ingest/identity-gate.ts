@@ -42,7 +42,8 @@ export class IdentityGate {
       'identities_load',
       'SELECT node_id, public_key, revoked_at FROM metrics.node_identities',
     );
-    for (const r of rows) this.known.set(r.node_id, { key: r.public_key ? decodePublicKey(r.public_key) : null, revoked: !!r.revoked_at });
+    for (const r of rows)
+      this.known.set(r.node_id, { key: r.public_key ? decodePublicKey(r.public_key) : null, revoked: !!r.revoked_at });
   }
 
   /** Undefined when the batch may be stored (the rule shared with registry-svc). */
@@ -55,12 +56,25 @@ export class IdentityGate {
     const aggregate = /^[A-Za-z0-9_-]{1,128}$/.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
     await this.violations.append(
       aggregate,
-      [{ type: 'security.violation', data: { claimedNodeId: claimedNodeId.slice(0, 256), subject: msg.subject, reason: v.reason, detail: v.detail } }],
+      [
+        {
+          type: 'security.violation',
+          data: {
+            claimedNodeId: claimedNodeId.slice(0, 256),
+            subject: msg.subject,
+            reason: v.reason,
+            detail: v.detail,
+          },
+        },
+      ],
       'any',
       { correlationId: `msg:${msg.seq}`, causationId: `msg:${msg.seq}`, actor: 'service:metrics-svc' },
     );
     this.counter.inc({ reason: v.reason });
-    this.logger.warn({ node_id: claimedNodeId, subject: msg.subject, reason: v.reason, detail: v.detail }, 'security violation');
+    this.logger.warn(
+      { node_id: claimedNodeId, subject: msg.subject, reason: v.reason, detail: v.detail },
+      'security violation',
+    );
   }
 
   /** `metrics.node_identities` and the in-memory view, from the identity events. */
@@ -89,7 +103,9 @@ export class IdentityGate {
         const current = this.known.get(event.data.nodeId) ?? { key: null, revoked: false };
         this.known.set(
           event.data.nodeId,
-          event.type === 'identity.enrolled' ? { ...current, key: decodePublicKey(event.data.publicKey) } : { ...current, revoked: true },
+          event.type === 'identity.enrolled'
+            ? { ...current, key: decodePublicKey(event.data.publicKey) }
+            : { ...current, revoked: true },
         );
       },
       reset: async (tx: EntityManager) => {

@@ -105,9 +105,12 @@ export class IngestService {
     this.stopped = false;
     await this.tick();
     this.reader = this.read();
-    this.timer = setInterval(() => {
-      if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
-    }, Math.max(100, Math.floor(this.opts.leaseMs / 3)));
+    this.timer = setInterval(
+      () => {
+        if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
+      },
+      Math.max(100, Math.floor(this.opts.leaseMs / 3)),
+    );
   }
 
   async stop(): Promise<void> {
@@ -214,7 +217,11 @@ export class IngestService {
       for (let i = 0; i < total && this.workers.size < share; i++) {
         const p = (offset + i) % total;
         if (this.workers.has(p)) continue;
-        const lease = new RedisLease(this.cache.redis, this.cache.key('metrics', 'ingest', 'partition', String(p)), this.opts.leaseMs);
+        const lease = new RedisLease(
+          this.cache.redis,
+          this.cache.key('metrics', 'ingest', 'partition', String(p)),
+          this.opts.leaseMs,
+        );
         if (!(await lease.tryHold())) continue;
         const worker = new PartitionWorker(this.workerDeps, p);
         this.workers.set(p, { worker, lease });

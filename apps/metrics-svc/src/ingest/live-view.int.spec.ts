@@ -50,7 +50,15 @@ describe('live view', () => {
     const read = await readLatest(cache, asked);
     expect([...read.keys()].sort()).toEqual(asked.map((s) => s.id).sort());
     for (const s of asked) {
-      expect(read.get(s.id)).toEqual({ lastAt: s.recent!.lastAt, last: s.recent!.last, bucket: s.recent!.bucket, min: s.recent!.min, max: s.recent!.max, sum: s.recent!.sum, count: s.recent!.count });
+      expect(read.get(s.id)).toEqual({
+        lastAt: s.recent!.lastAt,
+        last: s.recent!.last,
+        bucket: s.recent!.bucket,
+        min: s.recent!.min,
+        max: s.recent!.max,
+        sum: s.recent!.sum,
+        count: s.recent!.count,
+      });
     }
     expect(read.get(slots[0].id)).toMatchObject({ last: 11, min: 10, max: 11, sum: 21, count: 2, lastAt: t + S });
 

@@ -263,7 +263,8 @@ export class PartitionState {
     const known = this.nodes.get(batch.nodeId);
     const list = batch.list;
     if (!list) {
-      if (known?.series !== batch.series) throw new Error(`batch of ${batch.nodeId} decoded against series this partition does not hold`);
+      if (known?.series !== batch.series)
+        throw new Error(`batch of ${batch.nodeId} decoded against series this partition does not hold`);
       return known;
     }
     if (known?.series === batch.series) return known;
@@ -279,7 +280,14 @@ export class PartitionState {
       }
       slots[i] = slot;
     }
-    const node: NodeSeries = { series: batch.series, count: slots.length, slots, groups: [...new Set(slots.map((s) => s.group))], bucket: -Infinity, aggs: [] };
+    const node: NodeSeries = {
+      series: batch.series,
+      count: slots.length,
+      slots,
+      groups: [...new Set(slots.map((s) => s.group))],
+      bucket: -Infinity,
+      aggs: [],
+    };
     this.nodes.set(batch.nodeId, node);
     return node;
   }

@@ -4,7 +4,12 @@ import { type IngestBatch, ingestBatchOf } from './batch-decoder';
 const S = 1000;
 
 function batch(nodeId: string, timestamp: number, values: Record<string, number>): IngestBatch {
-  return ingestBatchOf({ nodeId, seq: 0, timestamp, samples: Object.entries(values).map(([name, value]) => ({ name, labels: {}, value })) });
+  return ingestBatchOf({
+    nodeId,
+    seq: 0,
+    timestamp,
+    samples: Object.entries(values).map(([name, value]) => ({ name, labels: {}, value })),
+  });
 }
 
 /** A stand-in for Postgres that applies flush plans the way RollupWriter does (merge). */
@@ -108,7 +113,9 @@ describe('PartitionState', () => {
     for (let i = 0; i < 600; i++) {
       clock += Math.floor(rnd() * 600);
       const late = rnd() < 0.2 ? Math.floor(rnd() * 40 * S) : 0;
-      stream.push(batch(`n${Math.floor(rnd() * 5)}`, clock - late, { cpu: Math.floor(rnd() * 100), mem: Math.floor(rnd() * 10) }));
+      stream.push(
+        batch(`n${Math.floor(rnd() * 5)}`, clock - late, { cpu: Math.floor(rnd() * 100), mem: Math.floor(rnd() * 10) }),
+      );
     }
     const store = new FakeStore();
     let state = new PartitionState(store.position);

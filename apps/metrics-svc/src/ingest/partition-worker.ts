@@ -244,7 +244,10 @@ export class PartitionWorker {
     const end = metrics.flushDuration.startTimer();
     const plan = state.plan(now, this.deps.graceMs, this.deps.caughtUp());
     try {
-      await resolveSeries(db, plan.rows.map((r) => r.slot));
+      await resolveSeries(
+        db,
+        plan.rows.map((r) => r.slot),
+      );
       const report = await writer.write(this.partition, this.generation, plan, now);
       for (const tier of TIERS) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
       if (state === this.state) state.committed(plan);

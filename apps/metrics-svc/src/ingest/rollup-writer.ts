@@ -79,11 +79,19 @@ export class RollupWriter {
           'watermarks_share',
           'SELECT tier, through FROM metrics.rollup_watermarks ORDER BY tier FOR SHARE',
         );
-        const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<CoarseTier, number>;
+        const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<
+          CoarseTier,
+          number
+        >;
         const split = this.route(plan.rows, through, now);
         const tiers = TIERS.filter((tier) => split[tier].length > 0).map((tier) => [tier, split[tier]] as const);
         await this.q(tx, 'rollup_stage', `SET LOCAL client_min_messages = warning; ${CREATE_STAGE}`);
-        await this.db.copyFrom('rollup_copy', `COPY ${STAGE_TABLE} FROM STDIN (FORMAT binary)`, encodeRollupCopy(tiers), tx);
+        await this.db.copyFrom(
+          'rollup_copy',
+          `COPY ${STAGE_TABLE} FROM STDIN (FORMAT binary)`,
+          encodeRollupCopy(tiers),
+          tx,
+        );
         for (const [tier, rows] of tiers) {
           await this.q(tx, `rollup_${tier}_merge`, MERGE_STAGED(tier), [TIER_CODE[tier]]);
           report.rows[tier] = rows.length;
@@ -100,10 +108,12 @@ export class RollupWriter {
           [partition, plan.flushed.map((f) => f.bucket), plan.flushed.map((f) => f.throughSeq)],
         );
       }
-      await this.q(tx, 'ingest_prune', 'DELETE FROM metrics.ingest_flushed WHERE partition = $1 AND through_seq <= $2', [
-        partition,
-        plan.resumeSeq,
-      ]);
+      await this.q(
+        tx,
+        'ingest_prune',
+        'DELETE FROM metrics.ingest_flushed WHERE partition = $1 AND through_seq <= $2',
+        [partition, plan.resumeSeq],
+      );
       await this.q(
         tx,
         'ingest_position',

@@ -27,7 +27,12 @@ export async function resolveSeries(db: Database, slots: SeriesSlot[]): Promise<
          SELECT id, node_id, metric, labels_key FROM ins
          UNION ALL
          SELECT s.id, s.node_id, s.metric, s.labels_key FROM metrics.series s JOIN input i USING (metric, node_id, labels_key)`,
-        [chunk.map((s) => s.nodeId), chunk.map((s) => s.metric), chunk.map((s) => JSON.stringify(s.labels)), chunk.map((s) => s.labelsKey)],
+        [
+          chunk.map((s) => s.nodeId),
+          chunk.map((s) => s.metric),
+          chunk.map((s) => JSON.stringify(s.labels)),
+          chunk.map((s) => s.labelsKey),
+        ],
       );
       for (const r of rows) {
         const slot = byKey.get(`${r.metric}\n${r.node_id}\n${r.labels_key}`);

@@ -26,7 +26,11 @@ describe('WriteLimiter', () => {
     // Every place was given back: as many tasks can run at once as before.
     running = 0;
     most = 0;
-    await Promise.all(Array.from({ length: limit }, () => limiter.run(async () => (running++, (most = Math.max(most, running)), await tick(), running--))));
+    await Promise.all(
+      Array.from({ length: limit }, () =>
+        limiter.run(async () => (running++, (most = Math.max(most, running)), await tick(), running--)),
+      ),
+    );
     expect(most).toBe(limit);
   });
 });

@@ -4,4 +4,9 @@ import { Metrics10mTier1764300000000 } from './1764300000000-metrics-10m-tier';
 import { MetricsLateWrites1764400000000 } from './1764400000000-metrics-late-writes';
 
 /** metrics-svc's schema, in order: the service, its tests and the benchmarks migrate with this one list. */
-export const METRICS_MIGRATIONS = [MetricsInit1764100000000, MetricsIdentities1764200000000, Metrics10mTier1764300000000, MetricsLateWrites1764400000000];
+export const METRICS_MIGRATIONS = [
+  MetricsInit1764100000000,
+  MetricsIdentities1764200000000,
+  Metrics10mTier1764300000000,
+  MetricsLateWrites1764400000000,
+];

@@ -1,4 +1,10 @@
-import { type LabelNamesReply, type LabelNamesRequest, type LabelValuesReply, type LabelValuesRequest, NODE_LABEL } from '@vigil/contracts';
+import {
+  type LabelNamesReply,
+  type LabelNamesRequest,
+  type LabelValuesReply,
+  type LabelValuesRequest,
+  NODE_LABEL,
+} from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
 
 /** Label values listed at most (a UI picker, not an export). */
@@ -39,7 +45,11 @@ export class LabelQueries {
   private async read(req: LabelValuesRequest): Promise<string[]> {
     if (req.label === '__name__') {
       if (!req.metric) return this.skipScan('metric');
-      const known = await this.db.query('labels_metric_known', 'SELECT 1 FROM metrics.series WHERE metric = $1 LIMIT 1', [req.metric]);
+      const known = await this.db.query(
+        'labels_metric_known',
+        'SELECT 1 FROM metrics.series WHERE metric = $1 LIMIT 1',
+        [req.metric],
+      );
       return known.length ? [req.metric] : [];
     }
     if (req.label === NODE_LABEL && !req.metric) return this.skipScan('node_id');

@@ -82,7 +82,10 @@ export function decodeLatestGroup(b: Buffer | null | undefined): LatestEntry[] {
       if (!Number.isFinite(n[i])) return [];
     }
     if (!Number.isSafeInteger(n[0]) || n[0] <= 0) return [];
-    out.push({ seriesId: n[0], value: { lastAt: n[1], last: n[2], bucket: n[3], min: n[4], max: n[5], sum: n[6], count: n[7] } });
+    out.push({
+      seriesId: n[0],
+      value: { lastAt: n[1], last: n[2], bucket: n[3], min: n[4], max: n[5], sum: n[6], count: n[7] },
+    });
   }
   return out;
 }

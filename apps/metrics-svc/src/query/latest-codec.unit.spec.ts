@@ -1,7 +1,15 @@
 import { decodeLatestGroup, encodeLatestGroups, LATEST_ENTRY_BYTES, type LatestValue } from './latest-codec';
 
 describe('latest codec', () => {
-  const v: LatestValue = { lastAt: 1_764_000_012_345, last: 0.1 + 0.2, bucket: 1_764_000_010_000, min: -5e-324, max: 1.7976931348623157e308, sum: 12.5, count: 3 };
+  const v: LatestValue = {
+    lastAt: 1_764_000_012_345,
+    last: 0.1 + 0.2,
+    bucket: 1_764_000_010_000,
+    min: -5e-324,
+    max: 1.7976931348623157e308,
+    sum: 12.5,
+    count: 3,
+  };
 
   it('round-trips every field of every series with an id and a value exactly, in the documented order', () => {
     const [b, empty, c] = encodeLatestGroups([
@@ -12,7 +20,16 @@ describe('latest codec', () => {
     expect(empty).toBeUndefined();
     expect(decodeLatestGroup(c)).toEqual([{ seriesId: 5, value: { ...v, sum: 1 } }]);
     expect(b.length).toBe(2 * LATEST_ENTRY_BYTES);
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => b.readDoubleLE(i * 8))).toEqual([42, v.lastAt, v.last, v.bucket, v.min, v.max, v.sum, v.count]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => b.readDoubleLE(i * 8))).toEqual([
+      42,
+      v.lastAt,
+      v.last,
+      v.bucket,
+      v.min,
+      v.max,
+      v.sum,
+      v.count,
+    ]);
     expect(decodeLatestGroup(b)).toEqual([
       { seriesId: 42, value: v },
       { seriesId: 7, value: { ...v, last: 7 } },

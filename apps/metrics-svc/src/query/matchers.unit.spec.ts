@@ -24,7 +24,19 @@ describe('matchers', () => {
       `s.node_id !~ $8`,
       `coalesce(s.labels ->> $9, '') = $10`,
     ]);
-    expect(params).toEqual(['mount', '/', 'n1', 'device', 'lo', 'cpu', '^(?:1|2)$', '^(?:test-.*)$', 'fs', '', '{"mount":"/"}']);
+    expect(params).toEqual([
+      'mount',
+      '/',
+      'n1',
+      'device',
+      'lo',
+      'cpu',
+      '^(?:1|2)$',
+      '^(?:test-.*)$',
+      'fs',
+      '',
+      '{"mount":"/"}',
+    ]);
   });
 
   it('selects nothing for two different values of one label', () => {

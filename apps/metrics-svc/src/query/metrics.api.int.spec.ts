@@ -18,7 +18,14 @@ import { EventStore } from '@vigil/event-store';
 import { requestQuery } from '@vigil/messaging';
 import { Bus, Cache, Database, loadConfig, Observability } from '@vigil/platform';
 import { createLogger } from '@vigil/telemetry';
-import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
+import {
+  createTestBus,
+  createTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  testUrls,
+  uniqueId,
+} from '@vigil/test-support';
 import { MetricsEnv, retentionOf } from '../config';
 import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from '../storage/partitions';
@@ -56,8 +63,10 @@ describe('MetricsQueryApi over NATS', () => {
   let store: EventStore<NodeEvent>;
   const now = Math.floor(Date.now() / M) * M;
 
-  const ask = <Req extends z.ZodType, Rep extends z.ZodType>(def: { kind: 'qry'; context: string; what: string; request: Req; reply: Rep }, req: z.input<Req>) =>
-    requestQuery(bus.nc, bus.topology, def, req, 5000);
+  const ask = <Req extends z.ZodType, Rep extends z.ZodType>(
+    def: { kind: 'qry'; context: string; what: string; request: Req; reply: Rep },
+    req: z.input<Req>,
+  ) => requestQuery(bus.nc, bus.topology, def, req, 5000);
 
   beforeAll(async () => {
     tbus = await createTestBus();
@@ -103,14 +112,27 @@ describe('MetricsQueryApi over NATS', () => {
        VALUES ($1, to_timestamp($2 / 1000.0), $3, $3, $3, 1, $3, to_timestamp($2 / 1000.0))`,
       [id, now - 5 * M, value],
     );
-    const recent = { lastAt: now - 1000, last: value, bucket: now - 10_000, min: value, max: value, sum: value, count: 1 };
+    const recent = {
+      lastAt: now - 1000,
+      last: value,
+      bucket: now - 10_000,
+      min: value,
+      max: value,
+      sum: value,
+      count: 1,
+    };
     await writeLatest(cache, [{ metric, nodeId, slots: [{ id, recent }] }]);
     return id;
   }
 
   it('selects nodes by the labels of their node events, following label changes', async () => {
     const registered = (nodeId: string, labels: Record<string, string>) =>
-      store.append(nodeId, [{ type: 'node.registered', data: { nodeId, hostname: `${nodeId}.example`, labels, agentVersion: '1' } }], 0, meta);
+      store.append(
+        nodeId,
+        [{ type: 'node.registered', data: { nodeId, hostname: `${nodeId}.example`, labels, agentVersion: '1' } }],
+        0,
+        meta,
+      );
     await registered('n1', { rack: 'r1', env: 'prod' });
     await registered('n2', { rack: 'r1', env: 'dev' });
     await registered('n3', { rack: 'r2', env: 'prod' });
@@ -127,7 +149,12 @@ describe('MetricsQueryApi over NATS', () => {
         meta,
       }),
     );
-    const online = await store.append('n1', [{ type: 'node.online', data: { nodeId: 'n1', lastSeenAt: new Date().toISOString() } }], 'any', meta);
+    const online = await store.append(
+      'n1',
+      [{ type: 'node.online', data: { nodeId: 'n1', lastSeenAt: new Date().toISOString() } }],
+      'any',
+      meta,
+    );
     await api.nodes.waitFor(online.lastSeq);
     for (const [node, v] of [
       ['n1', 10],
@@ -138,21 +165,32 @@ describe('MetricsQueryApi over NATS', () => {
       await series('test_cpu', node, v);
     }
     const nodesOf = async (labels: Record<string, string>) =>
-      (await ask(metricsQueries.range, { metric: 'test_cpu', nodes: { labels }, start: now - 10 * M, end: now, step: M })).series.map(
-        (s) => s.labels.node,
-      );
+      (
+        await ask(metricsQueries.range, {
+          metric: 'test_cpu',
+          nodes: { labels },
+          start: now - 10 * M,
+          end: now,
+          step: M,
+        })
+      ).series.map((s) => s.labels.node);
     expect(await nodesOf({ rack: 'r1' })).toEqual(['n1', 'n2']);
     expect(await nodesOf({ rack: 'r1', env: 'prod' })).toEqual(['n1']);
     expect(await nodesOf({ env: 'prod' })).toEqual(['n1', 'n3']);
     expect(await nodesOf({ rack: 'r9' })).toEqual([]);
-    expect(
-      await db.query('test', `SELECT node_id, hostname, labels FROM metrics.nodes WHERE node_id = 'n4'`),
-    ).toEqual([{ node_id: 'n4', hostname: 'n4.example', labels: {} }]);
+    expect(await db.query('test', `SELECT node_id, hostname, labels FROM metrics.nodes WHERE node_id = 'n4'`)).toEqual([
+      { node_id: 'n4', hostname: 'n4.example', labels: {} },
+    ]);
 
     // The agent's labels changed: its next inventory carries them.
     const moved = await store.append(
       'n2',
-      [{ type: 'node.inventory_changed', data: { nodeId: 'n2', hash: 'h2', inventory: inventory('n2', 'n2-new.example', { rack: 'r2', env: 'dev' }) } }],
+      [
+        {
+          type: 'node.inventory_changed',
+          data: { nodeId: 'n2', hash: 'h2', inventory: inventory('n2', 'n2-new.example', { rack: 'r2', env: 'dev' }) },
+        },
+      ],
       'any',
       meta,
     );
@@ -185,11 +223,19 @@ describe('MetricsQueryApi over NATS', () => {
       { timeout: 5000 },
     );
     const reply = decodeJson(RpcReply, raw.data, 'reply');
-    expect(reply).toMatchObject({ ok: false, error: { type: 'validation', message: expect.stringMatching(/end: end must be after start/) } });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { type: 'validation', message: expect.stringMatching(/end: end must be after start/) },
+    });
   });
 
   it('lists label names and values', async () => {
-    expect((await ask(metricsQueries.labelValues, { label: 'node', metric: 'test_cpu' })).values).toEqual(['n1', 'n2', 'n3', 'n4']);
+    expect((await ask(metricsQueries.labelValues, { label: 'node', metric: 'test_cpu' })).values).toEqual([
+      'n1',
+      'n2',
+      'n3',
+      'n4',
+    ]);
     expect((await ask(metricsQueries.labelValues, { label: '__name__' })).values).toEqual(['test_cpu']);
     expect((await ask(metricsQueries.labelNames, {})).names).toEqual(['__name__', 'node']);
   });
@@ -215,7 +261,12 @@ describe('MetricsQueryApi over NATS', () => {
       };
     };
     const before = await sample();
-    const request = { metric: 'test_cpu', nodes: { labels: { rack: 'r2' } }, range: { start: now - 10 * M, end: now - M }, k: 2 };
+    const request = {
+      metric: 'test_cpu',
+      nodes: { labels: { rack: 'r2' } },
+      range: { start: now - 10 * M, end: now - M },
+      k: 2,
+    };
     const first = await ask(metricsQueries.topK, request);
     expect(first.items.map((i) => [i.nodeId, i.value])).toEqual([
       ['n3', 30],

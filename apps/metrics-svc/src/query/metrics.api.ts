@@ -40,7 +40,10 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
       partitions: bus.topology.partitions,
-      rangeCache: config.VIGIL_METRICS_TOPK_CACHE_MB > 0 ? new RangeCache(config.VIGIL_METRICS_TOPK_CACHE_MB * 1024 * 1024) : undefined,
+      rangeCache:
+        config.VIGIL_METRICS_TOPK_CACHE_MB > 0
+          ? new RangeCache(config.VIGIL_METRICS_TOPK_CACHE_MB * 1024 * 1024)
+          : undefined,
       logger: obs.logger,
       now: Date.now,
     };

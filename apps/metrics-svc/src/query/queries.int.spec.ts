@@ -1,4 +1,13 @@
-import { labelsKey, LimitExceededError, NotFoundError, RangeQueryRequest, TopKRequest, LatestRequest, validate, ValidationError } from '@vigil/contracts';
+import {
+  labelsKey,
+  LimitExceededError,
+  NotFoundError,
+  RangeQueryRequest,
+  TopKRequest,
+  LatestRequest,
+  validate,
+  ValidationError,
+} from '@vigil/contracts';
 import { Cache, Database, loadConfig, Observability } from '@vigil/platform';
 import { createLogger } from '@vigil/telemetry';
 import { createTestDatabase, type TestDatabase, testUrls, uniqueId } from '@vigil/test-support';
@@ -35,7 +44,15 @@ interface Row {
   lastAt: number;
 }
 /** A bucket whose samples all had value `v`. */
-const flat = (bucket: number, v: number, count = 1, lastAt = bucket + 5 * S): Row => ({ bucket, min: v, max: v, sum: v * count, count, last: v, lastAt });
+const flat = (bucket: number, v: number, count = 1, lastAt = bucket + 5 * S): Row => ({
+  bucket,
+  min: v,
+  max: v,
+  sum: v * count,
+  count,
+  last: v,
+  lastAt,
+});
 
 describe('metrics queries (Postgres, Redis)', () => {
   let tdb: TestDatabase;
@@ -66,7 +83,10 @@ describe('metrics queries (Postgres, Redis)', () => {
       `INSERT INTO metrics.rollup_${tier} (series_id, bucket, min, max, sum, count, last, last_at)
        SELECT $1, to_timestamp(b / 1000.0), mn, mx, sm, c, l, to_timestamp(la / 1000.0)
          FROM unnest($2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::bigint[], $7::float8[], $8::float8[]) AS u(b, mn, mx, sm, c, l, la)`,
-      [seriesId, ...(['bucket', 'min', 'max', 'sum', 'count', 'last', 'lastAt'] as const).map((k) => rows.map((r) => r[k]))],
+      [
+        seriesId,
+        ...(['bucket', 'min', 'max', 'sum', 'count', 'last', 'lastAt'] as const).map((k) => rows.map((r) => r[k])),
+      ],
     );
   }
 
@@ -76,15 +96,27 @@ describe('metrics queries (Postgres, Redis)', () => {
   }
 
   async function watermarks(oneMinute: number, oneHour: number, tenMinutes = 0): Promise<void> {
-    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['1m', oneMinute]);
-    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['10m', tenMinutes]);
-    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, ['1h', oneHour]);
+    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, [
+      '1m',
+      oneMinute,
+    ]);
+    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, [
+      '10m',
+      tenMinutes,
+    ]);
+    await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($2 / 1000.0) WHERE tier = $1`, [
+      '1h',
+      oneHour,
+    ]);
   }
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
     const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
-    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
+    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, {
+      schema: 'metrics',
+      migrations: METRICS_MIGRATIONS,
+    });
     await maintainPartitions(db.dataSource, 'metrics', retentionOf(config), now);
     cache = new Cache(new Redis(testUrls.redis), `${uniqueId('vigil-test-')}:`);
     ctx = {
@@ -123,7 +155,8 @@ describe('metrics queries (Postgres, Redis)', () => {
         lastAt: base + i * 10 * S + 7 * S,
       }));
       await insert('10s', id, rows);
-      const q = (stat: string) => range({ metric: 'test_stats', start: base, end: base + 2 * M, step: 30 * S, stat: stat as 'avg' });
+      const q = (stat: string) =>
+        range({ metric: 'test_stats', start: base, end: base + 2 * M, step: 30 * S, stat: stat as 'avg' });
       const values = async (stat: string) => (await q(stat)).series[0].points;
       const at = (p: number) => base + p * 30 * S;
       // Point p covers buckets 3p, 3p + 1, 3p + 2.
@@ -156,8 +189,16 @@ describe('metrics queries (Postgres, Redis)', () => {
       // The same hour in every tier, with a value telling the tiers apart.
       const hour = Math.floor(now / H) * H - 3 * H;
       await insert('1h', id, [flat(hour, 1000), flat(hour + H, 1000), flat(hour + 2 * H, 1000)]);
-      await insert('1m', id, Array.from({ length: 180 }, (_, i) => flat(hour + i * M, 100)));
-      await insert('10s', id, Array.from({ length: 1080 }, (_, i) => flat(hour + i * 10 * S, 1)));
+      await insert(
+        '1m',
+        id,
+        Array.from({ length: 180 }, (_, i) => flat(hour + i * M, 100)),
+      );
+      await insert(
+        '10s',
+        id,
+        Array.from({ length: 1080 }, (_, i) => flat(hour + i * 10 * S, 1)),
+      );
 
       // Everything rolled up: a 1 min step reads the 1 min tier only.
       await watermarks(hour + 3 * H, hour + 3 * H);
@@ -193,7 +234,10 @@ describe('metrics queries (Postgres, Redis)', () => {
       await insert('10s', id, [flat(base, 1)]);
       await watermarks(now, 0);
       const short = { ...ctx, retention: { ...ctx.retention, '10s': H } };
-      const reply = await rangeQuery(short, validate(RangeQueryRequest, { metric: 'test_retention', start: base, end: base + 2 * M, step: 10 * S }, 'r'));
+      const reply = await rangeQuery(
+        short,
+        validate(RangeQueryRequest, { metric: 'test_retention', start: base, end: base + 2 * M, step: 10 * S }, 'r'),
+      );
       expect(reply.tier).toBe('1m');
       expect(reply.step).toBe(M);
       expect(reply.series[0].points).toEqual([
@@ -210,7 +254,15 @@ describe('metrics queries (Postgres, Redis)', () => {
       const id = await series('test_open', 'n1');
       const open = now - 10 * S;
       await insert('10s', id, [flat(now - 30 * S, 4, 2), flat(now - 20 * S, 6, 2)]);
-      await setLatest('test_open', 'n1', id, { lastAt: open + 3 * S, last: 9, bucket: open, min: 8, max: 9, sum: 17, count: 2 });
+      await setLatest('test_open', 'n1', id, {
+        lastAt: open + 3 * S,
+        last: 9,
+        bucket: open,
+        min: 8,
+        max: 9,
+        sum: 17,
+        count: 2,
+      });
       const q = (step: number, stat: 'avg' | 'max' | 'count' = 'avg') =>
         range({ metric: 'test_open', start: now - M, end: now, step, stat }).then((r) => r.series[0].points);
 
@@ -240,7 +292,15 @@ describe('metrics queries (Postgres, Redis)', () => {
       expect((await q(10 * S, 'count')).at(-1)).toEqual([open, 4]);
 
       // A Redis bucket outside the range is not merged.
-      await setLatest('test_open', 'n1', id, { lastAt: now + 3 * S, last: 1, bucket: now, min: 1, max: 1, sum: 1, count: 1 });
+      await setLatest('test_open', 'n1', id, {
+        lastAt: now + 3 * S,
+        last: 1,
+        bucket: now,
+        min: 1,
+        max: 1,
+        sum: 1,
+        count: 1,
+      });
       expect((await q(10 * S)).map((p) => p[0])).toEqual([now - 30 * S, now - 20 * S, open]);
     });
 
@@ -257,18 +317,35 @@ describe('metrics queries (Postgres, Redis)', () => {
       }
       await insert('10s', await series('test_cpu', 'c', {}), [flat(base, 100)]);
       const q = async (r: Partial<RangeQueryRequest>) =>
-        (await range({ metric: 'test_cpu', start: base, end: base + 10 * S, step: 10 * S, ...r })).series.map((s) => [s.labels, s.points[0][1]]);
+        (await range({ metric: 'test_cpu', start: base, end: base + 10 * S, step: 10 * S, ...r })).series.map((s) => [
+          s.labels,
+          s.points[0][1],
+        ]);
 
       expect(await q({ matchers: [{ label: 'cpu', op: '=~', value: '1|2' }] })).toEqual([
         [{ cpu: '1', node: 'a' }, 20],
         [{ cpu: '1', node: 'b' }, 50],
       ]);
-      expect(await q({ matchers: [{ label: 'cpu', op: '=~', value: '1.*' }, { label: 'node', op: '=', value: 'a' }] })).toEqual([
+      expect(
+        await q({
+          matchers: [
+            { label: 'cpu', op: '=~', value: '1.*' },
+            { label: 'node', op: '=', value: 'a' },
+          ],
+        }),
+      ).toEqual([
         [{ cpu: '1', node: 'a' }, 20],
         [{ cpu: '12', node: 'a' }, 30],
       ]);
       expect(await q({ matchers: [{ label: 'cpu', op: '=', value: '' }] })).toEqual([[{ node: 'c' }, 100]]);
-      expect(await q({ matchers: [{ label: 'cpu', op: '!=', value: '0' }, { label: 'node', op: '!~', value: 'b|c' }] })).toEqual([
+      expect(
+        await q({
+          matchers: [
+            { label: 'cpu', op: '!=', value: '0' },
+            { label: 'node', op: '!~', value: 'b|c' },
+          ],
+        }),
+      ).toEqual([
         [{ cpu: '1', node: 'a' }, 20],
         [{ cpu: '12', node: 'a' }, 30],
       ]);
@@ -290,7 +367,9 @@ describe('metrics queries (Postgres, Redis)', () => {
         [{}, 100],
       ]);
       expect(await q({ aggregate: { op: 'max', by: [] } })).toEqual([[{}, 100]]);
-      expect(await q({ aggregate: { op: 'count', by: [] }, matchers: [{ label: 'cpu', op: '=~', value: '.+' }] })).toEqual([[{}, 5]]);
+      expect(
+        await q({ aggregate: { op: 'count', by: [] }, matchers: [{ label: 'cpu', op: '=~', value: '.+' }] }),
+      ).toEqual([[{}, 5]]);
       expect(await q({ aggregate: { op: 'min', by: ['node'] }, nodes: { ids: ['a'] } })).toEqual([[{ node: 'a' }, 10]]);
     });
 
@@ -303,12 +382,18 @@ describe('metrics queries (Postgres, Redis)', () => {
         await expect(rangeQuery(tight, r)).rejects.toThrow(LimitExceededError);
         await expect(rangeQuery(tight, r)).rejects.toThrow(/more than 2 series.*VIGIL_METRICS_MAX_SERIES=2/);
         // Top-k over a range resolves ids only, under the same limit.
-        const overRange = validate(TopKRequest, { metric: 'test_limits', k: 1, range: { start: now - H, end: now } }, 'r');
+        const overRange = validate(
+          TopKRequest,
+          { metric: 'test_limits', k: 1, range: { start: now - H, end: now } },
+          'r',
+        );
         await expect(topKQuery(tight, overRange)).rejects.toThrow(/more than 2 series.*VIGIL_METRICS_MAX_SERIES=2/);
 
         const few = { ...ctx, maxPoints: 100 };
         await expect(rangeQuery(few, r)).rejects.toThrow(LimitExceededError);
-        await expect(rangeQuery(few, r)).rejects.toThrow('3 series × 60 points = 180 points, more than VIGIL_METRICS_MAX_POINTS=100');
+        await expect(rangeQuery(few, r)).rejects.toThrow(
+          '3 series × 60 points = 180 points, more than VIGIL_METRICS_MAX_POINTS=100',
+        );
         // 3 × 30 = 90 points pass.
         await expect(rangeQuery(few, { ...r, step: 2 * M })).resolves.toMatchObject({ series: [] });
         const operations = spy.mock.calls.map((c) => c[0]);
@@ -321,16 +406,28 @@ describe('metrics queries (Postgres, Redis)', () => {
     it('tells an unknown metric from a known one without matching series, and names a bad regex', async () => {
       await series('test_known', 'n1', { mount: '/' });
       const base = { start: now - H, end: now, step: M };
-      await expect(range({ metric: 'test_unknown', ...base })).rejects.toThrow(new NotFoundError('unknown metric test_unknown'));
-      await expect(topK({ metric: 'test_unknown', k: 1, range: { start: now - H, end: now } })).rejects.toThrow(new NotFoundError('unknown metric test_unknown'));
-      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=', value: '/x' }] })).resolves.toMatchObject({ series: [] });
-      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] })).rejects.toThrow(ValidationError);
-      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] })).rejects.toThrow(/mount=~"\(\/"/);
-      // JavaScript accepts a named group, Postgres does not: still a validation error naming the matcher.
-      await expect(range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '!~', value: '(?<m>/)' }] })).rejects.toThrow(
-        /invalid regular expression in matcher mount!~"\(\?<m>\/\)"/,
+      await expect(range({ metric: 'test_unknown', ...base })).rejects.toThrow(
+        new NotFoundError('unknown metric test_unknown'),
       );
-      expect(() => validate(RangeQueryRequest, { metric: 'test_known', start: now, end: now - H, step: M }, 'request')).toThrow(/end must be after start/);
+      await expect(topK({ metric: 'test_unknown', k: 1, range: { start: now - H, end: now } })).rejects.toThrow(
+        new NotFoundError('unknown metric test_unknown'),
+      );
+      await expect(
+        range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=', value: '/x' }] }),
+      ).resolves.toMatchObject({ series: [] });
+      await expect(
+        range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] }),
+      ).rejects.toThrow(ValidationError);
+      await expect(
+        range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '=~', value: '(/' }] }),
+      ).rejects.toThrow(/mount=~"\(\/"/);
+      // JavaScript accepts a named group, Postgres does not: still a validation error naming the matcher.
+      await expect(
+        range({ metric: 'test_known', ...base, matchers: [{ label: 'mount', op: '!~', value: '(?<m>/)' }] }),
+      ).rejects.toThrow(/invalid regular expression in matcher mount!~"\(\?<m>\/\)"/);
+      expect(() =>
+        validate(RangeQueryRequest, { metric: 'test_known', start: now, end: now - H, step: M }, 'request'),
+      ).toThrow(/end must be after start/);
     });
   });
 
@@ -344,10 +441,19 @@ describe('metrics queries (Postgres, Redis)', () => {
       ];
       for (const [node, v, at] of values) {
         const id = await series('test_topk_now', node);
-        await setLatest('test_topk_now', node, id, { lastAt: at, last: v, bucket: at - (at % (10 * S)), min: v, max: v, sum: v, count: 1 });
+        await setLatest('test_topk_now', node, id, {
+          lastAt: at,
+          last: v,
+          bucket: at - (at % (10 * S)),
+          min: v,
+          max: v,
+          sum: v,
+          count: 1,
+        });
       }
       await series('test_topk_now', 'n5'); // no latest value at all
-      const items = async (r: Partial<TopKRequest>) => (await topK({ metric: 'test_topk_now', k: 2, ...r })).items.map((i) => [i.nodeId, i.value]);
+      const items = async (r: Partial<TopKRequest>) =>
+        (await topK({ metric: 'test_topk_now', k: 2, ...r })).items.map((i) => [i.nodeId, i.value]);
       expect(await items({})).toEqual([
         ['n2', 50],
         ['n3', 30],
@@ -366,16 +472,35 @@ describe('metrics queries (Postgres, Redis)', () => {
       const n1 = await series('test_topk_range', 'n1');
       const n2 = await series('test_topk_range', 'n2');
       const n3 = await series('test_topk_range', 'n3', { gpu: '0' });
-      await insert('1m', n1, Array.from({ length: 55 }, (_, i) => flat(start + i * M, 20)));
-      await insert('10s', n1, Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 20)));
-      await insert('1m', n2, Array.from({ length: 55 }, (_, i) => ({ ...flat(start + i * M, 10), max: i === 7 ? 90 : 10 })));
-      await insert('10s', n3, Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 60)));
+      await insert(
+        '1m',
+        n1,
+        Array.from({ length: 55 }, (_, i) => flat(start + i * M, 20)),
+      );
+      await insert(
+        '10s',
+        n1,
+        Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 20)),
+      );
+      await insert(
+        '1m',
+        n2,
+        Array.from({ length: 55 }, (_, i) => ({ ...flat(start + i * M, 10), max: i === 7 ? 90 : 10 })),
+      );
+      await insert(
+        '10s',
+        n3,
+        Array.from({ length: 30 }, (_, i) => flat(start + 55 * M + i * 10 * S, 60)),
+      );
       // Noise the 1 min tier must not double count: a 10 s row under the watermark.
       await insert('10s', n2, [flat(start, 1000)]);
       await watermarks(start + 55 * M, 0);
 
       const items = async (r: Partial<TopKRequest>) =>
-        (await topK({ metric: 'test_topk_range', range: { start, end: minute }, k: 3, ...r })).items.map((i) => [i.nodeId, i.value]);
+        (await topK({ metric: 'test_topk_range', range: { start, end: minute }, k: 3, ...r })).items.map((i) => [
+          i.nodeId,
+          i.value,
+        ]);
       expect(await items({ stat: 'avg' })).toEqual([
         ['n3', 60],
         ['n1', 20],
@@ -401,39 +526,86 @@ describe('metrics queries (Postgres, Redis)', () => {
       const start = minute - 10 * M;
       const a = await series('test_topk_cache', 'a');
       const b = await series('test_topk_cache', 'b');
-      await insert('10s', a, Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 30)));
-      await insert('10s', b, Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 20)));
+      await insert(
+        '10s',
+        a,
+        Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 30)),
+      );
+      await insert(
+        '10s',
+        b,
+        Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 20)),
+      );
       await watermarks(0, 0);
       // The one partition has closed every 10 s bucket of the range.
-      await db.query('test', `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
-                              ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`, [minute]);
+      await db.query(
+        'test',
+        `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
+                              ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`,
+        [minute],
+      );
       const rangeCache = ctx.rangeCache as RangeCache;
-      const items = async () => (await topK({ metric: 'test_topk_cache', range: { start, end: minute }, k: 3 })).items.map((i) => [i.nodeId, i.value]);
-      expect(await items()).toEqual([['a', 30], ['b', 20]]);
+      const items = async () =>
+        (await topK({ metric: 'test_topk_cache', range: { start, end: minute }, k: 3 })).items.map((i) => [
+          i.nodeId,
+          i.value,
+        ]);
+      expect(await items()).toEqual([
+        ['a', 30],
+        ['b', 20],
+      ]);
       const misses = rangeCache.misses;
       const hits = rangeCache.hits;
-      expect(await items()).toEqual([['a', 30], ['b', 20]]);
+      expect(await items()).toEqual([
+        ['a', 30],
+        ['b', 20],
+      ]);
       expect(rangeCache.misses).toBe(misses);
       expect(rangeCache.hits - hits).toBe(60);
 
       // A closed bucket changed without a late write recorded is not seen: the cache answers.
-      await db.query('test', `UPDATE metrics.rollup_10s SET sum = 600 * 60, count = 1 WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`, [b, start]);
-      expect(await items()).toEqual([['a', 30], ['b', 20]]);
+      await db.query(
+        'test',
+        `UPDATE metrics.rollup_10s SET sum = 600 * 60, count = 1 WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`,
+        [b, start],
+      );
+      expect(await items()).toEqual([
+        ['a', 30],
+        ['b', 20],
+      ]);
       // The ingest records it (RollupWriter: late_writes + 1 with the change): read again.
       await db.query('test', 'UPDATE metrics.ingest_partitions SET late_writes = late_writes + 1 WHERE partition = 0');
       const avgB = (20 * 59 + 600 * 60) / 60;
-      expect(await items()).toEqual([['b', avgB], ['a', 30]]);
+      expect(await items()).toEqual([
+        ['b', avgB],
+        ['a', 30],
+      ]);
 
       // A series joining the selection: read for it alone in the buckets held.
       const c = await series('test_topk_cache', 'c');
-      await insert('10s', c, Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 1000)));
+      await insert(
+        '10s',
+        c,
+        Array.from({ length: 60 }, (_, i) => flat(start + i * 10 * S, 1000)),
+      );
       const before = rangeCache.misses;
-      expect(await items()).toEqual([['c', 1000], ['b', avgB], ['a', 30]]);
+      expect(await items()).toEqual([
+        ['c', 1000],
+        ['b', avgB],
+        ['a', 30],
+      ]);
       expect(rangeCache.misses - before).toBe(60);
       // Without the cache, the same answer from Postgres.
       const plain = { ...ctx, rangeCache: undefined };
-      const direct = await topKQuery(plain, validate(TopKRequest, { metric: 'test_topk_cache', range: { start, end: minute }, k: 3 }, 'request'));
-      expect(direct.items.map((i) => [i.nodeId, i.value])).toEqual([['c', 1000], ['b', avgB], ['a', 30]]);
+      const direct = await topKQuery(
+        plain,
+        validate(TopKRequest, { metric: 'test_topk_cache', range: { start, end: minute }, k: 3 }, 'request'),
+      );
+      expect(direct.items.map((i) => [i.nodeId, i.value])).toEqual([
+        ['c', 1000],
+        ['b', avgB],
+        ['a', 30],
+      ]);
       await db.query('test', 'DELETE FROM metrics.ingest_partitions');
     });
 
@@ -441,7 +613,11 @@ describe('metrics queries (Postgres, Redis)', () => {
       // 10 min ranges (the 1 min tier's body, 10 s edges), asked every 10 s from 20 s before a minute boundary to 30 s after it.
       const boundary = minute - 30 * M;
       const from = boundary - 15 * M;
-      const ids = [await series('test_topk_warm', 'a'), await series('test_topk_warm', 'b'), await series('test_topk_warm', 'c')];
+      const ids = [
+        await series('test_topk_warm', 'a'),
+        await series('test_topk_warm', 'b'),
+        await series('test_topk_warm', 'c'),
+      ];
       for (const [i, id] of ids.entries()) {
         const tens = Array.from({ length: 20 * 6 }, (_, j) => flat(from + j * 10 * S, 10 * (i + 1) + (j % 7)));
         await insert('10s', id, tens);
@@ -449,13 +625,25 @@ describe('metrics queries (Postgres, Redis)', () => {
         const minutes = Array.from({ length: 20 }, (_, j) => {
           const six = tens.slice(j * 6, j * 6 + 6);
           const last = six[5];
-          return { bucket: from + j * M, min: Math.min(...six.map((r) => r.min)), max: Math.max(...six.map((r) => r.max)), sum: six.reduce((t, r) => t + r.sum, 0), count: 6, last: last.last, lastAt: last.lastAt };
+          return {
+            bucket: from + j * M,
+            min: Math.min(...six.map((r) => r.min)),
+            max: Math.max(...six.map((r) => r.max)),
+            sum: six.reduce((t, r) => t + r.sum, 0),
+            count: 6,
+            last: last.last,
+            lastAt: last.lastAt,
+          };
         });
         await insert('1m', id, minutes);
       }
       await watermarks(from + 20 * M, 0);
-      await db.query('test', `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
-                              ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`, [from + 20 * M]);
+      await db.query(
+        'test',
+        `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
+                              ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`,
+        [from + 20 * M],
+      );
       const run = async (prefetchLeadMs: number) => {
         const rangeCache = new RangeCache(64 * 1024 * 1024, prefetchLeadMs);
         const answers: unknown[] = [];
@@ -463,7 +651,14 @@ describe('metrics queries (Postgres, Redis)', () => {
         for (let at = boundary - 20 * S; at <= boundary + 30 * S; at += 10 * S) {
           const before = rangeCache.misses;
           const c = { ...ctx, rangeCache, now: () => at };
-          const reply = await topKQuery(c, validate(TopKRequest, { metric: 'test_topk_warm', range: { start: at - 10 * M, end: at }, k: 3 }, 'request'));
+          const reply = await topKQuery(
+            c,
+            validate(
+              TopKRequest,
+              { metric: 'test_topk_warm', range: { start: at - 10 * M, end: at }, k: 3 },
+              'request',
+            ),
+          );
           answers.push(reply.items.map((i) => [i.nodeId, i.value]));
           await rangeCache.settled();
           misses.push(rangeCache.misses - before);
@@ -480,7 +675,10 @@ describe('metrics queries (Postgres, Redis)', () => {
       expect(warm.prefetched).toBeGreaterThan(0);
       // The uncached path agrees.
       for (const [i, at] of [boundary + 10 * S, boundary + 30 * S].entries()) {
-        const direct = await topKQuery({ ...ctx, rangeCache: undefined, now: () => at }, validate(TopKRequest, { metric: 'test_topk_warm', range: { start: at - 10 * M, end: at }, k: 3 }, 'request'));
+        const direct = await topKQuery(
+          { ...ctx, rangeCache: undefined, now: () => at },
+          validate(TopKRequest, { metric: 'test_topk_warm', range: { start: at - 10 * M, end: at }, k: 3 }, 'request'),
+        );
         expect(direct.items.map((x) => [x.nodeId, x.value])).toEqual(warm.answers[[3, 5][i]]);
       }
       await db.query('test', 'DELETE FROM metrics.ingest_partitions');
@@ -509,10 +707,18 @@ describe('metrics queries (Postgres, Redis)', () => {
         [first, nodes, start, end],
       );
       const closeThrough = (t: number) =>
-        db.query('test', `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
-                          ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`, [t]);
+        db.query(
+          'test',
+          `INSERT INTO metrics.ingest_partitions (partition, closed_through) VALUES (0, to_timestamp($1 / 1000.0))
+                          ON CONFLICT (partition) DO UPDATE SET closed_through = excluded.closed_through, late_writes = 0`,
+          [t],
+        );
       const one = new TierRollup(db, 1);
-      await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier IN ('1m', '10m')`, [start]);
+      await db.query(
+        'test',
+        `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier IN ('1m', '10m')`,
+        [start],
+      );
       await closeThrough(end - 10 * M);
       await one.runTier('1m', 1000);
       await one.runTier('10m', 1000);
@@ -525,7 +731,10 @@ describe('metrics queries (Postgres, Redis)', () => {
       const ask = async (c: QueryContext) => {
         const out: Record<string, unknown> = {};
         for (const stat of stats) {
-          const reply = await topKQuery(c, validate(TopKRequest, { metric: 'test_topk_derive', range: { start, end }, k: 7, stat }, 'request'));
+          const reply = await topKQuery(
+            c,
+            validate(TopKRequest, { metric: 'test_topk_derive', range: { start, end }, k: 7, stat }, 'request'),
+          );
           out[stat] = reply.items.map((i) => [i.nodeId, i.value]);
         }
         return out;
@@ -534,7 +743,11 @@ describe('metrics queries (Postgres, Redis)', () => {
         const before = { misses: rangeCache.misses, derived: rangeCache.derived, hits: rangeCache.hits };
         const got = await ask(cached);
         expect(got).toEqual(await ask({ ...ctx, partitions: 1, rangeCache: undefined }));
-        return { misses: rangeCache.misses - before.misses, derived: rangeCache.derived - before.derived, hits: rangeCache.hits - before.hits };
+        return {
+          misses: rangeCache.misses - before.misses,
+          derived: rangeCache.derived - before.derived,
+          hits: rangeCache.hits - before.hits,
+        };
       };
       // Five 10 min buckets and the last ten minutes' 10 s buckets, read once per statistic.
       expect(await step()).toEqual({ misses: 4 * (5 + 60), derived: 0, hits: 0 });
@@ -546,7 +759,11 @@ describe('metrics queries (Postgres, Redis)', () => {
       await one.runTier('10m', 1000);
       expect(await step()).toEqual({ misses: 0, derived: 4, hits: 4 * 5 });
       // A late write drops what was held (derived buckets too), and the answers stay exact.
-      await db.query('test', `UPDATE metrics.rollup_10m SET max = 5000, sum = sum + 100000 WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`, [first + 3, end - 10 * M]);
+      await db.query(
+        'test',
+        `UPDATE metrics.rollup_10m SET max = 5000, sum = sum + 100000 WHERE series_id = $1 AND bucket = to_timestamp($2 / 1000.0)`,
+        [first + 3, end - 10 * M],
+      );
       await db.query('test', 'UPDATE metrics.ingest_partitions SET late_writes = late_writes + 1 WHERE partition = 0');
       expect(await step()).toEqual({ misses: 4 * 6, derived: 0, hits: 0 });
       await db.query('test', 'DELETE FROM metrics.ingest_partitions');
@@ -574,13 +791,29 @@ describe('metrics queries (Postgres, Redis)', () => {
         [first, nodes, from, now],
       );
       // Every ingest partition has written everything: the rollups run as the service runs them.
-      await db.query('test', 'INSERT INTO metrics.ingest_partitions (partition, closed_through) SELECT g, to_timestamp($1 / 1000.0) FROM generate_series(0, 1) g', [now]);
-      await db.query('test', `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier IN ('1m', '10m')`, [from]);
+      await db.query(
+        'test',
+        'INSERT INTO metrics.ingest_partitions (partition, closed_through) SELECT g, to_timestamp($1 / 1000.0) FROM generate_series(0, 1) g',
+        [now],
+      );
+      await db.query(
+        'test',
+        `UPDATE metrics.rollup_watermarks SET through = to_timestamp($1 / 1000.0) WHERE tier IN ('1m', '10m')`,
+        [from],
+      );
       const rollup = new TierRollup(db, 2);
       await rollup.runTier('1m', 1000);
       await rollup.runTier('10m', 1000);
       const rowsOf = async (table: string) =>
-        Number((await db.query<{ n: string }>('test', `SELECT count(*) AS n FROM metrics.${table} WHERE series_id >= $1 AND series_id < $1 + $2`, [first, nodes]))[0].n);
+        Number(
+          (
+            await db.query<{ n: string }>(
+              'test',
+              `SELECT count(*) AS n FROM metrics.${table} WHERE series_id >= $1 AND series_id < $1 + $2`,
+              [first, nodes],
+            )
+          )[0].n,
+        );
       expect(await rowsOf('rollup_1m')).toBe((nodes * (Math.floor(now / M) * M - from)) / M);
       expect(await rowsOf('rollup_10m')).toBe((nodes * (Math.floor(now / (10 * M)) * 10 * M - from)) / (10 * M));
       const complete = await readCompleteness(db);
@@ -602,7 +835,12 @@ describe('metrics queries (Postgres, Redis)', () => {
         for (const stat of ['avg', 'min', 'max', 'last'] as const) {
           const want = await readTopK(db, ids, without, stat, 'desc', nodes);
           expect(want).toHaveLength(nodes);
-          expect({ start, end, stat, rows: await readTopK(db, ids, withTier, stat, 'desc', nodes) }).toEqual({ start, end, stat, rows: want });
+          expect({ start, end, stat, rows: await readTopK(db, ids, withTier, stat, 'desc', nodes) }).toEqual({
+            start,
+            end,
+            stat,
+            rows: want,
+          });
         }
         // The query itself (its tier by range: 10 min for these) ranks the same.
         const reply = await topK({ metric: 'test_topk_tiers', range: { start, end }, k: 5 });
@@ -612,8 +850,20 @@ describe('metrics queries (Postgres, Redis)', () => {
         const step = 30 * M;
         const window = stepWindow(start, end, step);
         for (const stat of ['avg', 'sum', 'count', 'min', 'max', 'last'] as const) {
-          const viaTier = await readStepPartials(db, ids, planSegments('10m', window.from, window.to, complete, now, ctx.retention), step, stat);
-          const viaMinutes = await readStepPartials(db, ids, planSegments('1m', window.from, window.to, complete, now, ctx.retention), step, stat);
+          const viaTier = await readStepPartials(
+            db,
+            ids,
+            planSegments('10m', window.from, window.to, complete, now, ctx.retention),
+            step,
+            stat,
+          );
+          const viaMinutes = await readStepPartials(
+            db,
+            ids,
+            planSegments('1m', window.from, window.to, complete, now, ctx.retention),
+            step,
+            stat,
+          );
           expect({ stat, points: viaTier }).toEqual({ stat, points: viaMinutes });
         }
         const rangeReply = await range({ metric: 'test_topk_tiers', nodes: { ids: ['x1'] }, start, end, step });
@@ -654,8 +904,24 @@ describe('metrics queries (Postgres, Redis)', () => {
       const a = await series('test_latest_a', 'l1', { mount: '/' });
       const b = await series('test_latest_b', 'l1');
       await series('test_latest_b', 'l2');
-      await setLatest('test_latest_a', 'l1', a, { lastAt: now - 1500, last: 0.5, bucket: now - 10 * S, min: 0.5, max: 0.5, sum: 0.5, count: 1 });
-      await setLatest('test_latest_b', 'l1', b, { lastAt: now - 2500, last: 42, bucket: now - 10 * S, min: 42, max: 42, sum: 42, count: 1 });
+      await setLatest('test_latest_a', 'l1', a, {
+        lastAt: now - 1500,
+        last: 0.5,
+        bucket: now - 10 * S,
+        min: 0.5,
+        max: 0.5,
+        sum: 0.5,
+        count: 1,
+      });
+      await setLatest('test_latest_b', 'l1', b, {
+        lastAt: now - 2500,
+        last: 42,
+        bucket: now - 10 * S,
+        min: 42,
+        max: 42,
+        sum: 42,
+        count: 1,
+      });
       expect((await latest({ metric: 'test_latest_b' })).items).toEqual([
         { nodeId: 'l1', metric: 'test_latest_b', labels: {}, value: 42, timestamp: now - 2500 },
       ]);
@@ -674,10 +940,14 @@ describe('metrics queries (Postgres, Redis)', () => {
       await series('test_labels_b', 'lab3', { zone: 'z1' });
       const labels = new LabelQueries(db);
       expect((await labels.names({ metric: 'test_labels_a' })).names).toEqual(['__name__', 'device', 'kind', 'node']);
-      expect((await labels.names({})).names).toEqual(expect.arrayContaining(['__name__', 'device', 'kind', 'node', 'zone']));
+      expect((await labels.names({})).names).toEqual(
+        expect.arrayContaining(['__name__', 'device', 'kind', 'node', 'zone']),
+      );
       expect((await labels.values({ label: 'device', metric: 'test_labels_a' })).values).toEqual(['sda', 'sdb']);
       expect((await labels.values({ label: 'node', metric: 'test_labels_a' })).values).toEqual(['lab1', 'lab2']);
-      expect((await labels.values({ label: '__name__' })).values).toEqual(expect.arrayContaining(['test_labels_a', 'test_labels_b']));
+      expect((await labels.values({ label: '__name__' })).values).toEqual(
+        expect.arrayContaining(['test_labels_a', 'test_labels_b']),
+      );
       expect((await labels.values({ label: 'node' })).values).toEqual(expect.arrayContaining(['lab1', 'lab2', 'lab3']));
       expect((await labels.values({ label: '__name__', metric: 'test_labels_b' })).values).toEqual(['test_labels_b']);
     });

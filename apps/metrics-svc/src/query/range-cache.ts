@@ -219,7 +219,12 @@ export class RangeCache {
     return next;
   }
 
-  get(sel: CachedSelection, tier: Tier, bucket: number, now: number): (BucketPartials & { missing?: Int32Array }) | undefined {
+  get(
+    sel: CachedSelection,
+    tier: Tier,
+    bucket: number,
+    now: number,
+  ): (BucketPartials & { missing?: Int32Array }) | undefined {
     const s = sel.buckets.get(bucketKey(tier, bucket));
     if (s) s.used = now;
     return s;
@@ -242,7 +247,12 @@ export class RangeCache {
    * a minute, the query that now plans its 1 min bucket instead of its 10 s ones reads
    * nothing. Kept as the coarse bucket; undefined when a finer bucket is not held.
    */
-  derive(sel: CachedSelection, tier: Tier, bucket: number, now: number): (BucketPartials & { missing?: Int32Array }) | undefined {
+  derive(
+    sel: CachedSelection,
+    tier: Tier,
+    bucket: number,
+    now: number,
+  ): (BucketPartials & { missing?: Int32Array }) | undefined {
     const size = TIER_MS[tier];
     for (const finer of DERIVED_FROM[tier]) {
       const step = TIER_MS[finer];

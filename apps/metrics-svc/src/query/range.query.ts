@@ -1,4 +1,11 @@
-import { LimitExceededError, type RangeQueryReply, RangeQueryRequest, type SeriesResult, TIER_MS, type z } from '@vigil/contracts';
+import {
+  LimitExceededError,
+  type RangeQueryReply,
+  RangeQueryRequest,
+  type SeriesResult,
+  TIER_MS,
+  type z,
+} from '@vigil/contracts';
 import type { LatestValue } from './latest-codec';
 import { readLatest } from './latest.reader';
 import type { QueryContext } from './query-context';
@@ -70,7 +77,11 @@ export async function rangeQuery(ctx: QueryContext, req: Request): Promise<Range
  * Postgres does not have it yet (once written, Postgres' row is the bucket). A Redis outage
  * only costs the freshest seconds, so it is logged and the query answers without them.
  */
-async function openBuckets(ctx: QueryContext, series: readonly Series[], segments: readonly Segment[]): Promise<Map<number, LatestValue>> {
+async function openBuckets(
+  ctx: QueryContext,
+  series: readonly Series[],
+  segments: readonly Segment[],
+): Promise<Map<number, LatestValue>> {
   let latest: Map<number, LatestValue>;
   try {
     latest = await readLatest(ctx.cache, series);
@@ -78,7 +89,9 @@ async function openBuckets(ctx: QueryContext, series: readonly Series[], segment
     ctx.logger.warn({ err: e }, 'range query without open buckets: Redis failed');
     return new Map();
   }
-  const candidates = [...latest.entries()].filter(([, v]) => segments.some((s) => v.bucket >= s.from && v.bucket < s.to));
+  const candidates = [...latest.entries()].filter(([, v]) =>
+    segments.some((s) => v.bucket >= s.from && v.bucket < s.to),
+  );
   const stored = await storedTenSecondBuckets(
     ctx.db,
     candidates.map(([id, v]) => ({ id, bucket: v.bucket })),

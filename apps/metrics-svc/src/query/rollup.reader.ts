@@ -38,7 +38,11 @@ export function segmentsSql(segments: readonly Segment[], columns: readonly stri
  *   metric dominating it) a scan of a whole partition costs far more than the index;
  * - `parallel: false` for statements the caller already runs side by side.
  */
-export async function withReadSettings<T>(db: Database, work: (tx: EntityManager) => Promise<T>, opts: { parallel?: boolean } = {}): Promise<T> {
+export async function withReadSettings<T>(
+  db: Database,
+  work: (tx: EntityManager) => Promise<T>,
+  opts: { parallel?: boolean } = {},
+): Promise<T> {
   return db.dataSource.transaction(async (tx) => {
     await tx.query(
       `SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)${
@@ -153,7 +157,9 @@ export async function readStepPartials(
         FROM (${union}) r
        GROUP BY 1, 2
     ) g`;
-  const rows = await withReadSettings(db, (tx) => db.query<{ id: number; t: number; a: number; b: number }>('rollup_range', sql, params, tx));
+  const rows = await withReadSettings(db, (tx) =>
+    db.query<{ id: number; t: number; a: number; b: number }>('rollup_range', sql, params, tx),
+  );
   const out = new Map<number, Map<number, Partial>>();
   for (const r of rows) {
     let points = out.get(r.id);
@@ -164,7 +170,10 @@ export async function readStepPartials(
 }
 
 /** Which of the (series, 10 s bucket) pairs are in Postgres already. */
-export async function storedTenSecondBuckets(db: Database, pairs: readonly { id: number; bucket: number }[]): Promise<Set<string>> {
+export async function storedTenSecondBuckets(
+  db: Database,
+  pairs: readonly { id: number; bucket: number }[],
+): Promise<Set<string>> {
   if (pairs.length === 0) return new Set();
   const rows = await db.query<{ id: number; bucket: number }>(
     'rollup_10s_present',
@@ -206,5 +215,7 @@ export async function readTopK(
     HAVING ${value.sql} IS NOT NULL
      ORDER BY v ${order === 'desc' ? 'DESC' : 'ASC'}, r.series_id
      LIMIT $${params.push(k)}`;
-  return withReadSettings(db, (tx) => db.query<{ id: number; v: number }>('rollup_topk', sql, params, tx), { parallel: false });
+  return withReadSettings(db, (tx) => db.query<{ id: number; v: number }>('rollup_topk', sql, params, tx), {
+    parallel: false,
+  });
 }

@@ -1,4 +1,10 @@
-import { type LabelMatcher, LimitExceededError, type NodeSelector, NotFoundError, ValidationError } from '@vigil/contracts';
+import {
+  type LabelMatcher,
+  LimitExceededError,
+  type NodeSelector,
+  NotFoundError,
+  ValidationError,
+} from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
 import { describeMatcher, matcherConditions, PG_INVALID_REGEX, validateMatchers } from './matchers';
 
@@ -65,7 +71,9 @@ export class SeriesResolver {
     if (filter.nodes?.ids) where.push(`s.node_id = ANY(${p(filter.nodes.ids)}::text[])`);
     if (filter.nodes?.labels) {
       // Node labels live in the read model of the registry's events (see nodes.projection).
-      where.push(`s.node_id IN (SELECT n.node_id FROM metrics.nodes n WHERE n.labels @> ${p(JSON.stringify(filter.nodes.labels))}::jsonb)`);
+      where.push(
+        `s.node_id IN (SELECT n.node_id FROM metrics.nodes n WHERE n.labels @> ${p(JSON.stringify(filter.nodes.labels))}::jsonb)`,
+      );
     }
     where.push(...matcherConditions(filter.matchers, params));
     let rows: R[];
@@ -80,7 +88,9 @@ export class SeriesResolver {
     } catch (e) {
       if ((e as { code?: string }).code === PG_INVALID_REGEX) {
         const regexes = filter.matchers.filter((m) => m.op === '=~' || m.op === '!~').map(describeMatcher);
-        throw new ValidationError(`invalid regular expression in matcher ${regexes.join(', ')}: ${(e as Error).message}`);
+        throw new ValidationError(
+          `invalid regular expression in matcher ${regexes.join(', ')}: ${(e as Error).message}`,
+        );
       }
       throw e;
     }
@@ -97,7 +107,9 @@ export class SeriesResolver {
 
   /** A metric no node ever sent is an error (likely a typo); a known one with no matching series is just empty. */
   private async assertKnown(metric: string): Promise<void> {
-    const known = await this.db.query('series_metric_known', 'SELECT 1 FROM metrics.series WHERE metric = $1 LIMIT 1', [metric]);
+    const known = await this.db.query('series_metric_known', 'SELECT 1 FROM metrics.series WHERE metric = $1 LIMIT 1', [
+      metric,
+    ]);
     if (known.length === 0) throw new NotFoundError(`unknown metric ${metric}`);
   }
 }

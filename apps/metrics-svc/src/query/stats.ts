@@ -36,9 +36,27 @@ export const STATS: Record<BucketStat, StatOps> = {
   },
   sum: { columns: ['sum'], sql: ['sum(r.sum)', '0'], fromLatest: (v) => single(v.sum), merge: add, value: own },
   // count is a bigint: summed as float8, because sum(bigint) is numeric and numeric is slow.
-  count: { columns: ['count'], sql: ['sum(r.count::float8)', '0'], fromLatest: (v) => single(v.count), merge: add, value: own },
-  min: { columns: ['min'], sql: ['min(r.min)', '0'], fromLatest: (v) => single(v.min), merge: (x, y) => single(Math.min(x.a, y.a)), value: own },
-  max: { columns: ['max'], sql: ['max(r.max)', '0'], fromLatest: (v) => single(v.max), merge: (x, y) => single(Math.max(x.a, y.a)), value: own },
+  count: {
+    columns: ['count'],
+    sql: ['sum(r.count::float8)', '0'],
+    fromLatest: (v) => single(v.count),
+    merge: add,
+    value: own,
+  },
+  min: {
+    columns: ['min'],
+    sql: ['min(r.min)', '0'],
+    fromLatest: (v) => single(v.min),
+    merge: (x, y) => single(Math.min(x.a, y.a)),
+    value: own,
+  },
+  max: {
+    columns: ['max'],
+    sql: ['max(r.max)', '0'],
+    fromLatest: (v) => single(v.max),
+    merge: (x, y) => single(Math.max(x.a, y.a)),
+    value: own,
+  },
   last: {
     columns: ['last', 'last_at'],
     sql: ['(array_agg(r.last ORDER BY r.last_at DESC))[1]', '(extract(epoch FROM max(r.last_at)) * 1000)::float8'],
@@ -92,6 +110,8 @@ export function aggregateAcross(
     .map(([, g]) => ({
       metric,
       labels: g.labels,
-      points: [...g.folds.entries()].sort(([a], [b]) => a - b).map(([t, f]): [number, number] => [t, CROSS[op].result(f)]),
+      points: [...g.folds.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([t, f]): [number, number] => [t, CROSS[op].result(f)]),
     }));
 }

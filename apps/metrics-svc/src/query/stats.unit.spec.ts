@@ -34,30 +34,76 @@ describe('bucket statistics', () => {
 
 describe('aggregateAcross', () => {
   const series: LabelledPoints[] = [
-    { labels: { node: 'a', rack: 'r1', cpu: '0' }, points: [[0, 1], [10, 2]] as [number, number][] },
+    {
+      labels: { node: 'a', rack: 'r1', cpu: '0' },
+      points: [
+        [0, 1],
+        [10, 2],
+      ] as [number, number][],
+    },
     { labels: { node: 'b', rack: 'r1', cpu: '0' }, points: [[0, 3]] as [number, number][] },
-    { labels: { node: 'c', rack: 'r2', cpu: '0' }, points: [[0, 10], [10, 20]] as [number, number][] },
+    {
+      labels: { node: 'c', rack: 'r2', cpu: '0' },
+      points: [
+        [0, 10],
+        [10, 20],
+      ] as [number, number][],
+    },
     { labels: { node: 'd', cpu: '0' }, points: [[10, 5]] as [number, number][] },
   ];
 
   it('computes each operation per point over the series that have one', () => {
     const at = (op: 'avg' | 'min' | 'max' | 'sum' | 'count') => aggregateAcross('m', series, op, [])[0].points;
-    expect(at('avg')).toEqual([[0, 14 / 3], [10, 9]]);
-    expect(at('min')).toEqual([[0, 1], [10, 2]]);
-    expect(at('max')).toEqual([[0, 10], [10, 20]]);
-    expect(at('sum')).toEqual([[0, 14], [10, 27]]);
-    expect(at('count')).toEqual([[0, 3], [10, 3]]);
+    expect(at('avg')).toEqual([
+      [0, 14 / 3],
+      [10, 9],
+    ]);
+    expect(at('min')).toEqual([
+      [0, 1],
+      [10, 2],
+    ]);
+    expect(at('max')).toEqual([
+      [0, 10],
+      [10, 20],
+    ]);
+    expect(at('sum')).toEqual([
+      [0, 14],
+      [10, 27],
+    ]);
+    expect(at('count')).toEqual([
+      [0, 3],
+      [10, 3],
+    ]);
   });
 
   it('groups by labels, keeping only those, and leaves out a label a series lacks', () => {
     expect(aggregateAcross('m', series, 'sum', ['rack'])).toEqual([
-      { metric: 'm', labels: { rack: 'r1' }, points: [[0, 4], [10, 2]] },
-      { metric: 'm', labels: { rack: 'r2' }, points: [[0, 10], [10, 20]] },
+      {
+        metric: 'm',
+        labels: { rack: 'r1' },
+        points: [
+          [0, 4],
+          [10, 2],
+        ],
+      },
+      {
+        metric: 'm',
+        labels: { rack: 'r2' },
+        points: [
+          [0, 10],
+          [10, 20],
+        ],
+      },
       { metric: 'm', labels: {}, points: [[10, 5]] },
     ]);
   });
 
   it('groups by node like any label', () => {
-    expect(aggregateAcross('m', series, 'max', ['node']).map((s) => s.labels)).toEqual([{ node: 'a' }, { node: 'b' }, { node: 'c' }, { node: 'd' }]);
+    expect(aggregateAcross('m', series, 'max', ['node']).map((s) => s.labels)).toEqual([
+      { node: 'a' },
+      { node: 'b' },
+      { node: 'c' },
+      { node: 'd' },
+    ]);
   });
 });

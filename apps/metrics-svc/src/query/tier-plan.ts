@@ -84,7 +84,8 @@ export function planSegments(
   const size = TIER_MS[tier];
   const bodyFrom = Math.min(ceilTo(from, size), to);
   const bodyTo = Math.max(bodyFrom, Math.min(floorTo(to, size), floorTo(complete[tier as CoarseTier], size)));
-  const viaFiner = (a: number, b: number) => (retains(finer, a, nowMs, retention) ? planSegments(finer, a, b, complete, nowMs, retention) : []);
+  const viaFiner = (a: number, b: number) =>
+    retains(finer, a, nowMs, retention) ? planSegments(finer, a, b, complete, nowMs, retention) : [];
   const segments: Segment[] = [...viaFiner(from, bodyFrom)];
   if (bodyFrom < bodyTo) segments.push({ tier, from: bodyFrom, to: bodyTo });
   segments.push(...viaFiner(bodyTo, to));
@@ -107,7 +108,11 @@ function merge(segments: Segment[]): Segment[] {
  * buckets that start in [t, t + step). So a point never reads data before `start`, and
  * every point covers a full step (the newest one: as much of it as exists).
  */
-export function stepWindow(startMs: number, endMs: number, stepMs: number): { from: number; to: number; points: number } {
+export function stepWindow(
+  startMs: number,
+  endMs: number,
+  stepMs: number,
+): { from: number; to: number; points: number } {
   const from = ceilTo(startMs, stepMs);
   const last = ceilTo(endMs, stepMs) - stepMs;
   if (last < from) return { from, to: from, points: 0 };

@@ -66,7 +66,9 @@ describe('planSegments', () => {
   const complete = { '1m': now - 2 * M, '10m': now - 10 * M, '1h': now - H };
 
   it('reads the 10 s tier as it is', () => {
-    expect(planSegments('10s', now - H, now, complete, now, retention)).toEqual([{ tier: '10s', from: now - H, to: now }]);
+    expect(planSegments('10s', now - H, now, complete, now, retention)).toEqual([
+      { tier: '10s', from: now - H, to: now },
+    ]);
   });
 
   it('reads the 1 min tier up to its watermark and the 10 s tier after it', () => {
@@ -118,7 +120,9 @@ describe('planSegments', () => {
   });
 
   it('reads the finer tiers where a coarse tier was never rolled up', () => {
-    expect(planSegments('1h', now - 3 * H, now, { '1m': 0, '10m': 0, '1h': 0 }, now, retention)).toEqual([{ tier: '10s', from: now - 3 * H, to: now }]);
+    expect(planSegments('1h', now - 3 * H, now, { '1m': 0, '10m': 0, '1h': 0 }, now, retention)).toEqual([
+      { tier: '10s', from: now - 3 * H, to: now },
+    ]);
     expect(planSegments('1h', now - 3 * H, now, { ...complete, '10m': 0 }, now, retention)).toEqual([
       { tier: '1h', from: now - 3 * H, to: now - H },
       { tier: '1m', from: now - H, to: now - 2 * M },

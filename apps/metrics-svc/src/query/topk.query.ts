@@ -1,6 +1,13 @@
 import { type Tier, TIER_MS, type TopKReply, TopKRequest, type z } from '@vigil/contracts';
 import { type QueryContext, requireLatest } from './query-context';
-import { type BucketPartials, type CachedSelection, foldPartials, neutralPartials, type RangeCache, rankPartials } from './range-cache';
+import {
+  type BucketPartials,
+  type CachedSelection,
+  foldPartials,
+  neutralPartials,
+  type RangeCache,
+  rankPartials,
+} from './range-cache';
 import { readBucketRows, readRollupState, readTopK, type RollupState } from './rollup.reader';
 import type { Series } from './series.resolver';
 import { planSegments, type Segment, tierForRange } from './tier-plan';
@@ -128,7 +135,9 @@ async function cachedOverRange(
     const closedBy = seg.tier === '10s' ? state.closed10s : state.complete[seg.tier];
     for (let bucket = Math.ceil(seg.from / size) * size; bucket < seg.to; bucket += size) {
       const closed = bucket + size <= closedBy;
-      const got = closed ? (cache.get(sel, seg.tier, bucket, now) ?? cache.derive(sel, seg.tier, bucket, now)) : undefined;
+      const got = closed
+        ? (cache.get(sel, seg.tier, bucket, now) ?? cache.derive(sel, seg.tier, bucket, now))
+        : undefined;
       if (!got) {
         whole.push({ tier: seg.tier, bucket, closed, partials: neutralPartials(req.stat, ids.length) });
         continue;
@@ -143,7 +152,13 @@ async function cachedOverRange(
   if (some.length > 0) {
     // Series new to the selection: their rows of the held buckets, read for them alone.
     const positions = [...new Set(some.flatMap((n) => [...(n.positions ?? [])]))].sort((a, b) => a - b);
-    await readNeeded(ctx, sel, Int32Array.from(positions, (i) => ids[i]), some, req.stat);
+    await readNeeded(
+      ctx,
+      sel,
+      Int32Array.from(positions, (i) => ids[i]),
+      some,
+      req.stat,
+    );
   }
   for (const n of whole) if (n.closed) cache.put(sel, n.tier, n.bucket, n.partials, now);
   for (const n of some) cache.complete(sel, n.tier, n.bucket);
@@ -182,10 +197,21 @@ function warmNextMinute(
   const now = ctx.now();
   const wanted = new Map<string, Needed>();
   for (let shift = lead + 1; shift < lead + MINUTE; shift += TIER_MS['10s']) {
-    for (const seg of planSegments(tier, range.start + shift, range.end + shift, state.complete, now + shift, ctx.retention)) {
+    for (const seg of planSegments(
+      tier,
+      range.start + shift,
+      range.end + shift,
+      state.complete,
+      now + shift,
+      ctx.retention,
+    )) {
       const size = TIER_MS[seg.tier];
       const closedBy = seg.tier === '10s' ? state.closed10s : state.complete[seg.tier];
-      for (let bucket = Math.ceil(seg.from / size) * size; bucket < seg.to && bucket + size <= closedBy; bucket += size) {
+      for (
+        let bucket = Math.ceil(seg.from / size) * size;
+        bucket < seg.to && bucket + size <= closedBy;
+        bucket += size
+      ) {
         const id = `${seg.tier}:${bucket}`;
         if (wanted.has(id) || sel.buckets.has(id)) continue;
         wanted.set(id, { tier: seg.tier, bucket, closed: true, partials: neutralPartials(req.stat, ids.length) });
@@ -193,12 +219,17 @@ function warmNextMinute(
     }
   }
   if (wanted.size === 0) return;
-  const needed = [...wanted.values()].sort((a, b) => (a.tier === b.tier ? a.bucket - b.bucket : a.tier < b.tier ? -1 : 1));
+  const needed = [...wanted.values()].sort((a, b) =>
+    a.tier === b.tier ? a.bucket - b.bucket : a.tier < b.tier ? -1 : 1,
+  );
   cache.background(async () => {
     try {
       await readNeeded(ctx, sel, ids, needed, req.stat);
     } catch (e) {
-      ctx.logger.warn({ err: e, metric: req.metric }, 'top-k warm-up read failed; the next query reads the buckets itself');
+      ctx.logger.warn(
+        { err: e, metric: req.metric },
+        'top-k warm-up read failed; the next query reads the buckets itself',
+      );
       return;
     }
     if (!cache.holds(sel, state.revision)) return;
@@ -211,7 +242,13 @@ function warmNextMinute(
 }
 
 /** Reads the needed buckets for `ids` (contiguous buckets of one tier as one segment) into their partials. */
-async function readNeeded(ctx: QueryContext, sel: CachedSelection, ids: Int32Array, needed: readonly Needed[], stat: Request['stat']): Promise<void> {
+async function readNeeded(
+  ctx: QueryContext,
+  sel: CachedSelection,
+  ids: Int32Array,
+  needed: readonly Needed[],
+  stat: Request['stat'],
+): Promise<void> {
   if (needed.length === 0 || ids.length === 0) return;
   const segments: Segment[] = [];
   const into: Map<number, Needed>[] = [];

@@ -11,7 +11,12 @@ const DAY = 86_400_000;
  */
 export const PARTITION_MS: Record<Tier, number> = { '10s': DAY, '1m': DAY, '10m': 7 * DAY, '1h': 30 * DAY };
 
-export const TIER_TABLE: Record<Tier, string> = { '10s': 'rollup_10s', '1m': 'rollup_1m', '10m': 'rollup_10m', '1h': 'rollup_1h' };
+export const TIER_TABLE: Record<Tier, string> = {
+  '10s': 'rollup_10s',
+  '1m': 'rollup_1m',
+  '10m': 'rollup_10m',
+  '1h': 'rollup_1h',
+};
 
 /**
  * How a partial aggregate merges into a stored rollup row (`r`, the insert's `excluded`):

@@ -13,7 +13,10 @@ describe('rollup rows in binary COPY format', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
-    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: [MetricsInit1764100000000] });
+    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, {
+      schema: 'metrics',
+      migrations: [MetricsInit1764100000000],
+    });
   });
   afterAll(async () => {
     await db.close();
@@ -26,7 +29,10 @@ describe('rollup rows in binary COPY format', () => {
       agg: { bucket, min: -1.5, max: 0.1 + 0.2, sum: 1e300, count: 3, last: -0, lastAt: bucket + 9_999, ...agg },
     });
     const rows = {
-      '10s': [row(1, 1_764_000_000_000), row(2_147_483_647, Date.UTC(1999, 11, 31, 23, 59, 50), { count: 2 ** 40 + 7, min: -5e-324 })],
+      '10s': [
+        row(1, 1_764_000_000_000),
+        row(2_147_483_647, Date.UTC(1999, 11, 31, 23, 59, 50), { count: 2 ** 40 + 7, min: -5e-324 }),
+      ],
       '1m': [row(3, 60_000, { max: 1.7976931348623157e308, lastAt: 119_999 })],
       '1h': [] as CopyRow[],
     };
@@ -35,7 +41,12 @@ describe('rollup rows in binary COPY format', () => {
     await runner.connect();
     const read = await runner.manager.transaction(async (tx) => {
       await db.query('test', CREATE_STAGE, [], tx);
-      await db.copyFrom('test', `COPY ${STAGE_TABLE} FROM STDIN (FORMAT binary)`, encodeRollupCopy(Object.entries(rows) as [keyof typeof rows, CopyRow[]][]), tx);
+      await db.copyFrom(
+        'test',
+        `COPY ${STAGE_TABLE} FROM STDIN (FORMAT binary)`,
+        encodeRollupCopy(Object.entries(rows) as [keyof typeof rows, CopyRow[]][]),
+        tx,
+      );
       return db.query<Record<string, string>>(
         'test',
         `SELECT tier, series_id, (extract(epoch FROM bucket) * 1000)::bigint::text AS bucket, float8send(min)::text AS min,

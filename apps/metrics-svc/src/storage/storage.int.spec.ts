@@ -22,7 +22,10 @@ describe('metrics storage (Postgres)', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     const obs = new Observability('metrics-svc', createLogger({ service: 'metrics-svc', level: 'silent' }));
-    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, { schema: 'metrics', migrations: METRICS_MIGRATIONS });
+    db = await Database.connect({ ...config, DATABASE_URL: tdb.url }, obs, {
+      schema: 'metrics',
+      migrations: METRICS_MIGRATIONS,
+    });
     await db.query('init', 'INSERT INTO metrics.ingest_partitions (partition) VALUES (0), (1)');
     await db.query('init', 'UPDATE metrics.ingest_partitions SET generation = 1');
   });
@@ -62,13 +65,21 @@ describe('metrics storage (Postgres)', () => {
     expect((await partitionsOf('rollup_1m')).length).toBe(33);
     // 10 min: 90 days back to two weeks ahead, in weeks aligned to the epoch (they start on Thursdays).
     const tenMinutes = await partitionsOf('rollup_10m');
-    expect([tenMinutes.length, tenMinutes[0], tenMinutes.at(-1)]).toEqual([16, 'rollup_10m_p20260820', 'rollup_10m_p20261203']);
+    expect([tenMinutes.length, tenMinutes[0], tenMinutes.at(-1)]).toEqual([
+      16,
+      'rollup_10m_p20260820',
+      'rollup_10m_p20261203',
+    ]);
     expect((await partitionsOf('rollup_1h')).length).toBeGreaterThanOrEqual(14);
     expect(first.dropped).toEqual([]);
     expect((await maintainPartitions(db.dataSource, 'metrics', retention, now)).created).toEqual([]);
     const later = await maintainPartitions(db.dataSource, 'metrics', retention, now + 3 * DAY);
-    expect(later.dropped).toEqual(expect.arrayContaining(['rollup_10s_p20261120', 'rollup_10s_p20261121', 'rollup_10s_p20261122']));
-    expect(later.created).toEqual(expect.arrayContaining(['rollup_10s_p20261125', 'rollup_10s_p20261126', 'rollup_10s_p20261127']));
+    expect(later.dropped).toEqual(
+      expect.arrayContaining(['rollup_10s_p20261120', 'rollup_10s_p20261121', 'rollup_10s_p20261122']),
+    );
+    expect(later.created).toEqual(
+      expect.arrayContaining(['rollup_10s_p20261125', 'rollup_10s_p20261126', 'rollup_10s_p20261127']),
+    );
     // The oldest week of the 10 min tier ended on 2026-08-27, 90 days before 2026-11-25.
     expect(later.dropped.filter((n) => n.startsWith('rollup_10m'))).toEqual(['rollup_10m_p20260820']);
     const custom = await maintainPartitions(db.dataSource, 'metrics', { ...retention, '10m': 30 * DAY }, now + 3 * DAY);
@@ -86,10 +97,14 @@ describe('metrics storage (Postgres)', () => {
     const writer = new RollupWriter(db, retention);
     const rollup = new TierRollup(db, 2);
     const base = Math.floor((now - 3 * H) / H) * H; // an hour bucket three hours ago
-    const batch = (ts: number, value: number) => ingestBatchOf({ nodeId: 'late-1', seq: 0, timestamp: ts, samples: [{ name: 'm', labels: {}, value }] });
+    const batch = (ts: number, value: number) =>
+      ingestBatchOf({ nodeId: 'late-1', seq: 0, timestamp: ts, samples: [{ name: 'm', labels: {}, value }] });
     const flush = async (state: PartitionState) => {
       const plan = state.plan(now, 0, true);
-      await resolveSeries(db, plan.rows.map((r) => r.slot));
+      await resolveSeries(
+        db,
+        plan.rows.map((r) => r.slot),
+      );
       await writer.write(0, 1, plan, now);
       state.committed(plan);
       return plan;
@@ -101,7 +116,15 @@ describe('metrics storage (Postgres)', () => {
     state.fold(3, batch(base + 61_000, 5));
     await flush(state);
     // On time: no closed bucket changed, so readers' cached buckets stand.
-    const lateWrites = async () => Number((await db.query<{ n: string }>('test', 'SELECT late_writes AS n FROM metrics.ingest_partitions WHERE partition = 0'))[0].n);
+    const lateWrites = async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'test',
+            'SELECT late_writes AS n FROM metrics.ingest_partitions WHERE partition = 0',
+          )
+        )[0].n,
+      );
     expect(await lateWrites()).toBe(0);
     // Every partition has written up to now: the coarser tiers can roll up.
     await db.query('test', 'UPDATE metrics.ingest_partitions SET closed_through = now()');
@@ -140,7 +163,11 @@ describe('metrics storage (Postgres)', () => {
       'SELECT max, sum, count FROM metrics.rollup_10m WHERE bucket = to_timestamp($1 / 1000.0)',
       [base],
     );
-    expect({ max: tenMinutes.max, sum: tenMinutes.sum, count: Number(tenMinutes.count) }).toEqual({ max: 100, sum: 145, count: 4 });
+    expect({ max: tenMinutes.max, sum: tenMinutes.sum, count: Number(tenMinutes.count) }).toEqual({
+      max: 100,
+      sum: 145,
+      count: 4,
+    });
     const [ten] = await db.query<{ sum: number; count: string }>(
       'test',
       'SELECT sum, count FROM metrics.rollup_10s WHERE bucket = to_timestamp($1 / 1000.0)',
@@ -156,11 +183,15 @@ describe('metrics storage (Postgres)', () => {
     const writer = new RollupWriter(db, retention);
     const rollup = new TierRollup(db, 2);
     const base = Math.floor((now - 2 * H) / (10 * 60_000)) * 10 * 60_000; // a 10 min bucket two hours ago
-    const batch = (ts: number, value: number) => ingestBatchOf({ nodeId: 'late-10m', seq: 0, timestamp: ts, samples: [{ name: 'm10', labels: {}, value }] });
+    const batch = (ts: number, value: number) =>
+      ingestBatchOf({ nodeId: 'late-10m', seq: 0, timestamp: ts, samples: [{ name: 'm10', labels: {}, value }] });
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     const flush = async () => {
       const plan = state.plan(now, 0, true);
-      await resolveSeries(db, plan.rows.map((r) => r.slot));
+      await resolveSeries(
+        db,
+        plan.rows.map((r) => r.slot),
+      );
       await writer.write(0, 1, plan, now);
       state.committed(plan);
       return plan;
@@ -174,7 +205,11 @@ describe('metrics storage (Postgres)', () => {
       return rows.map((r) => [Number(r.b) - base, r.min, r.max, r.sum, Number(r.count), r.last]);
     };
     const mark = async (tier: string) => {
-      const [m] = await db.query<{ t: string }>('test', 'SELECT (extract(epoch FROM through) * 1000)::bigint AS t FROM metrics.rollup_watermarks WHERE tier = $1', [tier]);
+      const [m] = await db.query<{ t: string }>(
+        'test',
+        'SELECT (extract(epoch FROM through) * 1000)::bigint AS t FROM metrics.rollup_watermarks WHERE tier = $1',
+        [tier],
+      );
       return Number(m.t);
     };
     // Minutes 0 and 9 of the bucket, and minute 0 of the next one.
@@ -224,19 +259,44 @@ describe('metrics storage (Postgres)', () => {
     const writer = new RollupWriter(db, retention);
     const old = Math.floor((now - 5 * DAY) / H) * H + 7 * 60_000;
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
-    state.fold(1, ingestBatchOf({ nodeId: 'old-1', seq: 0, timestamp: old, samples: [{ name: 'm', labels: {}, value: 7 }] }));
+    state.fold(
+      1,
+      ingestBatchOf({ nodeId: 'old-1', seq: 0, timestamp: old, samples: [{ name: 'm', labels: {}, value: 7 }] }),
+    );
     const plan = state.plan(now, 0, true);
-    await resolveSeries(db, plan.rows.map((r) => r.slot));
+    await resolveSeries(
+      db,
+      plan.rows.map((r) => r.slot),
+    );
     const report = await writer.write(0, 1, plan, now);
     // The 10 min and 1 h tiers have not rolled that bucket up: only the 1 min tier gets it.
     expect(report.rows).toEqual({ '10s': 0, '1m': 1, '10m': 0, '1h': 0 });
 
     // Older than the 1 min tier keeps (40 days): the 10 min and 1 h tiers, whatever their watermarks.
     const older = new PartitionState({ resumeSeq: 0, flushed: new Map() });
-    older.fold(2, ingestBatchOf({ nodeId: 'old-1', seq: 1, timestamp: now - 40 * DAY, samples: [{ name: 'm', labels: {}, value: 7 }] }));
-    older.fold(3, ingestBatchOf({ nodeId: 'old-2', seq: 1, timestamp: now - 100 * DAY, samples: [{ name: 'm', labels: {}, value: 8 }] }));
+    older.fold(
+      2,
+      ingestBatchOf({
+        nodeId: 'old-1',
+        seq: 1,
+        timestamp: now - 40 * DAY,
+        samples: [{ name: 'm', labels: {}, value: 7 }],
+      }),
+    );
+    older.fold(
+      3,
+      ingestBatchOf({
+        nodeId: 'old-2',
+        seq: 1,
+        timestamp: now - 100 * DAY,
+        samples: [{ name: 'm', labels: {}, value: 8 }],
+      }),
+    );
     const olderPlan = older.plan(now, 0, true);
-    await resolveSeries(db, olderPlan.rows.map((r) => r.slot));
+    await resolveSeries(
+      db,
+      olderPlan.rows.map((r) => r.slot),
+    );
     // Older than the 10 min tier keeps (100 days): the 1 h tier only.
     expect((await writer.write(0, 1, olderPlan, now)).rows).toEqual({ '10s': 0, '1m': 0, '10m': 1, '1h': 2 });
   });
@@ -246,13 +306,34 @@ describe('metrics storage (Postgres)', () => {
     await reset();
     const writer = new RollupWriter(db, retention);
     const lateWrites = async () =>
-      Number((await db.query<{ n: string }>('test', 'SELECT late_writes AS n FROM metrics.ingest_partitions WHERE partition = 1'))[0].n);
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'test',
+            'SELECT late_writes AS n FROM metrics.ingest_partitions WHERE partition = 1',
+          )
+        )[0].n,
+      );
     // A partition that never closed anything: no row of the write is behind its frontier.
-    await db.query('test', `UPDATE metrics.ingest_partitions SET closed_through = 'epoch', late_writes = 0 WHERE partition = 1`);
+    await db.query(
+      'test',
+      `UPDATE metrics.ingest_partitions SET closed_through = 'epoch', late_writes = 0 WHERE partition = 1`,
+    );
     const old = new PartitionState({ resumeSeq: 0, flushed: new Map() });
-    old.fold(1, ingestBatchOf({ nodeId: 'coarse-only', seq: 0, timestamp: now - 40 * DAY, samples: [{ name: 'm', labels: {}, value: 3 }] }));
+    old.fold(
+      1,
+      ingestBatchOf({
+        nodeId: 'coarse-only',
+        seq: 0,
+        timestamp: now - 40 * DAY,
+        samples: [{ name: 'm', labels: {}, value: 3 }],
+      }),
+    );
     const plan = old.plan(now, 0, true);
-    await resolveSeries(db, plan.rows.map((r) => r.slot));
+    await resolveSeries(
+      db,
+      plan.rows.map((r) => r.slot),
+    );
     const oldBucket = plan.rows[0].agg.bucket;
     // The flush closes through now; fence the frontier to just before the row so that only the
     // coarse-tier delta (10 min and 1 h; the 10 s and 1 min tiers no longer keep it) can count.
@@ -275,6 +356,8 @@ describe('metrics storage (Postgres)', () => {
   it("refuses a write from an owner whose generation is not the partition's", async () => {
     const writer = new RollupWriter(db, retention);
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
-    await expect(writer.write(1, 0, state.plan(Date.now(), 0, true), Date.now())).rejects.toBeInstanceOf(PartitionLostError);
+    await expect(writer.write(1, 0, state.plan(Date.now(), 0, true), Date.now())).rejects.toBeInstanceOf(
+      PartitionLostError,
+    );
   });
 });

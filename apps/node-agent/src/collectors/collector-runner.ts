@@ -74,7 +74,8 @@ export class CollectorRunner {
       if (streak > 0) this.deps.logger.info({ collector: collector.name, failed_ticks: streak }, 'collector recovered');
     } catch (e) {
       success = false;
-      if (this.streaks.failed(collector.name)) this.deps.logger.warn({ collector: collector.name, err: e }, 'collector failed');
+      if (this.streaks.failed(collector.name))
+        this.deps.logger.warn({ collector: collector.name, err: e }, 'collector failed');
     }
     this.deps.report.collectorRan(collector.name, (this.deps.clock.monotonicMs() - started) / 1000, success);
     return samples;

@@ -6,9 +6,14 @@ import { CollectorRunner, type CollectorRunReporter, ticksBetweenRuns } from './
 const logger = pino({ level: 'silent' });
 
 /** The last duration and success reported per collector. */
-function recordingReporter(): CollectorRunReporter & { runs: Map<string, { durationSeconds: number; success: boolean }> } {
+function recordingReporter(): CollectorRunReporter & {
+  runs: Map<string, { durationSeconds: number; success: boolean }>;
+} {
   const runs = new Map<string, { durationSeconds: number; success: boolean }>();
-  return { runs, collectorRan: (collector, durationSeconds, success) => runs.set(collector, { durationSeconds, success }) };
+  return {
+    runs,
+    collectorRan: (collector, durationSeconds, success) => runs.set(collector, { durationSeconds, success }),
+  };
 }
 
 function fakeClock(): Clock {

@@ -18,13 +18,20 @@ describe('CounterHistory', () => {
   interface Counters {
     bytes: number;
   }
-  const reading = (entries: [string, number][]) => new Map<string, Counters>(entries.map(([k, bytes]) => [k, { bytes }]));
+  const reading = (entries: [string, number][]) =>
+    new Map<string, Counters>(entries.map(([k, bytes]) => [k, { bytes }]));
 
   it('gives rates between the latest two records, only for keys in both', () => {
     const history = new CounterHistory<Counters>();
     history.record(0, reading([['eth0', 100]]));
     expect(history.rate('eth0', 'bytes')).toBeUndefined();
-    history.record(2000, reading([['eth0', 300], ['eth1', 50]]));
+    history.record(
+      2000,
+      reading([
+        ['eth0', 300],
+        ['eth1', 50],
+      ]),
+    );
     expect(history.rate('eth0', 'bytes')).toBe(100);
     expect(history.rate('eth1', 'bytes')).toBeUndefined();
   });

@@ -28,7 +28,8 @@ export function parseCpuTimes(text: string): Map<string, CpuTimes> {
     if (!line.startsWith('cpu')) break;
     const [label, ...columns] = line.split(/ +/);
     const ticks = columns.slice(0, CPU_MODES.length).map(Number);
-    if (ticks.length < 4 || ticks.some((t) => !Number.isFinite(t))) throw new Error(`unexpected /proc/stat cpu line: "${line}"`);
+    if (ticks.length < 4 || ticks.some((t) => !Number.isFinite(t)))
+      throw new Error(`unexpected /proc/stat cpu line: "${line}"`);
     const times = {} as CpuTimes;
     CPU_MODES.forEach((mode, i) => (times[mode] = (ticks[i] ?? 0) / TICKS_PER_SECOND));
     cpus.set(label === 'cpu' ? ALL_CPUS : label.slice('cpu'.length), times);
@@ -88,7 +89,8 @@ export class CpuCollector implements Collector {
         if (modes) samples.push(...allCpuSamples(modes));
         continue;
       }
-      for (const mode of CPU_MODES) samples.push({ name: NodeMetric.cpuSecondsTotal, labels: { cpu, mode }, value: times[mode] });
+      for (const mode of CPU_MODES)
+        samples.push({ name: NodeMetric.cpuSecondsTotal, labels: { cpu, mode }, value: times[mode] });
       if (modes) samples.push({ name: NodeMetric.cpuUsagePercent, labels: { cpu }, value: cpuUsagePercent(modes) });
     }
     return samples;

@@ -1,6 +1,13 @@
 import type { Sample } from '@vigil/contracts';
 import pino from 'pino';
-import { ALL_CPUS, CpuCollector, cpuModePercents, type CpuTimes, cpuUsagePercent, parseCpuTimes } from './cpu.collector';
+import {
+  ALL_CPUS,
+  CpuCollector,
+  cpuModePercents,
+  type CpuTimes,
+  cpuUsagePercent,
+  parseCpuTimes,
+} from './cpu.collector';
 import { fixtureFileReader, type FileReader } from './file-reader';
 import { PROC_STAT_AFTER, PROC_STAT_BEFORE } from './fixtures/proc.fixtures';
 

@@ -34,7 +34,9 @@ describe('parseDiskstats', () => {
     const server = parseDiskstats(SERVER_DISKSTATS);
     expect(server.get('sda')).toMatchObject({ readsCompleted: 1000, readBytes: 8000 * 512, ioTimeSeconds: 0.7 });
     expect(server.get('nvme0n1')).toMatchObject({ writesCompleted: 1, ioTimeSeconds: 0.001 });
-    expect(parseDiskstats('   8       0 sdb 4 0 8 0 2 0 16 0 0 9 0\n').get('sdb')).toMatchObject({ writtenBytes: 16 * 512 });
+    expect(parseDiskstats('   8       0 sdb 4 0 8 0 2 0 16 0 0 9 0\n').get('sdb')).toMatchObject({
+      writtenBytes: 16 * 512,
+    });
     expect(parseDiskstats('   8       1 sda1 4 8 2 16\n').size).toBe(0);
   });
 });
@@ -43,7 +45,9 @@ describe('isWholeDisk', () => {
   it('keeps the names in /sys/block except loop, ram, zram and floppy devices', () => {
     const kept = [...parseDiskstats(SERVER_DISKSTATS).keys()].filter((d) => isWholeDisk(d, SERVER_BLOCK));
     expect(kept).toEqual(['sda', 'nvme0n1', 'dm-0', 'md0', 'sr0']);
-    expect([...parseDiskstats(PROC_DISKSTATS_BEFORE).keys()].filter((d) => isWholeDisk(d, new Set(SYS_BLOCK)))).toEqual(['vda']);
+    expect([...parseDiskstats(PROC_DISKSTATS_BEFORE).keys()].filter((d) => isWholeDisk(d, new Set(SYS_BLOCK)))).toEqual(
+      ['vda'],
+    );
   });
 
   it('keeps partitions when /sys/block cannot be read', () => {
@@ -54,7 +58,8 @@ describe('isWholeDisk', () => {
 
 describe('DiskIoCollector', () => {
   const logger = pino({ level: 'silent' });
-  const valueOf = (samples: Sample[], name: string) => samples.find((s) => s.name === name && s.labels.device === 'vda')?.value;
+  const valueOf = (samples: Sample[], name: string) =>
+    samples.find((s) => s.name === name && s.labels.device === 'vda')?.value;
 
   function setup(...texts: string[]) {
     let monotonic = 0;

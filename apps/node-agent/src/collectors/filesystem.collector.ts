@@ -129,7 +129,8 @@ export class FilesystemCollector implements Collector {
   private async samplesOf(mount: Mount): Promise<Sample[]> {
     const { mountPoint } = mount;
     if (this.pending.has(mountPoint)) {
-      if (this.stuck.failed(mountPoint)) this.deps.logger.warn({ mount: mountPoint }, 'statfs has not returned; mount skipped until it does');
+      if (this.stuck.failed(mountPoint))
+        this.deps.logger.warn({ mount: mountPoint }, 'statfs has not returned; mount skipped until it does');
       return [];
     }
     let usage: FilesystemUsage | undefined;

@@ -50,7 +50,9 @@ describe('filesystemUsage', () => {
   });
 
   it('leaves out inodes where the filesystem reports none (btrfs, vfat)', () => {
-    expect(filesystemUsage({ bsize: 4096, blocks: 10, bfree: 5, bavail: 5, files: 0, ffree: 0 })?.inodes).toBeUndefined();
+    expect(
+      filesystemUsage({ bsize: 4096, blocks: 10, bfree: 5, bavail: 5, files: 0, ffree: 0 })?.inodes,
+    ).toBeUndefined();
   });
 
   it('is undefined for an empty filesystem', () => {
@@ -91,7 +93,9 @@ describe('FilesystemCollector', () => {
       proc: fixtureFileReader({ mounts: '/dev/sda1 / ext4 rw 0 0\nnas:/export /home nfs4 rw 0 0\n' }),
       statfs: async (mountPoint) => {
         calls.push(mountPoint);
-        return mountPoint === '/home' ? hung : { bsize: 4096, blocks: 100, bfree: 50, bavail: 50, files: 64, ffree: 60 };
+        return mountPoint === '/home'
+          ? hung
+          : { bsize: 4096, blocks: 100, bfree: 50, bavail: 50, files: 64, ffree: 60 };
       },
       logger,
     });

@@ -31,7 +31,8 @@ export interface GpuReading {
   fanPercent?: number;
 }
 
-const numberOrAbsent = (field: string): number | undefined => (/^-?\d+(\.\d+)?$/.test(field) ? Number(field) : undefined);
+const numberOrAbsent = (field: string): number | undefined =>
+  /^-?\d+(\.\d+)?$/.test(field) ? Number(field) : undefined;
 
 /**
  * Parses the CSV nvidia-smi prints for NVIDIA_SMI_ARGS, one GPU a line. The name comes between
@@ -123,7 +124,11 @@ export class GpuCollector implements Collector {
     this.running = true;
     let stdout: string;
     try {
-      ({ stdout } = await run(nvidiaSmi, NVIDIA_SMI_ARGS, { env: this.deps.env, timeout: NVIDIA_SMI_TIMEOUT_MS, killSignal: 'SIGKILL' }));
+      ({ stdout } = await run(nvidiaSmi, NVIDIA_SMI_ARGS, {
+        env: this.deps.env,
+        timeout: NVIDIA_SMI_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+      }));
     } catch (e) {
       if ((e as { code?: unknown }).code === NO_DEVICES_EXIT) return this.missing.noSamples('a GPU nvidia-smi can see');
       throw e;

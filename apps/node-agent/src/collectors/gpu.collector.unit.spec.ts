@@ -26,9 +26,18 @@ describe('parseNvidiaSmi', () => {
   });
 
   it('leaves out values nvidia-smi does not have and keeps a name with a comma whole', () => {
-    expect(parseNvidiaSmi(NVIDIA_SMI_NOT_AVAILABLE)[0]).toMatchObject({ temperatureCelsius: 31, powerWatts: undefined, fanPercent: undefined });
+    expect(parseNvidiaSmi(NVIDIA_SMI_NOT_AVAILABLE)[0]).toMatchObject({
+      temperatureCelsius: 31,
+      powerWatts: undefined,
+      fanPercent: undefined,
+    });
     const odd = '3, GPU-1, Tesla K80, rev B, 1, 2, 4, 5, [Not Supported], 10\n';
-    expect(parseNvidiaSmi(odd)[0]).toMatchObject({ name: 'Tesla K80, rev B', utilizationPercent: 1, temperatureCelsius: 5, fanPercent: 10 });
+    expect(parseNvidiaSmi(odd)[0]).toMatchObject({
+      name: 'Tesla K80, rev B',
+      utilizationPercent: 1,
+      temperatureCelsius: 5,
+      fanPercent: 10,
+    });
   });
 
   it('rejects a line with too few fields', () => {
@@ -42,7 +51,9 @@ describe('gpuSamples', () => {
     const names = gpuSamples(a100).map((s) => s.name);
     expect(names).not.toContain('node_gpu_power_watts');
     expect(names).not.toContain('node_gpu_fan_percent');
-    expect(gpuSamples({ index: '0', uuid: 'u', name: 'n', memoryUsedBytes: 5 }).map((s) => s.name)).toEqual(['node_gpu_memory_used_bytes']);
+    expect(gpuSamples({ index: '0', uuid: 'u', name: 'n', memoryUsedBytes: 5 }).map((s) => s.name)).toEqual([
+      'node_gpu_memory_used_bytes',
+    ]);
   });
 });
 
@@ -59,7 +70,10 @@ describe('GpuCollector with a fake nvidia-smi on the PATH', () => {
   async function fakeNvidiaSmi(body: string): Promise<NodeJS.ProcessEnv> {
     const script = path.join(dir, 'nvidia-smi');
     const expected = NVIDIA_SMI_ARGS.join(' ');
-    await writeFile(script, `#!/bin/sh\n[ "$*" = "${expected}" ] || { echo "unexpected arguments: $*" >&2; exit 2; }\n${body}\n`);
+    await writeFile(
+      script,
+      `#!/bin/sh\n[ "$*" = "${expected}" ] || { echo "unexpected arguments: $*" >&2; exit 2; }\n${body}\n`,
+    );
     await chmod(script, 0o755);
     return { PATH: `${dir}:${process.env.PATH ?? ''}` };
   }
@@ -105,7 +119,9 @@ describe('GpuCollector with a fake nvidia-smi on the PATH', () => {
   });
 
   it('fails when nvidia-smi fails, and does not start another while one is running', async () => {
-    const failing = await fakeNvidiaSmi('echo "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver."; exit 9');
+    const failing = await fakeNvidiaSmi(
+      'echo "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver."; exit 9',
+    );
     await expect(new GpuCollector({ env: failing, logger }).collect()).rejects.toThrow();
 
     const slow = await fakeNvidiaSmi('sleep 0.3');

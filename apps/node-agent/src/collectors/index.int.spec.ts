@@ -10,7 +10,9 @@ onLinux('host collectors', () => {
   it('all succeed twice in a row, absent sources (sensors, GPUs) included', async () => {
     const logger = pino({ level: 'silent' });
     const success: Record<string, number> = {};
-    const report: CollectorRunReporter = { collectorRan: (collector, _duration, ok) => (success[collector] = ok ? 1 : 0) };
+    const report: CollectorRunReporter = {
+      collectorRan: (collector, _duration, ok) => (success[collector] = ok ? 1 : 0),
+    };
     const runner = new CollectorRunner(createHostCollectors({ clock: systemClock, logger }), {
       clock: systemClock,
       logger,
@@ -34,7 +36,13 @@ onLinux('host collectors', () => {
       gpu: 1,
     });
     const names = new Set(samples.map((s) => s.name));
-    for (const name of ['node_cpu_usage_percent', 'node_cpu_seconds_total', 'node_memory_used_bytes', 'node_procs_running', 'node_uptime_seconds']) {
+    for (const name of [
+      'node_cpu_usage_percent',
+      'node_cpu_seconds_total',
+      'node_memory_used_bytes',
+      'node_procs_running',
+      'node_uptime_seconds',
+    ]) {
       expect(names).toContain(name);
     }
   });

@@ -41,7 +41,10 @@ export function createCollectors(deps: CollectorDeps, config: CollectorsConfig =
 }
 
 /** Collectors reading this host's /proc, /sys and filesystems, and running its nvidia-smi. */
-export function createHostCollectors(deps: Pick<CollectorDeps, 'clock' | 'logger'>, config?: CollectorsConfig): ScheduledCollector[] {
+export function createHostCollectors(
+  deps: Pick<CollectorDeps, 'clock' | 'logger'>,
+  config?: CollectorsConfig,
+): ScheduledCollector[] {
   return createCollectors(
     {
       ...deps,

@@ -17,7 +17,10 @@ describe('parseLoadAvg', () => {
 
 describe('LoadCollector', () => {
   it('reports node_load1, node_load5 and node_load15', async () => {
-    const collector = new LoadCollector({ proc: fixtureFileReader({ loadavg: PROC_LOADAVG }), logger: pino({ level: 'silent' }) });
+    const collector = new LoadCollector({
+      proc: fixtureFileReader({ loadavg: PROC_LOADAVG }),
+      logger: pino({ level: 'silent' }),
+    });
     expect(await collector.collect()).toEqual([
       { name: 'node_load1', labels: {}, value: 0.76 },
       { name: 'node_load5', labels: {}, value: 0.73 },

@@ -22,7 +22,8 @@ describe('parseMeminfo', () => {
   });
 
   it('counts swap in use as total minus free', () => {
-    const withSwap = 'MemTotal: 1000 kB\nMemAvailable: 500 kB\nSwapCached: 8 kB\nSwapTotal: 4096 kB\nSwapFree: 3072 kB\n';
+    const withSwap =
+      'MemTotal: 1000 kB\nMemAvailable: 500 kB\nSwapCached: 8 kB\nSwapTotal: 4096 kB\nSwapFree: 3072 kB\n';
     expect(parseMeminfo(withSwap)).toMatchObject({ swapTotalBytes: 4096 * 1024, swapUsedBytes: 1024 * 1024 });
   });
 
@@ -38,7 +39,10 @@ describe('parseMeminfo', () => {
 
 describe('MemoryCollector', () => {
   it('reports the memory and swap metrics', async () => {
-    const collector = new MemoryCollector({ proc: fixtureFileReader({ meminfo: PROC_MEMINFO }), logger: pino({ level: 'silent' }) });
+    const collector = new MemoryCollector({
+      proc: fixtureFileReader({ meminfo: PROC_MEMINFO }),
+      logger: pino({ level: 'silent' }),
+    });
     const names = (await collector.collect()).map((s) => s.name);
     expect(names).toEqual([
       'node_memory_total_bytes',

@@ -25,7 +25,11 @@ export function parseNetDev(text: string): Map<string, InterfaceCounters> {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const device = line.slice(0, colon).trim();
-    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (!device || fields.length < 16 || fields.some((f) => !Number.isFinite(f))) continue;
     devices.set(device, {
       receiveBytes: fields[0],

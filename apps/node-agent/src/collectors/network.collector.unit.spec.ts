@@ -21,7 +21,8 @@ describe('parseNetDev', () => {
   });
 
   it('reads a counter that touches the colon, and errors and drops in their columns', () => {
-    const text = 'Inter-| Receive | Transmit\n face |bytes packets|bytes\n  eth1:4294967296 7 1 2 0 0 0 0 12 3 4 5 0 0 0 0\n';
+    const text =
+      'Inter-| Receive | Transmit\n face |bytes packets|bytes\n  eth1:4294967296 7 1 2 0 0 0 0 12 3 4 5 0 0 0 0\n';
     expect(parseNetDev(text).get('eth1')).toMatchObject({
       receiveBytes: 4294967296,
       receiveErrs: 1,
@@ -44,8 +45,11 @@ describe('NetworkCollector', () => {
     return { collector, advance: (ms: number) => (monotonic += ms) };
   }
 
-  const valueOf = (samples: { name: string; labels: Record<string, string>; value: number }[], name: string, device = 'eth0') =>
-    samples.find((s) => s.name === name && s.labels.device === device)?.value;
+  const valueOf = (
+    samples: { name: string; labels: Record<string, string>; value: number }[],
+    name: string,
+    device = 'eth0',
+  ) => samples.find((s) => s.name === name && s.labels.device === device)?.value;
 
   it('reports counters at once and rates from the second tick, leaving out loopback', async () => {
     const { collector, advance } = setup(PROC_NET_DEV_BEFORE, PROC_NET_DEV_AFTER);

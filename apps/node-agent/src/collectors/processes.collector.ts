@@ -68,7 +68,10 @@ export class ProcessesCollector implements Collector {
     if (startedMs < this.nextScanAtMs) return samples;
     const { total, zombie } = await this.scan();
     this.nextScanAtMs = startedMs + (this.deps.clock.monotonicMs() - startedMs) / SCAN_TIME_SHARE;
-    samples.push({ name: NodeMetric.procsTotal, labels: {}, value: total }, { name: NodeMetric.procsZombie, labels: {}, value: zombie });
+    samples.push(
+      { name: NodeMetric.procsTotal, labels: {}, value: total },
+      { name: NodeMetric.procsZombie, labels: {}, value: zombie },
+    );
     return samples;
   }
 

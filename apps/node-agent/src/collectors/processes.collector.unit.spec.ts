@@ -18,7 +18,16 @@ describe('parseSchedulerCounts', () => {
 describe('parsePidState', () => {
   it('reads the state of captured /proc/<pid>/stat lines, whatever the command name holds', () => {
     const states = Object.fromEntries(Object.entries(PROC_PID_STATS).map(([pid, stat]) => [pid, parsePidState(stat)]));
-    expect(states).toEqual({ '1': 'S', '2': 'S', '10': 'I', '12675': 'S', '12698': 'S', '12699': 'S', '12701': 'Z', '12703': 'R' });
+    expect(states).toEqual({
+      '1': 'S',
+      '2': 'S',
+      '10': 'I',
+      '12675': 'S',
+      '12698': 'S',
+      '12699': 'S',
+      '12701': 'Z',
+      '12703': 'R',
+    });
   });
 
   it('rejects anything else', () => {

@@ -47,7 +47,11 @@ async function discoverHwmon(sys: FileReader, dirs: readonly string[]): Promise<
   const chips = await Promise.all(
     dirs.map(async (dir) => {
       const at = `${HWMON}/${dir}`;
-      const [name, device, entries] = await Promise.all([sys.read(`${at}/name`), sys.readLink(`${at}/device`), sys.list(at)]);
+      const [name, device, entries] = await Promise.all([
+        sys.read(`${at}/name`),
+        sys.readLink(`${at}/device`),
+        sys.list(at),
+      ]);
       return { dir, name: name?.trim() || dir, device: device && path.basename(device), entries: entries ?? [] };
     }),
   );
@@ -74,7 +78,10 @@ function discoverThermalZones(sys: FileReader, dirs: readonly string[]): Promise
     dirs.map(async (dir) => ({
       path: `${THERMAL}/${dir}/temp`,
       name: NodeMetric.thermalZoneTempCelsius,
-      labels: { zone: dir.slice('thermal_zone'.length), type: (await sys.read(`${THERMAL}/${dir}/type`))?.trim() || dir },
+      labels: {
+        zone: dir.slice('thermal_zone'.length),
+        type: (await sys.read(`${THERMAL}/${dir}/type`))?.trim() || dir,
+      },
     })),
   );
 }
@@ -122,7 +129,8 @@ export class TemperatureCollector implements Collector {
       this.unreadable.succeeded(sensor.path);
       return { name: sensor.name, labels: sensor.labels, value };
     } catch (e) {
-      if (this.unreadable.failed(sensor.path)) this.deps.logger.debug({ sensor: sensor.path, err: e }, 'temperature sensor unreadable; skipped');
+      if (this.unreadable.failed(sensor.path))
+        this.deps.logger.debug({ sensor: sensor.path, err: e }, 'temperature sensor unreadable; skipped');
       return undefined;
     }
   }

@@ -67,7 +67,10 @@ describe('TemperatureCollector', () => {
   });
 
   it('reports nothing, without error, where the host exposes no sensors', async () => {
-    const emptyThermalClass = fixtureFileReader({}, { 'class/thermal/cooling_device0': '../../devices/virtual/thermal/cooling_device0' });
+    const emptyThermalClass = fixtureFileReader(
+      {},
+      { 'class/thermal/cooling_device0': '../../devices/virtual/thermal/cooling_device0' },
+    );
     expect(await new TemperatureCollector({ sys: emptyThermalClass, logger }).collect()).toEqual([]);
   });
 });

@@ -12,7 +12,9 @@ export type LayerName = (typeof LAYER_ORDER)[number];
  * the applied version string; the env layer has none (it cannot change while the agent
  * runs) and is left out of that string.
  */
-export type ConfigLayer = { name: LayerName; version?: string } & ({ document: AgentConfigDocument } | { error: string });
+export type ConfigLayer = { name: LayerName; version?: string } & (
+  { document: AgentConfigDocument } | { error: string }
+);
 
 /**
  * Parses one document's text: YAML, which includes JSON, so the file and KV values share

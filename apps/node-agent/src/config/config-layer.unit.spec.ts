@@ -4,7 +4,11 @@ describe('parseLayer', () => {
   it('reads YAML, and JSON as YAML', () => {
     const yaml = parseLayer('file', 'version: "3"\nheartbeatIntervalMs: 2000\nlabels:\n  env: prod\n');
     const json = parseLayer('fleet', '{"version": "7", "labels": {"env": "prod"}}', '12');
-    expect(yaml).toEqual({ name: 'file', version: '3', document: { version: '3', heartbeatIntervalMs: 2000, labels: { env: 'prod' } } });
+    expect(yaml).toEqual({
+      name: 'file',
+      version: '3',
+      document: { version: '3', heartbeatIntervalMs: 2000, labels: { env: 'prod' } },
+    });
     expect(json).toEqual({ name: 'fleet', version: '7', document: { version: '7', labels: { env: 'prod' } } });
   });
 

@@ -13,12 +13,19 @@ function capturingLogger() {
 }
 
 const file: ConfigLayer = { name: 'file', version: '3', document: { labels: { env: 'dev' } } };
-const fleet: ConfigLayer = { name: 'fleet', version: '7', document: { heartbeatIntervalMs: 2000, labels: { env: 'prod' } } };
+const fleet: ConfigLayer = {
+  name: 'fleet',
+  version: '7',
+  document: { heartbeatIntervalMs: 2000, labels: { env: 'prod' } },
+};
 const badNode: ConfigLayer = { name: 'node', version: '9', document: { sampleIntervalMs: -5 } };
 
 describe('ConfigManager', () => {
   it('starts on the layers it is given', () => {
-    const config = ConfigManager.create([file, { name: 'env', document: { sampleIntervalMs: 500 } }], pino({ level: 'silent' }));
+    const config = ConfigManager.create(
+      [file, { name: 'env', document: { sampleIntervalMs: 500 } }],
+      pino({ level: 'silent' }),
+    );
     expect(config.current()).toEqual({ ...defaults, sampleIntervalMs: 500, labels: { env: 'dev' } });
     expect(config.applied()).toEqual({ version: 'file:3', status: 'applied' });
   });
@@ -53,7 +60,11 @@ describe('ConfigManager', () => {
       status: 'rejected',
       error: expect.stringMatching(/^file:3\+fleet:7\+node:9 rejected: sampleIntervalMs: Too small/),
     });
-    expect(lines.at(-1)).toMatchObject({ level: 40, msg: 'config rejected; keeping the last good one', config_version: 'file:3+fleet:7' });
+    expect(lines.at(-1)).toMatchObject({
+      level: 40,
+      msg: 'config rejected; keeping the last good one',
+      config_version: 'file:3+fleet:7',
+    });
     expect(lines.at(-1)?.reason).toMatch(/sampleIntervalMs/);
 
     config.remove('node');

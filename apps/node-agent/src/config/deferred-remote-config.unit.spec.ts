@@ -73,7 +73,10 @@ describe('DeferredRemoteConfig', () => {
   });
 
   it('leaves a connection that cannot be made to the agent to report', async () => {
-    const failing: PendingConnection<string> = { connection: undefined, connected: Promise.reject(new Error('invalid options')) };
+    const failing: PendingConnection<string> = {
+      connection: undefined,
+      connected: Promise.reject(new Error('invalid options')),
+    };
     const { create, events } = recordingSources(0);
     const remote = new DeferredRemoteConfig(failing, create);
 

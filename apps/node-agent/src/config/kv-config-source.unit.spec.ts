@@ -45,11 +45,17 @@ describe('KvConfigSource', () => {
     const { logger, lines } = capturingLogger();
     const config = ConfigManager.create([], logger);
     const { kvm, attempts } = flakyKvm(3);
-    const source = new KvConfigSource(kvm, config, logger, { bucket: 'agent-config', initialLoadTimeoutMs: 30, retryDelayMs: 20 });
+    const source = new KvConfigSource(kvm, config, logger, {
+      bucket: 'agent-config',
+      initialLoadTimeoutMs: 30,
+      retryDelayMs: 20,
+    });
 
     await source.start('n1');
     expect(config.applied().version).toBe('defaults');
-    expect(lines.map((l) => l.msg)).toContain('remote config not loaded in time; starting without it, it applies when it arrives');
+    expect(lines.map((l) => l.msg)).toContain(
+      'remote config not loaded in time; starting without it, it applies when it arrives',
+    );
 
     await eventually(() => config.applied().version === 'fleet:4', { what: 'the fleet document', timeoutMs: 5_000 });
     expect(attempts).toHaveLength(4);

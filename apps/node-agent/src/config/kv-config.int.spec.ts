@@ -72,7 +72,9 @@ describe('remote config from the KV bucket, applied by a running agent', () => {
     );
     await agent.start();
     try {
-      const [first] = await eventually(() => recorder.since(0, (hs) => hs.length >= 1), { what: 'the first heartbeat' });
+      const [first] = await eventually(() => recorder.since(0, (hs) => hs.length >= 1), {
+        what: 'the first heartbeat',
+      });
       expect(first).toMatchObject({
         seq: 0,
         intervalMs: 3_000,
@@ -81,7 +83,10 @@ describe('remote config from the KV bucket, applied by a running agent', () => {
       });
 
       // A fleet document without a version is named by its KV revision.
-      const fleetRevision = await kv.put(agentConfigKeys.fleet, JSON.stringify({ heartbeatIntervalMs: 200, labels: { team: 'db' } }));
+      const fleetRevision = await kv.put(
+        agentConfigKeys.fleet,
+        JSON.stringify({ heartbeatIntervalMs: 200, labels: { team: 'db' } }),
+      );
       const fleetVersion = `file:f1+fleet:${fleetRevision}`;
       const onFleet = await eventually(
         () => recorder.since(1, (hs) => hs.filter((h) => h.config?.version === fleetVersion).length >= 5),
@@ -89,7 +94,11 @@ describe('remote config from the KV bucket, applied by a running agent', () => {
       );
       const live = onFleet.filter((h) => h.config?.version === fleetVersion);
       for (const h of live) {
-        expect(h).toMatchObject({ intervalMs: 200, labels: { env: 'test', team: 'db' }, config: { status: 'applied' } });
+        expect(h).toMatchObject({
+          intervalMs: 200,
+          labels: { env: 'test', team: 'db' },
+          config: { status: 'applied' },
+        });
         expect(h.config?.error).toBeUndefined();
       }
       // The new cadence, without a restart: one boot, so the sequence runs on.
@@ -101,16 +110,18 @@ describe('remote config from the KV bucket, applied by a running agent', () => {
       await kv.put(nodeKey, 'version: n1\nlabels: { rack: r7 }\n');
       const nodeVersion = `${fleetVersion}+node:n1`;
       const [onNode] = await eventually(
-        () => recorder.since(0, (hs) => hs.some((h) => h.config?.version === nodeVersion))?.filter((h) => h.config?.version === nodeVersion),
+        () =>
+          recorder
+            .since(0, (hs) => hs.some((h) => h.config?.version === nodeVersion))
+            ?.filter((h) => h.config?.version === nodeVersion),
         { what: 'a heartbeat on the node document' },
       );
       expect(onNode).toMatchObject({ labels: { env: 'test', team: 'db', rack: 'r7' }, config: { status: 'applied' } });
 
       const badRevision = await kv.put(nodeKey, JSON.stringify({ sampleIntervalMs: -5, labels: { rack: 'r8' } }));
-      const rejected = await eventually(
-        () => recorder.heartbeats.find((h) => h.config?.status === 'rejected'),
-        { what: 'a heartbeat reporting the rejection' },
-      );
+      const rejected = await eventually(() => recorder.heartbeats.find((h) => h.config?.status === 'rejected'), {
+        what: 'a heartbeat reporting the rejection',
+      });
       // Still on the last good config, and saying why the new one was refused.
       expect(rejected).toMatchObject({ intervalMs: 200, labels: { env: 'test', team: 'db', rack: 'r7' } });
       expect(rejected.config).toEqual({
@@ -122,10 +133,17 @@ describe('remote config from the KV bucket, applied by a running agent', () => {
       const seen = recorder.heartbeats.length;
       await kv.delete(nodeKey);
       const [back] = await eventually(
-        () => recorder.since(seen, (hs) => hs.some((h) => h.config?.status === 'applied'))?.filter((h) => h.config?.status === 'applied'),
+        () =>
+          recorder
+            .since(seen, (hs) => hs.some((h) => h.config?.status === 'applied'))
+            ?.filter((h) => h.config?.status === 'applied'),
         { what: 'a heartbeat back on the fleet config' },
       );
-      expect(back).toMatchObject({ intervalMs: 200, labels: { env: 'test', team: 'db' }, config: { version: fleetVersion } });
+      expect(back).toMatchObject({
+        intervalMs: 200,
+        labels: { env: 'test', team: 'db' },
+        config: { version: fleetVersion },
+      });
       expect(back.labels).not.toHaveProperty('rack');
       expect(back.config?.error).toBeUndefined();
     } finally {

@@ -22,10 +22,12 @@ describe('mergeDocuments', () => {
 
   it('removes a key set to null, also inside a patch object that has nothing to merge into', () => {
     const base = { labels: { env: 'prod', team: 'sre' }, sampleIntervalMs: 500 };
-    expect(mergeDocuments(base, { labels: { team: null }, sampleIntervalMs: null, spool: { maxBytes: null } })).toEqual({
-      labels: { env: 'prod' },
-      spool: {},
-    });
+    expect(mergeDocuments(base, { labels: { team: null }, sampleIntervalMs: null, spool: { maxBytes: null } })).toEqual(
+      {
+        labels: { env: 'prod' },
+        spool: {},
+      },
+    );
   });
 
   it('modifies neither argument and ignores a __proto__ key', () => {

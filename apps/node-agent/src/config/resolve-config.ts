@@ -4,8 +4,7 @@ import { describeAllIssues } from './describe-issues';
 import { mergeDocuments } from './merge-documents';
 
 export type Resolution =
-  | { ok: true; config: AgentConfig; version: string }
-  | { ok: false; version: string; error: string };
+  { ok: true; config: AgentConfig; version: string } | { ok: false; version: string; error: string };
 
 /** Reported when no versioned document is in effect: the built-in defaults (plus env overrides). */
 const DEFAULTS_VERSION = 'defaults';

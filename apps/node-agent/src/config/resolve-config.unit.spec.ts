@@ -12,9 +12,17 @@ describe('resolveConfig', () => {
   it('merges file < env < fleet < node whatever the order given, and joins the versions in that order', () => {
     const layers: ConfigLayer[] = [
       { name: 'node', version: '2', document: { version: '2', labels: { rack: 'r7' }, sampleIntervalMs: 250 } },
-      { name: 'fleet', version: '7', document: { labels: { env: 'prod' }, sampleIntervalMs: 500, heartbeatIntervalMs: 3000 } },
+      {
+        name: 'fleet',
+        version: '7',
+        document: { labels: { env: 'prod' }, sampleIntervalMs: 500, heartbeatIntervalMs: 3000 },
+      },
       { name: 'env', document: { heartbeatIntervalMs: 2000, inventoryIntervalMs: 60_000 } },
-      { name: 'file', version: '3', document: { heartbeatIntervalMs: 1000, inventoryIntervalMs: 30_000, labels: { env: 'dev' } } },
+      {
+        name: 'file',
+        version: '3',
+        document: { heartbeatIntervalMs: 1000, inventoryIntervalMs: 30_000, labels: { env: 'dev' } },
+      },
     ];
     const resolution = resolveConfig(layers);
     expect(resolution).toEqual({

@@ -38,8 +38,15 @@ describe('the built agent on SIGHUP', () => {
       VIGIL_AGENT_SAMPLE_MS: '500',
     }).start();
     try {
-      const [first] = await eventually(() => recorder.since(0, (hs) => hs.length > 0), { what: 'the first heartbeat', timeoutMs: 20_000 });
-      expect(first).toMatchObject({ labels: { env: 'before' }, intervalMs: 200, config: { version: 'file:1', status: 'applied' } });
+      const [first] = await eventually(() => recorder.since(0, (hs) => hs.length > 0), {
+        what: 'the first heartbeat',
+        timeoutMs: 20_000,
+      });
+      expect(first).toMatchObject({
+        labels: { env: 'before' },
+        intervalMs: 200,
+        config: { version: 'file:1', status: 'applied' },
+      });
 
       await writeFile(file, 'version: "2"\nheartbeatIntervalMs: 200\nlabels: { env: after }\n');
       agent.kill('SIGHUP');

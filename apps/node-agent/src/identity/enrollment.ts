@@ -31,7 +31,8 @@ export async function enroll(
       logger.info({ enrolled_at: reply.enrolledAt }, 'node enrolled');
       return store.markEnrolled(credentials, reply.enrolledAt);
     } catch (e) {
-      if (e instanceof ValidationError || e instanceof IllegalStateError) throw new Error(`enrollment refused: ${e.message}`);
+      if (e instanceof ValidationError || e instanceof IllegalStateError)
+        throw new Error(`enrollment refused: ${e.message}`);
       logger.warn({ err: { message: (e as Error).message } }, 'enrollment failed; retrying');
       await new Promise((r) => setTimeout(r, retryMs));
     }

@@ -20,15 +20,25 @@ describe('readHostFacts on this host', () => {
       .map((line) => line.trim().split(/\s+/))
       .filter(([name, size, type]) => type === 'disk' && Number(size) > 0 && !/^(zram|loop|ram)/.test(name))
       .map(([name, size]) => ({ device: `/dev/${name}`, sizeBytes: Number(size) }));
-    expect(facts.disks.map(({ device, sizeBytes }) => ({ device, sizeBytes }))).toEqual(lsblk.sort((a, b) => a.device.localeCompare(b.device)));
+    expect(facts.disks.map(({ device, sizeBytes }) => ({ device, sizeBytes }))).toEqual(
+      lsblk.sort((a, b) => a.device.localeCompare(b.device)),
+    );
 
     const external = Object.entries(os.networkInterfaces()).filter(([, list]) => list?.some((a) => !a.internal));
     for (const [name, list] of external) {
-      expect(facts.interfaces).toContainEqual(expect.objectContaining({ name, ipv4: list!.filter((a) => a.family === 'IPv4').map((a) => a.address) }));
+      expect(facts.interfaces).toContainEqual(
+        expect.objectContaining({ name, ipv4: list!.filter((a) => a.family === 'IPv4').map((a) => a.address) }),
+      );
     }
     expect(facts.interfaces.map((i) => i.name)).not.toContain('lo');
 
-    const inventory = { nodeId: 'node-1', collectedAt: new Date().toISOString(), hostname: os.hostname(), agentVersion: '0.0.0', ...facts };
+    const inventory = {
+      nodeId: 'node-1',
+      collectedAt: new Date().toISOString(),
+      hostname: os.hostname(),
+      agentVersion: '0.0.0',
+      ...facts,
+    };
     expect(Inventory.safeParse(inventory).success).toBe(true);
   });
 });

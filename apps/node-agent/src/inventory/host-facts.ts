@@ -176,6 +176,12 @@ export function hostFactsDeps(): HostFactsDeps {
  * nvidia-smi, and only where it is installed). A host without GPUs has `gpus: []`.
  */
 export async function readHostFacts(deps: HostFactsDeps = hostFactsDeps()): Promise<HostFacts> {
-  const [osInfo, cpu, disks, interfaces, gpus] = await Promise.all([osFacts(deps), cpuFacts(deps), diskFacts(deps), interfaceFacts(deps), gpuFacts(deps)]);
+  const [osInfo, cpu, disks, interfaces, gpus] = await Promise.all([
+    osFacts(deps),
+    cpuFacts(deps),
+    diskFacts(deps),
+    interfaceFacts(deps),
+    gpuFacts(deps),
+  ]);
   return { os: osInfo, cpu, memoryBytes: deps.os.totalmem(), disks, interfaces, gpus };
 }

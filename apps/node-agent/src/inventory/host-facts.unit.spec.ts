@@ -29,7 +29,10 @@ cpu cores	: 2
 `;
 /** Two hyper-threads on each of two cores: four logical CPUs, two physical cores. */
 const CPUINFO_SMT = ['0:0', '0:0', '0:1', '0:1']
-  .map(([p, , c], i) => `processor\t: ${i}\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\nphysical id\t: ${p}\ncore id\t\t: ${c}\n`)
+  .map(
+    ([p, , c], i) =>
+      `processor\t: ${i}\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\nphysical id\t: ${p}\ncore id\t\t: ${c}\n`,
+  )
   .join('\n');
 /** A Raspberry Pi 4 (arm64): no model name, no core ids. */
 const CPUINFO_ARM = `processor	: 0
@@ -51,8 +54,16 @@ const NVIDIA = `0, NVIDIA A100-SXM4-80GB, 81920
 
 describe('parsers', () => {
   it('reads os-release, quoted or not, with shell escapes', () => {
-    expect(parseOsRelease(OS_RELEASE)).toMatchObject({ NAME: 'Debian GNU/Linux', VERSION_ID: '12', ID: 'debian', VERSION_CODENAME: 'bookworm' });
-    expect(parseOsRelease('NAME="A \\"b\\" \\$c"\nX=\'y z\'\n# comment\nbad line')).toEqual({ NAME: 'A "b" $c', X: 'y z' });
+    expect(parseOsRelease(OS_RELEASE)).toMatchObject({
+      NAME: 'Debian GNU/Linux',
+      VERSION_ID: '12',
+      ID: 'debian',
+      VERSION_CODENAME: 'bookworm',
+    });
+    expect(parseOsRelease('NAME="A \\"b\\" \\$c"\nX=\'y z\'\n# comment\nbad line')).toEqual({
+      NAME: 'A "b" $c',
+      X: 'y z',
+    });
   });
 
   it('counts physical cores from core ids, or processors where there are none', () => {
@@ -105,7 +116,11 @@ const SYS = fixtureFileReader(
     'class/drm/card1/device/vendor': '0x8086\n',
     'class/drm/card0-DP-1/status': 'connected\n',
   },
-  { 'block/vda/device': '../../../virtio2', 'block/nvme0n1/device': '../../nvme0', 'block/sda/device': '../../../0:0:0:0' },
+  {
+    'block/vda/device': '../../../virtio2',
+    'block/nvme0n1/device': '../../nvme0',
+    'block/sda/device': '../../../0:0:0:0',
+  },
 );
 
 describe('readHostFacts', () => {
@@ -115,7 +130,10 @@ describe('readHostFacts', () => {
       sys: SYS,
       root: fixtureFileReader({ 'etc/os-release': OS_RELEASE }),
       os: fakeOs({
-        eth0: [addr('172.16.0.2', 'IPv4', '02:fc:00:00:00:01'), addr('fe80::fc:ff:fe00:1', 'IPv6', '02:fc:00:00:00:01')],
+        eth0: [
+          addr('172.16.0.2', 'IPv4', '02:fc:00:00:00:01'),
+          addr('fe80::fc:ff:fe00:1', 'IPv6', '02:fc:00:00:00:01'),
+        ],
         lo: [addr('127.0.0.1', 'IPv4', '00:00:00:00:00:00', true)],
       }),
       nvidiaSmi: async () => NVIDIA,
@@ -151,7 +169,13 @@ describe('readHostFacts', () => {
         throw new Error('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver');
       },
     });
-    expect(facts.os).toEqual({ platform: 'linux', distro: 'alpine', release: '', kernel: '6.1.0-28-amd64', arch: 'x64' });
+    expect(facts.os).toEqual({
+      platform: 'linux',
+      distro: 'alpine',
+      release: '',
+      kernel: '6.1.0-28-amd64',
+      arch: 'x64',
+    });
     expect(facts.cpu).toEqual({ model: 'AMD EPYC', cores: 2, physicalCores: 2 });
     expect(facts.disks).toEqual([]);
     expect(facts.interfaces).toEqual([{ name: 'eth0', mac: '0a:00:00:00:00:05', ipv4: ['10.0.0.5'], ipv6: [] }]);

@@ -55,7 +55,10 @@ async function connectToNats(url: string, logger: Logger): Promise<NatsConnectio
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
-        logger.warn({ nats_status: status.type, server: 'server' in status ? status.server : undefined }, 'nats connection status');
+        logger.warn(
+          { nats_status: status.type, server: 'server' in status ? status.server : undefined },
+          'nats connection status',
+        );
       }
     }
   })();

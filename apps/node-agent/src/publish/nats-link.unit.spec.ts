@@ -30,7 +30,16 @@ function fakeConnection() {
 
 const message = heartbeatMessage(
   createTopology('t'),
-  { nodeId: 'n1', seq: 0, sentAt: new Date(0).toISOString(), hostname: 'h', agentVersion: 'test', uptimeSeconds: 0, intervalMs: 1000, labels: {} },
+  {
+    nodeId: 'n1',
+    seq: 0,
+    sentAt: new Date(0).toISOString(),
+    hostname: 'h',
+    agentVersion: 'test',
+    uptimeSeconds: 0,
+    intervalMs: 1000,
+    labels: {},
+  },
   'boot',
 );
 

@@ -88,7 +88,10 @@ export class SpoolingPublisher implements Publisher {
     const wasEmpty = this.spool.depth === 0;
     await this.spool.append(message);
     if (wasEmpty) {
-      this.logger.warn({ err: failure, kind: message.kind, nats_connected: this.live.connected }, 'spooling messages until NATS takes them again');
+      this.logger.warn(
+        { err: failure, kind: message.kind, nats_connected: this.live.connected },
+        'spooling messages until NATS takes them again',
+      );
     }
     this.replayer.wake();
   }

@@ -99,7 +99,13 @@ describe('SpoolingPublisher', () => {
     await until(() => nats.stored.length === 9 && publisher.metrics().bytes === 0);
 
     expect(seqs(nats.stored.filter((m) => m.kind === 'samples'))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(publisher.metrics()).toMatchObject({ spooledTotal: 7, replayedTotal: 7, droppedTotal: 0, messages: 0, bytes: 0 });
+    expect(publisher.metrics()).toMatchObject({
+      spooledTotal: 7,
+      replayedTotal: 7,
+      droppedTotal: 0,
+      messages: 0,
+      bytes: 0,
+    });
   });
 
   it('spools a message whose publish is not acknowledged, and replays it once NATS takes messages again', async () => {

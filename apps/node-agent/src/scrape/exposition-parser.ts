@@ -81,7 +81,10 @@ function parseSample(line: string): ExpositionSample {
   if (name === '') throw new ParseError('a sample line must start with a metric name');
   cursor.skipBlanks();
   const labels = cursor.peek() === '{' ? parseLabels(cursor) : {};
-  const [valueText = '', timestampText, ...extra] = cursor.rest().trim().split(/[ \t]+/);
+  const [valueText = '', timestampText, ...extra] = cursor
+    .rest()
+    .trim()
+    .split(/[ \t]+/);
   if (extra.length > 0) throw new ParseError(`unexpected "${extra.join(' ')}" after the timestamp`);
   const sample: ExpositionSample = { name, labels, value: parseValue(valueText) };
   if (timestampText !== undefined) {

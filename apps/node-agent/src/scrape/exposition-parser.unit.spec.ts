@@ -25,7 +25,10 @@ describe('parseExposition', () => {
         value: 4815.64,
       });
       expect(find('node_boot_time_seconds')?.value).toBe(1.795318085e9);
-      expect(find('node_uname_info')?.labels).toMatchObject({ domainname: '(none)', version: '#1 SMP PREEMPT_DYNAMIC @0' });
+      expect(find('node_uname_info')?.labels).toMatchObject({
+        domainname: '(none)',
+        version: '#1 SMP PREEMPT_DYNAMIC @0',
+      });
     });
 
     it('reads a summary as its quantile, _sum and _count series', () => {
@@ -46,7 +49,10 @@ describe('parseExposition', () => {
     });
 
     it('reads HELP and TYPE of every family', () => {
-      expect(exposition.metadata.get('node_cpu_seconds_total')).toEqual({ type: 'counter', help: 'Seconds the CPUs spent in each mode.' });
+      expect(exposition.metadata.get('node_cpu_seconds_total')).toEqual({
+        type: 'counter',
+        help: 'Seconds the CPUs spent in each mode.',
+      });
       expect(exposition.metadata.get('node_disk_info')?.help).toBe('Info of /sys/block/<block_device>.');
       expect([...exposition.metadata.values()].every((m) => m.type && m.help !== undefined)).toBe(true);
     });
@@ -62,21 +68,19 @@ describe('parseExposition', () => {
     );
     expect(exposition.malformed).toEqual([]);
     expect(exposition.metadata.get('weird_info')?.help).toBe('A \\ backslash and a\nnewline, \\"quotes\\" kept.');
-    expect(exposition.samples[0].labels).toEqual({ path: 'C:\\Program Files\\x', quote: 'say "hi"', lines: 'a\nb', empty: '' });
+    expect(exposition.samples[0].labels).toEqual({
+      path: 'C:\\Program Files\\x',
+      quote: 'say "hi"',
+      lines: 'a\nb',
+      empty: '',
+    });
   });
 
   it('reads timestamps, NaN and infinities, and floats in every notation', () => {
     const { samples, malformed } = parseExposition(
-      [
-        'a 1 1700000000000',
-        'b NaN',
-        'c +Inf',
-        'd -Inf 1700000000001',
-        'e -1.5e-3',
-        'f 1E+3',
-        'g .5',
-        'h -0',
-      ].join('\n'),
+      ['a 1 1700000000000', 'b NaN', 'c +Inf', 'd -Inf 1700000000001', 'e -1.5e-3', 'f 1E+3', 'g .5', 'h -0'].join(
+        '\n',
+      ),
     );
     expect(malformed).toEqual([]);
     expect(samples.map((s) => [s.name, s.value, s.timestampMs])).toEqual([
@@ -112,7 +116,9 @@ describe('parseExposition', () => {
   });
 
   it('accepts blanks around tokens, a trailing comma, CRLF and ordinary comments', () => {
-    const { samples, malformed } = parseExposition('# just a comment\r\n\r\n  spaced { a = "1" ,\tb="2", }\t7  \r\nempty{} 2\n');
+    const { samples, malformed } = parseExposition(
+      '# just a comment\r\n\r\n  spaced { a = "1" ,\tb="2", }\t7  \r\nempty{} 2\n',
+    );
     expect(malformed).toEqual([]);
     expect(samples).toEqual([
       { name: 'spaced', labels: { a: '1', b: '2' }, value: 7 },

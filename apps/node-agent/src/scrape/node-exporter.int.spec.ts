@@ -51,7 +51,9 @@ describe('a supervised prometheus-node-exporter, scraped', () => {
   });
 
   it('is started and health-checked, scraped with its job label, restarted after SIGKILL, and gone after stop', async () => {
-    expect(existsSync(NODE_EXPORTER) ? NODE_EXPORTER : 'missing: apt-get install prometheus-node-exporter').toBe(NODE_EXPORTER);
+    expect(existsSync(NODE_EXPORTER) ? NODE_EXPORTER : 'missing: apt-get install prometheus-node-exporter').toBe(
+      NODE_EXPORTER,
+    );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/metrics`;
     await supervisor.apply([

@@ -28,7 +28,12 @@ export class ScrapeLoop {
   private pending: Sample[] = [];
   private up = false;
   private durationSeconds = 0;
-  private readonly skippedTotal: Record<SkipReason, number> = { malformed: 0, non_finite: 0, invalid: 0, over_limit: 0 };
+  private readonly skippedTotal: Record<SkipReason, number> = {
+    malformed: 0,
+    non_finite: 0,
+    invalid: 0,
+    over_limit: 0,
+  };
   private failing = false;
   private readonly task: PeriodicTask;
 
@@ -57,7 +62,12 @@ export class ScrapeLoop {
   }
 
   status(): ScrapeStatus {
-    return { job: this.target.name, up: this.up, durationSeconds: this.durationSeconds, skippedTotal: this.skippedTotal };
+    return {
+      job: this.target.name,
+      up: this.up,
+      durationSeconds: this.durationSeconds,
+      skippedTotal: this.skippedTotal,
+    };
   }
 
   private async scrape(): Promise<void> {

@@ -41,6 +41,10 @@ function statusSamples(loop: ScrapeLoop): Sample[] {
   return [
     { name: ScrapeMetric.up, labels: { job }, value: up ? 1 : 0 },
     { name: ScrapeMetric.durationSeconds, labels: { job }, value: durationSeconds },
-    ...SKIP_REASONS.map((reason) => ({ name: ScrapeMetric.samplesSkippedTotal, labels: { job, reason }, value: skippedTotal[reason] })),
+    ...SKIP_REASONS.map((reason) => ({
+      name: ScrapeMetric.samplesSkippedTotal,
+      labels: { job, reason },
+      value: skippedTotal[reason],
+    })),
   ];
 }

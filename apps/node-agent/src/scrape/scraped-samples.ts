@@ -19,14 +19,23 @@ export interface ScrapedSamples {
  */
 export function toSamples(exposition: Exposition, target: Pick<ScrapeTarget, 'name' | 'labels'>): ScrapedSamples {
   const targetLabels: Labels = { ...target.labels, job: target.name };
-  const skipped: Record<SkipReason, number> = { malformed: exposition.malformed.length, non_finite: 0, invalid: 0, over_limit: 0 };
+  const skipped: Record<SkipReason, number> = {
+    malformed: exposition.malformed.length,
+    non_finite: 0,
+    invalid: 0,
+    over_limit: 0,
+  };
   const samples: Sample[] = [];
   for (const series of exposition.samples) {
     if (!Number.isFinite(series.value)) {
       skipped.non_finite++;
       continue;
     }
-    const sample = Sample.safeParse({ name: series.name, labels: withTargetLabels(series.labels, targetLabels), value: series.value });
+    const sample = Sample.safeParse({
+      name: series.name,
+      labels: withTargetLabels(series.labels, targetLabels),
+      value: series.value,
+    });
     if (sample.success) samples.push(sample.data);
     else skipped.invalid++;
   }

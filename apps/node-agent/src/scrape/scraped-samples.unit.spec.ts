@@ -5,7 +5,10 @@ const target = { name: 'node', labels: { env: 'prod' } };
 
 describe('toSamples', () => {
   it('adds job and the target labels to every series', () => {
-    const { samples, skipped } = toSamples(parseExposition('node_load1 0.5\nnode_cpu_seconds_total{cpu="0",mode="idle"} 12.5'), target);
+    const { samples, skipped } = toSamples(
+      parseExposition('node_load1 0.5\nnode_cpu_seconds_total{cpu="0",mode="idle"} 12.5'),
+      target,
+    );
     expect(samples).toEqual([
       { name: 'node_load1', labels: { env: 'prod', job: 'node' }, value: 0.5 },
       { name: 'node_cpu_seconds_total', labels: { cpu: '0', mode: 'idle', env: 'prod', job: 'node' }, value: 12.5 },
@@ -15,7 +18,13 @@ describe('toSamples', () => {
 
   it('keeps scraped labels that clash with target labels as exported_<name>', () => {
     const { samples } = toSamples(parseExposition('up{job="inner",env="dev",exported_env="x"} 1'), target);
-    expect(samples[0].labels).toEqual({ job: 'node', exported_job: 'inner', env: 'prod', exported_env: 'x', exported_exported_env: 'dev' });
+    expect(samples[0].labels).toEqual({
+      job: 'node',
+      exported_job: 'inner',
+      env: 'prod',
+      exported_env: 'x',
+      exported_exported_env: 'dev',
+    });
   });
 
   it('skips and counts non-finite values, series the contract refuses, and malformed lines', () => {

@@ -15,11 +15,16 @@ export class Scraper {
    */
   async apply(targets: readonly ScrapeTarget[]): Promise<void> {
     const wanted = new Map(targets.map((t) => [t.name, t]));
-    const outdated = [...this.loops.values()].filter((loop) => !isDeepStrictEqual(wanted.get(loop.target.name), loop.target));
+    const outdated = [...this.loops.values()].filter(
+      (loop) => !isDeepStrictEqual(wanted.get(loop.target.name), loop.target),
+    );
     for (const loop of outdated) this.loops.delete(loop.target.name);
     for (const target of wanted.values()) {
       if (this.loops.has(target.name)) continue;
-      const loop = new ScrapeLoop(target, { ...this.deps, logger: this.deps.logger.child({ scrape_job: target.name }) });
+      const loop = new ScrapeLoop(target, {
+        ...this.deps,
+        logger: this.deps.logger.child({ scrape_job: target.name }),
+      });
       this.loops.set(target.name, loop);
       loop.start();
     }

@@ -32,7 +32,8 @@ beforeEach(() => {
 function setup(budget?: number) {
   const scraper = new Scraper({ fetchExposition, clock: systemClock, logger: pino({ level: 'silent' }) });
   const collector = new ScrapeCollector(scraper, budget);
-  const target = (fields: Partial<ScrapeTarget> = {}) => ScrapeTarget.parse({ name: 'app', url, intervalMs: 100, labels: { team: 'a' }, ...fields });
+  const target = (fields: Partial<ScrapeTarget> = {}) =>
+    ScrapeTarget.parse({ name: 'app', url, intervalMs: 100, labels: { team: 'a' }, ...fields });
   return { scraper, collector, target };
 }
 
@@ -50,7 +51,9 @@ describe('Scraper with ScrapeCollector', () => {
         expect(scraped(samples)).toHaveLength(1);
         return samples;
       });
-      expect(scraped(first)).toEqual([{ name: 'app_requests_total', labels: { code: '200', team: 'a', job: 'app' }, value: 7 }]);
+      expect(scraped(first)).toEqual([
+        { name: 'app_requests_total', labels: { code: '200', team: 'a', job: 'app' }, value: 7 },
+      ]);
       expect(metric(first, 'vigil_agent_scrape_up', { job: 'app' })).toBe(1);
       expect(metric(first, 'vigil_agent_scrape_duration_seconds', { job: 'app' })).toBeGreaterThan(0);
       expect(metric(first, 'vigil_agent_scrape_samples_skipped_total', { job: 'app', reason: 'non_finite' })).toBe(1);
@@ -70,7 +73,9 @@ describe('Scraper with ScrapeCollector', () => {
     try {
       await eventually(() => expect(requests).toBeGreaterThanOrEqual(3));
       status = 500;
-      await eventually(async () => expect(metric(await collector.collect(), 'vigil_agent_scrape_up', { job: 'app' })).toBe(0));
+      await eventually(async () =>
+        expect(metric(await collector.collect(), 'vigil_agent_scrape_up', { job: 'app' })).toBe(0),
+      );
       expect(scraped(await collector.collect())).toEqual([]);
     } finally {
       await scraper.stop();

@@ -4,7 +4,12 @@ import type { CollectorRunReporter } from '../collectors/collector-runner';
 import type { MessageKind } from '../publish/publisher';
 import { SpoolMetric, type SpoolMetrics } from '../spool/spool-metrics';
 
-const MESSAGE_KINDS: Record<MessageKind, true> = { heartbeat: true, samples: true, inventory: true, 'agent-event': true };
+const MESSAGE_KINDS: Record<MessageKind, true> = {
+  heartbeat: true,
+  samples: true,
+  inventory: true,
+  'agent-event': true,
+};
 
 type CountSource = () => number;
 
@@ -26,7 +31,8 @@ export class AgentMetrics implements CollectorRunReporter {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    const failures = (kind: MessageKind) => (this.publishFailures.get(kind) ?? 0) + (this.publishFailureSources.get(kind)?.() ?? 0);
+    const failures = (kind: MessageKind) =>
+      (this.publishFailures.get(kind) ?? 0) + (this.publishFailureSources.get(kind)?.() ?? 0);
     const spool = () => this.spool?.();
     const fromSpool = (name: string, help: string, pick: (metrics: SpoolMetrics) => number): Counter =>
       new Counter({
@@ -51,7 +57,11 @@ export class AgentMetrics implements CollectorRunReporter {
         },
       });
 
-    this.batchesSent = new Counter({ name: 'vigil_agent_batches_sent_total', help: 'Sample batches the publisher took.', registers });
+    this.batchesSent = new Counter({
+      name: 'vigil_agent_batches_sent_total',
+      help: 'Sample batches the publisher took.',
+      registers,
+    });
     this.collectorDuration = new Gauge({
       name: 'vigil_agent_collector_duration_seconds',
       help: 'How long the last run of a collector took.',
@@ -66,9 +76,17 @@ export class AgentMetrics implements CollectorRunReporter {
     });
     this.own = [
       this.batchesSent,
-      fromSpool(SpoolMetric.spooled, 'Messages written to the spool because NATS did not take them.', (m) => m.spooledTotal),
+      fromSpool(
+        SpoolMetric.spooled,
+        'Messages written to the spool because NATS did not take them.',
+        (m) => m.spooledTotal,
+      ),
       fromSpool(SpoolMetric.replayed, 'Spooled messages that reached NATS later.', (m) => m.replayedTotal),
-      fromSpool(SpoolMetric.dropped, 'Spooled messages lost: spool full, unreadable, or refused by NATS.', (m) => m.droppedTotal),
+      fromSpool(
+        SpoolMetric.dropped,
+        'Spooled messages lost: spool full, unreadable, or refused by NATS.',
+        (m) => m.droppedTotal,
+      ),
       spoolGauge(SpoolMetric.bytes, 'Bytes the spool holds on disk.', (m) => m.bytes),
       spoolGauge(SpoolMetric.messages, 'Messages waiting in the spool.', (m) => m.messages),
       new Counter({

@@ -17,12 +17,12 @@ beforeEach(() => {
 describe('AgentMetrics', () => {
   it('starts every counter at zero, with each message kind pre-created', async () => {
     const samples = await metrics.samples();
-    expect(samples.filter((s) => s.name === 'vigil_agent_publish_errors_total').map((s) => s.labels.kind).sort()).toEqual([
-      'agent-event',
-      'heartbeat',
-      'inventory',
-      'samples',
-    ]);
+    expect(
+      samples
+        .filter((s) => s.name === 'vigil_agent_publish_errors_total')
+        .map((s) => s.labels.kind)
+        .sort(),
+    ).toEqual(['agent-event', 'heartbeat', 'inventory', 'samples']);
     for (const name of ['batches_sent', 'batches_spooled', 'batches_replayed', 'batches_dropped']) {
       expect(value(samples, `vigil_agent_${name}_total`)).toBe(0);
     }
@@ -56,7 +56,9 @@ describe('AgentMetrics', () => {
     metrics.publishFailed('agent-event');
     expect(value(await metrics.samples(), 'vigil_agent_publish_errors_total', { kind: 'agent-event' })).toBe(3);
     eventFailures = 5;
-    expect(await registry.metrics()).toContain('vigil_agent_publish_errors_total{kind="agent-event",service="node-agent"} 6');
+    expect(await registry.metrics()).toContain(
+      'vigil_agent_publish_errors_total{kind="agent-event",service="node-agent"} 6',
+    );
   });
 
   it('forgets collectors that are no longer run', async () => {
@@ -69,7 +71,14 @@ describe('AgentMetrics', () => {
   });
 
   it('reads the spool counts at every read', async () => {
-    const stats: SpoolMetrics = { spooledTotal: 5, replayedTotal: 2, droppedTotal: 1, bytes: 4096, messages: 2, publishErrorsTotal: 7 };
+    const stats: SpoolMetrics = {
+      spooledTotal: 5,
+      replayedTotal: 2,
+      droppedTotal: 1,
+      bytes: 4096,
+      messages: 2,
+      publishErrorsTotal: 7,
+    };
     metrics.observeSpool(() => stats);
     let samples = await metrics.samples();
     expect(value(samples, 'vigil_agent_batches_spooled_total')).toBe(5);

@@ -24,7 +24,14 @@ describe('MetricsServer', () => {
     metrics.batchSent();
     metrics.publishFailed('samples');
     metrics.collectorRan('cpu', 0.002, true);
-    metrics.observeSpool(() => ({ spooledTotal: 3, replayedTotal: 2, droppedTotal: 1, bytes: 4096, messages: 1, publishErrorsTotal: 4 }));
+    metrics.observeSpool(() => ({
+      spooledTotal: 3,
+      replayedTotal: 2,
+      droppedTotal: 1,
+      bytes: 4096,
+      messages: 1,
+      publishErrorsTotal: 4,
+    }));
     const port = await freePort();
     await server.listen({ host, port });
 

@@ -50,7 +50,10 @@ export class MetricsServer {
         });
       });
     } catch (e) {
-      this.logger.error({ err: e, host: address.host, port: address.port }, 'cannot serve /metrics; running without it');
+      this.logger.error(
+        { err: e, host: address.host, port: address.port },
+        'cannot serve /metrics; running without it',
+      );
       return;
     }
     this.server = server;

@@ -52,7 +52,11 @@ export class FileSpool {
     if (segments.length === 0) await spool.startSegment();
     else spool.appendHandle = await open(spool.segmentFile(segments[segments.length - 1].id), 'a');
     await spool.settle();
-    if (spool.depth > 0) logger.info({ spool_dir: dir, depth: spool.depth, bytes: spool.bytes }, 'spool holds messages from an earlier run');
+    if (spool.depth > 0)
+      logger.info(
+        { spool_dir: dir, depth: spool.depth, bytes: spool.bytes },
+        'spool holds messages from an earlier run',
+      );
     return spool;
   }
 
@@ -77,7 +81,11 @@ export class FileSpool {
   append(message: OutboundMessage): Promise<void> {
     return this.exclusive(async () => {
       const frame = encodeFrame(message);
-      const plan = planAppend(this.segments.map((s) => s.bytes), frame.length, this.limits);
+      const plan = planAppend(
+        this.segments.map((s) => s.bytes),
+        frame.length,
+        this.limits,
+      );
       if (!plan) throw new Error(`a ${frame.length}-byte message does not fit a ${this.limits.maxBytes}-byte spool`);
       if (plan.rotate) await this.startSegment();
       for (let i = 0; i < plan.dropOldest; i++) await this.dropOldest();
@@ -181,7 +189,10 @@ export class FileSpool {
     const lost = this.segments[0].records - this.cursor.index;
     await this.removeHead();
     this.dropped += lost;
-    this.logger.warn({ spool_dir: this.dir, dropped: lost, max_bytes: this.limits.maxBytes }, 'spool full; dropped its oldest messages');
+    this.logger.warn(
+      { spool_dir: this.dir, dropped: lost, max_bytes: this.limits.maxBytes },
+      'spool full; dropped its oldest messages',
+    );
   }
 
   /**
@@ -213,7 +224,12 @@ export class FileSpool {
     const head = this.segments[0];
     const { offset, index } = this.cursor;
     let scan = scanFrames(await this.readRange(head.id, offset, length));
-    if (scan.records.length === 0 && scan.stop === 'incomplete' && scan.needBytes !== undefined && scan.needBytes <= head.bytes - offset) {
+    if (
+      scan.records.length === 0 &&
+      scan.stop === 'incomplete' &&
+      scan.needBytes !== undefined &&
+      scan.needBytes <= head.bytes - offset
+    ) {
       scan = scanFrames(await this.readRange(head.id, offset, scan.needBytes));
     }
     return scan.records.map((record, i) => ({
@@ -226,7 +242,10 @@ export class FileSpool {
   private async skipUnreadableHead(): Promise<void> {
     const head = this.segments[0];
     const lost = head.records - this.cursor.index;
-    this.logger.error({ spool_dir: this.dir, segment: head.id, offset: this.cursor.offset, dropped: lost }, 'spool segment unreadable; skipping the rest of it');
+    this.logger.error(
+      { spool_dir: this.dir, segment: head.id, offset: this.cursor.offset, dropped: lost },
+      'spool segment unreadable; skipping the rest of it',
+    );
     this.dropped += lost;
     this.cursor = { offset: head.bytes, index: head.records };
     await writeCursor(this.dir, { segment: head.id, offset: head.bytes });

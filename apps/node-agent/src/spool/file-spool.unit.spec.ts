@@ -94,7 +94,10 @@ describe('FileSpool', () => {
 
   it('shrinks to a lowered limit at the next append', async () => {
     const spool = await open({ maxBytes: 100_000, segmentBytes: 1024 });
-    await appendSeqs(spool, Array.from({ length: 60 }, (_, i) => i));
+    await appendSeqs(
+      spool,
+      Array.from({ length: 60 }, (_, i) => i),
+    );
     spool.setLimits({ maxBytes: 4096, segmentBytes: 1024 });
     await spool.append(message(60));
     expect(spool.stats().bytes).toBeLessThanOrEqual(4096);
@@ -104,12 +107,18 @@ describe('FileSpool', () => {
 
   it('counts only unreplayed messages as dropped, and ignores an acknowledgement for a dropped segment', async () => {
     const spool = await open({ maxBytes: 4096, segmentBytes: 1024 });
-    await appendSeqs(spool, Array.from({ length: 20 }, (_, i) => i));
+    await appendSeqs(
+      spool,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     const inFlight = await spool.read(1000);
     expect(inFlight.length).toBeGreaterThan(2);
     await spool.ack(inFlight[0].next);
     const before = spool.stats();
-    await appendSeqs(spool, Array.from({ length: 20 }, (_, i) => 20 + i));
+    await appendSeqs(
+      spool,
+      Array.from({ length: 20 }, (_, i) => 20 + i),
+    );
     const after = spool.stats();
     expect(after.droppedTotal + after.messages).toBe(before.messages + 20);
     await spool.ack(inFlight[inFlight.length - 1].next);
@@ -161,7 +170,10 @@ describe('FileSpool', () => {
   it('deletes segments a crash left behind the saved cursor', async () => {
     const limits = { maxBytes: 100_000, segmentBytes: 500 };
     const spool = await open(limits);
-    await appendSeqs(spool, Array.from({ length: 12 }, (_, i) => i));
+    await appendSeqs(
+      spool,
+      Array.from({ length: 12 }, (_, i) => i),
+    );
     await spool.close();
     const [oldest, next] = await segmentFiles();
     await writeFile(path.join(dir, 'cursor'), formatCursor({ segment: Number(next.slice(0, 16)), offset: 0 }));

@@ -5,7 +5,16 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { createTopology, decodeJson, decodeSampleBatch, ensureStreams, Heartbeat, partitionOf, type SampleBatch, type Topology } from '@vigil/contracts';
+import {
+  createTopology,
+  decodeJson,
+  decodeSampleBatch,
+  ensureStreams,
+  Heartbeat,
+  partitionOf,
+  type SampleBatch,
+  type Topology,
+} from '@vigil/contracts';
 import { eventually, freePort, repoRoot, ServiceProcess, uniqueId } from '@vigil/test-support';
 import { SEQ_FILE, SEQ_PERSIST_EVERY, SEQ_RESTART_GAP } from '../state/batch-sequence';
 import { NODE_ID_FILE } from '../state/node-identity';
@@ -69,10 +78,14 @@ let topology: Topology;
 const agents: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'apps/node-agent/tsconfig.app.json'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'apps/node-agent/tsconfig.app.json'],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    },
+  );
   if (build.status !== 0) throw new Error(`the agent does not build:\n${build.stdout}${build.stderr}`);
   workDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-outage-'));
   nats = new NatsServer(await freePort(), path.join(workDir, 'nats'));
@@ -113,14 +126,17 @@ function startAgent(stateDir: string): ServiceProcess {
 const newStateDir = () => mkdtemp(path.join(workDir, 'agent-'));
 const nodeIdIn = (stateDir: string) =>
   eventually(async () => (await readFile(path.join(stateDir, NODE_ID_FILE), 'utf8')).trim(), { what: 'the node id' });
-const storedSeqFile = async (stateDir: string) => Number((await readFile(path.join(stateDir, SEQ_FILE), 'utf8')).trim());
+const storedSeqFile = async (stateDir: string) =>
+  Number((await readFile(path.join(stateDir, SEQ_FILE), 'utf8')).trim());
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const sampleValue = (batch: SampleBatch, name: string) => batch.samples.find((s) => s.name === name)?.value;
 const samplesSubject = (nodeId: string) => topology.subjects.samples(partitionOf(nodeId, topology.partitions), nodeId);
 
 async function newestBatch(nodeId: string): Promise<SampleBatch | undefined> {
   return withJsm(async (jsm) => {
-    const m = await jsm.streams.getMessage(topology.streams.telemetry, { last_by_subj: samplesSubject(nodeId) }).catch(() => null);
+    const m = await jsm.streams
+      .getMessage(topology.streams.telemetry, { last_by_subj: samplesSubject(nodeId) })
+      .catch(() => null);
     return m ? decodeSampleBatch(m.data, 'sample batch') : undefined;
   });
 }
@@ -150,7 +166,8 @@ async function storedTelemetry(nodeId: string): Promise<{ batches: SampleBatch[]
     for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
       const m = await jsm.streams.getMessage(topology.streams.telemetry, { seq });
       if (m?.subject === samplesSubject(nodeId)) batches.push(decodeSampleBatch(m.data, 'sample batch'));
-      if (m?.subject === topology.subjects.heartbeat(nodeId)) heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
+      if (m?.subject === topology.subjects.heartbeat(nodeId))
+        heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
     }
     return { batches, heartbeats };
   });
@@ -169,7 +186,9 @@ async function spooledSeqs(stateDir: string): Promise<number[]> {
 }
 
 async function waitForBatches(nodeId: string, count: number): Promise<void> {
-  await eventually(async () => ((await newestBatch(nodeId))?.seq ?? -1) >= count - 1, { what: `${count} sample batches` });
+  await eventually(async () => ((await newestBatch(nodeId))?.seq ?? -1) >= count - 1, {
+    what: `${count} sample batches`,
+  });
 }
 
 /**
@@ -200,7 +219,9 @@ describe('the agent through a NATS outage', () => {
     const madeDuringOutage = batches.filter((b) => b.timestamp > outageStart && b.timestamp < outageEnd);
     expect(madeDuringOutage.length).toBeGreaterThan((OUTAGE_MS / SAMPLE_MS) * 0.5);
     // Heartbeats are not spooled: none made while NATS was down was stored later.
-    expect(heartbeats.filter((h) => Date.parse(h.sentAt) > outageStart && Date.parse(h.sentAt) < outageEnd)).toEqual([]);
+    expect(heartbeats.filter((h) => Date.parse(h.sentAt) > outageStart && Date.parse(h.sentAt) < outageEnd)).toEqual(
+      [],
+    );
 
     const last = batches[batches.length - 1];
     const spooled = sampleValue(last, SpoolMetric.spooled);

@@ -57,7 +57,12 @@ export function scanFrames(buffer: Buffer): FrameScan {
   const records: ScannedRecord[] = [];
   let at = 0;
   for (;;) {
-    const done = (stop: FrameScan['stop'], needBytes?: number): FrameScan => ({ records, validBytes: at, stop, needBytes });
+    const done = (stop: FrameScan['stop'], needBytes?: number): FrameScan => ({
+      records,
+      validBytes: at,
+      stop,
+      needBytes,
+    });
     const remaining = buffer.length - at;
     if (remaining === 0) return done('end');
     if (remaining < FRAME_HEADER_BYTES) return done('incomplete');

@@ -21,7 +21,12 @@ describe('record frames', () => {
   });
 
   it('keep non-ASCII text and binary data intact', () => {
-    const odd: OutboundMessage = { kind: 'inventory', subject: 'telemetry.inventory.n-é', msgId: 'inv:ü', data: new Uint8Array([0, 255, 10, 13]) };
+    const odd: OutboundMessage = {
+      kind: 'inventory',
+      subject: 'telemetry.inventory.n-é',
+      msgId: 'inv:ü',
+      data: new Uint8Array([0, 255, 10, 13]),
+    };
     expect(scanFrames(encodeFrame(odd)).records[0].message).toEqual(odd);
   });
 

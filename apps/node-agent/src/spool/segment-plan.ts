@@ -28,7 +28,11 @@ export interface AppendPlan {
  * whole spool. An empty segment takes any record, so one larger than a segment gets a
  * segment of its own.
  */
-export function planAppend(segmentSizes: readonly number[], frameBytes: number, limits: SpoolLimits): AppendPlan | undefined {
+export function planAppend(
+  segmentSizes: readonly number[],
+  frameBytes: number,
+  limits: SpoolLimits,
+): AppendPlan | undefined {
   if (frameBytes > limits.maxBytes) return undefined;
   const current = segmentSizes.at(-1) ?? 0;
   const rotate = segmentSizes.length === 0 || (current > 0 && current + frameBytes > limits.segmentBytes);

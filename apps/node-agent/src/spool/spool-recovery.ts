@@ -40,7 +40,8 @@ export async function recoverSpool(dir: string, logger: Logger): Promise<Recover
     .filter((id): id is number => id !== undefined)
     .sort((a, b) => a - b);
   const { position, invalid } = await readCursor(dir);
-  if (invalid !== undefined) logger.warn({ spool_dir: dir, cursor: invalid }, 'spool cursor unreadable; replaying from the oldest segment');
+  if (invalid !== undefined)
+    logger.warn({ spool_dir: dir, cursor: invalid }, 'spool cursor unreadable; replaying from the oldest segment');
 
   const segments: SegmentInfo[] = [];
   let cursor: HeadCursor = { offset: 0, index: 0 };
@@ -55,7 +56,13 @@ export async function recoverSpool(dir: string, logger: Logger): Promise<Recover
     if (scan.validBytes < content.length) {
       await truncateDurably(file, scan.validBytes);
       logger.warn(
-        { spool_dir: dir, segment: id, offset: scan.validBytes, discarded_bytes: content.length - scan.validBytes, stop: scan.stop },
+        {
+          spool_dir: dir,
+          segment: id,
+          offset: scan.validBytes,
+          discarded_bytes: content.length - scan.validBytes,
+          stop: scan.stop,
+        },
         'spool segment ends in a torn or corrupt record; truncated there',
       );
     }

@@ -113,7 +113,10 @@ export class SpoolReplayer {
           if (unacked) await this.spool.ack(unacked.next);
           unacked = undefined;
           await this.spool.discard(record);
-          this.logger.error({ err: e, subject: record.message.subject, msg_id: record.message.msgId }, 'NATS refuses a spooled message; dropped it');
+          this.logger.error(
+            { err: e, subject: record.message.subject, msg_id: record.message.msgId },
+            'NATS refuses a spooled message; dropped it',
+          );
           continue;
         }
         unacked = record;

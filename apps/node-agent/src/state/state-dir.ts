@@ -22,7 +22,10 @@ export async function resolveStateDir(candidates: readonly string[], logger: Log
       continue;
     }
     if (failures.length > 0) {
-      logger.warn({ state_dir: dir, unusable: failures }, 'state directory fallback in use; set VIGIL_AGENT_STATE_DIR to choose one');
+      logger.warn(
+        { state_dir: dir, unusable: failures },
+        'state directory fallback in use; set VIGIL_AGENT_STATE_DIR to choose one',
+      );
     }
     return dir;
   }

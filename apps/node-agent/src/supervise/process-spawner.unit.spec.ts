@@ -15,12 +15,15 @@ const parseProcStatState = (stat: string) => stat.slice(stat.lastIndexOf(')') + 
 /** Runs `script` under sh, collecting its output lines. */
 function run(script: string, env: Record<string, string> = { PATH: '/usr/bin:/bin' }) {
   const lines: [OutputStream, string][] = [];
-  const child = spawnInProcessGroup({ command: 'sh', args: ['-c', script], env }, (stream, line) => lines.push([stream, line]));
+  const child = spawnInProcessGroup({ command: 'sh', args: ['-c', script], env }, (stream, line) =>
+    lines.push([stream, line]),
+  );
   return { child, lines };
 }
 
 /** The pid a script printed first, once it has. */
-const printedPid = (lines: [OutputStream, string][]) => eventually(() => Number(lines.find(([s]) => s === 'stdout')?.[1] ?? NaN) || Promise.reject(new Error('no pid yet')));
+const printedPid = (lines: [OutputStream, string][]) =>
+  eventually(() => Number(lines.find(([s]) => s === 'stdout')?.[1] ?? NaN) || Promise.reject(new Error('no pid yet')));
 
 describe('spawnInProcessGroup', () => {
   let child: RunningProcess | undefined;
@@ -31,7 +34,14 @@ describe('spawnInProcessGroup', () => {
     child = started.child;
     await expect(started.child.exit).resolves.toEqual({ code: 3, signal: null });
     await eventually(() => expect(started.lines).toHaveLength(4));
-    expect(started.lines).toEqual(expect.arrayContaining([['stdout', 'one'], ['stderr', 'two'], ['stdout', 'three'], ['stdout', 'four']]));
+    expect(started.lines).toEqual(
+      expect.arrayContaining([
+        ['stdout', 'one'],
+        ['stderr', 'two'],
+        ['stdout', 'three'],
+        ['stdout', 'four'],
+      ]),
+    );
   });
 
   it('passes exactly the given environment', async () => {

@@ -8,8 +8,14 @@ import type { Account } from './run-as';
  * the definition's own `env`: the agent's environment, credentials included, is not inherited.
  * Node drops supplementary groups when it switches uid/gid.
  */
-export function processSpec(definition: SupervisedProcess, baseEnv: Record<string, string>, account?: Account): ProcessSpec {
-  const accountEnv: Record<string, string> = account ? { HOME: account.home, USER: account.name, LOGNAME: account.name } : {};
+export function processSpec(
+  definition: SupervisedProcess,
+  baseEnv: Record<string, string>,
+  account?: Account,
+): ProcessSpec {
+  const accountEnv: Record<string, string> = account
+    ? { HOME: account.home, USER: account.name, LOGNAME: account.name }
+    : {};
   return {
     command: definition.command,
     args: definition.args,

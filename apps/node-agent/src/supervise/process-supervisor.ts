@@ -95,7 +95,11 @@ export class ProcessSupervisor {
     const process = this.deps.spawn(spec, (stream, line) =>
       this.deps.logger.info({ stream }, line.length > MAX_OUTPUT_LINE ? `${line.slice(0, MAX_OUTPUT_LINE)}…` : line),
     );
-    const incarnation: Incarnation = { spec, process, handled: process.exit.then((exit) => this.onExit(incarnation, exit)) };
+    const incarnation: Incarnation = {
+      spec,
+      process,
+      handled: process.exit.then((exit) => this.onExit(incarnation, exit)),
+    };
     this.current = incarnation;
     if (process.pid === undefined) return;
     this.emit(type, { pid: process.pid, reason });
@@ -133,7 +137,9 @@ export class ProcessSupervisor {
         return;
       case 'restart': {
         const reason = cause ?? describeEnd(exit);
-        this.cancelRestart = this.deps.scheduler.schedule(decision.delayMs, () => this.restart(incarnation.spec, reason));
+        this.cancelRestart = this.deps.scheduler.schedule(decision.delayMs, () =>
+          this.restart(incarnation.spec, reason),
+        );
         return;
       }
       default: {
@@ -161,13 +167,21 @@ export class ProcessSupervisor {
     incarnation.health?.stop();
     incarnation.process.signalGroup('SIGTERM');
     if (await settlesWithin(this.deps.scheduler, incarnation.handled, this.definition.stopTimeoutMs)) return;
-    this.deps.logger.warn({ stop_timeout_ms: this.definition.stopTimeoutMs }, 'process ignored SIGTERM; killing its group');
+    this.deps.logger.warn(
+      { stop_timeout_ms: this.definition.stopTimeoutMs },
+      'process ignored SIGTERM; killing its group',
+    );
     incarnation.process.signalGroup('SIGKILL');
     await incarnation.handled;
   }
 
   private emit(type: SupervisorEventType, details: EventDetails): void {
-    this.deps.emit({ process: this.definition.name, type, at: new Date(this.deps.clock.now()).toISOString(), ...details });
+    this.deps.emit({
+      process: this.definition.name,
+      type,
+      at: new Date(this.deps.clock.now()).toISOString(),
+      ...details,
+    });
   }
 }
 

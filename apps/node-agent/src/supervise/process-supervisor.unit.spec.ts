@@ -12,15 +12,18 @@ function setup(definition: Partial<SupervisedProcess>, probe: HealthProbe = asyn
   const clock = new ManualClock();
   const spawner = new FakeSpawner();
   const events: ProcessEvent[] = [];
-  const supervisor = new ProcessSupervisor(SupervisedProcess.parse({ name: 'exporter', command: spec.command, ...definition }), {
-    specFor: async () => spec,
-    spawn: spawner.spawn,
-    healthProbe: () => probe,
-    clock,
-    scheduler: clock,
-    logger: pino({ level: 'silent' }),
-    emit: (event) => events.push(event),
-  });
+  const supervisor = new ProcessSupervisor(
+    SupervisedProcess.parse({ name: 'exporter', command: spec.command, ...definition }),
+    {
+      specFor: async () => spec,
+      spawn: spawner.spawn,
+      healthProbe: () => probe,
+      clock,
+      scheduler: clock,
+      logger: pino({ level: 'silent' }),
+      emit: (event) => events.push(event),
+    },
+  );
   const types = () => events.map((e) => e.type);
   return { clock, spawner, events, types, supervisor };
 }
@@ -33,7 +36,13 @@ describe('ProcessSupervisor', () => {
       maxRestarts: 4,
     });
     await supervisor.start();
-    expect(events[0]).toEqual({ process: 'exporter', type: 'started', at: '2025-01-01T00:00:00.000Z', pid: 1000, reason: undefined });
+    expect(events[0]).toEqual({
+      process: 'exporter',
+      type: 'started',
+      at: '2025-01-01T00:00:00.000Z',
+      pid: 1000,
+      reason: undefined,
+    });
 
     const delays: number[] = [];
     for (let crash = 0; crash < 5; crash++) {
@@ -52,13 +61,22 @@ describe('ProcessSupervisor', () => {
       'given_up',
     ]);
     expect(events[1]).toMatchObject({ type: 'exited', pid: 1000, exitCode: 2 });
-    expect(events[2]).toMatchObject({ type: 'restarted', pid: 1001, reason: 'exited with code 2', at: '2025-01-01T00:00:01.000Z' });
+    expect(events[2]).toMatchObject({
+      type: 'restarted',
+      pid: 1001,
+      reason: 'exited with code 2',
+      at: '2025-01-01T00:00:01.000Z',
+    });
     expect(events.at(-1)).toMatchObject({ type: 'given_up', reason: '4 restarts within 600000 ms' });
     expect(supervisor.status()).toEqual({ name: 'exporter', pid: undefined, up: false, healthy: false, restarts: 4 });
   });
 
   it('counts only the restarts inside the window', async () => {
-    const { clock, spawner, types, supervisor } = setup({ maxRestarts: 1, restartWindowMs: 10_000, backoff: { initialMs: 100, maxMs: 1_000 } });
+    const { clock, spawner, types, supervisor } = setup({
+      maxRestarts: 1,
+      restartWindowMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 1_000 },
+    });
     await supervisor.start();
     spawner.last.exitWith(1);
     await clock.advance(100);
@@ -99,7 +117,10 @@ describe('ProcessSupervisor', () => {
   });
 
   it('retries a command that cannot be spawned like a crash', async () => {
-    const { clock, spawner, events, types, supervisor } = setup({ maxRestarts: 1, backoff: { initialMs: 500, maxMs: 500 } });
+    const { clock, spawner, events, types, supervisor } = setup({
+      maxRestarts: 1,
+      backoff: { initialMs: 500, maxMs: 500 },
+    });
     spawner.failWith = Object.assign(new Error('spawn /usr/bin/exporter ENOENT'), { code: 'ENOENT' });
     await supervisor.start();
     await clock.advance(500);
@@ -150,7 +171,16 @@ describe('ProcessSupervisor', () => {
       if (!healthy) throw new Error('connection refused');
     };
     const { clock, spawner, events, types, supervisor } = setup(
-      { healthCheck: { type: 'tcp', host: '127.0.0.1', port: 9100, intervalMs: 1_000, timeoutMs: 500, failureThreshold: 3 } },
+      {
+        healthCheck: {
+          type: 'tcp',
+          host: '127.0.0.1',
+          port: 9100,
+          intervalMs: 1_000,
+          timeoutMs: 500,
+          failureThreshold: 3,
+        },
+      },
       probe,
     );
     await supervisor.start();
@@ -179,7 +209,17 @@ describe('ProcessSupervisor', () => {
 
   it('counts a probe that does not answer within timeoutMs as failed', async () => {
     const { clock, events, supervisor } = setup(
-      { restart: 'never', healthCheck: { type: 'tcp', host: '127.0.0.1', port: 9100, intervalMs: 1_000, timeoutMs: 500, failureThreshold: 1 } },
+      {
+        restart: 'never',
+        healthCheck: {
+          type: 'tcp',
+          host: '127.0.0.1',
+          port: 9100,
+          intervalMs: 1_000,
+          timeoutMs: 500,
+          failureThreshold: 1,
+        },
+      },
       () => new Promise(() => {}),
     );
     await supervisor.start();
@@ -205,6 +245,8 @@ describe('ProcessSupervisor', () => {
     });
     await supervisor.start();
     spawner.last.output('stderr', 'level=info msg="Listening on" address=127.0.0.1:9100');
-    expect(lines).toEqual([expect.objectContaining({ stream: 'stderr', msg: 'level=info msg="Listening on" address=127.0.0.1:9100' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ stream: 'stderr', msg: 'level=info msg="Listening on" address=127.0.0.1:9100' }),
+    ]);
   });
 });

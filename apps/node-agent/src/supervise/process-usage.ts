@@ -15,11 +15,15 @@ export interface ProcessUsage {
 /** User plus system CPU seconds from /proc/<pid>/stat. */
 export function parseCpuSeconds(stat: string): number {
   // Field 2, the command name in parentheses, may itself contain spaces and ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 1)
+    .trim()
+    .split(/\s+/);
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  if (!Number.isInteger(utime) || !Number.isInteger(stime)) throw new Error(`unexpected /proc/<pid>/stat: "${stat.trim()}"`);
+  if (!Number.isInteger(utime) || !Number.isInteger(stime))
+    throw new Error(`unexpected /proc/<pid>/stat: "${stat.trim()}"`);
   return (utime + stime) / USER_HZ;
 }
 

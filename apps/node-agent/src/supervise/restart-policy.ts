@@ -3,9 +3,7 @@ import type { SupervisedProcess } from '@vigil/contracts';
 export type RestartPolicy = Pick<SupervisedProcess, 'restart' | 'backoff' | 'maxRestarts' | 'restartWindowMs'>;
 
 export type RestartDecision =
-  | { action: 'restart'; delayMs: number }
-  | { action: 'stay-down' }
-  | { action: 'give-up'; reason: string };
+  { action: 'restart'; delayMs: number } | { action: 'stay-down' } | { action: 'give-up'; reason: string };
 
 /**
  * What to do after the process ended. `failed` is any end other than exit code 0 (a
@@ -29,6 +27,10 @@ export function decideRestart(
 }
 
 /** The restart times that still count against `maxRestarts`. */
-export function restartsWithinWindow(policy: RestartPolicy, restartTimesMs: readonly number[], nowMs: number): number[] {
+export function restartsWithinWindow(
+  policy: RestartPolicy,
+  restartTimesMs: readonly number[],
+  nowMs: number,
+): number[] {
   return restartTimesMs.filter((t) => nowMs - t < policy.restartWindowMs);
 }

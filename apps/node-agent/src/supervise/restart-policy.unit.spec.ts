@@ -25,7 +25,10 @@ describe('decideRestart', () => {
   });
 
   it('gives up after maxRestarts restarts inside the window', () => {
-    expect(decideRestart(policy, true, [0, 1, 2, 3, 4], 10)).toEqual({ action: 'give-up', reason: '5 restarts within 60000 ms' });
+    expect(decideRestart(policy, true, [0, 1, 2, 3, 4], 10)).toEqual({
+      action: 'give-up',
+      reason: '5 restarts within 60000 ms',
+    });
     expect(decideRestart({ ...policy, maxRestarts: 0 }, true, [], 10)).toMatchObject({ action: 'give-up' });
   });
 

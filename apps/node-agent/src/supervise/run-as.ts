@@ -35,7 +35,9 @@ export const getentAccountLookup: AccountLookup = async (user) => {
   } catch (e) {
     // getent exits with 2 when the key is not in the database.
     const notFound = (e as { code?: unknown }).code === 2;
-    throw new RunAsError(notFound ? `no such user "${user}"` : `could not look user "${user}" up: ${(e as Error).message}`);
+    throw new RunAsError(
+      notFound ? `no such user "${user}"` : `could not look user "${user}" up: ${(e as Error).message}`,
+    );
   }
   return parsePasswdEntry(stdout.split('\n')[0]);
 };

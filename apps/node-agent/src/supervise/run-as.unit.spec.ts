@@ -2,7 +2,9 @@ import { getentAccountLookup, parsePasswdEntry, resolveRunAs, RunAsError } from 
 
 describe('parsePasswdEntry', () => {
   it('reads name, uid, gid and home', () => {
-    expect(parsePasswdEntry('prometheus:x:108:115:Prometheus daemon,,,:/var/lib/prometheus:/usr/sbin/nologin\n')).toEqual({
+    expect(
+      parsePasswdEntry('prometheus:x:108:115:Prometheus daemon,,,:/var/lib/prometheus:/usr/sbin/nologin\n'),
+    ).toEqual({
       name: 'prometheus',
       uid: 108,
       gid: 115,

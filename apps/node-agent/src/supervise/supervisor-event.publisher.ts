@@ -38,7 +38,8 @@ export class SupervisorEventPublisher {
       await this.publisher.publish(agentEventMessage(this.topology, event));
     } catch (e) {
       this.failed++;
-      if (this.streaks.failed('publish')) this.logger.warn({ err: e, event: event.type, process: event.process }, 'could not publish supervisor events');
+      if (this.streaks.failed('publish'))
+        this.logger.warn({ err: e, event: event.type, process: event.process }, 'could not publish supervisor events');
       return;
     }
     const dropped = this.streaks.succeeded('publish');

@@ -3,12 +3,23 @@ import pino from 'pino';
 import type { OutboundMessage } from '../publish/publisher';
 import { SupervisorEventPublisher } from './supervisor-event.publisher';
 
-const event: SupervisorEvent = { nodeId: 'node-1', process: 'telegraf', type: 'restarted', at: '2025-01-01T00:00:00.000Z', pid: 9, reason: 'killed by SIGKILL' };
+const event: SupervisorEvent = {
+  nodeId: 'node-1',
+  process: 'telegraf',
+  type: 'restarted',
+  at: '2025-01-01T00:00:00.000Z',
+  pid: 9,
+  reason: 'killed by SIGKILL',
+};
 
 describe('SupervisorEventPublisher', () => {
   it('publishes each event on the node agent-events subject', async () => {
     const sent: OutboundMessage[] = [];
-    const publisher = new SupervisorEventPublisher(createTopology('t7'), { publish: async (m) => void sent.push(m) }, pino({ level: 'silent' }));
+    const publisher = new SupervisorEventPublisher(
+      createTopology('t7'),
+      { publish: async (m) => void sent.push(m) },
+      pino({ level: 'silent' }),
+    );
     await publisher.publish(event);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ kind: 'agent-event', subject: 't7.telemetry.agent-events.node-1' });

@@ -68,14 +68,18 @@ export class Supervisor {
 
   /** Never rejects: a failure is logged, and the next call runs all the same. */
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(work).catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not bring supervised processes in line'));
+    this.queue = this.queue
+      .then(work)
+      .catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not bring supervised processes in line'));
     return this.queue;
   }
 
   private async reconcile(definitions: readonly SupervisedProcess[]): Promise<void> {
     // Names are unique in a valid config; should one repeat, the later definition wins.
     const wanted = new Map(definitions.map((d) => [d.name, d]));
-    const outdated = [...this.processes.values()].filter((p) => !isDeepStrictEqual(wanted.get(p.definition.name), p.definition));
+    const outdated = [...this.processes.values()].filter(
+      (p) => !isDeepStrictEqual(wanted.get(p.definition.name), p.definition),
+    );
     await Promise.all(
       outdated.map((p) => {
         this.processes.delete(p.definition.name);
@@ -90,7 +94,11 @@ export class Supervisor {
     const { deps } = this;
     const supervisor = new ProcessSupervisor(definition, {
       specFor: async (d) =>
-        processSpec(d, deps.baseEnv, d.user === undefined ? undefined : await resolveRunAs(d.user, deps.lookupAccount, deps.agentUid)),
+        processSpec(
+          d,
+          deps.baseEnv,
+          d.user === undefined ? undefined : await resolveRunAs(d.user, deps.lookupAccount, deps.agentUid),
+        ),
       spawn: deps.spawn,
       healthProbe: deps.healthProbe,
       clock: deps.clock,
@@ -104,7 +112,10 @@ export class Supervisor {
 
   private publish(event: ProcessEvent): void {
     const { type, ...details } = event;
-    this.deps.logger[logLevel(event)]({ event: type, ...details }, `supervised process ${event.process} ${type.replace('_', ' ')}`);
+    this.deps.logger[logLevel(event)](
+      { event: type, ...details },
+      `supervised process ${event.process} ${type.replace('_', ' ')}`,
+    );
     // A listener that throws must not break the exit and restart handling that emitted the event.
     for (const listener of this.listeners) {
       try {

@@ -100,14 +100,20 @@ describe('Supervisor', () => {
 
   it('gives a process up at once when its user cannot be switched to', async () => {
     const { supervisor, spawner, events, clock } = setup(1000);
-    await supervisor.apply([define({ name: 'node_exporter', user: 'nobody' }), define({ name: 'filebeat', user: 'ghost' })]);
+    await supervisor.apply([
+      define({ name: 'node_exporter', user: 'nobody' }),
+      define({ name: 'filebeat', user: 'ghost' }),
+    ]);
     await clock.advance(600_000);
     expect(spawner.spawned).toEqual([]);
     expect(events.map((e) => [e.process, e.type, e.reason])).toEqual([
       ['node_exporter', 'given_up', 'cannot run as "nobody" (uid 65534): the agent runs as uid 1000, not root'],
       ['filebeat', 'given_up', 'no such user "ghost"'],
     ]);
-    expect(supervisor.statuses()).toMatchObject([{ name: 'node_exporter', up: false }, { name: 'filebeat', up: false }]);
+    expect(supervisor.statuses()).toMatchObject([
+      { name: 'node_exporter', up: false },
+      { name: 'filebeat', up: false },
+    ]);
   });
 
   it('passes events to subscribers until they unsubscribe', async () => {

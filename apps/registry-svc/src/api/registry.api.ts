@@ -94,7 +94,17 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       `SELECT *, count(*) OVER () AS total FROM registry.nodes ${filter} ORDER BY hostname, id LIMIT $3 OFFSET $4`,
       [...params, req.limit, req.offset],
     );
-    const total = rows.length ? Number(rows[0].total) : Number((await this.db.query<{ n: string }>('nodes_count', `SELECT count(*) AS n FROM registry.nodes ${filter}`, params))[0].n);
+    const total = rows.length
+      ? Number(rows[0].total)
+      : Number(
+          (
+            await this.db.query<{ n: string }>(
+              'nodes_count',
+              `SELECT count(*) AS n FROM registry.nodes ${filter}`,
+              params,
+            )
+          )[0].n,
+        );
     return { items: await this.views(rows), total };
   }
 

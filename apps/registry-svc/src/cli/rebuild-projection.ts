@@ -8,7 +8,10 @@ import { requestQuery } from '@vigil/messaging';
  * Uses NATS_URL and VIGIL_NATS_PREFIX like the services.
  */
 async function main(): Promise<void> {
-  const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'vigil-rebuild' });
+  const nc = await connect({
+    servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','),
+    name: 'vigil-rebuild',
+  });
   try {
     const reply = await requestQuery(
       nc,

@@ -11,7 +11,13 @@ import {
 } from '@vigil/contracts';
 import { CommandHandler, type EventStore } from '@vigil/event-store';
 import type { Database } from '@vigil/platform';
-import { decideIdentity, evolveIdentity, type IdentityCommand, type IdentityState, initialIdentityState } from '../domain/identity/identity.decider';
+import {
+  decideIdentity,
+  evolveIdentity,
+  type IdentityCommand,
+  type IdentityState,
+  initialIdentityState,
+} from '../domain/identity/identity.decider';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -26,7 +32,11 @@ export class IdentityService {
     private readonly db: Database,
     store: EventStore<IdentityEvent>,
   ) {
-    this.commands = new CommandHandler(store, { decide: decideIdentity, evolve: evolveIdentity, initialState: initialIdentityState });
+    this.commands = new CommandHandler(store, {
+      decide: decideIdentity,
+      evolve: evolveIdentity,
+      initialState: initialIdentityState,
+    });
   }
 
   /** The token is shown once; only its hash is kept. */
@@ -54,14 +64,17 @@ export class IdentityService {
       throw new ValidationError(`invalid public key: ${(e as Error).message}`);
     }
     return this.db.dataSource.transaction(async (tx) => {
-      const rows: { id: string; expires_at: Date; used_at: Date | null; used_by_node: string | null }[] = await tx.query(
-        'SELECT id, expires_at, used_at, used_by_node FROM registry.enrollment_tokens WHERE token_hash = $1 FOR UPDATE',
-        [hashToken(req.token)],
-      );
+      const rows: { id: string; expires_at: Date; used_at: Date | null; used_by_node: string | null }[] =
+        await tx.query(
+          'SELECT id, expires_at, used_at, used_by_node FROM registry.enrollment_tokens WHERE token_hash = $1 FOR UPDATE',
+          [hashToken(req.token)],
+        );
       const token = rows[0];
       if (!token) throw new ValidationError('unknown enrollment token');
-      if (token.used_at && token.used_by_node !== req.nodeId) throw new IllegalStateError('enrollment token already used');
-      if (!token.used_at && token.expires_at.getTime() < Date.now()) throw new IllegalStateError('enrollment token expired');
+      if (token.used_at && token.used_by_node !== req.nodeId)
+        throw new IllegalStateError('enrollment token already used');
+      if (!token.used_at && token.expires_at.getTime() < Date.now())
+        throw new IllegalStateError('enrollment token expired');
       const meta: EventMeta = { correlationId: token.id, causationId: null, actor: `agent:${req.nodeId}` };
       await this.commands.handle(
         req.nodeId,
@@ -69,11 +82,13 @@ export class IdentityService {
         meta,
       );
       // (TypeORM answers an UPDATE with [rows, count], so the time is read back separately.)
-      await tx.query(`UPDATE registry.enrollment_tokens SET used_at = coalesce(used_at, now()), used_by_node = $2 WHERE id = $1`, [
+      await tx.query(
+        `UPDATE registry.enrollment_tokens SET used_at = coalesce(used_at, now()), used_by_node = $2 WHERE id = $1`,
+        [token.id, req.nodeId],
+      );
+      const used: { used_at: Date }[] = await tx.query('SELECT used_at FROM registry.enrollment_tokens WHERE id = $1', [
         token.id,
-        req.nodeId,
       ]);
-      const used: { used_at: Date }[] = await tx.query('SELECT used_at FROM registry.enrollment_tokens WHERE id = $1', [token.id]);
       return { nodeId: req.nodeId, enrolledAt: used[0].used_at.toISOString() };
     });
   }

@@ -71,17 +71,30 @@ export class IdentityVerifier {
       [nodeId],
     );
     const row = rows[0];
-    const known = { key: row?.public_key ? decodePublicKey(row.public_key) : null, revoked: !!row?.revoked_at, loadedAt: Date.now() };
+    const known = {
+      key: row?.public_key ? decodePublicKey(row.public_key) : null,
+      revoked: !!row?.revoked_at,
+      loadedAt: Date.now(),
+    };
     if (invalidations === this.invalidations) this.cache.set(nodeId, known);
     return known;
   }
 
   private async reject(msg: JsMsg, claimedNodeId: string, reason: ViolationReason, detail: string): Promise<never> {
-    const meta: EventMeta = { correlationId: `msg:${msg.seq}`, causationId: `msg:${msg.seq}`, actor: 'service:registry-svc' };
+    const meta: EventMeta = {
+      correlationId: `msg:${msg.seq}`,
+      causationId: `msg:${msg.seq}`,
+      actor: 'service:registry-svc',
+    };
     const aggregate = /^[A-Za-z0-9_-]{1,128}$/.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
     await this.violations.append(
       aggregate,
-      [{ type: 'security.violation', data: { claimedNodeId: claimedNodeId.slice(0, 256), subject: msg.subject, reason, detail } }],
+      [
+        {
+          type: 'security.violation',
+          data: { claimedNodeId: claimedNodeId.slice(0, 256), subject: msg.subject, reason, detail },
+        },
+      ],
       'any',
       meta,
     );

@@ -40,21 +40,35 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   /** Returns the stream sequence of the change (the caller waits for the read model). */
   async start(nodeId: string, reason: string, until: string | undefined, actor: string): Promise<number | undefined> {
-    const events = await this.state.commands.handle(nodeId, { type: 'StartMaintenance', nodeId, reason, until }, commandMeta(actor));
+    const events = await this.state.commands.handle(
+      nodeId,
+      { type: 'StartMaintenance', nodeId, reason, until },
+      commandMeta(actor),
+    );
     return events.at(-1)?.seq;
   }
 
   async end(nodeId: string, actor: string): Promise<number | undefined> {
-    const events = await this.state.commands.handle(nodeId, { type: 'EndMaintenance', nodeId, reason: 'manual', now: new Date() }, commandMeta(actor));
+    const events = await this.state.commands.handle(
+      nodeId,
+      { type: 'EndMaintenance', nodeId, reason: 'manual', now: new Date() },
+      commandMeta(actor),
+    );
     return events.at(-1)?.seq;
   }
 
   async expire(): Promise<void> {
-    const due = await this.db.query<{ id: string }>('nodes_maintenance_due', 'SELECT id FROM registry.nodes WHERE maintenance_until <= now()');
+    const due = await this.db.query<{ id: string }>(
+      'nodes_maintenance_due',
+      'SELECT id FROM registry.nodes WHERE maintenance_until <= now()',
+    );
     for (const { id } of due) {
-      const events = await this.state.commands.handle(id, { type: 'EndMaintenance', nodeId: id, reason: 'expired', now: new Date() }, commandMeta('service:registry-svc'));
+      const events = await this.state.commands.handle(
+        id,
+        { type: 'EndMaintenance', nodeId: id, reason: 'expired', now: new Date() },
+        commandMeta('service:registry-svc'),
+      );
       if (events.length > 0) this.obs.logger.info({ node: id }, 'maintenance ended: its end passed');
     }
   }
 }
-

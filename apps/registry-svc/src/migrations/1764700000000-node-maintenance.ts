@@ -12,7 +12,9 @@ export class NodeMaintenance1764700000000 implements MigrationInterface {
         ADD COLUMN maintenance_until timestamptz,
         ADD COLUMN maintenance_by text`);
     // The expiry check reads the maintenances with an end.
-    await q.query('CREATE INDEX nodes_maintenance_until_idx ON registry.nodes (maintenance_until) WHERE maintenance_until IS NOT NULL');
+    await q.query(
+      'CREATE INDEX nodes_maintenance_until_idx ON registry.nodes (maintenance_until) WHERE maintenance_until IS NOT NULL',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

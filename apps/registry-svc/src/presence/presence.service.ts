@@ -13,7 +13,16 @@ import {
 } from '@vigil/contracts';
 import type { StoredEvent } from '@vigil/event-store';
 import { JetStreamWorker, RetryableError } from '@vigil/messaging';
-import { Bus, Cache, Database, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import {
+  Bus,
+  Cache,
+  Database,
+  InjectConfig,
+  LeasedSchedule,
+  Observability,
+  RedisLease,
+  type ServiceConfig,
+} from '@vigil/platform';
 import { currentTraceId } from '@vigil/telemetry';
 import type { RegistryEnv } from '../config';
 import { NodeCommands } from '../domain/node/node.commands';
@@ -127,11 +136,24 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     if (hb.config) await this.recordConfig(hb.nodeId, hb.config, known.configFingerprint, `hb:${msg.seq}`);
   }
 
-  private async recordConfig(nodeId: string, config: AppliedConfig, known: string | null, causationId: string): Promise<void> {
+  private async recordConfig(
+    nodeId: string,
+    config: AppliedConfig,
+    known: string | null,
+    causationId: string,
+  ): Promise<void> {
     const fingerprint = JSON.stringify([config.version, config.status, config.error ?? null]);
     if (known === fingerprint) return;
-    const events = await this.commands.handle(nodeId, { type: 'RecordConfig', nodeId, config }, this.meta(causationId, nodeId));
-    for (const e of events) this.obs.logger.info({ node_id: nodeId, config: e.type === 'node.config_reported' ? e.data.config : undefined }, e.type);
+    const events = await this.commands.handle(
+      nodeId,
+      { type: 'RecordConfig', nodeId, config },
+      this.meta(causationId, nodeId),
+    );
+    for (const e of events)
+      this.obs.logger.info(
+        { node_id: nodeId, config: e.type === 'node.config_reported' ? e.data.config : undefined },
+        e.type,
+      );
     await this.presence.setConfigFingerprint(nodeId, fingerprint);
   }
 
@@ -214,7 +236,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
    * (as seen now: it gets one full timeout to speak).
    */
   private async trackKnownOnlineNodes(): Promise<void> {
-    const rows = await this.db.query<{ id: string }>('nodes_online', `SELECT id FROM registry.nodes WHERE status = 'online'`);
+    const rows = await this.db.query<{ id: string }>(
+      'nodes_online',
+      `SELECT id FROM registry.nodes WHERE status = 'online'`,
+    );
     const now = new Date();
     for (const r of rows) {
       await this.presence.track(r.id, now);

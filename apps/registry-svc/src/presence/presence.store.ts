@@ -22,7 +22,10 @@ export class PresenceStore {
    * Records a sighting (never moving last-seen backwards: ZADD GT) and reads what the
    * heartbeat's fast path needs, in one round trip.
    */
-  async sighted(nodeId: string, at: Date): Promise<{ status: PresenceStatus | null; configFingerprint: string | null }> {
+  async sighted(
+    nodeId: string,
+    at: Date,
+  ): Promise<{ status: PresenceStatus | null; configFingerprint: string | null }> {
     const replies = await this.cache.redis
       .pipeline()
       .zadd(this.lastSeenKey, 'GT', at.getTime(), nodeId)

@@ -26,7 +26,17 @@ export async function recordSupervisorEvent(db: Database, e: SupervisorEvent): P
        pid = excluded.pid, exit_code = excluded.exit_code, signal = excluded.signal, reason = excluded.reason,
        restarts = p.restarts + CASE WHEN excluded.last_event = 'restarted' AND excluded.last_event_at > p.last_event_at THEN 1 ELSE 0 END
      WHERE excluded.last_event_at >= p.last_event_at`,
-    [e.nodeId, e.process, STATE[e.type], e.type, e.at, e.pid ?? null, e.exitCode ?? null, e.signal ?? null, e.reason ?? null],
+    [
+      e.nodeId,
+      e.process,
+      STATE[e.type],
+      e.type,
+      e.at,
+      e.pid ?? null,
+      e.exitCode ?? null,
+      e.signal ?? null,
+      e.reason ?? null,
+    ],
   );
 }
 
@@ -41,7 +51,9 @@ export async function supervisedProcesses(db: Database, nodeId: string): Promise
     signal: string | null;
     reason: string | null;
     restarts: number;
-  }>('supervised_processes_get', 'SELECT * FROM registry.supervised_processes WHERE node_id = $1 ORDER BY process', [nodeId]);
+  }>('supervised_processes_get', 'SELECT * FROM registry.supervised_processes WHERE node_id = $1 ORDER BY process', [
+    nodeId,
+  ]);
   return rows.map((r) => ({
     process: r.process,
     state: r.state,

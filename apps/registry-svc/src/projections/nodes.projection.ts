@@ -37,21 +37,33 @@ export const nodesProjection: Projection<NodeEvent> = {
         await tx.query(
           `UPDATE registry.nodes SET hostname = $2, inventory = $3, inventory_hash = $4,
              version = version + 1, last_event_seq = $5 WHERE id = $1`,
-          [event.data.nodeId, event.data.inventory.hostname, JSON.stringify(event.data.inventory), event.data.hash, event.seq],
+          [
+            event.data.nodeId,
+            event.data.inventory.hostname,
+            JSON.stringify(event.data.inventory),
+            event.data.hash,
+            event.seq,
+          ],
         );
         return;
       case 'node.config_reported':
-        await tx.query(`UPDATE registry.nodes SET config = $2, version = version + 1, last_event_seq = $3 WHERE id = $1`, [
-          event.data.nodeId,
-          JSON.stringify(event.data.config),
-          event.seq,
-        ]);
+        await tx.query(
+          `UPDATE registry.nodes SET config = $2, version = version + 1, last_event_seq = $3 WHERE id = $1`,
+          [event.data.nodeId, JSON.stringify(event.data.config), event.seq],
+        );
         return;
       case 'node.maintenance_started':
         await tx.query(
           `UPDATE registry.nodes SET maintenance_since = CASE WHEN maintenance_since IS NULL THEN $2::timestamptz ELSE maintenance_since END,
              maintenance_reason = $3, maintenance_until = $4, maintenance_by = $5, version = version + 1, last_event_seq = $6 WHERE id = $1`,
-          [event.data.nodeId, event.occurredAt, event.data.reason, event.data.until ?? null, event.meta.actor, event.seq],
+          [
+            event.data.nodeId,
+            event.occurredAt,
+            event.data.reason,
+            event.data.until ?? null,
+            event.meta.actor,
+            event.seq,
+          ],
         );
         return;
       case 'node.maintenance_ended':

@@ -82,12 +82,20 @@ export const AgentConfig = z.object({
   scrape: z.array(ScrapeTarget).default([]),
   supervise: z.array(SupervisedProcess).default([]),
   spool: z
-    .object({ maxBytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024) })
+    .object({
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .default(512 * 1024 * 1024),
+    })
     .default({ maxBytes: 512 * 1024 * 1024 }),
-  metrics: z.object({ port: z.number().int().min(0).max(65535).default(9101), host: z.string().default('127.0.0.1') }).default({
-    port: 9101,
-    host: '127.0.0.1',
-  }),
+  metrics: z
+    .object({ port: z.number().int().min(0).max(65535).default(9101), host: z.string().default('127.0.0.1') })
+    .default({
+      port: 9101,
+      host: '127.0.0.1',
+    }),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 

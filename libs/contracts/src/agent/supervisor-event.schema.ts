@@ -15,12 +15,18 @@ export type SupervisorEventType = z.infer<typeof SupervisorEventType>;
 export const SupervisorEvent = z.object({
   nodeId: NodeId,
   /** The `name` of the SupervisedProcess in the agent config. */
-  process: z.string().regex(/^[a-zA-Z0-9_-]+$/).max(128),
+  process: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .max(128),
   type: SupervisorEventType,
   at: IsoTimestamp,
   pid: z.number().int().positive().optional(),
   exitCode: z.number().int().min(0).max(255).optional(),
-  signal: z.string().regex(/^SIG[A-Z0-9]+$/).optional(),
+  signal: z
+    .string()
+    .regex(/^SIG[A-Z0-9]+$/)
+    .optional(),
   reason: z.string().max(2048).optional(),
 });
 export type SupervisorEvent = z.infer<typeof SupervisorEvent>;

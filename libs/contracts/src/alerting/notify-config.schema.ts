@@ -16,11 +16,15 @@ import { ReceiverConfig } from './receivers.schema';
  */
 export const Matchers = z
   .union([z.array(LabelMatcher).max(20), z.record(LabelMatcher.shape.label, z.string().max(1024))])
-  .transform((m): LabelMatcher[] => (Array.isArray(m) ? m : Object.entries(m).map(([label, value]) => ({ label, op: '=' as const, value }))));
+  .transform((m): LabelMatcher[] =>
+    Array.isArray(m) ? m : Object.entries(m).map(([label, value]) => ({ label, op: '=' as const, value })),
+  );
 export type Matchers = z.output<typeof Matchers>;
 
 const LabelName = LabelMatcher.shape.label;
-const ReceiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "_", "." or "-"');
+const ReceiverName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "_", "." or "-"');
 
 /** `['...']` groups by every label: each alert its own group. */
 const GroupBy = z.union([z.tuple([z.literal('...')]), z.array(LabelName).max(20)]);
@@ -93,8 +97,10 @@ export const NotifyConfig = z
   })
   .superRefine((config, ctx) => {
     if (!config.route) return;
-    if (!config.route.receiver) ctx.addIssue({ code: 'custom', path: ['route', 'receiver'], message: 'the root route needs a receiver' });
-    if (config.route.matchers.length > 0) ctx.addIssue({ code: 'custom', path: ['route', 'matchers'], message: 'the root route matches every alert' });
+    if (!config.route.receiver)
+      ctx.addIssue({ code: 'custom', path: ['route', 'receiver'], message: 'the root route needs a receiver' });
+    if (config.route.matchers.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['route', 'matchers'], message: 'the root route matches every alert' });
     const walk = (route: Route, path: (string | number)[]): void => {
       if (route.receiver && !(route.receiver in config.receivers)) {
         ctx.addIssue({ code: 'custom', path: [...path, 'receiver'], message: `unknown receiver "${route.receiver}"` });

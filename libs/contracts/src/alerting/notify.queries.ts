@@ -12,7 +12,8 @@ const range = {
   since: IsoTimestamp.optional(),
   until: IsoTimestamp.optional(),
 };
-const ordered = (r: { since?: string; until?: string }) => !r.since || !r.until || Date.parse(r.since) < Date.parse(r.until);
+const ordered = (r: { since?: string; until?: string }) =>
+  !r.since || !r.until || Date.parse(r.since) < Date.parse(r.until);
 const orderedIssue = { message: 'since must be before until', path: ['since'] };
 
 export const AlertState = z.enum(['pending', 'firing', 'resolved']);
@@ -42,7 +43,13 @@ export const AlertListReply = z.object({ alerts: z.array(AlertView) });
 export type AlertListReply = z.infer<typeof AlertListReply>;
 
 export const AlertHistoryRequest = z
-  .object({ fingerprint: Fingerprint.optional(), ruleId: RuleId.optional(), node: z.string().min(1).optional(), ...range, limit: Limit })
+  .object({
+    fingerprint: Fingerprint.optional(),
+    ruleId: RuleId.optional(),
+    node: z.string().min(1).optional(),
+    ...range,
+    limit: Limit,
+  })
   .refine(ordered, orderedIssue);
 export const AlertHistoryEntry = z.object({
   seq: z.number().int(),
@@ -88,13 +95,41 @@ export type NotificationListReply = z.infer<typeof NotificationListReply>;
 
 export const ReceiverListReply = z.object({ receivers: z.array(z.object({ name: z.string(), type: z.string() })) });
 export const TestReceiverRequest = z.object({ receiver: z.string().min(1), actor: Actor });
-export const TestReceiverReply = z.object({ ok: z.boolean(), status: z.number().int().optional(), error: z.string().optional() });
+export const TestReceiverReply = z.object({
+  ok: z.boolean(),
+  status: z.number().int().optional(),
+  error: z.string().optional(),
+});
 export type TestReceiverReply = z.infer<typeof TestReceiverReply>;
 
 export const notifyOperations = {
   alerts: { kind: 'qry', context: 'alerting', what: 'alerts-list', request: ListAlertsRequest, reply: AlertListReply },
-  history: { kind: 'qry', context: 'alerting', what: 'alerts-history', request: AlertHistoryRequest, reply: AlertHistoryReply },
-  notifications: { kind: 'qry', context: 'alerting', what: 'notifications-list', request: ListNotificationsRequest, reply: NotificationListReply },
-  receivers: { kind: 'qry', context: 'alerting', what: 'receivers-list', request: z.object({}), reply: ReceiverListReply },
-  testReceiver: { kind: 'cmd', context: 'alerting', what: 'receiver-test', request: TestReceiverRequest, reply: TestReceiverReply },
+  history: {
+    kind: 'qry',
+    context: 'alerting',
+    what: 'alerts-history',
+    request: AlertHistoryRequest,
+    reply: AlertHistoryReply,
+  },
+  notifications: {
+    kind: 'qry',
+    context: 'alerting',
+    what: 'notifications-list',
+    request: ListNotificationsRequest,
+    reply: NotificationListReply,
+  },
+  receivers: {
+    kind: 'qry',
+    context: 'alerting',
+    what: 'receivers-list',
+    request: z.object({}),
+    reply: ReceiverListReply,
+  },
+  testReceiver: {
+    kind: 'cmd',
+    context: 'alerting',
+    what: 'receiver-test',
+    request: TestReceiverRequest,
+    reply: TestReceiverReply,
+  },
 } as const;

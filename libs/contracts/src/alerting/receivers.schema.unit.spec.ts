@@ -19,10 +19,18 @@ describe('ReceiverConfig', () => {
       maxAlerts: 10,
     });
     expect(parse({ type: 'dingtalk', accessToken: 't' })).toMatchObject({
-      url: 'https://oapi.dingtalk.com/robot/send', atMobiles: [], atUserIds: [], atAll: false, timeoutMs: 10_000,
+      url: 'https://oapi.dingtalk.com/robot/send',
+      atMobiles: [],
+      atUserIds: [],
+      atAll: false,
+      timeoutMs: 10_000,
     });
-    expect(parse({ type: 'email', to: ['ops@example.com'], from: 'vigil@example.com', host: 'smtp.example.com' })).toMatchObject({
-      port: 587, tls: 'starttls', subjectPrefix: '[Vigil]',
+    expect(
+      parse({ type: 'email', to: ['ops@example.com'], from: 'vigil@example.com', host: 'smtp.example.com' }),
+    ).toMatchObject({
+      port: 587,
+      tls: 'starttls',
+      subjectPrefix: '[Vigil]',
     });
   });
 
@@ -37,7 +45,10 @@ describe('ReceiverConfig', () => {
     [{ type: 'alertmanager', url: 'http://am:9093', timeoutMs: 5 }, 'timeoutMs'],
     [{ type: 'email', to: [], from: 'ops@example.com', host: 'h' }, 'to'],
     [{ type: 'email', to: ['nope'], from: 'ops@example.com', host: 'h' }, 'to.0'],
-    [{ type: 'email', to: ['ops@example.com'], from: 'ops@example.com', host: 'h', auth: { username: 'u' } }, 'auth.password'],
+    [
+      { type: 'email', to: ['ops@example.com'], from: 'ops@example.com', host: 'h', auth: { username: 'u' } },
+      'auth.password',
+    ],
     [{ type: 'webhook', url: 'http://x', colour: 'red' }, '(root)'],
     [{ type: 'pager', url: 'http://x' }, 'type'],
   ])('names the field of %j', (value, field) => {

@@ -20,4 +20,10 @@ export type RuleDisabledEvent = EventOf<typeof RuleDisabled>;
 export type RuleDeletedEvent = EventOf<typeof RuleDeleted>;
 export type RuleEvent = RuleCreatedEvent | RuleUpdatedEvent | RuleEnabledEvent | RuleDisabledEvent | RuleDeletedEvent;
 
-export const ruleEvents = new EventCatalog<RuleEvent>([RuleCreated, RuleUpdated, RuleEnabled, RuleDisabled, RuleDeleted]);
+export const ruleEvents = new EventCatalog<RuleEvent>([
+  RuleCreated,
+  RuleUpdated,
+  RuleEnabled,
+  RuleDisabled,
+  RuleDeleted,
+]);

@@ -19,14 +19,20 @@ export const ComparisonOp = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 export type ComparisonOp = z.infer<typeof ComparisonOp>;
 
 /** Annotation templates: `{{ $labels.mount }}`, `{{ $value }}`, `{{ $node }}` are filled in per alert. */
-const Annotations = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid annotation name'), z.string().max(4096));
+const Annotations = z.record(
+  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid annotation name'),
+  z.string().max(4096),
+);
 
 const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name');
 
 const common = {
   id: RuleId,
   /** The alert's name (its `alertname` label), e.g. `HighCPU`. */
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a letter or "_" followed by letters, digits or "_"').max(200),
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a letter or "_" followed by letters, digits or "_"')
+    .max(200),
   severity: Severity,
   labels: Labels.default({}),
   annotations: Annotations.default({}),
@@ -43,7 +49,12 @@ const ThresholdRule = z.strictObject({
   matchers: z.array(LabelMatcher).max(20).default([]),
   op: ComparisonOp,
   value: z.number().refine(Number.isFinite, 'must be a finite number'),
-  window: z.strictObject({ aggregate: z.enum(['avg', 'max', 'min']), duration: Duration.refine((ms) => ms >= 1000, 'must be at least 1s') }).optional(),
+  window: z
+    .strictObject({
+      aggregate: z.enum(['avg', 'max', 'min']),
+      duration: Duration.refine((ms) => ms >= 1000, 'must be at least 1s'),
+    })
+    .optional(),
   for: Duration.default(0),
 });
 
@@ -90,7 +101,13 @@ const MissingEventRule = z.strictObject({
 });
 
 /** An alert rule as operators write it (YAML or the API); durations as text or ms. */
-export const AlertRule = z.discriminatedUnion('kind', [ThresholdRule, AbsentRule, OfflineRule, EventRule, MissingEventRule]);
+export const AlertRule = z.discriminatedUnion('kind', [
+  ThresholdRule,
+  AbsentRule,
+  OfflineRule,
+  EventRule,
+  MissingEventRule,
+]);
 export type AlertRule = z.infer<typeof AlertRule>;
 export type AlertRuleInput = z.input<typeof AlertRule>;
 export type RuleKind = AlertRule['kind'];
@@ -106,7 +123,8 @@ export const RuleFile = z.strictObject({
     const seen = new Map<string, number>();
     rules.forEach((r, i) => {
       const first = seen.get(r.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${r.id}" (also rules.${first})` });
+      if (first !== undefined)
+        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${r.id}" (also rules.${first})` });
       else seen.set(r.id, i);
     });
   }),

@@ -26,7 +26,10 @@ export type Silence = z.infer<typeof Silence>;
 
 export const SilenceCreated = defineEvent('silence.created', { version: 1, schema: z.object({ silence: Silence }) });
 /** Ended before its `endsAt` by an operator. */
-export const SilenceExpired = defineEvent('silence.expired', { version: 1, schema: z.object({ silenceId: SilenceId, at: IsoTimestamp }) });
+export const SilenceExpired = defineEvent('silence.expired', {
+  version: 1,
+  schema: z.object({ silenceId: SilenceId, at: IsoTimestamp }),
+});
 export type SilenceCreatedEvent = EventOf<typeof SilenceCreated>;
 export type SilenceExpiredEvent = EventOf<typeof SilenceExpired>;
 export type SilenceEvent = SilenceCreatedEvent | SilenceExpiredEvent;
@@ -42,7 +45,10 @@ export const CreateSilenceRequest = z
     comment: Comment,
     actor: Actor,
   })
-  .refine((r) => (r.endsAt === undefined) !== (r.duration === undefined), { message: 'give endsAt or duration', path: ['endsAt'] });
+  .refine((r) => (r.endsAt === undefined) !== (r.duration === undefined), {
+    message: 'give endsAt or duration',
+    path: ['endsAt'],
+  });
 export type CreateSilenceRequest = z.input<typeof CreateSilenceRequest>;
 
 /** Silence one alert (all its labels), for `duration`. */
@@ -60,13 +66,40 @@ export const SilenceState = z.enum(['pending', 'active', 'expired']);
 export const SilenceView = Silence.extend({ state: SilenceState, expiredAt: IsoTimestamp.optional() });
 export type SilenceView = z.infer<typeof SilenceView>;
 
-export const ListSilencesRequest = z.object({ state: SilenceState.optional(), limit: z.number().int().min(1).max(1000).default(100) });
+export const ListSilencesRequest = z.object({
+  state: SilenceState.optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
 export const SilenceListReply = z.object({ silences: z.array(SilenceView) });
 export type SilenceListReply = z.infer<typeof SilenceListReply>;
 
 export const silenceOperations = {
-  create: { kind: 'cmd', context: 'alerting', what: 'silence-create', request: CreateSilenceRequest, reply: SilenceView },
-  fromAlert: { kind: 'cmd', context: 'alerting', what: 'silence-alert', request: SilenceAlertRequest, reply: SilenceView },
-  expire: { kind: 'cmd', context: 'alerting', what: 'silence-expire', request: ExpireSilenceRequest, reply: SilenceView },
-  list: { kind: 'qry', context: 'alerting', what: 'silences-list', request: ListSilencesRequest, reply: SilenceListReply },
+  create: {
+    kind: 'cmd',
+    context: 'alerting',
+    what: 'silence-create',
+    request: CreateSilenceRequest,
+    reply: SilenceView,
+  },
+  fromAlert: {
+    kind: 'cmd',
+    context: 'alerting',
+    what: 'silence-alert',
+    request: SilenceAlertRequest,
+    reply: SilenceView,
+  },
+  expire: {
+    kind: 'cmd',
+    context: 'alerting',
+    what: 'silence-expire',
+    request: ExpireSilenceRequest,
+    reply: SilenceView,
+  },
+  list: {
+    kind: 'qry',
+    context: 'alerting',
+    what: 'silences-list',
+    request: ListSilencesRequest,
+    reply: SilenceListReply,
+  },
 } as const;

@@ -9,12 +9,24 @@ const envelope = (type: string, data: unknown) => ({
   data,
   meta: { correlationId: 'c1', causationId: null, actor: 'service:backup-svc' },
 });
-const run = { runId: 'run-1', jobId: 'pg-main', job: 'postgres-main', startedAt: '2026-12-01T02:00:00.000Z', finishedAt: '2026-12-01T02:59:00.000Z' };
+const run = {
+  runId: 'run-1',
+  jobId: 'pg-main',
+  job: 'postgres-main',
+  startedAt: '2026-12-01T02:00:00.000Z',
+  finishedAt: '2026-12-01T02:59:00.000Z',
+};
 
 describe('backup event catalog', () => {
   it('reads a succeeded and a failed run, labels defaulting to none', () => {
-    expect(backupEvents.read(envelope('backup.succeeded', { ...run, bytes: 1024 })).data).toEqual({ ...run, labels: {}, bytes: 1024 });
-    const failed = backupEvents.read(envelope('backup.failed', { ...run, node: 'db-1', labels: { tier: 'gold' }, error: 'disk full', exitCode: 2 }));
+    expect(backupEvents.read(envelope('backup.succeeded', { ...run, bytes: 1024 })).data).toEqual({
+      ...run,
+      labels: {},
+      bytes: 1024,
+    });
+    const failed = backupEvents.read(
+      envelope('backup.failed', { ...run, node: 'db-1', labels: { tier: 'gold' }, error: 'disk full', exitCode: 2 }),
+    );
     expect(failed.type).toBe('backup.failed');
     expect(backupRunLabels(failed.data)).toEqual({ tier: 'gold', job: 'postgres-main', node: 'db-1' });
   });

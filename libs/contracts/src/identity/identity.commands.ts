@@ -2,7 +2,12 @@ import * as z from 'zod';
 import { IsoTimestamp, NodeId } from '../common.schema';
 
 export const CreateEnrollmentTokenRequest = z.object({
-  ttlSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
   note: z.string().max(200).optional(),
 });
 export const CreateEnrollmentTokenReply = z.object({ tokenId: z.uuid(), token: z.string(), expiresAt: IsoTimestamp });
@@ -28,5 +33,11 @@ export const identityCommands = {
     reply: CreateEnrollmentTokenReply,
   },
   enroll: { kind: 'cmd', context: 'registry', what: 'enroll', request: EnrollRequest, reply: EnrollReply },
-  revokeNode: { kind: 'cmd', context: 'registry', what: 'node-revoke', request: RevokeNodeRequest, reply: RevokeNodeReply },
+  revokeNode: {
+    kind: 'cmd',
+    context: 'registry',
+    what: 'node-revoke',
+    request: RevokeNodeRequest,
+    reply: RevokeNodeReply,
+  },
 } as const;

@@ -28,7 +28,13 @@ export function decodePublicKey(encoded: string): KeyObject {
   return key;
 }
 
-export function verifyMessage(publicKey: KeyObject, subject: string, msgId: string, data: Uint8Array, signature: string): boolean {
+export function verifyMessage(
+  publicKey: KeyObject,
+  subject: string,
+  msgId: string,
+  data: Uint8Array,
+  signature: string,
+): boolean {
   try {
     return verify(null, signedBytes(subject, msgId, data), publicKey, Buffer.from(signature, 'base64'));
   } catch {
@@ -57,7 +63,10 @@ export function identityViolation(
   claimant = 'payload',
 ): { reason: ViolationReason; detail: string } | undefined {
   if (subjectNodeId !== claimedNodeId) {
-    return { reason: 'subject_mismatch', detail: `subject names node ${subjectNodeId} but ${claimant} claims ${claimedNodeId}` };
+    return {
+      reason: 'subject_mismatch',
+      detail: `subject names node ${subjectNodeId} but ${claimant} claims ${claimedNodeId}`,
+    };
   }
   if (identity?.revoked) return { reason: 'revoked', detail: `node ${claimedNodeId} is revoked` };
   if (!identity?.key) {

@@ -25,7 +25,11 @@ function regex(pattern: string): RegExp {
  * Whether a series (its node and labels) is selected by every matcher; a missing label
  * reads as "" (Prometheus: `mount=""` selects series without `mount`).
  */
-export function matchesLabels(matchers: readonly LabelMatcher[], nodeId: string, labels: Readonly<Record<string, string>>): boolean {
+export function matchesLabels(
+  matchers: readonly LabelMatcher[],
+  nodeId: string,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   for (const m of matchers) {
     const value = m.label === NODE_LABEL ? nodeId : (labels[m.label] ?? '');
     switch (m.op) {

@@ -38,11 +38,21 @@ export const RangeQueryRequest = z
     start: UnixMs,
     end: UnixMs,
     /** Milliseconds between points; picks the tier (< 1 min: 10 s, < 1 h: 1 min, else 1 h). */
-    step: z.number().int().min(1000).max(31 * 24 * 3600_000),
+    step: z
+      .number()
+      .int()
+      .min(1000)
+      .max(31 * 24 * 3600_000),
     stat: BucketStat.default('avg'),
     /** Aggregates across series into one series per distinct value of the `by` labels. */
     aggregate: z
-      .object({ op: CrossAggregation, by: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)).max(10).default([]) })
+      .object({
+        op: CrossAggregation,
+        by: z
+          .array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/))
+          .max(10)
+          .default([]),
+      })
       .optional(),
   })
   .refine((r) => r.end > r.start, { message: 'end must be after start', path: ['end'] });
@@ -76,11 +86,16 @@ export const TopKRequest = z
     stat: z.enum(['avg', 'max', 'min', 'last']).default('avg'),
     order: z.enum(['desc', 'asc']).default('desc'),
   })
-  .refine((r) => !r.range || r.range.end > r.range.start, { message: 'end must be after start', path: ['range', 'end'] });
+  .refine((r) => !r.range || r.range.end > r.range.start, {
+    message: 'end must be after start',
+    path: ['range', 'end'],
+  });
 export type TopKRequest = z.input<typeof TopKRequest>;
 
 export const TopKReply = z.object({
-  items: z.array(z.object({ nodeId: NodeId, metric: z.string(), labels: z.record(z.string(), z.string()), value: z.number() })),
+  items: z.array(
+    z.object({ nodeId: NodeId, metric: z.string(), labels: z.record(z.string(), z.string()), value: z.number() }),
+  ),
 });
 export type TopKReply = z.infer<typeof TopKReply>;
 
@@ -124,6 +139,18 @@ export const metricsQueries = {
   range: { kind: 'qry', context: 'metrics', what: 'range', request: RangeQueryRequest, reply: RangeQueryReply },
   topK: { kind: 'qry', context: 'metrics', what: 'topk', request: TopKRequest, reply: TopKReply },
   latest: { kind: 'qry', context: 'metrics', what: 'latest', request: LatestRequest, reply: LatestReply },
-  labelNames: { kind: 'qry', context: 'metrics', what: 'label-names', request: LabelNamesRequest, reply: LabelNamesReply },
-  labelValues: { kind: 'qry', context: 'metrics', what: 'label-values', request: LabelValuesRequest, reply: LabelValuesReply },
+  labelNames: {
+    kind: 'qry',
+    context: 'metrics',
+    what: 'label-names',
+    request: LabelNamesRequest,
+    reply: LabelNamesReply,
+  },
+  labelValues: {
+    kind: 'qry',
+    context: 'metrics',
+    what: 'label-values',
+    request: LabelValuesRequest,
+    reply: LabelValuesReply,
+  },
 } as const;

@@ -38,7 +38,11 @@ describe('heartbeatMessage', () => {
       labels: {},
     };
     const message = heartbeatMessage(topology, heartbeat, 'boot-a');
-    expect(message).toMatchObject({ kind: 'heartbeat', subject: 't1.telemetry.heartbeat.node-1', msgId: 'hb:node-1:boot-a:3' });
+    expect(message).toMatchObject({
+      kind: 'heartbeat',
+      subject: 't1.telemetry.heartbeat.node-1',
+      msgId: 'hb:node-1:boot-a:3',
+    });
     expect(Heartbeat.parse(decode(message.data))).toEqual(heartbeat);
   });
 
@@ -49,7 +53,13 @@ describe('heartbeatMessage', () => {
 
 describe('sampleBatchMessage', () => {
   it('goes to the node partition subject with <nodeId>:<seq> as message id', () => {
-    const batch = { nodeId, seq: 42, timestamp: 1_700_000_000_000, intervalMs: 1000, samples: [{ name: 'node_load1', labels: {}, value: 0.5 }] };
+    const batch = {
+      nodeId,
+      seq: 42,
+      timestamp: 1_700_000_000_000,
+      intervalMs: 1000,
+      samples: [{ name: 'node_load1', labels: {}, value: 0.5 }],
+    };
     const message = sampleBatchMessage(topology, batch);
     expect(message.subject).toBe(`t1.telemetry.samples.${partitionOf(nodeId, 16)}.node-1`);
     expect(message.msgId).toBe('node-1:42');

@@ -49,7 +49,11 @@ export const NodeConfigReported = defineEvent('node.config_reported', {
  */
 export const NodeMaintenanceStarted = defineEvent('node.maintenance_started', {
   version: 1,
-  schema: z.object({ nodeId: NodeId, reason: z.string().trim().min(1, 'say why').max(500), until: IsoTimestamp.optional() }),
+  schema: z.object({
+    nodeId: NodeId,
+    reason: z.string().trim().min(1, 'say why').max(500),
+    until: IsoTimestamp.optional(),
+  }),
 });
 
 export const NodeMaintenanceEnded = defineEvent('node.maintenance_ended', {

@@ -25,7 +25,9 @@ describe('node event catalog', () => {
   it('rejects unknown types, future versions and bad data with the reason', () => {
     expect(() => nodeEvents.read(envelope('node.exploded', 1, {}))).toThrow(/unknown event type "node.exploded"/);
     expect(() => nodeEvents.read(envelope('node.online', 7, {}))).toThrow(/newer than this service knows/);
-    expect(() => nodeEvents.read(envelope('node.online', 1, { nodeId: 'n1' }))).toThrow(/invalid node.online v1 data: lastSeenAt/);
+    expect(() => nodeEvents.read(envelope('node.online', 1, { nodeId: 'n1' }))).toThrow(
+      /invalid node.online v1 data: lastSeenAt/,
+    );
     expect(() => nodeEvents.read({ type: 'node.online' })).toThrow(/invalid event envelope/);
   });
 });

@@ -8,7 +8,10 @@ import { encodeJson, parseJson, validate } from '../validation';
 export const MAX_SAMPLES = 20_000;
 
 /** Prometheus metric name with unit suffix, e.g. `node_cpu_usage_percent`. */
-export const MetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'invalid metric name').max(200);
+export const MetricName = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'invalid metric name')
+  .max(200);
 
 export const Sample = z.object({
   name: MetricName,
@@ -74,7 +77,11 @@ export function parseSeriesList(series: string): SeriesList {
   if (series.length > MAX_SERIES_CHARS) throw new ValidationError(`longer than ${MAX_SERIES_CHARS} characters`);
   const lines = series.length === 0 ? [] : series.split('\n');
   if (lines.length > MAX_SAMPLES) throw new ValidationError(`more than ${MAX_SAMPLES} series`);
-  const out: SeriesList = { names: new Array(lines.length), labels: new Array(lines.length), labelsKeys: new Array(lines.length) };
+  const out: SeriesList = {
+    names: new Array(lines.length),
+    labels: new Array(lines.length),
+    labelsKeys: new Array(lines.length),
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const brace = line.indexOf('{');
@@ -92,7 +99,8 @@ export function parseSeriesList(series: string): SeriesList {
     }
     for (const [k, v] of Object.entries(labels)) {
       if (!LABEL_NAME.test(k)) throw new ValidationError(`line ${i + 1}: invalid label name ${JSON.stringify(k)}`);
-      if (typeof v !== 'string' || v.length > 1024) throw new ValidationError(`line ${i + 1}: label ${k} is not a string of at most 1024 characters`);
+      if (typeof v !== 'string' || v.length > 1024)
+        throw new ValidationError(`line ${i + 1}: label ${k} is not a string of at most 1024 characters`);
     }
     const canonical = labelsKey(labels as Record<string, string>);
     if (canonical !== key) throw new ValidationError(`line ${i + 1}: labels are not in canonical form (${canonical})`);
@@ -122,7 +130,11 @@ const ColumnarSampleBatch = z
       return z.NEVER;
     }
     if (list.names.length !== b.values.length) {
-      ctx.addIssue({ code: 'custom', path: ['values'], message: `${b.values.length} values for ${list.names.length} series` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `${b.values.length} values for ${list.names.length} series`,
+      });
       return z.NEVER;
     }
     const samples = b.values.map((value, i) => ({ name: list.names[i], labels: list.labels[i], value }));

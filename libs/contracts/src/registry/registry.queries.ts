@@ -67,8 +67,16 @@ export type NodeProcessesReply = z.infer<typeof NodeProcessesReply>;
 
 const Actor = z.string().min(1).max(256);
 export const StartMaintenanceRequest = z
-  .object({ nodeId: NodeId, reason: z.string().trim().min(1, 'say why').max(500), until: IsoTimestamp.optional(), actor: Actor })
-  .refine((r) => r.until === undefined || Date.parse(r.until) > Date.now(), { message: 'must be in the future', path: ['until'] });
+  .object({
+    nodeId: NodeId,
+    reason: z.string().trim().min(1, 'say why').max(500),
+    until: IsoTimestamp.optional(),
+    actor: Actor,
+  })
+  .refine((r) => r.until === undefined || Date.parse(r.until) > Date.now(), {
+    message: 'must be in the future',
+    path: ['until'],
+  });
 export type StartMaintenanceRequest = z.input<typeof StartMaintenanceRequest>;
 export const EndMaintenanceRequest = z.object({ nodeId: NodeId, actor: Actor });
 
@@ -81,10 +89,28 @@ export const registryQueries = {
   listNodes: { kind: 'qry', context: 'registry', what: 'nodes-list', request: ListNodesRequest, reply: ListNodesReply },
   getNode: { kind: 'qry', context: 'registry', what: 'nodes-get', request: GetNodeRequest, reply: GetNodeReply },
   /** The processes a node's agent supervises (from its supervisor events). */
-  nodeProcesses: { kind: 'qry', context: 'registry', what: 'node-processes', request: GetNodeRequest, reply: NodeProcessesReply },
+  nodeProcesses: {
+    kind: 'qry',
+    context: 'registry',
+    what: 'node-processes',
+    request: GetNodeRequest,
+    reply: NodeProcessesReply,
+  },
   /** Puts a node in maintenance (or changes its reason and end); answers the node as it is then. */
-  startMaintenance: { kind: 'cmd', context: 'registry', what: 'node-maintenance-start', request: StartMaintenanceRequest, reply: NodeView },
-  endMaintenance: { kind: 'cmd', context: 'registry', what: 'node-maintenance-end', request: EndMaintenanceRequest, reply: NodeView },
+  startMaintenance: {
+    kind: 'cmd',
+    context: 'registry',
+    what: 'node-maintenance-start',
+    request: StartMaintenanceRequest,
+    reply: NodeView,
+  },
+  endMaintenance: {
+    kind: 'cmd',
+    context: 'registry',
+    what: 'node-maintenance-end',
+    request: EndMaintenanceRequest,
+    reply: NodeView,
+  },
   /** Drops the nodes read model and replays the event stream into it; answers once caught up. */
   rebuildProjection: {
     kind: 'cmd',

@@ -6,7 +6,8 @@ const T0 = Date.UTC(2025, 5, 2);
 const fleet = Array.from({ length: 10 }, (_, i) => createNodeProfile({ seed: 7, namePrefix: 'sim' }, i));
 
 /** UTC time of `hour` o'clock local time of the node on the day of T0 (or the day after). */
-const atLocalHour = (p: NodeProfile, hour: number, day = 0) => T0 + day * DAY_MS + (hour - p.timezoneOffsetHours + 24) * HOUR_MS;
+const atLocalHour = (p: NodeProfile, hour: number, day = 0) =>
+  T0 + day * DAY_MS + (hour - p.timezoneOffsetHours + 24) * HOUR_MS;
 
 describe('cpuUsagePercent', () => {
   it('stays within [0.5, 100] around the clock', () => {
@@ -24,11 +25,12 @@ describe('cpuUsagePercent', () => {
     expect(cpuUsagePercent(again, T0 + 12_345)).toBe(cpuUsagePercent(fleet[3], T0 + 12_345));
   });
 
-  it('is busier in the local afternoon than at night, in each node\'s own timezone', () => {
+  it("is busier in the local afternoon than at night, in each node's own timezone", () => {
     for (const p of fleet) {
       const mean = (hour: number) => {
         let sum = 0;
-        for (let day = 0; day < 7; day++) sum += cpuUsagePercent(p, atLocalHour(p, hour, day)) - cpuSpikePercent(p, atLocalHour(p, hour, day));
+        for (let day = 0; day < 7; day++)
+          sum += cpuUsagePercent(p, atLocalHour(p, hour, day)) - cpuSpikePercent(p, atLocalHour(p, hour, day));
         return sum / 7;
       };
       expect(mean(14) - mean(2)).toBeGreaterThan(p.cpu.diurnalAmplitudePercent * 0.6);
@@ -45,7 +47,7 @@ describe('cpuUsagePercent', () => {
 });
 
 describe('loadAverages', () => {
-  it('follows CPU use on the node\'s cores; longer averages move less', () => {
+  it("follows CPU use on the node's cores; longer averages move less", () => {
     const p = fleet[1];
     let swing1 = 0;
     let swing15 = 0;

@@ -35,7 +35,9 @@ export function networkBytesPerSecond(profile: NodeProfile, direction: Direction
   const c = curveOf(profile, direction);
   return (
     c.meanBytesPerSecond *
-    (1 + DIURNAL_SHARE * Math.sin(DIURNAL_OMEGA * timeMs + c.diurnalPhase) + WAVE_SHARE * Math.sin(c.waveOmega * timeMs + c.wavePhase))
+    (1 +
+      DIURNAL_SHARE * Math.sin(DIURNAL_OMEGA * timeMs + c.diurnalPhase) +
+      WAVE_SHARE * Math.sin(c.waveOmega * timeMs + c.wavePhase))
   );
 }
 
@@ -48,7 +50,11 @@ export function networkBytesTotal(profile: NodeProfile, direction: Direction, ti
   const c = curveOf(profile, direction);
   const from = profile.bootedAtMs;
   const to = Math.max(from, timeMs);
-  const diurnal = (DIURNAL_SHARE / DIURNAL_OMEGA) * (Math.cos(DIURNAL_OMEGA * from + c.diurnalPhase) - Math.cos(DIURNAL_OMEGA * to + c.diurnalPhase));
-  const wave = (WAVE_SHARE / c.waveOmega) * (Math.cos(c.waveOmega * from + c.wavePhase) - Math.cos(c.waveOmega * to + c.wavePhase));
+  const diurnal =
+    (DIURNAL_SHARE / DIURNAL_OMEGA) *
+    (Math.cos(DIURNAL_OMEGA * from + c.diurnalPhase) - Math.cos(DIURNAL_OMEGA * to + c.diurnalPhase));
+  const wave =
+    (WAVE_SHARE / c.waveOmega) *
+    (Math.cos(c.waveOmega * from + c.wavePhase) - Math.cos(c.waveOmega * to + c.wavePhase));
   return Math.floor((c.meanBytesPerSecond * (to - from + diurnal + wave)) / 1000);
 }

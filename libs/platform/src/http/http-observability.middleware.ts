@@ -29,7 +29,13 @@ export class HttpObservabilityMiddleware implements NestMiddleware {
       this.obs.http.duration.observe(labels, seconds);
       if (route.startsWith('/health') || route === '/metrics') return;
       this.obs.logger.info(
-        { request_id: requestId, method: req.method, route, status: res.statusCode, duration_ms: Math.round(seconds * 1000) },
+        {
+          request_id: requestId,
+          method: req.method,
+          route,
+          status: res.statusCode,
+          duration_ms: Math.round(seconds * 1000),
+        },
         'http request',
       );
     });

@@ -18,7 +18,11 @@ describe('HealthChecker', () => {
   it('is an error when a critical check is down (critical by default)', async () => {
     const report = await new HealthChecker([up('nats'), down('postgres', new Error('connection refused'))]).report();
     expect(report.status).toBe('error');
-    expect(report.checks['postgres']).toEqual({ status: 'down', latencyMs: expect.any(Number), error: 'connection refused' });
+    expect(report.checks['postgres']).toEqual({
+      status: 'down',
+      latencyMs: expect.any(Number),
+      error: 'connection refused',
+    });
   });
 
   it('is degraded when only non-critical checks are down', async () => {
@@ -43,7 +47,10 @@ describe('HealthChecker', () => {
   });
 
   it('runs the checks concurrently', async () => {
-    const slow = (name: string): DependencyCheck => ({ name, check: () => new Promise((resolve) => setTimeout(resolve, 300)) });
+    const slow = (name: string): DependencyCheck => ({
+      name,
+      check: () => new Promise((resolve) => setTimeout(resolve, 300)),
+    });
     const started = Date.now();
     const report = await new HealthChecker([slow('a'), slow('b'), slow('c')]).report();
     expect(report.status).toBe('ok');
@@ -77,7 +84,10 @@ describe('HealthChecker', () => {
         throw new Error('not connected');
       },
     };
-    expect((await new HealthChecker([throwing]).report()).checks['kv']).toMatchObject({ status: 'down', error: 'not connected' });
+    expect((await new HealthChecker([throwing]).report()).checks['kv']).toMatchObject({
+      status: 'down',
+      error: 'not connected',
+    });
   });
 
   it('refuses two checks with the same name', () => {

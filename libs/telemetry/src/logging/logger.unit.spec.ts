@@ -75,11 +75,36 @@ describe('createLogger', () => {
   });
 
   it('leaks no secret', () => {
-    const secrets = ['S1-password', 'S2-token', 'S3-apikey', 'S4-bearer', 'S5-cookie', 'S6-hook', 'S7-dbpass', 'S8-natspass',
-      'S9-redispass', 'S10-private', 'S11-refresh', 'S12-access', 'S13-key', 'S14-passwd', 'S15-secret', 'S16-msgpass',
-      'S17-bindingpass', 'S18-errpass', 'S19-envpass', 'S20-webhookurl'];
-    const { logger, lines } = capture({ service: 'alert-svc', base: { databaseUrl: 'postgres://vigil:S7-dbpass@db/vigil' } });
-    const child = logger.child({ natsUrl: 'nats://admin:S8-natspass@nats:4222', auth: { Password: 'S17-bindingpass' } });
+    const secrets = [
+      'S1-password',
+      'S2-token',
+      'S3-apikey',
+      'S4-bearer',
+      'S5-cookie',
+      'S6-hook',
+      'S7-dbpass',
+      'S8-natspass',
+      'S9-redispass',
+      'S10-private',
+      'S11-refresh',
+      'S12-access',
+      'S13-key',
+      'S14-passwd',
+      'S15-secret',
+      'S16-msgpass',
+      'S17-bindingpass',
+      'S18-errpass',
+      'S19-envpass',
+      'S20-webhookurl',
+    ];
+    const { logger, lines } = capture({
+      service: 'alert-svc',
+      base: { databaseUrl: 'postgres://vigil:S7-dbpass@db/vigil' },
+    });
+    const child = logger.child({
+      natsUrl: 'nats://admin:S8-natspass@nats:4222',
+      auth: { Password: 'S17-bindingpass' },
+    });
     child.error(
       {
         password: 'S1-password',

@@ -7,7 +7,10 @@ describe('redactUrl', () => {
     ['nats://s3cret-token@nats:4222', 'nats://[REDACTED]@nats:4222'],
     ['postgres://vigil:p@ss:w0rd@db/vigil', 'postgres://vigil:[REDACTED]@db/vigil'],
     ['nats://a:s3cret@n1:4222,nats://b:s3cret@n2:4222', 'nats://a:[REDACTED]@n1:4222,nats://b:[REDACTED]@n2:4222'],
-    ['connect ECONNREFUSED to POSTGRES://u:s3cret@db failed', 'connect ECONNREFUSED to POSTGRES://u:[REDACTED]@db failed'],
+    [
+      'connect ECONNREFUSED to POSTGRES://u:s3cret@db failed',
+      'connect ECONNREFUSED to POSTGRES://u:[REDACTED]@db failed',
+    ],
   ])('masks %s', (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });
@@ -29,10 +32,32 @@ describe('redactUrl', () => {
 
 describe('isSecretKey', () => {
   it.each([
-    'password', 'Password', 'PASSWORD', 'passwd', 'secret', 'token', 'TOKEN',
-    'apiKey', 'api_key', 'API_KEY', 'ApiKey', 'x-api-key', 'authorization', 'Authorization', 'cookie', 'Set-Cookie',
-    'webhook', 'webhookUrl', 'webhook_url', 'WEBHOOK_URL', 'key', 'accessToken', 'access_token', 'refreshToken',
-    'privateKey', 'private_key',
+    'password',
+    'Password',
+    'PASSWORD',
+    'passwd',
+    'secret',
+    'token',
+    'TOKEN',
+    'apiKey',
+    'api_key',
+    'API_KEY',
+    'ApiKey',
+    'x-api-key',
+    'authorization',
+    'Authorization',
+    'cookie',
+    'Set-Cookie',
+    'webhook',
+    'webhookUrl',
+    'webhook_url',
+    'WEBHOOK_URL',
+    'key',
+    'accessToken',
+    'access_token',
+    'refreshToken',
+    'privateKey',
+    'private_key',
   ])('%s is a secret key', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });

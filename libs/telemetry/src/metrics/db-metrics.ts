@@ -7,14 +7,18 @@ export interface DbMetrics {
 
 export function createDbMetrics(registry: Registry): DbMetrics {
   return {
-    queryDuration: singleMetric(registry, 'vigil_db_query_duration_seconds', Histogram<'operation'>, () =>
-      new Histogram({
-        name: 'vigil_db_query_duration_seconds',
-        help: 'Time to run a database query in seconds, by operation name (a fixed name such as upsert_node, never SQL text).',
-        labelNames: ['operation'],
-        buckets: LATENCY_BUCKETS_SECONDS,
-        registers: [registry],
-      }),
+    queryDuration: singleMetric(
+      registry,
+      'vigil_db_query_duration_seconds',
+      Histogram<'operation'>,
+      () =>
+        new Histogram({
+          name: 'vigil_db_query_duration_seconds',
+          help: 'Time to run a database query in seconds, by operation name (a fixed name such as upsert_node, never SQL text).',
+          labelNames: ['operation'],
+          buckets: LATENCY_BUCKETS_SECONDS,
+          registers: [registry],
+        }),
     ),
   };
 }

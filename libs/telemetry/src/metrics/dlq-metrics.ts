@@ -11,13 +11,17 @@ export interface DlqMetrics {
 
 /** Every reason is pre-created at zero for `service`, so a rate() over it exists before the first parked message. */
 export function createDlqMetrics(registry: Registry, service: string): DlqMetrics {
-  const messages = singleMetric(registry, 'vigil_dlq_messages_total', Counter<'service' | 'reason'>, () =>
-    new Counter({
-      name: 'vigil_dlq_messages_total',
-      help: 'Messages parked in the dead-letter queue, by service and reason.',
-      labelNames: ['service', 'reason'],
-      registers: [registry],
-    }),
+  const messages = singleMetric(
+    registry,
+    'vigil_dlq_messages_total',
+    Counter<'service' | 'reason'>,
+    () =>
+      new Counter({
+        name: 'vigil_dlq_messages_total',
+        help: 'Messages parked in the dead-letter queue, by service and reason.',
+        labelNames: ['service', 'reason'],
+        registers: [registry],
+      }),
   );
   for (const reason of DLQ_REASONS) messages.inc({ service, reason }, 0);
   return { messages };

@@ -11,22 +11,30 @@ export interface HttpMetrics {
 export function createHttpMetrics(registry: Registry): HttpMetrics {
   const labelNames: HttpLabel[] = ['method', 'route', 'status'];
   return {
-    requests: singleMetric(registry, 'vigil_http_requests_total', Counter<HttpLabel>, () =>
-      new Counter({
-        name: 'vigil_http_requests_total',
-        help: 'HTTP requests served, by method, route template (e.g. /nodes/:id, never a path with ids) and status code.',
-        labelNames,
-        registers: [registry],
-      }),
+    requests: singleMetric(
+      registry,
+      'vigil_http_requests_total',
+      Counter<HttpLabel>,
+      () =>
+        new Counter({
+          name: 'vigil_http_requests_total',
+          help: 'HTTP requests served, by method, route template (e.g. /nodes/:id, never a path with ids) and status code.',
+          labelNames,
+          registers: [registry],
+        }),
     ),
-    duration: singleMetric(registry, 'vigil_http_request_duration_seconds', Histogram<HttpLabel>, () =>
-      new Histogram({
-        name: 'vigil_http_request_duration_seconds',
-        help: 'Time to serve an HTTP request in seconds, by method, route template and status code.',
-        labelNames,
-        buckets: LATENCY_BUCKETS_SECONDS,
-        registers: [registry],
-      }),
+    duration: singleMetric(
+      registry,
+      'vigil_http_request_duration_seconds',
+      Histogram<HttpLabel>,
+      () =>
+        new Histogram({
+          name: 'vigil_http_request_duration_seconds',
+          help: 'Time to serve an HTTP request in seconds, by method, route template and status code.',
+          labelNames,
+          buckets: LATENCY_BUCKETS_SECONDS,
+          registers: [registry],
+        }),
     ),
   };
 }

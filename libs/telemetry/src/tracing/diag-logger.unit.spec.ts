@@ -4,7 +4,11 @@ import { diagLogger } from './diag-logger';
 describe('diagLogger', () => {
   it('writes OpenTelemetry diagnostics as log lines at the matching level', () => {
     const lines: string[] = [];
-    const logger = createLogger({ service: 's', level: 'trace', destination: { write: (l: string) => void lines.push(l) } });
+    const logger = createLogger({
+      service: 's',
+      level: 'trace',
+      destination: { write: (l: string) => void lines.push(l) },
+    });
     const diag = diagLogger(logger);
     diag.error('export failed: %s', 'ECONNREFUSED');
     diag.warn('dropped %d spans', 3);

@@ -1,4 +1,11 @@
-import { type Context, context, propagation, ROOT_CONTEXT, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { Match, type MsgHdrs } from '@nats-io/nats-core';
 
 // NATS header keys are case-sensitive; a peer may have written `Traceparent`.

@@ -38,7 +38,9 @@ describe('trace context over NATS headers', () => {
     expect(trace.getSpanContext(ctx)?.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     await withSpan('republish', {}, async (span) => {
       injectTraceHeaders(h);
-      expect(h.values('traceparent', 'insensitive')).toEqual([`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`]);
+      expect(h.values('traceparent', 'insensitive')).toEqual([
+        `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`,
+      ]);
     });
   });
 

@@ -7,10 +7,15 @@ describe('otlpTracesEndpoint', () => {
     expect(otlpTracesEndpoint({})).toBeUndefined();
     expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: '  ' })).toBeUndefined();
     expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318' })).toBe('http://a:4318');
-    expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/v1/traces' })).toBe(
-      'http://b/v1/traces',
-    );
-    expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' })).toBe('http://a:4318');
+    expect(
+      otlpTracesEndpoint({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/v1/traces',
+      }),
+    ).toBe('http://b/v1/traces');
+    expect(
+      otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }),
+    ).toBe('http://a:4318');
   });
 });
 
@@ -24,7 +29,9 @@ describe('startExportingTracing', () => {
     delete process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
     delete process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
     const handle = startExportingTracing({ serviceName: 'untraced', instrumentations: [] });
-    expect(Object.keys(require.cache).filter((file) => file.includes('sdk-trace') || file.endsWith('start-tracing.ts'))).toEqual([]);
+    expect(
+      Object.keys(require.cache).filter((file) => file.includes('sdk-trace') || file.endsWith('start-tracing.ts')),
+    ).toEqual([]);
     expect(trace.getTracer('probe').startSpan('probe').isRecording()).toBe(false);
     await handle.shutdown();
   });

@@ -20,7 +20,8 @@ describe('startTracing without an OTLP endpoint', () => {
 
   afterAll(async () => {
     await tracing.shutdown();
-    for (const [chunk] of stdout.mock.calls) expect(JSON.parse(String(chunk))).toHaveProperty('service', 'start-tracing-test');
+    for (const [chunk] of stdout.mock.calls)
+      expect(JSON.parse(String(chunk))).toHaveProperty('service', 'start-tracing-test');
     for (const spy of consoles) expect(spy).not.toHaveBeenCalled();
     jest.restoreAllMocks();
   });
@@ -33,7 +34,10 @@ describe('startTracing without an OTLP endpoint', () => {
     const span = await withSpan('probe', {}, async (s) => s as unknown as ReadableSpan);
     await span.resource.waitForAsyncAttributes?.();
     expect(span.spanContext().traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
-    expect(span.resource.attributes).toMatchObject({ 'service.name': 'start-tracing-test', 'service.version': '1.2.3' });
+    expect(span.resource.attributes).toMatchObject({
+      'service.name': 'start-tracing-test',
+      'service.version': '1.2.3',
+    });
   });
 
   it('keeps the active span across timers and awaits (AsyncLocalStorage)', async () => {

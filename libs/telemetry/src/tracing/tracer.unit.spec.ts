@@ -12,15 +12,24 @@ describe('withSpan', () => {
 
   it('makes the span active for fn, across awaits, and ends it', async () => {
     let seen: ReadableSpan | undefined;
-    const result = await withSpan('work', { kind: SpanKind.CONSUMER, attributes: { 'vigil.node_id': 'n-1' } }, async (span) => {
-      seen = span as unknown as ReadableSpan;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(trace.getActiveSpan()).toBe(span);
-      expect(currentTraceId()).toBe(span.spanContext().traceId);
-      return 42;
-    });
+    const result = await withSpan(
+      'work',
+      { kind: SpanKind.CONSUMER, attributes: { 'vigil.node_id': 'n-1' } },
+      async (span) => {
+        seen = span as unknown as ReadableSpan;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(trace.getActiveSpan()).toBe(span);
+        expect(currentTraceId()).toBe(span.spanContext().traceId);
+        return 42;
+      },
+    );
     expect(result).toBe(42);
-    expect(seen).toMatchObject({ name: 'work', kind: SpanKind.CONSUMER, ended: true, attributes: { 'vigil.node_id': 'n-1' } });
+    expect(seen).toMatchObject({
+      name: 'work',
+      kind: SpanKind.CONSUMER,
+      ended: true,
+      attributes: { 'vigil.node_id': 'n-1' },
+    });
     expect(currentTraceId()).toBeUndefined();
   });
 
@@ -48,7 +57,9 @@ describe('withSpan', () => {
     ).rejects.toBe(failure);
     expect(seen?.ended).toBe(true);
     expect(seen?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'projection failed' });
-    expect(seen?.events.map((e) => [e.name, e.attributes?.['exception.message']])).toEqual([['exception', 'projection failed']]);
+    expect(seen?.events.map((e) => [e.name, e.attributes?.['exception.message']])).toEqual([
+      ['exception', 'projection failed'],
+    ]);
   });
 
   it('handles a thrown non-Error value', async () => {

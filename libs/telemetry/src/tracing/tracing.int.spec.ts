@@ -61,7 +61,8 @@ class OtlpReceiver {
     for (;;) {
       const found = this.spans.find(predicate);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching span within ${timeoutMs} ms; got ${this.spans.map((s) => s.name).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`no matching span within ${timeoutMs} ms; got ${this.spans.map((s) => s.name).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -70,7 +71,8 @@ class OtlpReceiver {
     for (const { resource, scopeSpans } of body.resourceSpans) {
       const service = String(flatten(resource.attributes)['service.name']);
       for (const { scope, spans } of scopeSpans) {
-        for (const span of spans) this.spans.push({ ...span, service, scope: scope.name, attributes: flatten(span.attributes) });
+        for (const span of spans)
+          this.spans.push({ ...span, service, scope: scope.name, attributes: flatten(span.attributes) });
       }
     }
   }
@@ -85,7 +87,10 @@ function flatten(attributes: OtlpAttribute[]): Record<string, unknown> {
  * patch modules through Node's own require and the exporter loads its HTTP agent with a dynamic import,
  * neither of which works under Jest's module loader; the child compiles the library's TypeScript with swc.
  */
-async function runInNode(body: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runInNode(
+  body: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = `
     const { readFileSync } = require('node:fs');
     const swc = require(${JSON.stringify(require.resolve('@swc/core'))});
@@ -97,7 +102,10 @@ async function runInNode(body: string, env: Record<string, string>): Promise<{ c
     const pgPath = ${JSON.stringify(require.resolve('pg'))};
     (async () => { ${body} })().catch((err) => { process.exitCode = 1; process.stderr.write(String(err.stack)); });
   `;
-  const child = spawn(process.execPath, ['-e', program], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', program], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -108,7 +116,8 @@ async function runInNode(body: string, env: Record<string, string>): Promise<{ c
 
 function expectCleanRun(run: { code: number; stdout: string; stderr: string }, service: string): void {
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  for (const line of run.stdout.split('\n').filter(Boolean)) expect(JSON.parse(line)).toHaveProperty('service', service);
+  for (const line of run.stdout.split('\n').filter(Boolean))
+    expect(JSON.parse(line)).toHaveProperty('service', service);
 }
 
 describe('startTracing in a real Node process', () => {
@@ -132,7 +141,12 @@ describe('startTracing in a real Node process', () => {
     );
     expectCleanRun(run, 'export-int');
     const exported = await receiver.waitFor((s) => s.name === 'exported', 1000);
-    expect(exported).toMatchObject({ service: 'export-int', scope: 'vigil', kind: SPAN_KIND.INTERNAL, attributes: { 'vigil.test': true } });
+    expect(exported).toMatchObject({
+      service: 'export-int',
+      scope: 'vigil',
+      kind: SPAN_KIND.INTERNAL,
+      attributes: { 'vigil.test': true },
+    });
     expect(receiver.requests[0]).toEqual({ path: '/v1/traces', contentType: 'application/json' });
   });
 
@@ -165,11 +179,15 @@ describe('startTracing in a real Node process', () => {
 
     const scenario = await receiver.waitFor((s) => s.name === 'scenario', 1000);
     const children = receiver.spans.filter((s) => s.parentSpanId === scenario.spanId);
-    const queries = children.filter((s) => s.scope === '@opentelemetry/instrumentation-pg' && s.name.startsWith('pg.query'));
+    const queries = children.filter(
+      (s) => s.scope === '@opentelemetry/instrumentation-pg' && s.name.startsWith('pg.query'),
+    );
     expect(queries).toHaveLength(2);
     for (const query of queries) expect(query.traceId).toBe(scenario.traceId);
 
-    const client = children.find((s) => s.scope === '@opentelemetry/instrumentation-http' && s.kind === SPAN_KIND.CLIENT);
+    const client = children.find(
+      (s) => s.scope === '@opentelemetry/instrumentation-http' && s.kind === SPAN_KIND.CLIENT,
+    );
     expect(client).toBeDefined();
     const server = receiver.spans.find((s) => s.kind === SPAN_KIND.SERVER && s.parentSpanId === client?.spanId);
     expect(server).toMatchObject({ service: 'instrumentation-int', traceId: scenario.traceId });

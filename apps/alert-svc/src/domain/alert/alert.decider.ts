@@ -46,9 +46,20 @@ const iso = (t: number) => new Date(t).toISOString();
 export function evolveAlert(state: AlertState, event: AlertEvent): AlertState {
   switch (event.type) {
     case 'alert.pending':
-      return { status: 'pending', activeAt: ms(event.data.activeAt), firesAt: ms(event.data.firesAt), value: event.data.value };
+      return {
+        status: 'pending',
+        activeAt: ms(event.data.activeAt),
+        firesAt: ms(event.data.firesAt),
+        value: event.data.value,
+      };
     case 'alert.firing':
-      return { status: 'firing', activeAt: ms(event.data.activeAt), firedAt: ms(event.data.firedAt), value: event.data.value, clearedAt: null };
+      return {
+        status: 'firing',
+        activeAt: ms(event.data.activeAt),
+        firedAt: ms(event.data.firedAt),
+        value: event.data.value,
+        clearedAt: null,
+      };
     case 'alert.resolved':
       return { status: 'inactive' };
     default: {
@@ -76,13 +87,27 @@ export function observeAlert(state: AlertState, command: AlertCommand): AlertSta
   return state.clearedAt === null ? { ...state, clearedAt: command.at } : state;
 }
 
-export function decideAlert(command: AlertCommand, state: AlertState, id: AlertIdentity, timing: AlertTiming): NewEvent<AlertEvent>[] {
+export function decideAlert(
+  command: AlertCommand,
+  state: AlertState,
+  id: AlertIdentity,
+  timing: AlertTiming,
+): NewEvent<AlertEvent>[] {
   const base = { ruleId: id.ruleId, fingerprint: id.fingerprint, labels: id.labels };
-  const resolved = (at: number, wasFiring: boolean, reason: AlertResolvedEvent['data']['reason']): NewEvent<AlertEvent> => ({
+  const resolved = (
+    at: number,
+    wasFiring: boolean,
+    reason: AlertResolvedEvent['data']['reason'],
+  ): NewEvent<AlertEvent> => ({
     type: 'alert.resolved',
     data: { ...base, resolvedAt: iso(at), wasFiring, reason },
   });
-  const firing = (activeAt: number, at: number, value: number | null, annotations: Record<string, string>): NewEvent<AlertEvent> => ({
+  const firing = (
+    activeAt: number,
+    at: number,
+    value: number | null,
+    annotations: Record<string, string>,
+  ): NewEvent<AlertEvent> => ({
     type: 'alert.firing',
     data: { ...base, activeAt: iso(activeAt), firedAt: iso(at), value, annotations },
   });
@@ -92,7 +117,9 @@ export function decideAlert(command: AlertCommand, state: AlertState, id: AlertI
       if (state.status === 'inactive') {
         if (!holds) return [];
         if (timing.forMs === 0) return [firing(at, at, value, command.annotations)];
-        return [{ type: 'alert.pending', data: { ...base, activeAt: iso(at), firesAt: iso(at + timing.forMs), value } }];
+        return [
+          { type: 'alert.pending', data: { ...base, activeAt: iso(at), firesAt: iso(at + timing.forMs), value } },
+        ];
       }
       if (state.status === 'pending') {
         if (!holds) return [resolved(at, false, 'condition_cleared')];
@@ -105,7 +132,8 @@ export function decideAlert(command: AlertCommand, state: AlertState, id: AlertI
     }
     case 'Tick': {
       const { at } = command;
-      if (state.status === 'pending' && at >= state.firesAt) return [firing(state.activeAt, at, state.value, command.annotations)];
+      if (state.status === 'pending' && at >= state.firesAt)
+        return [firing(state.activeAt, at, state.value, command.annotations)];
       if (state.status === 'firing' && state.clearedAt !== null && at >= state.clearedAt + timing.keepFiringForMs) {
         return [resolved(at, true, 'condition_cleared')];
       }

@@ -1,8 +1,21 @@
 import type { AlertEvent } from '@vigil/contracts';
 import type { NewEvent } from '@vigil/event-store';
-import { type AlertCommand, type AlertState, type AlertTiming, decideAlert, evolveAlert, initialAlertState, nextDeadline, observeAlert } from './alert.decider';
+import {
+  type AlertCommand,
+  type AlertState,
+  type AlertTiming,
+  decideAlert,
+  evolveAlert,
+  initialAlertState,
+  nextDeadline,
+  observeAlert,
+} from './alert.decider';
 
-const id = { ruleId: 'high-cpu', fingerprint: '0123456789abcdef', labels: { alertname: 'HighCPU', node: 'n1', severity: 'warning' } };
+const id = {
+  ruleId: 'high-cpu',
+  fingerprint: '0123456789abcdef',
+  labels: { alertname: 'HighCPU', node: 'n1', severity: 'warning' },
+};
 const T = Date.UTC(2026, 11, 3, 10);
 const S = 1000;
 const iso = (t: number) => new Date(t).toISOString();
@@ -17,13 +30,27 @@ function run(timing: AlertTiming, commands: AlertCommand[], start: AlertState = 
   const events: NewEvent<AlertEvent>[] = [];
   for (const c of commands) {
     const decided = decideAlert(c, state, id, timing);
-    for (const e of decided) state = evolveAlert(state, { ...e, id: '0', version: 1, subject: 'alert.x', occurredAt: iso(c.at), meta: { correlationId: 'c', causationId: null, actor: 't' } } as AlertEvent);
+    for (const e of decided)
+      state = evolveAlert(state, {
+        ...e,
+        id: '0',
+        version: 1,
+        subject: 'alert.x',
+        occurredAt: iso(c.at),
+        meta: { correlationId: 'c', causationId: null, actor: 't' },
+      } as AlertEvent);
     state = observeAlert(state, c);
     events.push(...decided);
   }
   return { events, state };
 }
-const observe = (at: number, holds: boolean, value: number | null = holds ? 95 : 50): AlertCommand => ({ type: 'Observe', at, holds, value, annotations });
+const observe = (at: number, holds: boolean, value: number | null = holds ? 95 : 50): AlertCommand => ({
+  type: 'Observe',
+  at,
+  holds,
+  value,
+  annotations,
+});
 const tick = (at: number): AlertCommand => ({ type: 'Tick', at, annotations });
 
 describe('alert state machine', () => {
@@ -46,7 +73,11 @@ describe('alert state machine', () => {
   });
 
   it('fires at once without a for, and resolves at once when the condition clears', () => {
-    const { events } = run({ forMs: 0, keepFiringForMs: 0 }, [observe(T, true), observe(T + S, true), observe(T + 2 * S, false)]);
+    const { events } = run({ forMs: 0, keepFiringForMs: 0 }, [
+      observe(T, true),
+      observe(T + S, true),
+      observe(T + 2 * S, false),
+    ]);
     expect(events.map((e) => [e.type, 'resolvedAt' in e.data ? e.data.resolvedAt : e.data.activeAt])).toEqual([
       ['alert.firing', iso(T)],
       ['alert.resolved', iso(T + 2 * S)],
@@ -55,18 +86,37 @@ describe('alert state machine', () => {
 
   it('keeps firing for keep_firing_for after the condition clears, and a flap in between changes nothing', () => {
     const damped = { forMs: 0, keepFiringForMs: 60 * S };
-    const flapping = run(damped, [observe(T, true), observe(T + 10 * S, false), observe(T + 20 * S, true), observe(T + 30 * S, false), tick(T + 89 * S)]);
+    const flapping = run(damped, [
+      observe(T, true),
+      observe(T + 10 * S, false),
+      observe(T + 20 * S, true),
+      observe(T + 30 * S, false),
+      tick(T + 89 * S),
+    ]);
     expect(flapping.events.map((e) => e.type)).toEqual(['alert.firing']);
     expect(nextDeadline(flapping.state, damped)).toBe(T + 90 * S);
     const resolved = run(damped, [tick(T + 90 * S)], flapping.state);
-    expect(resolved.events).toEqual([{ type: 'alert.resolved', data: { ...id, resolvedAt: iso(T + 90 * S), wasFiring: true, reason: 'condition_cleared' } }]);
+    expect(resolved.events).toEqual([
+      {
+        type: 'alert.resolved',
+        data: { ...id, resolvedAt: iso(T + 90 * S), wasFiring: true, reason: 'condition_cleared' },
+      },
+    ]);
   });
 
   it('rebuilds pending and firing from its events alone, deadlines included', () => {
     const pending = run(fiveMinutes, [observe(T, true)]);
     // A restart: the state comes back from the stored events only.
     const rebuilt = pending.events.reduce(
-      (s, e) => evolveAlert(s, { ...e, id: '0', version: 1, subject: 'alert.x', occurredAt: iso(T), meta: { correlationId: 'c', causationId: null, actor: 't' } } as AlertEvent),
+      (s, e) =>
+        evolveAlert(s, {
+          ...e,
+          id: '0',
+          version: 1,
+          subject: 'alert.x',
+          occurredAt: iso(T),
+          meta: { correlationId: 'c', causationId: null, actor: 't' },
+        } as AlertEvent),
       initialAlertState(),
     );
     expect(nextDeadline(rebuilt, fiveMinutes)).toBe(T + 300 * S);
@@ -78,6 +128,8 @@ describe('alert state machine', () => {
     expect(decideAlert({ type: 'End', at: T + S, reason: 'rule_deleted' }, firing, id, fiveMinutes)).toEqual([
       { type: 'alert.resolved', data: { ...id, resolvedAt: iso(T + S), wasFiring: true, reason: 'rule_deleted' } },
     ]);
-    expect(decideAlert({ type: 'End', at: T, reason: 'rule_disabled' }, initialAlertState(), id, fiveMinutes)).toEqual([]);
+    expect(decideAlert({ type: 'End', at: T, reason: 'rule_disabled' }, initialAlertState(), id, fiveMinutes)).toEqual(
+      [],
+    );
   });
 });

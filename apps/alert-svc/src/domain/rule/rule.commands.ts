@@ -67,7 +67,10 @@ export class RuleCommands {
   /** Every rule, from the read model once it has applied every rule event the stream holds now. */
   async list(): Promise<RuleView[]> {
     await this.projection.catchUp(this.bus.jsm);
-    const rows = await this.db.query<RuleRow>('rules_list', 'SELECT rule, version, created_at, updated_at, updated_by FROM alerting.rules ORDER BY id');
+    const rows = await this.db.query<RuleRow>(
+      'rules_list',
+      'SELECT rule, version, created_at, updated_at, updated_by FROM alerting.rules ORDER BY id',
+    );
     return rows.map((r) => ({
       rule: r.rule,
       version: r.version,
@@ -112,4 +115,3 @@ const CHANGE_OF: Record<RuleEvent['type'], RuleChange['change']> = {
   'rule.disabled': 'disable',
   'rule.deleted': 'delete',
 };
-

@@ -49,9 +49,13 @@ export function decideRule(command: RuleCommand, state: RuleState): NewEvent<Rul
     case 'SeedRule':
       return state.exists ? [] : [{ type: 'rule.created', data: { rule: command.rule } }];
     case 'EnableRule':
-      return live(state, command.ruleId).rule.enabled ? [] : [{ type: 'rule.enabled', data: { ruleId: command.ruleId } }];
+      return live(state, command.ruleId).rule.enabled
+        ? []
+        : [{ type: 'rule.enabled', data: { ruleId: command.ruleId } }];
     case 'DisableRule':
-      return live(state, command.ruleId).rule.enabled ? [{ type: 'rule.disabled', data: { ruleId: command.ruleId } }] : [];
+      return live(state, command.ruleId).rule.enabled
+        ? [{ type: 'rule.disabled', data: { ruleId: command.ruleId } }]
+        : [];
     case 'DeleteRule':
       // Deleting twice is not an error: the rule is gone either way.
       if (state.exists && state.deleted) return [];

@@ -34,14 +34,19 @@ export function decideSilence(command: SilenceCommand, state: SilenceState): New
     case 'CreateSilence': {
       if (state.exists) throw new IllegalStateError(`silence ${command.silence.id} exists`);
       const { startsAt, endsAt } = command.silence;
-      if (Date.parse(endsAt) <= Date.parse(startsAt)) throw new ValidationError('invalid silence: endsAt: must be after startsAt');
-      if (Date.parse(endsAt) <= command.now) throw new ValidationError('invalid silence: endsAt: must be in the future');
+      if (Date.parse(endsAt) <= Date.parse(startsAt))
+        throw new ValidationError('invalid silence: endsAt: must be after startsAt');
+      if (Date.parse(endsAt) <= command.now)
+        throw new ValidationError('invalid silence: endsAt: must be in the future');
       return [{ type: 'silence.created', data: { silence: command.silence } }];
     }
     case 'ExpireSilence': {
       if (!state.exists) throw new NotFoundError(`no silence ${command.silenceId}`);
-      if (silenceEnd(state) <= command.now) throw new IllegalStateError(`silence ${command.silenceId} has already expired`);
-      return [{ type: 'silence.expired', data: { silenceId: command.silenceId, at: new Date(command.now).toISOString() } }];
+      if (silenceEnd(state) <= command.now)
+        throw new IllegalStateError(`silence ${command.silenceId} has already expired`);
+      return [
+        { type: 'silence.expired', data: { silenceId: command.silenceId, at: new Date(command.now).toISOString() } },
+      ];
     }
     default: {
       const never: never = command;

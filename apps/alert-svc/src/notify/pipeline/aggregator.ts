@@ -102,7 +102,12 @@ export class Aggregator {
       const g = this.groups.get(key);
       if (!g) continue;
       const before = g.alerts.get(alert.fingerprint);
-      g.alerts.set(alert.fingerprint, before ? { ...before, ...alert, annotations: alert.status === 'firing' ? alert.annotations : before.annotations } : alert);
+      g.alerts.set(
+        alert.fingerprint,
+        before
+          ? { ...before, ...alert, annotations: alert.status === 'firing' ? alert.annotations : before.annotations }
+          : alert,
+      );
       this.schedule(g, now);
     }
   }
@@ -132,7 +137,8 @@ export class Aggregator {
   /** When the next group is due, if any. */
   nextAt(): number | undefined {
     let next: number | undefined;
-    for (const g of this.groups.values()) if (g.flushAt !== undefined && (next === undefined || g.flushAt < next)) next = g.flushAt;
+    for (const g of this.groups.values())
+      if (g.flushAt !== undefined && (next === undefined || g.flushAt < next)) next = g.flushAt;
     return next;
   }
 
@@ -150,7 +156,9 @@ export class Aggregator {
   private schedule(g: Group, now: number): void {
     // A group its receiver has not heard of yet (new, or everything in it muted so far) is new.
     const at =
-      g.lastNotifiedAt === undefined || g.lastFlushAt === undefined ? now + g.route.groupWaitMs : Math.max(now, g.lastFlushAt + g.route.groupIntervalMs);
+      g.lastNotifiedAt === undefined || g.lastFlushAt === undefined
+        ? now + g.route.groupWaitMs
+        : Math.max(now, g.lastFlushAt + g.route.groupIntervalMs);
     if (g.flushAt === undefined || at < g.flushAt) g.flushAt = at;
   }
 
@@ -170,13 +178,18 @@ export class Aggregator {
     const firingNow = new Set(firing.map((a) => a.fingerprint));
     const added = firing.some((a) => !g.notified.has(a.fingerprint));
     const left = [...g.notified].some((fp) => !firingNow.has(fp));
-    const repeat = firing.length > 0 && g.lastNotifiedAt !== undefined && now >= g.lastNotifiedAt + g.route.repeatIntervalMs;
+    const repeat =
+      firing.length > 0 && g.lastNotifiedAt !== undefined && now >= g.lastNotifiedAt + g.route.repeatIntervalMs;
     const withResolved = this.opts.sendResolved(g.route.receiver);
     const send = added || repeat || (withResolved && resolved.length > 0);
 
     let outgoing: Outgoing | undefined;
     if (send) {
-      outgoing = { notification: this.notification(g, firing, withResolved ? resolved : []), firing: [...firingNow], createdAt: now };
+      outgoing = {
+        notification: this.notification(g, firing, withResolved ? resolved : []),
+        firing: [...firingNow],
+        createdAt: now,
+      };
       g.lastNotifiedAt = now;
     }
     if (send || left) g.notified = firingNow;
@@ -184,7 +197,8 @@ export class Aggregator {
     g.flushAt = undefined;
     for (const a of [...g.alerts.values()]) if (a.status === 'resolved') this.leave(g, a.fingerprint);
     if (g.alerts.size === 0) this.groups.delete(g.key);
-    else if (firing.length > 0 && g.lastNotifiedAt !== undefined) g.flushAt = g.lastNotifiedAt + g.route.repeatIntervalMs;
+    else if (firing.length > 0 && g.lastNotifiedAt !== undefined)
+      g.flushAt = g.lastNotifiedAt + g.route.repeatIntervalMs;
     return outgoing;
   }
 

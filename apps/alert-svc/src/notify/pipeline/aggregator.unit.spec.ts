@@ -4,7 +4,18 @@ import { Muting } from './muting';
 import { routesFor } from './routing';
 
 const config = (input: Partial<NotifyConfigInput>) =>
-  validate(NotifyConfig, { receivers: { team: { type: 'webhook', url: 'http://h/' }, db: { type: 'webhook', url: 'http://d/' }, quiet: { type: 'webhook', url: 'http://q/', sendResolved: false } }, ...input }, 'notify config');
+  validate(
+    NotifyConfig,
+    {
+      receivers: {
+        team: { type: 'webhook', url: 'http://h/' },
+        db: { type: 'webhook', url: 'http://d/' },
+        quiet: { type: 'webhook', url: 'http://q/', sendResolved: false },
+      },
+      ...input,
+    },
+    'notify config',
+  );
 
 function setup(input: Partial<NotifyConfigInput>) {
   const c = config(input);
@@ -23,9 +34,20 @@ function setup(input: Partial<NotifyConfigInput>) {
 
 let seq = 0;
 function alert(labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): AlertEntry {
-  return { fingerprint: labels.fp ?? `fp${++seq}`, ruleId: 'r', status, labels: { alertname: 'HighCPU', severity: 'warning', ...labels }, annotations: { summary: 's' }, startsAt: '2026-01-01T00:00:00.000Z' };
+  return {
+    fingerprint: labels.fp ?? `fp${++seq}`,
+    ruleId: 'r',
+    status,
+    labels: { alertname: 'HighCPU', severity: 'warning', ...labels },
+    annotations: { summary: 's' },
+    startsAt: '2026-01-01T00:00:00.000Z',
+  };
 }
-const summary = (out: Outgoing[]) => out.map((o) => `${o.notification.receiver}:${o.notification.status}:${o.notification.alerts.map((a) => `${a.fingerprint}=${a.status}`).join(',')}`);
+const summary = (out: Outgoing[]) =>
+  out.map(
+    (o) =>
+      `${o.notification.receiver}:${o.notification.status}:${o.notification.alerts.map((a) => `${a.fingerprint}=${a.status}`).join(',')}`,
+  );
 
 describe('routesFor', () => {
   const c = config({
@@ -34,20 +56,33 @@ describe('routesFor', () => {
       groupBy: ['alertname'],
       routes: [
         { matchers: { severity: 'critical' }, receiver: 'db', continue: true, groupWait: '5s' },
-        { matchers: [{ label: 'node', op: '=~', value: 'db-.*' }], receiver: 'db', routes: [{ matchers: [{ label: 'alertname', op: '=~', value: 'Disk.*' }] }] },
+        {
+          matchers: [{ label: 'node', op: '=~', value: 'db-.*' }],
+          receiver: 'db',
+          routes: [{ matchers: [{ label: 'alertname', op: '=~', value: 'Disk.*' }] }],
+        },
         { matchers: { team: 'x' }, receiver: 'quiet' },
       ],
     },
   });
   const r = (labels: Record<string, string>) => routesFor(c.route!, labels).map((x) => `${x.id}>${x.receiver}`);
 
-  it('falls back to the root when no child matches', () => expect(r({ alertname: 'A', node: 'web-1' })).toEqual(['0>team']));
-  it('stops at the first matching child', () => expect(r({ alertname: 'A', node: 'db-1', team: 'x' })).toEqual(['0.1>db']));
-  it('goes on past a child with continue', () => expect(r({ alertname: 'A', severity: 'critical', node: 'db-1' })).toEqual(['0.0>db', '0.1>db']));
+  it('falls back to the root when no child matches', () =>
+    expect(r({ alertname: 'A', node: 'web-1' })).toEqual(['0>team']));
+  it('stops at the first matching child', () =>
+    expect(r({ alertname: 'A', node: 'db-1', team: 'x' })).toEqual(['0.1>db']));
+  it('goes on past a child with continue', () =>
+    expect(r({ alertname: 'A', severity: 'critical', node: 'db-1' })).toEqual(['0.0>db', '0.1>db']));
   it('anchors regex matchers', () => expect(r({ alertname: 'A', node: 'xdb-1' })).toEqual(['0>team']));
   it('inherits receiver and timings from the parent', () => {
     const [child] = routesFor(c.route!, { alertname: 'A', severity: 'critical' });
-    expect(child).toMatchObject({ receiver: 'db', groupBy: ['alertname'], groupWaitMs: 5000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 });
+    expect(child).toMatchObject({
+      receiver: 'db',
+      groupBy: ['alertname'],
+      groupWaitMs: 5000,
+      groupIntervalMs: 300_000,
+      repeatIntervalMs: 14_400_000,
+    });
     // A child matchers list that does not match (Disk.*) leaves the alert with its parent.
     expect(routesFor(c.route!, { alertname: 'Mem', node: 'db-2' }).map((x) => x.id)).toEqual(['0.1']);
     expect(routesFor(c.route!, { alertname: 'DiskFull', node: 'db-2' }).map((x) => x.id)).toEqual(['0.1.0']);
@@ -56,7 +91,9 @@ describe('routesFor', () => {
 
 describe('NotifyConfig', () => {
   it('names an unknown receiver by its place in the tree', () => {
-    expect(() => config({ route: { receiver: 'team', routes: [{ matchers: { a: 'b' } }, { receiver: 'nope' }] } })).toThrow(/route\.routes\.1\.receiver.*unknown receiver "nope"/);
+    expect(() =>
+      config({ route: { receiver: 'team', routes: [{ matchers: { a: 'b' } }, { receiver: 'nope' }] } }),
+    ).toThrow(/route\.routes\.1\.receiver.*unknown receiver "nope"/);
   });
   it('wants a receiver on the root', () => expect(() => config({ route: {} })).toThrow(/route\.receiver/));
 });
@@ -71,7 +108,9 @@ describe('Aggregator', () => {
   });
 
   it('waits group_wait for a new group, then group_interval for changes, and sends resolved', () => {
-    const { agg } = setup({ route: { receiver: 'team', groupBy: ['alertname'], groupWait: '30s', groupInterval: '5m' } });
+    const { agg } = setup({
+      route: { receiver: 'team', groupBy: ['alertname'], groupWait: '30s', groupInterval: '5m' },
+    });
     agg.update(alert({ fp: 'a', node: 'n1' }), 0);
     agg.update(alert({ fp: 'b', node: 'n2' }), 10_000);
     expect(agg.due(29_999)).toEqual([]);
@@ -130,7 +169,9 @@ describe('Aggregator', () => {
 
   it('leaves silenced alerts out, and tells of them once the silence ends', () => {
     const { agg, muting, muted } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
-    muting.setSilences([{ id: 's1', matchers: [{ label: 'node', op: '=', value: 'n1' }], startsAt: 0, endsAt: 60_000 }]);
+    muting.setSilences([
+      { id: 's1', matchers: [{ label: 'node', op: '=', value: 'n1' }], startsAt: 0, endsAt: 60_000 },
+    ]);
     agg.update(alert({ fp: 'a', node: 'n1' }), 1000);
     agg.update(alert({ fp: 'b', node: 'n2' }), 1000);
     expect(summary(agg.due(1000))).toEqual(['team:firing:b=firing']);
@@ -161,7 +202,10 @@ describe('Aggregator', () => {
   });
 
   it('an alert that matches both sides of an inhibition rule does not mute itself', () => {
-    const { agg, muting } = setup({ route: { receiver: 'team' }, inhibitRules: [{ source: { alertname: 'HighCPU' }, target: { alertname: 'HighCPU' }, equal: ['node'] }] });
+    const { agg, muting } = setup({
+      route: { receiver: 'team' },
+      inhibitRules: [{ source: { alertname: 'HighCPU' }, target: { alertname: 'HighCPU' }, equal: ['node'] }],
+    });
     const a = alert({ fp: 'a', node: 'n1' });
     muting.trackSource(a.fingerprint, a.labels, true);
     agg.update(a, 0);

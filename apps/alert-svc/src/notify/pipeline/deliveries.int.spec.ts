@@ -14,7 +14,16 @@ import { createNotifyMetrics } from './notify.metrics';
 const logger = createLogger({ service: 'alert-svc', level: 'silent' });
 
 function notification(groupKey: string, status: 'firing' | 'resolved'): Notification {
-  return { id: randomUUID(), receiver: 'hook', status, groupKey, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, alerts: [] };
+  return {
+    id: randomUUID(),
+    receiver: 'hook',
+    status,
+    groupKey,
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    alerts: [],
+  };
 }
 
 describe('Deliveries (Postgres outbox)', () => {
@@ -66,13 +75,23 @@ describe('Deliveries (Postgres outbox)', () => {
         { notification: second, firing: [], createdAt: t0 + 1 },
         { notification: other, firing: ['b'], createdAt: t0 + 1 },
       ]);
-      await eventually(async () => (await deliveries.pendingCount()) === 0, { timeoutMs: 10_000, what: 'every notification delivered' });
+      await eventually(async () => (await deliveries.pendingCount()) === 0, {
+        timeoutMs: 10_000,
+        what: 'every notification delivered',
+      });
 
-      const order = sent.map((s) => (s.id === first.id ? `first:${s.ok}` : s.id === second.id ? `second:${s.ok}` : `other:${s.ok}`));
+      const order = sent.map((s) =>
+        s.id === first.id ? `first:${s.ok}` : s.id === second.id ? `second:${s.ok}` : `other:${s.ok}`,
+      );
       // The other group went out at once, not behind g1's retries.
       expect(order.indexOf('other:true')).toBeLessThan(order.indexOf('first:true'));
       // g1: three attempts of the first, and only then the second, once.
-      expect(order.filter((o) => !o.startsWith('other'))).toEqual(['first:false', 'first:false', 'first:true', 'second:true']);
+      expect(order.filter((o) => !o.startsWith('other'))).toEqual([
+        'first:false',
+        'first:false',
+        'first:true',
+        'second:true',
+      ]);
       const rows = await db.query<{ id: string; state: string; attempts: number }>(
         'test',
         'SELECT id, state, attempts FROM alerting.notifications ORDER BY created_at, id',

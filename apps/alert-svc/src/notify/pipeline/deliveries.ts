@@ -12,14 +12,23 @@ export interface DeliveryPolicy {
   maxAgeMs: number;
 }
 
-export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { initialBackoffMs: 1000, maxBackoffMs: 5 * 60_000, maxAgeMs: 60 * 60_000 };
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
+  initialBackoffMs: 1000,
+  maxBackoffMs: 5 * 60_000,
+  maxAgeMs: 60 * 60_000,
+};
 
 /**
  * How long before attempt `attempt + 1`: exponential from `initialBackoffMs`, capped, with jitter
  * (between half and all of it, so receivers that failed together do not retry together); never
  * sooner than the provider's Retry-After.
  */
-export function retryDelayMs(attempt: number, policy: DeliveryPolicy, result: NotifyResult, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: DeliveryPolicy,
+  result: NotifyResult,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.round(exp * (0.5 + random() / 2));
   return Math.max(jittered, result.retryAfterMs ?? 0);
@@ -117,14 +126,24 @@ export class Deliveries {
       const n = o.notification;
       // Within this batch, the group's first one is sent; the next wait for it (busyGroups).
       if (sendNow.has(n.id) && !this.busyGroups.has(n.groupKey)) {
-        this.launch({ id: n.id, receiver: n.receiver, group_key: n.groupKey, payload: n, attempts: 0, created_at: new Date(o.createdAt) });
+        this.launch({
+          id: n.id,
+          receiver: n.receiver,
+          group_key: n.groupKey,
+          payload: n,
+          attempts: 0,
+          created_at: new Date(o.createdAt),
+        });
       }
     }
   }
 
   /** Notifications recorded and not yet delivered or given up. */
   async pendingCount(): Promise<number> {
-    const [row] = await this.deps.db.query<{ n: string }>('notifications_pending', "SELECT count(*) AS n FROM alerting.notifications WHERE state = 'pending'");
+    const [row] = await this.deps.db.query<{ n: string }>(
+      'notifications_pending',
+      "SELECT count(*) AS n FROM alerting.notifications WHERE state = 'pending'",
+    );
     return Number(row.n);
   }
 
@@ -161,16 +180,26 @@ export class Deliveries {
   private async cleanup(): Promise<void> {
     const retention = this.deps.retentionMs ?? 30 * 86_400_000;
     const before = new Date(Date.now() - retention);
-    await this.deps.db.query('notifications_expire', "DELETE FROM alerting.notifications WHERE state <> 'pending' AND created_at < $1", [before]);
+    await this.deps.db.query(
+      'notifications_expire',
+      "DELETE FROM alerting.notifications WHERE state <> 'pending' AND created_at < $1",
+      [before],
+    );
     // The alert history keeps as long as the notification history.
     await this.deps.db.query('alert_history_expire', 'DELETE FROM alerting.alert_history WHERE at < $1', [before]);
-    await this.deps.db.query('alerts_expire', "DELETE FROM alerting.alerts WHERE state = 'resolved' AND resolved_at < $1", [before]);
+    await this.deps.db.query(
+      'alerts_expire',
+      "DELETE FROM alerting.alerts WHERE state = 'resolved' AND resolved_at < $1",
+      [before],
+    );
   }
 
   private launch(row: Row): void {
     this.busyGroups.add(row.group_key);
     const p = this.deliver(row)
-      .catch((e: unknown) => this.deps.logger.error({ err: e, notification: row.id, receiver: row.receiver }, 'recording a delivery failed'))
+      .catch((e: unknown) =>
+        this.deps.logger.error({ err: e, notification: row.id, receiver: row.receiver }, 'recording a delivery failed'),
+      )
       .finally(() => {
         this.inFlight.delete(row.id);
         this.busyGroups.delete(row.group_key);
@@ -205,14 +234,21 @@ export class Deliveries {
     }
     if (this.stopped && !result.ok) return; // Cancelled by the shutdown: the next process sends it.
     const seconds = (performance.now() - started) / 1000;
-    metrics.attemptDuration.observe({ receiver: row.receiver, result: result.ok ? 'ok' : result.retry ? 'retry' : 'error' }, seconds);
+    metrics.attemptDuration.observe(
+      { receiver: row.receiver, result: result.ok ? 'ok' : result.retry ? 'retry' : 'error' },
+      seconds,
+    );
 
     const now = Date.now();
     const age = now - row.created_at.getTime();
     const delay = result.ok ? 0 : retryDelayMs(attempt, this.policy, result);
     const giveUp = !result.ok && (!result.retry || age + delay > this.policy.maxAgeMs);
     const state = result.ok ? 'delivered' : giveUp ? 'failed' : 'pending';
-    const error = result.ok ? null : giveUp && result.retry ? `${result.error ?? 'failed'} (gave up after ${attempt} attempts)` : (result.error ?? 'failed');
+    const error = result.ok
+      ? null
+      : giveUp && result.retry
+        ? `${result.error ?? 'failed'} (gave up after ${attempt} attempts)`
+        : (result.error ?? 'failed');
     await db.query(
       'notifications_attempt_end',
       `WITH a AS (
@@ -225,7 +261,13 @@ export class Deliveries {
     );
     metrics.attempts.inc({ receiver: row.receiver, result: result.ok ? 'ok' : result.retry ? 'retry' : 'error' });
     if (state !== 'pending') metrics.outcomes.inc({ receiver: row.receiver, outcome: state });
-    const fields = { notification: row.id, receiver: row.receiver, group: row.group_key, attempt, status: result.status };
+    const fields = {
+      notification: row.id,
+      receiver: row.receiver,
+      group: row.group_key,
+      attempt,
+      status: result.status,
+    };
     if (result.ok) logger.info({ ...fields, ms: Math.round(seconds * 1000) }, 'notification delivered');
     else if (giveUp) logger.error({ ...fields, error }, 'notification not delivered');
     else logger.warn({ ...fields, error, retryInMs: delay }, 'notification attempt failed; will retry');

@@ -14,7 +14,9 @@ describe('retryDelayMs', () => {
   });
 
   it('is capped', () => {
-    expect(retryDelayMs(30, DEFAULT_DELIVERY_POLICY, failed, () => 0.999999)).toBe(DEFAULT_DELIVERY_POLICY.maxBackoffMs);
+    expect(retryDelayMs(30, DEFAULT_DELIVERY_POLICY, failed, () => 0.999999)).toBe(
+      DEFAULT_DELIVERY_POLICY.maxBackoffMs,
+    );
   });
 
   it('never retries sooner than the provider asked (Retry-After)', () => {

@@ -29,7 +29,15 @@ function entryOf(event: AlertEvent): AlertEntry | undefined {
       };
     case 'alert.resolved':
       if (!event.data.wasFiring) return undefined;
-      return { fingerprint: d.fingerprint, ruleId: d.ruleId, status: 'resolved', labels: d.labels, annotations: {}, startsAt: event.data.resolvedAt, endsAt: event.data.resolvedAt };
+      return {
+        fingerprint: d.fingerprint,
+        ruleId: d.ruleId,
+        status: 'resolved',
+        labels: d.labels,
+        annotations: {},
+        startsAt: event.data.resolvedAt,
+        endsAt: event.data.resolvedAt,
+      };
     case 'alert.pending':
       return undefined;
     default: {
@@ -147,7 +155,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       notifier: (r) => this.receivers.notifier(r),
       logger: this.obs.logger,
       metrics: this.metrics,
-      policy: { initialBackoffMs: this.config.VIGIL_ALERT_DELIVERY_BACKOFF_MS, maxBackoffMs: 5 * 60_000, maxAgeMs: this.config.VIGIL_ALERT_DELIVERY_MAX_AGE_MS },
+      policy: {
+        initialBackoffMs: this.config.VIGIL_ALERT_DELIVERY_BACKOFF_MS,
+        maxBackoffMs: 5 * 60_000,
+        maxAgeMs: this.config.VIGIL_ALERT_DELIVERY_MAX_AGE_MS,
+      },
       retentionMs: this.config.VIGIL_ALERT_NOTIFICATION_RETENTION_DAYS * 86_400_000,
     });
     const nodes = await this.followMaintenance(muting);
@@ -206,7 +218,10 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
    * them. Returns the stream sequence to follow on from, and the alerts whose last event is past
    * it (the live reader skips their older events).
    */
-  private async rebuild(aggregator: Aggregator, muting: Muting): Promise<{ fromSeq: number; skip: Map<string, number> }> {
+  private async rebuild(
+    aggregator: Aggregator,
+    muting: Muting,
+  ): Promise<{ fromSeq: number; skip: Map<string, number> }> {
     const { jsm, topology } = this.bus;
     const lastSeq = (await jsm.streams.info(topology.streams.events)).state.last_seq;
     const now = Date.now();
@@ -220,7 +235,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     const told = new Map<string, Notification['alerts'][number]>();
     for (const r of rows) {
       log.set(r.group_key, { firing: r.firing, at: r.created_at.getTime() });
-      for (const a of r.payload.alerts) if (a.status === 'firing' && r.firing.includes(a.fingerprint)) told.set(a.fingerprint, a);
+      for (const a of r.payload.alerts)
+        if (a.status === 'firing' && r.firing.includes(a.fingerprint)) told.set(a.fingerprint, a);
     }
 
     const skip = new Map<string, number>();
@@ -266,7 +282,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
             if (m.seq === newest) continue;
           }
           const now = Date.now();
-          if (entry.status === 'firing') this.metrics.dispatchDelay.observe(Math.max(0, now - Date.parse(entry.startsAt)) / 1000);
+          if (entry.status === 'firing')
+            this.metrics.dispatchDelay.observe(Math.max(0, now - Date.parse(entry.startsAt)) / 1000);
           const isSource = active.muting.trackSource(entry.fingerprint, entry.labels, entry.status === 'firing');
           active.aggregator.update(entry, now);
           if (isSource) active.aggregator.recheck(now);
@@ -290,7 +307,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     const outgoing = active.aggregator.due(now);
     this.metrics.groups.set(active.aggregator.groupCount());
     if (outgoing.length > 0) this.record(active.deliveries, outgoing);
-    const candidates = [active.aggregator.nextAt(), active.muting.nextBoundary(now)].filter((t): t is number => t !== undefined);
+    const candidates = [active.aggregator.nextAt(), active.muting.nextBoundary(now)].filter(
+      (t): t is number => t !== undefined,
+    );
     const at = candidates.length > 0 ? Math.min(...candidates) : undefined;
     if (at === this.flushAt) return;
     clearTimeout(this.flushTimer);
@@ -315,7 +334,10 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
           return;
         } catch (e) {
           if (!this.active || this.stopped) {
-            this.obs.logger.error({ err: e, notifications: outgoing.length }, 'notifications not recorded before stopping; the next dispatcher decides them again');
+            this.obs.logger.error(
+              { err: e, notifications: outgoing.length },
+              'notifications not recorded before stopping; the next dispatcher decides them again',
+            );
             return;
           }
           this.obs.logger.error({ err: e, attempt }, 'recording notifications failed; trying again');

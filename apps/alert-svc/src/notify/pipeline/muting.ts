@@ -9,7 +9,8 @@ export interface ActiveSilence {
   endsAt: number;
 }
 
-export type MuteReason = { by: 'silence'; silenceId: string } | { by: 'inhibition'; rule: number } | { by: 'maintenance'; node: string };
+export type MuteReason =
+  { by: 'silence'; silenceId: string } | { by: 'inhibition'; rule: number } | { by: 'maintenance'; node: string };
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -68,7 +69,8 @@ export class Muting {
     const until = node === undefined ? undefined : this.maintenance.get(node);
     if (node !== undefined && until !== undefined && now < until) return { by: 'maintenance', node };
     for (const s of this.silences) {
-      if (s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, labels)) return { by: 'silence', silenceId: s.id };
+      if (s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, labels))
+        return { by: 'silence', silenceId: s.id };
     }
     for (const [i, rule] of this.inhibitRules.entries()) {
       if (!alertMatches(rule.target, labels)) continue;

@@ -19,13 +19,18 @@ describe('loadNotifyConfig', () => {
   });
 
   it('reads YAML with its defaults', () => {
-    const config = loadNotifyConfig(file('ok.yaml', 'receivers:\n  ops: { type: wecom, key: { env: WECOM_KEY } }\nroute: { receiver: ops }\n'));
+    const config = loadNotifyConfig(
+      file('ok.yaml', 'receivers:\n  ops: { type: wecom, key: { env: WECOM_KEY } }\nroute: { receiver: ops }\n'),
+    );
     expect(config.receivers.ops).toMatchObject({ type: 'wecom', sendResolved: true });
     expect(config.route).toMatchObject({ receiver: 'ops', matchers: [], continue: false });
   });
 
   it('names the file and the field, and never quotes a secret given in the file', () => {
-    const path = file('bad.yaml', `receivers:\n  ops: { type: wecom, key: ${SECRET}, url: not-a-url }\nroute: { receiver: nobody }\n`);
+    const path = file(
+      'bad.yaml',
+      `receivers:\n  ops: { type: wecom, key: ${SECRET}, url: not-a-url }\nroute: { receiver: nobody }\n`,
+    );
     let error: unknown;
     try {
       loadNotifyConfig(path);
@@ -40,7 +45,9 @@ describe('loadNotifyConfig', () => {
   });
 
   it('says when the file cannot be read or is not YAML', () => {
-    expect(() => loadNotifyConfig(join(dir, 'missing.yaml'))).toThrow(/cannot read the notification config .*missing\.yaml: ENOENT/);
+    expect(() => loadNotifyConfig(join(dir, 'missing.yaml'))).toThrow(
+      /cannot read the notification config .*missing\.yaml: ENOENT/,
+    );
     expect(() => loadNotifyConfig(file('broken.yaml', 'route: [unclosed'))).toThrow(/is not YAML/);
   });
 });

@@ -50,6 +50,10 @@ export function createNotifyMetrics(registry: Registry): NotifyMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 60, 300],
       registers: [registry],
     }),
-    groups: new Gauge({ name: 'vigil_notification_groups', help: 'Aggregation groups this replica holds', registers: [registry] }),
+    groups: new Gauge({
+      name: 'vigil_notification_groups',
+      help: 'Aggregation groups this replica holds',
+      registers: [registry],
+    }),
   };
 }

@@ -19,8 +19,13 @@ export class Receivers {
       this.notifiers.set(name, createNotifier(receiver, { logger: obs.logger.child({ receiver: name }) }));
     }
     const names = Object.keys(this.config.receivers);
-    if (!this.config.route) obs.logger.warn('no notification route configured (VIGIL_ALERT_NOTIFY_CONFIG): alerts fire and nothing is sent');
-    else obs.logger.info({ receivers: names, inhibitRules: this.config.inhibitRules.length }, 'notification config loaded');
+    if (!this.config.route)
+      obs.logger.warn('no notification route configured (VIGIL_ALERT_NOTIFY_CONFIG): alerts fire and nothing is sent');
+    else
+      obs.logger.info(
+        { receivers: names, inhibitRules: this.config.inhibitRules.length },
+        'notification config loaded',
+      );
   }
 
   notifier(name: string): Notifier | undefined {
@@ -39,6 +44,9 @@ export class Receivers {
   async test(name: string, timeoutMs = 15_000): Promise<NotifyResult | undefined> {
     const notifier = this.notifiers.get(name);
     if (!notifier) return undefined;
-    return notifier.notify(testNotification(name, { externalUrl: this.config.externalUrl }), AbortSignal.timeout(timeoutMs));
+    return notifier.notify(
+      testNotification(name, { externalUrl: this.config.externalUrl }),
+      AbortSignal.timeout(timeoutMs),
+    );
   }
 }

@@ -82,7 +82,11 @@ export function groupLabelsOf(route: ResolvedRoute, labels: Readonly<Record<stri
  * group is found again. Readable prefix, hashed labels (they can be long).
  */
 export function groupKeyOf(route: ResolvedRoute, groupLabels: Readonly<Record<string, string>>): string {
-  const canonical = JSON.stringify(Object.keys(groupLabels).sort().map((k) => [k, groupLabels[k]]));
+  const canonical = JSON.stringify(
+    Object.keys(groupLabels)
+      .sort()
+      .map((k) => [k, groupLabels[k]]),
+  );
   const digest = createHash('sha256').update(`${route.id}\0${route.receiver}\0${canonical}`).digest('hex').slice(0, 16);
   return `${route.receiver}/${route.id}/${digest}`;
 }

@@ -21,10 +21,17 @@ export function classifyErrcodeAnswer(outcome: HttpPostOutcome, rules: ErrcodeRu
     return classifyHttpAnswer({ status, retryAfter: outcome.headers.get('retry-after'), detail: excerpt(body) }, now);
   }
   const answer = parseErrcode(body);
-  if (!answer) return { ok: false, retry: true, status, error: `HTTP ${status} without an errcode: ${excerpt(body) || '(empty)'}` };
+  if (!answer)
+    return {
+      ok: false,
+      retry: true,
+      status,
+      error: `HTTP ${status} without an errcode: ${excerpt(body) || '(empty)'}`,
+    };
   if (answer.errcode === 0) return { ok: true, retry: false, status };
   const error = `errcode ${answer.errcode}: ${excerpt(answer.errmsg)}`;
-  if (rules.retryCodes.has(answer.errcode)) return rateLimited(status, error, answer.errcode === -1 ? undefined : rules.rateLimitWaitMs);
+  if (rules.retryCodes.has(answer.errcode))
+    return rateLimited(status, error, answer.errcode === -1 ? undefined : rules.rateLimitWaitMs);
   return { ok: false, retry: false, status, error };
 }
 

@@ -31,9 +31,10 @@ export async function guardedDelivery(
     result = await attempt(alerts === n.alerts ? n : { ...n, alerts }, secrets);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    result = e instanceof ValidationError
-      ? { ok: false, retry: false, error: message }
-      : { ok: false, retry: true, error: `unexpected error: ${message}` };
+    result =
+      e instanceof ValidationError
+        ? { ok: false, retry: false, error: message }
+        : { ok: false, retry: true, error: `unexpected error: ${message}` };
   }
   const log = ctx.deps.logger.child({ receiver: n.receiver, receiverType: ctx.type, notificationId: n.id });
   if (result.ok) {

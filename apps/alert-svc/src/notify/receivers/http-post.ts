@@ -10,8 +10,7 @@ export interface HttpPost {
 }
 
 export type HttpPostOutcome =
-  | { answered: true; status: number; headers: Headers; body: string }
-  | { answered: false; failure: RequestFailure };
+  { answered: true; status: number; headers: Headers; body: string } | { answered: false; failure: RequestFailure };
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 

@@ -31,7 +31,8 @@ export function messageView(n: Notification, maxAlerts: number): MessageView {
   const firing = n.alerts.filter((a) => a.status === 'firing');
   const resolved = n.alerts.filter((a) => a.status === 'resolved');
   const ordered = [...firing, ...resolved];
-  const alertname = n.groupLabels['alertname'] ?? n.commonLabels['alertname'] ?? ordered[0]?.labels['alertname'] ?? 'alert';
+  const alertname =
+    n.groupLabels['alertname'] ?? n.commonLabels['alertname'] ?? ordered[0]?.labels['alertname'] ?? 'alert';
   const severity = n.commonLabels['severity'];
   const count = n.status === 'firing' ? `FIRING:${firing.length}` : 'RESOLVED';
   return {

@@ -43,10 +43,17 @@ describe('receiver registry', () => {
   it('delivers the test notification through a built notifier', async () => {
     const server = await CaptureServer.start();
     try {
-      const notifier = createNotifier({ type: 'webhook', url: server.url('/'), sendResolved: true, timeoutMs: 2_000, maxAlerts: 10 }, testDeps());
+      const notifier = createNotifier(
+        { type: 'webhook', url: server.url('/'), sendResolved: true, timeoutMs: 2_000, maxAlerts: 10 },
+        testDeps(),
+      );
       const n = testNotification('ops');
       expect(await notifier.notify(n, new AbortController().signal)).toMatchObject({ ok: true });
-      expect(JSON.parse(server.last.body)).toMatchObject({ id: n.id, receiver: 'ops', alerts: [{ labels: { alertname: 'VigilTestNotification' } }] });
+      expect(JSON.parse(server.last.body)).toMatchObject({
+        id: n.id,
+        receiver: 'ops',
+        alerts: [{ labels: { alertname: 'VigilTestNotification' } }],
+      });
     } finally {
       await server.close();
     }

@@ -36,7 +36,8 @@ export class SecretBag {
   addUrlCredentials(url: string): void {
     const parsed = URL.canParse(url) ? new URL(url) : undefined;
     if (!parsed) return;
-    for (const value of [safeDecode(parsed.username), safeDecode(parsed.password), ...parsed.searchParams.values()]) this.add(value);
+    for (const value of [safeDecode(parsed.username), safeDecode(parsed.password), ...parsed.searchParams.values()])
+      this.add(value);
     if (parsed.username || parsed.password) this.add(basicAuthorization(parsed).slice('Basic '.length));
   }
 

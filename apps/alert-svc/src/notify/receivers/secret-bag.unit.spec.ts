@@ -14,8 +14,12 @@ describe('SecretBag', () => {
 
   it('names the field and the variable, never a value, when the variable is missing or empty', () => {
     const bag = new SecretBag({ EMPTY: '' });
-    expect(() => bag.resolve({ env: 'WECOM_KEY' }, 'key')).toThrow(new ValidationError('key: environment variable WECOM_KEY is not set'));
-    expect(() => bag.resolve({ env: 'EMPTY' }, 'auth.password')).toThrow('auth.password: environment variable EMPTY is not set');
+    expect(() => bag.resolve({ env: 'WECOM_KEY' }, 'key')).toThrow(
+      new ValidationError('key: environment variable WECOM_KEY is not set'),
+    );
+    expect(() => bag.resolve({ env: 'EMPTY' }, 'auth.password')).toThrow(
+      'auth.password: environment variable EMPTY is not set',
+    );
   });
 
   it('scrubs the credentials of a configured URL', () => {
@@ -27,7 +31,10 @@ describe('SecretBag', () => {
 
 describe('displayUrl', () => {
   it.each([
-    ['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=[REDACTED]'],
+    [
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc',
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=[REDACTED]',
+    ],
     ['https://u:p@host:8443/a/b?x=1&y=2&x=3', 'https://host:8443/a/b?x=[REDACTED]&y=[REDACTED]'],
     ['http://127.0.0.1:9093', 'http://127.0.0.1:9093/'],
     ['not a url', '[REDACTED]'],
@@ -36,6 +43,8 @@ describe('displayUrl', () => {
   });
 
   it('hides the path when it is the secret', () => {
-    expect(displayUrl('https://hooks.slack.com/services/T0/B0/XyZ', { hidePath: true })).toBe('https://hooks.slack.com/[REDACTED]');
+    expect(displayUrl('https://hooks.slack.com/services/T0/B0/XyZ', { hidePath: true })).toBe(
+      'https://hooks.slack.com/[REDACTED]',
+    );
   });
 });

@@ -47,7 +47,8 @@ export function parseRulesArgs(argv: readonly string[]): RulesCommand {
   const [command, ...extra] = positionals;
   if (command === undefined) throw new UsageError('missing command: check, diff or apply');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" (files go after -f)`);
-  if (command !== 'check' && command !== 'diff' && command !== 'apply') throw new UsageError(`unknown command "${command}": use check, diff or apply`);
+  if (command !== 'check' && command !== 'diff' && command !== 'apply')
+    throw new UsageError(`unknown command "${command}": use check, diff or apply`);
   const files = values.file ?? [];
   if (files.length === 0) throw new UsageError(`${command} needs at least one -f <file>`);
   if (command === 'check') {

@@ -3,7 +3,10 @@ import { parseRulesArgs, type RulesCommand, UsageError } from './args';
 describe('parseRulesArgs', () => {
   it.each<[string[], RulesCommand]>([
     [['check', '-f', 'a.yaml'], { command: 'check', files: ['a.yaml'] }],
-    [['check', '-f', 'a.yaml', '--file', 'b.yaml', '-fc.yaml'], { command: 'check', files: ['a.yaml', 'b.yaml', 'c.yaml'] }],
+    [
+      ['check', '-f', 'a.yaml', '--file', 'b.yaml', '-fc.yaml'],
+      { command: 'check', files: ['a.yaml', 'b.yaml', 'c.yaml'] },
+    ],
     [['check', '--file=a.yaml'], { command: 'check', files: ['a.yaml'] }],
     [['-f', 'a.yaml', 'diff'], { command: 'diff', files: ['a.yaml'], prune: false }],
     [['diff', '-f', 'a.yaml', '--prune'], { command: 'diff', files: ['a.yaml'], prune: true }],

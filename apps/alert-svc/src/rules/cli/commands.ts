@@ -18,7 +18,10 @@ export interface RulesService {
 }
 
 /** Reads and checks every file; a file that cannot be read is a problem of that file. */
-export function loadRuleFiles(files: readonly string[], io: CliIo): { rules: AlertRule[]; problems: RuleFileProblem[] } {
+export function loadRuleFiles(
+  files: readonly string[],
+  io: CliIo,
+): { rules: AlertRule[]; problems: RuleFileProblem[] } {
   const unreadable: RuleFileProblem[] = [];
   const sources = files.flatMap((file) => {
     try {
@@ -61,7 +64,11 @@ export async function runDiff(opts: ApplyOptions, io: CliIo, service: RulesServi
 }
 
 /** `vigil rules apply`: the diff, then (confirmed or `--yes`) the apply itself. */
-export async function runApply(opts: ApplyOptions & { readonly yes: boolean }, io: CliIo, service: RulesService): Promise<number> {
+export async function runApply(
+  opts: ApplyOptions & { readonly yes: boolean },
+  io: CliIo,
+  service: RulesService,
+): Promise<number> {
   const rules = loadOrReport(opts.files, io);
   if (!rules) return 1;
   const request = { rules, prune: opts.prune, actor: opts.actor };

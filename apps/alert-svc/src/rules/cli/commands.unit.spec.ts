@@ -76,7 +76,10 @@ describe('runCheck', () => {
   it('names the file, line, rule and field of each problem, and fails', () => {
     const t = testIo({ 'a.yaml': broken, 'b.yaml': fileB });
     expect(runCheck(['a.yaml', 'b.yaml'], t.io)).toBe(1);
-    expect(t.out).toEqual(['a.yaml:8:10: rules[0] (high-cpu): for: invalid duration "5 minutes" (use e.g. 30s, 5m, 1h30m, or whole milliseconds)', '1 problem in 1 of 2 files']);
+    expect(t.out).toEqual([
+      'a.yaml:8:10: rules[0] (high-cpu): for: invalid duration "5 minutes" (use e.g. 30s, 5m, 1h30m, or whole milliseconds)',
+      '1 problem in 1 of 2 files',
+    ]);
   });
 
   it('reports a file it cannot read', () => {
@@ -93,12 +96,20 @@ describe('runCheck', () => {
 });
 
 describe('runDiff', () => {
-  it('sends a dry run of every file\'s rules and prints the changes', async () => {
+  it("sends a dry run of every file's rules and prints the changes", async () => {
     const service = memoryService([AlertRule.parse({ ...rulesOf(fileA)[0], value: 80 }), oldRule]);
     const t = testIo({ 'a.yaml': fileA, 'b.yaml': fileB });
     expect(await runDiff({ files: ['a.yaml', 'b.yaml'], prune: true, actor }, t.io, service)).toBe(0);
-    expect(service.requests).toEqual([{ rules: rulesOf(fileA).concat(rulesOf(fileB)), prune: true, dryRun: true, actor }]);
-    expect(t.out).toEqual(['~ update high-cpu (value)', '+ create node-down', '+ create backup-failed', '- delete old-rule', '2 to create, 1 to update, 1 to delete']);
+    expect(service.requests).toEqual([
+      { rules: rulesOf(fileA).concat(rulesOf(fileB)), prune: true, dryRun: true, actor },
+    ]);
+    expect(t.out).toEqual([
+      '~ update high-cpu (value)',
+      '+ create node-down',
+      '+ create backup-failed',
+      '- delete old-rule',
+      '2 to create, 1 to update, 1 to delete',
+    ]);
     expect(service.rules).toContain(oldRule);
   });
 
@@ -120,7 +131,13 @@ describe('runApply', () => {
     expect(await runApply({ ...opts, yes: true }, t.io, service)).toBe(0);
     expect(service.requests.map((r) => r.dryRun)).toEqual([true, false]);
     expect(service.rules.map((r) => r.id)).toEqual(['high-cpu', 'node-down']);
-    expect(t.out).toEqual(['+ create high-cpu', '+ create node-down', '- delete old-rule', '2 to create, 1 to delete', 'applied: 2 created, 1 deleted']);
+    expect(t.out).toEqual([
+      '+ create high-cpu',
+      '+ create node-down',
+      '- delete old-rule',
+      '2 to create, 1 to delete',
+      'applied: 2 created, 1 deleted',
+    ]);
   });
 
   it('asks on a terminal and applies on yes', async () => {
@@ -166,7 +183,13 @@ describe('runApply', () => {
       return confirm ? confirm(q) : false;
     };
     expect(await runApply({ ...opts, yes: false }, t.io, service)).toBe(0);
-    expect(t.out.slice(3)).toEqual(['the rules changed since the diff; what was applied:', '+ create high-cpu', '+ create node-down', '- delete old-rule', 'applied: 2 created, 1 deleted']);
+    expect(t.out.slice(3)).toEqual([
+      'the rules changed since the diff; what was applied:',
+      '+ create high-cpu',
+      '+ create node-down',
+      '- delete old-rule',
+      'applied: 2 created, 1 deleted',
+    ]);
   });
 
   it('fails when alert-svc reports it did not apply', async () => {

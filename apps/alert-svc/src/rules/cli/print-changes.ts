@@ -15,7 +15,10 @@ const SIGN: Record<Exclude<RuleChange['change'], 'unchanged'>, string> = {
 export function formatChanges(changes: readonly RuleChange[]): string[] {
   const lines = changes
     .filter((c) => c.change !== 'unchanged')
-    .map((c) => `${SIGN[c.change as keyof typeof SIGN]} ${c.change} ${c.ruleId}${c.change === 'update' && c.fields.length > 0 ? ` (${c.fields.join(', ')})` : ''}`);
+    .map(
+      (c) =>
+        `${SIGN[c.change as keyof typeof SIGN]} ${c.change} ${c.ruleId}${c.change === 'update' && c.fields.length > 0 ? ` (${c.fields.join(', ')})` : ''}`,
+    );
   const unchanged = changes.filter((c) => c.change === 'unchanged').length;
   if (unchanged > 0) lines.push(`= unchanged ${rules(unchanged)}`);
   return lines;
@@ -47,7 +50,11 @@ export function summarizeChanges(changes: readonly RuleChange[], applied: boolea
 
 /** Whether two change lists say the same thing (the apply did what the diff showed). */
 export function sameChanges(a: readonly RuleChange[], b: readonly RuleChange[]): boolean {
-  const key = (cs: readonly RuleChange[]) => cs.map((c) => `${c.ruleId} ${c.change} ${c.fields.join(',')}`).sort().join('\n');
+  const key = (cs: readonly RuleChange[]) =>
+    cs
+      .map((c) => `${c.ruleId} ${c.change} ${c.fields.join(',')}`)
+      .sort()
+      .join('\n');
   return key(a) === key(b);
 }
 

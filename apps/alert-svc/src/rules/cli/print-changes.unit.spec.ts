@@ -1,7 +1,11 @@
 import type { RuleChange } from '@vigil/contracts';
 import { formatChanges, hasChanges, sameChanges, summarizeChanges } from './print-changes';
 
-const c = (ruleId: string, change: RuleChange['change'], fields: string[] = []): RuleChange => ({ ruleId, change, fields });
+const c = (ruleId: string, change: RuleChange['change'], fields: string[] = []): RuleChange => ({
+  ruleId,
+  change,
+  fields,
+});
 
 describe('formatChanges', () => {
   it('prints one line per change and counts the unchanged rules', () => {
@@ -35,7 +39,13 @@ describe('formatChanges', () => {
 });
 
 describe('summarizeChanges', () => {
-  const changes = [c('a', 'create'), c('b', 'create'), c('x', 'delete'), c('u', 'update', ['for']), c('n', 'unchanged')];
+  const changes = [
+    c('a', 'create'),
+    c('b', 'create'),
+    c('x', 'delete'),
+    c('u', 'update', ['for']),
+    c('n', 'unchanged'),
+  ];
   it.each<[RuleChange[], boolean, string]>([
     [changes, false, '2 to create, 1 to update, 1 to delete'],
     [changes, true, '2 created, 1 updated, 1 deleted'],

@@ -37,7 +37,9 @@ export async function runRulesCli(argv: readonly string[], cwd: string): Promise
   }
   try {
     const opts = { ...command, actor: cliActor() };
-    return command.command === 'diff' ? await runDiff(opts, io, service) : await runApply({ ...opts, yes: command.yes }, io, service);
+    return command.command === 'diff'
+      ? await runDiff(opts, io, service)
+      : await runApply({ ...opts, yes: command.yes }, io, service);
   } catch (e) {
     if (!(e instanceof VigilError)) throw e;
     const where = settings.prefix ? ` (NATS ${settings.url}, prefix "${settings.prefix}")` : ` (NATS ${settings.url})`;

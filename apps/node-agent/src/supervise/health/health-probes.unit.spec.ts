@@ -3,9 +3,12 @@ import { type AddressInfo, createServer as createTcpServer, type Server } from '
 import { createHealthProbe } from './health-probe';
 
 const listen = (server: Server) =>
-  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 const close = (server: Server) => new Promise((resolve) => server.close(resolve));
-const probe = (check: Parameters<typeof createHealthProbe>[0], timeoutMs = 2_000) => createHealthProbe(check)(AbortSignal.timeout(timeoutMs));
+const probe = (check: Parameters<typeof createHealthProbe>[0], timeoutMs = 2_000) =>
+  createHealthProbe(check)(AbortSignal.timeout(timeoutMs));
 
 /** A port nothing listens on: one that was just free. */
 async function closedPort(): Promise<number> {
@@ -33,12 +36,18 @@ describe('health probes', () => {
     });
 
     it('fails on another status, naming both', async () => {
-      await expect(probe({ type: 'http', url: `${base}/metrics`, expectStatus: 204 })).rejects.toThrow('answered 200, expected 204');
-      await expect(probe({ type: 'http', url: `${base}/down`, expectStatus: 200 })).rejects.toThrow('answered 503, expected 200');
+      await expect(probe({ type: 'http', url: `${base}/metrics`, expectStatus: 204 })).rejects.toThrow(
+        'answered 200, expected 204',
+      );
+      await expect(probe({ type: 'http', url: `${base}/down`, expectStatus: 200 })).rejects.toThrow(
+        'answered 503, expected 200',
+      );
     });
 
     it('fails when nothing listens', async () => {
-      await expect(probe({ type: 'http', url: `http://127.0.0.1:${await closedPort()}/`, expectStatus: 200 })).rejects.toThrow();
+      await expect(
+        probe({ type: 'http', url: `http://127.0.0.1:${await closedPort()}/`, expectStatus: 200 }),
+      ).rejects.toThrow();
     });
   });
 
@@ -64,9 +73,9 @@ describe('health probes', () => {
     });
 
     it('fails with the exit code and the output', async () => {
-      await expect(probe({ type: 'command', command: 'sh', args: ['-c', 'echo not ready >&2; exit 3'] })).rejects.toThrow(
-        'sh exited with code 3: not ready',
-      );
+      await expect(
+        probe({ type: 'command', command: 'sh', args: ['-c', 'echo not ready >&2; exit 3'] }),
+      ).rejects.toThrow('sh exited with code 3: not ready');
       await expect(probe({ type: 'command', command: '/no/such/check', args: [] })).rejects.toThrow('could not run');
     });
 

@@ -5,6 +5,7 @@ export function httpProbe(url: string, expectStatus: number): HealthProbe {
   return async (signal) => {
     const response = await fetch(url, { signal, redirect: 'manual' });
     await response.body?.cancel();
-    if (response.status !== expectStatus) throw new Error(`GET ${url} answered ${response.status}, expected ${expectStatus}`);
+    if (response.status !== expectStatus)
+      throw new Error(`GET ${url} answered ${response.status}, expected ${expectStatus}`);
   };
 }

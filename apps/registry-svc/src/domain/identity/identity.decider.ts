@@ -35,7 +35,12 @@ export function decideIdentity(command: IdentityCommand, state: IdentityState): 
       return [
         {
           type: 'identity.enrolled',
-          data: { nodeId: command.nodeId, publicKey: command.publicKey, tokenId: command.tokenId, hostname: command.hostname },
+          data: {
+            nodeId: command.nodeId,
+            publicKey: command.publicKey,
+            tokenId: command.tokenId,
+            hostname: command.hostname,
+          },
         },
       ];
     case 'Revoke':

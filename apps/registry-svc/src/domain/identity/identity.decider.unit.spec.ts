@@ -6,7 +6,13 @@ const given = (...history: NewEvent<IdentityEvent>[]) => {
   const state = history.map((e) => e as unknown as IdentityEvent).reduce(evolveIdentity, initialIdentityState());
   return { when: (c: IdentityCommand) => () => decideIdentity(c, state) };
 };
-const enroll = (publicKey: string): IdentityCommand => ({ type: 'Enroll', nodeId: 'n1', publicKey, tokenId: 't', hostname: 'h' });
+const enroll = (publicKey: string): IdentityCommand => ({
+  type: 'Enroll',
+  nodeId: 'n1',
+  publicKey,
+  tokenId: 't',
+  hostname: 'h',
+});
 const enrolled = (publicKey: string): NewEvent<IdentityEvent> => ({
   type: 'identity.enrolled',
   data: { nodeId: 'n1', publicKey, tokenId: 't', hostname: 'h' },

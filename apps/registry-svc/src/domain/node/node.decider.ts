@@ -138,11 +138,16 @@ export function decideNode(command: NodeCommand, state: NodeState): NewEvent<Nod
     case 'StartMaintenance': {
       if (!state.exists) throw new NotFoundError(`node ${command.nodeId} is not registered`);
       const until = command.until ?? null;
-      if (state.maintenance && state.maintenance.reason === command.reason && state.maintenance.until === until) return [];
+      if (state.maintenance && state.maintenance.reason === command.reason && state.maintenance.until === until)
+        return [];
       return [
         {
           type: 'node.maintenance_started',
-          data: { nodeId: state.nodeId, reason: command.reason, ...(command.until === undefined ? {} : { until: command.until }) },
+          data: {
+            nodeId: state.nodeId,
+            reason: command.reason,
+            ...(command.until === undefined ? {} : { until: command.until }),
+          },
         },
       ];
     }

@@ -53,11 +53,15 @@ const T2 = '2026-11-22T10:00:40.000Z';
 
 describe('node decider', () => {
   it('registers an unknown node on its first heartbeat and brings it online', () => {
-    given().when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T0) }).then([registered, online(T0)]);
+    given()
+      .when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T0) })
+      .then([registered, online(T0)]);
   });
 
   it('decides nothing for a heartbeat of a node already online', () => {
-    given(registered, online(T0)).when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T1) }).then([]);
+    given(registered, online(T0))
+      .when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T1) })
+      .then([]);
   });
 
   it('brings an offline node back online', () => {
@@ -67,18 +71,30 @@ describe('node decider', () => {
   });
 
   it('ignores a late heartbeat from before the node was declared offline', () => {
-    given(registered, online(T0), offline(T1)).when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T0) }).then([]);
+    given(registered, online(T0), offline(T1))
+      .when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T0) })
+      .then([]);
   });
 
   it('marks an online node offline once, and never an offline or unknown one', () => {
-    given(registered, online(T0)).when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 }).then([offline(T0)]);
-    given(registered, online(T0), offline(T0)).when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 }).then([]);
-    given().when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 }).then([]);
+    given(registered, online(T0))
+      .when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 })
+      .then([offline(T0)]);
+    given(registered, online(T0), offline(T0))
+      .when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 })
+      .then([]);
+    given()
+      .when({ type: 'MarkOffline', lastSeenAt: new Date(T0), timeoutMs: 15000 })
+      .then([]);
   });
 
   it('a sighting brings back only a known, offline node', () => {
-    given(registered, online(T0), offline(T1)).when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) }).then([online(T2)]);
-    given().when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) }).then([]);
+    given(registered, online(T0), offline(T1))
+      .when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) })
+      .then([online(T2)]);
+    given()
+      .when({ type: 'RecordSighting', nodeId: 'n1', receivedAt: new Date(T2) })
+      .then([]);
   });
 
   it('records the configuration an agent reports only when it changes', () => {
@@ -107,15 +123,23 @@ describe('node decider', () => {
       agentVersion: '0.1.0',
       labels: {},
     };
-    const changed: NewEvent<NodeEvent> = { type: 'node.inventory_changed', data: { nodeId: 'n1', hash: 'h1', inventory } };
+    const changed: NewEvent<NodeEvent> = {
+      type: 'node.inventory_changed',
+      data: { nodeId: 'n1', hash: 'h1', inventory },
+    };
     given(registered).when({ type: 'RecordInventory', inventory, hash: 'h1' }).then([changed]);
     given(registered, changed).when({ type: 'RecordInventory', inventory, hash: 'h1' }).then([]);
-    given().when({ type: 'RecordInventory', inventory, hash: 'h1' }).thenThrows(/not registered/);
+    given()
+      .when({ type: 'RecordInventory', inventory, hash: 'h1' })
+      .thenThrows(/not registered/);
   });
 });
 
 describe('maintenance', () => {
-  const registered: NewEvent<NodeEvent> = { type: 'node.registered', data: { nodeId: 'n1', hostname: 'web-1', labels: {}, agentVersion: '0.1.0' } };
+  const registered: NewEvent<NodeEvent> = {
+    type: 'node.registered',
+    data: { nodeId: 'n1', hostname: 'web-1', labels: {}, agentVersion: '0.1.0' },
+  };
   const started = (reason: string, until?: string): NewEvent<NodeEvent> => ({
     type: 'node.maintenance_started',
     data: { nodeId: 'n1', reason, ...(until ? { until } : {}) },
@@ -123,17 +147,27 @@ describe('maintenance', () => {
   const until = '2026-11-22T12:00:00.000Z';
 
   it('starts on a registered node, and again only with a new reason or end', () => {
-    given(registered).when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap' }).then([started('disk swap')]);
-    given(registered, started('disk swap')).when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap' }).then([]);
-    given(registered, started('disk swap')).when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap', until }).then([started('disk swap', until)]);
-    given().when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'x' }).thenThrows(/not registered/);
+    given(registered)
+      .when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap' })
+      .then([started('disk swap')]);
+    given(registered, started('disk swap'))
+      .when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap' })
+      .then([]);
+    given(registered, started('disk swap'))
+      .when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'disk swap', until })
+      .then([started('disk swap', until)]);
+    given()
+      .when({ type: 'StartMaintenance', nodeId: 'n1', reason: 'x' })
+      .thenThrows(/not registered/);
   });
 
   it('ends by hand only while in maintenance', () => {
     given(registered, started('disk swap'))
       .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) })
       .then([{ type: 'node.maintenance_ended', data: { nodeId: 'n1', reason: 'manual' } }]);
-    given(registered).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) }).thenThrows(/not in maintenance/);
+    given(registered)
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) })
+      .thenThrows(/not in maintenance/);
     given(registered, started('a'), { type: 'node.maintenance_ended', data: { nodeId: 'n1', reason: 'manual' } })
       .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'manual', now: new Date(until) })
       .thenThrows(/not in maintenance/);
@@ -144,9 +178,15 @@ describe('maintenance', () => {
     given(registered, started('a', until))
       .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due })
       .then([{ type: 'node.maintenance_ended', data: { nodeId: 'n1', reason: 'expired' } }]);
-    given(registered, started('a', until)).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: new Date(Date.parse(until) - 1) }).then([]);
-    given(registered, started('a')).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due }).then([]);
-    given(registered, started('a', until), started('a', '2026-11-23T00:00:00.000Z')).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due }).then([]);
+    given(registered, started('a', until))
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: new Date(Date.parse(until) - 1) })
+      .then([]);
+    given(registered, started('a'))
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due })
+      .then([]);
+    given(registered, started('a', until), started('a', '2026-11-23T00:00:00.000Z'))
+      .when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due })
+      .then([]);
     given(registered).when({ type: 'EndMaintenance', nodeId: 'n1', reason: 'expired', now: due }).then([]);
   });
 });

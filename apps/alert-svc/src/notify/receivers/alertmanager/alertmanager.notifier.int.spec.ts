@@ -29,26 +29,43 @@ describe('AlertmanagerNotifier against a real Alertmanager', () => {
   afterAll(() => am?.stop());
   const signal = new AbortController().signal;
 
-  const alertsIn = async (): Promise<GettableAlert[]> => (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as GettableAlert[];
+  const alertsIn = async (): Promise<GettableAlert[]> =>
+    (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as GettableAlert[];
   const startedAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
 
   it('posts the alerts, which Alertmanager then lists with their labels and annotations', async () => {
     const startsAt = startedAgo(60_000);
     const n = notificationOf([
-      firingAlert({ fingerprint: 'a1', startsAt, labels: { alertname: 'DiskFull', severity: 'warning', node: 'db-01', mount: '/var' } }),
-      firingAlert({ fingerprint: 'a2', startsAt, labels: { alertname: 'DiskFull', severity: 'warning', node: 'db-02', empty: '' }, value: undefined }),
+      firingAlert({
+        fingerprint: 'a1',
+        startsAt,
+        labels: { alertname: 'DiskFull', severity: 'warning', node: 'db-01', mount: '/var' },
+      }),
+      firingAlert({
+        fingerprint: 'a2',
+        startsAt,
+        labels: { alertname: 'DiskFull', severity: 'warning', node: 'db-02', empty: '' },
+        value: undefined,
+      }),
     ]);
     const result = await new AlertmanagerNotifier(alertmanager(am.url), testDeps()).notify(n, signal);
     expect(result).toEqual({ ok: true, retry: false, status: 200 });
 
-    const listed = await eventually(async () => {
-      const all = (await alertsIn()).filter((a) => a.labels['alertname'] === 'DiskFull');
-      return all.length === 2 ? all : undefined;
-    }, { what: 'both alerts listed by Alertmanager' });
+    const listed = await eventually(
+      async () => {
+        const all = (await alertsIn()).filter((a) => a.labels['alertname'] === 'DiskFull');
+        return all.length === 2 ? all : undefined;
+      },
+      { what: 'both alerts listed by Alertmanager' },
+    );
     const byNode = Object.fromEntries(listed.map((a) => [a.labels['node'], a]));
     expect(byNode['db-01']).toMatchObject({
       labels: { alertname: 'DiskFull', severity: 'warning', node: 'db-01', mount: '/var' },
-      annotations: { summary: 'CPU above 90% on web-01', description: 'CPU usage has been above 90% for 5 minutes.', value: '97.5' },
+      annotations: {
+        summary: 'CPU above 90% on web-01',
+        description: 'CPU usage has been above 90% for 5 minutes.',
+        value: '97.5',
+      },
       generatorURL: 'https://vigil.example.com/alerts/HighCpu',
       status: { state: 'active' },
     });
@@ -62,11 +79,18 @@ describe('AlertmanagerNotifier against a real Alertmanager', () => {
     const notifier = new AlertmanagerNotifier(alertmanager(am.url), testDeps());
     const startsAt = startedAgo(120_000);
     await notifier.notify(notificationOf([firingAlert({ labels, startsAt })]), signal);
-    await eventually(async () => (await alertsIn()).some((a) => a.labels['alertname'] === 'NodeDown'), { what: 'NodeDown firing' });
+    await eventually(async () => (await alertsIn()).some((a) => a.labels['alertname'] === 'NodeDown'), {
+      what: 'NodeDown firing',
+    });
 
-    const result = await notifier.notify(notificationOf([resolvedAlert({ labels, startsAt, endsAt: startedAgo(1_000) })]), signal);
+    const result = await notifier.notify(
+      notificationOf([resolvedAlert({ labels, startsAt, endsAt: startedAgo(1_000) })]),
+      signal,
+    );
     expect(result.ok).toBe(true);
-    await eventually(async () => !(await alertsIn()).some((a) => a.labels['alertname'] === 'NodeDown'), { what: 'NodeDown resolved' });
+    await eventually(async () => !(await alertsIn()).some((a) => a.labels['alertname'] === 'NodeDown'), {
+      what: 'NodeDown resolved',
+    });
   });
 
   it("reports Alertmanager's 400 for an invalid alert without retry", async () => {
@@ -100,7 +124,11 @@ describe('AlertmanagerNotifier request body', () => {
       expect(JSON.parse(server.last.body)).toEqual([
         {
           labels: { alertname: 'HighCpu', severity: 'critical', node: 'web-01' },
-          annotations: { summary: 'CPU above 90% on web-01', description: 'CPU usage has been above 90% for 5 minutes.', value: '97.5' },
+          annotations: {
+            summary: 'CPU above 90% on web-01',
+            description: 'CPU usage has been above 90% for 5 minutes.',
+            value: '97.5',
+          },
           startsAt: '2026-03-01T10:00:00.000Z',
           generatorURL: 'https://vigil.example.com/alerts/HighCpu',
         },
@@ -123,7 +151,10 @@ describe('AlertmanagerNotifier behind basic authentication', () => {
     const server = await CaptureServer.start();
     try {
       const url = server.url('/am').replace('http://', 'http://vigil:p%40ss@');
-      const result = await new AlertmanagerNotifier(alertmanager(url), testDeps()).notify(notificationOf([firingAlert()]), new AbortController().signal);
+      const result = await new AlertmanagerNotifier(alertmanager(url), testDeps()).notify(
+        notificationOf([firingAlert()]),
+        new AbortController().signal,
+      );
       expect(result.ok).toBe(true);
       expect(server.last.rawUrl).toBe('/am/api/v2/alerts');
       expect(server.last.headers.authorization).toBe(`Basic ${Buffer.from('vigil:p@ss').toString('base64')}`);

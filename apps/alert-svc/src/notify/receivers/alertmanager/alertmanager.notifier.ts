@@ -28,8 +28,10 @@ export class AlertmanagerNotifier implements Notifier {
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const target = `alertmanager ${displayUrl(this.endpoint)}`;
-    return guardedDelivery(n, { type: 'alertmanager', target, sendResolved: this.config.sendResolved, deps: this.deps }, (sent, secrets) =>
-      this.send(sent, signal, secrets),
+    return guardedDelivery(
+      n,
+      { type: 'alertmanager', target, sendResolved: this.config.sendResolved, deps: this.deps },
+      (sent, secrets) => this.send(sent, signal, secrets),
     );
   }
 

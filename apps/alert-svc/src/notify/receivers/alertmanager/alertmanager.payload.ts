@@ -18,7 +18,8 @@ export interface PostableAlert {
 export function postableAlerts(n: Notification): PostableAlert[] {
   return n.alerts.map((a) => ({
     labels: Object.fromEntries(Object.entries(a.labels).filter(([, v]) => v !== '')),
-    annotations: a.value === undefined || 'value' in a.annotations ? a.annotations : { ...a.annotations, value: String(a.value) },
+    annotations:
+      a.value === undefined || 'value' in a.annotations ? a.annotations : { ...a.annotations, value: String(a.value) },
     startsAt: a.startsAt,
     ...(a.status === 'resolved' && a.endsAt ? { endsAt: a.endsAt } : {}),
     ...(n.externalUrl ? { generatorURL: n.externalUrl } : {}),

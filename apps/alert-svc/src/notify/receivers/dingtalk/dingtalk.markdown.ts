@@ -18,7 +18,9 @@ export function dingtalkMarkdown(n: Notification, maxAlerts: number, mentions: s
   const view = messageView(n, maxAlerts);
   const blocks = [`### ${view.title}`, ...view.alerts.map(alertBlock)];
   if (view.more > 0) blocks.push(moreAlerts(view.more));
-  const tail = [view.link ? `[Open in Vigil](${view.link})` : '', mentions.map((m) => `@${m}`).join(' ')].filter(Boolean).join('\n\n');
+  const tail = [view.link ? `[Open in Vigil](${view.link})` : '', mentions.map((m) => `@${m}`).join(' ')]
+    .filter(Boolean)
+    .join('\n\n');
   const footer = tail ? `\n\n${tail}` : '';
   const text = `${truncateUtf8(blocks.join('\n\n'), DINGTALK_TEXT_MAX_BYTES - Buffer.byteLength(footer, 'utf8'))}${footer}`;
   return { title: view.title, text };

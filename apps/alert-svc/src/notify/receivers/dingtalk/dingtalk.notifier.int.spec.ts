@@ -28,7 +28,11 @@ function pythonSign(secret: string, timestamp: string): string {
 
 /** The raw (still encoded) value of one query parameter, as it went over the wire. */
 function rawParam(rawUrl: string, name: string): string | undefined {
-  return rawUrl.split('?')[1]?.split('&').find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
+  return rawUrl
+    .split('?')[1]
+    ?.split('&')
+    .find((p) => p.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
 }
 
 type Sent = { msgtype: string; markdown: { title: string; text: string }; at: Record<string, unknown> };
@@ -44,8 +48,15 @@ describe('DingtalkNotifier', () => {
     server.reply({ status: 200, headers: { 'content-type': 'application/json' }, body: OK });
   });
   const signal = new AbortController().signal;
-  const send = async (n = notificationOf([firingAlert()]), extra: Record<string, unknown> = {}, env: Record<string, string> = {}) => {
-    const notifier = new DingtalkNotifier(dingtalk(server.url('/robot/send'), extra), testDeps({ env, now: FIXED_NOW }));
+  const send = async (
+    n = notificationOf([firingAlert()]),
+    extra: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+  ) => {
+    const notifier = new DingtalkNotifier(
+      dingtalk(server.url('/robot/send'), extra),
+      testDeps({ env, now: FIXED_NOW }),
+    );
     const result = await notifier.notify(n, signal);
     return { result, sent: server.requests.length ? (JSON.parse(server.last.body) as Sent) : undefined };
   };
@@ -84,14 +95,22 @@ describe('DingtalkNotifier', () => {
   });
 
   it('reads token and secret from the environment at send time', async () => {
-    await send(undefined, { accessToken: { env: 'DT_TOKEN' }, secret: { env: 'DT_SECRET' } }, { DT_TOKEN: 'token-from-env', DT_SECRET: 'SECfromenv123' });
+    await send(
+      undefined,
+      { accessToken: { env: 'DT_TOKEN' }, secret: { env: 'DT_SECRET' } },
+      { DT_TOKEN: 'token-from-env', DT_SECRET: 'SECfromenv123' },
+    );
     expect(server.last.query.get('access_token')).toBe('token-from-env');
     expect(rawParam(server.last.rawUrl, 'sign')).toBe(pythonSign('SECfromenv123', String(FIXED_NOW)));
   });
 
   it('fails without retry, naming the variable, when the secret variable is missing', async () => {
     const { result } = await send(undefined, { secret: { env: 'DT_SECRET' } }, {});
-    expect(result).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('secret: environment variable DT_SECRET is not set') });
+    expect(result).toMatchObject({
+      ok: false,
+      retry: false,
+      error: expect.stringContaining('secret: environment variable DT_SECRET is not set'),
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -115,7 +134,13 @@ describe('DingtalkNotifier', () => {
   it.each([130101, 410100])('retries rate limit errcode %i after a minute', async (errcode) => {
     server.reply({ status: 200, body: JSON.stringify({ errcode, errmsg: 'send too fast' }) });
     const { result } = await send();
-    expect(result).toEqual({ ok: false, retry: true, status: 200, retryAfterMs: 60_000, error: expect.stringContaining(`errcode ${errcode}: send too fast`) });
+    expect(result).toEqual({
+      ok: false,
+      retry: true,
+      status: 200,
+      retryAfterMs: 60_000,
+      error: expect.stringContaining(`errcode ${errcode}: send too fast`),
+    });
   });
 
   it.each([310000, 300001, 400102])('does not retry errcode %i', async (errcode) => {
@@ -127,7 +152,9 @@ describe('DingtalkNotifier', () => {
   it('shows the URL with the token masked in errors', async () => {
     server.reply({ status: 200, body: JSON.stringify({ errcode: 300001, errmsg: 'token is not exist' }) });
     const { result } = await send();
-    expect(result.error).toBe(`dingtalk ${server.url('/robot/send?access_token=[REDACTED]')}: errcode 300001: token is not exist`);
+    expect(result.error).toBe(
+      `dingtalk ${server.url('/robot/send?access_token=[REDACTED]')}: errcode 300001: token is not exist`,
+    );
   });
 });
 
@@ -149,7 +176,16 @@ describeNoSecretLeak({
     return sign ? [sign] : [];
   },
   providerErrors: [
-    { name: '310000', reply: (echo) => ({ status: 200, body: JSON.stringify({ errcode: 310000, errmsg: `sign not match, more: ${echo}` }) }) },
-    { name: '130101', reply: (echo) => ({ status: 200, body: JSON.stringify({ errcode: 130101, errmsg: `send too fast ${echo}` }) }) },
+    {
+      name: '310000',
+      reply: (echo) => ({
+        status: 200,
+        body: JSON.stringify({ errcode: 310000, errmsg: `sign not match, more: ${echo}` }),
+      }),
+    },
+    {
+      name: '130101',
+      reply: (echo) => ({ status: 200, body: JSON.stringify({ errcode: 130101, errmsg: `send too fast ${echo}` }) }),
+    },
   ],
 });

@@ -25,8 +25,10 @@ export class DingtalkNotifier implements Notifier {
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const target = `dingtalk ${displayUrl(`${this.config.url}?access_token=`)}`;
-    return guardedDelivery(n, { type: 'dingtalk', target, sendResolved: this.config.sendResolved, deps: this.deps }, (sent, secrets) =>
-      this.send(sent, signal, secrets),
+    return guardedDelivery(
+      n,
+      { type: 'dingtalk', target, sendResolved: this.config.sendResolved, deps: this.deps },
+      (sent, secrets) => this.send(sent, signal, secrets),
     );
   }
 

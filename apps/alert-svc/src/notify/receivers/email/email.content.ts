@@ -13,7 +13,11 @@ export function emailContent(n: Notification, maxAlerts: number, subjectPrefix: 
   const subject = subjectPrefix ? `${subjectPrefix} ${view.title}` : view.title;
   const text = [
     view.title,
-    ...view.alerts.map((a) => factsOf(a).map(([k, v]) => `${k}: ${v}`).join('\n')),
+    ...view.alerts.map((a) =>
+      factsOf(a)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    ),
     ...(view.more > 0 ? [moreAlerts(view.more)] : []),
     ...(view.link ? [`Open in Vigil: ${view.link}`] : []),
   ].join('\n\n');
@@ -21,7 +25,10 @@ export function emailContent(n: Notification, maxAlerts: number, subjectPrefix: 
   const html = [
     `<h2 style="color:${colour}">${escapeHtml(view.title)}</h2>`,
     ...view.alerts.map(
-      (a) => `<table>${factsOf(a).map(([k, v]) => `<tr><th align="left">${k}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`,
+      (a) =>
+        `<table>${factsOf(a)
+          .map(([k, v]) => `<tr><th align="left">${k}</th><td>${escapeHtml(v)}</td></tr>`)
+          .join('')}</table>`,
     ),
     ...(view.more > 0 ? [`<p>${escapeHtml(moreAlerts(view.more))}</p>`] : []),
     ...(view.link ? [`<p><a href="${escapeHtml(view.link)}">Open in Vigil</a></p>`] : []),

@@ -33,8 +33,11 @@ describe('EmailNotifier against a real SMTP server', () => {
       auth: { username: USER, password: PASSWORD },
       ...extra,
     });
-  const send = (n = notificationOf([firingAlert()]), extra: Record<string, unknown> = {}, env: Record<string, string> = {}) =>
-    new EmailNotifier(email(extra), testDeps({ env })).notify(n, signal);
+  const send = (
+    n = notificationOf([firingAlert()]),
+    extra: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+  ) => new EmailNotifier(email(extra), testDeps({ env })).notify(n, signal);
 
   it('sends subject, from/to, text and HTML parts, logged in with the password', async () => {
     const n = notificationOf([firingAlert()]);
@@ -83,20 +86,35 @@ describe('EmailNotifier against a real SMTP server', () => {
   });
 
   it('reads the password from the environment; a missing variable fails without retry', async () => {
-    expect((await send(undefined, { auth: { username: USER, password: { env: 'SMTP_PASS' } } }, { SMTP_PASS: PASSWORD })).ok).toBe(true);
+    expect(
+      (await send(undefined, { auth: { username: USER, password: { env: 'SMTP_PASS' } } }, { SMTP_PASS: PASSWORD })).ok,
+    ).toBe(true);
     const missing = await send(undefined, { auth: { username: USER, password: { env: 'SMTP_PASS' } } }, {});
-    expect(missing).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('auth.password: environment variable SMTP_PASS is not set') });
+    expect(missing).toMatchObject({
+      ok: false,
+      retry: false,
+      error: expect.stringContaining('auth.password: environment variable SMTP_PASS is not set'),
+    });
   });
 
   it('retries a 4xx reply and not a 5xx one', async () => {
     smtp.refuseRcpt = { code: 451, message: 'mailbox busy, try later' };
     expect(await send()).toMatchObject({ ok: false, retry: true, status: 451, error: expect.stringContaining('451') });
     smtp.refuseRcpt = { code: 550, message: 'no such user' };
-    expect(await send()).toMatchObject({ ok: false, retry: false, status: 550, error: expect.stringContaining('no such user') });
+    expect(await send()).toMatchObject({
+      ok: false,
+      retry: false,
+      status: 550,
+      error: expect.stringContaining('no such user'),
+    });
   });
 
   it('does not retry a refused login', async () => {
-    expect(await send(undefined, { auth: { username: USER, password: 'wrong-password' } })).toMatchObject({ ok: false, retry: false, status: 535 });
+    expect(await send(undefined, { auth: { username: USER, password: 'wrong-password' } })).toMatchObject({
+      ok: false,
+      retry: false,
+      status: 535,
+    });
   });
 
   it('refuses to log in without TLS when STARTTLS is required', async () => {
@@ -107,7 +125,9 @@ describe('EmailNotifier against a real SMTP server', () => {
 
   describe('no secret leaks', () => {
     const leaks = (config: Record<string, unknown>, signalOf: () => AbortSignal = () => new AbortController().signal) =>
-      collectEvidence((deps) => new EmailNotifier(email(config), deps).notify(notificationOf([firingAlert()]), signalOf()));
+      collectEvidence((deps) =>
+        new EmailNotifier(email(config), deps).notify(notificationOf([firingAlert()]), signalOf()),
+      );
 
     it('connection refused', async () => {
       const port = Number(new URL(await refusedUrl()).port);

@@ -21,14 +21,18 @@ export class EmailNotifier implements Notifier {
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const target = `email smtp://${this.config.host}:${this.config.port}`;
-    return guardedDelivery(n, { type: 'email', target, sendResolved: this.config.sendResolved, deps: this.deps }, (sent, secrets) =>
-      this.send(sent, signal, secrets),
+    return guardedDelivery(
+      n,
+      { type: 'email', target, sendResolved: this.config.sendResolved, deps: this.deps },
+      (sent, secrets) => this.send(sent, signal, secrets),
     );
   }
 
   private async send(n: Notification, signal: AbortSignal, secrets: SecretBag): Promise<NotifyResult> {
     const { config } = this;
-    const auth = config.auth ? { user: config.auth.username, pass: secrets.resolve(config.auth.password, 'auth.password') } : undefined;
+    const auth = config.auth
+      ? { user: config.auth.username, pass: secrets.resolve(config.auth.password, 'auth.password') }
+      : undefined;
     const transport = createTransport({
       host: config.host,
       port: config.port,
@@ -46,7 +50,8 @@ export class EmailNotifier implements Notifier {
     const stop = AbortSignal.any([signal, timeout]);
     try {
       const stopped = new Promise<RequestFailure>((resolve) => {
-        const why = (): RequestFailure => (signal.aborted ? { kind: 'aborted' } : { kind: 'timeout', timeoutMs: config.timeoutMs });
+        const why = (): RequestFailure =>
+          signal.aborted ? { kind: 'aborted' } : { kind: 'timeout', timeoutMs: config.timeoutMs };
         if (stop.aborted) resolve(why());
         stop.addEventListener('abort', () => resolve(why()), { once: true });
       });
@@ -60,7 +65,10 @@ export class EmailNotifier implements Notifier {
         headers: { 'X-Vigil-Notification-Id': n.id },
       });
       const outcome = await Promise.race([
-        sending.then((info) => ({ sent: true as const, info }), (error: unknown) => ({ sent: false as const, error })),
+        sending.then(
+          (info) => ({ sent: true as const, info }),
+          (error: unknown) => ({ sent: false as const, error }),
+        ),
         stopped.then((failure) => ({ stopped: failure })),
       ]);
       if ('stopped' in outcome) {
@@ -70,7 +78,8 @@ export class EmailNotifier implements Notifier {
       if (!outcome.sent) return classifySmtpError(outcome.error);
       const { accepted, rejected, response } = outcome.info;
       const status = Number.parseInt(response, 10) || undefined;
-      if (accepted.length === 0) return { ok: false, retry: false, status, error: `every recipient was refused (${rejected.length})` };
+      if (accepted.length === 0)
+        return { ok: false, retry: false, status, error: `every recipient was refused (${rejected.length})` };
       return { ok: true, retry: false, ...(status ? { status } : {}) };
     } finally {
       transport.close();

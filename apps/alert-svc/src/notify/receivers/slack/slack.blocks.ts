@@ -26,8 +26,14 @@ export function slackMessage(n: Notification, maxAlerts: number): SlackMessage {
   const shown = view.alerts.slice(0, SLACK_MAX_BLOCKS - fixed);
   const more = view.more + (view.alerts.length - shown.length);
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncateChars(view.title, SLACK_HEADER_MAX_CHARS), emoji: true } },
-    ...shown.map((a): SlackBlock => ({ type: 'section', text: mrkdwn(truncateChars(alertText(a), SLACK_SECTION_MAX_CHARS)) })),
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateChars(view.title, SLACK_HEADER_MAX_CHARS), emoji: true },
+    },
+    ...shown.map((a): SlackBlock => ({
+      type: 'section',
+      text: mrkdwn(truncateChars(alertText(a), SLACK_SECTION_MAX_CHARS)),
+    })),
   ];
   if (more > 0) blocks.push({ type: 'context', elements: [mrkdwn(moreAlerts(more))] });
   if (view.link) blocks.push({ type: 'section', text: mrkdwn(`<${escapeLinkUrl(view.link)}|Open in Vigil>`) });
@@ -39,13 +45,20 @@ function mrkdwn(text: string): TextObject {
 }
 
 function alertText(a: AlertView): string {
-  const head = [`*${escape(a.alertname)}*`, a.status === 'firing' ? ':red_circle: firing' : ':large_green_circle: resolved'];
+  const head = [
+    `*${escape(a.alertname)}*`,
+    a.status === 'firing' ? ':red_circle: firing' : ':large_green_circle: resolved',
+  ];
   if (a.severity) head.push(`severity: ${escape(a.severity)}`);
   if (a.node) head.push(`node: ${escape(a.node)}`);
   const lines = [head.join(' · ')];
   if (a.summary) lines.push(escape(a.summary));
   if (a.description) lines.push(escape(a.description));
-  const facts = [...(a.value === undefined ? [] : [`value: ${a.value}`]), `started: ${a.startsAt}`, ...(a.endsAt ? [`ended: ${a.endsAt}`] : [])];
+  const facts = [
+    ...(a.value === undefined ? [] : [`value: ${a.value}`]),
+    `started: ${a.startsAt}`,
+    ...(a.endsAt ? [`ended: ${a.endsAt}`] : []),
+  ];
   lines.push(facts.join(' · '));
   return lines.join('\n');
 }

@@ -56,7 +56,9 @@ describe('SlackNotifier', () => {
   });
 
   it('renders resolved alerts with their end time and escapes mrkdwn', async () => {
-    const { sent } = await send(notificationOf([resolvedAlert({ annotations: { summary: 'disk <80% & falling' } })], { externalUrl: undefined }));
+    const { sent } = await send(
+      notificationOf([resolvedAlert({ annotations: { summary: 'disk <80% & falling' } })], { externalUrl: undefined }),
+    );
     expect(sent?.blocks).toHaveLength(2);
     expect(sent?.blocks[1]).toEqual({
       type: 'section',
@@ -74,7 +76,9 @@ describe('SlackNotifier', () => {
   it('keeps header, section text and block count within Slack limits', async () => {
     const long = 'x'.repeat(5000);
     const alerts = manyAlerts(120).map((a, i) => (i === 0 ? { ...a, annotations: { summary: long } } : a));
-    const { sent } = await send(notificationOf(alerts, { groupLabels: { alertname: 'A'.repeat(300) } }), { maxAlerts: 100 });
+    const { sent } = await send(notificationOf(alerts, { groupLabels: { alertname: 'A'.repeat(300) } }), {
+      maxAlerts: 100,
+    });
     const blocks = sent?.blocks ?? [];
     expect(blocks.length).toBe(SLACK_MAX_BLOCKS);
     const header = blocks[0] as { text: { text: string } };
@@ -93,21 +97,40 @@ describe('SlackNotifier', () => {
 
   it('reads the webhook URL from the environment; a missing variable fails without retry', async () => {
     const env = { SLACK_URL: server.url(HOOK_PATH) };
-    const ok = await new SlackNotifier(slack({ env: 'SLACK_URL' }), testDeps({ env })).notify(notificationOf([firingAlert()]), signal);
-    expect(ok.ok).toBe(true);
-    const missing = await new SlackNotifier(slack({ env: 'SLACK_URL' }), testDeps({ env: {} })).notify(notificationOf([firingAlert()]), signal);
-    expect(missing).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('webhookUrl: environment variable SLACK_URL is not set') });
-    const notUrl = await new SlackNotifier(slack({ env: 'SLACK_URL' }), testDeps({ env: { SLACK_URL: 'not-a-url-s3cret' } })).notify(
+    const ok = await new SlackNotifier(slack({ env: 'SLACK_URL' }), testDeps({ env })).notify(
       notificationOf([firingAlert()]),
       signal,
     );
-    expect(notUrl).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('webhookUrl: is not an http(s) URL') });
+    expect(ok.ok).toBe(true);
+    const missing = await new SlackNotifier(slack({ env: 'SLACK_URL' }), testDeps({ env: {} })).notify(
+      notificationOf([firingAlert()]),
+      signal,
+    );
+    expect(missing).toMatchObject({
+      ok: false,
+      retry: false,
+      error: expect.stringContaining('webhookUrl: environment variable SLACK_URL is not set'),
+    });
+    const notUrl = await new SlackNotifier(
+      slack({ env: 'SLACK_URL' }),
+      testDeps({ env: { SLACK_URL: 'not-a-url-s3cret' } }),
+    ).notify(notificationOf([firingAlert()]), signal);
+    expect(notUrl).toMatchObject({
+      ok: false,
+      retry: false,
+      error: expect.stringContaining('webhookUrl: is not an http(s) URL'),
+    });
     expect(notUrl.error).not.toContain('s3cret');
   });
 
   it("answers Slack's errors: 404 no_service not retried, 429 retried after Retry-After", async () => {
     server.reply({ status: 404, body: 'no_service' });
-    expect((await send()).result).toEqual({ ok: false, retry: false, status: 404, error: `slack ${server.url('/[REDACTED]')}: HTTP 404: no_service` });
+    expect((await send()).result).toEqual({
+      ok: false,
+      retry: false,
+      status: 404,
+      error: `slack ${server.url('/[REDACTED]')}: HTTP 404: no_service`,
+    });
     server.reply({ status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' });
     expect((await send()).result).toMatchObject({ ok: false, retry: true, status: 429, retryAfterMs: 30_000 });
   });

@@ -20,15 +20,21 @@ export class SlackNotifier implements Notifier {
   ) {}
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
-    const shown = typeof this.config.webhookUrl === 'string' ? displayUrl(this.config.webhookUrl, { hidePath: true }) : `(URL from environment variable ${this.config.webhookUrl.env})`;
-    return guardedDelivery(n, { type: 'slack', target: `slack ${shown}`, sendResolved: this.config.sendResolved, deps: this.deps }, (sent, secrets) =>
-      this.send(sent, signal, secrets),
+    const shown =
+      typeof this.config.webhookUrl === 'string'
+        ? displayUrl(this.config.webhookUrl, { hidePath: true })
+        : `(URL from environment variable ${this.config.webhookUrl.env})`;
+    return guardedDelivery(
+      n,
+      { type: 'slack', target: `slack ${shown}`, sendResolved: this.config.sendResolved, deps: this.deps },
+      (sent, secrets) => this.send(sent, signal, secrets),
     );
   }
 
   private async send(n: Notification, signal: AbortSignal, secrets: SecretBag): Promise<NotifyResult> {
     const url = secrets.resolve(this.config.webhookUrl, 'webhookUrl');
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new ValidationError('webhookUrl: is not an http(s) URL');
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new ValidationError('webhookUrl: is not an http(s) URL');
     const { pathname } = new URL(url);
     secrets.addUrlCredentials(url);
     secrets.add(pathname);

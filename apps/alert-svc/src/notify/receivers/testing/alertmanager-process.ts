@@ -40,8 +40,12 @@ export class AlertmanagerProcess {
     this.child = child;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${this.output.join('')}`);
-      const ready = await fetch(`${this.url}/-/ready`).then((r) => r.ok, () => false);
+      if (child.exitCode !== null)
+        throw new Error(`alertmanager exited with ${child.exitCode}:\n${this.output.join('')}`);
+      const ready = await fetch(`${this.url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return this;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -28,7 +28,10 @@ export class CaptureSmtpServer {
   /** Refuse the login with this text (a careless server may quote what it got). */
   refuseAuth?: (password: string) => string;
 
-  private constructor(private readonly server: SMTPServer, readonly port: number) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
 
   static async start(credentials: { username: string; password: string }): Promise<CaptureSmtpServer> {
     // The handlers are built before the server exists; they reach it through this holder.
@@ -42,7 +45,8 @@ export class CaptureSmtpServer {
       onAuth(auth, _session, callback) {
         const refuse = holder.capture?.refuseAuth;
         if (refuse) return callback(withCode(new Error(refuse(auth.password ?? '')), 535));
-        if (auth.username === credentials.username && auth.password === credentials.password) return callback(null, { user: auth.username });
+        if (auth.username === credentials.username && auth.password === credentials.password)
+          return callback(null, { user: auth.username });
         callback(withCode(new Error('Invalid username or password'), 535));
       },
       onRcptTo(_address, _session, callback) {

@@ -16,7 +16,10 @@ export interface LeakEvidence {
 }
 
 /** Runs one failing delivery and returns everything it left behind: result, thrown error, log lines. */
-export async function collectEvidence(run: (deps: NotifierDeps) => Promise<NotifyResult>, env: Record<string, string> = {}): Promise<LeakEvidence> {
+export async function collectEvidence(
+  run: (deps: NotifierDeps) => Promise<NotifyResult>,
+  env: Record<string, string> = {},
+): Promise<LeakEvidence> {
   const deps = testDeps({ env });
   try {
     return { result: await run(deps), lines: deps.lines };
@@ -27,7 +30,10 @@ export async function collectEvidence(run: (deps: NotifierDeps) => Promise<Notif
 
 /** Asserts that no secret, in any form, appears in the result, a thrown error or a log line; and that the delivery failed. */
 export function expectNoSecretIn(evidence: LeakEvidence, secrets: readonly string[]): void {
-  const thrown = evidence.thrown instanceof Error ? `${evidence.thrown.message}\n${evidence.thrown.stack ?? ''}` : String(evidence.thrown ?? '');
+  const thrown =
+    evidence.thrown instanceof Error
+      ? `${evidence.thrown.message}\n${evidence.thrown.stack ?? ''}`
+      : String(evidence.thrown ?? '');
   const texts = [JSON.stringify(evidence.result ?? {}), thrown, ...evidence.lines];
   for (const secret of secrets) {
     for (const form of forms(secret)) {
@@ -69,7 +75,10 @@ export function describeNoSecretLeak(target: LeakTarget): void {
     const notification = target.notification ?? notificationOf([firingAlert()]);
     const run = (url: string, timeoutMs = 2_000, signal = new AbortController().signal) =>
       collectEvidence((deps) => target.notifier(url, deps, timeoutMs).notify(notification, signal), target.env);
-    const secrets = () => [...target.secrets, ...server.requests.flatMap((r) => target.derivedSecrets?.(r.rawUrl) ?? [])];
+    const secrets = () => [
+      ...target.secrets,
+      ...server.requests.flatMap((r) => target.derivedSecrets?.(r.rawUrl) ?? []),
+    ];
     const path = target.path ?? '/';
 
     it('connection refused', async () => {
@@ -94,7 +103,10 @@ export function describeNoSecretLeak(target: LeakTarget): void {
       ['HTTP 500 quoting the request', echoReply(500)],
       ['HTTP 400 quoting the request', echoReply(400)],
       ['HTTP 429 quoting the request', echoReply(429)],
-      ['HTTP 302 to a URL with the request in it', (req) => ({ status: 302, headers: { location: `http://127.0.0.1:1${req.rawUrl}` } })],
+      [
+        'HTTP 302 to a URL with the request in it',
+        (req) => ({ status: 302, headers: { location: `http://127.0.0.1:1${req.rawUrl}` } }),
+      ],
     ];
     it.each(statuses)('%s', async (_name, responder) => {
       server.reply(responder);
@@ -103,10 +115,13 @@ export function describeNoSecretLeak(target: LeakTarget): void {
 
     const providerErrors = target.providerErrors ?? [];
     if (providerErrors.length) {
-      it.each(providerErrors.map((p) => [p.name, p.reply] as const))('provider error %s quoting the request', async (_name, reply) => {
-        server.reply((req) => reply(`${req.rawUrl} ${JSON.stringify(req.headers)} ${req.body}`));
-        expectNoSecretIn(await run(server.url(path)), secrets());
-      });
+      it.each(providerErrors.map((p) => [p.name, p.reply] as const))(
+        'provider error %s quoting the request',
+        async (_name, reply) => {
+          server.reply((req) => reply(`${req.rawUrl} ${JSON.stringify(req.headers)} ${req.body}`));
+          expectNoSecretIn(await run(server.url(path)), secrets());
+        },
+      );
     }
   });
 }

@@ -92,7 +92,10 @@ export function describeRetryTable(target: RetryTableTarget): void {
     });
 
     it('HTTP 429 with Retry-After as an HTTP date', async () => {
-      const result = await send({ status: 429, headers: { 'retry-after': new Date(FIXED_NOW + 30_000).toUTCString() } });
+      const result = await send({
+        status: 429,
+        headers: { 'retry-after': new Date(FIXED_NOW + 30_000).toUTCString() },
+      });
       expect(result).toMatchObject({ ok: false, retry: true, status: 429, retryAfterMs: 30_000 });
     });
 

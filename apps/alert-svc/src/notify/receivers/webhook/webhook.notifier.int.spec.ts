@@ -15,7 +15,9 @@ function webhook(url: string, extra: Record<string, unknown> = {}) {
 
 /** The signature computed by openssl, not by our code. */
 function opensslSignature(secret: string, timestamp: string, body: string): string {
-  const out = execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret], { input: `${timestamp}.${body}` }).toString();
+  const out = execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret], {
+    input: `${timestamp}.${body}`,
+  }).toString();
   return `sha256=${out.trim().split(/\s+/).at(-1)}`;
 }
 
@@ -55,7 +57,10 @@ describe('WebhookNotifier', () => {
           fingerprint: 'f1a2b3c4d5e6f708',
           status: 'firing',
           labels: { alertname: 'HighCpu', severity: 'critical', node: 'web-01' },
-          annotations: { summary: 'CPU above 90% on web-01', description: 'CPU usage has been above 90% for 5 minutes.' },
+          annotations: {
+            summary: 'CPU above 90% on web-01',
+            description: 'CPU usage has been above 90% for 5 minutes.',
+          },
           startsAt: '2026-03-01T10:00:00.000Z',
           value: 97.5,
         },
@@ -63,7 +68,10 @@ describe('WebhookNotifier', () => {
           fingerprint: 'f2',
           status: 'resolved',
           labels: { alertname: 'HighCpu', severity: 'critical', node: 'web-01' },
-          annotations: { summary: 'CPU above 90% on web-01', description: 'CPU usage has been above 90% for 5 minutes.' },
+          annotations: {
+            summary: 'CPU above 90% on web-01',
+            description: 'CPU usage has been above 90% for 5 minutes.',
+          },
           startsAt: '2026-03-01T10:00:00.000Z',
           endsAt: '2026-03-01T10:20:00.000Z',
         },
@@ -86,18 +94,27 @@ describe('WebhookNotifier', () => {
     const req = server.last;
     expect(req.headers['x-vigil-timestamp']).toBe(String(FIXED_NOW / 1000));
     expect(req.headers['x-vigil-signature']).toBe(opensslSignature(SECRET, String(FIXED_NOW / 1000), req.body));
-    expect(req.headers['x-vigil-signature']).not.toBe(opensslSignature('other-secret', String(FIXED_NOW / 1000), req.body));
+    expect(req.headers['x-vigil-signature']).not.toBe(
+      opensslSignature('other-secret', String(FIXED_NOW / 1000), req.body),
+    );
   });
 
   it('reads a { env } secret at send time', async () => {
     const env: Record<string, string> = { HOOK_SECRET: 'first-secret-value' };
-    const notifier = new WebhookNotifier(webhook(server.url('/'), { secret: { env: 'HOOK_SECRET' } }), { ...testDeps({ now: FIXED_NOW }), env });
+    const notifier = new WebhookNotifier(webhook(server.url('/'), { secret: { env: 'HOOK_SECRET' } }), {
+      ...testDeps({ now: FIXED_NOW }),
+      env,
+    });
     await notifier.notify(notificationOf([firingAlert()]), signal);
     env['HOOK_SECRET'] = 'second-secret-value';
     await notifier.notify(notificationOf([firingAlert()]), signal);
     const [first, second] = server.requests;
-    expect(first.headers['x-vigil-signature']).toBe(opensslSignature('first-secret-value', String(FIXED_NOW / 1000), first.body));
-    expect(second.headers['x-vigil-signature']).toBe(opensslSignature('second-secret-value', String(FIXED_NOW / 1000), second.body));
+    expect(first.headers['x-vigil-signature']).toBe(
+      opensslSignature('first-secret-value', String(FIXED_NOW / 1000), first.body),
+    );
+    expect(second.headers['x-vigil-signature']).toBe(
+      opensslSignature('second-secret-value', String(FIXED_NOW / 1000), second.body),
+    );
   });
 
   it('fails without retry, naming the variable, when the env secret is missing', async () => {
@@ -124,7 +141,10 @@ describe('WebhookNotifier', () => {
     expect(webhook(server.url('/')).timeoutMs).toBe(10_000);
     server.reply(() => 'hang');
     const started = Date.now();
-    const result = await new WebhookNotifier(webhook(server.url('/'), { timeoutMs: 300 }), testDeps()).notify(notificationOf([firingAlert()]), signal);
+    const result = await new WebhookNotifier(webhook(server.url('/'), { timeoutMs: 300 }), testDeps()).notify(
+      notificationOf([firingAlert()]),
+      signal,
+    );
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(result).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('no answer within 300 ms') });
   });
@@ -132,7 +152,10 @@ describe('WebhookNotifier', () => {
   it("honours the pipeline's signal", async () => {
     server.reply(() => 'hang');
     const controller = new AbortController();
-    const pending = new WebhookNotifier(webhook(server.url('/')), testDeps()).notify(notificationOf([firingAlert()]), controller.signal);
+    const pending = new WebhookNotifier(webhook(server.url('/')), testDeps()).notify(
+      notificationOf([firingAlert()]),
+      controller.signal,
+    );
     setTimeout(() => controller.abort(), 50);
     expect(await pending).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('cancelled') });
   });

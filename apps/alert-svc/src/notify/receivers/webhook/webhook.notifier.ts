@@ -18,8 +18,10 @@ export class WebhookNotifier implements Notifier {
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const target = `webhook ${displayUrl(this.config.url)}`;
-    return guardedDelivery(n, { type: 'webhook', target, sendResolved: this.config.sendResolved, deps: this.deps }, (sent, secrets) =>
-      this.send(sent, signal, secrets),
+    return guardedDelivery(
+      n,
+      { type: 'webhook', target, sendResolved: this.config.sendResolved, deps: this.deps },
+      (sent, secrets) => this.send(sent, signal, secrets),
     );
   }
 

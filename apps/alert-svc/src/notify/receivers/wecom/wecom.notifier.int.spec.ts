@@ -27,8 +27,15 @@ describe('WecomNotifier', () => {
     server.reply({ status: 200, headers: { 'content-type': 'application/json' }, body: OK });
   });
   const signal = new AbortController().signal;
-  const send = async (n = notificationOf([firingAlert()]), extra: Record<string, unknown> = {}, env: Record<string, string> = {}) => {
-    const result = await new WecomNotifier(wecom(server.url('/cgi-bin/webhook/send'), extra), testDeps({ env })).notify(n, signal);
+  const send = async (
+    n = notificationOf([firingAlert()]),
+    extra: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+  ) => {
+    const result = await new WecomNotifier(wecom(server.url('/cgi-bin/webhook/send'), extra), testDeps({ env })).notify(
+      n,
+      signal,
+    );
     return { result, sent: server.requests.length ? (JSON.parse(server.last.body) as Sent) : undefined };
   };
 
@@ -84,7 +91,9 @@ describe('WecomNotifier', () => {
 
   it('cuts content to 4,096 UTF-8 bytes on a character boundary and keeps the link', async () => {
     const long = '磁盘空间不足🔥'.repeat(400);
-    const { result, sent } = await send(notificationOf([firingAlert({ annotations: { summary: 'disk', description: long } })]));
+    const { result, sent } = await send(
+      notificationOf([firingAlert({ annotations: { summary: 'disk', description: long } })]),
+    );
     expect(result.ok).toBe(true);
     const content = sent?.markdown.content ?? '';
     const bytes = Buffer.byteLength(content, 'utf8');
@@ -102,14 +111,24 @@ describe('WecomNotifier', () => {
 
   it('fails without retry, naming the variable, when the key variable is missing', async () => {
     const { result } = await send(undefined, { key: { env: 'WECOM_KEY' } }, {});
-    expect(result).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('key: environment variable WECOM_KEY is not set') });
+    expect(result).toMatchObject({
+      ok: false,
+      retry: false,
+      error: expect.stringContaining('key: environment variable WECOM_KEY is not set'),
+    });
     expect(server.requests).toHaveLength(0);
   });
 
   it.each([45009, 45033])('retries frequency limit errcode %i after a minute', async (errcode) => {
     server.reply({ status: 200, body: JSON.stringify({ errcode, errmsg: 'api freq out of limit' }) });
     const { result } = await send();
-    expect(result).toEqual({ ok: false, retry: true, status: 200, retryAfterMs: 60_000, error: expect.stringContaining(`errcode ${errcode}: api freq out of limit`) });
+    expect(result).toEqual({
+      ok: false,
+      retry: true,
+      status: 200,
+      retryAfterMs: 60_000,
+      error: expect.stringContaining(`errcode ${errcode}: api freq out of limit`),
+    });
   });
 
   it('retries errcode -1 (system busy) without a wait of its own', async () => {
@@ -122,13 +141,20 @@ describe('WecomNotifier', () => {
   it.each([93000, 40008, 44004])('does not retry errcode %i', async (errcode) => {
     server.reply({ status: 200, body: JSON.stringify({ errcode, errmsg: 'invalid webhook url' }) });
     const { result } = await send();
-    expect(result).toMatchObject({ ok: false, retry: false, status: 200, error: expect.stringContaining(`errcode ${errcode}`) });
+    expect(result).toMatchObject({
+      ok: false,
+      retry: false,
+      status: 200,
+      error: expect.stringContaining(`errcode ${errcode}`),
+    });
   });
 
   it('shows the URL with the key masked in errors', async () => {
     server.reply({ status: 200, body: JSON.stringify({ errcode: 93000, errmsg: 'invalid webhook url' }) });
     const { result } = await send();
-    expect(result.error).toBe(`wecom ${server.url('/cgi-bin/webhook/send?key=[REDACTED]')}: errcode 93000: invalid webhook url`);
+    expect(result.error).toBe(
+      `wecom ${server.url('/cgi-bin/webhook/send?key=[REDACTED]')}: errcode 93000: invalid webhook url`,
+    );
   });
 });
 
@@ -147,8 +173,20 @@ describeNoSecretLeak({
   path: '/cgi-bin/webhook/send',
   notifier: (url, deps, timeoutMs) => new WecomNotifier(wecom(url, { timeoutMs }), deps),
   providerErrors: [
-    { name: '93000', reply: (echo) => ({ status: 200, body: JSON.stringify({ errcode: 93000, errmsg: `invalid webhook url, hint: ${echo}` }) }) },
-    { name: '45009', reply: (echo) => ({ status: 200, body: JSON.stringify({ errcode: 45009, errmsg: `api freq out of limit, ${echo}` }) }) },
+    {
+      name: '93000',
+      reply: (echo) => ({
+        status: 200,
+        body: JSON.stringify({ errcode: 93000, errmsg: `invalid webhook url, hint: ${echo}` }),
+      }),
+    },
+    {
+      name: '45009',
+      reply: (echo) => ({
+        status: 200,
+        body: JSON.stringify({ errcode: 45009, errmsg: `api freq out of limit, ${echo}` }),
+      }),
+    },
     { name: 'not JSON', reply: (echo) => ({ status: 200, body: `<html>${echo}</html>` }) },
   ],
 });

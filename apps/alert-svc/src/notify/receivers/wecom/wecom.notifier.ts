@@ -23,15 +23,20 @@ export class WecomNotifier implements Notifier {
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const target = `wecom ${displayUrl(`${this.config.url}?key=`)}`;
-    return guardedDelivery(n, { type: 'wecom', target, sendResolved: this.config.sendResolved, deps: this.deps }, (sent, secrets) =>
-      this.send(sent, signal, secrets),
+    return guardedDelivery(
+      n,
+      { type: 'wecom', target, sendResolved: this.config.sendResolved, deps: this.deps },
+      (sent, secrets) => this.send(sent, signal, secrets),
     );
   }
 
   private async send(n: Notification, signal: AbortSignal, secrets: SecretBag): Promise<NotifyResult> {
     const url = new URL(this.config.url);
     url.searchParams.set('key', secrets.resolve(this.config.key, 'key'));
-    const body = JSON.stringify({ msgtype: 'markdown', markdown: { content: wecomMarkdown(n, this.config.maxAlerts) } });
+    const body = JSON.stringify({
+      msgtype: 'markdown',
+      markdown: { content: wecomMarkdown(n, this.config.maxAlerts) },
+    });
     const outcome = await httpPost({ url: url.toString(), body, timeoutMs: this.config.timeoutMs, signal });
     return classifyErrcodeAnswer(outcome, WECOM_ERRCODES, (this.deps.now ?? Date.now)());
   }
