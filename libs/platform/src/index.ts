@@ -3,3 +3,4 @@ export * from './lease';
 export * from './infra';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './projections';
