@@ -4,7 +4,7 @@ import { EventStore, ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from './config';
 import { loadDefaultRules } from './rules/default-rules';
-import { RuleCommands } from './domain/rule/rule.commands';
+import { RuleCommands } from './rules/rule.commands';
 import { rulesProjection } from './projections/rules.projection';
 
 /** The rule aggregates' event store and commands, and the rules read model. */

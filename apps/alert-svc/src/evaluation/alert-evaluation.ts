@@ -18,8 +18,8 @@ import {
 import { EventStore } from '@vigil/event-store';
 import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../config';
-import { sameRule } from '../rules/rule-diff';
-import { renderAnnotations } from '../rules/templates';
+import { sameRule } from '../domain/rule/rule-diff';
+import { renderAnnotations } from '../domain/rule/templates';
 import { forEachLastAlertEvent } from '../alert-event-reader';
 import { AlertingState } from '../alerting.state';
 import { AbsentEvaluator } from './absent.evaluator';

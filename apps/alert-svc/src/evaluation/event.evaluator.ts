@@ -1,5 +1,5 @@
 import { type BackupEvent, backupRunLabels, type EventRule, labelsKey, type WatchedEvent } from '@vigil/contracts';
-import { sameRule } from '../rules/rule-diff';
+import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink, groupBy } from './condition';
 
 /** When each watched event last happened to one label set of runs. */

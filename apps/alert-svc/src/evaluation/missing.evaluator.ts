@@ -1,5 +1,5 @@
 import { type BackupEvent, backupRunLabels, type MissingEventRule } from '@vigil/contracts';
-import { sameRule } from '../rules/rule-diff';
+import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink, groupBy } from './condition';
 import { SilenceTracker } from './silence-tracker';
 

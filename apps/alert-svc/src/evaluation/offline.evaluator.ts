@@ -1,5 +1,5 @@
 import { type NodeEvent, NODE_LABEL, type OfflineRule } from '@vigil/contracts';
-import { sameRule } from '../rules/rule-diff';
+import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink } from './condition';
 
 interface NodeState {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadDefaultRules } from './default-rules';
 import { DEFAULT_RULES_YAML } from './default-rules.embedded';
-import { annotationProblems, renderTemplate } from './templates';
+import { annotationProblems, renderTemplate } from '../domain/rule/templates';
 
 const MIN = 60_000;
 

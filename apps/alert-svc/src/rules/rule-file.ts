@@ -1,6 +1,6 @@
 import { type AlertRule, RuleFile, z } from '@vigil/contracts';
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
-import { annotationProblems } from './templates';
+import { annotationProblems } from '../domain/rule/templates';
 
 /** One thing wrong with a rules file, located as precisely as the YAML allows. */
 export interface RuleFileProblem {

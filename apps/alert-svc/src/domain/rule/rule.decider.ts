@@ -1,6 +1,6 @@
 import { type AlertRule, NotFoundError, type RuleEvent } from '@vigil/contracts';
 import type { Decider, NewEvent } from '@vigil/event-store';
-import { sameRule } from '../../rules/rule-diff';
+import { sameRule } from './rule-diff';
 
 export type RuleState = { exists: false } | { exists: true; rule: AlertRule; deleted: boolean };
 

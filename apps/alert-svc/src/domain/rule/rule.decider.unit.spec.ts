@@ -1,7 +1,7 @@
 import { AlertRule, type AlertRuleInput, type RuleEvent, type ThresholdRule } from '@vigil/contracts';
 import type { NewEvent } from '@vigil/event-store';
 import { decideRule, evolveRule, initialRuleState, type RuleCommand } from './rule.decider';
-import { ruleDifferences } from '../../rules/rule-diff';
+import { ruleDifferences } from './rule-diff';
 
 const rule = (over: Partial<AlertRuleInput> = {}) =>
   AlertRule.parse({

@@ -1,6 +1,6 @@
 import { AlertRule, type ApplyRulesReply, type ApplyRulesRequest, RuleFile } from '@vigil/contracts';
 import { parse } from 'yaml';
-import { diffRules } from '../rule-diff';
+import { diffRules } from '../../domain/rule/rule-diff';
 import { type CliIo, runApply, runCheck, runDiff, type RulesService } from './commands';
 
 const fileA = `rules:

@@ -8,9 +8,9 @@ import {
 } from '@vigil/contracts';
 import { CommandHandler, commandMeta, type EventStore, type ProjectionRunner } from '@vigil/event-store';
 import type { Bus, Database } from '@vigil/platform';
-import { ruleDecider, type RuleCommand, type RuleState } from './rule.decider';
-import { diffRules } from '../../rules/rule-diff';
-import { annotationProblems } from '../../rules/templates';
+import { ruleDecider, type RuleCommand, type RuleState } from '../domain/rule/rule.decider';
+import { diffRules } from '../domain/rule/rule-diff';
+import { annotationProblems } from '../domain/rule/templates';
 
 interface RuleRow {
   rule: AlertRule;
