@@ -15,17 +15,23 @@ import {
   type ThresholdRule,
   ValidationError,
 } from '@vigil/contracts';
-import { EventStore } from '@vigil/event-store';
-import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import { EventFeed, EventStore, forEachLastEvent } from '@vigil/event-store';
+import {
+  Bus,
+  Cache,
+  InjectConfig,
+  LeasedActivation,
+  Observability,
+  RedisLease,
+  type ServiceConfig,
+} from '@vigil/platform';
 import type { AlertEnv } from '../config';
 import { sameRule } from '../domain/rule/rule-diff';
 import { renderAnnotations } from '../domain/rule/templates';
-import { forEachLastAlertEvent } from '../alert-event-reader';
 import { AlertingState } from '../alerting.state';
 import { AbsentEvaluator } from './absent.evaluator';
 import { AlertMachine, type MachineTiming, STALE_MS } from './alert-machine';
 import type { Condition } from './condition';
-import { EventFeed } from './event-feed';
 import { EventEvaluator } from './event.evaluator';
 import { MissingEvaluator } from './missing.evaluator';
 import { OfflineEvaluator } from './offline.evaluator';
@@ -59,6 +65,7 @@ interface Held {
 @Injectable()
 export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly lease: RedisLease;
+  private readonly leased: LeasedActivation;
   private readonly store: EventStore<AlertEvent>;
   private readonly evaluator = new ThresholdEvaluator();
   private machine?: AlertMachine;
@@ -66,9 +73,6 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   private rules = new Map<string, RuleView['rule']>();
   private messages?: ConsumerMessages;
   private reader?: Promise<void>;
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private stopped = false;
 
   constructor(
     private readonly bus: Bus,
@@ -78,33 +82,26 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
+    this.leased = new LeasedActivation(
+      this.lease,
+      {
+        isActive: () => this.machine !== undefined,
+        activate: () => this.activate(),
+        deactivate: () => this.deactivate(),
+      },
+      config.VIGIL_ALERT_LEASE_MS / 3,
+      (e) => this.obs.logger.error({ err: e }, 'alert evaluator lease failed'),
+    );
     this.store = new EventStore(bus.js, bus.jsm, bus.topology, 'alert', alertEvents);
     state.ruleListeners.push((ruleId) => void this.ruleChanged(ruleId));
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.tick();
-    this.timer = setInterval(() => {
-      if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
-    }, this.config.VIGIL_ALERT_LEASE_MS / 3);
+    await this.leased.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.ticking;
-    await this.deactivate();
-    await this.lease.release().catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      const held = await this.lease.tryHold();
-      if (held && !this.machine && !this.stopped) await this.activate();
-      if (!held && this.machine) await this.deactivate();
-    } catch (e) {
-      this.obs.logger.error({ err: e }, 'alert evaluator lease failed');
-    }
+    await this.leased.stop();
   }
 
   private async activate(): Promise<void> {
@@ -229,7 +226,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const lastAt = new Map<string, number>();
     /** Rules whose alerts are active but which went away while no evaluator ran. */
     const gone = new Map<string, 'rule_disabled' | 'rule_deleted'>();
-    await forEachLastAlertEvent(this.bus, (event) => {
+    await forEachLastEvent(this.bus, 'alert', alertEvents, (event) => {
       lastAt.set(event.data.fingerprint, Date.parse(event.occurredAt));
       const rule = this.rules.get(event.data.ruleId);
       if (rule?.enabled) {
@@ -274,7 +271,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   /** Live samples only: after a restart the state comes from the events and the samples from now on. */
   private async read(): Promise<void> {
     const { js, topology } = this.bus;
-    while (this.machine && !this.stopped) {
+    while (this.machine && !this.leased.stopping) {
       try {
         const consumer = await js.consumers.get(topology.streams.telemetry, {
           filter_subjects: topology.subjects.allSamples(),
@@ -329,7 +326,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
           }
         }
       } catch (e) {
-        if (!this.machine || this.stopped) break;
+        if (!this.machine || this.leased.stopping) break;
         this.obs.logger.error({ err: e }, 'alert sample reader failed; reading again');
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -1,9 +1,17 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
-import { type AlertEvent, type NodeEvent, nodeEvents, uuidv7 } from '@vigil/contracts';
-import { EventFeed } from '../../evaluation/event-feed';
-import { forEachLastAlertEvent, readAlertEvent } from '../../alert-event-reader';
-import { Bus, Cache, Database, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
+import { type AlertEvent, alertEvents, type NodeEvent, nodeEvents, uuidv7 } from '@vigil/contracts';
+import { EventFeed, forEachLastEvent, readEvent } from '@vigil/event-store';
+import {
+  Bus,
+  Cache,
+  Database,
+  InjectConfig,
+  LeasedActivation,
+  Observability,
+  RedisLease,
+  type ServiceConfig,
+} from '@vigil/platform';
 import type { AlertEnv } from '../../config';
 import type { Notification } from '../notification';
 import { type AlertEntry, Aggregator, type NotifiedState, type Outgoing } from './aggregator';
@@ -63,17 +71,15 @@ interface LogRow {
 @Injectable()
 export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly lease: RedisLease;
+  private readonly leased: LeasedActivation;
   private readonly metrics: NotifyMetrics;
   private active?: { aggregator: Aggregator; muting: Muting; deliveries: Deliveries; nodes: EventFeed<NodeEvent> };
   private messages?: ConsumerMessages;
   private reader?: Promise<void>;
-  private leaseTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private flushAt?: number;
-  private ticking?: Promise<void>;
   /** Records in order: one group's notifications must reach the log in the order decided. */
   private recording: Promise<void> = Promise.resolve();
-  private stopped = false;
 
   constructor(
     private readonly bus: Bus,
@@ -85,6 +91,17 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'dispatcher'), config.VIGIL_ALERT_LEASE_MS);
+    this.leased = new LeasedActivation(
+      this.lease,
+      {
+        isActive: () => this.isActive(),
+        activate: () => this.activate(),
+        deactivate: () => this.deactivate(),
+        stillHeld: () => this.flush(), // anything a lapse of the lease held back
+      },
+      config.VIGIL_ALERT_LEASE_MS / 3,
+      (e) => this.obs.logger.error({ err: e }, 'notification dispatcher lease failed'),
+    );
     this.metrics = createNotifyMetrics(obs.registry);
     state.silenceListeners.push(() => void this.silencesChanged());
   }
@@ -106,34 +123,16 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.receivers.config.route) return;
-    await this.tick();
-    this.leaseTimer = setInterval(() => {
-      if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
-    }, this.config.VIGIL_ALERT_LEASE_MS / 3);
+    await this.leased.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.leaseTimer);
-    await this.ticking;
-    await this.deactivate();
-    await this.lease.release().catch(() => undefined);
+    await this.leased.stop();
   }
 
   /** The pipeline's state, for tests and the health of the process. */
   isActive(): boolean {
     return this.active !== undefined;
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      const held = await this.lease.tryHold();
-      if (held && !this.active && !this.stopped) await this.activate();
-      else if (held) this.flush(); // anything a lapse of the lease held back
-      if (!held && this.active) await this.deactivate();
-    } catch (e) {
-      this.obs.logger.error({ err: e }, 'notification dispatcher lease failed');
-    }
   }
 
   private async activate(): Promise<void> {
@@ -240,7 +239,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     }
 
     const skip = new Map<string, number>();
-    await forEachLastAlertEvent(this.bus, (event) => {
+    await forEachLastEvent(this.bus, 'alert', alertEvents, (event) => {
       const entry = entryOf(event);
       if (!entry) return;
       if (event.seq > lastSeq) skip.set(entry.fingerprint, event.seq);
@@ -260,7 +259,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   private async read(fromSeq: number, skip: Map<string, number>): Promise<void> {
     const { js, topology } = this.bus;
     let next = fromSeq;
-    while (this.active && !this.stopped) {
+    while (this.active && !this.leased.stopping) {
       try {
         const consumer = await js.consumers.get(topology.streams.events, {
           filter_subjects: topology.subjects.eventsOf('alert'),
@@ -272,7 +271,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
           const active = this.active;
           if (!active) break;
           next = m.seq + 1;
-          const event = await readAlertEvent(this.bus, m);
+          const event = await readEvent(this.bus, 'alert', alertEvents, m);
           const entry = event && entryOf(event);
           if (!entry) continue;
           const newest = skip.get(entry.fingerprint);
@@ -290,7 +289,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
           this.flush();
         }
       } catch (e) {
-        if (!this.active || this.stopped) break;
+        if (!this.active || this.leased.stopping) break;
         this.obs.logger.error({ err: e }, 'alert event reader failed; reading again');
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -333,7 +332,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
           await deliveries.record(outgoing);
           return;
         } catch (e) {
-          if (!this.active || this.stopped) {
+          if (!this.active || this.leased.stopping) {
             this.obs.logger.error(
               { err: e, notifications: outgoing.length },
               'notifications not recorded before stopping; the next dispatcher decides them again',

@@ -1,7 +1,22 @@
-import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
-import { type Context, type DomainEvent, type EventCatalog, parseJson, ValidationError } from '@vigil/contracts';
-import type { Bus } from '@vigil/platform';
+import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  type Context,
+  type DomainEvent,
+  type EventCatalog,
+  parseJson,
+  type Topology,
+  ValidationError,
+} from '@vigil/contracts';
+import type { DeadLetters } from '@vigil/messaging';
 import type { Logger } from 'pino';
+
+/** What reading a context's events off the `EVENTS` stream takes of a service's bus (the platform's `Bus` has it). */
+export interface EventBus {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly topology: Topology;
+  readonly dlq: DeadLetters;
+}
 
 /** What follows a context's events: the history first (before `goLive`), then each live event. */
 export interface EventFollower<E> {
@@ -24,7 +39,7 @@ export class EventFeed<E extends DomainEvent> {
   delivered = 0;
 
   constructor(
-    private readonly bus: Bus,
+    private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly context: Context,
     private readonly catalog: EventCatalog<E>,
@@ -53,7 +68,7 @@ export class EventFeed<E extends DomainEvent> {
       this.follower.goLive();
       this.logger.info(
         { context: this.context, events: this.delivered, ms: Date.now() - started },
-        'alert evaluation: event history read',
+        'event history read',
       );
     };
     while (!this.stopped) {
@@ -92,7 +107,7 @@ export class EventFeed<E extends DomainEvent> {
         }
       } catch (e) {
         if (this.stopped) break;
-        this.logger.error({ err: e, context: this.context }, 'alert event feed failed; reading again');
+        this.logger.error({ err: e, context: this.context }, 'event feed failed; reading again');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
