@@ -1,16 +1,13 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@vigil/platform';
-import { AlertingState } from './alerting.state';
 import { AlertEnv } from './config';
-import { RulesApi } from './api/rules.api';
-import { AlertEvaluation } from './evaluation/alert-evaluation';
+import { EvaluationModule } from './evaluation/evaluation.module';
 import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
 import { Notifications1764500000000 } from './migrations/1764500000000-notifications';
 import { SilencesAlertHistory1764600000000 } from './migrations/1764600000000-silences-alert-history';
-import { NotifyApi } from './api/notify.api';
-import { NotifyState } from './notify/notify.state';
-import { NotificationDispatcher } from './notify/pipeline/dispatcher';
-import { Receivers } from './notify/pipeline/receivers';
+import { NotifyModule } from './notify/notify.module';
+import { RulesModule } from './rules/rules.module';
+import { SilencesModule } from './silences/silences.module';
 
 @Module({
   imports: [
@@ -24,7 +21,10 @@ import { Receivers } from './notify/pipeline/receivers';
       },
       env: AlertEnv,
     }),
+    RulesModule,
+    SilencesModule,
+    EvaluationModule,
+    NotifyModule,
   ],
-  providers: [AlertingState, RulesApi, AlertEvaluation, Receivers, NotifyState, NotificationDispatcher, NotifyApi],
 })
 export class AppModule {}

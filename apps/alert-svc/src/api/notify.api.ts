@@ -3,8 +3,11 @@ import type { Subscription } from '@nats-io/nats-core';
 import { NotFoundError, notifyOperations, silenceOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
-import { NotifyState } from '../notify/notify.state';
+import { AlertQueries } from '../notify/alert-queries';
+import { NotificationLog } from '../notify/notification-log';
 import { Receivers } from '../notify/pipeline/receivers';
+import { SilenceCommands } from '../silences/silence.commands';
+import { SilenceQueries } from '../silences/silences.read-model';
 
 /** Silences, alerts and their history, notifications and receivers over NATS request/reply. */
 @Injectable()
@@ -14,21 +17,26 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly bus: Bus,
     private readonly obs: Observability,
-    private readonly state: NotifyState,
+    private readonly silenceCommands: SilenceCommands,
+    private readonly silences: SilenceQueries,
+    private readonly alerts: AlertQueries,
+    private readonly log: NotificationLog,
     private readonly receivers: Receivers,
   ) {}
 
   onApplicationBootstrap(): void {
     const deps = rpcServerDeps(this.bus, this.obs);
-    const { state, receivers } = this;
+    const { silenceCommands, silences, alerts, log, receivers } = this;
     this.subscriptions = [
-      serveQuery(deps, silenceOperations.create, (r) => state.createSilence(r)),
-      serveQuery(deps, silenceOperations.fromAlert, (r) => state.silenceAlert(r)),
-      serveQuery(deps, silenceOperations.expire, (r) => state.expireSilence(r)),
-      serveQuery(deps, silenceOperations.list, (r) => state.listSilences(r)),
-      serveQuery(deps, notifyOperations.alerts, (r) => state.listAlerts(r)),
-      serveQuery(deps, notifyOperations.history, (r) => state.history(r)),
-      serveQuery(deps, notifyOperations.notifications, (r) => state.notifications(r)),
+      serveQuery(deps, silenceOperations.create, (r) => silenceCommands.create(r)),
+      serveQuery(deps, silenceOperations.fromAlert, async (r) =>
+        silenceCommands.silenceAlert(await alerts.labelsOf(r.fingerprint), r),
+      ),
+      serveQuery(deps, silenceOperations.expire, (r) => silenceCommands.expire(r)),
+      serveQuery(deps, silenceOperations.list, (r) => silences.list(r)),
+      serveQuery(deps, notifyOperations.alerts, (r) => alerts.list(r)),
+      serveQuery(deps, notifyOperations.history, (r) => alerts.history(r)),
+      serveQuery(deps, notifyOperations.notifications, (r) => log.list(r)),
       serveQuery(deps, notifyOperations.receivers, async () => ({ receivers: receivers.names() })),
       serveQuery(deps, notifyOperations.testReceiver, async (r) => {
         const result = await receivers.test(r.receiver);

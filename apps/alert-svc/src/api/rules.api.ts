@@ -3,7 +3,8 @@ import type { Subscription } from '@nats-io/nats-core';
 import { ruleOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
-import { AlertingState } from '../alerting.state';
+import { RuleCommands } from '../rules/rule.commands';
+import { RulesReadModel } from '../rules/rules.read-model';
 
 /** The rule operations over NATS request/reply (queue group: replicas share them). */
 @Injectable()
@@ -13,25 +14,26 @@ export class RulesApi implements OnApplicationBootstrap, BeforeApplicationShutdo
   constructor(
     private readonly bus: Bus,
     private readonly obs: Observability,
-    private readonly state: AlertingState,
+    private readonly commands: RuleCommands,
+    private readonly rules: RulesReadModel,
   ) {}
 
   onApplicationBootstrap(): void {
     const deps = rpcServerDeps(this.bus, this.obs);
-    const { rules } = this.state;
+    const { commands, rules } = this;
     this.subscriptions = [
-      serveQuery(deps, ruleOperations.apply, (r) => rules.apply(r.rules, r)),
+      serveQuery(deps, ruleOperations.apply, (r) => commands.apply(r.rules, r)),
       serveQuery(deps, ruleOperations.upsert, (r) =>
-        rules.run({ type: 'UpsertRule', rule: r.rule }, r.rule.id, r.actor),
+        commands.run({ type: 'UpsertRule', rule: r.rule }, r.rule.id, r.actor),
       ),
       serveQuery(deps, ruleOperations.enable, (r) =>
-        rules.run({ type: 'EnableRule', ruleId: r.ruleId }, r.ruleId, r.actor),
+        commands.run({ type: 'EnableRule', ruleId: r.ruleId }, r.ruleId, r.actor),
       ),
       serveQuery(deps, ruleOperations.disable, (r) =>
-        rules.run({ type: 'DisableRule', ruleId: r.ruleId }, r.ruleId, r.actor),
+        commands.run({ type: 'DisableRule', ruleId: r.ruleId }, r.ruleId, r.actor),
       ),
       serveQuery(deps, ruleOperations.delete, (r) =>
-        rules.run({ type: 'DeleteRule', ruleId: r.ruleId }, r.ruleId, r.actor),
+        commands.run({ type: 'DeleteRule', ruleId: r.ruleId }, r.ruleId, r.actor),
       ),
       serveQuery(deps, ruleOperations.list, async () => ({ rules: await rules.list() })),
     ];

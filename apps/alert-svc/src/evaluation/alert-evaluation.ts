@@ -28,7 +28,7 @@ import {
 import type { AlertEnv } from '../config';
 import { sameRule } from '../domain/rule/rule-diff';
 import { renderAnnotations } from '../domain/rule/templates';
-import { AlertingState } from '../alerting.state';
+import { RulesReadModel } from '../rules/rules.read-model';
 import { AbsentEvaluator } from './absent.evaluator';
 import { AlertMachine, type MachineTiming, STALE_MS } from './alert-machine';
 import type { Condition } from './condition';
@@ -78,7 +78,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     private readonly bus: Bus,
     cache: Cache,
     private readonly obs: Observability,
-    private readonly state: AlertingState,
+    private readonly rulesReadModel: RulesReadModel,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
@@ -93,7 +93,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       (e) => this.obs.logger.error({ err: e }, 'alert evaluator lease failed'),
     );
     this.store = new EventStore(bus.js, bus.jsm, bus.topology, 'alert', alertEvents);
-    state.ruleListeners.push((ruleId) => void this.ruleChanged(ruleId));
+    rulesReadModel.onChange((ruleId) => void this.ruleChanged(ruleId));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -110,7 +110,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       logger: this.obs.logger,
       mayWrite: () => this.lease.stillHeld(),
     });
-    this.rules = new Map((await this.state.rules.list()).map((v) => [v.rule.id, v.rule]));
+    this.rules = new Map((await this.rulesReadModel.list()).map((v) => [v.rule.id, v.rule]));
     const lastAlertAt = await this.restore(machine);
     machine.start();
     this.machine = machine;
@@ -250,7 +250,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const machine = this.machine;
     if (!machine) return;
     const before = this.rules.get(ruleId);
-    const views = await this.state.rules.list();
+    const views = await this.rulesReadModel.list();
     if (this.machine !== machine) return;
     this.rules = new Map(views.map((v) => [v.rule.id, v.rule]));
     const after = this.rules.get(ruleId);

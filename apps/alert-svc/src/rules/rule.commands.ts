@@ -1,36 +1,37 @@
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   type AlertRule,
   type ApplyRulesReply,
   type RuleChange,
   type RuleEvent,
-  type RuleView,
+  ruleEvents,
   ValidationError,
 } from '@vigil/contracts';
-import { CommandHandler, commandMeta, type EventStore, type ProjectionRunner } from '@vigil/event-store';
-import type { Bus, Database } from '@vigil/platform';
+import { CommandHandler, commandMeta, EventStore } from '@vigil/event-store';
+import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
+import type { AlertEnv } from '../config';
 import { ruleDecider, type RuleCommand, type RuleState } from '../domain/rule/rule.decider';
 import { diffRules } from '../domain/rule/rule-diff';
 import { annotationProblems } from '../domain/rule/templates';
+import { loadDefaultRules } from './default-rules';
+import { RulesReadModel } from './rules.read-model';
 
-interface RuleRow {
-  rule: AlertRule;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  updated_by: string;
-}
-
-/** Changes to alert rules (through the event store) and the rules read model. */
-export class RuleCommands {
+/** Changes to alert rules, through the event store; the default rules seeded at boot when configured. */
+@Injectable()
+export class RuleCommands implements OnApplicationBootstrap {
   private readonly handler: CommandHandler<RuleEvent, RuleState, RuleCommand>;
 
   constructor(
-    store: EventStore<RuleEvent>,
-    private readonly projection: ProjectionRunner<RuleEvent>,
-    private readonly bus: Bus,
-    private readonly db: Database,
+    bus: Bus,
+    private readonly readModel: RulesReadModel,
+    @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
-    this.handler = new CommandHandler(store, ruleDecider);
+    this.handler = new CommandHandler(new EventStore(bus.js, bus.jsm, bus.topology, 'rule', ruleEvents), ruleDecider);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.VIGIL_ALERT_DEFAULT_RULES) return;
+    for (const rule of loadDefaultRules()) await this.run({ type: 'SeedRule', rule }, rule.id, 'service:alert-svc');
   }
 
   /** Runs one command; the change it made (`unchanged` when it decided nothing). */
@@ -47,7 +48,7 @@ export class RuleCommands {
    */
   async apply(rules: AlertRule[], opts: { prune: boolean; dryRun: boolean; actor: string }): Promise<ApplyRulesReply> {
     for (const rule of rules) refuseBadTemplates(rule);
-    const current = await this.list();
+    const current = await this.readModel.list();
     const changes = diffRules(
       current.map((v) => v.rule),
       rules,
@@ -62,22 +63,6 @@ export class RuleCommands {
       }
     }
     return { changes, applied: !opts.dryRun };
-  }
-
-  /** Every rule, from the read model once it has applied every rule event the stream holds now. */
-  async list(): Promise<RuleView[]> {
-    await this.projection.catchUp(this.bus.jsm);
-    const rows = await this.db.query<RuleRow>(
-      'rules_list',
-      'SELECT rule, version, created_at, updated_at, updated_by FROM alerting.rules ORDER BY id',
-    );
-    return rows.map((r) => ({
-      rule: r.rule,
-      version: r.version,
-      createdAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-      updatedBy: r.updated_by,
-    }));
   }
 }
 

@@ -8,6 +8,7 @@ import { AlertingInit1764400000000 } from '../../migrations/1764400000000-alerti
 import { Notifications1764500000000 } from '../../migrations/1764500000000-notifications';
 import { SilencesAlertHistory1764600000000 } from '../../migrations/1764600000000-silences-alert-history';
 import type { Notification, NotifyResult } from '../notification';
+import { NotificationLog } from '../notification-log';
 import { Deliveries } from './deliveries';
 import { createNotifyMetrics } from './notify.metrics';
 
@@ -55,8 +56,9 @@ describe('Deliveries (Postgres outbox)', () => {
         return ok ? { ok, retry: false, status: 200 } : { ok, retry: true, status: 503, error: 'HTTP 503' };
       },
     };
+    const log = new NotificationLog(db);
     const deliveries = new Deliveries({
-      db,
+      log,
       notifier: () => notifier,
       logger,
       metrics: createNotifyMetrics(new Registry()),
@@ -75,7 +77,7 @@ describe('Deliveries (Postgres outbox)', () => {
         { notification: second, firing: [], createdAt: t0 + 1 },
         { notification: other, firing: ['b'], createdAt: t0 + 1 },
       ]);
-      await eventually(async () => (await deliveries.pendingCount()) === 0, {
+      await eventually(async () => (await log.pendingCount()) === 0, {
         timeoutMs: 10_000,
         what: 'every notification delivered',
       });

@@ -1,6 +1,6 @@
-import type { Database } from '@vigil/platform';
 import type { Logger } from '@vigil/telemetry';
-import type { Notification, Notifier, NotifyResult } from '../notification';
+import type { Notifier, NotifyResult } from '../notification';
+import type { NotificationLog, PendingNotification } from '../notification-log';
 import type { Outgoing } from './aggregator';
 import type { NotifyMetrics } from './notify.metrics';
 
@@ -34,17 +34,8 @@ export function retryDelayMs(
   return Math.max(jittered, result.retryAfterMs ?? 0);
 }
 
-interface Row {
-  id: string;
-  receiver: string;
-  group_key: string;
-  payload: Notification;
-  attempts: number;
-  created_at: Date;
-}
-
 export interface DeliveriesDeps {
-  db: Database;
+  log: NotificationLog;
   notifier: (receiver: string) => Notifier | undefined;
   logger: Logger;
   metrics: NotifyMetrics;
@@ -53,12 +44,14 @@ export interface DeliveriesDeps {
   pollMs?: number;
   /** How many requests at once. */
   concurrency?: number;
-  /** Delivered and failed notifications (and alert history) older than this are deleted. */
+  /** Delivered and failed notifications older than this are deleted. */
   retentionMs?: number;
+  /** Runs with each deletion of old notifications, with the same cutoff: other histories kept as long. */
+  expireAlongside?: (before: Date) => Promise<void>;
 }
 
 /**
- * The durable half of the pipeline. A notification is recorded (`alerting.notifications`)
+ * The durable half of the pipeline. A notification is recorded (the `NotificationLog`)
  * before anything is sent; each attempt is recorded as begun before its request and with its
  * outcome after. After a crash, what was recorded and not recorded delivered is sent again
  * with the same id (the receivers' idempotency key); what was recorded delivered is not. The
@@ -99,28 +92,7 @@ export class Deliveries {
    */
   async record(outgoing: readonly Outgoing[]): Promise<void> {
     if (outgoing.length === 0) return;
-    const values: unknown[] = [];
-    const rows = outgoing.map((o, i) => {
-      const n = o.notification;
-      const at = new Date(o.createdAt);
-      values.push(n.id, n.receiver, n.groupKey, n.status, o.firing, JSON.stringify(n), at);
-      const p = i * 7;
-      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, 'pending', $${p + 7}, $${p + 7}, $${p + 7})`;
-    });
-    // The outer SELECT sees the table as before the INSERT: the notifications pending already.
-    const heads = await this.deps.db.query<{ id: string }>(
-      'notifications_record',
-      `WITH recorded AS (
-         INSERT INTO alerting.notifications (id, receiver, group_key, status, firing, payload, state, next_attempt_at, created_at, updated_at)
-         VALUES ${rows.join(', ')}
-         RETURNING id, group_key, created_at
-       )
-       SELECT r.id FROM recorded r
-        WHERE NOT EXISTS (SELECT 1 FROM alerting.notifications p WHERE p.state = 'pending' AND p.group_key = r.group_key
-                            AND (p.created_at, p.id) < (r.created_at, r.id))`,
-      values,
-    );
-    const sendNow = new Set(heads.map((h) => h.id));
+    const sendNow = await this.deps.log.record(outgoing);
     for (const o of outgoing) {
       this.deps.metrics.recorded.inc({ receiver: o.notification.receiver, status: o.notification.status });
       const n = o.notification;
@@ -138,15 +110,6 @@ export class Deliveries {
     }
   }
 
-  /** Notifications recorded and not yet delivered or given up. */
-  async pendingCount(): Promise<number> {
-    const [row] = await this.deps.db.query<{ n: string }>(
-      'notifications_pending',
-      "SELECT count(*) AS n FROM alerting.notifications WHERE state = 'pending'",
-    );
-    return Number(row.n);
-  }
-
   private poll(): void {
     if (this.polling || this.stopped) return;
     this.polling = this.due()
@@ -157,16 +120,7 @@ export class Deliveries {
   private async due(): Promise<void> {
     const free = (this.deps.concurrency ?? 8) - this.inFlight.size;
     if (free <= 0) return;
-    // The oldest pending notification of each group, once it is due.
-    const rows = await this.deps.db.query<Row>(
-      'notifications_due',
-      `SELECT n.id, n.receiver, n.group_key, n.payload, n.attempts, n.created_at FROM alerting.notifications n
-       WHERE n.state = 'pending' AND n.next_attempt_at <= $1
-         AND NOT EXISTS (SELECT 1 FROM alerting.notifications p WHERE p.state = 'pending' AND p.group_key = n.group_key
-                           AND (p.created_at, p.id) < (n.created_at, n.id))
-       ORDER BY n.next_attempt_at LIMIT $2`,
-      [new Date(), free + this.inFlight.size],
-    );
+    const rows = await this.deps.log.due(new Date(), free + this.inFlight.size);
     for (const row of rows) {
       if (this.stopped || this.inFlight.size >= (this.deps.concurrency ?? 8)) break;
       if (!this.inFlight.has(row.id) && !this.busyGroups.has(row.group_key)) this.launch(row);
@@ -180,21 +134,11 @@ export class Deliveries {
   private async cleanup(): Promise<void> {
     const retention = this.deps.retentionMs ?? 30 * 86_400_000;
     const before = new Date(Date.now() - retention);
-    await this.deps.db.query(
-      'notifications_expire',
-      "DELETE FROM alerting.notifications WHERE state <> 'pending' AND created_at < $1",
-      [before],
-    );
-    // The alert history keeps as long as the notification history.
-    await this.deps.db.query('alert_history_expire', 'DELETE FROM alerting.alert_history WHERE at < $1', [before]);
-    await this.deps.db.query(
-      'alerts_expire',
-      "DELETE FROM alerting.alerts WHERE state = 'resolved' AND resolved_at < $1",
-      [before],
-    );
+    await this.deps.log.expire(before);
+    await this.deps.expireAlongside?.(before);
   }
 
-  private launch(row: Row): void {
+  private launch(row: PendingNotification): void {
     this.busyGroups.add(row.group_key);
     const p = this.deliver(row)
       .catch((e: unknown) =>
@@ -207,19 +151,10 @@ export class Deliveries {
     this.inFlight.set(row.id, p);
   }
 
-  private async deliver(row: Row): Promise<void> {
-    const { db, metrics, logger } = this.deps;
+  private async deliver(row: PendingNotification): Promise<void> {
+    const { log, metrics, logger } = this.deps;
     const attempt = row.attempts + 1;
-    // Begin the attempt, unless another process took it meanwhile (the attempt count moved).
-    const begun = await db.query<{ id: string }>(
-      'notifications_attempt_begin',
-      `WITH n AS (
-         UPDATE alerting.notifications SET attempts = $2, updated_at = $3 WHERE id = $1 AND state = 'pending' AND attempts = $2 - 1 RETURNING id
-       )
-       INSERT INTO alerting.notification_attempts (notification_id, attempt, started_at) SELECT id, $2, $3 FROM n RETURNING notification_id AS id`,
-      [row.id, attempt, new Date()],
-    );
-    if (begun.length === 0) return;
+    if (!(await log.beginAttempt(row.id, attempt, new Date()))) return;
 
     const notifier = this.deps.notifier(row.receiver);
     const started = performance.now();
@@ -249,16 +184,14 @@ export class Deliveries {
       : giveUp && result.retry
         ? `${result.error ?? 'failed'} (gave up after ${attempt} attempts)`
         : (result.error ?? 'failed');
-    await db.query(
-      'notifications_attempt_end',
-      `WITH a AS (
-         UPDATE alerting.notification_attempts SET finished_at = $3, ok = $4, status = $5, error = $6 WHERE notification_id = $1 AND attempt = $2
-       )
-       UPDATE alerting.notifications SET state = $7, last_status = $5, last_error = $6, updated_at = $3,
-         delivered_at = CASE WHEN $4 THEN $3 ELSE delivered_at END, next_attempt_at = $8
-       WHERE id = $1`,
-      [row.id, attempt, new Date(now), result.ok, result.status ?? null, error, state, new Date(now + delay)],
-    );
+    await log.endAttempt(row.id, attempt, {
+      at: new Date(now),
+      ok: result.ok,
+      status: result.status ?? null,
+      error,
+      state,
+      nextAttemptAt: new Date(now + delay),
+    });
     metrics.attempts.inc({ receiver: row.receiver, result: result.ok ? 'ok' : result.retry ? 'retry' : 'error' });
     if (state !== 'pending') metrics.outcomes.inc({ receiver: row.receiver, outcome: state });
     const fields = {

@@ -5,7 +5,6 @@ import { EventFeed, forEachLastEvent, readEvent } from '@vigil/event-store';
 import {
   Bus,
   Cache,
-  Database,
   InjectConfig,
   LeasedActivation,
   Observability,
@@ -19,7 +18,9 @@ import { Deliveries } from './deliveries';
 import { Muting } from './muting';
 import { createNotifyMetrics, type NotifyMetrics } from './notify.metrics';
 import { Receivers } from './receivers';
-import { NotifyState } from '../notify.state';
+import { SilenceQueries } from '../../silences/silences.read-model';
+import { AlertQueries } from '../alert-queries';
+import { NotificationLog } from '../notification-log';
 
 /** What a notifier needs to hear of an alert event: its entry, or nothing (pending). */
 function entryOf(event: AlertEvent): AlertEntry | undefined {
@@ -55,13 +56,6 @@ function entryOf(event: AlertEvent): AlertEntry | undefined {
   }
 }
 
-interface LogRow {
-  group_key: string;
-  firing: string[];
-  created_at: Date;
-  payload: Notification;
-}
-
 /**
  * Turns alert events into notifications, on one replica at a time (a Redis lease, like the
  * evaluator's). The alert events are the truth and the notification log says what was sent:
@@ -84,10 +78,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   constructor(
     private readonly bus: Bus,
     cache: Cache,
-    private readonly db: Database,
     private readonly obs: Observability,
     private readonly receivers: Receivers,
-    private readonly state: NotifyState,
+    private readonly silences: SilenceQueries,
+    private readonly log: NotificationLog,
+    private readonly alerts: AlertQueries,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'dispatcher'), config.VIGIL_ALERT_LEASE_MS);
@@ -103,7 +98,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       (e) => this.obs.logger.error({ err: e }, 'notification dispatcher lease failed'),
     );
     this.metrics = createNotifyMetrics(obs.registry);
-    state.silenceListeners.push(() => void this.silencesChanged());
+    silences.onChange(() => void this.silencesChanged());
   }
 
   /** A silence was created or expired: mute with the new set, and look at every group again. */
@@ -111,7 +106,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     const active = this.active;
     if (!active) return;
     try {
-      active.muting.setSilences(await this.state.unexpiredSilences());
+      active.muting.setSilences(await this.silences.unexpired());
     } catch (e) {
       this.obs.logger.error({ err: e }, 'reloading the silences failed');
       return;
@@ -140,7 +135,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     const route = config.route;
     if (!route) return;
     const muting = new Muting(config.inhibitRules);
-    muting.setSilences(await this.state.unexpiredSilences());
+    muting.setSilences(await this.silences.unexpired());
     const aggregator = new Aggregator({
       route,
       sendResolved: (r) => this.receivers.sendResolved(r),
@@ -150,7 +145,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       onMuted: (_a, reason, receiver) => this.metrics.muted.inc({ receiver, reason: reason.by }),
     });
     const deliveries = new Deliveries({
-      db: this.db,
+      log: this.log,
       notifier: (r) => this.receivers.notifier(r),
       logger: this.obs.logger,
       metrics: this.metrics,
@@ -160,6 +155,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
         maxAgeMs: this.config.VIGIL_ALERT_DELIVERY_MAX_AGE_MS,
       },
       retentionMs: this.config.VIGIL_ALERT_NOTIFICATION_RETENTION_DAYS * 86_400_000,
+      // The alert history keeps as long as the notification history.
+      expireAlongside: (before) => this.alerts.expire(before),
     });
     const nodes = await this.followMaintenance(muting);
     const { fromSeq, skip } = await this.rebuild(aggregator, muting);
@@ -225,10 +222,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     const lastSeq = (await jsm.streams.info(topology.streams.events)).state.last_seq;
     const now = Date.now();
 
-    const rows = await this.db.query<LogRow>(
-      'notifications_log',
-      `SELECT DISTINCT ON (group_key) group_key, firing, created_at, payload FROM alerting.notifications ORDER BY group_key, created_at DESC, id DESC`,
-    );
+    const rows = await this.log.lastPerGroup();
     const log = new Map<string, NotifiedState>();
     /** Alerts the log last told of as firing, as it told of them. */
     const told = new Map<string, Notification['alerts'][number]>();

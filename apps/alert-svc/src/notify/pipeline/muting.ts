@@ -1,13 +1,6 @@
-import type { InhibitRule, LabelMatcher } from '@vigil/contracts';
+import type { InhibitRule } from '@vigil/contracts';
+import type { ActiveSilence } from '../../silences/silences.read-model';
 import { alertMatches } from './routing';
-
-/** A silence as the pipeline checks it (times in Unix ms). */
-export interface ActiveSilence {
-  id: string;
-  matchers: LabelMatcher[];
-  startsAt: number;
-  endsAt: number;
-}
 
 export type MuteReason =
   { by: 'silence'; silenceId: string } | { by: 'inhibition'; rule: number } | { by: 'maintenance'; node: string };

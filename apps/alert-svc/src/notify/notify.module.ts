@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { NotifyApi } from '../api/notify.api';
+import { SilencesModule } from '../silences/silences.module';
+import { AlertQueries } from './alert-queries';
+import { NotificationLog } from './notification-log';
+import { NotificationDispatcher } from './pipeline/dispatcher';
+import { Receivers } from './pipeline/receivers';
+
+/** The notification pipeline, its log, the alerts read model, and their operations over NATS. */
+@Module({
+  imports: [SilencesModule],
+  providers: [Receivers, NotificationLog, AlertQueries, NotificationDispatcher, NotifyApi],
+})
+export class NotifyModule {}

@@ -1,0 +1,122 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type LabelMatcher,
+  type ListSilencesRequest,
+  NotFoundError,
+  type SilenceEvent,
+  type SilenceView,
+  type z,
+} from '@vigil/contracts';
+import type { ProjectionRunner } from '@vigil/event-store';
+import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
+import { silencesProjection } from '../projections/silences.projection';
+
+interface SilenceRow {
+  id: string;
+  matchers: LabelMatcher[];
+  starts_at: Date;
+  ends_at: Date;
+  created_by: string;
+  comment: string;
+  expired_at: Date | null;
+}
+
+/** A silence as the pipeline checks it (times in Unix ms). */
+export interface ActiveSilence {
+  id: string;
+  matchers: LabelMatcher[];
+  startsAt: number;
+  endsAt: number;
+}
+
+/** The silences read model (`alerting.silences`), kept by this replica's projection runner. */
+@Injectable()
+export class SilenceQueries implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly runner: ProjectionRunner<SilenceEvent>;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly db: Database,
+    obs: Observability,
+  ) {
+    this.runner = projectionRunner(
+      { bus, db, obs },
+      'alerting',
+      'silence',
+      silencesProjection(() => {
+        for (const l of this.listeners) l();
+      }),
+    );
+  }
+
+  /** Tells `listener` once a silence change has committed (on every replica). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  /** Settles once this replica's read model has applied the stream up to `seq`. */
+  waitFor(seq: number, timeoutMs: number): Promise<void> {
+    return this.runner.waitFor(seq, timeoutMs);
+  }
+
+  async list(request: z.output<typeof ListSilencesRequest>): Promise<{ silences: SilenceView[] }> {
+    await this.runner.catchUp(this.bus.jsm);
+    const rows = await this.db.query<SilenceRow>(
+      'silences_list',
+      `SELECT * FROM alerting.silences
+       WHERE CASE $1::text
+         WHEN 'expired' THEN (expired_at IS NOT NULL OR ends_at <= now())
+         WHEN 'active' THEN (expired_at IS NULL AND ends_at > now() AND starts_at <= now())
+         WHEN 'pending' THEN (expired_at IS NULL AND starts_at > now())
+         ELSE true END
+       ORDER BY ends_at DESC LIMIT $2`,
+      [request.state ?? null, request.limit],
+    );
+    return { silences: rows.map((r) => silenceView(r, Date.now())) };
+  }
+
+  /** The silences that mute now or will (not expired), for the pipeline. */
+  async unexpired(): Promise<ActiveSilence[]> {
+    const rows = await this.db.query<SilenceRow>(
+      'silences_unexpired',
+      'SELECT * FROM alerting.silences WHERE expired_at IS NULL AND ends_at > now()',
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      matchers: r.matchers,
+      startsAt: r.starts_at.getTime(),
+      endsAt: r.ends_at.getTime(),
+    }));
+  }
+
+  async get(id: string): Promise<SilenceView> {
+    const [row] = await this.db.query<SilenceRow>('silences_get', 'SELECT * FROM alerting.silences WHERE id = $1', [
+      id,
+    ]);
+    if (!row) throw new NotFoundError(`no silence ${id}`);
+    return silenceView(row, Date.now());
+  }
+}
+
+function silenceView(r: SilenceRow, now: number): SilenceView {
+  const ended = r.expired_at !== null || r.ends_at.getTime() <= now;
+  return {
+    id: r.id,
+    matchers: r.matchers,
+    startsAt: r.starts_at.toISOString(),
+    endsAt: r.ends_at.toISOString(),
+    createdBy: r.created_by,
+    comment: r.comment,
+    state: ended ? 'expired' : r.starts_at.getTime() > now ? 'pending' : 'active',
+    ...(r.expired_at ? { expiredAt: r.expired_at.toISOString() } : {}),
+  };
+}
