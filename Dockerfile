@@ -16,13 +16,13 @@ COPY apps/metrics-svc/package.json apps/metrics-svc/
 COPY apps/alert-svc/package.json apps/alert-svc/
 COPY apps/backup-svc/package.json apps/backup-svc/
 COPY apps/node-agent/package.json apps/node-agent/
+COPY apps/fleet-sim/package.json apps/fleet-sim/
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/telemetry/package.json libs/telemetry/
 COPY libs/messaging/package.json libs/messaging/
 COPY libs/event-store/package.json libs/event-store/
 COPY libs/platform/package.json libs/platform/
 COPY libs/test-support/package.json libs/test-support/
-COPY libs/fleet-sim/package.json libs/fleet-sim/
 # The lock file lists only Linux x64 binaries (see .ci/run), so `npm install`, which keeps its versions.
 RUN npm install --no-audit --no-fund
 
@@ -63,7 +63,7 @@ COPY deploy/docker/healthcheck.js ./healthcheck.js
 # /app/entry.js links to the selected process's entry point; the agent's state folder is writable.
 RUN set -e; \
     case "$APP" in \
-      fleet-sim) entry=libs/fleet-sim/dist/cli.js ;; \
+      fleet-sim) entry=apps/fleet-sim/dist/cli.js ;; \
       *) entry="apps/$APP/dist/main.js" ;; \
     esac; \
     if [ ! -f "$entry" ]; then echo "APP=$APP: the build has no $entry" >&2; exit 1; fi; \

@@ -12,8 +12,8 @@ if (!process.env.NX_TASK_TARGET_PROJECT) {
   await nxDevkit.createProjectGraphAsync({ exitOnError: true });
 }
 
-const apps = ['gateway', 'registry-svc', 'metrics-svc', 'alert-svc', 'backup-svc', 'node-agent'];
-const libs = ['contracts', 'telemetry', 'messaging', 'event-store', 'platform', 'test-support', 'fleet-sim'];
+const apps = ['gateway', 'registry-svc', 'metrics-svc', 'alert-svc', 'backup-svc', 'node-agent', 'fleet-sim'];
+const libs = ['contracts', 'telemetry', 'messaging', 'event-store', 'platform', 'test-support'];
 
 /** Who may depend on whom: tags live in each project's project.json. */
 const typeConstraints = (testingAllowed) => [

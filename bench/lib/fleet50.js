@@ -3,11 +3,11 @@
  * collectors send for an 8-core host with two filesystems, one disk and one NIC (names from
  * NodeMetric in the contracts). Values are a pure function of (node, series, tick), from a
  * 32-bit hash, so two runs, and the JetStream and VictoriaMetrics copies of one run, hold the
- * same numbers. The fleet simulator in libs/fleet-sim sends ~20 series per node, hence this.
+ * same numbers. The fleet simulator in apps/fleet-sim sends ~20 series per node, hence this.
  */
 const { NodeMetric, SAMPLE_BATCH_WIRE_VERSION, seriesLine } = require('@vigil/contracts');
 
-/** Final mix of MurmurHash3 (as libs/fleet-sim/src/prng.ts). */
+/** Final mix of MurmurHash3 (as apps/fleet-sim/src/prng.ts). */
 function fmix32(h) {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

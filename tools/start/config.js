@@ -42,7 +42,7 @@ function loadConfig(env = process.env) {
       entry: path.join(ROOT, 'apps', 'node-agent', 'dist', 'main.js'),
       stateDir: env.VIGIL_AGENT_STATE_DIR || path.join(STATE_DIR, 'agent'),
     },
-    simulator: { name: 'fleet-sim', entry: path.join(ROOT, 'libs', 'fleet-sim', 'dist', 'cli.js') },
+    simulator: { name: 'fleet-sim', entry: path.join(ROOT, 'apps', 'fleet-sim', 'dist', 'cli.js') },
   };
 }
 

@@ -20,7 +20,7 @@ export {
   SupervisorEvent, identityCommands, RpcReply, NodeId, Labels, createTopology, heartbeatMessage,
   sampleBatchMessage, inventoryMessage, agentEventMessage,
 } from '@vigil/contracts';
-export { loadConfig } from ${JSON.stringify(path.join(repo, 'apps/node-agent/src/config.ts'))};
+export { loadConfig } from ${JSON.stringify(path.join(repo, 'apps/node-agent/src/config/boot-config.ts'))};
 export { StoredCredentials } from ${JSON.stringify(path.join(repo, 'apps/node-agent/src/identity/credentials.ts'))};
 export { Samples } from ${JSON.stringify(path.join(repo, 'apps/node-agent/src/collectors/collector-runner.ts'))};
 `;

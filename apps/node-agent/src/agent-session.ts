@@ -12,6 +12,7 @@ import type { Clock } from './clock';
 import type { ScheduledCollector } from './collectors/collector';
 import { CollectorRunner } from './collectors/collector-runner';
 import type { ConfigView } from './config/config-manager';
+import type { RemoteConfig } from './config/remote-config';
 import { FailureStreaks } from './failure-streaks';
 import type { HostFactsSource } from './inventory/host-facts';
 import type { OutboundMessage, Publisher } from './publish/publisher';
@@ -44,11 +45,6 @@ export interface AgentDeps {
   metrics: AgentMetrics;
   clock: Clock;
   logger: Logger;
-}
-
-export interface RemoteConfig {
-  start(nodeId: string): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** A periodic task and which setting its interval follows. */

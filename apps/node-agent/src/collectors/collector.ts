@@ -2,7 +2,7 @@ import type { Sample } from '@vigil/contracts';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { FileReader } from './file-reader';
-import type { StatFs } from './filesystem.collector';
+import type { StatFs } from './statfs';
 
 /** One source of samples. A collector whose source does not exist on this host returns []. */
 export interface Collector {

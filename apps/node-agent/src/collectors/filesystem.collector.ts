@@ -2,23 +2,13 @@ import { NodeMetric, type Sample } from '@vigil/contracts';
 import { FailureStreaks } from '../failure-streaks';
 import type { Collector, CollectorDeps } from './collector';
 import { MissingSource } from './missing-source';
+import type { FsStats } from './statfs';
 
 export interface Mount {
   device: string;
   mountPoint: string;
   fsType: string;
 }
-
-/** The fields of statfs(2) the collector needs (Node's `fs.promises.statfs` answers them). */
-export interface FsStats {
-  bsize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  files: number;
-  ffree: number;
-}
-export type StatFs = (mountPoint: string) => Promise<FsStats>;
 
 export interface FilesystemUsage {
   sizeBytes: number;

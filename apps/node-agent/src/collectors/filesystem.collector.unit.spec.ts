@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { fixtureFileReader } from './file-reader';
-import { FilesystemCollector, filesystemUsage, type FsStats, parseMounts } from './filesystem.collector';
+import { FilesystemCollector, filesystemUsage, parseMounts } from './filesystem.collector';
 import { PROC_MOUNTS } from './fixtures/proc.fixtures';
+import type { FsStats } from './statfs';
 
 /** Written by hand in the kernel's format: a server with a data disk, snaps, Docker, NFS and a space in a path. */
 const SERVER_MOUNTS = `/dev/mapper/vg0-root / ext4 rw,relatime,errors=remount-ro 0 0

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { ConfigFileLocation } from '../config';
+import type { ConfigFileLocation } from './boot-config';
 import { type ConfigLayer, parseLayer } from './config-layer';
 import type { ConfigManager } from './config-manager';
 

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentConfig, AppliedConfig } from '@vigil/contracts';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config';
+import { ConfigError } from './boot-config';
 import type { ConfigLayer, LayerName } from './config-layer';
 import { resolveConfig } from './resolve-config';
 

@@ -1,6 +1,6 @@
 import { AgentConfig } from '@vigil/contracts';
 import pino from 'pino';
-import { ConfigError } from '../config';
+import { ConfigError } from './boot-config';
 import type { ConfigLayer } from './config-layer';
 import { ConfigManager } from './config-manager';
 

@@ -1,4 +1,4 @@
-import type { RemoteConfig } from '../agent-session';
+import type { RemoteConfig } from './remote-config';
 
 /** A connection made in the background (see NatsConnector). */
 export interface PendingConnection<C> {

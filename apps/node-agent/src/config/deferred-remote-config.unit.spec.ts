@@ -1,6 +1,6 @@
 import { eventually } from '@vigil/test-support';
-import type { RemoteConfig } from '../agent-session';
 import { DeferredRemoteConfig, type PendingConnection } from './deferred-remote-config';
+import type { RemoteConfig } from './remote-config';
 
 /** A connection the test makes when it likes. */
 function pendingConnection() {

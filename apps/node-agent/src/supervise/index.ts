@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
-import { createHealthProbe } from './health/health-probe';
+import { createHealthProbe } from './health/create-health-probe';
 import { inheritedEnv } from './process-spec';
 import { spawnInProcessGroup } from './process-spawner';
 import { getentAccountLookup } from './run-as';

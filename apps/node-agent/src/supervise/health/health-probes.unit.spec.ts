@@ -1,6 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server } from 'node:net';
-import { createHealthProbe } from './health-probe';
+import { createHealthProbe } from './create-health-probe';
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) =>

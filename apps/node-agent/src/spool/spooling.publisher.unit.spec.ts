@@ -4,10 +4,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, TimeoutError } from '@nats-io/nats-core';
 import pino from 'pino';
-import { FileSpool } from '../spool/file-spool';
-import { spoolLimits } from '../spool/segment-plan';
-import { NotConnectedError } from './nats-link';
-import type { LivePublisher, MessageKind, OutboundMessage } from './publisher';
+import { NotConnectedError } from '../publish/nats-link';
+import type { LivePublisher, MessageKind, OutboundMessage } from '../publish/publisher';
+import { FileSpool } from './file-spool';
+import { spoolLimits } from './segment-plan';
 import { SpoolingPublisher } from './spooling.publisher';
 
 const logger = pino({ level: 'silent' });

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR, loadConfig } from './config';
+import { ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR, loadConfig } from './boot-config';
 
 const host = { hostname: 'web-01', homeDir: '/home/ops' };
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { FileSpool } from '../spool/file-spool';
-import type { SpoolMetrics } from '../spool/spool-metrics';
-import { DEFAULT_REPLAY_OPTIONS, type ReplayOptions, SpoolReplayer } from '../spool/spool-replayer';
-import { isRefusedMessage } from './publish-errors';
-import type { LivePublisher, MessageKind, OutboundMessage, Publisher } from './publisher';
+import { isRefusedMessage } from '../publish/publish-errors';
+import type { LivePublisher, MessageKind, OutboundMessage, Publisher } from '../publish/publisher';
+import type { FileSpool } from './file-spool';
+import type { SpoolMetrics } from './spool-metrics';
+import { DEFAULT_REPLAY_OPTIONS, type ReplayOptions, SpoolReplayer } from './spool-replayer';
 
 /** A heartbeat is worth only its freshness: one that cannot go now is dropped, not spooled. */
 export function isSpooled(kind: MessageKind): boolean {

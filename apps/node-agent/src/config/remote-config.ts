@@ -1,0 +1,4 @@
+export interface RemoteConfig {
+  start(nodeId: string): Promise<void>;
+  stop(): Promise<void>;
+}
