@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { subjectToken, TIERS, ValidationError } from '@vigil/contracts';
+import { TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
@@ -168,7 +168,7 @@ export class PartitionWorker {
       state.skip(msg.seq);
       return;
     }
-    const subjectNode = subjectToken(bus.topology, msg.subject, 3) ?? '';
+    const subjectNode = bus.topology.parse.samples(msg.subject)?.nodeId ?? '';
     const violation = this.deps.identity.check(msg, subjectNode, batch.nodeId);
     if (violation) {
       metrics.batches.inc({ result: 'identity_mismatch' });
