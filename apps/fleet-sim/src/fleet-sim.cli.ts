@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { createTopology, DEFAULT_PARTITIONS, ensureStreams } from '@vigil/contracts';
+import { createTopology, DEFAULT_PARTITIONS, ensureStreams, SUBJECT_TOKEN_PATTERN } from '@vigil/contracts';
 import { createLogger, redactUrl, startTracing } from '@vigil/telemetry';
 import { FleetSimulator } from './fleet-simulator';
 
@@ -40,7 +40,7 @@ export function parseFleetSimArgs(argv: string[]): FleetSimArgs {
     },
     strict: true,
   });
-  if (!/^[A-Za-z0-9_-]+$/.test(values['name-prefix'])) {
+  if (!SUBJECT_TOKEN_PATTERN.test(values['name-prefix'])) {
     throw new Error(`--name-prefix must contain only letters, digits, "_" and "-", got "${values['name-prefix']}"`);
   }
   return {

@@ -10,7 +10,6 @@ import {
   Heartbeat,
   Inventory,
   type SampleBatch,
-  subjectToken,
   type Topology,
 } from '@vigil/contracts';
 import { FleetSimulator } from './fleet-simulator';
@@ -47,7 +46,7 @@ async function received(): Promise<Received> {
   for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
     const m = await jsm.streams.getMessage(stream, { seq });
     if (!m) continue;
-    const kind = subjectToken(topology, m.subject, 1);
+    const kind = topology.parse.telemetry(m.subject)?.kind;
     if (kind === 'heartbeat') result.heartbeats.push(decodeJson(Heartbeat, m.data, 'heartbeat'));
     else if (kind === 'inventory') result.inventories.push(decodeJson(Inventory, m.data, 'inventory'));
     else result.batches.push(decodeSampleBatch(m.data, 'sample batch'));

@@ -1,4 +1,5 @@
 export * from './topology';
+export * from './patterns';
 export * from './partition';
 export * from './errors';
 export * from './validation';

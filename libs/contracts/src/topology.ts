@@ -7,8 +7,14 @@
  * `T42_TELEMETRY`. Production runs with the empty prefix.
  */
 import { AGENT_CONFIG_BUCKET } from './agent/agent-config.schema';
+import { SUBJECT_TOKEN_PATTERN } from './patterns';
 
 export type Context = 'node' | 'identity' | 'rule' | 'alert' | 'silence' | 'backup' | 'metrics' | 'security';
+
+/** What a node's telemetry subject says: which kind of message, whose, and for samples the partition. */
+export type TelemetrySubject =
+  | { readonly kind: 'heartbeat' | 'inventory' | 'agent-events'; readonly nodeId: string }
+  | { readonly kind: 'samples'; readonly partition: number; readonly nodeId: string };
 
 export interface Topology {
   readonly prefix: string;
@@ -36,6 +42,18 @@ export interface Topology {
     dlq(service: string): string;
     allDlq(): string;
   };
+  /** Subjects taken apart: undefined for a subject of another shape or another prefix. */
+  readonly parse: {
+    /** `telemetry.samples.<partition>.<nodeId>`. */
+    samples(subject: string): { partition: number; nodeId: string } | undefined;
+    /** Any subject a node publishes on: heartbeat, inventory, agent events or samples. */
+    telemetry(subject: string): TelemetrySubject | undefined;
+  };
+  /**
+   * A subject or pattern of this topology as production names it (the prefix removed): the
+   * low-cardinality label metrics and span names carry, the same in every deployment.
+   */
+  unprefixed(subject: string): string;
   /** Durable consumer names are per stream, so the prefix is not needed in them. */
   readonly consumers: {
     registryHeartbeats: string;
@@ -45,11 +63,9 @@ export interface Topology {
   };
 }
 
-const TOKEN = /^[A-Za-z0-9_-]+$/;
-
 /** A subject token must not be empty nor contain `.`, `*`, `>` or whitespace. */
 export function assertToken(value: string, what: string): string {
-  if (!TOKEN.test(value)) {
+  if (!SUBJECT_TOKEN_PATTERN.test(value)) {
     throw new Error(`${what} "${value}" is not a valid subject token (letters, digits, '_' and '-' only)`);
   }
   return value;
@@ -57,12 +73,30 @@ export function assertToken(value: string, what: string): string {
 
 export const DEFAULT_PARTITIONS = 16;
 
+/** A partition in a samples subject: a decimal integer as `samples(partition, …)` writes it. */
+const PARTITION = /^(0|[1-9][0-9]*)$/;
+
 export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): Topology {
   if (prefix !== '') assertToken(prefix, 'prefix');
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
     throw new Error(`partitions must be an integer in 1..1024, got ${partitions}`);
   }
   const s = (rest: string) => (prefix ? `${prefix}.${rest}` : rest);
+  const unprefixed = (subject: string): string | undefined => {
+    if (!prefix) return subject;
+    return subject.startsWith(`${prefix}.`) ? subject.slice(prefix.length + 1) : undefined;
+  };
+  const telemetry = (subject: string): TelemetrySubject | undefined => {
+    const t = unprefixed(subject)?.split('.');
+    if (t?.[0] !== 'telemetry') return undefined;
+    if (t[1] === 'samples') {
+      if (t.length !== 4 || !PARTITION.test(t[2]) || !SUBJECT_TOKEN_PATTERN.test(t[3])) return undefined;
+      return { kind: 'samples', partition: Number(t[2]), nodeId: t[3] };
+    }
+    if (t.length !== 3 || !SUBJECT_TOKEN_PATTERN.test(t[2])) return undefined;
+    const kind = t[1];
+    return kind === 'heartbeat' || kind === 'inventory' || kind === 'agent-events' ? { kind, nodeId: t[2] } : undefined;
+  };
   const stream = (name: string) => (prefix ? `${prefix.toUpperCase().replace(/-/g, '_')}_${name}` : name);
   return {
     prefix,
@@ -88,6 +122,18 @@ export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): To
       dlq: (service) => s(`dlq.${assertToken(service, 'service')}`),
       allDlq: () => s('dlq.>'),
     },
+    parse: {
+      samples: (subject) => {
+        const parsed = telemetry(subject);
+        return parsed?.kind === 'samples' ? { partition: parsed.partition, nodeId: parsed.nodeId } : undefined;
+      },
+      telemetry,
+    },
+    unprefixed: (subject) => {
+      const rest = unprefixed(subject);
+      if (rest === undefined) throw new Error(`subject "${subject}" is not under the prefix "${prefix}"`);
+      return rest;
+    },
     consumers: {
       registryHeartbeats: 'registry-heartbeats',
       registryInventory: 'registry-inventory',
@@ -95,10 +141,4 @@ export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): To
       projection: (name) => `projection-${assertToken(name, 'projection')}`,
     },
   };
-}
-
-/** Token of the subject at `index` (0-based, after the prefix). */
-export function subjectToken(topology: Topology, subject: string, index: number): string | undefined {
-  const rest = topology.prefix ? subject.slice(topology.prefix.length + 1) : subject;
-  return rest.split('.')[index];
 }

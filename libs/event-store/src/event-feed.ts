@@ -94,11 +94,7 @@ export class EventFeed<E extends DomainEvent> {
             event = this.catalog.read(parseJson(m.data, 'event'));
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
-            await this.bus.dlq.park(
-              { subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq },
-              'invalid_payload',
-              e.message,
-            );
+            await this.bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream);
             progressed(m.seq);
             continue;
           }

@@ -16,11 +16,7 @@ export async function readEvent<E extends DomainEvent>(
     return { ...catalog.read(parseJson(m.data, `${context} event`)), seq: m.seq };
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    await bus.dlq.park(
-      { subject: m.subject, data: m.data, headers: m.headers, stream: bus.topology.streams.events, streamSeq: m.seq },
-      'invalid_payload',
-      e.message,
-    );
+    await bus.dlq.parkMessage(m, 'invalid_payload', e.message, bus.topology.streams.events);
     return undefined;
   }
 }

@@ -1,16 +1,11 @@
 import { type DlqReason, DlqHeaders, type Topology } from '@vigil/contracts';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers, type MsgHdrs } from '@nats-io/nats-core';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import { injectTraceHeaders } from '@vigil/telemetry';
 import type { Counter } from 'prom-client';
 
-export interface Parked {
-  subject: string;
-  data: Uint8Array;
-  headers?: MsgHdrs;
-  stream?: string;
-  streamSeq?: number;
-}
+/** What parking keeps of a JetStream message: its subject, bytes, headers and stream sequence. */
+export type ParkableMessage = Pick<JsMsg, 'subject' | 'data' | 'headers' | 'seq'>;
 
 /**
  * Parks a message the service cannot accept in `dlq.<service>`: the original bytes,
@@ -26,18 +21,18 @@ export class DeadLetters {
     private readonly counter: Counter<'service' | 'reason'>,
   ) {}
 
-  async park(msg: Parked, reason: DlqReason, detail: string): Promise<void> {
+  /** Parks `msg`, read from `stream`, with the reason and what went wrong. */
+  async parkMessage(msg: ParkableMessage, reason: DlqReason, detail: string, stream: string): Promise<void> {
     const h = headers();
     if (msg.headers) for (const [k, v] of msg.headers) for (const value of v) h.append(k, value);
     h.set(DlqHeaders.reason, `${reason}: ${detail}`.slice(0, 1024));
     h.set(DlqHeaders.originalSubject, msg.subject);
     h.set(DlqHeaders.service, this.service);
     h.set(DlqHeaders.parkedAt, new Date().toISOString());
-    if (msg.stream) h.set(DlqHeaders.stream, msg.stream);
-    if (msg.streamSeq !== undefined) h.set(DlqHeaders.streamSeq, String(msg.streamSeq));
+    h.set(DlqHeaders.stream, stream);
+    h.set(DlqHeaders.streamSeq, String(msg.seq));
     injectTraceHeaders(h);
-    const msgID =
-      msg.stream && msg.streamSeq !== undefined ? `dlq:${this.service}:${msg.stream}:${msg.streamSeq}` : undefined;
+    const msgID = `dlq:${this.service}:${stream}:${msg.seq}`;
     await this.js.publish(this.topology.subjects.dlq(this.service), msg.data, { headers: h, msgID });
     this.counter.inc({ service: this.service, reason });
   }

@@ -186,11 +186,7 @@ export class JetStreamWorker {
     if (poison || exhausted) {
       const { reason, detail } = poison ?? { reason: 'processing_failed' as const, detail: (e as Error).message };
       try {
-        await this.deps.dlq.park(
-          { subject: msg.subject, data: msg.data, headers: msg.headers, stream: this.spec.stream, streamSeq: msg.seq },
-          reason,
-          detail,
-        );
+        await this.deps.dlq.parkMessage(msg, reason, detail, this.spec.stream);
         this.deps.logger.warn({ subject: msg.subject, seq: msg.seq, reason, detail }, 'message parked in DLQ');
         msg.ack();
         return 'dlq';

@@ -4,3 +4,4 @@ export * from './nats';
 export * from './wait';
 export * from './process';
 export * from './otlp-receiver';
+export * from './decider-spec';

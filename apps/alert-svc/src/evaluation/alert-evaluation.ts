@@ -293,17 +293,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
             batch = decodeSampleBatch(msg.data);
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
-            await this.bus.dlq.park(
-              {
-                subject: msg.subject,
-                data: msg.data,
-                headers: msg.headers,
-                stream: topology.streams.telemetry,
-                streamSeq: msg.seq,
-              },
-              'invalid_payload',
-              e.message,
-            );
+            await this.bus.dlq.parkMessage(msg, 'invalid_payload', e.message, topology.streams.telemetry);
             continue;
           }
           this.held?.absent.see(batch, Date.now());

@@ -36,11 +36,7 @@ export async function readRecentSamples(
         batch = decodeSampleBatch(m.data);
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
-        await bus.dlq.park(
-          { subject: m.subject, data: m.data, headers: m.headers, stream, streamSeq: m.seq },
-          'invalid_payload',
-          e.message,
-        );
+        await bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream);
         continue;
       }
       see(batch, Math.floor(m.info.timestampNanos / 1e6));

@@ -1,4 +1,9 @@
-import { type CrossAggregation, type LabelMatcher, ValidationError } from '@vigil/contracts';
+import {
+  type CrossAggregation,
+  type LabelMatcher,
+  LEADING_METRIC_NAME_PATTERN,
+  ValidationError,
+} from '@vigil/contracts';
 
 /**
  * The PromQL Vigil answers: one instant-vector selector, optionally inside one aggregation.
@@ -107,7 +112,7 @@ function tokenize(input: string): Token[] {
       while (i < input.length && input[i] !== '\n') i++;
       continue;
     }
-    const ident = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(input.slice(i));
+    const ident = LEADING_METRIC_NAME_PATTERN.exec(input.slice(i));
     if (ident) {
       tokens.push({ kind: 'ident', value: ident[0], pos: i });
       i += ident[0].length;

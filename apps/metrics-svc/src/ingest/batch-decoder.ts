@@ -1,17 +1,16 @@
 import {
   decodeSampleBatch,
+  LABEL_NAME_PATTERN,
   labelsKey,
   MAX_SAMPLES,
+  METRIC_NAME_PATTERN,
+  NODE_ID_PATTERN,
   parseSeriesList,
   SAMPLE_BATCH_WIRE_VERSION,
   type SampleBatch,
   type SeriesList,
   ValidationError,
 } from '@vigil/contracts';
-
-const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const NODE = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** A batch as the ingest folds it: the node's series string and one value per series. */
 export interface IngestBatch {
@@ -73,7 +72,7 @@ export function ingestBatchOf(batch: Pick<SampleBatch, 'nodeId' | 'seq' | 'times
 function fastDecode(b: unknown, known: KnownSeries): IngestBatch | undefined {
   if (typeof b !== 'object' || b === null) return undefined;
   const o = b as Record<string, unknown>;
-  if (typeof o.nodeId !== 'string' || !NODE.test(o.nodeId)) return undefined;
+  if (typeof o.nodeId !== 'string' || !NODE_ID_PATTERN.test(o.nodeId)) return undefined;
   if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 0) return undefined;
   if (!Number.isSafeInteger(o.timestamp) || (o.timestamp as number) <= 0) return undefined;
   if (!Number.isSafeInteger(o.intervalMs) || (o.intervalMs as number) <= 0) return undefined;
@@ -108,14 +107,14 @@ function fastValidV1(o: Record<string, unknown>): boolean {
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i] as Record<string, unknown>;
     if (typeof s !== 'object' || s === null) return false;
-    if (typeof s.name !== 'string' || s.name.length > 200 || !METRIC.test(s.name)) return false;
+    if (typeof s.name !== 'string' || s.name.length > 200 || !METRIC_NAME_PATTERN.test(s.name)) return false;
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return false;
     const labels = s.labels;
     if (labels === undefined) continue;
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
     for (const k in labels) {
       const v = (labels as Record<string, unknown>)[k];
-      if (!LABEL.test(k) || typeof v !== 'string' || v.length > 1024) return false;
+      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string' || v.length > 1024) return false;
     }
   }
   return true;

@@ -5,6 +5,7 @@ import {
   identityEvents,
   identityViolation,
   type KnownIdentity,
+  NODE_ID_PATTERN,
   type SecurityViolationEvent,
   type ViolationReason,
 } from '@vigil/contracts';
@@ -53,7 +54,7 @@ export class IdentityGate {
 
   /** Records a refused message: a `security.violation` event, a counter and a log line. */
   async report(msg: JsMsg, claimedNodeId: string, v: Violation): Promise<void> {
-    const aggregate = /^[A-Za-z0-9_-]{1,128}$/.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
+    const aggregate = NODE_ID_PATTERN.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
     await this.violations.append(
       aggregate,
       [

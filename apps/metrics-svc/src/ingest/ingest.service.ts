@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
-import { subjectToken } from '@vigil/contracts';
 import { RedisLease } from '@vigil/platform';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
@@ -168,8 +167,8 @@ export class IngestService {
           this.lastPending = msg.info.pending;
           this.lastMessageAt = now;
           if (this.lastPending > 0) this.behindSince ??= now;
-          const partition = Number(subjectToken(topology, msg.subject, 2));
-          const held = this.workers.get(partition);
+          const partition = topology.parse.samples(msg.subject)?.partition;
+          const held = partition === undefined ? undefined : this.workers.get(partition);
           if (held) await held.worker.offer(msg);
           if (this.lastPending === 0 && this.behindSince !== undefined) {
             // The end of a backlog (not of a burst of live batches): its last buckets are due

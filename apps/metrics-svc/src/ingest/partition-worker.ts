@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { subjectToken, TIERS, ValidationError } from '@vigil/contracts';
+import { TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
@@ -164,16 +164,21 @@ export class PartitionWorker {
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       metrics.batches.inc({ result: 'invalid' });
-      await bus.dlq.park(this.parked(msg), 'invalid_payload', e.message);
+      await bus.dlq.parkMessage(msg, 'invalid_payload', e.message, bus.topology.streams.telemetry);
       state.skip(msg.seq);
       return;
     }
-    const subjectNode = subjectToken(bus.topology, msg.subject, 3) ?? '';
+    const subjectNode = bus.topology.parse.samples(msg.subject)?.nodeId ?? '';
     const violation = this.deps.identity.check(msg, subjectNode, batch.nodeId);
     if (violation) {
       metrics.batches.inc({ result: 'identity_mismatch' });
       await this.deps.identity.report(msg, batch.nodeId, violation);
-      await bus.dlq.park(this.parked(msg), 'identity_mismatch', `${violation.reason}: ${violation.detail}`);
+      await bus.dlq.parkMessage(
+        msg,
+        'identity_mismatch',
+        `${violation.reason}: ${violation.detail}`,
+        bus.topology.streams.telemetry,
+      );
       state.skip(msg.seq);
       return;
     }
@@ -185,16 +190,6 @@ export class PartitionWorker {
     const result = state.fold(msg.seq, batch);
     metrics.batches.inc({ result });
     if (result === 'folded') metrics.samples.inc(batch.values.length);
-  }
-
-  private parked(msg: JsMsg) {
-    return {
-      subject: msg.subject,
-      data: msg.data,
-      headers: msg.headers,
-      stream: this.deps.bus.topology.streams.telemetry,
-      streamSeq: msg.seq,
-    };
   }
 
   /** One flush at a time; a tick that finds one running skips. */

@@ -3,7 +3,7 @@ import {
   decodePublicKey,
   type EventMeta,
   type SecurityViolationEvent,
-  subjectToken,
+  NODE_ID_PATTERN,
   type Topology,
   identityViolation,
   type KnownIdentity,
@@ -55,7 +55,7 @@ export class IdentityVerifier {
   }
 
   async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {
-    const subjectNode = subjectToken(this.topology, msg.subject, 2) ?? '';
+    const subjectNode = this.topology.parse.telemetry(msg.subject)?.nodeId ?? '';
     const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
     const violation = identityViolation(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
     if (violation) await this.reject(msg, claimedNodeId, violation.reason, violation.detail);
@@ -86,7 +86,7 @@ export class IdentityVerifier {
       causationId: `msg:${msg.seq}`,
       actor: 'service:registry-svc',
     };
-    const aggregate = /^[A-Za-z0-9_-]{1,128}$/.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
+    const aggregate = NODE_ID_PATTERN.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
     await this.violations.append(
       aggregate,
       [

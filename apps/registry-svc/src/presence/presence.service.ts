@@ -67,7 +67,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
           stream: t.streams.telemetry,
           durable: t.consumers.registryHeartbeats,
           filterSubject: t.subjects.allHeartbeats(),
-          subjectPattern: 'telemetry.heartbeat.*',
+          subjectPattern: t.unprefixed(t.subjects.allHeartbeats()),
           // Heartbeats take milliseconds; a replica that died holding some gets them redelivered soon.
           ackWaitMs: 10_000,
           // Order between heartbeats does not matter: last-seen only moves forward (ZADD GT)
@@ -82,7 +82,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
           stream: t.streams.telemetry,
           durable: t.consumers.registryInventory,
           filterSubject: t.subjects.allInventory(),
-          subjectPattern: 'telemetry.inventory.*',
+          subjectPattern: t.unprefixed(t.subjects.allInventory()),
           maxDeliver: 30,
         },
         (m) => this.onInventory(m),
@@ -93,7 +93,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
           stream: t.streams.telemetry,
           durable: t.consumers.registryAgentEvents,
           filterSubject: t.subjects.allAgentEvents(),
-          subjectPattern: 'telemetry.agent-events.*',
+          subjectPattern: t.unprefixed(t.subjects.allAgentEvents()),
         },
         (m) => this.onAgentEvent(m),
       ),

@@ -3,13 +3,14 @@ import { Labels } from '../common.schema';
 import { Duration } from '../duration';
 import { LabelMatcher } from '../metrics/metrics.queries';
 import { MetricName } from '../node/samples.schema';
+import { LABEL_NAME_PATTERN, SUBJECT_TOKEN_PATTERN } from '../patterns';
 
 /** A rule's id: a subject token (`events.alerting.<id>`), e.g. `high-cpu`. */
 export const RuleId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"');
+  .regex(SUBJECT_TOKEN_PATTERN, 'must contain only letters, digits, "_" and "-"');
 export type RuleId = z.infer<typeof RuleId>;
 
 export const Severity = z.enum(['critical', 'warning', 'info']);
@@ -19,12 +20,9 @@ export const ComparisonOp = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 export type ComparisonOp = z.infer<typeof ComparisonOp>;
 
 /** Annotation templates: `{{ $labels.mount }}`, `{{ $value }}`, `{{ $node }}` are filled in per alert. */
-const Annotations = z.record(
-  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid annotation name'),
-  z.string().max(4096),
-);
+const Annotations = z.record(z.string().regex(LABEL_NAME_PATTERN, 'invalid annotation name'), z.string().max(4096));
 
-const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name');
+const LabelName = z.string().regex(LABEL_NAME_PATTERN, 'invalid label name');
 
 const common = {
   id: RuleId,

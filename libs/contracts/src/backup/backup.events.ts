@@ -1,13 +1,10 @@
 import * as z from 'zod';
 import { IsoTimestamp, Labels, NodeId } from '../common.schema';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
+import { SUBJECT_TOKEN_PATTERN } from '../patterns';
 
 /** A subject token naming a backup job or one run of it (`events.backup.<runId>`). */
-const Token = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"');
+const Token = z.string().min(1).max(128).regex(SUBJECT_TOKEN_PATTERN, 'must contain only letters, digits, "_" and "-"');
 
 /**
  * One run of a backup job is one aggregate (`events.backup.<runId>`); its outcome is one

@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { Labels, NodeId } from '../common.schema';
 import { MetricName } from '../node/samples.schema';
+import { LABEL_NAME_PATTERN } from '../patterns';
 import { TIERS } from './tiers';
 
 /** Prometheus-style label matcher; `node` matches the node id. */
 export const LabelMatcher = z.object({
-  label: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name'),
+  label: z.string().regex(LABEL_NAME_PATTERN, 'invalid label name'),
   op: z.enum(['=', '!=', '=~', '!~']),
   value: z.string().max(1024),
 });
@@ -48,10 +49,7 @@ export const RangeQueryRequest = z
     aggregate: z
       .object({
         op: CrossAggregation,
-        by: z
-          .array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/))
-          .max(10)
-          .default([]),
+        by: z.array(z.string().regex(LABEL_NAME_PATTERN)).max(10).default([]),
       })
       .optional(),
   })
@@ -120,7 +118,7 @@ export const LatestReply = z.object({
 });
 export type LatestReply = z.infer<typeof LatestReply>;
 
-const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name');
+const LabelName = z.string().regex(LABEL_NAME_PATTERN, 'invalid label name');
 
 /** Label names in use (`__name__` and `node` included), optionally only those of one metric. */
 export const LabelNamesRequest = z.object({ metric: MetricName.optional() });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Labels, NodeId } from '../common.schema';
 import { ValidationError } from '../errors';
+import { LABEL_NAME_PATTERN, METRIC_NAME_PATTERN } from '../patterns';
 import { labelsKey } from '../metrics/tiers';
 import { encodeJson, parseJson, validate } from '../validation';
 
@@ -8,10 +9,7 @@ import { encodeJson, parseJson, validate } from '../validation';
 export const MAX_SAMPLES = 20_000;
 
 /** Prometheus metric name with unit suffix, e.g. `node_cpu_usage_percent`. */
-export const MetricName = z
-  .string()
-  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'invalid metric name')
-  .max(200);
+export const MetricName = z.string().regex(METRIC_NAME_PATTERN, 'invalid metric name').max(200);
 
 export const Sample = z.object({
   name: MetricName,
@@ -52,8 +50,6 @@ export type SampleBatch = z.infer<typeof SampleBatch>;
  */
 export const SAMPLE_BATCH_WIRE_VERSION = 2;
 const MAX_SERIES_CHARS = 8 * 1024 * 1024;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** The series of one batch, decoded from its `series` string. */
 export interface SeriesList {
@@ -86,7 +82,8 @@ export function parseSeriesList(series: string): SeriesList {
     const line = lines[i];
     const brace = line.indexOf('{');
     const name = brace < 0 ? line : line.slice(0, brace);
-    if (name.length > 200 || !METRIC_NAME.test(name)) throw new ValidationError(`line ${i + 1}: invalid metric name`);
+    if (name.length > 200 || !METRIC_NAME_PATTERN.test(name))
+      throw new ValidationError(`line ${i + 1}: invalid metric name`);
     const key = brace < 0 ? '' : line.slice(brace);
     let labels: unknown;
     try {
@@ -98,7 +95,8 @@ export function parseSeriesList(series: string): SeriesList {
       throw new ValidationError(`line ${i + 1}: labels are not a JSON object`);
     }
     for (const [k, v] of Object.entries(labels)) {
-      if (!LABEL_NAME.test(k)) throw new ValidationError(`line ${i + 1}: invalid label name ${JSON.stringify(k)}`);
+      if (!LABEL_NAME_PATTERN.test(k))
+        throw new ValidationError(`line ${i + 1}: invalid label name ${JSON.stringify(k)}`);
       if (typeof v !== 'string' || v.length > 1024)
         throw new ValidationError(`line ${i + 1}: label ${k} is not a string of at most 1024 characters`);
     }

@@ -1,5 +1,6 @@
 import type { AlertEvent } from '@vigil/contracts';
 import type { NewEvent } from '@vigil/event-store';
+import { deciderSpec } from '@vigil/test-support';
 import {
   type AlertCommand,
   type AlertState,
@@ -52,10 +53,19 @@ const observe = (at: number, holds: boolean, value: number | null = holds ? 95 :
   annotations,
 });
 const tick = (at: number): AlertCommand => ({ type: 'Tick', at, annotations });
+const fiveMinutes = { forMs: 300 * S, keepFiringForMs: 0 };
+
+/** given(events).when(command).then(events), for a rule with a five-minute `for`. */
+const { given } = deciderSpec(
+  {
+    decide: (command: AlertCommand, state: AlertState) => decideAlert(command, state, id, fiveMinutes),
+    evolve: evolveAlert,
+    initialState: initialAlertState,
+  },
+  { subject: 'alert.x', occurredAt: iso(T), actor: 't' },
+);
 
 describe('alert state machine', () => {
-  const fiveMinutes = { forMs: 300 * S, keepFiringForMs: 0 };
-
   it('goes pending when the condition holds and fires when the for window closes, by a tick', () => {
     const { events, state } = run(fiveMinutes, [observe(T, true), observe(T + 60 * S, true, 97), tick(T + 300 * S)]);
     expect(events).toEqual([
@@ -107,29 +117,18 @@ describe('alert state machine', () => {
   it('rebuilds pending and firing from its events alone, deadlines included', () => {
     const pending = run(fiveMinutes, [observe(T, true)]);
     // A restart: the state comes back from the stored events only.
-    const rebuilt = pending.events.reduce(
-      (s, e) =>
-        evolveAlert(s, {
-          ...e,
-          id: '0',
-          version: 1,
-          subject: 'alert.x',
-          occurredAt: iso(T),
-          meta: { correlationId: 'c', causationId: null, actor: 't' },
-        } as AlertEvent),
-      initialAlertState(),
-    );
+    const rebuilt = given(...pending.events).state;
     expect(nextDeadline(rebuilt, fiveMinutes)).toBe(T + 300 * S);
     expect(run(fiveMinutes, [tick(T + 300 * S)], rebuilt).events.map((e) => e.type)).toEqual(['alert.firing']);
   });
 
   it('ends an active alert when its rule goes away, saying whether it had fired', () => {
-    const firing = run({ forMs: 0, keepFiringForMs: 0 }, [observe(T, true)]).state;
-    expect(decideAlert({ type: 'End', at: T + S, reason: 'rule_deleted' }, firing, id, fiveMinutes)).toEqual([
-      { type: 'alert.resolved', data: { ...id, resolvedAt: iso(T + S), wasFiring: true, reason: 'rule_deleted' } },
-    ]);
-    expect(decideAlert({ type: 'End', at: T, reason: 'rule_disabled' }, initialAlertState(), id, fiveMinutes)).toEqual(
-      [],
-    );
+    const fired = run({ forMs: 0, keepFiringForMs: 0 }, [observe(T, true)]).events;
+    given(...fired)
+      .when({ type: 'End', at: T + S, reason: 'rule_deleted' })
+      .then([
+        { type: 'alert.resolved', data: { ...id, resolvedAt: iso(T + S), wasFiring: true, reason: 'rule_deleted' } },
+      ]);
+    given().when({ type: 'End', at: T, reason: 'rule_disabled' }).then([]);
   });
 });

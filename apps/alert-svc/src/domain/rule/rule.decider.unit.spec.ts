@@ -1,6 +1,6 @@
-import { AlertRule, type AlertRuleInput, type RuleEvent, type ThresholdRule } from '@vigil/contracts';
-import type { NewEvent } from '@vigil/event-store';
-import { decideRule, evolveRule, initialRuleState, type RuleCommand } from './rule.decider';
+import { AlertRule, type AlertRuleInput, type ThresholdRule } from '@vigil/contracts';
+import { deciderSpec } from '@vigil/test-support';
+import { ruleDecider } from './rule.decider';
 import { ruleDifferences } from './rule-diff';
 
 const rule = (over: Partial<AlertRuleInput> = {}) =>
@@ -18,30 +18,12 @@ const rule = (over: Partial<AlertRuleInput> = {}) =>
     ...over,
   } as AlertRuleInput);
 
-function stored(events: NewEvent<RuleEvent>[]): RuleEvent[] {
-  return events.map(
-    (e, i) =>
-      ({
-        ...e,
-        id: `00000000-0000-7000-8000-00000000000${i}`,
-        version: 1,
-        subject: 'rule.high-cpu',
-        occurredAt: '2026-12-03T10:00:00.000Z',
-        meta: { correlationId: 'c', causationId: null, actor: 'user:ana' },
-      }) as RuleEvent,
-  );
-}
-
 /** given(events).when(command).then(events) */
-function given(...history: NewEvent<RuleEvent>[]) {
-  const state = stored(history).reduce(evolveRule, initialRuleState());
-  return {
-    when: (command: RuleCommand) => ({
-      then: (expected: NewEvent<RuleEvent>[]) => expect(decideRule(command, state)).toEqual(expected),
-      thenThrows: (message: RegExp) => expect(() => decideRule(command, state)).toThrow(message),
-    }),
-  };
-}
+const { given } = deciderSpec(ruleDecider, {
+  subject: 'rule.high-cpu',
+  occurredAt: '2026-12-03T10:00:00.000Z',
+  actor: 'user:ana',
+});
 
 const created = { type: 'rule.created', data: { rule: rule() } } as const;
 

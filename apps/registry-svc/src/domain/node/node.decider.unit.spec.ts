@@ -1,6 +1,7 @@
 import type { Heartbeat, NodeEvent } from '@vigil/contracts';
 import type { NewEvent } from '@vigil/event-store';
-import { decideNode, evolveNode, initialNodeState, type NodeCommand } from './node.decider';
+import { deciderSpec } from '@vigil/test-support';
+import { decideNode, evolveNode, initialNodeState } from './node.decider';
 
 const heartbeat: Heartbeat = {
   nodeId: 'n1',
@@ -13,30 +14,11 @@ const heartbeat: Heartbeat = {
   labels: { env: 'prod' },
 };
 
-function stored(events: NewEvent<NodeEvent>[]): NodeEvent[] {
-  return events.map(
-    (e, i) =>
-      ({
-        ...e,
-        id: `00000000-0000-7000-8000-00000000000${i}`,
-        version: 1,
-        subject: 'node.n1',
-        occurredAt: '2026-11-22T10:00:00.000Z',
-        meta: { correlationId: 'c', causationId: null, actor: 'test' },
-      }) as NodeEvent,
-  );
-}
-
 /** given(events).when(command).then(events) */
-function given(...history: NewEvent<NodeEvent>[]) {
-  const state = stored(history).reduce(evolveNode, initialNodeState());
-  return {
-    when: (command: NodeCommand) => ({
-      then: (expected: NewEvent<NodeEvent>[]) => expect(decideNode(command, state)).toEqual(expected),
-      thenThrows: (message: RegExp) => expect(() => decideNode(command, state)).toThrow(message),
-    }),
-  };
-}
+const { given } = deciderSpec(
+  { decide: decideNode, evolve: evolveNode, initialState: initialNodeState },
+  { subject: 'node.n1', occurredAt: '2026-11-22T10:00:00.000Z', actor: 'test' },
+);
 
 const registered: NewEvent<NodeEvent> = {
   type: 'node.registered',
