@@ -11,7 +11,7 @@ import {
 } from '@vigil/contracts';
 import type { ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
-import { alertsProjection } from '../projections/alerts.projection';
+import { alertsProjection } from './alerts.projection';
 import { SilenceQueries } from '../silences/silences.read-model';
 import { alertMatches } from './pipeline/routing';
 

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { NotifyApi } from '../api/notify.api';
+import { NotifyApi } from './notify.api';
 import { SilencesModule } from '../silences/silences.module';
 import { AlertQueries } from './alert-queries';
 import { NotificationLog } from './notification-log';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { RulesApi } from '../api/rules.api';
+import { RulesApi } from './rules.api';
 import { RuleCommands } from './rule.commands';
 import { RulesReadModel } from './rules.read-model';
 

@@ -2,7 +2,7 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap
 import type { AlertRule, RuleEvent, RuleView } from '@vigil/contracts';
 import type { ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
-import { rulesProjection } from '../projections/rules.projection';
+import { rulesProjection } from './rules.projection';
 
 interface RuleRow {
   rule: AlertRule;

@@ -9,7 +9,7 @@ import {
 } from '@vigil/contracts';
 import type { ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
-import { silencesProjection } from '../projections/silences.projection';
+import { silencesProjection } from './silences.projection';
 
 interface SilenceRow {
   id: string;

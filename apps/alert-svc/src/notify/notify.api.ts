@@ -3,9 +3,9 @@ import type { Subscription } from '@nats-io/nats-core';
 import { NotFoundError, notifyOperations, silenceOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
-import { AlertQueries } from '../notify/alert-queries';
-import { NotificationLog } from '../notify/notification-log';
-import { Receivers } from '../notify/pipeline/receivers';
+import { AlertQueries } from './alert-queries';
+import { NotificationLog } from './notification-log';
+import { Receivers } from './pipeline/receivers';
 import { SilenceCommands } from '../silences/silence.commands';
 import { SilenceQueries } from '../silences/silences.read-model';
 

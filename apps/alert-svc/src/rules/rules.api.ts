@@ -3,8 +3,8 @@ import type { Subscription } from '@nats-io/nats-core';
 import { ruleOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
-import { RuleCommands } from '../rules/rule.commands';
-import { RulesReadModel } from '../rules/rules.read-model';
+import { RuleCommands } from './rule.commands';
+import { RulesReadModel } from './rules.read-model';
 
 /** The rule operations over NATS request/reply (queue group: replicas share them). */
 @Injectable()
