@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PlatformModule } from '@vigil/platform';
+import { PlatformModule, SecurityViolations } from '@vigil/platform';
 import { MetricsEnv } from './config';
 import { IngestRuntime } from './ingest/ingest.runtime';
 import { METRICS_MIGRATIONS } from './migrations';
@@ -20,6 +20,6 @@ import { MetricsQueryApi } from './query/metrics.api';
       },
     }),
   ],
-  providers: [IngestRuntime, MetricsQueryApi],
+  providers: [SecurityViolations, IngestRuntime, MetricsQueryApi],
 })
 export class AppModule {}

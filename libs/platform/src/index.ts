@@ -4,3 +4,4 @@ export * from './infra';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './projections';
+export * from './security-violations';

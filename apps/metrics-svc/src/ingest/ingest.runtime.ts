@@ -1,7 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { type IdentityEvent, securityEvents } from '@vigil/contracts';
-import { EventStore, type ProjectionRunner } from '@vigil/event-store';
-import { createSecurityMetrics } from '@vigil/telemetry';
+import type { IdentityEvent } from '@vigil/contracts';
+import type { ProjectionRunner } from '@vigil/event-store';
 import {
   Bus,
   Cache,
@@ -11,6 +10,7 @@ import {
   Observability,
   projectionRunner,
   RedisLease,
+  SecurityViolations,
   type ServiceConfig,
 } from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from '../config';
@@ -38,6 +38,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
     private readonly db: Database,
     cache: Cache,
     private readonly obs: Observability,
+    violations: SecurityViolations,
     @InjectConfig() private readonly config: ServiceConfig & MetricsEnv,
   ) {
     const retention = retentionOf(config);
@@ -46,14 +47,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       () => this.ingest.activeSeries(),
       () => this.ingest.ownedPartitions().length,
     );
-    const { violations } = createSecurityMetrics(obs.registry);
-    this.identity = new IdentityGate(
-      db,
-      new EventStore(bus.js, bus.jsm, bus.topology, 'security', securityEvents),
-      violations,
-      obs.logger,
-      config.VIGIL_REQUIRE_ENROLLMENT,
-    );
+    this.identity = new IdentityGate(db, violations, config.VIGIL_REQUIRE_ENROLLMENT);
     this.identities = projectionRunner({ bus, db, obs }, 'metrics', 'identity', this.identity.projection());
     this.ingest = new IngestService(bus, db, cache, metrics, this.identity, obs.logger, {
       flushMs: config.VIGIL_METRICS_FLUSH_MS,
