@@ -4,6 +4,7 @@ import { decodePublicKey, subjectToken, type Topology, identityViolation, type K
 import { PoisonMessageError } from '@vigil/messaging';
 import { Bus, Database, InjectConfig, SecurityViolations, type ServiceConfig, type Violation } from '@vigil/platform';
 import type { RegistryEnv } from '../config';
+import { IdentitiesReadModel } from '../projections/identities.read-model';
 
 interface CachedIdentity extends KnownIdentity {
   loadedAt: number;
@@ -34,16 +35,20 @@ export class IdentityVerifier {
     private readonly db: Database,
     bus: Bus,
     private readonly violations: SecurityViolations,
+    identities: IdentitiesReadModel,
     @InjectConfig() config: ServiceConfig & RegistryEnv,
   ) {
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
+    // Invalidated once this replica has committed the event (every replica runs the
+    // projection); a lookup that overlapped the invalidation does not cache what it read.
+    identities.onChange((nodeId) => this.forget(nodeId));
   }
 
   /** Bumped by every forget: a lookup that overlapped one does not cache what it read. */
   private invalidations = 0;
 
-  forget(nodeId: string): void {
+  private forget(nodeId: string): void {
     this.invalidations++;
     this.cache.delete(nodeId);
   }
