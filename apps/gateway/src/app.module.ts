@@ -5,6 +5,7 @@ import { AlertsController } from './alerts/alerts.controller';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
+import { ServiceClient } from './http/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 import { PrometheusController } from './metrics/prometheus.controller';
 import { NodesController } from './nodes/nodes.controller';
@@ -21,6 +22,6 @@ import { NodesController } from './nodes/nodes.controller';
     }),
   ],
   controllers: [NodesController, MetricsController, PrometheusController, RulesController, AlertsController],
-  providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ServiceClient, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

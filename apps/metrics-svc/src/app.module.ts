@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { PlatformModule } from '@vigil/platform';
+import { PlatformModule, SecurityViolations } from '@vigil/platform';
 import { MetricsEnv } from './config';
-import { IngestRuntime } from './ingest.runtime';
+import { IngestRuntime } from './ingest/ingest.runtime';
 import { METRICS_MIGRATIONS } from './migrations';
 import { MetricsQueryApi } from './query/metrics.api';
 
@@ -20,6 +20,6 @@ import { MetricsQueryApi } from './query/metrics.api';
       },
     }),
   ],
-  providers: [IngestRuntime, MetricsQueryApi],
+  providers: [SecurityViolations, IngestRuntime, MetricsQueryApi],
 })
 export class AppModule {}

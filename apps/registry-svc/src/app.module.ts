@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
-import { PlatformModule } from '@vigil/platform';
+import { nodeEvents } from '@vigil/contracts';
+import { EventStore } from '@vigil/event-store';
+import { Bus, PlatformModule, SecurityViolations } from '@vigil/platform';
 import { RegistryApi } from './api/registry.api';
 import { RegistryEnv } from './config';
+import { NodeCommands } from './domain/node/node.commands';
+import { IdentityService } from './identity/identity.service';
+import { IdentityVerifier } from './identity/identity.verifier';
 import { RegistryInit1763800000000 } from './migrations/1763800000000-registry-init';
 import { NodeConfig1763900000000 } from './migrations/1763900000000-node-config';
 import { Identity1764000000000 } from './migrations/1764000000000-identity';
@@ -9,7 +14,9 @@ import { SupervisedProcesses1764300000000 } from './migrations/1764300000000-sup
 import { MaintenanceService } from './maintenance/maintenance.service';
 import { NodeMaintenance1764700000000 } from './migrations/1764700000000-node-maintenance';
 import { PresenceService } from './presence/presence.service';
-import { RegistryState } from './registry.state';
+import { IdentitiesReadModel } from './projections/identities.read-model';
+import { NodesReadModel } from './projections/nodes.read-model';
+import { RegistryMetrics } from './registry.metrics';
 
 @Module({
   imports: [
@@ -30,6 +37,21 @@ import { RegistryState } from './registry.state';
       },
     }),
   ],
-  providers: [RegistryState, PresenceService, MaintenanceService, RegistryApi],
+  providers: [
+    {
+      provide: NodeCommands,
+      inject: [Bus],
+      useFactory: (bus: Bus) => new NodeCommands(new EventStore(bus.js, bus.jsm, bus.topology, 'node', nodeEvents)),
+    },
+    SecurityViolations,
+    NodesReadModel,
+    IdentitiesReadModel,
+    IdentityVerifier,
+    IdentityService,
+    RegistryMetrics,
+    PresenceService,
+    MaintenanceService,
+    RegistryApi,
+  ],
 })
 export class AppModule {}

@@ -1,58 +1,63 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
-
-export interface RegistryMetrics {
-  connects: Counter;
-  disconnects: Counter;
-}
+import { Injectable } from '@nestjs/common';
+import { Database, Observability } from '@vigil/platform';
+import { Counter, Gauge } from 'prom-client';
 
 /**
  * Fleet gauges are read from the read model at scrape time, so every replica
  * reports the same truth; the counters count transitions this replica decided.
  */
-export function createRegistryMetrics(
-  registry: Registry,
-  countByStatus: () => Promise<Record<string, number>>,
-): RegistryMetrics {
-  const byStatus = () => countByStatus();
-  // Rows of the read model are never deleted (a decommissioned node keeps its row),
-  // so "nodes ever registered" only grows: a counter, which is also what its
-  // `_total` name promises to Prometheus tooling.
-  new Counter({
-    name: 'vigil_agents_total',
-    help: 'Nodes ever registered with the registry',
-    registers: [registry],
-    async collect() {
-      const c = await byStatus();
-      this.reset();
-      this.inc(Object.values(c).reduce((a, b) => a + b, 0));
-    },
-  });
-  new Gauge({
-    name: 'vigil_agents_connected',
-    help: 'Nodes whose agent is online',
-    registers: [registry],
-    async collect() {
-      this.set((await byStatus()).online ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'vigil_agents_disconnected',
-    help: 'Nodes whose agent stopped sending heartbeats',
-    registers: [registry],
-    async collect() {
-      this.set((await byStatus()).offline ?? 0);
-    },
-  });
-  return {
-    connects: new Counter({
+@Injectable()
+export class RegistryMetrics {
+  readonly connects: Counter;
+  readonly disconnects: Counter;
+
+  constructor(db: Database, obs: Observability) {
+    const registry = obs.registry;
+    const byStatus = async () => {
+      const rows = await db.query<{ status: string; n: string }>(
+        'nodes_count',
+        'SELECT status, count(*) AS n FROM registry.nodes GROUP BY status',
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    };
+    // Rows of the read model are never deleted (a decommissioned node keeps its row),
+    // so "nodes ever registered" only grows: a counter, which is also what its
+    // `_total` name promises to Prometheus tooling.
+    new Counter({
+      name: 'vigil_agents_total',
+      help: 'Nodes ever registered with the registry',
+      registers: [registry],
+      async collect() {
+        const c = await byStatus();
+        this.reset();
+        this.inc(Object.values(c).reduce((a, b) => a + b, 0));
+      },
+    });
+    new Gauge({
+      name: 'vigil_agents_connected',
+      help: 'Nodes whose agent is online',
+      registers: [registry],
+      async collect() {
+        this.set((await byStatus()).online ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'vigil_agents_disconnected',
+      help: 'Nodes whose agent stopped sending heartbeats',
+      registers: [registry],
+      async collect() {
+        this.set((await byStatus()).offline ?? 0);
+      },
+    });
+    this.connects = new Counter({
       name: 'vigil_agent_connect_total',
       help: 'Node online transitions decided by this replica',
       registers: [registry],
-    }),
-    disconnects: new Counter({
+    });
+    this.disconnects = new Counter({
       name: 'vigil_agent_disconnect_total',
       help: 'Node offline transitions decided by this replica',
       registers: [registry],
-    }),
-  };
+    });
+  }
 }

@@ -5,3 +5,4 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './projections';
 export * from './leased-activation';
+export * from './security-violations';

@@ -4,16 +4,12 @@ import {
   type AlertListReply,
   type NotificationListReply,
   notifyOperations,
-  type QueryDefinition,
   silenceOperations,
   type SilenceListReply,
   type SilenceView,
   type TestReceiverReply,
-  type z,
 } from '@vigil/contracts';
-import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
-import type { GatewayEnv } from '../config';
-import { askService, gatewayActor } from '../http/service-request';
+import { gatewayActor, ServiceClient } from '../http/service-client';
 
 type QueryString = Record<string, string | string[] | undefined>;
 
@@ -36,63 +32,53 @@ function params(q: QueryString, lists: string[] = []): Record<string, unknown> {
  */
 @Controller('api/v1/alerts')
 export class AlertsController {
-  constructor(
-    private readonly bus: Bus,
-    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
-  ) {}
-
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
-    def: QueryDefinition<Req, Rep>,
-    request: unknown,
-  ): Promise<z.infer<Rep>> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
-  }
+  constructor(private readonly services: ServiceClient) {}
 
   /** Current alerts: `?state=pending,firing` (the default), `node`, `ruleId`, `limit`. */
   @Get()
   list(@Query() q: QueryString): Promise<AlertListReply> {
-    return this.ask(notifyOperations.alerts, params(q, ['state']));
+    return this.services.ask(notifyOperations.alerts, params(q, ['state']));
   }
 
   /** Every transition: `fingerprint`, `ruleId`, `node`, `since`, `until` (ISO 8601), `limit`; newest first. */
   @Get('history')
   history(@Query() q: QueryString): Promise<AlertHistoryReply> {
-    return this.ask(notifyOperations.history, params(q));
+    return this.services.ask(notifyOperations.history, params(q));
   }
 
   /** What was sent and how it went: `receiver`, `state`, `fingerprint`, `groupKey`, `since`, `until`, `limit`; newest first. */
   @Get('notifications')
   notifications(@Query() q: QueryString): Promise<NotificationListReply> {
-    return this.ask(notifyOperations.notifications, params(q));
+    return this.services.ask(notifyOperations.notifications, params(q));
   }
 
   @Get('receivers')
   receivers(): Promise<{ receivers: { name: string; type: string }[] }> {
-    return this.ask(notifyOperations.receivers, {});
+    return this.services.ask(notifyOperations.receivers, {});
   }
 
   /** Sends the receiver a test notification; its answer (200 even when the receiver refused: see `ok`). */
   @Post('receivers/:name/test')
   @HttpCode(200)
   test(@Param('name') receiver: string, @Ip() ip: string): Promise<TestReceiverReply> {
-    return this.ask(notifyOperations.testReceiver, { receiver, actor: gatewayActor(ip) });
+    return this.services.ask(notifyOperations.testReceiver, { receiver, actor: gatewayActor(ip) });
   }
 
   @Get('silences')
   silences(@Query() q: QueryString): Promise<SilenceListReply> {
-    return this.ask(silenceOperations.list, params(q));
+    return this.services.ask(silenceOperations.list, params(q));
   }
 
   /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
   @Post('silences')
   createSilence(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
-    return this.ask(silenceOperations.create, { ...body, actor: gatewayActor(ip) });
+    return this.services.ask(silenceOperations.create, { ...body, actor: gatewayActor(ip) });
   }
 
   /** Ends a silence now. */
   @Delete('silences/:id')
   expireSilence(@Param('id') silenceId: string, @Ip() ip: string): Promise<SilenceView> {
-    return this.ask(silenceOperations.expire, { silenceId, actor: gatewayActor(ip) });
+    return this.services.ask(silenceOperations.expire, { silenceId, actor: gatewayActor(ip) });
   }
 
   /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
@@ -102,6 +88,6 @@ export class AlertsController {
     @Body() body: Record<string, unknown> | undefined,
     @Ip() ip: string,
   ): Promise<SilenceView> {
-    return this.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: gatewayActor(ip) });
+    return this.services.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: gatewayActor(ip) });
   }
 }

@@ -1,16 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Put } from '@nestjs/common';
 import {
   type ApplyRulesReply,
-  type QueryDefinition,
   type RuleChange,
   type RuleListReply,
   ruleOperations,
   ValidationError,
-  type z,
 } from '@vigil/contracts';
-import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
-import type { GatewayEnv } from '../config';
-import { askService, gatewayActor } from '../http/service-request';
+import { gatewayActor, ServiceClient } from '../http/service-client';
 
 /**
  * Alert rules over REST; alert-svc answers over NATS request/reply and records every change
@@ -19,28 +15,18 @@ import { askService, gatewayActor } from '../http/service-request';
  */
 @Controller('api/v1/alerts/rules')
 export class RulesController {
-  constructor(
-    private readonly bus: Bus,
-    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
-  ) {}
-
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
-    def: QueryDefinition<Req, Rep>,
-    request: unknown,
-  ): Promise<z.infer<Rep>> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
-  }
+  constructor(private readonly services: ServiceClient) {}
 
   @Get()
   list(): Promise<RuleListReply> {
-    return this.ask(ruleOperations.list, {});
+    return this.services.ask(ruleOperations.list, {});
   }
 
   /** Makes the rules what the body's `rules` say (`prune`, `dryRun` as in `vigil rules apply`). */
   @Post('apply')
   @HttpCode(200)
   apply(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<ApplyRulesReply> {
-    return this.ask(ruleOperations.apply, { ...body, actor: gatewayActor(ip) });
+    return this.services.ask(ruleOperations.apply, { ...body, actor: gatewayActor(ip) });
   }
 
   /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */
@@ -52,23 +38,23 @@ export class RulesController {
   ): Promise<RuleChange> {
     if (rule?.id !== undefined && rule.id !== id)
       throw new ValidationError(`the rule's id "${String(rule.id)}" is not the one in the path ("${id}")`);
-    return this.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: gatewayActor(ip) });
+    return this.services.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: gatewayActor(ip) });
   }
 
   @Post(':id/enable')
   @HttpCode(200)
   enable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.ask(ruleOperations.enable, { ruleId, actor: gatewayActor(ip) });
+    return this.services.ask(ruleOperations.enable, { ruleId, actor: gatewayActor(ip) });
   }
 
   @Post(':id/disable')
   @HttpCode(200)
   disable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.ask(ruleOperations.disable, { ruleId, actor: gatewayActor(ip) });
+    return this.services.ask(ruleOperations.disable, { ruleId, actor: gatewayActor(ip) });
   }
 
   @Delete(':id')
   remove(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.ask(ruleOperations.delete, { ruleId, actor: gatewayActor(ip) });
+    return this.services.ask(ruleOperations.delete, { ruleId, actor: gatewayActor(ip) });
   }
 }

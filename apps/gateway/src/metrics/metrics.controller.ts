@@ -1,15 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import {
-  type LatestReply,
-  metricsQueries,
-  type QueryDefinition,
-  type RangeQueryReply,
-  type TopKReply,
-  type z,
-} from '@vigil/contracts';
-import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
-import type { GatewayEnv } from '../config';
-import { askService } from '../http/service-request';
+import { type LatestReply, metricsQueries, type RangeQueryReply, type TopKReply } from '@vigil/contracts';
+import { ServiceClient } from '../http/service-client';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
 
 /**
@@ -19,48 +10,38 @@ import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './re
  */
 @Controller('api/v1/metrics')
 export class MetricsController {
-  constructor(
-    private readonly bus: Bus,
-    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
-  ) {}
-
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
-    def: QueryDefinition<Req, Rep>,
-    request: unknown,
-  ): Promise<z.infer<Rep>> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
-  }
+  constructor(private readonly services: ServiceClient) {}
 
   @Get('query_range')
   range(@Query() q: QueryParams): Promise<RangeQueryReply> {
-    return this.ask(metricsQueries.range, rangeRequest(q, Date.now()));
+    return this.services.ask(metricsQueries.range, rangeRequest(q, Date.now()));
   }
 
   @Post('query_range')
   @HttpCode(200)
   rangeJson(@Body() body: unknown): Promise<RangeQueryReply> {
-    return this.ask(metricsQueries.range, body);
+    return this.services.ask(metricsQueries.range, body);
   }
 
   @Get('topk')
   topK(@Query() q: QueryParams): Promise<TopKReply> {
-    return this.ask(metricsQueries.topK, topKRequest(q, Date.now()));
+    return this.services.ask(metricsQueries.topK, topKRequest(q, Date.now()));
   }
 
   @Post('topk')
   @HttpCode(200)
   topKJson(@Body() body: unknown): Promise<TopKReply> {
-    return this.ask(metricsQueries.topK, body);
+    return this.services.ask(metricsQueries.topK, body);
   }
 
   @Get('latest')
   latest(@Query() q: QueryParams): Promise<LatestReply> {
-    return this.ask(metricsQueries.latest, latestRequest(q));
+    return this.services.ask(metricsQueries.latest, latestRequest(q));
   }
 
   @Post('latest')
   @HttpCode(200)
   latestJson(@Body() body: unknown): Promise<LatestReply> {
-    return this.ask(metricsQueries.latest, body);
+    return this.services.ask(metricsQueries.latest, body);
   }
 }

@@ -1,8 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { metricsQueries, NotFoundError, type QueryDefinition, ValidationError, type z } from '@vigil/contracts';
-import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
-import type { GatewayEnv } from '../config';
-import { askService } from '../http/service-request';
+import { metricsQueries, NotFoundError, ValidationError } from '@vigil/contracts';
+import { ServiceClient } from '../http/service-client';
 import { PrometheusErrorFilter } from './prometheus-error.filter';
 import {
   aggregateInstant,
@@ -35,17 +33,7 @@ const MIN_STEP_MS = 1000;
 @Controller('api/v1')
 @UseFilters(PrometheusErrorFilter)
 export class PrometheusController {
-  constructor(
-    private readonly bus: Bus,
-    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
-  ) {}
-
-  private ask<Req extends z.ZodType, Rep extends z.ZodType>(
-    def: QueryDefinition<Req, Rep>,
-    request: z.input<Req>,
-  ): Promise<z.infer<Rep>> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, def, request);
-  }
+  constructor(private readonly services: ServiceClient) {}
 
   @Get('query_range')
   rangeGet(@Query() q: QueryParams): Promise<PromSuccess<PromMatrix>> {
@@ -84,7 +72,8 @@ export class PrometheusController {
   async labelValues(@Param('name') name: string, @Query() q: QueryParams): Promise<PromSuccess<string[]>> {
     const values = new Set<string>();
     for (const metric of this.matchMetrics(q)) {
-      for (const v of (await this.ask(metricsQueries.labelValues, { label: name, metric })).values) values.add(v);
+      for (const v of (await this.services.ask(metricsQueries.labelValues, { label: name, metric })).values)
+        values.add(v);
     }
     return success([...values].sort());
   }
@@ -96,7 +85,7 @@ export class PrometheusController {
     const step = Math.max(promStep(one(q, 'step')), MIN_STEP_MS);
     if (end < start) throw badData('end timestamp must not be before start time');
     const reply = await this.orEmpty(
-      this.ask(metricsQueries.range, {
+      this.services.ask(metricsQueries.range, {
         metric: query.metric,
         matchers: query.matchers,
         // Prometheus' end is inclusive, the contract's exclusive.
@@ -125,7 +114,7 @@ export class PrometheusController {
   /** Now: each series' latest value within the lookback, from Redis. */
   private async latestSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
     const reply = await this.orEmpty(
-      this.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers }),
+      this.services.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers }),
       { items: [] },
     );
     return reply.items
@@ -136,7 +125,7 @@ export class PrometheusController {
   /** In the past: each series' last value in the lookback before `at`, from the rollups (to the bucket). */
   private async pastSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
     const reply = await this.orEmpty(
-      this.ask(metricsQueries.range, {
+      this.services.ask(metricsQueries.range, {
         metric: query.metric,
         matchers: query.matchers,
         start: at - LOOKBACK_MS,
@@ -154,7 +143,7 @@ export class PrometheusController {
   private async labelNames(q: QueryParams): Promise<PromSuccess<string[]>> {
     const names = new Set<string>();
     for (const metric of this.matchMetrics(q)) {
-      for (const n of (await this.ask(metricsQueries.labelNames, { metric })).names) names.add(n);
+      for (const n of (await this.services.ask(metricsQueries.labelNames, { metric })).names) names.add(n);
     }
     return success([...names].sort());
   }

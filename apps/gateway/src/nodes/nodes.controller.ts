@@ -8,29 +8,24 @@ import {
   registryQueries,
   validate,
 } from '@vigil/contracts';
-import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
-import type { GatewayEnv } from '../config';
-import { askService, gatewayActor } from '../http/service-request';
+import { gatewayActor, ServiceClient } from '../http/service-client';
 
 /** The fleet registry over REST; registry-svc answers over NATS request/reply. */
 @Controller('api/v1/nodes')
 export class NodesController {
-  constructor(
-    private readonly bus: Bus,
-    @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
-  ) {}
+  constructor(private readonly services: ServiceClient) {}
 
   @Get()
   async list(@Query() query: Record<string, unknown>): Promise<ListNodesReply> {
     const request = validate(ListNodesRequest, query, 'query');
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.listNodes, request);
+    return this.services.ask(registryQueries.listNodes, request);
   }
 
   /** The third-party agents the node's agent supervises, as their last event left them. */
   @Get(':id/processes')
   async processes(@Param('id') id: string): Promise<NodeProcessesReply> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.nodeProcesses, request);
+    return this.services.ask(registryQueries.nodeProcesses, request);
   }
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
@@ -40,7 +35,7 @@ export class NodesController {
     @Body() body: Record<string, unknown> | undefined,
     @Ip() ip: string,
   ): Promise<NodeView> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.startMaintenance, {
+    return this.services.ask(registryQueries.startMaintenance, {
       ...body,
       nodeId,
       actor: gatewayActor(ip),
@@ -49,7 +44,7 @@ export class NodesController {
 
   @Delete(':id/maintenance')
   endMaintenance(@Param('id') nodeId: string, @Ip() ip: string): Promise<NodeView> {
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.endMaintenance, {
+    return this.services.ask(registryQueries.endMaintenance, {
       nodeId,
       actor: gatewayActor(ip),
     });
@@ -58,6 +53,6 @@ export class NodesController {
   @Get(':id')
   async get(@Param('id') id: string): Promise<NodeView> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
-    return askService(this.bus, this.config.VIGIL_RPC_TIMEOUT_MS, registryQueries.getNode, request);
+    return this.services.ask(registryQueries.getNode, request);
   }
 }

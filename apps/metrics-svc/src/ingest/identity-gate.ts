@@ -5,20 +5,10 @@ import {
   identityEvents,
   identityViolation,
   type KnownIdentity,
-  NODE_ID_PATTERN,
-  type SecurityViolationEvent,
-  type ViolationReason,
 } from '@vigil/contracts';
-import type { EventStore, Projection, StoredEvent } from '@vigil/event-store';
-import type { Database } from '@vigil/platform';
-import type { Logger } from 'pino';
-import type { Counter } from 'prom-client';
+import type { Projection, StoredEvent } from '@vigil/event-store';
+import type { Database, SecurityViolations, Violation } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
-
-export interface Violation {
-  reason: ViolationReason;
-  detail: string;
-}
 
 /**
  * Checks that a sample batch speaks only for its own node, on the ingest hot path: every
@@ -32,9 +22,7 @@ export class IdentityGate {
 
   constructor(
     private readonly db: Database,
-    private readonly violations: EventStore<SecurityViolationEvent>,
-    private readonly counter: Counter<'reason'>,
-    private readonly logger: Logger,
+    private readonly violations: SecurityViolations,
     private readonly requireEnrollment: boolean,
   ) {}
 
@@ -54,28 +42,7 @@ export class IdentityGate {
 
   /** Records a refused message: a `security.violation` event, a counter and a log line. */
   async report(msg: JsMsg, claimedNodeId: string, v: Violation): Promise<void> {
-    const aggregate = NODE_ID_PATTERN.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
-    await this.violations.append(
-      aggregate,
-      [
-        {
-          type: 'security.violation',
-          data: {
-            claimedNodeId: claimedNodeId.slice(0, 256),
-            subject: msg.subject,
-            reason: v.reason,
-            detail: v.detail,
-          },
-        },
-      ],
-      'any',
-      { correlationId: `msg:${msg.seq}`, causationId: `msg:${msg.seq}`, actor: 'service:metrics-svc' },
-    );
-    this.counter.inc({ reason: v.reason });
-    this.logger.warn(
-      { node_id: claimedNodeId, subject: msg.subject, reason: v.reason, detail: v.detail },
-      'security violation',
-    );
+    await this.violations.report(msg, v, claimedNodeId);
   }
 
   /** `metrics.node_identities` and the in-memory view, from the identity events. */

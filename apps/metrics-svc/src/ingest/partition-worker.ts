@@ -3,12 +3,12 @@ import { TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
+import { writeLatest } from '../storage/latest.writer';
 import { decodeIngestBatch } from './batch-decoder';
 import type { IdentityGate } from './identity-gate';
 import { PartitionState, type SeriesSlot } from './partition-state';
-import { writeLatest } from '../query/latest.reader';
 import { PartitionLostError, type RollupWriter } from './rollup-writer';
-import { resolveSeries } from './series-resolver';
+import { ensureSeriesIds } from './series-ids';
 
 const LIVE_WHILE_BEHIND_MS = 5000;
 
@@ -218,7 +218,7 @@ export class PartitionWorker {
       try {
         const unresolved: SeriesSlot[] = [];
         for (const group of update.groups) for (const slot of group.slots) if (slot.id === 0) unresolved.push(slot);
-        await resolveSeries(db, unresolved);
+        await ensureSeriesIds(db, unresolved);
         // A SeriesSlot is a LatestSource as it is: its id and newest aggregate are written.
         await writeLatest(cache, update.groups);
         const visibleAt = this.clock();
@@ -239,7 +239,7 @@ export class PartitionWorker {
     const end = metrics.flushDuration.startTimer();
     const plan = state.plan(now, this.deps.graceMs, this.deps.caughtUp());
     try {
-      await resolveSeries(
+      await ensureSeriesIds(
         db,
         plan.rows.map((r) => r.slot),
       );

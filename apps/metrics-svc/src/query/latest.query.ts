@@ -5,7 +5,7 @@ type Request = z.infer<typeof LatestRequest>;
 
 /** The latest value of every selected series, straight from Redis; series without one are left out. */
 export async function latestQuery(ctx: QueryContext, req: Request): Promise<LatestReply> {
-  const series = await ctx.resolver.resolve(req);
+  const series = await ctx.selector.resolve(req);
   const values = await requireLatest(ctx, series);
   const items: LatestReply['items'] = [];
   for (const s of series) {

@@ -29,7 +29,7 @@ import {
 import { MetricsEnv, retentionOf } from '../config';
 import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from '../storage/partitions';
-import { writeLatest } from './latest.reader';
+import { writeLatest } from '../storage/latest.writer';
 import { MetricsQueryApi } from './metrics.api';
 
 jest.setTimeout(30_000);

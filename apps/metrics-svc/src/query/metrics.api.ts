@@ -1,10 +1,19 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
 import { metricsQueries, type NodeEvent } from '@vigil/contracts';
-import { ProjectionRunner } from '@vigil/event-store';
+import type { ProjectionRunner } from '@vigil/event-store';
 import { serveQuery } from '@vigil/messaging';
 import { Counter, Gauge } from 'prom-client';
-import { Bus, Cache, Database, InjectConfig, Observability, rpcServerDeps, type ServiceConfig } from '@vigil/platform';
+import {
+  Bus,
+  Cache,
+  Database,
+  InjectConfig,
+  Observability,
+  projectionRunner,
+  rpcServerDeps,
+  type ServiceConfig,
+} from '@vigil/platform';
 import { type MetricsEnv, retentionOf } from '../config';
 import { metricsNodesProjection } from '../nodes/nodes.projection';
 import { LabelQueries } from './labels.query';
@@ -12,7 +21,7 @@ import { latestQuery } from './latest.query';
 import { RangeCache } from './range-cache';
 import type { QueryContext } from './query-context';
 import { rangeQuery } from './range.query';
-import { SeriesResolver } from './series.resolver';
+import { SeriesSelector } from './series-selector';
 import { topKQuery } from './topk.query';
 
 /**
@@ -36,7 +45,7 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
     this.context = {
       db,
       cache,
-      resolver: new SeriesResolver(db, config.VIGIL_METRICS_MAX_SERIES),
+      selector: new SeriesSelector(db, config.VIGIL_METRICS_MAX_SERIES),
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
       partitions: bus.topology.partitions,
@@ -73,18 +82,7 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
       });
     }
     this.labels = new LabelQueries(db);
-    this.nodes = new ProjectionRunner(
-      {
-        js: bus.js,
-        dataSource: db.dataSource,
-        checkpointTable: 'metrics.projection_checkpoints',
-        stream: bus.topology.streams.events,
-        filterSubject: bus.topology.subjects.eventsOf('node'),
-        dlq: bus.dlq,
-        logger: obs.logger,
-      },
-      metricsNodesProjection,
-    );
+    this.nodes = projectionRunner({ bus, db, obs }, 'metrics', 'node', metricsNodesProjection);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -17,14 +17,14 @@ import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from '../storage/partitions';
 import { TierRollup } from '../storage/tier-rollup';
 import { LabelQueries } from './labels.query';
-import type { LatestValue } from './latest-codec';
-import { writeLatest } from './latest.reader';
+import type { LatestValue } from '../storage/latest-codec';
+import { writeLatest } from '../storage/latest.writer';
 import { latestQuery } from './latest.query';
 import type { QueryContext } from './query-context';
 import { RangeCache } from './range-cache';
 import { rangeQuery } from './range.query';
 import { readCompleteness, readStepPartials, readTopK } from './rollup.reader';
-import { SeriesResolver } from './series.resolver';
+import { SeriesSelector } from './series-selector';
 import { planSegments, stepWindow } from './tier-plan';
 import { topKQuery } from './topk.query';
 
@@ -122,7 +122,7 @@ describe('metrics queries (Postgres, Redis)', () => {
     ctx = {
       db,
       cache,
-      resolver: new SeriesResolver(db, config.VIGIL_METRICS_MAX_SERIES),
+      selector: new SeriesSelector(db, config.VIGIL_METRICS_MAX_SERIES),
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
       partitions: 1,
@@ -377,7 +377,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       for (const node of ['x', 'y', 'z']) await series('test_limits', node);
       const spy = jest.spyOn(db, 'query');
       try {
-        const tight = { ...ctx, resolver: new SeriesResolver(db, 2) };
+        const tight = { ...ctx, selector: new SeriesSelector(db, 2) };
         const r = validate(RangeQueryRequest, { metric: 'test_limits', start: now - H, end: now, step: M }, 'r');
         await expect(rangeQuery(tight, r)).rejects.toThrow(LimitExceededError);
         await expect(rangeQuery(tight, r)).rejects.toThrow(/more than 2 series.*VIGIL_METRICS_MAX_SERIES=2/);

@@ -2,16 +2,16 @@ import { UnavailableError } from '@vigil/contracts';
 import type { Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { Retention } from '../config';
-import type { LatestValue } from './latest-codec';
+import type { LatestValue } from '../storage/latest-codec';
 import type { RangeCache } from './range-cache';
 import { readLatest } from './latest.reader';
-import type { Series, SeriesResolver } from './series.resolver';
+import type { Series, SeriesSelector } from './series-selector';
 
 /** What every query reads from and is bounded by. */
 export interface QueryContext {
   db: Database;
   cache: Cache;
-  resolver: SeriesResolver;
+  selector: SeriesSelector;
   retention: Retention;
   maxPoints: number;
   /** TELEMETRY partitions: a 10 s bucket is closed when every one of them has closed it. */

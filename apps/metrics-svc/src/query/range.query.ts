@@ -6,11 +6,11 @@ import {
   TIER_MS,
   type z,
 } from '@vigil/contracts';
-import type { LatestValue } from './latest-codec';
+import type { LatestValue } from '../storage/latest-codec';
 import { readLatest } from './latest.reader';
 import type { QueryContext } from './query-context';
 import { readCompleteness, readStepPartials, storedTenSecondBuckets } from './rollup.reader';
-import type { Series } from './series.resolver';
+import type { Series } from './series-selector';
 import { aggregateAcross, type LabelledPoints, type Partial, STATS } from './stats';
 import { chooseTier, planSegments, type Segment, stepWindow } from './tier-plan';
 
@@ -28,7 +28,7 @@ export async function rangeQuery(ctx: QueryContext, req: Request): Promise<Range
   const now = ctx.now();
   const tier = chooseTier(req.step, req.start, now, ctx.retention);
   const step = Math.max(req.step, TIER_MS[tier]);
-  const series = await ctx.resolver.resolve(req);
+  const series = await ctx.selector.resolve(req);
   const perSeries = Math.ceil((req.end - req.start) / step);
   if (series.length * perSeries > ctx.maxPoints) {
     throw new LimitExceededError(

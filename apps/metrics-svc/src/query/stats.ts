@@ -1,5 +1,5 @@
 import { type BucketStat, type CrossAggregation, labelsKey, type SeriesResult } from '@vigil/contracts';
-import type { LatestValue } from './latest-codec';
+import type { LatestValue } from '../storage/latest-codec';
 
 /**
  * What a step point keeps of the buckets it covers, before it becomes a value: two numbers

@@ -9,7 +9,7 @@ import {
   rankPartials,
 } from './range-cache';
 import { readBucketRows, readRollupState, readTopK, type RollupState } from './rollup.reader';
-import type { Series } from './series.resolver';
+import type { Series } from './series-selector';
 import { planSegments, type Segment, tierForRange } from './tier-plan';
 
 type Request = z.infer<typeof TopKRequest>;
@@ -30,12 +30,12 @@ export async function topKQuery(ctx: QueryContext, req: Request): Promise<TopKRe
   if (req.range) {
     // Over a range every selected series is read but only k are answered: the ids are enough
     // to rank them (no labels, no sort), and only the k kept are described.
-    const ids = await ctx.resolver.resolveIds(req);
+    const ids = await ctx.selector.resolveIds(req);
     if (ids.length === 0) return { items: [] };
     const ranked = await overRange(ctx, req, ids, req.range);
-    return reply(ranked, await ctx.resolver.describe(ranked.map((r) => r.id)));
+    return reply(ranked, await ctx.selector.describe(ranked.map((r) => r.id)));
   }
-  const series = await ctx.resolver.resolve(req);
+  const series = await ctx.selector.resolve(req);
   if (series.length === 0) return { items: [] };
   return reply(await latest(ctx, req, series), series);
 }

@@ -5,7 +5,7 @@ import { MetricsEnv, retentionOf } from '../config';
 import { ingestBatchOf } from '../ingest/batch-decoder';
 import { PartitionState } from '../ingest/partition-state';
 import { PartitionLostError, RollupWriter } from '../ingest/rollup-writer';
-import { resolveSeries } from '../ingest/series-resolver';
+import { ensureSeriesIds } from '../ingest/series-ids';
 import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from './partitions';
 import { TierRollup } from './tier-rollup';
@@ -101,7 +101,7 @@ describe('metrics storage (Postgres)', () => {
       ingestBatchOf({ nodeId: 'late-1', seq: 0, timestamp: ts, samples: [{ name: 'm', labels: {}, value }] });
     const flush = async (state: PartitionState) => {
       const plan = state.plan(now, 0, true);
-      await resolveSeries(
+      await ensureSeriesIds(
         db,
         plan.rows.map((r) => r.slot),
       );
@@ -188,7 +188,7 @@ describe('metrics storage (Postgres)', () => {
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     const flush = async () => {
       const plan = state.plan(now, 0, true);
-      await resolveSeries(
+      await ensureSeriesIds(
         db,
         plan.rows.map((r) => r.slot),
       );
@@ -264,7 +264,7 @@ describe('metrics storage (Postgres)', () => {
       ingestBatchOf({ nodeId: 'old-1', seq: 0, timestamp: old, samples: [{ name: 'm', labels: {}, value: 7 }] }),
     );
     const plan = state.plan(now, 0, true);
-    await resolveSeries(
+    await ensureSeriesIds(
       db,
       plan.rows.map((r) => r.slot),
     );
@@ -293,7 +293,7 @@ describe('metrics storage (Postgres)', () => {
       }),
     );
     const olderPlan = older.plan(now, 0, true);
-    await resolveSeries(
+    await ensureSeriesIds(
       db,
       olderPlan.rows.map((r) => r.slot),
     );
@@ -330,7 +330,7 @@ describe('metrics storage (Postgres)', () => {
       }),
     );
     const plan = old.plan(now, 0, true);
-    await resolveSeries(
+    await ensureSeriesIds(
       db,
       plan.rows.map((r) => r.slot),
     );

@@ -13,8 +13,9 @@ import { serveQuery } from '@vigil/messaging';
 import { Bus, Cache, Database, Observability, rpcServerDeps } from '@vigil/platform';
 import { PresenceStore } from '../presence/presence.store';
 import { supervisedProcesses } from '../presence/supervised-processes';
-import { RegistryState } from '../registry.state';
+import { IdentityService } from '../identity/identity.service';
 import { MaintenanceService } from '../maintenance/maintenance.service';
+import { NodesReadModel } from '../projections/nodes.read-model';
 
 interface NodeRow {
   id: string;
@@ -44,7 +45,8 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly bus: Bus,
     private readonly db: Database,
     private readonly obs: Observability,
-    private readonly state: RegistryState,
+    private readonly nodes: NodesReadModel,
+    private readonly identity: IdentityService,
     private readonly maintenance: MaintenanceService,
     cache: Cache,
   ) {
@@ -61,10 +63,10 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         return { items: await supervisedProcesses(this.db, r.nodeId) };
       }),
       serveQuery(deps, registryQueries.rebuildProjection, async (r) => {
-        await this.state.projection.rebuild();
+        await this.nodes.rebuild();
         const last = await this.bus.jsm.streams.info(this.bus.topology.streams.events);
-        await this.state.projection.waitFor(last.state.last_seq, 60_000).catch(() => undefined);
-        return { projection: r.projection, checkpoint: this.state.projection.checkpoint() };
+        await this.nodes.waitFor(last.state.last_seq, 60_000).catch(() => undefined);
+        return { projection: r.projection, checkpoint: this.nodes.checkpoint() };
       }),
       serveQuery(deps, registryQueries.startMaintenance, async (r) => {
         await this.getNode(r);
@@ -76,9 +78,9 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         await this.caughtUp(await this.maintenance.end(r.nodeId, r.actor));
         return this.getNode(r);
       }),
-      serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.state.identity.createToken(r)),
-      serveQuery(deps, identityCommands.enroll, (r) => this.state.identity.enroll(r)),
-      serveQuery(deps, identityCommands.revokeNode, (r) => this.state.identity.revoke(r, 'operator')),
+      serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.identity.createToken(r)),
+      serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
+      serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, 'operator')),
     ];
   }
 
@@ -110,7 +112,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Read-your-writes for a command's event. */
   private async caughtUp(seq: number | undefined): Promise<void> {
-    if (seq !== undefined) await this.state.projection.waitFor(seq, 10_000);
+    if (seq !== undefined) await this.nodes.waitFor(seq, 10_000);
   }
 
   async getNode(req: GetNodeRequest): Promise<NodeView> {

@@ -1,16 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import {
   decodePublicKey,
   type EventMeta,
   type IdentityEvent,
   identityCommands,
+  identityEvents,
   IllegalStateError,
   uuidv7,
   ValidationError,
   type z,
 } from '@vigil/contracts';
-import { CommandHandler, type EventStore } from '@vigil/event-store';
-import type { Database } from '@vigil/platform';
+import { CommandHandler, EventStore } from '@vigil/event-store';
+import { Bus, Database } from '@vigil/platform';
 import {
   decideIdentity,
   evolveIdentity,
@@ -25,13 +27,15 @@ type Req<K extends keyof typeof identityCommands> = z.infer<(typeof identityComm
 type Rep<K extends keyof typeof identityCommands> = z.infer<(typeof identityCommands)[K]['reply']>;
 
 /** Enrollment tokens, enrollment (token + public key → node identity) and revocation. */
+@Injectable()
 export class IdentityService {
   private readonly commands: CommandHandler<IdentityEvent, IdentityState, IdentityCommand>;
 
   constructor(
     private readonly db: Database,
-    store: EventStore<IdentityEvent>,
+    bus: Bus,
   ) {
+    const store = new EventStore(bus.js, bus.jsm, bus.topology, 'identity', identityEvents);
     this.commands = new CommandHandler(store, {
       decide: decideIdentity,
       evolve: evolveIdentity,

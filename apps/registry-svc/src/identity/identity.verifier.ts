@@ -1,19 +1,10 @@
+import { Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  decodePublicKey,
-  type EventMeta,
-  type SecurityViolationEvent,
-  NODE_ID_PATTERN,
-  type Topology,
-  identityViolation,
-  type KnownIdentity,
-  type ViolationReason,
-} from '@vigil/contracts';
-import type { EventStore } from '@vigil/event-store';
+import { decodePublicKey, type Topology, identityViolation, type KnownIdentity } from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
-import type { Database } from '@vigil/platform';
-import type { Logger } from 'pino';
-import type { Counter } from 'prom-client';
+import { Bus, Database, InjectConfig, SecurityViolations, type ServiceConfig, type Violation } from '@vigil/platform';
+import type { RegistryEnv } from '../config';
+import { IdentitiesReadModel } from '../projections/identities.read-model';
 
 interface CachedIdentity extends KnownIdentity {
   loadedAt: number;
@@ -34,22 +25,30 @@ const CACHE_TTL_MS = 60_000;
  * carries a valid signature by the node's key. A revoked node is refused. Whatever
  * fails is recorded as a `security.violation` event, counted, and parked in the DLQ.
  */
+@Injectable()
 export class IdentityVerifier {
   private readonly cache = new Map<string, CachedIdentity>();
+  private readonly topology: Topology;
+  private readonly requireEnrollment: boolean;
 
   constructor(
     private readonly db: Database,
-    private readonly topology: Topology,
-    private readonly violations: EventStore<SecurityViolationEvent>,
-    private readonly counter: Counter<'reason'>,
-    private readonly logger: Logger,
-    private readonly requireEnrollment: boolean,
-  ) {}
+    bus: Bus,
+    private readonly violations: SecurityViolations,
+    identities: IdentitiesReadModel,
+    @InjectConfig() config: ServiceConfig & RegistryEnv,
+  ) {
+    this.topology = bus.topology;
+    this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
+    // Invalidated once this replica has committed the event (every replica runs the
+    // projection); a lookup that overlapped the invalidation does not cache what it read.
+    identities.onChange((nodeId) => this.forget(nodeId));
+  }
 
   /** Bumped by every forget: a lookup that overlapped one does not cache what it read. */
   private invalidations = 0;
 
-  forget(nodeId: string): void {
+  private forget(nodeId: string): void {
     this.invalidations++;
     this.cache.delete(nodeId);
   }
@@ -58,7 +57,7 @@ export class IdentityVerifier {
     const subjectNode = this.topology.parse.telemetry(msg.subject)?.nodeId ?? '';
     const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
     const violation = identityViolation(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
-    if (violation) await this.reject(msg, claimedNodeId, violation.reason, violation.detail);
+    if (violation) await this.reject(msg, claimedNodeId, violation);
   }
 
   private async identity(nodeId: string): Promise<CachedIdentity> {
@@ -80,26 +79,8 @@ export class IdentityVerifier {
     return known;
   }
 
-  private async reject(msg: JsMsg, claimedNodeId: string, reason: ViolationReason, detail: string): Promise<never> {
-    const meta: EventMeta = {
-      correlationId: `msg:${msg.seq}`,
-      causationId: `msg:${msg.seq}`,
-      actor: 'service:registry-svc',
-    };
-    const aggregate = NODE_ID_PATTERN.test(claimedNodeId) ? claimedNodeId : 'invalid-node-id';
-    await this.violations.append(
-      aggregate,
-      [
-        {
-          type: 'security.violation',
-          data: { claimedNodeId: claimedNodeId.slice(0, 256), subject: msg.subject, reason, detail },
-        },
-      ],
-      'any',
-      meta,
-    );
-    this.counter.inc({ reason });
-    this.logger.warn({ node_id: claimedNodeId, subject: msg.subject, reason, detail }, 'security violation');
-    throw new PoisonMessageError('identity_mismatch', `${reason}: ${detail}`);
+  private async reject(msg: JsMsg, claimedNodeId: string, violation: Violation): Promise<never> {
+    await this.violations.report(msg, violation, claimedNodeId);
+    throw new PoisonMessageError('identity_mismatch', `${violation.reason}: ${violation.detail}`);
   }
 }

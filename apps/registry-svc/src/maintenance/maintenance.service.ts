@@ -1,7 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Cache, Database, LeasedSchedule, Observability, RedisLease } from '@vigil/platform';
 import { commandMeta } from '@vigil/event-store';
-import { RegistryState } from '../registry.state';
+import { NodeCommands } from '../domain/node/node.commands';
 
 /** How often the maintenances whose end passed are ended (on one replica, a Redis lease). */
 const EXPIRY_CHECK_MS = 1000;
@@ -17,7 +17,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
   private readonly schedule: LeasedSchedule;
 
   constructor(
-    private readonly state: RegistryState,
+    private readonly commands: NodeCommands,
     private readonly db: Database,
     cache: Cache,
     private readonly obs: Observability,
@@ -40,7 +40,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
 
   /** Returns the stream sequence of the change (the caller waits for the read model). */
   async start(nodeId: string, reason: string, until: string | undefined, actor: string): Promise<number | undefined> {
-    const events = await this.state.commands.handle(
+    const events = await this.commands.handle(
       nodeId,
       { type: 'StartMaintenance', nodeId, reason, until },
       commandMeta(actor),
@@ -49,7 +49,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
   }
 
   async end(nodeId: string, actor: string): Promise<number | undefined> {
-    const events = await this.state.commands.handle(
+    const events = await this.commands.handle(
       nodeId,
       { type: 'EndMaintenance', nodeId, reason: 'manual', now: new Date() },
       commandMeta(actor),
@@ -63,7 +63,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
       'SELECT id FROM registry.nodes WHERE maintenance_until <= now()',
     );
     for (const { id } of due) {
-      const events = await this.state.commands.handle(
+      const events = await this.commands.handle(
         id,
         { type: 'EndMaintenance', nodeId: id, reason: 'expired', now: new Date() },
         commandMeta('service:registry-svc'),

@@ -26,7 +26,8 @@ import {
 import { currentTraceId } from '@vigil/telemetry';
 import type { RegistryEnv } from '../config';
 import { NodeCommands } from '../domain/node/node.commands';
-import { RegistryState } from '../registry.state';
+import { IdentityVerifier } from '../identity/identity.verifier';
+import { RegistryMetrics } from '../registry.metrics';
 import { PresenceStore } from './presence.store';
 import { recordSupervisorEvent } from './supervised-processes';
 
@@ -47,7 +48,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     cache: Cache,
     private readonly db: Database,
     private readonly obs: Observability,
-    private readonly state: RegistryState,
+    private readonly commands: NodeCommands,
+    private readonly verifier: IdentityVerifier,
+    private readonly metrics: RegistryMetrics,
     @InjectConfig() private readonly config: ServiceConfig & RegistryEnv,
   ) {
     this.presence = new PresenceStore(cache);
@@ -106,10 +109,6 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
-  private get commands(): NodeCommands {
-    return this.state.commands;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     await this.trackKnownOnlineNodes();
     for (const w of this.workers) await w.start();
@@ -127,7 +126,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async onHeartbeat(msg: JsMsg): Promise<void> {
     const hb = decodeJson(Heartbeat, msg.data, 'heartbeat');
-    await this.state.verifier.verify(msg, hb.nodeId);
+    await this.verifier.verify(msg, hb.nodeId);
     // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
@@ -169,8 +168,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private noteTransitions(events: StoredEvent<NodeEvent>[]): void {
     for (const e of events) {
-      if (e.type === 'node.online') this.state.metrics.connects.inc();
-      if (e.type === 'node.offline') this.state.metrics.disconnects.inc();
+      if (e.type === 'node.online') this.metrics.connects.inc();
+      if (e.type === 'node.offline') this.metrics.disconnects.inc();
       if (e.type === 'node.online' || e.type === 'node.offline') {
         this.obs.logger.info({ node_id: e.data.nodeId, last_seen_at: e.data.lastSeenAt }, e.type);
       }
@@ -180,13 +179,13 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   /** What happened to a process a node's agent supervises (started, exited, restarted …). */
   private async onAgentEvent(msg: JsMsg): Promise<void> {
     const event = decodeJson(SupervisorEvent, msg.data, 'supervisor event');
-    await this.state.verifier.verify(msg, event.nodeId);
+    await this.verifier.verify(msg, event.nodeId);
     await recordSupervisorEvent(this.db, event);
   }
 
   private async onInventory(msg: JsMsg): Promise<void> {
     const inventory = decodeJson(Inventory, msg.data, 'inventory');
-    await this.state.verifier.verify(msg, inventory.nodeId);
+    await this.verifier.verify(msg, inventory.nodeId);
     const hash = inventoryHash(inventory);
     try {
       await this.commands.handle(

@@ -1,7 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { type IdentityEvent, securityEvents } from '@vigil/contracts';
-import { EventStore, ProjectionRunner } from '@vigil/event-store';
-import { createSecurityMetrics } from '@vigil/telemetry';
+import type { IdentityEvent } from '@vigil/contracts';
+import type { ProjectionRunner } from '@vigil/event-store';
 import {
   Bus,
   Cache,
@@ -9,15 +8,17 @@ import {
   InjectConfig,
   LeasedSchedule,
   Observability,
+  projectionRunner,
   RedisLease,
+  SecurityViolations,
   type ServiceConfig,
 } from '@vigil/platform';
-import { type MetricsEnv, retentionOf } from './config';
-import { IdentityGate } from './ingest/identity-gate';
-import { IngestService } from './ingest/ingest.service';
-import { createMetricsSvcMetrics } from './metrics-svc.metrics';
-import { maintainPartitions } from './storage/partitions';
-import { COARSE_TIERS, TierRollup } from './storage/tier-rollup';
+import { type MetricsEnv, retentionOf } from '../config';
+import { createMetricsSvcMetrics } from '../metrics-svc.metrics';
+import { maintainPartitions } from '../storage/partitions';
+import { COARSE_TIERS, TierRollup } from '../storage/tier-rollup';
+import { IdentityGate } from './identity-gate';
+import { IngestService } from './ingest.service';
 
 /**
  * The write side of metrics-svc: partition maintenance (once at start, then on one replica
@@ -37,6 +38,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
     private readonly db: Database,
     cache: Cache,
     private readonly obs: Observability,
+    violations: SecurityViolations,
     @InjectConfig() private readonly config: ServiceConfig & MetricsEnv,
   ) {
     const retention = retentionOf(config);
@@ -45,26 +47,8 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       () => this.ingest.activeSeries(),
       () => this.ingest.ownedPartitions().length,
     );
-    const { violations } = createSecurityMetrics(obs.registry);
-    this.identity = new IdentityGate(
-      db,
-      new EventStore(bus.js, bus.jsm, bus.topology, 'security', securityEvents),
-      violations,
-      obs.logger,
-      config.VIGIL_REQUIRE_ENROLLMENT,
-    );
-    this.identities = new ProjectionRunner(
-      {
-        js: bus.js,
-        dataSource: db.dataSource,
-        checkpointTable: 'metrics.projection_checkpoints',
-        stream: bus.topology.streams.events,
-        filterSubject: bus.topology.subjects.eventsOf('identity'),
-        dlq: bus.dlq,
-        logger: obs.logger,
-      },
-      this.identity.projection(),
-    );
+    this.identity = new IdentityGate(db, violations, config.VIGIL_REQUIRE_ENROLLMENT);
+    this.identities = projectionRunner({ bus, db, obs }, 'metrics', 'identity', this.identity.projection());
     this.ingest = new IngestService(bus, db, cache, metrics, this.identity, obs.logger, {
       flushMs: config.VIGIL_METRICS_FLUSH_MS,
       graceMs: config.VIGIL_METRICS_GRACE_MS,

@@ -1,9 +1,10 @@
 import { Cache } from '@vigil/platform';
 import { testUrls, uniqueId } from '@vigil/test-support';
 import { Redis } from 'ioredis';
-import { readLatest, writeLatest } from '../query/latest.reader';
-import { ingestBatchOf } from './batch-decoder';
-import { PartitionState } from './partition-state';
+import { ingestBatchOf } from '../ingest/batch-decoder';
+import { PartitionState } from '../ingest/partition-state';
+import { writeLatest } from '../storage/latest.writer';
+import { readLatest } from './latest.reader';
 
 const S = 1000;
 

@@ -8,7 +8,7 @@ const CHUNK = 5000;
  * Replicas may race to create the same series: the loser's insert does nothing and the
  * next round reads the winner's row.
  */
-export async function resolveSeries(db: Database, slots: SeriesSlot[]): Promise<void> {
+export async function ensureSeriesIds(db: Database, slots: SeriesSlot[]): Promise<void> {
   let missing = slots.filter((s) => s.id === 0);
   for (let round = 0; missing.length > 0; round++) {
     if (round === 3) throw new Error(`could not resolve ${missing.length} series ids`);
@@ -16,7 +16,7 @@ export async function resolveSeries(db: Database, slots: SeriesSlot[]): Promise<
       const chunk = missing.slice(i, i + CHUNK);
       const byKey = new Map(chunk.map((s) => [`${s.metric}\n${s.nodeId}\n${s.labelsKey}`, s]));
       const rows = await db.query<{ id: number; node_id: string; metric: string; labels_key: string }>(
-        'series_resolve',
+        'series_ensure_ids',
         `WITH input AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[]) AS t(node_id, metric, labels, labels_key)
          ), ins AS (

@@ -25,7 +25,7 @@ export interface SeriesFilter {
 }
 
 /** Finds the series a query selects, refusing more than the service allows before any rollup is read. */
-export class SeriesResolver {
+export class SeriesSelector {
   constructor(
     private readonly db: Database,
     private readonly maxSeries: number,
@@ -33,7 +33,7 @@ export class SeriesResolver {
 
   async resolve(filter: SeriesFilter): Promise<Series[]> {
     const rows = await this.select<{ id: number; node_id: string; metric: string; labels: Record<string, string> }>(
-      'series_resolve',
+      'series_select',
       filter,
       's.id, s.node_id, s.metric, s.labels',
       'ORDER BY s.metric, s.node_id, s.labels_key',
@@ -47,7 +47,7 @@ export class SeriesResolver {
    * and limit as `resolve`.
    */
   async resolveIds(filter: SeriesFilter): Promise<number[]> {
-    return (await this.select<{ id: number }>('series_resolve_ids', filter, 's.id', '')).map((r) => r.id);
+    return (await this.select<{ id: number }>('series_select_ids', filter, 's.id', '')).map((r) => r.id);
   }
 
   /** The series of `ids` (unknown ids are left out), in the order given. */
