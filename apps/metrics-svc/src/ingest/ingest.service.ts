@@ -75,7 +75,7 @@ export class IngestService {
       cache,
       positions: this.positions,
       identity,
-      writer: new RollupWriter(db, opts.retention, opts.writeConcurrency),
+      writer: new RollupWriter(db, this.positions, opts.retention, opts.writeConcurrency),
       metrics,
       logger,
       owner: this.id,

@@ -6,9 +6,9 @@ import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { writeLatest } from '../storage/latest.writer';
 import { decodeIngestBatch } from './batch-decoder';
 import type { IdentityGate } from './identity-gate';
-import type { PartitionPositions } from './partition-positions';
+import { PartitionLostError, type PartitionPositions } from './partition-positions';
 import { PartitionState, type SeriesSlot } from './partition-state';
-import { PartitionLostError, type RollupWriter } from './rollup-writer';
+import type { RollupWriter } from './rollup-writer';
 import { ensureSeriesIds } from './series-ids';
 
 const LIVE_WHILE_BEHIND_MS = 5000;
