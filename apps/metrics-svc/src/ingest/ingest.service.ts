@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Retention } from '../config';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import type { IdentityGate } from './identity-gate';
+import { PartitionPositions } from './partition-positions';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker';
 import { RollupWriter } from './rollup-writer';
 
@@ -55,23 +56,26 @@ export class IngestService {
   /** When the reader last fell behind (pending > 0), or undefined while it is caught up. */
   private behindSince?: number;
   private wake?: () => void;
+  private readonly positions: PartitionPositions;
   private readonly workerDeps: PartitionWorkerDeps;
 
   constructor(
     private readonly bus: Bus,
-    private readonly db: Database,
+    db: Database,
     private readonly cache: Cache,
     metrics: MetricsSvcMetrics,
     identity: IdentityGate,
     private readonly logger: Logger,
     private readonly opts: IngestOptions,
   ) {
+    this.positions = new PartitionPositions(db);
     this.workerDeps = {
       bus,
       db,
       cache,
+      positions: this.positions,
       identity,
-      writer: new RollupWriter(db, opts.retention, opts.writeConcurrency),
+      writer: new RollupWriter(db, this.positions, opts.retention, opts.writeConcurrency),
       metrics,
       logger,
       owner: this.id,
@@ -96,11 +100,7 @@ export class IngestService {
   }
 
   async start(): Promise<void> {
-    await this.db.query(
-      'ingest_partitions_init',
-      'INSERT INTO metrics.ingest_partitions (partition) SELECT generate_series(0, $1 - 1) ON CONFLICT DO NOTHING',
-      [this.bus.topology.partitions],
-    );
+    await this.positions.ensure(this.bus.topology.partitions);
     this.stopped = false;
     await this.tick();
     this.reader = this.read();

@@ -6,8 +6,9 @@ import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { writeLatest } from '../storage/latest.writer';
 import { decodeIngestBatch } from './batch-decoder';
 import type { IdentityGate } from './identity-gate';
+import { PartitionLostError, type PartitionPositions } from './partition-positions';
 import { PartitionState, type SeriesSlot } from './partition-state';
-import { PartitionLostError, type RollupWriter } from './rollup-writer';
+import type { RollupWriter } from './rollup-writer';
 import { ensureSeriesIds } from './series-ids';
 
 const LIVE_WHILE_BEHIND_MS = 5000;
@@ -16,6 +17,7 @@ export interface PartitionWorkerDeps {
   bus: Bus;
   db: Database;
   cache: Cache;
+  positions: PartitionPositions;
   writer: RollupWriter;
   identity: IdentityGate;
   metrics: MetricsSvcMetrics;
@@ -71,22 +73,7 @@ export class PartitionWorker {
 
   /** Takes the partition over (a new generation fences any previous owner) and loads its position. */
   async start(): Promise<void> {
-    const { db, owner } = this.deps;
-    this.generation = await db.dataSource.transaction(async (tx) => {
-      await db.query(
-        'ingest_acquire',
-        'UPDATE metrics.ingest_partitions SET generation = generation + 1, owner = $2, updated_at = now() WHERE partition = $1',
-        [this.partition, owner],
-        tx,
-      );
-      const [row] = await db.query<{ generation: string }>(
-        'ingest_generation',
-        'SELECT generation FROM metrics.ingest_partitions WHERE partition = $1',
-        [this.partition],
-        tx,
-      );
-      return Number(row.generation);
-    });
+    this.generation = await this.deps.positions.acquire(this.partition, this.deps.owner);
     this.state = await this.load();
     this.stopped = false;
     this.timer = setInterval(() => this.tick(), this.deps.flushMs);
@@ -117,21 +104,7 @@ export class PartitionWorker {
   }
 
   private async load(): Promise<PartitionState> {
-    const { db } = this.deps;
-    const [row] = await db.query<{ resume_seq: string }>(
-      'ingest_position_get',
-      'SELECT resume_seq FROM metrics.ingest_partitions WHERE partition = $1',
-      [this.partition],
-    );
-    const flushed = await db.query<{ bucket: Date; through_seq: string }>(
-      'ingest_flushed_get',
-      'SELECT bucket, through_seq FROM metrics.ingest_flushed WHERE partition = $1',
-      [this.partition],
-    );
-    return new PartitionState({
-      resumeSeq: Number(row.resume_seq),
-      flushed: new Map(flushed.map((f) => [f.bucket.getTime(), Number(f.through_seq)])),
-    });
+    return new PartitionState(await this.deps.positions.load(this.partition));
   }
 
   /** Back to the stored position after a failed flush, retrying the load until it works. */

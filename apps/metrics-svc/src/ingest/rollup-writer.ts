@@ -5,15 +5,9 @@ import type { Retention } from '../config';
 import { MERGE_ROLLUP, TIER_TABLE } from '../storage/partitions';
 import { CREATE_STAGE, encodeRollupCopy, STAGE_TABLE, TIER_CODE } from '../storage/rollup-copy';
 import type { CoarseTier } from '../storage/tier-rollup';
+import type { PartitionPositions } from './partition-positions';
 import { Agg, type FlushPlan, type RollupRow } from './partition-state';
 import { WriteLimiter } from './write-limiter';
-
-/** Another replica took the partition over: this owner's writes are refused. */
-export class PartitionLostError extends Error {
-  constructor(partition: number, generation: number, stored: number) {
-    super(`partition ${partition} now belongs to generation ${stored}, not ${generation}`);
-  }
-}
 
 /** Merges the staged rows of one tier into it. */
 const MERGE_STAGED = (tier: Tier) => `
@@ -40,6 +34,7 @@ export class RollupWriter {
 
   constructor(
     private readonly db: Database,
+    private readonly positions: PartitionPositions,
     private readonly retention: Retention,
     /**
      * How many partitions' writes may run at once. Every partition closes a bucket at the same
@@ -58,17 +53,9 @@ export class RollupWriter {
   private async writeNow(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
     const report: WriteReport = { rows: { '10s': 0, '1m': 0, '10m': 0, '1h': 0 } };
     await this.db.dataSource.transaction(async (tx) => {
-      const [position] = await this.q<{ generation: string; closed_through: Date }>(
-        tx,
-        'ingest_lock',
-        'SELECT generation, closed_through FROM metrics.ingest_partitions WHERE partition = $1 FOR UPDATE',
-        [partition],
-      );
-      const stored = Number(position?.generation ?? -1);
-      if (stored !== generation) throw new PartitionLostError(partition, generation, stored);
+      const closedBefore = await this.positions.lockForWrite(tx, partition, generation);
       // A closed bucket changed (a late sample, a coarse tier's delta), or the partition's
       // closed frontier moved back: readers holding closed buckets must drop them.
-      const closedBefore = position.closed_through.getTime();
       let late = plan.closedThrough < closedBefore || plan.rows.some((r) => r.agg.bucket < closedBefore);
       if (plan.rows.length > 0) {
         // Shared lock on the watermarks: a rollup of the coarser tiers (which takes them
@@ -98,31 +85,7 @@ export class RollupWriter {
           if (tier !== '10s') late = true;
         }
       }
-      if (plan.flushed.length > 0) {
-        await this.q(
-          tx,
-          'ingest_flushed',
-          `INSERT INTO metrics.ingest_flushed (partition, bucket, through_seq)
-           SELECT $1, to_timestamp(b / 1000.0), t FROM unnest($2::float8[], $3::int8[]) AS u(b, t)
-           ON CONFLICT (partition, bucket) DO UPDATE SET through_seq = excluded.through_seq`,
-          [partition, plan.flushed.map((f) => f.bucket), plan.flushed.map((f) => f.throughSeq)],
-        );
-      }
-      await this.q(
-        tx,
-        'ingest_prune',
-        'DELETE FROM metrics.ingest_flushed WHERE partition = $1 AND through_seq <= $2',
-        [partition, plan.resumeSeq],
-      );
-      await this.q(
-        tx,
-        'ingest_position',
-        `UPDATE metrics.ingest_partitions
-            SET resume_seq = $2, processed_seq = $3, closed_through = to_timestamp($4 / 1000.0), updated_at = now(),
-                late_writes = late_writes + $5
-          WHERE partition = $1`,
-        [partition, plan.resumeSeq, plan.processedSeq, plan.closedThrough, late ? 1 : 0],
-      );
+      await this.positions.advance(tx, partition, plan, late);
     });
     return report;
   }

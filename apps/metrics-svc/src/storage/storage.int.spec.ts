@@ -4,7 +4,8 @@ import { createTestDatabase, type TestDatabase } from '@vigil/test-support';
 import { MetricsEnv, retentionOf } from '../config';
 import { ingestBatchOf } from '../ingest/batch-decoder';
 import { PartitionState } from '../ingest/partition-state';
-import { PartitionLostError, RollupWriter } from '../ingest/rollup-writer';
+import { PartitionLostError, PartitionPositions } from '../ingest/partition-positions';
+import { RollupWriter } from '../ingest/rollup-writer';
 import { ensureSeriesIds } from '../ingest/series-ids';
 import { METRICS_MIGRATIONS } from '../migrations';
 import { maintainPartitions } from './partitions';
@@ -94,7 +95,7 @@ describe('metrics storage (Postgres)', () => {
     const now = Date.now();
     await maintainPartitions(db.dataSource, 'metrics', retention, now);
     await reset();
-    const writer = new RollupWriter(db, retention);
+    const writer = new RollupWriter(db, new PartitionPositions(db), retention);
     const rollup = new TierRollup(db, 2);
     const base = Math.floor((now - 3 * H) / H) * H; // an hour bucket three hours ago
     const batch = (ts: number, value: number) =>
@@ -180,7 +181,7 @@ describe('metrics storage (Postgres)', () => {
     const now = Date.now();
     await maintainPartitions(db.dataSource, 'metrics', retention, now);
     await reset();
-    const writer = new RollupWriter(db, retention);
+    const writer = new RollupWriter(db, new PartitionPositions(db), retention);
     const rollup = new TierRollup(db, 2);
     const base = Math.floor((now - 2 * H) / (10 * 60_000)) * 10 * 60_000; // a 10 min bucket two hours ago
     const batch = (ts: number, value: number) =>
@@ -256,7 +257,7 @@ describe('metrics storage (Postgres)', () => {
   it('sends samples older than a tier keeps straight to the coarser tiers', async () => {
     const now = Date.now();
     await reset();
-    const writer = new RollupWriter(db, retention);
+    const writer = new RollupWriter(db, new PartitionPositions(db), retention);
     const old = Math.floor((now - 5 * DAY) / H) * H + 7 * 60_000;
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     state.fold(
@@ -304,7 +305,7 @@ describe('metrics storage (Postgres)', () => {
   it('records a late write when only a coarse tier changes, or when the closed frontier moves back', async () => {
     const now = Date.now();
     await reset();
-    const writer = new RollupWriter(db, retention);
+    const writer = new RollupWriter(db, new PartitionPositions(db), retention);
     const lateWrites = async () =>
       Number(
         (
@@ -354,7 +355,7 @@ describe('metrics storage (Postgres)', () => {
   });
 
   it("refuses a write from an owner whose generation is not the partition's", async () => {
-    const writer = new RollupWriter(db, retention);
+    const writer = new RollupWriter(db, new PartitionPositions(db), retention);
     const state = new PartitionState({ resumeSeq: 0, flushed: new Map() });
     await expect(writer.write(1, 0, state.plan(Date.now(), 0, true), Date.now())).rejects.toBeInstanceOf(
       PartitionLostError,
