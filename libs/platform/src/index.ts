@@ -6,3 +6,4 @@ export * from './bootstrap';
 export * from './projections';
 export * from './leased-activation';
 export * from './security-violations';
+export * from './read-model';

@@ -1,4 +1,4 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   type AlertEvent,
   type AlertHistoryReply,
@@ -9,8 +9,7 @@ import {
   NotFoundError,
   type z,
 } from '@vigil/contracts';
-import type { ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
+import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
 import { alertsProjection } from './alerts.projection';
 import { SilenceQueries } from '../silences/silences.read-model';
 import { alertMatches } from './pipeline/routing';
@@ -29,24 +28,14 @@ interface AlertRow {
 
 /** The alerts read model (`alerting.alerts` and `alerting.alert_history`), kept by this replica's projection runner. */
 @Injectable()
-export class AlertQueries implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly runner: ProjectionRunner<AlertEvent>;
-
+export class AlertQueries extends ReadModel<AlertEvent> {
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
     private readonly silences: SilenceQueries,
   ) {
-    this.runner = projectionRunner({ bus, db, obs }, 'alerting', 'alert', alertsProjection());
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    super({ bus, db, obs }, 'alerting', 'alert', alertsProjection);
   }
 
   /** The labels of one alert, once the read model has applied every alert event the stream holds now. */

@@ -1,7 +1,6 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AlertRule, RuleEvent, RuleView } from '@vigil/contracts';
-import type { ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
+import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
 import { rulesProjection } from './rules.projection';
 
 interface RuleRow {
@@ -14,36 +13,14 @@ interface RuleRow {
 
 /** The rules read model (`alerting.rules`), kept by this replica's projection runner. */
 @Injectable()
-export class RulesReadModel implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly runner: ProjectionRunner<RuleEvent>;
-  private readonly listeners: ((ruleId: string) => void)[] = [];
-
+export class RulesReadModel extends ReadModel<RuleEvent, string> {
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
   ) {
-    this.runner = projectionRunner(
-      { bus, db, obs },
-      'alerting',
-      'rule',
-      rulesProjection((ruleId) => {
-        for (const listener of this.listeners) listener(ruleId);
-      }),
-    );
-  }
-
-  /** Tells `listener` each rule id whose change this replica's read model has committed. */
-  onChange(listener: (ruleId: string) => void): void {
-    this.listeners.push(listener);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    // Subscribers hear each rule id whose change this replica's read model has committed.
+    super({ bus, db, obs }, 'alerting', 'rule', rulesProjection);
   }
 
   /** Every rule, from the read model once it has applied every rule event the stream holds now. */

@@ -1,4 +1,4 @@
-import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   type LabelMatcher,
   type ListSilencesRequest,
@@ -7,8 +7,7 @@ import {
   type SilenceView,
   type z,
 } from '@vigil/contracts';
-import type { ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
+import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
 import { silencesProjection } from './silences.projection';
 
 interface SilenceRow {
@@ -31,36 +30,14 @@ export interface ActiveSilence {
 
 /** The silences read model (`alerting.silences`), kept by this replica's projection runner. */
 @Injectable()
-export class SilenceQueries implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly runner: ProjectionRunner<SilenceEvent>;
-  private readonly listeners: (() => void)[] = [];
-
+export class SilenceQueries extends ReadModel<SilenceEvent> {
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
   ) {
-    this.runner = projectionRunner(
-      { bus, db, obs },
-      'alerting',
-      'silence',
-      silencesProjection(() => {
-        for (const l of this.listeners) l();
-      }),
-    );
-  }
-
-  /** Tells `listener` once a silence change has committed (on every replica). */
-  onChange(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    // Subscribers hear of each committed silence change (on every replica).
+    super({ bus, db, obs }, 'alerting', 'silence', silencesProjection);
   }
 
   /** Settles once this replica's read model has applied the stream up to `seq`. */

@@ -1,0 +1,46 @@
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { Context, DomainEvent } from '@vigil/contracts';
+import type { Projection, ProjectionRunner } from '@vigil/event-store';
+import type { Bus, Database, Observability } from './infra';
+import { projectionRunner } from './projections';
+
+/**
+ * A read model this replica keeps with its own projection runner: started at bootstrap, stopped
+ * at shutdown (Nest orders both by dependency depth, so a consumer starts after and stops before
+ * the read model it injects). Subscribers hear of each change once its transaction has committed.
+ */
+export abstract class ReadModel<E extends DomainEvent, Change = void>
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  protected readonly runner: ProjectionRunner<E>;
+  private readonly listeners: ((change: Change) => void)[] = [];
+
+  protected constructor(
+    infra: { bus: Bus; db: Database; obs: Observability },
+    schema: string,
+    context: Context,
+    projection: (changed: (change: Change) => void) => Projection<E>,
+  ) {
+    this.runner = projectionRunner(
+      infra,
+      schema,
+      context,
+      projection((change) => {
+        for (const listener of this.listeners) listener(change);
+      }),
+    );
+  }
+
+  /** Tells `listener` of each change this replica's read model has committed. */
+  onChange(listener: (change: Change) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+}
