@@ -148,6 +148,19 @@ describe('registry-svc killed with SIGKILL mid-flow', () => {
         });
       }
 
+      // The rebuild is compared with a read model at rest: every node timed out (no heartbeat
+      // comes any more, so no presence event follows) and the projection at the stream's end.
+      await eventually(
+        async () => {
+          const tail = await allNodeEvents();
+          const r = await pg.query(
+            `SELECT (SELECT last_seq FROM registry.projection_checkpoints WHERE projection = 'registry-nodes') AS last_seq,
+                    (SELECT count(*) FROM registry.nodes WHERE status <> 'offline') AS not_offline`,
+          );
+          return Number(r.rows[0].not_offline) === 0 && Number(r.rows[0].last_seq) === tail[tail.length - 1].seq;
+        },
+        { timeoutMs: 20_000, what: 'every node offline and the projection at the end of the stream' },
+      );
       const before = (await pg.query('SELECT * FROM registry.nodes ORDER BY id')).rows;
       await requestQuery(
         platform.bus.nc,

@@ -102,7 +102,9 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
         process: new ServiceProcess(s.app, { ...env, [s.portVariable]: String(port) }).start(),
       });
     }
-    await Promise.all(running.map((r) => r.process.waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 30_000)));
+    // Five services boot at once against a fresh JetStream server: on two busy cores that has
+    // taken more than 30 s.
+    await Promise.all(running.map((r) => r.process.waitHttpOk(`http://127.0.0.1:${r.port}/health/ready`, 60_000)));
   });
 
   afterAll(async () => {
