@@ -87,7 +87,7 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
   }
 
   it('stores signed batches of an enrolled node and parks forged, unsigned and misaddressed ones', async () => {
-    const { token } = await ask(identityCommands.createEnrollmentToken, { ttlSeconds: 600 });
+    const { token } = await ask(identityCommands.createEnrollmentToken, { ttlSeconds: 600, nodeId: 'msec1' });
     await ask(identityCommands.enroll, {
       token,
       nodeId: 'msec1',

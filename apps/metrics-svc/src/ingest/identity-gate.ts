@@ -52,29 +52,38 @@ export class IdentityGate {
       catalog: identityEvents,
       apply: async (event: StoredEvent<IdentityEvent>, tx: EntityManager) => {
         const id = event.data.nodeId;
-        if (event.type === 'identity.enrolled') {
-          await tx.query(
-            `INSERT INTO metrics.node_identities (node_id, public_key, last_event_seq) VALUES ($1, $2, $3)
-             ON CONFLICT (node_id) DO UPDATE SET public_key = $2, last_event_seq = $3`,
-            [id, event.data.publicKey, event.seq],
-          );
-        } else {
-          await tx.query(
-            `INSERT INTO metrics.node_identities (node_id, revoked_at, last_event_seq) VALUES ($1, $2, $3)
-             ON CONFLICT (node_id) DO UPDATE SET revoked_at = $2, last_event_seq = $3`,
-            [id, event.occurredAt, event.seq],
-          );
+        switch (event.type) {
+          case 'identity.enrolled':
+            // A new enrollment (after a re-key) ends a revocation.
+            await tx.query(
+              `INSERT INTO metrics.node_identities (node_id, public_key, last_event_seq) VALUES ($1, $2, $3)
+               ON CONFLICT (node_id) DO UPDATE SET public_key = $2, revoked_at = NULL, last_event_seq = $3`,
+              [id, event.data.publicKey, event.seq],
+            );
+            break;
+          case 'identity.revoked':
+            await tx.query(
+              `INSERT INTO metrics.node_identities (node_id, revoked_at, last_event_seq) VALUES ($1, $2, $3)
+               ON CONFLICT (node_id) DO UPDATE SET revoked_at = $2, last_event_seq = $3`,
+              [id, event.occurredAt, event.seq],
+            );
+            break;
+          case 'identity.rekey_allowed':
+            break;
+          default: {
+            const never: never = event;
+            return never;
+          }
         }
       },
       // The in-memory view follows once the row is committed.
       afterCommit: (event: StoredEvent<IdentityEvent>) => {
         const current = this.known.get(event.data.nodeId) ?? { key: null, revoked: false };
-        this.known.set(
-          event.data.nodeId,
-          event.type === 'identity.enrolled'
-            ? { ...current, key: decodePublicKey(event.data.publicKey) }
-            : { ...current, revoked: true },
-        );
+        if (event.type === 'identity.enrolled') {
+          this.known.set(event.data.nodeId, { key: decodePublicKey(event.data.publicKey), revoked: false });
+        } else if (event.type === 'identity.revoked') {
+          this.known.set(event.data.nodeId, { ...current, revoked: true });
+        }
       },
       reset: async (tx: EntityManager) => {
         await tx.query('TRUNCATE metrics.node_identities');
