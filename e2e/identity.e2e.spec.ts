@@ -12,7 +12,6 @@ import {
   type NodeView,
   registryQueries,
   securityEvents,
-  SIGNATURE_HEADER,
   signMessage,
   type QueryDefinition,
   CreateEnrollmentTokenRequest,
@@ -71,7 +70,10 @@ describe('node identity', () => {
     };
     const m = heartbeatMessage(platform.bus.topology, hb, 'boot');
     const h = headers();
-    if (key) h.set(SIGNATURE_HEADER, signMessage(key, m.subject, m.msgId, m.data));
+    if (key) {
+      const signed = signMessage(key, m, { signedAt: Date.now(), boot: 1, seq });
+      for (const [name, value] of Object.entries(signed)) h.set(name, value);
+    }
     await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId, headers: h });
   }
 

@@ -6,3 +6,5 @@ export * from './bootstrap';
 export * from './projections';
 export * from './leased-activation';
 export * from './security-violations';
+export * from './identity-gate';
+export * from './identity-env';

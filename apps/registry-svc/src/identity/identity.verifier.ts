@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { decodePublicKey, type Topology, identityViolation, type KnownIdentity } from '@vigil/contracts';
+import {
+  checkIdentity,
+  decodePublicKey,
+  type KnownIdentity,
+  ReplayGuard,
+  type TelemetrySubject,
+  type Topology,
+} from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
 import { Bus, Database, InjectConfig, SecurityViolations, type ServiceConfig, type Violation } from '@vigil/platform';
 import type { RegistryEnv } from '../config';
@@ -20,16 +27,18 @@ interface CachedIdentity extends KnownIdentity {
 const CACHE_TTL_MS = 60_000;
 
 /**
- * Checks that an agent message speaks only for its own node: the node named by the
- * subject is the one in the payload, and, once the node has enrolled, the message
- * carries a valid signature by the node's key. A revoked node is refused. Whatever
- * fails is recorded as a `security.violation` event, counted, and parked in the DLQ.
+ * Checks that an agent message speaks only for its own node, and only once: the node named by
+ * the subject is the one in the payload, and, once the node has enrolled, the message carries
+ * a valid signature by the node's key over a fresh, increasing stamp (one ReplayGuard per
+ * consumer: heartbeats, inventory, agent events). A revoked node is refused. Whatever fails is
+ * recorded as a `security.violation` event, counted, and parked in the DLQ.
  */
 @Injectable()
 export class IdentityVerifier {
   private readonly cache = new Map<string, CachedIdentity>();
   private readonly topology: Topology;
   private readonly requireEnrollment: boolean;
+  private readonly replays: Record<TelemetrySubject['kind'], ReplayGuard>;
 
   constructor(
     private readonly db: Database,
@@ -40,6 +49,8 @@ export class IdentityVerifier {
   ) {
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
+    const guard = () => new ReplayGuard(config.VIGIL_SIGNATURE_SKEW_MS);
+    this.replays = { heartbeat: guard(), inventory: guard(), 'agent-events': guard(), samples: guard() };
     // Invalidated once this replica has committed the event (every replica runs the
     // projection); a lookup that overlapped the invalidation does not cache what it read.
     identities.onChange((nodeId) => this.forget(nodeId));
@@ -51,13 +62,22 @@ export class IdentityVerifier {
   private forget(nodeId: string): void {
     this.invalidations++;
     this.cache.delete(nodeId);
+    // An enrollment (a new key) or a revocation starts the node's history anew.
+    for (const guard of Object.values(this.replays)) guard.forget(nodeId);
   }
 
   async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {
-    const subjectNode = this.topology.parse.telemetry(msg.subject)?.nodeId ?? '';
+    const subject = this.topology.parse.telemetry(msg.subject);
+    const subjectNode = subject?.nodeId ?? '';
     const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
-    const violation = identityViolation(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
-    if (violation) await this.reject(msg, claimedNodeId, violation);
+    const checked = checkIdentity(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
+    if (!checked.ok) return this.reject(msg, claimedNodeId, checked);
+    if (!checked.stamp || !subject) return;
+    const replayed = this.replays[subject.kind].check(claimedNodeId, checked.stamp, {
+      streamSeq: msg.seq,
+      storedAt: Math.floor(msg.info.timestampNanos / 1e6),
+    });
+    if (replayed) await this.reject(msg, claimedNodeId, replayed);
   }
 
   private async identity(nodeId: string): Promise<CachedIdentity> {
@@ -79,7 +99,8 @@ export class IdentityVerifier {
     return known;
   }
 
-  private async reject(msg: JsMsg, claimedNodeId: string, violation: Violation): Promise<never> {
+  private async reject(msg: JsMsg, claimedNodeId: string, { reason, detail }: Violation): Promise<never> {
+    const violation = { reason, detail };
     await this.violations.report(msg, violation, claimedNodeId);
     throw new PoisonMessageError('identity_mismatch', `${violation.reason}: ${violation.detail}`);
   }
