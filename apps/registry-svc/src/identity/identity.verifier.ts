@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import {
-  checkIdentity,
-  decodePublicKey,
-  type KnownIdentity,
-  ReplayGuard,
-  type TelemetrySubject,
-  type Topology,
-} from '@vigil/contracts';
+import { checkIdentity, decodePublicKey, type KnownIdentity, type Topology } from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
-import { Bus, Database, InjectConfig, SecurityViolations, type ServiceConfig, type Violation } from '@vigil/platform';
+import {
+  Bus,
+  Cache,
+  Database,
+  InjectConfig,
+  SecurityViolations,
+  type ServiceConfig,
+  type Violation,
+} from '@vigil/platform';
 import type { RegistryEnv } from '../config';
 import { IdentitiesReadModel } from '../projections/identities.read-model';
+import { SharedReplayState } from './shared-replay-state';
 
 interface CachedIdentity extends KnownIdentity {
   loadedAt: number;
@@ -29,8 +31,8 @@ const CACHE_TTL_MS = 60_000;
 /**
  * Checks that an agent message speaks only for its own node, and only once: the node named by
  * the subject is the one in the payload, and, once the node has enrolled, the message carries
- * a valid signature by the node's key over a fresh, increasing stamp (one ReplayGuard per
- * consumer: heartbeats, inventory, agent events). A revoked node is refused. Whatever fails is
+ * a valid signature by the node's key over a fresh, increasing stamp (SharedReplayState: per
+ * consumer, heartbeats, inventory, agent events, in Redis). A revoked node is refused. Whatever fails is
  * recorded as a `security.violation` event, counted, and parked in the DLQ.
  */
 @Injectable()
@@ -38,19 +40,19 @@ export class IdentityVerifier {
   private readonly cache = new Map<string, CachedIdentity>();
   private readonly topology: Topology;
   private readonly requireEnrollment: boolean;
-  private readonly replays: Record<TelemetrySubject['kind'], ReplayGuard>;
+  private readonly replays: SharedReplayState;
 
   constructor(
     private readonly db: Database,
     bus: Bus,
+    cache: Cache,
     private readonly violations: SecurityViolations,
     identities: IdentitiesReadModel,
     @InjectConfig() config: ServiceConfig & RegistryEnv,
   ) {
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
-    const guard = () => new ReplayGuard(config.VIGIL_SIGNATURE_SKEW_MS);
-    this.replays = { heartbeat: guard(), inventory: guard(), 'agent-events': guard(), samples: guard() };
+    this.replays = new SharedReplayState(cache, config.VIGIL_SIGNATURE_SKEW_MS);
     // Invalidated once this replica has committed the event (every replica runs the
     // projection); a lookup that overlapped the invalidation does not cache what it read.
     identities.onChange((nodeId) => this.forget(nodeId));
@@ -62,8 +64,10 @@ export class IdentityVerifier {
   private forget(nodeId: string): void {
     this.invalidations++;
     this.cache.delete(nodeId);
-    // An enrollment (a new key) or a revocation starts the node's history anew.
-    for (const guard of Object.values(this.replays)) guard.forget(nodeId);
+    // An enrollment (a new key) or a revocation starts the node's history anew (on every
+    // replica: the delete is idempotent; a copy signed by the old key fails its signature).
+    // A failed delete leaves the old state, which expires by itself.
+    this.replays.forget(nodeId).catch(() => undefined);
   }
 
   async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {
@@ -73,7 +77,7 @@ export class IdentityVerifier {
     const checked = checkIdentity(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
     if (!checked.ok) return this.reject(msg, claimedNodeId, checked);
     if (!checked.stamp || !subject) return;
-    const replayed = this.replays[subject.kind].check(claimedNodeId, checked.stamp, {
+    const replayed = await this.replays.check(subject.kind, claimedNodeId, checked.stamp, {
       streamSeq: msg.seq,
       storedAt: Math.floor(msg.info.timestampNanos / 1e6),
     });

@@ -4,6 +4,26 @@ import type { MessageStamp } from './signature';
 /** The skew window unless a service is told otherwise (VIGIL_SIGNATURE_SKEW_MS). */
 export const DEFAULT_SIGNATURE_SKEW_MS = 5 * 60_000;
 
+type Refusal = { reason: ViolationReason; detail: string };
+
+/** `stale` when the signed time is further than `skewMs` from the time the stream stored the message. */
+export function staleStamp(nodeId: string, stamp: MessageStamp, storedAt: number, skewMs: number): Refusal | undefined {
+  const skew = stamp.signedAt - storedAt;
+  if (Math.abs(skew) <= skewMs) return undefined;
+  return {
+    reason: 'stale',
+    detail: `node ${nodeId}'s message was signed ${Math.round(skew / 1000)} s from when it was stored (window ±${Math.round(skewMs / 1000)} s)`,
+  };
+}
+
+/** `replayed`: the detail for a stamp not after the last taken (boot, seq). */
+export function replayedStamp(nodeId: string, stamp: MessageStamp, last: { boot: number; seq: number }): Refusal {
+  return {
+    reason: 'replayed',
+    detail: `node ${nodeId}'s message ${stamp.boot}/${stamp.seq} is not after the last taken, ${last.boot}/${last.seq}`,
+  };
+}
+
 interface LastAccepted {
   boot: number;
   seq: number;
@@ -36,26 +56,14 @@ export class ReplayGuard {
 
   constructor(private readonly skewMs = DEFAULT_SIGNATURE_SKEW_MS) {}
 
-  check(
-    nodeId: string,
-    stamp: MessageStamp,
-    at: { streamSeq: number; storedAt: number },
-  ): { reason: ViolationReason; detail: string } | undefined {
+  check(nodeId: string, stamp: MessageStamp, at: { streamSeq: number; storedAt: number }): Refusal | undefined {
     if (++this.checks % 1024 === 0) this.prune(at.storedAt);
-    const skew = stamp.signedAt - at.storedAt;
-    if (Math.abs(skew) > this.skewMs) {
-      return {
-        reason: 'stale',
-        detail: `node ${nodeId}'s message was signed ${Math.round(skew / 1000)} s from when it was stored (window ±${Math.round(this.skewMs / 1000)} s)`,
-      };
-    }
+    const stale = staleStamp(nodeId, stamp, at.storedAt, this.skewMs);
+    if (stale) return stale;
     const last = this.last.get(nodeId);
     if (last && at.streamSeq <= last.streamSeq) return undefined;
     if (last && (stamp.boot < last.boot || (stamp.boot === last.boot && stamp.seq <= last.seq))) {
-      return {
-        reason: 'replayed',
-        detail: `node ${nodeId}'s message ${stamp.boot}/${stamp.seq} is not after the last taken, ${last.boot}/${last.seq}`,
-      };
+      return replayedStamp(nodeId, stamp, last);
     }
     this.last.set(nodeId, { boot: stamp.boot, seq: stamp.seq, signedAt: stamp.signedAt, streamSeq: at.streamSeq });
     return undefined;
