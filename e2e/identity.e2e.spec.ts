@@ -12,11 +12,11 @@ import {
   type NodeView,
   registryQueries,
   securityEvents,
-  SIGNATURE_HEADER,
   signMessage,
   type QueryDefinition,
   CreateEnrollmentTokenRequest,
   EnrollRequest,
+  RekeyNodeRequest,
   RevokeNodeRequest,
   type z,
 } from '@vigil/contracts';
@@ -44,6 +44,7 @@ describe('node identity', () => {
       ask(identityCommands.createEnrollmentToken, req),
     enroll: (req: z.input<typeof EnrollRequest>) => ask(identityCommands.enroll, req),
     revokeNode: (req: z.input<typeof RevokeNodeRequest>) => ask(identityCommands.revokeNode, req),
+    rekeyNode: (req: z.input<typeof RekeyNodeRequest>) => ask(identityCommands.rekeyNode, req),
   };
 
   beforeAll(async () => {
@@ -69,7 +70,10 @@ describe('node identity', () => {
     };
     const m = heartbeatMessage(platform.bus.topology, hb, 'boot');
     const h = headers();
-    if (key) h.set(SIGNATURE_HEADER, signMessage(key, m.subject, m.msgId, m.data));
+    if (key) {
+      const signed = signMessage(key, m, { signedAt: Date.now(), boot: 1, seq });
+      for (const [name, value] of Object.entries(signed)) h.set(name, value);
+    }
     await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId, headers: h });
   }
 
@@ -90,7 +94,8 @@ describe('node identity', () => {
   }
 
   it('enrolls with a one-time token, then accepts only messages signed by the node key', async () => {
-    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
+    const { token, nodeId: bound } = await rpc.createEnrollmentToken({ ttlSeconds: 600, nodeId: 'sec1' });
+    expect(bound).toBe('sec1');
     await expect(
       rpc.enroll({ token: 'x'.repeat(40), nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' }),
     ).rejects.toThrow(/unknown enrollment token/);
@@ -105,6 +110,10 @@ describe('node identity', () => {
     await rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'host-sec1' });
     await expect(
       rpc.enroll({ token, nodeId: 'sec2', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/bound to another node/);
+    // Nor another key for the node it enrolled.
+    await expect(
+      rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' }),
     ).rejects.toThrow(/already used/);
 
     await heartbeat('sec1', keys.privateKey);
@@ -138,6 +147,44 @@ describe('node identity', () => {
     expect(metrics).toMatch(/vigil_security_violations_total\{[^}]*reason="bad_signature"[^}]*\} 1/);
   });
 
+  it('refuses an agent that never enrolled claiming a node id bound to another token', async () => {
+    const { token } = await rpc.createEnrollmentToken({ nodeId: 'bound1' });
+    // The thief has a token of its own (for another node), and the bound node's id.
+    const { token: other } = await rpc.createEnrollmentToken({ nodeId: 'elsewhere' });
+    await expect(
+      rpc.enroll({ token: other, nodeId: 'bound1', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/bound to another node/);
+    const own = await rpc.enroll({
+      token,
+      nodeId: 'bound1',
+      publicKey: encodePublicKey(keys.publicKey),
+      hostname: 'h',
+    });
+    expect(own.nodeId).toBe('bound1');
+    // Tokens live an hour unless asked, a day at most.
+    await expect(rpc.createEnrollmentToken({ ttlSeconds: 7 * 24 * 3600 })).rejects.toThrow(/ttlSeconds/);
+    const issued = await rpc.createEnrollmentToken({});
+    expect(Date.parse(issued.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000);
+    expect(issued.nodeId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('re-enrolls a node with another key only after an admin re-key, once', async () => {
+    const { token } = await rpc.createEnrollmentToken({ nodeId: 'rekey1' });
+    await rpc.enroll({ token, nodeId: 'rekey1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' });
+    const fresh = generateKeyPairSync('ed25519');
+    const { token: second } = await rpc.createEnrollmentToken({ nodeId: 'rekey1' });
+    await expect(
+      rpc.enroll({ token: second, nodeId: 'rekey1', publicKey: encodePublicKey(fresh.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/already enrolled with another key \(an admin must re-key it first\)/);
+    await rpc.rekeyNode({ nodeId: 'rekey1', reason: 'host reinstalled' });
+    await rpc.enroll({ token: second, nodeId: 'rekey1', publicKey: encodePublicKey(fresh.publicKey), hostname: 'h' });
+    const { token: third } = await rpc.createEnrollmentToken({ nodeId: 'rekey1' });
+    await expect(
+      rpc.enroll({ token: third, nodeId: 'rekey1', publicKey: encodePublicKey(thief.publicKey), hostname: 'h' }),
+    ).rejects.toThrow(/already enrolled with another key/);
+    await expect(rpc.rekeyNode({ nodeId: 'never-enrolled', reason: 'x' })).rejects.toThrow(/no key to replace/);
+  });
+
   it('refuses a revoked node from then on', async () => {
     await rpc.revokeNode({ nodeId: 'sec1', reason: 'host decommissioned after compromise' });
     await eventually(
@@ -148,16 +195,21 @@ describe('node identity', () => {
       },
       { timeoutMs: 15_000, intervalMs: 500, what: 'a signed heartbeat of the revoked node to be refused' },
     );
-    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
+    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600, nodeId: 'sec1' });
     await expect(
       rpc.enroll({ token, nodeId: 'sec1', publicKey: encodePublicKey(keys.publicKey), hostname: 'h' }),
     ).rejects.toThrow(/revoked/);
   });
 
   it('a real agent enrolls with its token and its signed messages are accepted', async () => {
-    const { token } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
+    // The registry issues the node id the token is bound to; the agent runs as it.
+    const { token, nodeId } = await rpc.createEnrollmentToken({ ttlSeconds: 600 });
     const stateDir = mkdtempSync(join(tmpdir(), 'vigil-agent-'));
-    platform.startAgent(stateDir, { VIGIL_AGENT_ENROLLMENT_TOKEN: token, VIGIL_AGENT_HOSTNAME: 'enrolled-host' });
+    platform.startAgent(stateDir, {
+      VIGIL_AGENT_ENROLLMENT_TOKEN: token,
+      VIGIL_AGENT_NODE_ID: nodeId,
+      VIGIL_AGENT_HOSTNAME: 'enrolled-host',
+    });
     const credentials = await eventually(
       () => {
         const text = readFileSafe(join(stateDir, 'credentials.json'));

@@ -8,7 +8,6 @@ import {
   type SampleBatch,
   sampleBatchMessage,
   securityEvents,
-  SIGNATURE_HEADER,
   signMessage,
   type z,
 } from '@vigil/contracts';
@@ -59,7 +58,10 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
       ? m.subject.replace(new RegExp(`\\.${nodeId}$`), `.${opts.subjectNode}`)
       : m.subject;
     const h = headers();
-    if (opts.key) h.set(SIGNATURE_HEADER, signMessage(opts.key, subject, m.msgId, m.data));
+    if (opts.key) {
+      const signed = signMessage(opts.key, { ...m, subject }, { signedAt: Date.now(), boot: 1, seq });
+      for (const [name, value] of Object.entries(signed)) h.set(name, value);
+    }
     await platform.bus.js.publish(subject, m.data, { msgID: m.msgId, headers: h });
   }
 
@@ -87,7 +89,7 @@ describe('metrics-svc refuses bad sample batches: other identities, malformed, f
   }
 
   it('stores signed batches of an enrolled node and parks forged, unsigned and misaddressed ones', async () => {
-    const { token } = await ask(identityCommands.createEnrollmentToken, { ttlSeconds: 600 });
+    const { token } = await ask(identityCommands.createEnrollmentToken, { ttlSeconds: 600, nodeId: 'msec1' });
     await ask(identityCommands.enroll, {
       token,
       nodeId: 'msec1',

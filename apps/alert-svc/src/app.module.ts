@@ -5,6 +5,7 @@ import { EvaluationModule } from './evaluation/evaluation.module';
 import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-init';
 import { Notifications1764500000000 } from './migrations/1764500000000-notifications';
 import { SilencesAlertHistory1764600000000 } from './migrations/1764600000000-silences-alert-history';
+import { NodeIdentities1765100000000 } from './migrations/1765100000000-node-identities';
 import { NotifyModule } from './notify/notify.module';
 import { RulesModule } from './rules/rules.module';
 import { SilencesModule } from './silences/silences.module';
@@ -17,7 +18,12 @@ import { SilencesModule } from './silences/silences.module';
       defaultPort: 8083,
       database: {
         schema: 'alerting',
-        migrations: [AlertingInit1764400000000, Notifications1764500000000, SilencesAlertHistory1764600000000],
+        migrations: [
+          AlertingInit1764400000000,
+          Notifications1764500000000,
+          SilencesAlertHistory1764600000000,
+          NodeIdentities1765100000000,
+        ],
       },
       env: AlertEnv,
     }),

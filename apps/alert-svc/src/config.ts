@@ -1,4 +1,5 @@
 import { z } from '@vigil/contracts';
+import { AgentIdentityEnv } from '@vigil/platform';
 
 /** alert-svc's own environment keys (the common ones come from the platform). */
 export const AlertEnv = z.object({
@@ -23,5 +24,7 @@ export const AlertEnv = z.object({
    * still fires. More costs more samples read at each activation.
    */
   VIGIL_ALERT_ABSENT_LOOKBACK_MS: z.coerce.number().int().min(0).default(60_000),
+  /** As in metrics-svc: the identity gate applied to the samples the rules read. */
+  ...AgentIdentityEnv,
 });
 export type AlertEnv = z.infer<typeof AlertEnv>;

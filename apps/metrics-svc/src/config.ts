@@ -1,4 +1,5 @@
 import { ValidationError, z } from '@vigil/contracts';
+import { AgentIdentityEnv } from '@vigil/platform';
 
 const hours = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -32,11 +33,7 @@ export const MetricsEnv = z.object({
   VIGIL_METRICS_MAX_POINTS: z.coerce.number().int().min(1).default(1_000_000),
   /** Memory for the closed buckets of top-k selections (see RangeCache), in MiB; 0 reads every bucket from Postgres each time. */
   VIGIL_METRICS_TOPK_CACHE_MB: z.coerce.number().int().min(0).default(64),
-  /** As in registry-svc: when true, batches from nodes that never enrolled are refused. */
-  VIGIL_REQUIRE_ENROLLMENT: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  ...AgentIdentityEnv,
 });
 export type MetricsEnv = z.infer<typeof MetricsEnv>;
 

@@ -312,8 +312,13 @@ describe('zod-lite answers as zod does', () => {
   it('for the enrollment request and reply, request/reply envelopes, node ids, labels and stored credentials', () => {
     const seeds: Record<string, { request: unknown; reply: unknown }> = {
       createEnrollmentToken: {
-        request: { ttlSeconds: 3600, note: 'rack 4' },
-        reply: { tokenId: '3f6c8a2e-1b4d-4c7a-9e2f-0a1b2c3d4e5f', token: 't'.repeat(32), expiresAt: at },
+        request: { ttlSeconds: 3600, nodeId: 'node-1', note: 'rack 4' },
+        reply: {
+          tokenId: '3f6c8a2e-1b4d-4c7a-9e2f-0a1b2c3d4e5f',
+          token: 't'.repeat(32),
+          nodeId: 'node-1',
+          expiresAt: at,
+        },
       },
       enroll: {
         request: { token: 't'.repeat(32), nodeId: 'node-1', publicKey: 'k'.repeat(44), hostname: 'db-1' },
@@ -322,6 +327,10 @@ describe('zod-lite answers as zod does', () => {
       revokeNode: {
         request: { nodeId: 'node-1', reason: 'decommissioned' },
         reply: { nodeId: 'node-1', revokedAt: at },
+      },
+      rekeyNode: {
+        request: { nodeId: 'node-1', reason: 'reinstalled' },
+        reply: { nodeId: 'node-1', allowedAt: at },
       },
     };
     expect(Object.keys(lite.identityCommands)).toEqual(Object.keys(seeds));

@@ -18,6 +18,7 @@ import { readHostFacts } from './inventory/host-facts';
 import { NatsConnector } from './publish/nats-connection';
 import { CredentialStore } from './identity/credentials';
 import { enroll } from './identity/enrollment';
+import { MessageStamper } from './identity/message-stamper';
 import { LIVE_PUBLISH_TIMEOUT_MS, NatsLink } from './publish/nats-link';
 import type { OutboundMessage } from './publish/publisher';
 import { AgentMetrics } from './self-metrics/agent-metrics';
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
   const { nodeId } = config.nodeIdOverride ? { nodeId: config.nodeIdOverride } : await loadOrCreateNodeId(stateDir);
   const credentialStore = new CredentialStore(stateDir);
   let credentials = await credentialStore.loadOrCreate(nodeId);
-  const sign = (m: OutboundMessage) => signMessage(credentials.privateKey, m.subject, m.msgId, m.data);
+  const stamper = await MessageStamper.start(stateDir, systemClock);
+  const sign = (m: OutboundMessage) => signMessage(credentials.privateKey, m, stamper.next());
   const spool = await FileSpool.open(
     config.spoolDir ?? path.join(stateDir, SPOOL_SUBDIR),
     spoolLimits(agentConfig.current().spool.maxBytes),

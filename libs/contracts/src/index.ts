@@ -21,6 +21,7 @@ export * from './node/message-ids';
 export * from './node/agent-messages';
 export * from './agent/agent-config.schema';
 export * from './identity/signature';
+export * from './identity/replay-guard';
 export * from './identity/identity.events';
 export * from './identity/identity.commands';
 export * from './agent/supervisor-event.schema';

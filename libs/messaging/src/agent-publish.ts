@@ -1,13 +1,13 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import { SpanKind } from '@opentelemetry/api';
-import { type AgentMessage, SIGNATURE_HEADER } from '@vigil/contracts';
+import type { AgentMessage } from '@vigil/contracts';
 import { injectTraceHeaders, withSpan } from '@vigil/telemetry';
 
 export interface AgentPublishOptions {
   timeoutMs?: number;
-  /** The node's signature over the message (libs/contracts identity/signature.ts). */
-  signature?: string;
+  /** The node's signature and stamp headers (`signMessage`, libs/contracts identity/signature.ts). */
+  signed?: Record<string, string>;
 }
 
 /**
@@ -33,7 +33,7 @@ export async function publishAgentMessage(
     async () => {
       const h = headers();
       injectTraceHeaders(h);
-      if (opts.signature) h.set(SIGNATURE_HEADER, opts.signature);
+      for (const [name, value] of Object.entries(opts.signed ?? {})) h.set(name, value);
       await js.publish(message.subject, message.data, { msgID: message.msgId, headers: h, timeout: opts.timeoutMs });
     },
   );

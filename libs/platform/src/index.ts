@@ -7,3 +7,5 @@ export * from './projections';
 export * from './leased-activation';
 export * from './security-violations';
 export * from './read-model';
+export * from './identity-gate';
+export * from './identity-env';

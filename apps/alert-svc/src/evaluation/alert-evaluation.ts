@@ -35,6 +35,7 @@ import type { Condition } from './condition';
 import { EventEvaluator } from './event.evaluator';
 import { MissingEvaluator } from './missing.evaluator';
 import { OfflineEvaluator } from './offline.evaluator';
+import { type SampleAdmission, SampleGate } from './sample-gate';
 import { readRecentSamples } from './sample-history';
 import { ThresholdEvaluator } from './threshold.evaluator';
 
@@ -79,6 +80,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     cache: Cache,
     private readonly obs: Observability,
     private readonly rulesReadModel: RulesReadModel,
+    private readonly gate: SampleGate,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
@@ -105,6 +107,8 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async activate(): Promise<void> {
+    await this.gate.start();
+    const admission = this.gate.beginReading();
     const machine = new AlertMachine({
       store: this.store,
       logger: this.obs.logger,
@@ -134,8 +138,8 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       }),
     ] as EventFeed<never>[];
     for (const f of held.feeds) f.start();
-    this.reader = this.read();
-    held.seeding = this.seedAbsent(held);
+    this.reader = this.read(admission.live);
+    held.seeding = this.seedAbsent(held, admission.history);
     this.obs.logger.info({ alerts: machine.activeCount(), rules: this.rules.size }, 'alert evaluation active');
   }
 
@@ -175,7 +179,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
    * before it (so a series that stopped while no evaluator ran still fires), then absent
    * goes live. Its cost grows with the lookback and the fleet: it is logged.
    */
-  private async seedAbsent(held: Held): Promise<void> {
+  private async seedAbsent(held: Held, admit: SampleAdmission): Promise<void> {
     const longestFor = held.absent.lookbackMs();
     const lookback = longestFor + this.config.VIGIL_ALERT_ABSENT_LOOKBACK_MS;
     const started = Date.now();
@@ -186,6 +190,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
           started - lookback,
           (batch, at) => held.absent.see(batch, at),
           () => this.held === held,
+          admit,
         );
         this.obs.logger.info(
           { lookbackMs: lookback, batches: read, groups: held.absent.groups, ms: Date.now() - started },
@@ -269,7 +274,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** Live samples only: after a restart the state comes from the events and the samples from now on. */
-  private async read(): Promise<void> {
+  private async read(admit: SampleAdmission): Promise<void> {
     const { js, topology } = this.bus;
     while (this.machine && !this.leased.stopping) {
       try {
@@ -296,6 +301,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
             await this.bus.dlq.parkMessage(msg, 'invalid_payload', e.message, topology.streams.telemetry);
             continue;
           }
+          if (!(await admit(msg, batch))) continue;
           this.held?.absent.see(batch, Date.now());
           for (const o of this.evaluator.evaluate(batch)) {
             const rule = this.rules.get(o.ruleId);

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { SecurityViolations } from '@vigil/platform';
 import { RulesModule } from '../rules/rules.module';
 import { AlertEvaluation } from './alert-evaluation';
+import { SampleGate } from './sample-gate';
 
-/** The streaming evaluator, reading the rules from their read model. */
+/** The streaming evaluator, reading the rules from their read model and the samples through the identity gate. */
 @Module({
   imports: [RulesModule],
-  providers: [AlertEvaluation],
+  providers: [AlertEvaluation, SampleGate, SecurityViolations],
 })
 export class EvaluationModule {}

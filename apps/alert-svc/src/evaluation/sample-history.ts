@@ -1,18 +1,20 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { decodeSampleBatch, type SampleBatch, ValidationError } from '@vigil/contracts';
 import type { Bus } from '@vigil/platform';
 
 /**
  * The sample batches the TELEMETRY stream received since `since` (Unix ms), up to its last
  * message when the read began, each with the time the stream stored it. An invalid batch is
- * parked (once: the park's message id is the stream sequence). Reads in pulls of 1,000
- * and stops when told to. Returns how many messages it read.
+ * parked (once: the park's message id is the stream sequence); one `admit` refuses (the
+ * identity gate) is passed over. Reads in pulls of 1,000 and stops when told to. Returns how
+ * many messages it read.
  */
 export async function readRecentSamples(
   bus: Bus,
   since: number,
   see: (batch: SampleBatch, receivedAt: number) => void,
   running: () => boolean,
+  admit: (msg: JsMsg, batch: SampleBatch) => Promise<boolean>,
 ): Promise<number> {
   const { js, jsm, topology } = bus;
   const stream = topology.streams.telemetry;
@@ -39,7 +41,7 @@ export async function readRecentSamples(
         await bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream);
         continue;
       }
-      see(batch, Math.floor(m.info.timestampNanos / 1e6));
+      if (await admit(m, batch)) see(batch, Math.floor(m.info.timestampNanos / 1e6));
     }
     if (got === 0) done = true;
   }

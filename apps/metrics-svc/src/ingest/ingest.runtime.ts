@@ -5,6 +5,7 @@ import {
   Bus,
   Cache,
   Database,
+  IdentityGate,
   InjectConfig,
   LeasedSchedule,
   Observability,
@@ -17,7 +18,6 @@ import { type MetricsEnv, retentionOf } from '../config';
 import { createMetricsSvcMetrics } from '../metrics-svc.metrics';
 import { maintainPartitions } from '../storage/partitions';
 import { COARSE_TIERS, TierRollup } from '../storage/tier-rollup';
-import { IdentityGate } from './identity-gate';
 import { IngestService } from './ingest.service';
 
 /**
@@ -47,7 +47,12 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       () => this.ingest.activeSeries(),
       () => this.ingest.ownedPartitions().length,
     );
-    this.identity = new IdentityGate(db, violations, config.VIGIL_REQUIRE_ENROLLMENT);
+    this.identity = new IdentityGate(db, violations, {
+      table: 'metrics.node_identities',
+      projection: 'metrics-identities',
+      requireEnrollment: config.VIGIL_REQUIRE_ENROLLMENT,
+      skewMs: config.VIGIL_SIGNATURE_SKEW_MS,
+    });
     this.identities = projectionRunner({ bus, db, obs }, 'metrics', 'identity', this.identity.projection());
     this.ingest = new IngestService(bus, db, cache, metrics, this.identity, obs.logger, {
       flushMs: config.VIGIL_METRICS_FLUSH_MS,

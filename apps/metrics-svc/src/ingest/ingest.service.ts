@@ -5,7 +5,7 @@ import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { Retention } from '../config';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
-import type { IdentityGate } from './identity-gate';
+import type { IdentityGate } from '@vigil/platform';
 import { PartitionPositions } from './partition-positions';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker';
 import { RollupWriter } from './rollup-writer';

@@ -1,11 +1,10 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { TIERS, ValidationError } from '@vigil/contracts';
-import type { Bus, Cache, Database } from '@vigil/platform';
+import { partitionOf, TIERS, ValidationError } from '@vigil/contracts';
+import type { Bus, Cache, Database, IdentityGate } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { writeLatest } from '../storage/latest.writer';
 import { decodeIngestBatch } from './batch-decoder';
-import type { IdentityGate } from './identity-gate';
 import { PartitionLostError, type PartitionPositions } from './partition-positions';
 import { PartitionState, type SeriesSlot } from './partition-state';
 import type { RollupWriter } from './rollup-writer';
@@ -103,7 +102,10 @@ export class PartitionWorker {
     await this.handle(state, msg);
   }
 
+  /** The position to read from; what the replay check held of this partition's nodes goes (they are read again). */
   private async load(): Promise<PartitionState> {
+    const { bus } = this.deps;
+    this.deps.identity.forgetReplayState((nodeId) => partitionOf(nodeId, bus.topology.partitions) === this.partition);
     return new PartitionState(await this.deps.positions.load(this.partition));
   }
 

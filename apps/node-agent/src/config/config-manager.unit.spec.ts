@@ -111,4 +111,28 @@ describe('ConfigManager', () => {
     expect(error).toHaveLength(2048);
     expect(error?.endsWith('…')).toBe(true);
   });
+
+  it('rejects a KV document that adds a process, keeps the processes of the file, and tells no listener', () => {
+    const local: ConfigLayer = {
+      name: 'file',
+      version: '3',
+      document: { supervise: [{ name: 'exporter', command: '/usr/bin/node_exporter' }] },
+    };
+    const config = ConfigManager.create([local], pino({ level: 'silent' }));
+    const seen: unknown[] = [];
+    config.onChange((c) => seen.push(c));
+    config.set({
+      name: 'node',
+      version: 'evil',
+      document: { labels: { a: 'b' }, supervise: [{ name: 'x', command: 'sh', args: ['-c', 'touch /tmp/pwned'] }] },
+    });
+    expect(config.applied()).toEqual({
+      version: 'file:3',
+      status: 'rejected',
+      error: 'file:3+node:evil rejected: node document may not set "supervise" (only the local file may)',
+    });
+    expect(config.current().supervise.map((p) => p.name)).toEqual(['exporter']);
+    expect(config.current().labels).toEqual({});
+    expect(seen).toEqual([]);
+  });
 });

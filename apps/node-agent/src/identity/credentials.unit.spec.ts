@@ -14,10 +14,14 @@ describe('CredentialStore', () => {
     const again = await new CredentialStore(d).loadOrCreate('n1');
     expect(again.publicKey).toBe(first.publicKey);
     expect(statSync(path.join(d, CREDENTIALS_FILE)).mode & 0o777).toBe(0o600);
-    const data = Buffer.from('{"x":1}');
-    const sig = signMessage(again.privateKey, 'telemetry.heartbeat.n1', 'id-1', data);
-    expect(verifyMessage(decodePublicKey(first.publicKey), 'telemetry.heartbeat.n1', 'id-1', data, sig)).toBe(true);
-    expect(verifyMessage(decodePublicKey(first.publicKey), 'telemetry.heartbeat.n2', 'id-1', data, sig)).toBe(false);
+    const m = { subject: 'telemetry.heartbeat.n1', msgId: 'id-1', data: Buffer.from('{"x":1}') };
+    const h = signMessage(again.privateKey, m, { signedAt: 1, boot: 2, seq: 3 });
+    const key = decodePublicKey(first.publicKey);
+    expect(verifyMessage(key, m, h['Vigil-Stamp'], h['Vigil-Signature'])).toBe(true);
+    expect(
+      verifyMessage(key, { ...m, subject: 'telemetry.heartbeat.n2' }, h['Vigil-Stamp'], h['Vigil-Signature']),
+    ).toBe(false);
+    expect(verifyMessage(key, m, '1 2 4', h['Vigil-Signature'])).toBe(false);
   });
 
   it('records enrollment and refuses credentials of another node', async () => {

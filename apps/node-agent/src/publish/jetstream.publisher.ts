@@ -2,13 +2,15 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { publishAgentMessage } from '@vigil/messaging';
 import type { OutboundMessage, Publisher } from './publisher';
 
-/** Signs a message as this node (see libs/contracts identity/signature.ts). */
-export type MessageSigner = (message: OutboundMessage) => string;
+/** Signs a message as this node: its signature and stamp headers (see libs/contracts identity/signature.ts). */
+export type MessageSigner = (message: OutboundMessage) => Record<string, string>;
 
 /**
  * Publishes to JetStream (message id, trace context, signature: see publishAgentMessage).
- * The signature is made at publish time, so a message replayed from the spool is signed
- * too. No retry here: see Publisher.
+ * The signature is made at publish time, right before the message goes to NATS: a message
+ * replayed from the spool is signed too, with a fresh stamp (its samples are old, its
+ * signature is not), and the stamps' sequence follows the order NATS receives them in.
+ * No retry here: see Publisher.
  */
 export class JetStreamPublisher implements Publisher {
   constructor(
@@ -18,6 +20,6 @@ export class JetStreamPublisher implements Publisher {
   ) {}
 
   async publish(message: OutboundMessage): Promise<void> {
-    await publishAgentMessage(this.js, message, { timeoutMs: this.timeoutMs, signature: this.sign?.(message) });
+    await publishAgentMessage(this.js, message, { timeoutMs: this.timeoutMs, signed: this.sign?.(message) });
   }
 }

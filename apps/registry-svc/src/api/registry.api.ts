@@ -81,6 +81,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.identity.createToken(r)),
       serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
       serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, 'operator')),
+      serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, 'operator')),
     ];
   }
 

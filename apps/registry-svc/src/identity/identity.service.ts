@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodePublicKey,
@@ -43,17 +43,22 @@ export class IdentityService {
     });
   }
 
-  /** The token is shown once; only its hash is kept. */
+  /**
+   * The token is shown once; only its hash is kept. It is bound to one node id: the one asked
+   * for, else a new one issued here. Binding a node that already has a key does not let the
+   * token replace that key: that takes a re-key (`allowRekey`).
+   */
   async createToken(req: Req<'createEnrollmentToken'>): Promise<Rep<'createEnrollmentToken'>> {
     const token = randomBytes(32).toString('base64url');
     const id = uuidv7();
+    const nodeId = req.nodeId ?? randomUUID();
     const rows = await this.db.query<{ expires_at: Date }>(
       'token_create',
-      `INSERT INTO registry.enrollment_tokens (id, token_hash, note, created_at, expires_at)
-       VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4)) RETURNING expires_at`,
-      [id, hashToken(token), req.note ?? null, req.ttlSeconds],
+      `INSERT INTO registry.enrollment_tokens (id, token_hash, note, node_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5)) RETURNING expires_at`,
+      [id, hashToken(token), req.note ?? null, nodeId, req.ttlSeconds],
     );
-    return { tokenId: id, token, expiresAt: rows[0].expires_at.toISOString() };
+    return { tokenId: id, token, nodeId, expiresAt: rows[0].expires_at.toISOString() };
   }
 
   /**
@@ -68,21 +73,34 @@ export class IdentityService {
       throw new ValidationError(`invalid public key: ${(e as Error).message}`);
     }
     return this.db.dataSource.transaction(async (tx) => {
-      const rows: { id: string; expires_at: Date; used_at: Date | null; used_by_node: string | null }[] =
-        await tx.query(
-          'SELECT id, expires_at, used_at, used_by_node FROM registry.enrollment_tokens WHERE token_hash = $1 FOR UPDATE',
-          [hashToken(req.token)],
-        );
+      const rows: {
+        id: string;
+        expires_at: Date;
+        used_at: Date | null;
+        used_by_node: string | null;
+        node_id: string | null;
+      }[] = await tx.query(
+        `SELECT id, expires_at, used_at, used_by_node, node_id FROM registry.enrollment_tokens
+         WHERE token_hash = $1 FOR UPDATE`,
+        [hashToken(req.token)],
+      );
       const token = rows[0];
       if (!token) throw new ValidationError('unknown enrollment token');
-      if (token.used_at && token.used_by_node !== req.nodeId)
-        throw new IllegalStateError('enrollment token already used');
+      // Before anything else: a token says nothing about a node it is not bound to.
+      if (token.node_id !== req.nodeId) throw new IllegalStateError('enrollment token is bound to another node');
       if (!token.used_at && token.expires_at.getTime() < Date.now())
         throw new IllegalStateError('enrollment token expired');
       const meta: EventMeta = { correlationId: token.id, causationId: null, actor: `agent:${req.nodeId}` };
       await this.commands.handle(
         req.nodeId,
-        { type: 'Enroll', nodeId: req.nodeId, publicKey: req.publicKey, tokenId: token.id, hostname: req.hostname },
+        {
+          type: 'Enroll',
+          nodeId: req.nodeId,
+          publicKey: req.publicKey,
+          tokenId: token.id,
+          hostname: req.hostname,
+          tokenUsed: token.used_at !== null,
+        },
         meta,
       );
       // (TypeORM answers an UPDATE with [rows, count], so the time is read back separately.)
@@ -95,6 +113,16 @@ export class IdentityService {
       ]);
       return { nodeId: req.nodeId, enrolledAt: used[0].used_at.toISOString() };
     });
+  }
+
+  /** Lets the node's next enrollment (with a token bound to it) bring a new key. */
+  async allowRekey(req: Req<'rekeyNode'>, actor: string): Promise<Rep<'rekeyNode'>> {
+    const events = await this.commands.handle(
+      req.nodeId,
+      { type: 'AllowRekey', nodeId: req.nodeId, reason: req.reason },
+      { correlationId: uuidv7(), causationId: null, actor },
+    );
+    return { nodeId: req.nodeId, allowedAt: events[0]?.occurredAt ?? new Date().toISOString() };
   }
 
   async revoke(req: Req<'revokeNode'>, actor: string): Promise<Rep<'revokeNode'>> {

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { decodePublicKey, type Topology, identityViolation, type KnownIdentity } from '@vigil/contracts';
+import { checkIdentity, decodePublicKey, type KnownIdentity, type Topology } from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
-import { Bus, Database, InjectConfig, SecurityViolations, type ServiceConfig, type Violation } from '@vigil/platform';
+import {
+  Bus,
+  Cache,
+  Database,
+  InjectConfig,
+  SecurityViolations,
+  type ServiceConfig,
+  type Violation,
+} from '@vigil/platform';
 import type { RegistryEnv } from '../config';
 import { IdentitiesReadModel } from '../projections/identities.read-model';
+import { SharedReplayState } from './shared-replay-state';
 
 interface CachedIdentity extends KnownIdentity {
   loadedAt: number;
@@ -20,26 +29,30 @@ interface CachedIdentity extends KnownIdentity {
 const CACHE_TTL_MS = 60_000;
 
 /**
- * Checks that an agent message speaks only for its own node: the node named by the
- * subject is the one in the payload, and, once the node has enrolled, the message
- * carries a valid signature by the node's key. A revoked node is refused. Whatever
- * fails is recorded as a `security.violation` event, counted, and parked in the DLQ.
+ * Checks that an agent message speaks only for its own node, and only once: the node named by
+ * the subject is the one in the payload, and, once the node has enrolled, the message carries
+ * a valid signature by the node's key over a fresh, increasing stamp (SharedReplayState: per
+ * consumer, heartbeats, inventory, agent events, in Redis). A revoked node is refused. Whatever fails is
+ * recorded as a `security.violation` event, counted, and parked in the DLQ.
  */
 @Injectable()
 export class IdentityVerifier {
   private readonly cache = new Map<string, CachedIdentity>();
   private readonly topology: Topology;
   private readonly requireEnrollment: boolean;
+  private readonly replays: SharedReplayState;
 
   constructor(
     private readonly db: Database,
     bus: Bus,
+    cache: Cache,
     private readonly violations: SecurityViolations,
     identities: IdentitiesReadModel,
     @InjectConfig() config: ServiceConfig & RegistryEnv,
   ) {
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
+    this.replays = new SharedReplayState(cache, config.VIGIL_SIGNATURE_SKEW_MS);
     // Invalidated once this replica has committed the event (every replica runs the
     // projection); a lookup that overlapped the invalidation does not cache what it read.
     identities.onChange((nodeId) => this.forget(nodeId));
@@ -51,13 +64,24 @@ export class IdentityVerifier {
   private forget(nodeId: string): void {
     this.invalidations++;
     this.cache.delete(nodeId);
+    // An enrollment (a new key) or a revocation starts the node's history anew (on every
+    // replica: the delete is idempotent; a copy signed by the old key fails its signature).
+    // A failed delete leaves the old state, which expires by itself.
+    this.replays.forget(nodeId).catch(() => undefined);
   }
 
   async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {
-    const subjectNode = this.topology.parse.telemetry(msg.subject)?.nodeId ?? '';
+    const subject = this.topology.parse.telemetry(msg.subject);
+    const subjectNode = subject?.nodeId ?? '';
     const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
-    const violation = identityViolation(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
-    if (violation) await this.reject(msg, claimedNodeId, violation);
+    const checked = checkIdentity(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
+    if (!checked.ok) return this.reject(msg, claimedNodeId, checked);
+    if (!checked.stamp || !subject) return;
+    const replayed = await this.replays.check(subject.kind, claimedNodeId, checked.stamp, {
+      streamSeq: msg.seq,
+      storedAt: Math.floor(msg.info.timestampNanos / 1e6),
+    });
+    if (replayed) await this.reject(msg, claimedNodeId, replayed);
   }
 
   private async identity(nodeId: string): Promise<CachedIdentity> {
@@ -79,7 +103,8 @@ export class IdentityVerifier {
     return known;
   }
 
-  private async reject(msg: JsMsg, claimedNodeId: string, violation: Violation): Promise<never> {
+  private async reject(msg: JsMsg, claimedNodeId: string, { reason, detail }: Violation): Promise<never> {
+    const violation = { reason, detail };
     await this.violations.report(msg, violation, claimedNodeId);
     throw new PoisonMessageError('identity_mismatch', `${violation.reason}: ${violation.detail}`);
   }

@@ -2,7 +2,7 @@ import { type IdentityEvent, identityEvents } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
 
-/** `registry.node_identities`: each node's enrolled key and revocation. */
+/** `registry.node_identities`: each node's enrolled key and revocation (a new enrollment after a re-key ends it). */
 export function identitiesProjection(onChange: (nodeId: string) => void): Projection<IdentityEvent> {
   return {
     name: 'registry-identities',
@@ -12,7 +12,8 @@ export function identitiesProjection(onChange: (nodeId: string) => void): Projec
         case 'identity.enrolled':
           await tx.query(
             `INSERT INTO registry.node_identities (node_id, public_key, enrolled_at, last_event_seq) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (node_id) DO UPDATE SET public_key = $2, enrolled_at = $3, last_event_seq = $4`,
+             ON CONFLICT (node_id) DO UPDATE SET public_key = $2, enrolled_at = $3, last_event_seq = $4,
+               revoked_at = NULL, revoke_reason = NULL`,
             [event.data.nodeId, event.data.publicKey, event.occurredAt, event.seq],
           );
           break;
@@ -22,6 +23,9 @@ export function identitiesProjection(onChange: (nodeId: string) => void): Projec
              ON CONFLICT (node_id) DO UPDATE SET revoked_at = $2, revoke_reason = $3, last_event_seq = $4`,
             [event.data.nodeId, event.occurredAt, event.data.reason, event.seq],
           );
+          break;
+        case 'identity.rekey_allowed':
+          // Changes nothing the checks read: the key in effect stays until the next enrollment.
           break;
         default: {
           const never: never = event;

@@ -7,7 +7,9 @@ import { Labels } from '../common.schema';
  * path in VIGIL_AGENT_CONFIG), the fleet default in the `agent-config` KV bucket
  * (key `fleet`), the node's own override there (key `node.<nodeId>`); environment
  * variables override the local file. Every field is optional in a document; the
- * merged result is parsed with `AgentConfig` and gets the defaults below.
+ * merged result is parsed with `AgentConfig` and gets the defaults below. A KV document
+ * may set only intervals, labels, collectors, `spool.maxBytes` and scrape targets that
+ * the file's `scrapeAllow` admits: nothing remote can make a host run a command.
  */
 const intervalMs = z.number().int().min(100).max(86_400_000);
 
@@ -80,6 +82,13 @@ export const AgentConfig = z.object({
   labels: Labels.default({}),
   collectors: z.partialRecord(CollectorName, CollectorSettings).default({}),
   scrape: z.array(ScrapeTarget).default([]),
+  /**
+   * Which scrape URLs a KV document may name (`host:port`, or a URL pattern with `*`; see
+   * the agent's config/scrape-allow.ts). Only the local file sets it; targets of the file
+   * itself need no entry.
+   */
+  scrapeAllow: z.array(z.string().min(1).max(512)).max(256).default([]),
+  /** Only from the local file: a KV document that sets it is rejected (the agent's remote-policy.ts). */
   supervise: z.array(SupervisedProcess).default([]),
   spool: z
     .object({

@@ -13,12 +13,41 @@ export const IdentityRevoked = defineEvent('identity.revoked', {
   schema: z.object({ nodeId: NodeId, reason: z.string().min(1).max(500) }),
 });
 
+/**
+ * An admin allowed the node's next enrollment to bring a new key (also after a revocation,
+ * which that enrollment ends). Until then the node keeps the key it has, and stays revoked.
+ */
+export const IdentityRekeyAllowed = defineEvent('identity.rekey_allowed', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, reason: z.string().min(1).max(500) }),
+});
+
 export type IdentityEnrolledEvent = EventOf<typeof IdentityEnrolled>;
 export type IdentityRevokedEvent = EventOf<typeof IdentityRevoked>;
-export type IdentityEvent = IdentityEnrolledEvent | IdentityRevokedEvent;
-export const identityEvents = new EventCatalog<IdentityEvent>([IdentityEnrolled, IdentityRevoked]);
+export type IdentityRekeyAllowedEvent = EventOf<typeof IdentityRekeyAllowed>;
+export type IdentityEvent = IdentityEnrolledEvent | IdentityRevokedEvent | IdentityRekeyAllowedEvent;
+export const identityEvents = new EventCatalog<IdentityEvent>([
+  IdentityEnrolled,
+  IdentityRevoked,
+  IdentityRekeyAllowed,
+]);
 
-export const ViolationReason = z.enum(['subject_mismatch', 'unsigned', 'bad_signature', 'revoked', 'not_enrolled']);
+/**
+ * Why an agent message was refused. `stale` (its signed time is outside the skew window around
+ * the time the stream stored it), `replayed` (its signed boot and sequence are not after the last
+ * accepted one of that node) and `bad_stamp` (a signed message without a readable stamp) are
+ * the replay checks.
+ */
+export const ViolationReason = z.enum([
+  'subject_mismatch',
+  'unsigned',
+  'bad_signature',
+  'revoked',
+  'not_enrolled',
+  'bad_stamp',
+  'stale',
+  'replayed',
+]);
 export type ViolationReason = z.infer<typeof ViolationReason>;
 
 /** A message claimed an identity it could not prove. Appended to `events.security.<claimed node>`. */

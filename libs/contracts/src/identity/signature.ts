@@ -2,19 +2,63 @@ import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import type { ViolationReason } from './identity.events';
 
 /**
- * Agent messages are signed with the node's own Ed25519 key, so a node can speak
- * only for itself: the signature covers the subject (which names the node), the
- * message id and the body, and services check it against the key the node
- * enrolled with.
+ * Agent messages are signed with the node's own Ed25519 key, so a node can speak only for
+ * itself, and only once: the signature covers the subject (which names the node), the
+ * message id, the stamp and the body, and services check it against the key the node
+ * enrolled with. The stamp (`Vigil-Stamp: <signedAt ms> <boot> <seq>`) is made when the
+ * message is published (a batch replayed from the spool gets a fresh one): the time lets a
+ * service refuse a copy republished later than the skew window, the boot and sequence (which
+ * only increase, across every kind of message a node sends) a copy republished within it.
  */
 export const SIGNATURE_HEADER = 'Vigil-Signature';
+export const STAMP_HEADER = 'Vigil-Stamp';
 
-function signedBytes(subject: string, msgId: string, data: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${subject}\n${msgId}\n`), data]);
+/** Names the signed layout; a signature of another layout never verifies. */
+const SIGNED_LAYOUT = 'vigil-sig-2';
+
+export interface MessageStamp {
+  /** When the message was signed (Unix ms, the agent's clock). */
+  signedAt: number;
+  /** Names one run of the agent; a later run has a greater boot (see the agent's boot-id.ts). */
+  boot: number;
+  /** Counts the messages of one boot, from 1. */
+  seq: number;
 }
 
-export function signMessage(privateKey: KeyObject, subject: string, msgId: string, data: Uint8Array): string {
-  return sign(null, signedBytes(subject, msgId, data), privateKey).toString('base64');
+export function formatStamp({ signedAt, boot, seq }: MessageStamp): string {
+  return `${signedAt} ${boot} ${seq}`;
+}
+
+const STAMP = /^(\d{1,16}) (\d{1,16}) (\d{1,16})$/;
+
+export function parseStamp(text: string | undefined): MessageStamp | undefined {
+  const m = text === undefined ? null : STAMP.exec(text);
+  if (!m) return undefined;
+  const [signedAt, boot, seq] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return Number.isSafeInteger(signedAt) && Number.isSafeInteger(boot) && Number.isSafeInteger(seq)
+    ? { signedAt, boot, seq }
+    : undefined;
+}
+
+function signedBytes(subject: string, msgId: string, stamp: string, data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${SIGNED_LAYOUT}\n${subject}\n${msgId}\n${stamp}\n`), data]);
+}
+
+/** The two headers of a signed message. */
+export function signMessage(
+  privateKey: KeyObject,
+  message: { subject: string; msgId: string; data: Uint8Array },
+  stamp: MessageStamp,
+): Record<typeof SIGNATURE_HEADER | typeof STAMP_HEADER, string> {
+  const text = formatStamp(stamp);
+  return {
+    [STAMP_HEADER]: text,
+    [SIGNATURE_HEADER]: sign(
+      null,
+      signedBytes(message.subject, message.msgId, text, message.data),
+      privateKey,
+    ).toString('base64'),
+  };
 }
 
 /** The public key as enrolled: base64 of its SPKI DER encoding. */
@@ -30,13 +74,17 @@ export function decodePublicKey(encoded: string): KeyObject {
 
 export function verifyMessage(
   publicKey: KeyObject,
-  subject: string,
-  msgId: string,
-  data: Uint8Array,
+  message: { subject: string; msgId: string; data: Uint8Array },
+  stamp: string,
   signature: string,
 ): boolean {
   try {
-    return verify(null, signedBytes(subject, msgId, data), publicKey, Buffer.from(signature, 'base64'));
+    return verify(
+      null,
+      signedBytes(message.subject, message.msgId, stamp, message.data),
+      publicKey,
+      Buffer.from(signature, 'base64'),
+    );
   } catch {
     return false;
   }
@@ -48,12 +96,18 @@ export interface KnownIdentity {
   revoked: boolean;
 }
 
+export type IdentityCheck =
+  | { ok: false; reason: ViolationReason; detail: string }
+  /** `stamp` when the message is signed (and verified): what the replay check reads. */
+  | { ok: true; stamp?: MessageStamp };
+
 /**
  * The one rule for an agent message claiming `claimedNodeId`: the subject's node is the
- * claimed one; a revoked node is refused; an enrolled node must sign; a node that never
- * enrolled passes unless enrollment is required. Undefined when the message may be taken.
+ * claimed one; a revoked node is refused; an enrolled node must sign, with a stamp; a node that
+ * never enrolled passes unless enrollment is required (unsigned: there is nothing to check its
+ * freshness by). The stamp's freshness and order are ReplayGuard's.
  */
-export function identityViolation(
+export function checkIdentity(
   msg: { subject: string; data: Uint8Array; headers?: { get(name: string): string } },
   subjectNodeId: string,
   claimedNodeId: string,
@@ -61,21 +115,31 @@ export function identityViolation(
   requireEnrollment: boolean,
   /** How the detail names what made the claim. */
   claimant = 'payload',
-): { reason: ViolationReason; detail: string } | undefined {
+): IdentityCheck {
   if (subjectNodeId !== claimedNodeId) {
     return {
+      ok: false,
       reason: 'subject_mismatch',
       detail: `subject names node ${subjectNodeId} but ${claimant} claims ${claimedNodeId}`,
     };
   }
-  if (identity?.revoked) return { reason: 'revoked', detail: `node ${claimedNodeId} is revoked` };
+  if (identity?.revoked) return { ok: false, reason: 'revoked', detail: `node ${claimedNodeId} is revoked` };
   if (!identity?.key) {
-    return requireEnrollment ? { reason: 'not_enrolled', detail: `node ${claimedNodeId} has not enrolled` } : undefined;
+    return requireEnrollment
+      ? { ok: false, reason: 'not_enrolled', detail: `node ${claimedNodeId} has not enrolled` }
+      : { ok: true };
   }
   const signature = msg.headers?.get(SIGNATURE_HEADER);
-  if (!signature) return { reason: 'unsigned', detail: `node ${claimedNodeId} is enrolled; unsigned message` };
-  if (!verifyMessage(identity.key, msg.subject, msg.headers?.get('Nats-Msg-Id') ?? '', msg.data, signature)) {
-    return { reason: 'bad_signature', detail: `signature does not match node ${claimedNodeId}'s key` };
+  if (!signature)
+    return { ok: false, reason: 'unsigned', detail: `node ${claimedNodeId} is enrolled; unsigned message` };
+  const stampText = msg.headers?.get(STAMP_HEADER);
+  const stamp = parseStamp(stampText);
+  if (!stamp) {
+    return { ok: false, reason: 'bad_stamp', detail: `signed message of node ${claimedNodeId} without a valid stamp` };
   }
-  return undefined;
+  const signed = { subject: msg.subject, msgId: msg.headers?.get('Nats-Msg-Id') ?? '', data: msg.data };
+  if (!verifyMessage(identity.key, signed, stampText ?? '', signature)) {
+    return { ok: false, reason: 'bad_signature', detail: `signature does not match node ${claimedNodeId}'s key` };
+  }
+  return { ok: true, stamp };
 }
