@@ -2,13 +2,16 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
+import { AuthModule } from './auth/auth.module';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { ServiceClient } from './http/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 import { PrometheusController } from './metrics/prometheus.controller';
+import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-users';
 import { NodesController } from './nodes/nodes.controller';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -17,9 +20,10 @@ import { NodesController } from './nodes/nodes.controller';
       portVariable: 'VIGIL_GATEWAY_PORT',
       defaultPort: 8080,
       env: GatewayEnv,
-      // Users, API keys, sessions and audit will live here; the schema exists from day one.
-      database: { schema: 'gateway', migrations: [] },
+      database: { schema: 'gateway', migrations: [GatewayUsers1765100000000] },
     }),
+    UsersModule,
+    AuthModule,
   ],
   controllers: [NodesController, MetricsController, PrometheusController, RulesController, AlertsController],
   providers: [ServiceClient, { provide: APP_FILTER, useClass: ProblemFilter }],

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import { type ErrorType, VigilError } from '@vigil/contracts';
+import { type ErrorType, RateLimitedError, VigilError } from '@vigil/contracts';
 import { currentTraceId } from '@vigil/telemetry';
 import type { Request, Response } from 'express';
 import { Observability } from '@vigil/platform';
@@ -12,6 +12,9 @@ const STATUS: Record<ErrorType, number> = {
   limit_exceeded: 422,
   unavailable: 503,
   internal: 500,
+  unauthenticated: 401,
+  forbidden: 403,
+  rate_limited: 429,
 };
 
 /**
@@ -40,6 +43,8 @@ export class ProblemFilter implements ExceptionFilter {
       type = status === 404 ? 'not_found' : 'http';
       detail = error.message;
     }
+    if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
     if (status >= 500) this.obs.logger.error({ err: error, path: req.path }, 'request failed');
     res
       .status(status)

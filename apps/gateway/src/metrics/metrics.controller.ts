@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { type LatestReply, metricsQueries, type RangeQueryReply, type TopKReply } from '@vigil/contracts';
+import { Access } from '../auth/access';
 import { ServiceClient } from '../http/service-client';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
 
@@ -9,6 +10,7 @@ import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './re
  * (everything the GET form cannot say, e.g. several node labels with commas).
  */
 @Controller('api/v1/metrics')
+@Access('viewer')
 export class MetricsController {
   constructor(private readonly services: ServiceClient) {}
 

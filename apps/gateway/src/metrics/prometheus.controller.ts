@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { metricsQueries, NotFoundError, ValidationError } from '@vigil/contracts';
+import { Access } from '../auth/access';
 import { ServiceClient } from '../http/service-client';
 import { PrometheusErrorFilter } from './prometheus-error.filter';
 import {
@@ -31,6 +32,7 @@ const MIN_STEP_MS = 1000;
  * result, as in Prometheus.
  */
 @Controller('api/v1')
+@Access('viewer')
 @UseFilters(PrometheusErrorFilter)
 export class PrometheusController {
   constructor(private readonly services: ServiceClient) {}

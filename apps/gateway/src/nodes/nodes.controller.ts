@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Ip, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
 import {
   GetNodeRequest,
   ListNodesRequest,
@@ -8,10 +8,13 @@ import {
   registryQueries,
   validate,
 } from '@vigil/contracts';
-import { gatewayActor, ServiceClient } from '../http/service-client';
+import { Access } from '../auth/access';
+import { Actor } from '../auth/principal';
+import { ServiceClient } from '../http/service-client';
 
 /** The fleet registry over REST; registry-svc answers over NATS request/reply. */
 @Controller('api/v1/nodes')
+@Access('viewer')
 export class NodesController {
   constructor(private readonly services: ServiceClient) {}
 
@@ -30,23 +33,25 @@ export class NodesController {
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
   @Put(':id/maintenance')
+  @Access('operator')
   startMaintenance(
     @Param('id') nodeId: string,
     @Body() body: Record<string, unknown> | undefined,
-    @Ip() ip: string,
+    @Actor() actor: string,
   ): Promise<NodeView> {
     return this.services.ask(registryQueries.startMaintenance, {
       ...body,
       nodeId,
-      actor: gatewayActor(ip),
+      actor: actor,
     });
   }
 
   @Delete(':id/maintenance')
-  endMaintenance(@Param('id') nodeId: string, @Ip() ip: string): Promise<NodeView> {
+  @Access('operator')
+  endMaintenance(@Param('id') nodeId: string, @Actor() actor: string): Promise<NodeView> {
     return this.services.ask(registryQueries.endMaintenance, {
       nodeId,
-      actor: gatewayActor(ip),
+      actor: actor,
     });
   }
 

@@ -1,0 +1,39 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ForbiddenError, roleAtLeast } from '@vigil/contracts';
+import { Observability } from '@vigil/platform';
+import type { Request } from 'express';
+import { ACCESS_METADATA, type AccessLevel } from './access';
+import { Authenticator } from './authenticator';
+import { setPrincipal } from './principal';
+
+/**
+ * The global guard: a route without a declared access level is refused to everyone (and
+ * logged); a public one lets anyone in; any other needs an authenticated caller with at least
+ * the declared role (401 without one, 403 with too low a role).
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: Authenticator,
+    private readonly obs: Observability,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const req = context.switchToHttp().getRequest<Request>();
+    if (access === undefined) {
+      this.obs.logger.error({ method: req.method, path: req.path }, 'route declares no access level: refused');
+      throw new ForbiddenError('this route declares no access level');
+    }
+    if (access === 'public') return true;
+    const principal = await this.authenticator.authenticate(req);
+    setPrincipal(req, principal);
+    if (!roleAtLeast(principal.role, access)) throw new ForbiddenError(`this needs the role ${access}`);
+    return true;
+  }
+}
