@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AuthModule } from './auth/auth.module';
+import { EnrollmentController } from './enrollment/enrollment.controller';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
@@ -25,7 +26,14 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     AuthModule,
   ],
-  controllers: [NodesController, MetricsController, PrometheusController, RulesController, AlertsController],
+  controllers: [
+    NodesController,
+    MetricsController,
+    PrometheusController,
+    RulesController,
+    AlertsController,
+    EnrollmentController,
+  ],
   providers: [ServiceClient, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -93,6 +93,15 @@ describe('gateway access', () => {
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/refresh',
     ]);
+    // Users, enrollment tokens and node revocation are for admins, and nothing else is.
+    expect(
+      all
+        .filter((r) => r.access === 'admin')
+        .every((r) => /^\/api\/v1\/(users|enrollment-tokens|nodes\/:id\/revoke)/.test(r.path)),
+    ).toBe(true);
+    expect(all.filter((r) => r.access === 'admin').map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['POST /api/v1/enrollment-tokens', 'POST /api/v1/nodes/:id/revoke', 'POST /api/v1/users']),
+    );
     // Reads are for viewers.
     for (const r of all.filter((r) => r.method === 'GET' && r.access !== 'public'))
       expect([r.path, r.access]).toEqual([r.path, r.path.startsWith('/api/v1/users') ? 'admin' : 'viewer']);
