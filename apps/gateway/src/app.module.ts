@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EnrollmentController } from './enrollment/enrollment.controller';
 import { RulesController } from './alerts/rules.controller';
@@ -11,6 +12,7 @@ import { ServiceClient } from './http/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 import { PrometheusController } from './metrics/prometheus.controller';
 import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-users';
+import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-audit';
 import { NodesController } from './nodes/nodes.controller';
 import { UsersModule } from './users/users.module';
 
@@ -21,8 +23,9 @@ import { UsersModule } from './users/users.module';
       portVariable: 'VIGIL_GATEWAY_PORT',
       defaultPort: 8080,
       env: GatewayEnv,
-      database: { schema: 'gateway', migrations: [GatewayUsers1765100000000] },
+      database: { schema: 'gateway', migrations: [GatewayUsers1765100000000, GatewayAudit1765200000000] },
     }),
+    AuditModule,
     UsersModule,
     AuthModule,
   ],

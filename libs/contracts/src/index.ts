@@ -38,3 +38,4 @@ export * from './alerting/silence.schema';
 export * from './alerting/notify.queries';
 export * from './user/user.schema';
 export * from './user/user.events';
+export * from './audit/audit.events';

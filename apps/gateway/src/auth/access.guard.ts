@@ -1,14 +1,17 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, roleAtLeast } from '@vigil/contracts';
 import { Observability } from '@vigil/platform';
 import type { Request } from 'express';
+import { markAudited } from '../audit/audit-route';
+import { CHANGING_METHODS, READ_ONLY_METADATA } from '../audit/read-only';
 import { ACCESS_METADATA, type AccessLevel } from './access';
 import { Authenticator } from './authenticator';
 import { setPrincipal } from './principal';
 
 /**
- * The global guard: a route without a declared access level is refused to everyone (and
+ * The global guard: it marks the calls that change something for the audit trail; a route without a declared access level is refused to everyone (and
  * logged); a public one lets anyone in; any other needs an authenticated caller with at least
  * the declared role (401 without one, 403 with too low a role).
  */
@@ -26,6 +29,14 @@ export class AccessGuard implements CanActivate {
       context.getClass(),
     ]);
     const req = context.switchToHttp().getRequest<Request>();
+    const handler = context.getHandler();
+    if (CHANGING_METHODS.has(req.method) && !this.reflector.get<boolean>(READ_ONLY_METADATA, handler)) {
+      const route = (req.route as { path?: string } | undefined)?.path ?? req.path;
+      const successStatus =
+        (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
+        (req.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+      markAudited(req, { action: `${req.method} ${req.baseUrl}${route}`, successStatus });
+    }
     if (access === undefined) {
       this.obs.logger.error({ method: req.method, path: req.path }, 'route declares no access level: refused');
       throw new ForbiddenError('this route declares no access level');

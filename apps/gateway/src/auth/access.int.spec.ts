@@ -21,6 +21,8 @@ class ThrowawayController {
   }
 }
 
+/** What only admins may use. */
+const ADMIN_ONLY = /^\/api\/v1\/(users|audit|keys|enrollment-tokens|nodes\/:id\/revoke)(\/|$)/;
 const concrete = (path: string) => path.replace(/:[A-Za-z_]+/g, 'x1');
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 const body = (method: string, json: unknown) => (method === 'GET' || method === 'HEAD' ? undefined : json);
@@ -93,18 +95,14 @@ describe('gateway access', () => {
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/refresh',
     ]);
-    // Users, enrollment tokens and node revocation are for admins, and nothing else is.
-    expect(
-      all
-        .filter((r) => r.access === 'admin')
-        .every((r) => /^\/api\/v1\/(users|enrollment-tokens|nodes\/:id\/revoke)/.test(r.path)),
-    ).toBe(true);
+    // Users, audit, keys, enrollment tokens and node revocation are for admins, and nothing else is.
+    expect(all.filter((r) => r.access === 'admin').every((r) => ADMIN_ONLY.test(r.path))).toBe(true);
     expect(all.filter((r) => r.access === 'admin').map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining(['POST /api/v1/enrollment-tokens', 'POST /api/v1/nodes/:id/revoke', 'POST /api/v1/users']),
     );
     // Reads are for viewers.
     for (const r of all.filter((r) => r.method === 'GET' && r.access !== 'public'))
-      expect([r.path, r.access]).toEqual([r.path, r.path.startsWith('/api/v1/users') ? 'admin' : 'viewer']);
+      expect([r.path, r.access]).toEqual([r.path, ADMIN_ONLY.test(r.path) ? 'admin' : 'viewer']);
   });
 
   it('refuses every non-public route to anonymous callers and to forged tokens (401)', async () => {

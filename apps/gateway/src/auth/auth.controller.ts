@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
 import { LoginRequest, RefreshRequest, type SessionTokens, UnauthenticatedError, validate } from '@vigil/contracts';
 import type { Request, Response } from 'express';
+import { setAuditActor } from '../audit/audit-route';
 import { SessionStore } from '../sessions/session.store';
 import { Access, Public } from './access';
 import { AuthService } from './auth.service';
@@ -29,6 +30,7 @@ export class AuthController {
   ): Promise<SessionTokens> {
     const { username, password } = validate(LoginRequest, body ?? {}, 'login');
     const tokens = await this.auth.login(username, password, ip);
+    setAuditActor(req, `user:${tokens.user.username}`);
     setSessionCookies(req, res, tokens);
     return tokens;
   }
@@ -45,6 +47,7 @@ export class AuthController {
     const token = validate(RefreshRequest, body ?? {}, 'refresh').refreshToken ?? cookie(req, REFRESH_COOKIE);
     if (!token) throw new UnauthenticatedError('no refresh token');
     const tokens = await this.sessions.refresh(token);
+    setAuditActor(req, `user:${tokens.user.username}`);
     setSessionCookies(req, res, tokens);
     return tokens;
   }

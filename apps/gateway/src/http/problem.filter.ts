@@ -3,6 +3,7 @@ import { type ErrorType, RateLimitedError, VigilError } from '@vigil/contracts';
 import { currentTraceId } from '@vigil/telemetry';
 import type { Request, Response } from 'express';
 import { Observability } from '@vigil/platform';
+import { AuditLog } from '../audit/audit-log';
 
 const STATUS: Record<ErrorType, number> = {
   validation: 400,
@@ -23,9 +24,13 @@ const STATUS: Record<ErrorType, number> = {
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly obs: Observability) {}
+  constructor(
+    private readonly obs: Observability,
+    private readonly audit: AuditLog,
+  ) {}
 
-  catch(error: unknown, host: ArgumentsHost): void {
+  /** Records an audited call's failure (before answering), then answers problem+json. */
+  async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
@@ -46,6 +51,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
     if (status >= 500) this.obs.logger.error({ err: error, path: req.path }, 'request failed');
+    await this.audit.recordRequest(req, res, status);
     res
       .status(status)
       .type('application/problem+json')

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { type LatestReply, metricsQueries, type RangeQueryReply, type TopKReply } from '@vigil/contracts';
+import { ReadOnly } from '../audit/read-only';
 import { Access } from '../auth/access';
 import { ServiceClient } from '../http/service-client';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
@@ -20,6 +21,7 @@ export class MetricsController {
   }
 
   @Post('query_range')
+  @ReadOnly()
   @HttpCode(200)
   rangeJson(@Body() body: unknown): Promise<RangeQueryReply> {
     return this.services.ask(metricsQueries.range, body);
@@ -31,6 +33,7 @@ export class MetricsController {
   }
 
   @Post('topk')
+  @ReadOnly()
   @HttpCode(200)
   topKJson(@Body() body: unknown): Promise<TopKReply> {
     return this.services.ask(metricsQueries.topK, body);
@@ -42,6 +45,7 @@ export class MetricsController {
   }
 
   @Post('latest')
+  @ReadOnly()
   @HttpCode(200)
   latestJson(@Body() body: unknown): Promise<LatestReply> {
     return this.services.ask(metricsQueries.latest, body);

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { metricsQueries, NotFoundError, ValidationError } from '@vigil/contracts';
+import { ReadOnly } from '../audit/read-only';
 import { Access } from '../auth/access';
 import { ServiceClient } from '../http/service-client';
 import { PrometheusErrorFilter } from './prometheus-error.filter';
@@ -43,6 +44,7 @@ export class PrometheusController {
   }
 
   @Post('query_range')
+  @ReadOnly()
   @HttpCode(200)
   rangePost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<PromMatrix>> {
     return this.range({ ...q, ...form });
@@ -54,6 +56,7 @@ export class PrometheusController {
   }
 
   @Post('query')
+  @ReadOnly()
   @HttpCode(200)
   instantPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<PromVector>> {
     return this.instant({ ...q, ...form });
@@ -65,6 +68,7 @@ export class PrometheusController {
   }
 
   @Post('labels')
+  @ReadOnly()
   @HttpCode(200)
   labelsPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<string[]>> {
     return this.labelNames({ ...q, ...form });

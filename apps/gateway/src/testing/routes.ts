@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { READ_ONLY_METADATA } from '../audit/read-only';
 import { ACCESS_METADATA, type AccessLevel } from '../auth/access';
 
 export interface ServedRoute {
@@ -9,6 +10,8 @@ export interface ServedRoute {
   path: string;
   /** What the route declares; undefined when it declares nothing (the guard refuses it to all). */
   access: AccessLevel | undefined;
+  /** A POST that only reads (`@ReadOnly()`). */
+  readOnly: boolean;
 }
 
 interface ExpressLayer {
@@ -26,7 +29,7 @@ const join = (...parts: string[]) =>
  * reach), each with the access level its Nest handler declares (found through Nest's discovery).
  */
 export function servedRoutes(app: INestApplication): ServedRoute[] {
-  const declared = new Map<string, AccessLevel | undefined>();
+  const declared = new Map<string, Pick<ServedRoute, 'access' | 'readOnly'>>();
   const discovery = app.get(DiscoveryService);
   const scanner = app.get(MetadataScanner);
   for (const wrapper of discovery.getControllers()) {
@@ -40,7 +43,8 @@ export function servedRoutes(app: INestApplication): ServedRoute[] {
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
       const access = (Reflect.getMetadata(ACCESS_METADATA, handler) ??
         Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessLevel | undefined;
-      for (const p of [path].flat()) declared.set(`${method} ${join(base, p)}`, access);
+      const readOnly = Reflect.getMetadata(READ_ONLY_METADATA, handler) === true;
+      for (const p of [path].flat()) declared.set(`${method} ${join(base, p)}`, { access, readOnly });
     }
   }
   const router = (app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } }).router;
@@ -50,8 +54,9 @@ export function servedRoutes(app: INestApplication): ServedRoute[] {
     for (const [method, on] of Object.entries(layer.route.methods)) {
       if (!on || method === '_all') continue;
       const key = `${method.toUpperCase()} ${layer.route.path}`;
-      if (!declared.has(key)) throw new Error(`express serves ${key}, which no Nest controller declares`);
-      served.push({ method: method.toUpperCase(), path: layer.route.path, access: declared.get(key) });
+      const route = declared.get(key);
+      if (!route) throw new Error(`express serves ${key}, which no Nest controller declares`);
+      served.push({ method: method.toUpperCase(), path: layer.route.path, ...route });
     }
   }
   return served;
