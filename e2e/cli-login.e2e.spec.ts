@@ -23,7 +23,7 @@ describe('vigil login', () => {
   });
   afterAll(() => platform.teardown());
 
-  it('logs in, keeps the session only for its owner, sends the token, logs out', () => {
+  it('logs in, keeps the session only for its owner, sends the token, manages keys, logs out', () => {
     const passwordFile = join(config, 'pw');
     writeFileSync(passwordFile, `${testGatewayAuth.adminPassword}\n`);
     const url = platform.url('gateway', '');
@@ -45,6 +45,16 @@ describe('vigil login', () => {
     expect(JSON.parse(whoami.stdout)).toEqual({ kind: 'user', id: 'admin', role: 'admin' });
     const users = vigil('users', 'list');
     expect(JSON.parse(users.stdout).users.map((u: { username: string }) => u.username)).toEqual(['admin']);
+
+    const created = vigil('keys', 'create', '--name', 'grafana', '--role', 'viewer', '--days', '30');
+    const key = created.stdout.split('\n')[0];
+    expect(key).toMatch(/^vgl_[0-9A-Za-z]{36}$/);
+    expect(created.stdout).toContain('only time the key is shown');
+    const listed = JSON.parse(vigil('keys', 'list').stdout) as { keys: { id: string; name: string }[] };
+    expect(listed.keys.map((k) => k.name)).toEqual(['grafana']);
+    expect(JSON.stringify(listed)).not.toContain(key);
+    const revoked = JSON.parse(vigil('keys', 'revoke', listed.keys[0].id).stdout) as { revokedAt: string | null };
+    expect(revoked.revokedAt).not.toBeNull();
 
     expect(vigil('logout').stdout).toBe('logged out\n');
     const after = vigil('whoami');

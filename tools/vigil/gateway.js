@@ -1,5 +1,5 @@
 'use strict';
-// `vigil login|logout|whoami|api|users`: the gateway over HTTP, as a logged-in user. The session
+// `vigil login|logout|whoami|api|users|keys`: the gateway over HTTP, as a logged-in user. The session
 // (gateway URL, access and refresh tokens) is kept in ~/.config/vigil/session.json, mode 0600
 // ($XDG_CONFIG_HOME respected); an expired access token is refreshed once, transparently.
 const fs = require('node:fs');
@@ -107,7 +107,8 @@ const USAGE = `Usage:
   vigil whoami
   vigil api <GET|POST|PUT|DELETE> <path> [json body]     e.g. vigil api GET /api/v1/nodes
   vigil users list | create <name> --role <viewer|operator|admin> [--password-file FILE]
-              | role <name> <role> | disable <name> | revoke-sessions <name>`;
+              | role <name> <role> | disable <name> | revoke-sessions <name>
+  vigil keys create --name <name> --role <role> [--days N] | list | revoke <id>   (the key is shown once)`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);
@@ -157,6 +158,34 @@ async function users(argv, cwd) {
   }
 }
 
+async function keys(argv) {
+  const { options, words } = parseOptions(argv);
+  const [command, id] = words;
+  switch (command) {
+    case 'create': {
+      if (!options.name || !options.role)
+        throw new CliError('vigil keys create --name <name> --role <role> [--days N]');
+      const body = { name: options.name, role: options.role };
+      if (options.days !== undefined) body.expiresInDays = Number(options.days);
+      const res = await request('POST', '/api/v1/keys', body);
+      if (!res.ok) throw await failure(res);
+      const created = await res.json();
+      process.stdout.write(
+        `${created.key}\n\nAPI key ${created.id} (${created.name}, ${created.role}), expires ${created.expiresAt}.\n` +
+          'This is the only time the key is shown: keep it now. Send it as `Authorization: Bearer <key>`.\n',
+      );
+      return 0;
+    }
+    case 'list':
+      return printed(await request('GET', '/api/v1/keys'));
+    case 'revoke':
+      if (!id) throw new CliError('vigil keys revoke <id>');
+      return printed(await request('DELETE', `/api/v1/keys/${encodeURIComponent(id)}`));
+    default:
+      throw new CliError(USAGE);
+  }
+}
+
 /** Runs one of this file's commands; the exit code. */
 async function runGatewayCli(command, argv, cwd) {
   try {
@@ -174,6 +203,8 @@ async function runGatewayCli(command, argv, cwd) {
       }
       case 'users':
         return await users(argv, cwd);
+      case 'keys':
+        return await keys(argv);
       default:
         throw new CliError(USAGE);
     }
@@ -184,6 +215,6 @@ async function runGatewayCli(command, argv, cwd) {
   }
 }
 
-const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users'];
+const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys'];
 
 module.exports = { runGatewayCli, COMMANDS, sessionFile };

@@ -13,6 +13,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { PrometheusController } from './metrics/prometheus.controller';
 import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-users';
 import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-audit';
+import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-api-keys';
 import { NodesController } from './nodes/nodes.controller';
 import { UsersModule } from './users/users.module';
 
@@ -23,7 +24,10 @@ import { UsersModule } from './users/users.module';
       portVariable: 'VIGIL_GATEWAY_PORT',
       defaultPort: 8080,
       env: GatewayEnv,
-      database: { schema: 'gateway', migrations: [GatewayUsers1765100000000, GatewayAudit1765200000000] },
+      database: {
+        schema: 'gateway',
+        migrations: [GatewayUsers1765100000000, GatewayAudit1765200000000, GatewayApiKeys1765300000000],
+      },
     }),
     AuditModule,
     UsersModule,

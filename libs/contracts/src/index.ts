@@ -39,3 +39,4 @@ export * from './alerting/notify.queries';
 export * from './user/user.schema';
 export * from './user/user.events';
 export * from './audit/audit.events';
+export * from './apikey/apikey.events';

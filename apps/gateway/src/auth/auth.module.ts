@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { KeysModule } from '../keys/keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccessGuard } from './access.guard';
@@ -11,7 +12,7 @@ import { PlatformRoutesArePublic } from './platform-routes';
 
 /** Who a request is from and what it may do: login, sessions, the global access guard. */
 @Module({
-  imports: [SessionsModule, UsersModule, DiscoveryModule],
+  imports: [SessionsModule, UsersModule, KeysModule, DiscoveryModule],
   controllers: [AuthController],
   providers: [
     Authenticator,
