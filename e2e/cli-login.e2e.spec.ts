@@ -46,12 +46,24 @@ describe('vigil login', () => {
     const users = vigil('users', 'list');
     expect(JSON.parse(users.stdout).users.map((u: { username: string }) => u.username)).toEqual(['admin']);
 
-    const created = vigil('keys', 'create', '--name', 'grafana', '--role', 'viewer', '--days', '30');
+    const created = vigil(
+      'keys',
+      'create',
+      '--name',
+      'grafana',
+      '--role',
+      'viewer',
+      '--days',
+      '30',
+      '--scope',
+      'env=prod',
+    );
     const key = created.stdout.split('\n')[0];
     expect(key).toMatch(/^vgl_[0-9A-Za-z]{36}$/);
     expect(created.stdout).toContain('only time the key is shown');
-    const listed = JSON.parse(vigil('keys', 'list').stdout) as { keys: { id: string; name: string }[] };
+    const listed = JSON.parse(vigil('keys', 'list').stdout) as { keys: { id: string; name: string; scope: unknown }[] };
     expect(listed.keys.map((k) => k.name)).toEqual(['grafana']);
+    expect(listed.keys[0]).toMatchObject({ scope: { env: 'prod' } });
     expect(JSON.stringify(listed)).not.toContain(key);
     const revoked = JSON.parse(vigil('keys', 'revoke', listed.keys[0].id).stdout) as { revokedAt: string | null };
     expect(revoked.revokedAt).not.toBeNull();

@@ -108,7 +108,8 @@ const USAGE = `Usage:
   vigil api <GET|POST|PUT|DELETE> <path> [json body]     e.g. vigil api GET /api/v1/nodes
   vigil users list | create <name> --role <viewer|operator|admin> [--password-file FILE]
               | role <name> <role> | disable <name> | revoke-sessions <name>
-  vigil keys create --name <name> --role <role> [--days N] | list | revoke <id>   (the key is shown once)`;
+  vigil keys create --name <name> --role <role> [--days N] [--scope env=prod,…] | list | revoke <id>
+              (the key is shown once; a scoped key sees only nodes with those labels and their metrics)`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);
@@ -158,15 +159,27 @@ async function users(argv, cwd) {
   }
 }
 
+/** `env=prod,team=db` → `{ env: 'prod', team: 'db' }`. */
+function parseScope(text) {
+  const scope = {};
+  for (const part of text.split(',').filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new CliError(`--scope: "${part}" is not label=value`);
+    scope[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return scope;
+}
+
 async function keys(argv) {
   const { options, words } = parseOptions(argv);
   const [command, id] = words;
   switch (command) {
     case 'create': {
       if (!options.name || !options.role)
-        throw new CliError('vigil keys create --name <name> --role <role> [--days N]');
+        throw new CliError('vigil keys create --name <name> --role <role> [--days N] [--scope label=value,…]');
       const body = { name: options.name, role: options.role };
       if (options.days !== undefined) body.expiresInDays = Number(options.days);
+      if (options.scope !== undefined) body.scope = parseScope(options.scope);
       const res = await request('POST', '/api/v1/keys', body);
       if (!res.ok) throw await failure(res);
       const created = await res.json();

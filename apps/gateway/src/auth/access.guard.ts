@@ -9,6 +9,7 @@ import { CHANGING_METHODS, READ_ONLY_METADATA } from '../audit/read-only';
 import { ACCESS_METADATA, type AccessLevel } from './access';
 import { Authenticator } from './authenticator';
 import { setPrincipal } from './principal';
+import { describeScope, SCOPED_METADATA, scopeOf } from './scope';
 
 /**
  * The global guard: it marks the calls that change something for the audit trail; a route without a declared access level is refused to everyone (and
@@ -45,6 +46,13 @@ export class AccessGuard implements CanActivate {
     const principal = await this.authenticator.authenticate(req);
     setPrincipal(req, principal);
     if (!roleAtLeast(principal.role, access)) throw new ForbiddenError(`this needs the role ${access}`);
+    const scope = scopeOf(principal);
+    if (
+      scope &&
+      !this.reflector.get<boolean>(SCOPED_METADATA, handler) &&
+      !this.reflector.get<boolean>(SCOPED_METADATA, context.getClass())
+    )
+      throw new ForbiddenError(`this API key is limited to ${describeScope(scope)}, which this route cannot apply`);
     return true;
   }
 }

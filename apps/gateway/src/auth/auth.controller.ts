@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
-import { LoginRequest, RefreshRequest, type SessionTokens, UnauthenticatedError, validate } from '@vigil/contracts';
+import {
+  type Labels,
+  LoginRequest,
+  RefreshRequest,
+  type SessionTokens,
+  UnauthenticatedError,
+  validate,
+} from '@vigil/contracts';
 import type { Request, Response } from 'express';
 import { setAuditActor } from '../audit/audit-route';
 import { SessionStore } from '../sessions/session.store';
@@ -7,6 +14,7 @@ import { Access, Public } from './access';
 import { AuthService } from './auth.service';
 import { clearSessionCookies, cookie, REFRESH_COOKIE, setSessionCookies } from './cookies';
 import { CurrentPrincipal, type Principal } from './principal';
+import { Scoped, scopeOf } from './scope';
 
 /**
  * Login, refresh and logout. Tokens are answered in the body (scripts, the CLI) and set as
@@ -68,7 +76,9 @@ export class AuthController {
   /** Who the caller is. */
   @Get('me')
   @Access('viewer')
-  me(@CurrentPrincipal() principal: Principal): { kind: string; id: string; role: string } {
-    return { kind: principal.kind, id: principal.id, role: principal.role };
+  @Scoped()
+  me(@CurrentPrincipal() principal: Principal): { kind: string; id: string; role: string; scope?: Labels } {
+    const scope = scopeOf(principal);
+    return { kind: principal.kind, id: principal.id, role: principal.role, ...(scope ? { scope } : {}) };
   }
 }

@@ -31,7 +31,7 @@ export class Authenticator {
     if (token.startsWith(KEY_PREFIX)) {
       const key = await this.keys.authenticate(token, req);
       if (!key) throw new UnauthenticatedError('invalid, expired or revoked API key');
-      return { kind: 'key', id: key.id, role: key.role, owner: key.owner };
+      return { kind: 'key', id: key.id, role: key.role, owner: key.owner, ...(key.scope ? { scope: key.scope } : {}) };
     }
     const session = await this.sessions.authenticate(token);
     if (!session) throw new UnauthenticatedError('invalid or expired credentials');

@@ -1,10 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Role } from '@vigil/contracts';
+import type { Labels, Role } from '@vigil/contracts';
 import type { Request } from 'express';
 
 /** Who a request acts as: a user (with their session) or an API key. */
 export type Principal =
-  { kind: 'user'; id: string; role: Role; sessionId: string } | { kind: 'key'; id: string; role: Role; owner: string };
+  | { kind: 'user'; id: string; role: Role; sessionId: string }
+  /** `scope`: the node labels a scoped key is limited to. */
+  | { kind: 'key'; id: string; role: Role; owner: string; scope?: Labels };
 
 const PRINCIPAL = Symbol('vigil.principal');
 

@@ -9,11 +9,11 @@ export const apiKeysProjection: Projection<ApiKeyEvent> = {
   async apply(event: StoredEvent<ApiKeyEvent>, tx: EntityManager): Promise<void> {
     switch (event.type) {
       case 'apikey.created': {
-        const { keyId, name, role, expiresAt } = event.data;
+        const { keyId, name, role, expiresAt, scope } = event.data;
         await tx.query(
-          `INSERT INTO gateway.api_keys (id, name, role, created_at, created_by, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-          [keyId, name, role, event.occurredAt, event.meta.actor, expiresAt],
+          `INSERT INTO gateway.api_keys (id, name, role, created_at, created_by, expires_at, scope)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+          [keyId, name, role, event.occurredAt, event.meta.actor, expiresAt, scope ? JSON.stringify(scope) : null],
         );
         break;
       }

@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { type ApiKeyEvent, apiKeyEvents, type ApiKeyView, type Role, ValidationError } from '@vigil/contracts';
+import {
+  type ApiKeyEvent,
+  apiKeyEvents,
+  type ApiKeyView,
+  type Labels,
+  type Role,
+  ValidationError,
+} from '@vigil/contracts';
 import { CommandHandler, commandMeta, EventStore, type ProjectionRunner } from '@vigil/event-store';
 import { Bus, Database, InjectConfig, Observability, projectionRunner, type ServiceConfig } from '@vigil/platform';
 import type { Request } from 'express';
@@ -19,6 +26,7 @@ interface KeyRow {
   expires_at: Date;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  scope: Labels | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -60,7 +68,7 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
 
   /** A new key; the answer is the only place the key itself ever appears. */
   async create(
-    request: { name: string; role: Role; expiresInDays?: number },
+    request: { name: string; role: Role; expiresInDays?: number; scope?: Labels },
     actor: string,
     now = Date.now(),
   ): Promise<ApiKeyView & { key: string }> {
@@ -70,7 +78,8 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
     const keyId = randomBytes(8).toString('hex');
     const key = generateApiKey();
     const expiresAt = new Date(now + days * DAY_MS).toISOString();
-    await this.run({ type: 'CreateKey', keyId, name: request.name, role: request.role, expiresAt }, actor);
+    const { name, role, scope } = request;
+    await this.run({ type: 'CreateKey', keyId, name, role, expiresAt, scope }, actor);
     await this.db.query(
       'api_key_secret_set',
       'INSERT INTO gateway.api_key_secrets (key_id, token_hash) VALUES ($1, $2)',
@@ -95,11 +104,14 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
    * undefined otherwise. Its use is recorded (last use, and `key.used` in the audit trail) at
    * most once a minute.
    */
-  async authenticate(token: string, req: Request): Promise<{ id: string; role: Role; owner: string } | undefined> {
+  async authenticate(
+    token: string,
+    req: Request,
+  ): Promise<{ id: string; role: Role; owner: string; scope?: Labels } | undefined> {
     if (!wellFormedApiKey(token)) return undefined;
-    const [row] = await this.db.query<{ id: string; role: Role; created_by: string }>(
+    const [row] = await this.db.query<{ id: string; role: Role; created_by: string; scope: Labels | null }>(
       'api_key_authenticate',
-      `SELECT k.id, k.role, k.created_by FROM gateway.api_key_secrets s JOIN gateway.api_keys k ON k.id = s.key_id
+      `SELECT k.id, k.role, k.created_by, k.scope FROM gateway.api_key_secrets s JOIN gateway.api_keys k ON k.id = s.key_id
        WHERE s.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > now()`,
       [sha256(token)],
     );
@@ -124,7 +136,7 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
         status: 0,
         outcome: 'success',
       });
-    return { id: row.id, role: row.role, owner: row.created_by };
+    return { id: row.id, role: row.role, owner: row.created_by, ...(row.scope ? { scope: row.scope } : {}) };
   }
 
   private async run(command: ApiKeyCommand, actor: string): Promise<void> {
@@ -136,7 +148,7 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
   private async select(tail: string, params: unknown[]): Promise<ApiKeyView[]> {
     const rows = await this.db.query<KeyRow>(
       'api_keys_select',
-      `SELECT k.id, k.name, k.role, k.created_at, k.created_by, k.expires_at, k.revoked_at, s.last_used_at
+      `SELECT k.id, k.name, k.role, k.created_at, k.created_by, k.expires_at, k.revoked_at, k.scope, s.last_used_at
        FROM gateway.api_keys k LEFT JOIN gateway.api_key_secrets s ON s.key_id = k.id ${tail}`,
       params,
     );
@@ -149,6 +161,7 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
       expiresAt: r.expires_at.toISOString(),
       revokedAt: r.revoked_at?.toISOString() ?? null,
       lastUsedAt: r.last_used_at?.toISOString() ?? null,
+      scope: r.scope,
     }));
   }
 }

@@ -16,7 +16,8 @@ export class GatewayApiKeys1765300000000 implements MigrationInterface {
         created_at timestamptz NOT NULL,
         created_by text NOT NULL,
         expires_at timestamptz NOT NULL,
-        revoked_at timestamptz
+        revoked_at timestamptz,
+        scope jsonb
       )`);
     await q.query(`
       CREATE TABLE gateway.api_key_secrets (

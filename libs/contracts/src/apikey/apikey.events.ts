@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { IsoTimestamp } from '../common.schema';
+import { IsoTimestamp, Labels } from '../common.schema';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
 import { Role } from '../user/user.schema';
 
@@ -17,6 +17,7 @@ export const ApiKeyCreated = defineEvent('apikey.created', {
     name: z.string().min(1).max(100),
     role: Role,
     expiresAt: IsoTimestamp,
+    scope: Labels.optional(),
   }),
 });
 export const ApiKeyRevoked = defineEvent('apikey.revoked', { version: 1, schema: z.object({ keyId: ApiKeyId }) });
@@ -26,11 +27,21 @@ export type ApiKeyRevokedEvent = EventOf<typeof ApiKeyRevoked>;
 export type ApiKeyEvent = ApiKeyCreatedEvent | ApiKeyRevokedEvent;
 export const apiKeyEvents = new EventCatalog<ApiKeyEvent>([ApiKeyCreated, ApiKeyRevoked]);
 
+/**
+ * What a key is limited to: nodes whose labels include all of these (`{ env: 'prod' }`). A
+ * scoped key is refused on every route that cannot apply it.
+ */
+export const ApiKeyScope = Labels.refine((l) => Object.keys(l).length >= 1 && Object.keys(l).length <= 10, {
+  message: '1 to 10 labels',
+});
+export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
+
 export const CreateApiKeyRequest = z.object({
   name: z.string().min(1).max(100),
   role: Role,
   /** Days until it expires (default and maximum: the gateway's configuration). */
   expiresInDays: z.number().int().min(1).optional(),
+  scope: ApiKeyScope.optional(),
 });
 
 export const ApiKeyView = z.object({
@@ -42,5 +53,6 @@ export const ApiKeyView = z.object({
   expiresAt: IsoTimestamp,
   revokedAt: IsoTimestamp.nullable(),
   lastUsedAt: IsoTimestamp.nullable(),
+  scope: Labels.nullable(),
 });
 export type ApiKeyView = z.infer<typeof ApiKeyView>;

@@ -1,10 +1,10 @@
-import { type ApiKeyEvent, IllegalStateError, NotFoundError, type Role } from '@vigil/contracts';
+import { type ApiKeyEvent, IllegalStateError, type Labels, NotFoundError, type Role } from '@vigil/contracts';
 import type { Decider, NewEvent } from '@vigil/event-store';
 
 export type ApiKeyState = { exists: false } | { exists: true; revoked: boolean };
 
 export type ApiKeyCommand =
-  | { type: 'CreateKey'; keyId: string; name: string; role: Role; expiresAt: string }
+  | { type: 'CreateKey'; keyId: string; name: string; role: Role; expiresAt: string; scope?: Labels }
   | { type: 'RevokeKey'; keyId: string };
 
 export const initialApiKeyState = (): ApiKeyState => ({ exists: false });
@@ -26,8 +26,8 @@ export function decideApiKey(command: ApiKeyCommand, state: ApiKeyState): NewEve
   switch (command.type) {
     case 'CreateKey': {
       if (state.exists) throw new IllegalStateError(`API key ${command.keyId} exists`);
-      const { keyId, name, role, expiresAt } = command;
-      return [{ type: 'apikey.created', data: { keyId, name, role, expiresAt } }];
+      const { keyId, name, role, expiresAt, scope } = command;
+      return [{ type: 'apikey.created', data: { keyId, name, role, expiresAt, ...(scope ? { scope } : {}) } }];
     }
     case 'RevokeKey':
       if (!state.exists) throw new NotFoundError(`no API key ${command.keyId}`);
