@@ -23,7 +23,7 @@ describe('vigil login', () => {
   });
   afterAll(() => platform.teardown());
 
-  it('logs in, keeps the session only for its owner, sends the token, manages keys, logs out', () => {
+  it('logs in, keeps the session only for its owner, sends the token, manages keys, logs out', async () => {
     const passwordFile = join(config, 'pw');
     writeFileSync(passwordFile, `${testGatewayAuth.adminPassword}\n`);
     const url = platform.url('gateway', '');
@@ -69,6 +69,13 @@ describe('vigil login', () => {
     expect(revoked.revokedAt).not.toBeNull();
 
     expect(vigil('logout').stdout).toBe('logged out\n');
+    // Neither the password nor the one refused is in the gateway's logs (stopped first: they are flushed then).
+    await Promise.all(platform.processes.map((p) => p.stop()));
+    const logs = platform.processes.flatMap((p) => p.lines).join('\n');
+    expect(logs).toContain('http request');
+    expect(logs).not.toContain(testGatewayAuth.adminPassword);
+    expect(logs).not.toContain('not-the-password-123');
+    expect(logs).not.toMatch(/argon2|vgl_[0-9A-Za-z]{36}|vrt1_/);
     const after = vigil('whoami');
     expect(after.status).toBe(1);
     expect(after.stderr).toContain('not logged in');
