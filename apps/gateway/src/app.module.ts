@@ -9,6 +9,7 @@ import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { ServiceClient } from './http/service-client';
+import { TrustProxy } from './http/trust-proxy';
 import { MetricsController } from './metrics/metrics.controller';
 import { PrometheusController } from './metrics/prometheus.controller';
 import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-users';
@@ -41,6 +42,6 @@ import { UsersModule } from './users/users.module';
     AlertsController,
     EnrollmentController,
   ],
-  providers: [ServiceClient, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ServiceClient, TrustProxy, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

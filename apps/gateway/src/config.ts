@@ -18,6 +18,8 @@ export const GatewayEnv = z.object({
   VIGIL_AUTH_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** Failed logins of one account, in a row, before it is locked for VIGIL_AUTH_LOCKOUT_S. */
   VIGIL_AUTH_LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** express' `trust proxy` (`loopback`, CIDRs, or hops): whose `X-Forwarded-For` names the client. Unset: none. */
+  VIGIL_TRUST_PROXY: z.string().min(1).max(500).optional(),
   /** API keys: lifetime when none is asked for, and the longest one may have. */
   VIGIL_API_KEY_DEFAULT_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   VIGIL_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),

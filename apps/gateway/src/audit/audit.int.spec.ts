@@ -40,6 +40,7 @@ describe('gateway audit trail', () => {
       VIGIL_PARTITIONS: String(tbus.topology.partitions),
       VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
       VIGIL_RPC_TIMEOUT_MS: '200',
+      VIGIL_TRUST_PROXY: 'loopback',
     });
     admin = await gw.login('admin', TEST_ADMIN_PASSWORD);
   });
@@ -94,7 +95,7 @@ describe('gateway audit trail', () => {
       gw.fetch('/api/v1/auth/login', {
         method: 'POST',
         json: { username: 'admin', password },
-        headers: { 'x-request-id': id, 'user-agent': 'audit-test/1.0' },
+        headers: { 'x-request-id': id, 'user-agent': 'audit-test/1.0', 'x-forwarded-for': '203.0.113.9' },
       });
     expect((await send(TEST_ADMIN_PASSWORD, ok)).status).toBe(200);
     expect((await send('wrong-password-1234', failed)).status).toBe(401);
@@ -105,7 +106,8 @@ describe('gateway audit trail', () => {
       outcome: 'success',
       status: 200,
       userAgent: 'audit-test/1.0',
-      sourceIp: expect.stringMatching(/127\.0\.0\.1/),
+      // Behind a trusted proxy (VIGIL_TRUST_PROXY=loopback here): the client it names.
+      sourceIp: '203.0.113.9',
       changes: { username: 'admin', password: '[redacted]' },
     });
     const [failure] = (await audit({ requestId: failed })).items;
