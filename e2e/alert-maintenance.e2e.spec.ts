@@ -53,7 +53,7 @@ const told = (node: string) =>
   hook.requests.filter((r) => (JSON.parse(r.body) as WebhookPayload).commonLabels.node === node);
 
 async function send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(platform.url('gateway', path), {
+  const res = await platform.gatewayFetch(path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -110,14 +110,14 @@ describe('maintenance mode', () => {
     expect(started.body.maintenance).toMatchObject({
       reason: 'disk swap',
       until: null,
-      by: expect.stringMatching(/^gateway:/),
+      by: 'user:admin',
     });
     const listed = await send<{ items: NodeView[] }>('GET', '/api/v1/nodes?maintenance=true');
     expect(listed.body.items.map((n) => n.id)).toEqual(['mnt-0']);
     const ended = await send<NodeView>('DELETE', '/api/v1/nodes/mnt-0/maintenance');
     expect(ended.body.maintenance).toBeNull();
     const events = (await nodeEventsStored()).filter((e) => e.type.startsWith('node.maintenance'));
-    expect(events.map((e) => [e.type, e.meta.actor.startsWith('gateway:')])).toEqual([
+    expect(events.map((e) => [e.type, e.meta.actor === 'user:admin'])).toEqual([
       ['node.maintenance_started', true],
       ['node.maintenance_ended', true],
     ]);

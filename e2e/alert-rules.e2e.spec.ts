@@ -122,7 +122,7 @@ describe('alert rules through alert-svc', () => {
 
   it('manages rules through the gateway: problem+json naming the field, 404 for an unknown rule', async () => {
     const http = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(platform.url('gateway', `/api/v1/alerts/rules${path}`), {
+      const r = await platform.gatewayFetch(`/api/v1/alerts/rules${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -154,7 +154,7 @@ describe('alert rules through alert-svc', () => {
       listed.body.rules as { rule: { id: string; value: number }; updatedBy: string; version: number }[]
     ).find((r) => r.rule.id === 'gpu-hot');
     expect(view).toMatchObject({ rule: { value: 90 }, version: 2 });
-    expect(view?.updatedBy).toMatch(/^gateway:/);
+    expect(view?.updatedBy).toBe('user:admin');
 
     const bad = await http('PUT', '/gpu-hot', { ...gpuHot, for: 'soon' });
     expect(bad.status).toBe(400);

@@ -6,10 +6,12 @@ import {
   createTestBus,
   createTestDatabase,
   freePort,
+  loginToGateway,
   OtlpReceiver,
   ServiceProcess,
   type TestBus,
   type TestDatabase,
+  testGatewayAuth,
   testUrls,
   uniqueId,
 } from '@vigil/test-support';
@@ -25,6 +27,8 @@ export class TestPlatform {
   readonly redisPrefix = `${uniqueId('vigil-test-')}:`;
   readonly ports: Record<string, number> = {};
   readonly processes: ServiceProcess[] = [];
+  /** The first admin's access token, once the gateway has started. */
+  adminToken = '';
 
   constructor(private readonly registryEnv: Record<string, string> = {}) {}
 
@@ -80,11 +84,21 @@ export class TestPlatform {
     return { process: p, port };
   }
 
+  /** The gateway, with a known first admin password; logs in as that admin. */
   async startGateway(): Promise<ServiceProcess> {
-    const p = new ServiceProcess('gateway', this.env()).start();
+    const p = new ServiceProcess('gateway', { ...this.env(), ...testGatewayAuth.env }).start();
     this.processes.push(p);
     await p.waitHttpOk(this.url('gateway', '/health/ready'));
+    this.adminToken = await loginToGateway(this.url('gateway', ''));
     return p;
+  }
+
+  /** A request to the gateway as its admin (`token` for another caller). */
+  gatewayFetch(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+    const { token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    headers.set('authorization', `Bearer ${token ?? this.adminToken}`);
+    return fetch(this.url('gateway', path), { ...rest, headers });
   }
 
   startAgent(
@@ -102,8 +116,9 @@ export class TestPlatform {
     return p;
   }
 
+  /** GET as JSON; to the gateway as its admin. */
   async getJson<T>(app: string, path: string): Promise<{ status: number; body: T; headers: Headers }> {
-    const r = await fetch(this.url(app, path));
+    const r = app === 'gateway' ? await this.gatewayFetch(path) : await fetch(this.url(app, path));
     return { status: r.status, body: (await r.json()) as T, headers: r.headers };
   }
 

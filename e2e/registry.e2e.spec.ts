@@ -181,7 +181,7 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
   });
 
   it('follows one trace from the gateway HTTP span through NATS and registry-svc into Postgres', async () => {
-    const res = await fetch(platform.url('gateway', '/api/v1/nodes'));
+    const res = await platform.gatewayFetch('/api/v1/nodes');
     expect(res.status).toBe(200);
     const spans = platform.otlp.spans;
     const trace = await eventually(

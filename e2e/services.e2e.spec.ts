@@ -8,6 +8,7 @@ import {
   freePort,
   ServiceProcess,
   type TestDatabase,
+  testGatewayAuth,
   uniqueId,
 } from '@vigil/test-support';
 
@@ -99,7 +100,11 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
       running.push({
         app: s.app,
         port,
-        process: new ServiceProcess(s.app, { ...env, [s.portVariable]: String(port) }).start(),
+        process: new ServiceProcess(s.app, {
+          ...env,
+          ...(s.app === 'gateway' ? testGatewayAuth.env : {}),
+          [s.portVariable]: String(port),
+        }).start(),
       });
     }
     // Five services boot at once against a fresh JetStream server: on two busy cores that has

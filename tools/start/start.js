@@ -6,7 +6,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs, UsageError, USAGE } = require('./args');
 const { build } = require('./build');
-const { ROOT, loadConfig } = require('./config');
+const { ROOT, STATE_DIR, loadConfig } = require('./config');
+const { gatewayAuth } = require('./gateway-auth');
 const { ensureDatabase } = require('./database');
 const { waitUntilReady } = require('./health');
 const { canConnect } = require('./net');
@@ -93,9 +94,11 @@ async function run(options, platform) {
       );
     }
   }
+  const auth = gatewayAuth(STATE_DIR);
   for (const service of config.services) {
     if (platform.stopping) return;
-    platform.processes.startNode(service.name, service.entry, [], childEnv(config));
+    const env = childEnv(config, service.name === 'gateway' ? auth.env : {});
+    platform.processes.startNode(service.name, service.entry, [], env);
   }
   const notReady = await waitUntilReady(config.services, READY_TIMEOUT_MS);
   if (platform.stopping) return;
@@ -116,7 +119,12 @@ async function run(options, platform) {
 
   const gateway = config.services.find((s) => s.name === 'gateway');
   log.info('Vigil is running');
-  log.info(`  nodes:    http://localhost:${gateway.port}/api/v1/nodes`);
+  log.info(`  nodes:    http://localhost:${gateway.port}/api/v1/nodes (log in first)`);
+  log.info(
+    auth.passwordFile
+      ? `  log in:   npm run vigil -- login --url http://localhost:${gateway.port} --user admin --password-file ${relative(auth.passwordFile)}`
+      : `  log in:   npm run vigil -- login --url http://localhost:${gateway.port} --user admin (the password is VIGIL_ADMIN_PASSWORD's)`,
+  );
   log.info(
     `  agent:    ${options.agent ? 'this machine' : 'off (--no-agent)'}; simulated nodes: ${options.sim || 'off'}`,
   );

@@ -6,6 +6,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { COMMANDS: GATEWAY_COMMANDS, runGatewayCli } = require('./gateway');
+
 const ROOT = path.join(__dirname, '..', '..');
 const GROUPS = {
   rules: {
@@ -19,7 +21,10 @@ const USAGE = `Usage: vigil <group> <command> [options]
 
 ${Object.entries(GROUPS)
   .map(([name, g]) => `  ${name.padEnd(8)} ${g.about} (vigil ${name} --help)`)
-  .join('\n')}`;
+  .join('\n')}
+  login    log in to the gateway (--url, --user, --password-file); then logout, whoami,
+           api <METHOD> <path> [body], users list|create|role|disable|revoke-sessions,
+           keys create|list|revoke`;
 
 // `npm run` runs scripts in the repository root; files on the command line are relative to
 // where the user typed it, which npm passes as INIT_CWD.
@@ -31,6 +36,7 @@ async function main(argv) {
     process.stdout.write(`${USAGE}\n`);
     return group === undefined ? 2 : 0;
   }
+  if (GATEWAY_COMMANDS.includes(group)) return runGatewayCli(group, rest, cwd);
   const g = GROUPS[group];
   if (!g) {
     process.stderr.write(`vigil: unknown group "${group}"\n\n${USAGE}\n`);

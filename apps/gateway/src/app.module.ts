@@ -2,13 +2,21 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { EnrollmentController } from './enrollment/enrollment.controller';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
 import { ServiceClient } from './http/service-client';
+import { TrustProxy } from './http/trust-proxy';
 import { MetricsController } from './metrics/metrics.controller';
 import { PrometheusController } from './metrics/prometheus.controller';
+import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-users';
+import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-audit';
+import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-api-keys';
 import { NodesController } from './nodes/nodes.controller';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -17,11 +25,23 @@ import { NodesController } from './nodes/nodes.controller';
       portVariable: 'VIGIL_GATEWAY_PORT',
       defaultPort: 8080,
       env: GatewayEnv,
-      // Users, API keys, sessions and audit will live here; the schema exists from day one.
-      database: { schema: 'gateway', migrations: [] },
+      database: {
+        schema: 'gateway',
+        migrations: [GatewayUsers1765100000000, GatewayAudit1765200000000, GatewayApiKeys1765300000000],
+      },
     }),
+    AuditModule,
+    UsersModule,
+    AuthModule,
   ],
-  controllers: [NodesController, MetricsController, PrometheusController, RulesController, AlertsController],
-  providers: [ServiceClient, { provide: APP_FILTER, useClass: ProblemFilter }],
+  controllers: [
+    NodesController,
+    MetricsController,
+    PrometheusController,
+    RulesController,
+    AlertsController,
+    EnrollmentController,
+  ],
+  providers: [ServiceClient, TrustProxy, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

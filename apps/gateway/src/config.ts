@@ -1,6 +1,28 @@
-import { z } from '@vigil/contracts';
+import { Password, z } from '@vigil/contracts';
 
 export const GatewayEnv = z.object({
   VIGIL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** The key access tokens are signed with (HMAC-SHA256); or the file holding it. One of the two is required. */
+  VIGIL_AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  VIGIL_AUTH_SECRET_FILE: z.string().min(1).optional(),
+  /** The first admin's password, used only while no admin exists. */
+  VIGIL_ADMIN_PASSWORD: Password.optional(),
+  VIGIL_AUTH_ACCESS_TTL_S: z.coerce.number().int().min(10).max(3600).default(900),
+  VIGIL_AUTH_REFRESH_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600)
+    .default(7 * 24 * 3600),
+  /** Login attempts one client address may make per minute. */
+  VIGIL_AUTH_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Failed logins of one account, in a row, before it is locked for VIGIL_AUTH_LOCKOUT_S. */
+  VIGIL_AUTH_LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** express' `trust proxy` (`loopback`, CIDRs, or hops): whose `X-Forwarded-For` names the client. Unset: none. */
+  VIGIL_TRUST_PROXY: z.string().min(1).max(500).optional(),
+  /** API keys: lifetime when none is asked for, and the longest one may have. */
+  VIGIL_API_KEY_DEFAULT_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  VIGIL_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  VIGIL_AUTH_LOCKOUT_S: z.coerce.number().int().min(1).max(86_400).default(900),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

@@ -3,7 +3,16 @@
  * into HTTP (application/problem+json), and request/reply carries them by `type`.
  */
 export type ErrorType =
-  'validation' | 'not_found' | 'illegal_state' | 'concurrency' | 'limit_exceeded' | 'unavailable' | 'internal';
+  | 'validation'
+  | 'not_found'
+  | 'illegal_state'
+  | 'concurrency'
+  | 'limit_exceeded'
+  | 'unavailable'
+  | 'internal'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'rate_limited';
 
 export class VigilError extends Error {
   constructor(
@@ -48,6 +57,28 @@ export class UnavailableError extends VigilError {
   }
 }
 
+/** The caller did not prove who it is (no credentials, or credentials not accepted). */
+export class UnauthenticatedError extends VigilError {
+  constructor(message = 'authentication required') {
+    super('unauthenticated', message);
+  }
+}
+/** The caller is known and may not do this. */
+export class ForbiddenError extends VigilError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+/** Too many attempts; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends VigilError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message, { retryAfterSeconds });
+  }
+}
+
 export function errorFromWire(e: { type: ErrorType; message: string; details?: unknown }): VigilError {
   switch (e.type) {
     case 'validation':
@@ -64,6 +95,15 @@ export function errorFromWire(e: { type: ErrorType; message: string; details?: u
       return new UnavailableError(e.message);
     case 'internal':
       return new VigilError('internal', e.message);
+    case 'unauthenticated':
+      return new UnauthenticatedError(e.message);
+    case 'forbidden':
+      return new ForbiddenError(e.message);
+    case 'rate_limited':
+      return new RateLimitedError(
+        e.message,
+        Number((e.details as { retryAfterSeconds?: number })?.retryAfterSeconds ?? 60),
+      );
     default: {
       const never: never = e.type;
       return new VigilError('internal', `unknown error type ${String(never)}`);

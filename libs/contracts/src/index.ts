@@ -37,3 +37,7 @@ export * from './alerting/alert.events';
 export * from './alerting/notify-config.schema';
 export * from './alerting/silence.schema';
 export * from './alerting/notify.queries';
+export * from './user/user.schema';
+export * from './user/user.events';
+export * from './audit/audit.events';
+export * from './apikey/apikey.events';

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   type AlertHistoryReply,
   type AlertListReply,
@@ -9,7 +9,9 @@ import {
   type SilenceView,
   type TestReceiverReply,
 } from '@vigil/contracts';
-import { gatewayActor, ServiceClient } from '../http/service-client';
+import { Access } from '../auth/access';
+import { Actor } from '../auth/principal';
+import { ServiceClient } from '../http/service-client';
 
 type QueryString = Record<string, string | string[] | undefined>;
 
@@ -28,9 +30,11 @@ function params(q: QueryString, lists: string[] = []): Record<string, unknown> {
 
 /**
  * Alerts, their history, silences, notifications and receivers over REST (alert-svc answers
- * over NATS request/reply). Changes are recorded as made by `gateway:<client address>`.
+ * over NATS request/reply). Changes are recorded as made by the authenticated caller; reading
+ * needs the role viewer, silencing and test sends operator.
  */
 @Controller('api/v1/alerts')
+@Access('viewer')
 export class AlertsController {
   constructor(private readonly services: ServiceClient) {}
 
@@ -59,9 +63,10 @@ export class AlertsController {
 
   /** Sends the receiver a test notification; its answer (200 even when the receiver refused: see `ok`). */
   @Post('receivers/:name/test')
+  @Access('operator')
   @HttpCode(200)
-  test(@Param('name') receiver: string, @Ip() ip: string): Promise<TestReceiverReply> {
-    return this.services.ask(notifyOperations.testReceiver, { receiver, actor: gatewayActor(ip) });
+  test(@Param('name') receiver: string, @Actor() actor: string): Promise<TestReceiverReply> {
+    return this.services.ask(notifyOperations.testReceiver, { receiver, actor: actor });
   }
 
   @Get('silences')
@@ -71,23 +76,26 @@ export class AlertsController {
 
   /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
   @Post('silences')
-  createSilence(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<SilenceView> {
-    return this.services.ask(silenceOperations.create, { ...body, actor: gatewayActor(ip) });
+  @Access('operator')
+  createSilence(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<SilenceView> {
+    return this.services.ask(silenceOperations.create, { ...body, actor: actor });
   }
 
   /** Ends a silence now. */
   @Delete('silences/:id')
-  expireSilence(@Param('id') silenceId: string, @Ip() ip: string): Promise<SilenceView> {
-    return this.services.ask(silenceOperations.expire, { silenceId, actor: gatewayActor(ip) });
+  @Access('operator')
+  expireSilence(@Param('id') silenceId: string, @Actor() actor: string): Promise<SilenceView> {
+    return this.services.ask(silenceOperations.expire, { silenceId, actor: actor });
   }
 
   /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
   @Post(':fingerprint/silence')
+  @Access('operator')
   silenceAlert(
     @Param('fingerprint') fingerprint: string,
     @Body() body: Record<string, unknown> | undefined,
-    @Ip() ip: string,
+    @Actor() actor: string,
   ): Promise<SilenceView> {
-    return this.services.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: gatewayActor(ip) });
+    return this.services.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: actor });
   }
 }

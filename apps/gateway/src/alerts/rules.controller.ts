@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import {
   type ApplyRulesReply,
   type RuleChange,
@@ -6,14 +6,17 @@ import {
   ruleOperations,
   ValidationError,
 } from '@vigil/contracts';
-import { gatewayActor, ServiceClient } from '../http/service-client';
+import { Access } from '../auth/access';
+import { Actor } from '../auth/principal';
+import { ServiceClient } from '../http/service-client';
 
 /**
  * Alert rules over REST; alert-svc answers over NATS request/reply and records every change
- * as an event. The gateway has no users yet, so a change is recorded as made by
- * `gateway:<client address>`.
+ * as an event, made by the authenticated caller (`user:<name>` or `key:<id>`). Reading needs
+ * the role viewer, changing operator.
  */
 @Controller('api/v1/alerts/rules')
+@Access('viewer')
 export class RulesController {
   constructor(private readonly services: ServiceClient) {}
 
@@ -24,37 +27,42 @@ export class RulesController {
 
   /** Makes the rules what the body's `rules` say (`prune`, `dryRun` as in `vigil rules apply`). */
   @Post('apply')
+  @Access('operator')
   @HttpCode(200)
-  apply(@Body() body: Record<string, unknown> | undefined, @Ip() ip: string): Promise<ApplyRulesReply> {
-    return this.services.ask(ruleOperations.apply, { ...body, actor: gatewayActor(ip) });
+  apply(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<ApplyRulesReply> {
+    return this.services.ask(ruleOperations.apply, { ...body, actor: actor });
   }
 
   /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */
   @Put(':id')
+  @Access('operator')
   upsert(
     @Param('id') id: string,
     @Body() rule: Record<string, unknown> | undefined,
-    @Ip() ip: string,
+    @Actor() actor: string,
   ): Promise<RuleChange> {
     if (rule?.id !== undefined && rule.id !== id)
       throw new ValidationError(`the rule's id "${String(rule.id)}" is not the one in the path ("${id}")`);
-    return this.services.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: gatewayActor(ip) });
+    return this.services.ask(ruleOperations.upsert, { rule: { ...rule, id }, actor: actor });
   }
 
   @Post(':id/enable')
+  @Access('operator')
   @HttpCode(200)
-  enable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.services.ask(ruleOperations.enable, { ruleId, actor: gatewayActor(ip) });
+  enable(@Param('id') ruleId: string, @Actor() actor: string): Promise<RuleChange> {
+    return this.services.ask(ruleOperations.enable, { ruleId, actor: actor });
   }
 
   @Post(':id/disable')
+  @Access('operator')
   @HttpCode(200)
-  disable(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.services.ask(ruleOperations.disable, { ruleId, actor: gatewayActor(ip) });
+  disable(@Param('id') ruleId: string, @Actor() actor: string): Promise<RuleChange> {
+    return this.services.ask(ruleOperations.disable, { ruleId, actor: actor });
   }
 
   @Delete(':id')
-  remove(@Param('id') ruleId: string, @Ip() ip: string): Promise<RuleChange> {
-    return this.services.ask(ruleOperations.delete, { ruleId, actor: gatewayActor(ip) });
+  @Access('operator')
+  remove(@Param('id') ruleId: string, @Actor() actor: string): Promise<RuleChange> {
+    return this.services.ask(ruleOperations.delete, { ruleId, actor: actor });
   }
 }

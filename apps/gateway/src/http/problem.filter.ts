@@ -1,8 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import { type ErrorType, VigilError } from '@vigil/contracts';
+import { type ErrorType, RateLimitedError, VigilError } from '@vigil/contracts';
 import { currentTraceId } from '@vigil/telemetry';
 import type { Request, Response } from 'express';
 import { Observability } from '@vigil/platform';
+import { AuditLog } from '../audit/audit-log';
 
 const STATUS: Record<ErrorType, number> = {
   validation: 400,
@@ -12,6 +13,9 @@ const STATUS: Record<ErrorType, number> = {
   limit_exceeded: 422,
   unavailable: 503,
   internal: 500,
+  unauthenticated: 401,
+  forbidden: 403,
+  rate_limited: 429,
 };
 
 /**
@@ -20,9 +24,13 @@ const STATUS: Record<ErrorType, number> = {
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly obs: Observability) {}
+  constructor(
+    private readonly obs: Observability,
+    private readonly audit: AuditLog,
+  ) {}
 
-  catch(error: unknown, host: ArgumentsHost): void {
+  /** Records an audited call's failure (before answering), then answers problem+json. */
+  async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
@@ -40,7 +48,10 @@ export class ProblemFilter implements ExceptionFilter {
       type = status === 404 ? 'not_found' : 'http';
       detail = error.message;
     }
+    if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
     if (status >= 500) this.obs.logger.error({ err: error, path: req.path }, 'request failed');
+    await this.audit.recordRequest(req, res, status);
     res
       .status(status)
       .type('application/problem+json')

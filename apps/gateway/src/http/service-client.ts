@@ -22,8 +22,3 @@ export class ServiceClient {
     return requestQuery(this.bus.nc, this.bus.topology, def, request as z.input<Req>, this.config.VIGIL_RPC_TIMEOUT_MS);
   }
 }
-
-/** The gateway has no users yet: a change it asks for is recorded as made by `gateway:<client address>`. */
-export function gatewayActor(ip: string): string {
-  return `gateway:${ip || 'unknown'}`;
-}

@@ -1,47 +1,57 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { type LatestReply, metricsQueries, type RangeQueryReply, type TopKReply } from '@vigil/contracts';
+import { ReadOnly } from '../audit/read-only';
+import { Access } from '../auth/access';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { Scoped, scopedRequest, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
 
 /**
  * Metrics over REST; metrics-svc answers over NATS request/reply. Each query is a GET with
  * query parameters (links, curl) or a POST whose JSON body is the request of the contract
- * (everything the GET form cannot say, e.g. several node labels with commas).
+ * (everything the GET form cannot say, e.g. several node labels with commas). A scoped API key's
+ * node labels are added to every query's node selector.
  */
 @Controller('api/v1/metrics')
+@Access('viewer')
+@Scoped()
 export class MetricsController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get('query_range')
-  range(@Query() q: QueryParams): Promise<RangeQueryReply> {
-    return this.services.ask(metricsQueries.range, rangeRequest(q, Date.now()));
+  range(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<RangeQueryReply> {
+    return this.services.ask(metricsQueries.range, scopedRequest(rangeRequest(q, Date.now()), scopeOf(p)));
   }
 
   @Post('query_range')
+  @ReadOnly()
   @HttpCode(200)
-  rangeJson(@Body() body: unknown): Promise<RangeQueryReply> {
-    return this.services.ask(metricsQueries.range, body);
+  rangeJson(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<RangeQueryReply> {
+    return this.services.ask(metricsQueries.range, scopedRequest(body, scopeOf(p)));
   }
 
   @Get('topk')
-  topK(@Query() q: QueryParams): Promise<TopKReply> {
-    return this.services.ask(metricsQueries.topK, topKRequest(q, Date.now()));
+  topK(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<TopKReply> {
+    return this.services.ask(metricsQueries.topK, scopedRequest(topKRequest(q, Date.now()), scopeOf(p)));
   }
 
   @Post('topk')
+  @ReadOnly()
   @HttpCode(200)
-  topKJson(@Body() body: unknown): Promise<TopKReply> {
-    return this.services.ask(metricsQueries.topK, body);
+  topKJson(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<TopKReply> {
+    return this.services.ask(metricsQueries.topK, scopedRequest(body, scopeOf(p)));
   }
 
   @Get('latest')
-  latest(@Query() q: QueryParams): Promise<LatestReply> {
-    return this.services.ask(metricsQueries.latest, latestRequest(q));
+  latest(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<LatestReply> {
+    return this.services.ask(metricsQueries.latest, scopedRequest(latestRequest(q), scopeOf(p)));
   }
 
   @Post('latest')
+  @ReadOnly()
   @HttpCode(200)
-  latestJson(@Body() body: unknown): Promise<LatestReply> {
-    return this.services.ask(metricsQueries.latest, body);
+  latestJson(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<LatestReply> {
+    return this.services.ask(metricsQueries.latest, scopedRequest(body, scopeOf(p)));
   }
 }

@@ -21,6 +21,7 @@ import {
   uniqueId,
 } from '@vigil/test-support';
 import pino from 'pino';
+import { TEST_ADMIN_PASSWORD, TEST_AUTH_SECRET } from '../testing/gateway-app';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 jest.setTimeout(30_000);
@@ -103,12 +104,17 @@ describe('gateway metrics HTTP API', () => {
   }
 
   const lastAsked = (what: string) => asked.filter((a) => a.what === what).at(-1)?.request;
+  let token = '';
   const get = async (path: string) => {
-    const r = await fetch(base + path);
+    const r = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
     return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
   };
   const post = async (path: string, body: string, contentType: string) => {
-    const r = await fetch(base + path, { method: 'POST', body, headers: { 'content-type': contentType } });
+    const r = await fetch(base + path, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
+    });
     return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
   };
   const q = (params: Record<string, string | string[]>) => {
@@ -129,6 +135,8 @@ describe('gateway metrics HTTP API', () => {
       VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
       VIGIL_RPC_TIMEOUT_MS: '3000',
       LOG_LEVEL: 'fatal',
+      VIGIL_AUTH_SECRET: TEST_AUTH_SECRET,
+      VIGIL_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     });
     // Loaded now: the module reads its configuration from the environment when first imported.
     const { AppModule } = jest.requireActual<typeof import('../app.module')>('../app.module');
@@ -136,6 +144,12 @@ describe('gateway metrics HTTP API', () => {
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     serveStandIn();
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    });
+    token = ((await login.json()) as { accessToken: string }).accessToken;
   });
   afterAll(async () => {
     await Promise.all(subscriptions.map((s) => s.drain()));

@@ -30,6 +30,7 @@ export class PrometheusErrorFilter implements ExceptionFilter {
         error: error.message,
       };
     }
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
     if (status >= 500) this.obs.logger.error({ err: error, path: http.getRequest<Request>().path }, 'request failed');
     res.status(status).type('application/json').json(body);
   }

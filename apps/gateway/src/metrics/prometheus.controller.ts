@@ -1,5 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { metricsQueries, NotFoundError, ValidationError } from '@vigil/contracts';
+import { type Labels, metricsQueries, NotFoundError, ValidationError } from '@vigil/contracts';
+import { ReadOnly } from '../audit/read-only';
+import { Access } from '../auth/access';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { Scoped, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { PrometheusErrorFilter } from './prometheus-error.filter';
 import {
@@ -28,33 +32,49 @@ const MIN_STEP_MS = 1000;
  * range and instant queries of the PromQL subset in promql.ts, label names and values.
  * GET takes query parameters, POST the same as a form (Grafana's default). A range point
  * at t is the average of the samples in [t, t + step); an unknown metric is an empty
- * result, as in Prometheus.
+ * result, as in Prometheus. A scoped API key's node labels are added to every query; label names
+ * and values are not node-scoped, so a scoped key is refused there.
  */
 @Controller('api/v1')
+@Access('viewer')
 @UseFilters(PrometheusErrorFilter)
 export class PrometheusController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get('query_range')
-  rangeGet(@Query() q: QueryParams): Promise<PromSuccess<PromMatrix>> {
-    return this.range(q);
+  @Scoped()
+  rangeGet(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<PromSuccess<PromMatrix>> {
+    return this.range(q, scopeOf(p));
   }
 
   @Post('query_range')
+  @ReadOnly()
   @HttpCode(200)
-  rangePost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<PromMatrix>> {
-    return this.range({ ...q, ...form });
+  @Scoped()
+  rangePost(
+    @Query() q: QueryParams,
+    @Body() form: QueryParams,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<PromSuccess<PromMatrix>> {
+    return this.range({ ...q, ...form }, scopeOf(p));
   }
 
   @Get('query')
-  instantGet(@Query() q: QueryParams): Promise<PromSuccess<PromVector>> {
-    return this.instant(q);
+  @Scoped()
+  instantGet(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<PromSuccess<PromVector>> {
+    return this.instant(q, scopeOf(p));
   }
 
   @Post('query')
+  @ReadOnly()
   @HttpCode(200)
-  instantPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<PromVector>> {
-    return this.instant({ ...q, ...form });
+  @Scoped()
+  instantPost(
+    @Query() q: QueryParams,
+    @Body() form: QueryParams,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<PromSuccess<PromVector>> {
+    return this.instant({ ...q, ...form }, scopeOf(p));
   }
 
   @Get('labels')
@@ -63,6 +83,7 @@ export class PrometheusController {
   }
 
   @Post('labels')
+  @ReadOnly()
   @HttpCode(200)
   labelsPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<string[]>> {
     return this.labelNames({ ...q, ...form });
@@ -78,7 +99,7 @@ export class PrometheusController {
     return success([...values].sort());
   }
 
-  private async range(q: QueryParams): Promise<PromSuccess<PromMatrix>> {
+  private async range(q: QueryParams, scope: Labels | undefined): Promise<PromSuccess<PromMatrix>> {
     const query = parsePromQL(required(q, 'query'));
     const start = promTime(one(q, 'start'), 'start');
     const end = promTime(one(q, 'end'), 'end');
@@ -94,27 +115,30 @@ export class PrometheusController {
         step,
         stat: 'avg',
         ...(query.aggregate ? { aggregate: query.aggregate } : {}),
+        ...nodesOf(scope),
       }),
       { tier: '10s', step, series: [] },
     );
     return success(toMatrix(reply.series, !!query.aggregate));
   }
 
-  private async instant(q: QueryParams): Promise<PromSuccess<PromVector>> {
+  private async instant(q: QueryParams, scope: Labels | undefined): Promise<PromSuccess<PromVector>> {
     const query = parsePromQL(required(q, 'query'));
     const now = Date.now();
     const at = promTime(one(q, 'time'), 'time', now);
     const samples =
-      Math.abs(now - at) <= PRESENT_MS ? await this.latestSamples(query, at) : await this.pastSamples(query, at);
+      Math.abs(now - at) <= PRESENT_MS
+        ? await this.latestSamples(query, at, scope)
+        : await this.pastSamples(query, at, scope);
     return success(
       toVector(query.aggregate ? aggregateInstant(samples, query.aggregate.op, query.aggregate.by) : samples, at),
     );
   }
 
   /** Now: each series' latest value within the lookback, from Redis. */
-  private async latestSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
+  private async latestSamples(query: PromQuery, at: number, scope: Labels | undefined): Promise<InstantSample[]> {
     const reply = await this.orEmpty(
-      this.services.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers }),
+      this.services.ask(metricsQueries.latest, { metric: query.metric, matchers: query.matchers, ...nodesOf(scope) }),
       { items: [] },
     );
     return reply.items
@@ -123,7 +147,7 @@ export class PrometheusController {
   }
 
   /** In the past: each series' last value in the lookback before `at`, from the rollups (to the bucket). */
-  private async pastSamples(query: PromQuery, at: number): Promise<InstantSample[]> {
+  private async pastSamples(query: PromQuery, at: number, scope: Labels | undefined): Promise<InstantSample[]> {
     const reply = await this.orEmpty(
       this.services.ask(metricsQueries.range, {
         metric: query.metric,
@@ -132,6 +156,7 @@ export class PrometheusController {
         end: at + 1,
         step: 10_000,
         stat: 'last',
+        ...nodesOf(scope),
       }),
       { tier: '10s', step: 10_000, series: [] },
     );
@@ -163,6 +188,11 @@ export class PrometheusController {
       throw e;
     }
   }
+}
+
+/** A scoped API key's node selector (PromQL's own matchers are series labels, not node labels). */
+function nodesOf(scope: Labels | undefined): { nodes?: { labels: Labels } } {
+  return scope ? { nodes: { labels: scope } } : {};
 }
 
 function required(q: QueryParams, name: string): string {

@@ -106,4 +106,7 @@ export const PROM_ERRORS: Record<ErrorType, { status: number; errorType: string 
   concurrency: { status: 422, errorType: 'execution' },
   unavailable: { status: 503, errorType: 'unavailable' },
   internal: { status: 500, errorType: 'internal' },
+  unauthenticated: { status: 401, errorType: 'unauthorized' },
+  forbidden: { status: 403, errorType: 'forbidden' },
+  rate_limited: { status: 429, errorType: 'too_many_requests' },
 };

@@ -1,58 +1,87 @@
-import { Body, Controller, Delete, Get, Ip, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
 import {
   GetNodeRequest,
   ListNodesRequest,
   type ListNodesReply,
   type NodeProcessesReply,
   type NodeView,
+  NotFoundError,
   registryQueries,
   validate,
 } from '@vigil/contracts';
-import { gatewayActor, ServiceClient } from '../http/service-client';
+import { Access } from '../auth/access';
+import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
+import { nodeInScope, Scoped, scopeOf } from '../auth/scope';
+import { ServiceClient } from '../http/service-client';
 
-/** The fleet registry over REST; registry-svc answers over NATS request/reply. */
+/** Nodes read per request from registry-svc when a scoped API key lists them. */
+const SCOPED_PAGE = 1000;
+
+/**
+ * The fleet registry over REST; registry-svc answers over NATS request/reply. A scoped API key
+ * sees only the nodes whose labels match its scope.
+ */
 @Controller('api/v1/nodes')
+@Access('viewer')
 export class NodesController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get()
-  async list(@Query() query: Record<string, unknown>): Promise<ListNodesReply> {
+  @Scoped()
+  async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() p: Principal): Promise<ListNodesReply> {
     const request = validate(ListNodesRequest, query, 'query');
-    return this.services.ask(registryQueries.listNodes, request);
+    const scope = scopeOf(p);
+    if (!scope) return this.services.ask(registryQueries.listNodes, request);
+    // registry-svc does not filter by labels: read every page, keep the nodes in scope, page those.
+    const inScope: NodeView[] = [];
+    for (let offset = 0; ; offset += SCOPED_PAGE) {
+      const page = await this.services.ask(registryQueries.listNodes, { ...request, limit: SCOPED_PAGE, offset });
+      inScope.push(...page.items.filter((n) => nodeInScope(n, scope)));
+      if (offset + SCOPED_PAGE >= page.total || page.items.length === 0) break;
+    }
+    return { items: inScope.slice(request.offset, request.offset + request.limit), total: inScope.length };
   }
 
   /** The third-party agents the node's agent supervises, as their last event left them. */
   @Get(':id/processes')
-  async processes(@Param('id') id: string): Promise<NodeProcessesReply> {
+  @Scoped()
+  async processes(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<NodeProcessesReply> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
+    if (scopeOf(p)) await this.get(id, p);
     return this.services.ask(registryQueries.nodeProcesses, request);
   }
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
   @Put(':id/maintenance')
+  @Access('operator')
   startMaintenance(
     @Param('id') nodeId: string,
     @Body() body: Record<string, unknown> | undefined,
-    @Ip() ip: string,
+    @Actor() actor: string,
   ): Promise<NodeView> {
     return this.services.ask(registryQueries.startMaintenance, {
       ...body,
       nodeId,
-      actor: gatewayActor(ip),
+      actor: actor,
     });
   }
 
   @Delete(':id/maintenance')
-  endMaintenance(@Param('id') nodeId: string, @Ip() ip: string): Promise<NodeView> {
+  @Access('operator')
+  endMaintenance(@Param('id') nodeId: string, @Actor() actor: string): Promise<NodeView> {
     return this.services.ask(registryQueries.endMaintenance, {
       nodeId,
-      actor: gatewayActor(ip),
+      actor: actor,
     });
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<NodeView> {
+  @Scoped()
+  async get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<NodeView> {
     const request = validate(GetNodeRequest, { nodeId: id }, 'node id');
-    return this.services.ask(registryQueries.getNode, request);
+    const node = await this.services.ask(registryQueries.getNode, request);
+    // Out of scope answers as registry-svc answers an unknown node: the key learns nothing of it.
+    if (!nodeInScope(node, scopeOf(p))) throw new NotFoundError(`node ${id} is not registered`);
+    return node;
   }
 }

@@ -1,0 +1,63 @@
+import type { INestApplication } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { READ_ONLY_METADATA } from '../audit/read-only';
+import { ACCESS_METADATA, type AccessLevel } from '../auth/access';
+
+export interface ServedRoute {
+  method: string;
+  path: string;
+  /** What the route declares; undefined when it declares nothing (the guard refuses it to all). */
+  access: AccessLevel | undefined;
+  /** A POST that only reads (`@ReadOnly()`). */
+  readOnly: boolean;
+}
+
+interface ExpressLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+const join = (...parts: string[]) =>
+  `/${parts
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/')}`;
+
+/**
+ * Every route the running application serves, read from express' own router (what a client can
+ * reach), each with the access level its Nest handler declares (found through Nest's discovery).
+ */
+export function servedRoutes(app: INestApplication): ServedRoute[] {
+  const declared = new Map<string, Pick<ServedRoute, 'access' | 'readOnly'>>();
+  const discovery = app.get(DiscoveryService);
+  const scanner = app.get(MetadataScanner);
+  for (const wrapper of discovery.getControllers()) {
+    const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+    if (!controller) continue;
+    const base = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat()[0] ?? '';
+    for (const name of scanner.getAllMethodNames(controller.prototype)) {
+      const handler = (controller.prototype as Record<string, unknown>)[name] as object;
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      if (path === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+      const access = (Reflect.getMetadata(ACCESS_METADATA, handler) ??
+        Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessLevel | undefined;
+      const readOnly = Reflect.getMetadata(READ_ONLY_METADATA, handler) === true;
+      for (const p of [path].flat()) declared.set(`${method} ${join(base, p)}`, { access, readOnly });
+    }
+  }
+  const router = (app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } }).router;
+  const served: ServedRoute[] = [];
+  for (const layer of router.stack) {
+    if (!layer.route) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) {
+      if (!on || method === '_all') continue;
+      const key = `${method.toUpperCase()} ${layer.route.path}`;
+      const route = declared.get(key);
+      if (!route) throw new Error(`express serves ${key}, which no Nest controller declares`);
+      served.push({ method: method.toUpperCase(), path: layer.route.path, ...route });
+    }
+  }
+  return served;
+}

@@ -1,0 +1,233 @@
+'use strict';
+// `vigil login|logout|whoami|api|users|keys`: the gateway over HTTP, as a logged-in user. The session
+// (gateway URL, access and refresh tokens) is kept in ~/.config/vigil/session.json, mode 0600
+// ($XDG_CONFIG_HOME respected); an expired access token is refreshed once, transparently.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+
+const DEFAULT_URL = 'http://localhost:8080';
+
+function sessionFile(env = process.env) {
+  const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  return path.join(base, 'vigil', 'session.json');
+}
+
+function saveSession(session, file = sessionFile()) {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(session, null, 2), { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+}
+
+function loadSession(file = sessionFile()) {
+  if (!fs.existsSync(file)) throw new CliError('not logged in: run `vigil login` first');
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+class CliError extends Error {}
+
+/** `--name value` / `--name=value` options and positional words. */
+function parseOptions(argv) {
+  const options = {};
+  const words = [];
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(argv[i]);
+    if (!m) words.push(argv[i]);
+    else options[m[1]] = m[2] ?? argv[++i];
+  }
+  return { options, words };
+}
+
+/** A password from a file, $VIGIL_PASSWORD, or the terminal (not echoed), or stdin's first line. */
+async function readPassword(options, cwd) {
+  if (options['password-file']) return fs.readFileSync(path.resolve(cwd, options['password-file']), 'utf8').trim();
+  if (process.env.VIGIL_PASSWORD) return process.env.VIGIL_PASSWORD;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
+  if (process.stdin.isTTY) {
+    process.stderr.write('password: ');
+    rl._writeToOutput = () => {};
+  }
+  const line = await new Promise((resolve) => rl.once('line', resolve).once('close', () => resolve('')));
+  rl.close();
+  if (process.stdin.isTTY) process.stderr.write('\n');
+  return line;
+}
+
+async function post(url, body, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+async function failure(res) {
+  const text = await res.text();
+  try {
+    const problem = JSON.parse(text);
+    return new CliError(`${res.status}: ${problem.detail ?? problem.error ?? text}`);
+  } catch {
+    return new CliError(`${res.status}: ${text}`);
+  }
+}
+
+/** A request as the logged-in user; refreshes the session once on 401. */
+async function request(method, apiPath, body) {
+  const session = loadSession();
+  const send = (token) =>
+    fetch(new URL(apiPath, session.url), {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  let res = await send(session.accessToken);
+  if (res.status === 401 && session.refreshToken) {
+    const refreshed = await post(new URL('/api/v1/auth/refresh', session.url), { refreshToken: session.refreshToken });
+    if (refreshed.status !== 200) throw new CliError('the session has ended: run `vigil login` again');
+    const tokens = await refreshed.json();
+    saveSession({ ...session, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+    res = await send(tokens.accessToken);
+  }
+  return res;
+}
+
+async function printed(res) {
+  if (!res.ok) throw await failure(res);
+  if (res.status !== 204) process.stdout.write(`${JSON.stringify(await res.json(), null, 2)}\n`);
+  return 0;
+}
+
+const USAGE = `Usage:
+  vigil login [--url ${DEFAULT_URL}] [--user admin] [--password-file FILE]   (else $VIGIL_PASSWORD or a prompt)
+  vigil logout
+  vigil whoami
+  vigil api <GET|POST|PUT|DELETE> <path> [json body]     e.g. vigil api GET /api/v1/nodes
+  vigil users list | create <name> --role <viewer|operator|admin> [--password-file FILE]
+              | role <name> <role> | disable <name> | revoke-sessions <name>
+  vigil keys create --name <name> --role <role> [--days N] [--scope env=prod,…] | list | revoke <id>
+              (the key is shown once; a scoped key sees only nodes with those labels and their metrics)`;
+
+async function login(argv, cwd) {
+  const { options } = parseOptions(argv);
+  const url = options.url || process.env.VIGIL_URL || DEFAULT_URL;
+  const username = options.user || 'admin';
+  const password = await readPassword(options, cwd);
+  const res = await post(new URL('/api/v1/auth/login', url), { username, password });
+  if (res.status !== 200) throw await failure(res);
+  const tokens = await res.json();
+  const file = sessionFile();
+  saveSession({ url, username, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }, file);
+  process.stdout.write(`logged in to ${url} as ${tokens.user.username} (${tokens.user.role}); session in ${file}\n`);
+  return 0;
+}
+
+async function logout() {
+  const res = await request('POST', '/api/v1/auth/logout');
+  fs.rmSync(sessionFile(), { force: true });
+  if (!res.ok && res.status !== 401) throw await failure(res);
+  process.stdout.write('logged out\n');
+  return 0;
+}
+
+async function users(argv, cwd) {
+  const { options, words } = parseOptions(argv);
+  const [command, name, role] = words;
+  switch (command) {
+    case 'list':
+      return printed(await request('GET', '/api/v1/users'));
+    case 'create':
+      if (!name || !options.role) throw new CliError('vigil users create <name> --role <role>');
+      return printed(
+        await request('POST', '/api/v1/users', {
+          username: name,
+          role: options.role,
+          password: await readPassword(options, cwd),
+        }),
+      );
+    case 'role':
+      return printed(await request('PUT', `/api/v1/users/${encodeURIComponent(name)}/role`, { role }));
+    case 'disable':
+      return printed(await request('POST', `/api/v1/users/${encodeURIComponent(name)}/disable`));
+    case 'revoke-sessions':
+      return printed(await request('POST', `/api/v1/users/${encodeURIComponent(name)}/sessions/revoke`));
+    default:
+      throw new CliError(USAGE);
+  }
+}
+
+/** `env=prod,team=db` → `{ env: 'prod', team: 'db' }`. */
+function parseScope(text) {
+  const scope = {};
+  for (const part of text.split(',').filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new CliError(`--scope: "${part}" is not label=value`);
+    scope[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return scope;
+}
+
+async function keys(argv) {
+  const { options, words } = parseOptions(argv);
+  const [command, id] = words;
+  switch (command) {
+    case 'create': {
+      if (!options.name || !options.role)
+        throw new CliError('vigil keys create --name <name> --role <role> [--days N] [--scope label=value,…]');
+      const body = { name: options.name, role: options.role };
+      if (options.days !== undefined) body.expiresInDays = Number(options.days);
+      if (options.scope !== undefined) body.scope = parseScope(options.scope);
+      const res = await request('POST', '/api/v1/keys', body);
+      if (!res.ok) throw await failure(res);
+      const created = await res.json();
+      process.stdout.write(
+        `${created.key}\n\nAPI key ${created.id} (${created.name}, ${created.role}), expires ${created.expiresAt}.\n` +
+          'This is the only time the key is shown: keep it now. Send it as `Authorization: Bearer <key>`.\n',
+      );
+      return 0;
+    }
+    case 'list':
+      return printed(await request('GET', '/api/v1/keys'));
+    case 'revoke':
+      if (!id) throw new CliError('vigil keys revoke <id>');
+      return printed(await request('DELETE', `/api/v1/keys/${encodeURIComponent(id)}`));
+    default:
+      throw new CliError(USAGE);
+  }
+}
+
+/** Runs one of this file's commands; the exit code. */
+async function runGatewayCli(command, argv, cwd) {
+  try {
+    switch (command) {
+      case 'login':
+        return await login(argv, cwd);
+      case 'logout':
+        return await logout();
+      case 'whoami':
+        return await printed(await request('GET', '/api/v1/auth/me'));
+      case 'api': {
+        const [method, apiPath, body] = argv;
+        if (!method || !apiPath) throw new CliError(USAGE);
+        return await printed(await request(method.toUpperCase(), apiPath, body && JSON.parse(body)));
+      }
+      case 'users':
+        return await users(argv, cwd);
+      case 'keys':
+        return await keys(argv);
+      default:
+        throw new CliError(USAGE);
+    }
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    process.stderr.write(`vigil ${command}: ${e.message}\n`);
+    return 1;
+  }
+}
+
+const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys'];
+
+module.exports = { runGatewayCli, COMMANDS, sessionFile };
