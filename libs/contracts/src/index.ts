@@ -36,3 +36,5 @@ export * from './alerting/alert.events';
 export * from './alerting/notify-config.schema';
 export * from './alerting/silence.schema';
 export * from './alerting/notify.queries';
+export * from './nats-permissions';
+export * from './provision';

@@ -1,4 +1,5 @@
 import { describeIssues, z } from '@vigil/contracts';
+import { type NatsCredentials, natsCredentialsFromEnv } from '@vigil/messaging';
 
 /** What every service reads from the environment; a service extends it with its own keys. */
 export const BaseEnv = z.object({
@@ -18,6 +19,11 @@ export type BaseEnv = z.infer<typeof BaseEnv>;
 export interface ServiceConfig extends BaseEnv {
   service: string;
   httpPort: number;
+  /**
+   * This service's NATS user, from NATS_USER with NATS_PASSWORD or NATS_PASSWORD_FILE; none:
+   * an anonymous connection (a server without authorization). Never logged.
+   */
+  natsCredentials?: NatsCredentials;
 }
 
 /**
@@ -38,6 +44,12 @@ export function loadConfig<S extends z.ZodObject>(
   if (!parsed.success) {
     throw new Error(`${service}: invalid environment: ${describeIssues(parsed.error)}`);
   }
+  let natsCredentials: NatsCredentials | undefined;
+  try {
+    natsCredentials = natsCredentialsFromEnv(env);
+  } catch (e) {
+    throw new Error(`${service}: invalid environment: ${(e as Error).message}`);
+  }
   const data = parsed.data as Record<string, unknown>;
-  return { ...(data as BaseEnv & z.infer<S>), service, httpPort: data[portVariable] as number };
+  return { ...(data as BaseEnv & z.infer<S>), service, httpPort: data[portVariable] as number, natsCredentials };
 }

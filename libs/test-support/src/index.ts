@@ -5,3 +5,4 @@ export * from './wait';
 export * from './process';
 export * from './otlp-receiver';
 export * from './decider-spec';
+export * from './nats-server';
