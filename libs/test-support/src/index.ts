@@ -6,3 +6,4 @@ export * from './process';
 export * from './otlp-receiver';
 export * from './decider-spec';
 export * from './nats-server';
+export * from './tls';

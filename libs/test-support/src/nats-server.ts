@@ -45,8 +45,8 @@ export function natsServerBinary(): string | undefined {
 }
 
 export interface AuthNatsServerOptions {
-  /** TLS for clients: the server's certificate and key (PEM files). */
-  tls?: { certFile: string; keyFile: string };
+  /** TLS for clients: the server's certificate and key, and the CA the helper's own connections trust (PEM). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /**
@@ -122,14 +122,14 @@ export class AuthNatsServer {
   }
 
   /** A connection as `identity`, on its own inbox prefix as the services use. */
-  connect(identity: NatsIdentity, extra: { caFile?: string } = {}): Promise<NatsConnection> {
+  connect(identity: NatsIdentity): Promise<NatsConnection> {
     return connect({
       servers: this.url,
       user: identity,
       pass: this.passwords[identity],
       inboxPrefix: natsInboxPrefix(identity),
       name: `vigil-test:${identity}`,
-      ...(extra.caFile ? { tls: { caFile: extra.caFile } } : {}),
+      ...(this.options.tls ? { tls: { caFile: this.options.tls.caFile } } : {}),
     });
   }
 
