@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { isNatsIdentity, natsInboxPrefix } from '@vigil/contracts';
 import type { Logger } from 'pino';
 
 /** A NATS user and its password (never logged). */
@@ -15,7 +16,10 @@ export interface NatsConnectOptions {
   logger: Logger;
   /** Without them, the connection is anonymous (a server without authorization). */
   credentials?: NatsCredentials;
-  /** Where replies arrive; a restricted user may subscribe only to its own (`natsInboxPrefix`). */
+  /**
+   * Where replies arrive. Unset: the user's own inbox (`natsInboxPrefix`) when the user is one of
+   * Vigil's identities, since a restricted user may subscribe to no other; else `_INBOX`.
+   */
   inboxPrefix?: string;
   /** Verify the server's certificate against this CA file (PEM); the connection then requires TLS. */
   caFile?: string;
@@ -55,9 +59,11 @@ export function natsCredentialsFromEnv(env: NodeJS.ProcessEnv, prefix = 'NATS'):
 export function natsAuthOptions(
   opts: Pick<NatsConnectOptions, 'credentials' | 'inboxPrefix' | 'caFile'>,
 ): Partial<ConnectionOptions> {
+  const user = opts.credentials?.user;
+  const inboxPrefix = opts.inboxPrefix ?? (user && isNatsIdentity(user) ? natsInboxPrefix(user) : undefined);
   return {
     ...(opts.credentials ? { user: opts.credentials.user, pass: opts.credentials.pass } : {}),
-    ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
+    ...(inboxPrefix ? { inboxPrefix } : {}),
     ...(opts.caFile ? { tls: { caFile: opts.caFile } } : {}),
   };
 }

@@ -44,6 +44,11 @@ describe('NATS credentials from the environment', () => {
 
   it('turns them, the inbox and the CA into connect options', () => {
     expect(natsAuthOptions({})).toEqual({});
+    expect(natsAuthOptions({ credentials: { user: 'agent', pass: 'p' } })).toEqual({
+      user: 'agent',
+      pass: 'p',
+      inboxPrefix: '_INBOX_agent',
+    });
     expect(
       natsAuthOptions({ credentials: { user: 'u', pass: 'p' }, inboxPrefix: '_INBOX_u', caFile: '/ca.pem' }),
     ).toEqual({ user: 'u', pass: 'p', inboxPrefix: '_INBOX_u', tls: { caFile: '/ca.pem' } });

@@ -1,14 +1,6 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, errors as natsErrors } from '@nats-io/nats-core';
-import {
-  createTopology,
-  ensureStreams,
-  isNatsIdentity,
-  MissingStreamError,
-  natsInboxPrefix,
-  type Topology,
-  verifyStreams,
-} from '@vigil/contracts';
+import { createTopology, ensureStreams, MissingStreamError, type Topology, verifyStreams } from '@vigil/contracts';
 import { connectNats, DeadLetters, type RpcServerDeps } from '@vigil/messaging';
 import {
   createDbMetrics,
@@ -67,9 +59,6 @@ export class Bus {
       name: `${config.service}:${process.pid}`,
       logger: obs.logger,
       credentials: config.natsCredentials,
-      // A restricted user may read replies only on its own inbox.
-      inboxPrefix:
-        config.natsCredentials && isNatsIdentity(config.service) ? natsInboxPrefix(config.service) : undefined,
     });
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);

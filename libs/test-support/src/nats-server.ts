@@ -87,10 +87,18 @@ export class AuthNatsServer {
     }
   }
 
+  /** Starts the server; again after `kill()`, on the same port with the same users and data. */
+  /** The server's log lines about refused publishes and subscriptions, so far. */
+  permissionViolations(): string[] {
+    return this.log()
+      .split('\n')
+      .filter((line) => / (Publish|Subscription) Violation /.test(line));
+  }
+
   async start(): Promise<this> {
     const binary = natsServerBinary();
     if (!binary) throw new Error('nats-server is not installed (Debian package "nats-server")');
-    this.port = await freePort();
+    if (!this.port) this.port = await freePort();
     const users = NATS_IDENTITIES.map((identity) => ({ identity, password: this.passwords[identity] }));
     const tls = this.options.tls
       ? `tls {\n  cert_file: ${JSON.stringify(this.options.tls.certFile)}\n  key_file: ${JSON.stringify(this.options.tls.keyFile)}\n}\n`
@@ -103,17 +111,26 @@ export class AuthNatsServer {
     ].join('\n');
     const configFile = join(this.dir, 'nats.conf');
     writeFileSync(configFile, config, { mode: 0o600 });
+    const readyBefore = this.log().split('Server is ready').length;
     const child = spawn(binary, ['-c', configFile, '-l', this.logFile], { stdio: 'ignore' });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.child = child;
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`nats-server exited:\n${this.log()}`);
-        return this.log().includes('Server is ready');
+        return this.log().split('Server is ready').length > readyBefore;
       },
       { timeoutMs: 15_000, what: 'nats-server with authorization' },
     );
     return this;
+  }
+
+  /** Kills the server process (SIGKILL), keeping its folder for a later `start()`. */
+  async kill(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
   }
 
   /** The environment a process connecting as `identity` needs. */
@@ -144,10 +161,7 @@ export class AuthNatsServer {
   }
 
   async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
