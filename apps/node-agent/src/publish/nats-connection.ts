@@ -1,5 +1,4 @@
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { natsInboxPrefix } from '@vigil/contracts';
 import { natsAuthOptions, type NatsCredentials } from '@vigil/messaging';
 import type { Logger } from 'pino';
 
@@ -64,12 +63,8 @@ export function natsConnectionOptions(target: NatsTarget): ConnectionOptions {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     waitOnFirstConnect: true,
-    ...natsAuthOptions({
-      credentials: target.credentials,
-      caFile: target.caFile,
-      // The agent user may read replies (enrollment, JetStream acks) on its own inbox only.
-      inboxPrefix: target.credentials ? natsInboxPrefix('agent') : undefined,
-    }),
+    // With the `agent` user, replies (enrollment, JetStream acks) arrive on the agent's own inbox.
+    ...natsAuthOptions({ credentials: target.credentials, caFile: target.caFile }),
   };
 }
 
