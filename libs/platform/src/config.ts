@@ -4,6 +4,8 @@ import { type NatsCredentials, natsCredentialsFromEnv } from '@vigil/messaging';
 /** What every service reads from the environment; a service extends it with its own keys. */
 export const BaseEnv = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** Verify the NATS server's TLS certificate against this CA (PEM); the connection then requires TLS. */
+  NATS_CA_FILE: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/vigil'),
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
   VIGIL_NATS_PREFIX: z

@@ -59,6 +59,7 @@ export class Bus {
       name: `${config.service}:${process.pid}`,
       logger: obs.logger,
       credentials: config.natsCredentials,
+      caFile: config.NATS_CA_FILE,
     });
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
