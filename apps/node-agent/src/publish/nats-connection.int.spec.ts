@@ -58,18 +58,13 @@ describeWithServer('the agent over TLS with its own NATS user', () => {
     }
   });
 
+  // With the agent's own options, once: the agent itself retries forever (and nats.js cannot
+  // cancel a first connect in progress, which would outlive the test).
   it('refuses a server whose certificate another CA signed', async () => {
     const options = { ...natsConnectionOptions({ ...target, caFile: other.caFile }), waitOnFirstConnect: false };
     await expect(connect({ ...options, maxReconnectAttempts: 0, reconnect: false })).rejects.toThrow(
       /certificate|self.signed|verify/i,
     );
-    const connector = new NatsConnector({ ...target, caFile: other.caFile }, logger);
-    const outcome = await Promise.race([
-      connector.connected.then(() => 'connected'),
-      new Promise((resolve) => setTimeout(() => resolve('still refused'), 3000)),
-    ]);
-    await connector.close(logger);
-    expect(outcome).toBe('still refused');
   });
 
   it('refuses the server when no CA is given: the system CAs do not know it', async () => {
