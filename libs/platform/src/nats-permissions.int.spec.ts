@@ -2,7 +2,17 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { createTopology, MissingStreamError, type NatsIdentity, nodeEvents, type Topology, z } from '@vigil/contracts';
+import {
+  createTopology,
+  deleteStreams,
+  ensureStreams,
+  MissingStreamError,
+  type NatsIdentity,
+  nodeEvents,
+  streamDefinitions,
+  type Topology,
+  z,
+} from '@vigil/contracts';
 import { EventStore } from '@vigil/event-store';
 import { createLogger } from '@vigil/telemetry';
 import { AuthNatsServer, natsServerBinary, uniqueId } from '@vigil/test-support';
@@ -189,6 +199,16 @@ describeWithServer('NATS with authorization: each identity may do its own job an
     });
   });
 
+  it('admin provisioning turns deny_purge on for an EVENTS stream made before it existed', async () => {
+    const old = createTopology(`${t.prefix}old`, 4);
+    const jsm = await jetstreamManager(await as('admin'));
+    const [, events] = streamDefinitions(old);
+    await jsm.streams.add({ ...events, deny_purge: false });
+    await ensureStreams(jsm, old);
+    expect((await jsm.streams.info(old.streams.events)).config.deny_purge).toBe(true);
+    await deleteStreams(jsm, old);
+  });
+
   describe('Bus.connect', () => {
     const obs = new Observability('registry-svc', createLogger({ service: 'registry-svc', level: 'silent' }));
     const config = () =>
@@ -202,6 +222,21 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       const bus = await Bus.connect(config(), obs);
       expect(bus.topology.prefix).toBe(t.prefix);
       await bus.close();
+    });
+
+    it('as a user that may manage streams (admin): still creates a missing one', async () => {
+      const jsm = await jetstreamManager(await as('admin'));
+      await jsm.streams.delete(t.streams.dlq);
+      const bus = await Bus.connect(
+        loadConfig('registry-svc', 'VIGIL_REGISTRY_PORT', 0, z.object({}), {
+          ...server.env('admin'),
+          VIGIL_NATS_PREFIX: t.prefix,
+          VIGIL_PARTITIONS: '4',
+        }),
+        obs,
+      );
+      await bus.close();
+      expect((await jsm.streams.info(t.streams.dlq)).config.name).toBe(t.streams.dlq);
     });
 
     it('as a restricted service when a stream is missing: fails naming it, and creates nothing', async () => {
