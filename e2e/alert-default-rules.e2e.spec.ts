@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ruleOperations } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
-import { repoRoot, testUrls } from '@vigil/test-support';
+import { repoRoot } from '@vigil/test-support';
 import { parse, stringify } from 'yaml';
 import { TestPlatform } from './platform';
 
@@ -12,13 +12,13 @@ const platform = new TestPlatform();
 const list = async () =>
   (await requestQuery(platform.bus.nc, platform.bus.topology, ruleOperations.list, {}, 15_000)).rules;
 
-/** `vigil rules …` as an operator runs it, against this suite's NATS prefix. */
+/** `vigil rules …` as an operator runs it (NATS user `admin`), against this suite's NATS prefix. */
 function vigil(...args: string[]) {
   const r = spawnSync(
     join(repoRoot, 'node_modules', '.bin', 'node'),
     [join(repoRoot, 'tools', 'vigil', 'vigil.js'), 'rules', ...args],
     {
-      env: { ...process.env, NATS_URL: testUrls.nats, VIGIL_NATS_PREFIX: platform.bus.topology.prefix },
+      env: { ...process.env, ...platform.nats.env('admin'), VIGIL_NATS_PREFIX: platform.bus.topology.prefix },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -25,7 +25,7 @@ describe('metrics: agent → metrics-svc → gateway (REST and Prometheus API)',
     await platform.setup();
     metricsPort = await freePort();
     const metrics = new ServiceProcess('metrics-svc', {
-      ...platform.env(),
+      ...platform.env('metrics-svc'),
       VIGIL_METRICS_PORT: String(metricsPort),
       VIGIL_METRICS_ROLLUP_MS: '500',
     }).start();

@@ -2,8 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { createTopology, type NatsIdentity } from '@vigil/contracts';
 import {
-  createTestBus,
+  AuthNatsServer,
+  createAuthTestBus,
   createTestDatabase,
   freePort,
   loginToGateway,
@@ -17,10 +19,13 @@ import {
 } from '@vigil/test-support';
 
 /**
- * One isolated Vigil deployment for a test file: its own NATS prefix, database and
- * Redis key prefix, real service processes, and an OTLP receiver for their traces.
+ * One isolated Vigil deployment for a test file: its own nats-server with authorization (each
+ * process connects as its own identity, with the permissions of libs/contracts), its own NATS
+ * prefix, database and Redis key prefix, real service processes, and an OTLP receiver for their
+ * traces. `bus` is the test's own connection, as admin.
  */
 export class TestPlatform {
+  nats!: AuthNatsServer;
   bus!: TestBus;
   db!: TestDatabase;
   otlp!: OtlpReceiver;
@@ -33,16 +38,18 @@ export class TestPlatform {
   constructor(private readonly registryEnv: Record<string, string> = {}) {}
 
   async setup(): Promise<this> {
-    this.bus = await createTestBus();
+    this.nats = await new AuthNatsServer(createTopology(uniqueId(), 4)).start();
+    this.bus = await createAuthTestBus(this.nats);
     this.db = await createTestDatabase();
     this.otlp = await new OtlpReceiver().start();
     for (const app of ['gateway', 'registry-svc']) this.ports[app] = await freePort();
     return this;
   }
 
-  env(): Record<string, string> {
+  /** The environment of a process that connects to NATS as `identity`. */
+  env(identity: NatsIdentity): Record<string, string> {
     return {
-      NATS_URL: testUrls.nats,
+      ...this.nats.env(identity),
       DATABASE_URL: this.db.url,
       REDIS_URL: testUrls.redis,
       VIGIL_NATS_PREFIX: this.bus.topology.prefix,
@@ -60,7 +67,7 @@ export class TestPlatform {
   }
 
   async startRegistry(): Promise<ServiceProcess> {
-    const p = new ServiceProcess('registry-svc', { ...this.env(), ...this.registryEnv }).start();
+    const p = new ServiceProcess('registry-svc', { ...this.env('registry-svc'), ...this.registryEnv }).start();
     this.processes.push(p);
     await p.waitHttpOk(this.url('registry-svc', '/health/ready'));
     return p;
@@ -69,7 +76,11 @@ export class TestPlatform {
   /** One metrics-svc replica on its own port (several may run at once). */
   async startMetrics(extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; port: number }> {
     const port = await freePort();
-    const p = new ServiceProcess('metrics-svc', { ...this.env(), VIGIL_METRICS_PORT: String(port), ...extra }).start();
+    const p = new ServiceProcess('metrics-svc', {
+      ...this.env('metrics-svc'),
+      VIGIL_METRICS_PORT: String(port),
+      ...extra,
+    }).start();
     this.processes.push(p);
     await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
     return { process: p, port };
@@ -78,7 +89,11 @@ export class TestPlatform {
   /** One alert-svc replica on its own port (several may run at once). */
   async startAlert(extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; port: number }> {
     const port = await freePort();
-    const p = new ServiceProcess('alert-svc', { ...this.env(), VIGIL_ALERT_PORT: String(port), ...extra }).start();
+    const p = new ServiceProcess('alert-svc', {
+      ...this.env('alert-svc'),
+      VIGIL_ALERT_PORT: String(port),
+      ...extra,
+    }).start();
     this.processes.push(p);
     await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
     return { process: p, port };
@@ -86,7 +101,7 @@ export class TestPlatform {
 
   /** The gateway, with a known first admin password; logs in as that admin. */
   async startGateway(): Promise<ServiceProcess> {
-    const p = new ServiceProcess('gateway', { ...this.env(), ...testGatewayAuth.env }).start();
+    const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env }).start();
     this.processes.push(p);
     await p.waitHttpOk(this.url('gateway', '/health/ready'));
     this.adminToken = await loginToGateway(this.url('gateway', ''));
@@ -106,7 +121,7 @@ export class TestPlatform {
     extra: Record<string, string> = {},
   ): ServiceProcess {
     const p = new ServiceProcess('node-agent', {
-      ...this.env(),
+      ...this.env('agent'),
       VIGIL_AGENT_STATE_DIR: stateDir,
       VIGIL_AGENT_HEARTBEAT_MS: '1000',
       VIGIL_AGENT_SAMPLE_MS: '1000',
@@ -130,6 +145,10 @@ export class TestPlatform {
     await redis.quit();
     await this.otlp?.stop();
     await this.bus?.close();
+    const refused = this.nats?.permissionViolations() ?? [];
+    await this.nats?.stop();
     await this.db?.drop();
+    // Every process ran with least privilege: anything the server refused is a missing permission.
+    if (refused.length > 0) throw new Error(`NATS refused:\n${refused.join('\n')}`);
   }
 }

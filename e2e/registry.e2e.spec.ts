@@ -169,7 +169,7 @@ describe('walking skeleton: agent → NATS → registry-svc → Postgres → gat
       await pg.query('DELETE FROM registry.nodes');
       // Through the operator's command: `npm run registry:rebuild-projection`.
       const cli = spawnSync(process.execPath, [join(repoRoot, 'apps/registry-svc/dist/cli/rebuild-projection.js')], {
-        env: { ...process.env, ...platform.env() },
+        env: { ...process.env, ...platform.env('admin') },
         encoding: 'utf8',
       });
       expect(cli.stderr).toBe('');

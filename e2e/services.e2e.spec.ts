@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createTopology, type NatsIdentity } from '@vigil/contracts';
 import {
+  AuthNatsServer,
   createTestDatabase,
   eventually,
   freePort,
@@ -50,23 +49,11 @@ type Health = { status: string; checks: Record<string, { status: string; error?:
  */
 describe('every service: health, readiness under outages, metrics, logs', () => {
   let db: TestDatabase;
-  let nats: OwnServer;
+  let nats: AuthNatsServer;
   let redis: OwnServer;
-  let natsPort: number;
   let redisPort: number;
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-own-servers-'));
   const running: { app: string; port: number; process: ServiceProcess }[] = [];
 
-  const startNats = () =>
-    new OwnServer('nats-server', [
-      '-a',
-      '127.0.0.1',
-      '-p',
-      String(natsPort),
-      '-js',
-      '-sd',
-      join(dataDir, 'nats'),
-    ]).start();
   const startRedis = () =>
     new OwnServer('redis-server', [
       '--bind',
@@ -84,24 +71,27 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
   };
 
   beforeAll(async () => {
-    [natsPort, redisPort] = [await freePort(), await freePort()];
-    nats = startNats();
+    redisPort = await freePort();
+    // NATS with authorization: each service connects as itself; the streams are provisioned as admin.
+    nats = await new AuthNatsServer(createTopology(uniqueId())).start();
+    await nats.provision();
     redis = startRedis();
     db = await createTestDatabase();
     const env = {
-      NATS_URL: `nats://127.0.0.1:${natsPort}`,
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       DATABASE_URL: db.url,
-      VIGIL_NATS_PREFIX: uniqueId(),
+      VIGIL_NATS_PREFIX: nats.topology.prefix,
       VIGIL_REDIS_PREFIX: `${uniqueId()}:`,
     };
     for (const s of SERVICES) {
       const port = await freePort();
+      const natsEnv = nats.env(s.app as NatsIdentity);
       running.push({
         app: s.app,
         port,
         process: new ServiceProcess(s.app, {
           ...env,
+          ...natsEnv,
           ...(s.app === 'gateway' ? testGatewayAuth.env : {}),
           [s.portVariable]: String(port),
         }).start(),
@@ -182,7 +172,7 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
   });
 
   it('answers 503 on /health/ready while NATS is down and 200 once it is back', async () => {
-    await nats.stop();
+    await nats.kill();
     for (const { port } of running) {
       const r = await eventually(
         async () => ((await health(port, '/health/ready')).status === 503 ? health(port, '/health/ready') : undefined),
@@ -192,7 +182,7 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
       );
       expect(r.body.checks.nats.status).toBe('down');
     }
-    nats = startNats();
+    await nats.start();
     for (const { port } of running) {
       await eventually(async () => (await health(port, '/health/ready')).status === 200, {
         timeoutMs: 20_000,
@@ -216,6 +206,8 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
         );
       }
       expect(process.lines.filter((l) => !l.startsWith('{'))).toEqual([]);
+      const password = nats.passwords[app as NatsIdentity];
+      expect(process.lines.filter((l) => l.includes(password))).toEqual([]);
     }
   });
 });

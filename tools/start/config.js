@@ -1,5 +1,6 @@
 'use strict';
 // Where things are and which settings the platform runs with (environment variables over defaults).
+const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -26,16 +27,33 @@ function parsePort(name, value, fallback) {
   return port;
 }
 
+/** NATS_USER with NATS_PASSWORD or NATS_PASSWORD_FILE, for a NATS server named by NATS_URL. */
+function natsCredentials(env) {
+  if (!env.NATS_USER) return undefined;
+  const pass = env.NATS_PASSWORD_FILE
+    ? fs.readFileSync(env.NATS_PASSWORD_FILE, 'utf8').replace(/\r?\n$/, '')
+    : env.NATS_PASSWORD;
+  if (!pass) throw new Error('NATS_USER is set without NATS_PASSWORD or NATS_PASSWORD_FILE');
+  return { user: env.NATS_USER, pass };
+}
+
 /** Everything start.js needs from the environment, resolved once. */
 function loadConfig(env = process.env) {
   const urls = Object.fromEntries(Object.entries(DEFAULT_URLS).map(([name, url]) => [name, env[name] || url]));
+  const given = Object.fromEntries(Object.keys(DEFAULT_URLS).map((name) => [name, Boolean(env[name])]));
   const services = SERVICES.map((service) => ({
     ...service,
     port: parsePort(service.portVar, env[service.portVar], service.port),
     entry: path.join(ROOT, 'apps', service.name, 'dist', 'main.js'),
   }));
   return {
+    root: ROOT,
     urls,
+    /** Which URLs the user named: those servers are used as they are. */
+    given,
+    natsCredentials: given.NATS_URL ? natsCredentials(env) : undefined,
+    natsPrefix: env.VIGIL_NATS_PREFIX || '',
+    partitions: env.VIGIL_PARTITIONS ? parsePort('VIGIL_PARTITIONS', env.VIGIL_PARTITIONS, 16) : 16,
     services,
     agent: {
       name: 'node-agent',

@@ -7,6 +7,7 @@ const path = require('node:path');
 const { STATE_DIR } = require('./config');
 const { canConnect, hostPort, isLocalHost, waitFor } = require('./net');
 const { terminate, describeExit } = require('./processes');
+const secure = require('./secure-servers');
 
 const READY_TIMEOUT_MS = 30_000;
 
@@ -77,6 +78,42 @@ function startNats({ host, port, started }) {
   fs.mkdirSync(storeDir, { recursive: true });
   const args = ['-a', host, '-p', String(port), '-js', '-sd', storeDir, '-l', logFile];
   return startChildServer({ name: 'NATS', binary, args, host, port, logFile, started });
+}
+
+/** Our own nats-server with JetStream and authorization (config generated from libs/contracts). */
+async function startSecureNats({ host, port, topology, started }) {
+  const binary = findBinary('nats-server');
+  if (!binary) throw missing('nats-server', 'nats-server', 'NATS_URL');
+  const dir = path.join(STATE_DIR, 'nats-auth');
+  const logFile = path.join(dir, 'nats.log');
+  const configFile = path.join(dir, 'nats.conf');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  secure.writePrivate(
+    configFile,
+    secure.natsServerConfig({ host, port, storeDir: path.join(dir, 'jetstream'), topology }),
+  );
+  await startChildServer({
+    name: 'NATS',
+    binary,
+    args: ['-c', configFile, '-l', logFile],
+    host,
+    port,
+    logFile,
+    started,
+  });
+  return configFile;
+}
+
+/** Our own Redis with `requirepass` (the password under .vigil/secrets/, never on a command line). */
+async function startSecureRedis({ host, port, started }) {
+  const binary = findBinary('redis-server');
+  if (!binary) throw missing('redis-server', 'redis-server', 'REDIS_URL');
+  const dir = path.join(STATE_DIR, 'redis-auth');
+  const logFile = path.join(dir, 'redis.log');
+  const configFile = path.join(dir, 'redis.conf');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  secure.writePrivate(configFile, secure.redisConfig({ host, port, dir, logFile }));
+  await startChildServer({ name: 'Redis', binary, args: [configFile], host, port, logFile, started });
 }
 
 function startRedis({ host, port, started }) {
@@ -158,27 +195,87 @@ const SERVERS = [
   { name: 'Redis', urlVar: 'REDIS_URL', defaultPort: 6379, start: startRedis },
 ];
 
+/** A server at a URL the user gave: used when it answers, started (as before, without auth) when local. */
+async function ensureGivenServer(server, url, log, started) {
+  const { host, port } = hostPort(url, server.defaultPort);
+  if (await canConnect(host, port)) {
+    log.info(`${server.name} is up at ${host}:${port}`);
+    return;
+  }
+  if (!isLocalHost(host))
+    throw new ServerError(`${server.name} at ${host}:${port} (${server.urlVar}) does not answer.`);
+  log.info(`${server.name} does not answer on ${host}:${port}: starting a local one (data in .vigil/)`);
+  const user = decodeURIComponent(new URL(url).username) || 'postgres';
+  await server.start({ host, port, user, started });
+  log.info(`${server.name} started on ${host}:${port}`);
+}
+
+const LOCAL = '127.0.0.1';
+
+/** Says why a server is not on its default port. */
+function portNote(preferred, port) {
+  return port === preferred ? '' : ` (${preferred} is taken by another server)`;
+}
+
 /**
  * Makes sure every server answers. Each server it starts is added to `started` (with stop()) as
  * soon as its process exists, so whoever stops the platform meanwhile stops it too. Throws a
  * ServerError saying what to do when a server is neither reachable nor startable.
+ *
+ * NATS and Redis named by NATS_URL/REDIS_URL are used as they are (with NATS_USER and
+ * NATS_PASSWORD/NATS_PASSWORD_FILE from the environment for every process, when set). Unnamed, the
+ * platform runs its own, with authentication: returns the URLs every process uses, a description
+ * of the bus, and `natsEnv(identity)`, the NATS user of each process.
  */
-async function ensureServers(urls, log, started, cancelled) {
-  for (const server of SERVERS) {
-    if (cancelled.aborted) return;
-    const url = urls[server.urlVar];
-    const { host, port } = hostPort(url, server.defaultPort);
-    if (await canConnect(host, port)) {
-      log.info(`${server.name} is up at ${host}:${port}`);
-      continue;
+async function ensureServers(config, log, started, cancelled) {
+  const urls = { ...config.urls };
+  const bus = { natsEnv: () => ({}), description: '', login: '' };
+  const topology = secure.contracts().createTopology(config.natsPrefix, config.partitions);
+
+  if (config.given.NATS_URL) {
+    await ensureGivenServer(SERVERS[0], urls.NATS_URL, log, started);
+    const credentials = config.natsCredentials;
+    bus.description = `${redactUrl(urls.NATS_URL)} (NATS_URL), ${credentials ? `user ${credentials.user} for every process` : 'anonymous'}`;
+    if (credentials) {
+      await secure.provisionNats(urls.NATS_URL, topology, credentials).catch((error) => {
+        log.info(`could not provision the streams as ${credentials.user} (${error.message}); they must exist`);
+      });
     }
-    if (!isLocalHost(host))
-      throw new ServerError(`${server.name} at ${host}:${port} (${server.urlVar}) does not answer.`);
-    log.info(`${server.name} does not answer on ${host}:${port}: starting a local one (data in .vigil/)`);
-    const user = decodeURIComponent(new URL(url).username) || 'postgres';
-    await server.start({ host, port, user, started });
-    log.info(`${server.name} started on ${host}:${port}`);
+  } else {
+    const port = await secure.choosePort(LOCAL, 4222);
+    if (cancelled.aborted) return { urls, bus };
+    log.info(`starting NATS with authorization on ${LOCAL}:${port}${portNote(4222, port)}`);
+    const configFile = await startSecureNats({ host: LOCAL, port, topology, started });
+    urls.NATS_URL = `nats://${LOCAL}:${port}`;
+    const admin = secure.natsEnv('admin');
+    await secure.provisionNats(urls.NATS_URL, topology, {
+      user: 'admin',
+      pass: fs.readFileSync(admin.NATS_PASSWORD_FILE, 'utf8').trim(),
+    });
+    log.info('provisioned the streams and the agent-config bucket as admin');
+    bus.natsEnv = secure.natsEnv;
+    bus.description = `${urls.NATS_URL} (own nats-server with authorization, ${path.relative(config.root, configFile)})`;
+    bus.login = `user admin, password in ${path.relative(config.root, admin.NATS_PASSWORD_FILE)}`;
   }
+
+  if (cancelled.aborted) return { urls, bus };
+  await ensureGivenServer(SERVERS[1], urls.DATABASE_URL, log, started);
+
+  if (cancelled.aborted) return { urls, bus };
+  if (config.given.REDIS_URL) {
+    await ensureGivenServer(SERVERS[2], urls.REDIS_URL, log, started);
+  } else {
+    const port = await secure.choosePort(LOCAL, 6379);
+    log.info(`starting Redis with a password on ${LOCAL}:${port}${portNote(6379, port)}`);
+    await startSecureRedis({ host: LOCAL, port, started });
+    urls.REDIS_URL = secure.redisUrl(LOCAL, port);
+  }
+  return { urls, bus };
+}
+
+/** The URL with its password masked, for printing. */
+function redactUrl(url) {
+  return url.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:[REDACTED]@');
 }
 
 /** Stops (and forgets) the servers in `started`, the last started first. */
@@ -189,4 +286,4 @@ async function stopServers(started, log) {
   }
 }
 
-module.exports = { ensureServers, stopServers, ServerError };
+module.exports = { ensureServers, stopServers, ServerError, redactUrl };

@@ -13,7 +13,7 @@ const { waitUntilReady } = require('./health');
 const { canConnect } = require('./net');
 const { log } = require('./output');
 const { ProcessGroup } = require('./processes');
-const { ensureServers, stopServers } = require('./servers');
+const { ensureServers, redactUrl, stopServers } = require('./servers');
 
 const MIN_NODE_MAJOR = 22;
 const READY_TIMEOUT_MS = 90_000;
@@ -56,9 +56,13 @@ class Platform {
   }
 }
 
-function childEnv(config, extra = {}) {
+/** The environment of a process that connects to NATS as `identity` (its own user, when ours). */
+function childEnv(config, bus, identity, extra = {}) {
   const ports = Object.fromEntries(config.services.map((s) => [s.portVar, String(s.port)]));
-  return { ...process.env, ...config.urls, ...ports, ...extra };
+  const nats = bus.natsEnv(identity);
+  const env = { ...process.env, ...config.urls, ...ports, ...nats, ...extra };
+  if (nats.NATS_PASSWORD_FILE) delete env.NATS_PASSWORD;
+  return env;
 }
 
 function requireEntries(files) {
@@ -69,7 +73,7 @@ function requireEntries(files) {
 async function run(options, platform) {
   const config = loadConfig();
 
-  if (!options.check) {
+  if (!options.check || !fs.existsSync(path.join(ROOT, 'libs', 'contracts', 'dist', 'index.js'))) {
     log.info('building (tsc -b tsconfig.build.json)');
     if (!build()) throw new Error('the build failed (compiler output above); nothing was started');
     requireEntries([
@@ -79,7 +83,10 @@ async function run(options, platform) {
     ]);
   }
 
-  await ensureServers(config.urls, log, platform.servers, platform.cancelled.signal);
+  const { urls, bus } = await ensureServers(config, log, platform.servers, platform.cancelled.signal);
+  if (platform.stopping) return;
+  config.urls = urls;
+  log.info(`bus: ${bus.description}`);
   const database = await ensureDatabase(config.urls.DATABASE_URL);
   log.info(database.created ? `created the database ${database.name}` : `the database ${database.name} exists`);
   if (options.check) {
@@ -97,7 +104,7 @@ async function run(options, platform) {
   const auth = gatewayAuth(STATE_DIR);
   for (const service of config.services) {
     if (platform.stopping) return;
-    const env = childEnv(config, service.name === 'gateway' ? auth.env : {});
+    const env = childEnv(config, bus, service.name, service.name === 'gateway' ? auth.env : {});
     platform.processes.startNode(service.name, service.entry, [], env);
   }
   const notReady = await waitUntilReady(config.services, READY_TIMEOUT_MS);
@@ -109,12 +116,13 @@ async function run(options, platform) {
 
   if (options.agent) {
     fs.mkdirSync(config.agent.stateDir, { recursive: true });
-    const env = childEnv(config, { VIGIL_AGENT_STATE_DIR: config.agent.stateDir });
+    const env = childEnv(config, bus, 'agent', { VIGIL_AGENT_STATE_DIR: config.agent.stateDir });
     platform.processes.startNode(config.agent.name, config.agent.entry, [], env, { wave: 1 });
   }
   if (options.sim > 0) {
     const args = ['--nodes', String(options.sim)];
-    platform.processes.startNode(config.simulator.name, config.simulator.entry, args, childEnv(config), { wave: 1 });
+    const env = childEnv(config, bus, 'agent');
+    platform.processes.startNode(config.simulator.name, config.simulator.entry, args, env, { wave: 1 });
   }
 
   const gateway = config.services.find((s) => s.name === 'gateway');
@@ -125,6 +133,9 @@ async function run(options, platform) {
       ? `  log in:   npm run vigil -- login --url http://localhost:${gateway.port} --user admin --password-file ${relative(auth.passwordFile)}`
       : `  log in:   npm run vigil -- login --url http://localhost:${gateway.port} --user admin (the password is VIGIL_ADMIN_PASSWORD's)`,
   );
+  log.info(`  bus:      ${bus.description}`);
+  if (bus.login) log.info(`  NATS login: ${bus.login}`);
+  log.info(`  Redis:    ${redactUrl(config.urls.REDIS_URL)}`);
   log.info(
     `  agent:    ${options.agent ? 'this machine' : 'off (--no-agent)'}; simulated nodes: ${options.sim || 'off'}`,
   );

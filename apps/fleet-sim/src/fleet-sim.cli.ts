@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createTopology, DEFAULT_PARTITIONS, ensureStreams, SUBJECT_TOKEN_PATTERN } from '@vigil/contracts';
+import { natsAuthOptions, natsCredentialsFromEnv } from '@vigil/messaging';
 import { createLogger, redactUrl, startTracing } from '@vigil/telemetry';
 import { FleetSimulator } from './fleet-simulator';
 
@@ -82,17 +83,27 @@ export async function runFleetSimCli(argv: string[], env: NodeJS.ProcessEnv = pr
     : DEFAULT_PARTITIONS;
   const topology = createTopology(env['VIGIL_NATS_PREFIX'] ?? '', partitions);
 
+  // NATS_USER with NATS_PASSWORD or NATS_PASSWORD_FILE: the simulated nodes send as the `agent` user.
+  const credentials = natsCredentialsFromEnv(env);
   const stopRequested = shutdownSignal();
   const nc = await connect({
     servers: natsUrl.split(','),
     name: `vigil-fleet-sim:${process.pid}`,
     maxReconnectAttempts: -1,
+    ...natsAuthOptions({ credentials }),
   });
   logger.info(
-    { nats_url: redactUrl(natsUrl), prefix: topology.prefix, nodes: args.nodes, seed: args.seed },
+    {
+      nats_url: redactUrl(natsUrl),
+      nats_user: credentials?.user,
+      prefix: topology.prefix,
+      nodes: args.nodes,
+      seed: args.seed,
+    },
     'connected to NATS',
   );
-  await ensureStreams(await jetstreamManager(nc), topology);
+  // An authenticated user uses what the admin provisioned; an open server gets the streams made here.
+  if (!credentials) await ensureStreams(await jetstreamManager(nc), topology);
   const simulator = new FleetSimulator({
     nc,
     topology,

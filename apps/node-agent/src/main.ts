@@ -57,9 +57,15 @@ async function main(): Promise<void> {
   agentConfig.onChange((changed) => void metricsServer.listen(changed.metrics));
   const stopRequested = shutdownSignal();
 
-  logger.info({ nats_url: config.natsUrl }, 'connecting to NATS');
+  logger.info(
+    { nats_url: config.natsUrl, nats_user: config.natsCredentials?.user, nats_tls_ca: config.natsCaFile },
+    'connecting to NATS',
+  );
   // In the background: the agent collects, and spools, while NATS is unreachable.
-  const nats = new NatsConnector(config.natsUrl, logger);
+  const nats = new NatsConnector(
+    { url: config.natsUrl, credentials: config.natsCredentials, caFile: config.natsCaFile },
+    logger,
+  );
 
   const topology = createTopology(config.natsPrefix, config.partitions);
   const { nodeId } = config.nodeIdOverride ? { nodeId: config.nodeIdOverride } : await loadOrCreateNodeId(stateDir);

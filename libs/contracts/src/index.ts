@@ -41,3 +41,5 @@ export * from './user/user.schema';
 export * from './user/user.events';
 export * from './audit/audit.events';
 export * from './apikey/apikey.events';
+export * from './nats-permissions';
+export * from './provision';

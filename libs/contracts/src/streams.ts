@@ -53,7 +53,9 @@ export function streamDefinitions(t: Topology, limits: StreamLimits = DEFAULT_ST
       description: 'Domain events of every context: the source of truth',
       subjects: [t.subjects.allEvents()],
       max_age: 0,
+      // The source of truth: no message of it is ever deleted, and it is never purged.
       deny_delete: true,
+      deny_purge: true,
       allow_direct: true,
     },
     {
@@ -92,7 +94,10 @@ async function ensureStream(jsm: JetStreamManager, def: StreamDefinition): Promi
         c.max_age !== def.max_age ||
         c.max_bytes !== (def.max_bytes ?? -1) ||
         c.duplicate_window !== def.duplicate_window ||
-        c.subjects.join() !== def.subjects.join();
+        c.subjects.join() !== def.subjects.join() ||
+        // Only ever turned on: the server refuses to turn either off again.
+        (!!def.deny_delete && !c.deny_delete) ||
+        (!!def.deny_purge && !c.deny_purge);
       if (drift) {
         const { name: _name, storage: _storage, retention: _retention, ...mutable } = def;
         await jsm.streams.update(def.name, mutable);
@@ -109,6 +114,33 @@ async function ensureStream(jsm: JetStreamManager, def: StreamDefinition): Promi
       if (e instanceof JetStreamApiError && e.code === STREAM_NAME_IN_USE && attempt < 3) continue;
       throw e;
     }
+  }
+}
+
+/** A stream this deployment needs is missing, and this connection may not create it. */
+export class MissingStreamError extends Error {
+  override readonly name = 'MissingStreamError';
+}
+
+/**
+ * Checks (STREAM.INFO only) that every stream of the topology exists: what a service whose NATS
+ * user may not manage streams does at start. Throws a MissingStreamError naming what is missing.
+ */
+export async function verifyStreams(jsm: JetStreamManager, topology: Topology): Promise<void> {
+  const missing: string[] = [];
+  for (const def of streamDefinitions(topology)) {
+    try {
+      await jsm.streams.info(def.name);
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError) || e.code !== STREAM_NOT_FOUND) throw e;
+      missing.push(def.name);
+    }
+  }
+  if (missing.length > 0) {
+    throw new MissingStreamError(
+      `the JetStream stream(s) ${missing.join(', ')} do not exist; they are created by the NATS admin ` +
+        `identity (npm start and docker compose provision them; see README "NATS users and permissions")`,
+    );
   }
 }
 

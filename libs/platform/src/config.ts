@@ -1,8 +1,11 @@
 import { describeIssues, z } from '@vigil/contracts';
+import { type NatsCredentials, natsCredentialsFromEnv } from '@vigil/messaging';
 
 /** What every service reads from the environment; a service extends it with its own keys. */
 export const BaseEnv = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** Verify the NATS server's TLS certificate against this CA (PEM); the connection then requires TLS. */
+  NATS_CA_FILE: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/vigil'),
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
   VIGIL_NATS_PREFIX: z
@@ -18,6 +21,11 @@ export type BaseEnv = z.infer<typeof BaseEnv>;
 export interface ServiceConfig extends BaseEnv {
   service: string;
   httpPort: number;
+  /**
+   * This service's NATS user, from NATS_USER with NATS_PASSWORD or NATS_PASSWORD_FILE; none:
+   * an anonymous connection (a server without authorization). Never logged.
+   */
+  natsCredentials?: NatsCredentials;
 }
 
 /**
@@ -38,6 +46,12 @@ export function loadConfig<S extends z.ZodObject>(
   if (!parsed.success) {
     throw new Error(`${service}: invalid environment: ${describeIssues(parsed.error)}`);
   }
+  let natsCredentials: NatsCredentials | undefined;
+  try {
+    natsCredentials = natsCredentialsFromEnv(env);
+  } catch (e) {
+    throw new Error(`${service}: invalid environment: ${(e as Error).message}`);
+  }
   const data = parsed.data as Record<string, unknown>;
-  return { ...(data as BaseEnv & z.infer<S>), service, httpPort: data[portVariable] as number };
+  return { ...(data as BaseEnv & z.infer<S>), service, httpPort: data[portVariable] as number, natsCredentials };
 }

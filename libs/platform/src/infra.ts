@@ -1,6 +1,6 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { createTopology, ensureStreams, type Topology } from '@vigil/contracts';
+import { type NatsConnection, errors as natsErrors } from '@nats-io/nats-core';
+import { createTopology, ensureStreams, MissingStreamError, type Topology, verifyStreams } from '@vigil/contracts';
 import { connectNats, DeadLetters, type RpcServerDeps } from '@vigil/messaging';
 import {
   createDbMetrics,
@@ -58,17 +58,53 @@ export class Bus {
       url: config.NATS_URL,
       name: `${config.service}:${process.pid}`,
       logger: obs.logger,
+      credentials: config.natsCredentials,
+      caFile: config.NATS_CA_FILE,
     });
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
     const topology = createTopology(config.VIGIL_NATS_PREFIX, config.VIGIL_PARTITIONS);
-    await ensureStreams(jsm, topology);
+    await useStreams(jsm, topology, config.natsCredentials !== undefined).catch(async (e: unknown) => {
+      await nc.close();
+      throw e;
+    });
     return new Bus(nc, js, jsm, topology, new DeadLetters(js, topology, config.service, obs.dlq.messages));
   }
 
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain();
   }
+}
+
+/**
+ * Provisioning and using are separate: an authenticated service only checks that its streams
+ * exist (STREAM.INFO), since only the admin identity may manage them; an anonymous connection (a
+ * local server without authorization) creates them, as before.
+ */
+async function useStreams(jsm: JetStreamManager, topology: Topology, authenticated: boolean): Promise<void> {
+  if (!authenticated) return ensureStreams(jsm, topology);
+  let missing: MissingStreamError;
+  try {
+    return await verifyStreams(jsm, topology);
+  } catch (e) {
+    if (isPermissionViolation(e)) {
+      throw new MissingStreamError(`this NATS user may not read the streams' info (${(e as Error).message})`);
+    }
+    if (!(e instanceof MissingStreamError)) throw e;
+    missing = e;
+  }
+  // A user that may manage streams (admin) still creates them.
+  await ensureStreams(jsm, topology).catch((e: unknown) => {
+    throw isPermissionViolation(e) ? missing : e;
+  });
+}
+
+/** nats.js reports a refused request as the violation itself or as a RequestError caused by it. */
+function isPermissionViolation(e: unknown): boolean {
+  return (
+    e instanceof natsErrors.PermissionViolationError ||
+    (e instanceof Error && e.cause instanceof natsErrors.PermissionViolationError)
+  );
 }
 
 /** What `serveQuery` needs, from this process's bus and instruments. */

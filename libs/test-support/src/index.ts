@@ -6,3 +6,5 @@ export * from './process';
 export * from './otlp-receiver';
 export * from './decider-spec';
 export * from './gateway-auth';
+export * from './nats-server';
+export * from './tls';

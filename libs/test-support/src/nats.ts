@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { createTopology, deleteStreams, ensureStreams, type Topology } from '@vigil/contracts';
 import { testUrls, uniqueId } from './env';
+import type { AuthNatsServer } from './nats-server';
 
 export interface TestBus {
   nc: NatsConnection;
@@ -33,5 +34,22 @@ export async function createTestBus(partitions = 4): Promise<TestBus> {
       await deleteStreams(jsm, topology);
       await nc.drain();
     },
+  };
+}
+
+/**
+ * A TestBus on a server with authorization, connected as `admin` (the test sees and writes
+ * everything; the processes under test connect as themselves). Provisions the streams and the
+ * agent-config bucket as `npm start` does; they go when the server is stopped.
+ */
+export async function createAuthTestBus(server: AuthNatsServer): Promise<TestBus> {
+  await server.provision();
+  const nc = await server.connect('admin');
+  return {
+    nc,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    topology: server.topology,
+    close: () => nc.drain(),
   };
 }

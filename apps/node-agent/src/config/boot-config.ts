@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { type AgentConfigDocument, DEFAULT_PARTITIONS, describeIssues, Labels, NodeId } from '@vigil/contracts';
+import { type NatsCredentials, natsCredentialsFromEnv } from '@vigil/messaging';
 
 export const DEFAULT_STATE_DIR = '/var/lib/vigil-agent';
 export const DEFAULT_CONFIG_PATH = '/etc/vigil/agent.yaml';
@@ -13,6 +14,10 @@ export const DEFAULT_CONFIG_PATH = '/etc/vigil/agent.yaml';
  */
 export interface BootConfig {
   natsUrl: string;
+  /** The agent's NATS user (NATS_USER with NATS_PASSWORD or NATS_PASSWORD_FILE): a secret, never logged. */
+  natsCredentials?: NatsCredentials;
+  /** NATS_CA_FILE: verify the server's TLS certificate against this CA (PEM); the connection then requires TLS. */
+  natsCaFile?: string;
   natsPrefix: string;
   partitions: number;
   /**
@@ -76,6 +81,7 @@ const LabelList = z
 
 const AgentEnv = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_CA_FILE: z.string().refine(path.isAbsolute, 'must be an absolute path').optional(),
   VIGIL_NATS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]*$/, 'must contain only letters, digits, "_" and "-"')
@@ -114,8 +120,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: HostDefaults): Boot
   const parsed = AgentEnv.safeParse(present);
   if (!parsed.success) throw new ConfigError(`invalid environment: ${describeIssues(parsed.error)}`);
   const e = parsed.data;
+  let natsCredentials: NatsCredentials | undefined;
+  try {
+    natsCredentials = natsCredentialsFromEnv(present);
+  } catch (error) {
+    throw new ConfigError(`invalid environment: ${(error as Error).message}`);
+  }
   return {
     natsUrl: e.NATS_URL,
+    natsCredentials,
+    natsCaFile: e.NATS_CA_FILE,
     natsPrefix: e.VIGIL_NATS_PREFIX,
     partitions: e.VIGIL_PARTITIONS,
     stateDirCandidates: e.VIGIL_AGENT_STATE_DIR

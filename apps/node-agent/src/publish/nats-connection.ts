@@ -1,5 +1,16 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { natsAuthOptions, type NatsCredentials } from '@vigil/messaging';
 import type { Logger } from 'pino';
+
+/** Where the agent connects, as whom, and how it verifies the server. */
+export interface NatsTarget {
+  /** One or more servers, comma separated. */
+  url: string;
+  /** The agent's NATS user; without it the connection is anonymous. */
+  credentials?: NatsCredentials;
+  /** A CA (PEM) the server's certificate must chain to: the connection then requires TLS. */
+  caFile?: string;
+}
 
 /**
  * The agent's NATS connection, made in the background: the agent collects (and spools)
@@ -11,8 +22,8 @@ export class NatsConnector {
   private nc?: NatsConnection;
   private closing = false;
 
-  constructor(url: string, logger: Logger) {
-    this.connected = connectToNats(url, logger).then((nc) => {
+  constructor(target: NatsTarget, logger: Logger) {
+    this.connected = connectToNats(target, logger).then((nc) => {
       if (this.closing) {
         void nc.close();
         return new Promise<never>(() => undefined);
@@ -44,19 +55,30 @@ export class NatsConnector {
  * Connects to NATS, waiting for the server if it is not up yet, and reconnects forever
  * after that. Status changes are logged; none of them is fatal.
  */
-async function connectToNats(url: string, logger: Logger): Promise<NatsConnection> {
-  const nc = await connect({
-    servers: url.split(','),
+/** The options the agent connects with: who it is, how it verifies the server, reconnecting forever. */
+export function natsConnectionOptions(target: NatsTarget): ConnectionOptions {
+  return {
+    servers: target.url.split(','),
     name: `vigil-node-agent:${process.pid}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     waitOnFirstConnect: true,
-  });
+    // With the `agent` user, replies (enrollment, JetStream acks) arrive on the agent's own inbox.
+    ...natsAuthOptions({ credentials: target.credentials, caFile: target.caFile }),
+  };
+}
+
+async function connectToNats(target: NatsTarget, logger: Logger): Promise<NatsConnection> {
+  const nc = await connect(natsConnectionOptions(target));
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
         logger.warn(
-          { nats_status: status.type, server: 'server' in status ? status.server : undefined },
+          {
+            nats_status: status.type,
+            server: 'server' in status ? status.server : undefined,
+            error: 'error' in status ? (status.error as Error).message : undefined,
+          },
           'nats connection status',
         );
       }

@@ -1,13 +1,15 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { createTopology, ruleOperations } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
+import { type NatsCredentials, natsAuthOptions, natsCredentialsFromEnv, requestQuery } from '@vigil/messaging';
 import type { RulesService } from './commands';
 
 export interface NatsSettings {
   readonly url: string;
   readonly prefix: string;
   readonly timeoutMs: number;
+  /** NATS_USER with NATS_PASSWORD or NATS_PASSWORD_FILE (an operator's, e.g. `admin`). */
+  readonly credentials?: NatsCredentials;
 }
 
 /** The settings from the environment the services use too. */
@@ -17,6 +19,7 @@ export function natsSettingsFromEnv(env: NodeJS.ProcessEnv): NatsSettings {
     url: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     prefix: env.VIGIL_NATS_PREFIX ?? '',
     timeoutMs: Number.isInteger(timeout) && timeout > 0 ? timeout : 30_000,
+    credentials: natsCredentialsFromEnv(env),
   };
 }
 
@@ -25,7 +28,11 @@ export async function connectRulesService(settings: NatsSettings): Promise<Rules
   const topology = createTopology(settings.prefix);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: settings.url.split(','), name: 'vigil-cli' });
+    nc = await connect({
+      servers: settings.url.split(','),
+      name: 'vigil-cli',
+      ...natsAuthOptions({ credentials: settings.credentials }),
+    });
   } catch (e) {
     throw new Error(`cannot connect to NATS at ${settings.url}: ${(e as Error).message}`, { cause: e });
   }

@@ -1,0 +1,236 @@
+/**
+ * Who may publish and subscribe to what on NATS: the one definition the server configuration
+ * (`npm start`, docker-compose, the tests' servers) is generated from.
+ *
+ * Every identity is one NATS user. Services publish only the event contexts they own, their
+ * own dead letters and the JetStream API calls they need on the streams they read; the gateway
+ * only asks (`cmd.*`, `qry.*`); agents only send telemetry and their enrollment request and read
+ * their config; only `admin` creates, updates, purges or deletes streams.
+ *
+ * Replies: each identity receives its replies on its own inbox prefix (`natsInboxPrefix`), so
+ * no identity but `admin` can read another's replies, and answers its requesters through
+ * `allow_responses`. Not per node: every agent shares the `agent` user, so an agent can publish
+ * telemetry in another node's name (registry-svc and metrics-svc refuse what an enrolled
+ * node did not sign) and read any node's config document.
+ */
+import type { Context, Topology } from './topology';
+
+export const NATS_IDENTITIES = [
+  'registry-svc',
+  'metrics-svc',
+  'alert-svc',
+  'backup-svc',
+  'gateway',
+  'agent',
+  'admin',
+] as const;
+export type NatsIdentity = (typeof NATS_IDENTITIES)[number];
+
+export interface SubjectPermissions {
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+}
+
+export interface NatsPermissions {
+  readonly publish: SubjectPermissions;
+  readonly subscribe: SubjectPermissions;
+  /** May publish to the reply subject of a request it received (it answers requests). */
+  readonly allowResponses: boolean;
+}
+
+/** The inbox an identity's connection must use (`inboxPrefix`), since it may subscribe to no other. */
+export function natsInboxPrefix(identity: NatsIdentity): string {
+  return `_INBOX_${identity}`;
+}
+
+type StreamKey = keyof Topology['streams'];
+
+/** What each service does on the bus. */
+interface ServiceRole {
+  /** The event contexts it appends to. */
+  appends: Context[];
+  /** The streams it reads with consumers of its own. */
+  reads: StreamKey[];
+  /** The request/reply contexts it answers (`cmd.<context>.*`, `qry.<context>.*`). */
+  answers: string[];
+  /** Whether it parks messages in `dlq.<service>`. */
+  deadLetters: boolean;
+}
+
+/** Who appends what: `grep -rn "new EventStore" apps libs` (SecurityViolations appends `security`). */
+const SERVICE_ROLES: Record<Exclude<NatsIdentity, 'gateway' | 'agent' | 'admin'>, ServiceRole> = {
+  'registry-svc': {
+    appends: ['node', 'identity', 'security'],
+    reads: ['telemetry', 'events'],
+    answers: ['registry'],
+    deadLetters: true,
+  },
+  'metrics-svc': {
+    appends: ['metrics', 'security'],
+    reads: ['telemetry', 'events'],
+    answers: ['metrics'],
+    deadLetters: true,
+  },
+  'alert-svc': {
+    appends: ['rule', 'alert', 'silence'],
+    reads: ['telemetry', 'events'],
+    answers: ['alerting'],
+    deadLetters: true,
+  },
+  'backup-svc': { appends: ['backup'], reads: ['events'], answers: ['backup'], deadLetters: true },
+};
+
+/** Stream management no identity but `admin` may use, denied explicitly as well as left out. */
+const STREAM_ADMIN = ['CREATE', 'UPDATE', 'DELETE', 'PURGE', 'MSG.DELETE'] as const;
+
+const API = '$JS.API';
+
+function streamAdminDenied(): string[] {
+  return STREAM_ADMIN.map((op) => `${API}.STREAM.${op}.>`);
+}
+
+/** STREAM.INFO of every stream: what a restricted service checks at start (`verifyStreams`). */
+function streamInfo(t: Topology): string[] {
+  return Object.values(t.streams).map((name) => `${API}.STREAM.INFO.${name}`);
+}
+
+/** Reading a stream: consumers (durable and ordered), their messages and acks, last-by-subject gets. */
+function readStream(stream: string): string[] {
+  return [
+    `${API}.CONSUMER.CREATE.${stream}`,
+    `${API}.CONSUMER.CREATE.${stream}.>`,
+    `${API}.CONSUMER.DURABLE.CREATE.${stream}.*`,
+    `${API}.CONSUMER.INFO.${stream}.*`,
+    `${API}.CONSUMER.MSG.NEXT.${stream}.*`,
+    `${API}.STREAM.MSG.GET.${stream}`,
+    `${API}.DIRECT.GET.${stream}`,
+    `${API}.DIRECT.GET.${stream}.>`,
+    `$JS.ACK.${stream}.>`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+function service(identity: keyof typeof SERVICE_ROLES, t: Topology): NatsPermissions {
+  const role = SERVICE_ROLES[identity];
+  return {
+    publish: {
+      allow: [
+        ...role.appends.map((context) => t.subjects.eventsOf(context)),
+        ...(role.deadLetters ? [t.subjects.dlq(identity)] : []),
+        `${API}.INFO`,
+        ...streamInfo(t),
+        ...role.reads.flatMap((key) => readStream(t.streams[key])),
+      ],
+      deny: streamAdminDenied(),
+    },
+    subscribe: {
+      allow: [
+        ...role.answers.flatMap((context) => [t.subjects.cmd(context, '*'), t.subjects.qry(context, '*')]),
+        `${natsInboxPrefix(identity)}.>`,
+      ],
+      deny: [],
+    },
+    allowResponses: true,
+  };
+}
+
+function gateway(t: Topology): NatsPermissions {
+  return {
+    publish: {
+      allow: [t.subjects.cmd('*', '*'), t.subjects.qry('*', '*'), `${API}.INFO`, ...streamInfo(t)],
+      deny: streamAdminDenied(),
+    },
+    subscribe: { allow: [`${natsInboxPrefix('gateway')}.>`], deny: [] },
+    allowResponses: false,
+  };
+}
+
+/** The config keys an agent reads (`agentConfigKeys`): `fleet` and `node.<id>`, of any node. */
+function agent(t: Topology): NatsPermissions {
+  const bucket = t.buckets.agentConfig;
+  const kvStream = `KV_${bucket}`;
+  const keys = [`$KV.${bucket}.fleet`, `$KV.${bucket}.node.*`];
+  return {
+    publish: {
+      allow: [
+        t.subjects.allHeartbeats(),
+        t.subjects.allInventory(),
+        t.subjects.allAgentEvents(),
+        t.subjects.allSamples(),
+        t.subjects.cmd('registry', 'enroll'),
+        `${API}.INFO`,
+        `${API}.STREAM.INFO.${kvStream}`,
+        ...keys.map((key) => `${API}.DIRECT.GET.${kvStream}.${key}`),
+        ...keys.map((key) => `${API}.CONSUMER.CREATE.${kvStream}.*.${key}`),
+        `${API}.CONSUMER.INFO.${kvStream}.*`,
+        `$JS.FC.${kvStream}.>`,
+      ],
+      deny: [...streamAdminDenied(), t.subjects.allEvents(), `$KV.>`],
+    },
+    subscribe: { allow: [`${natsInboxPrefix('agent')}.>`], deny: [] },
+    allowResponses: false,
+  };
+}
+
+function admin(): NatsPermissions {
+  return {
+    publish: { allow: ['>'], deny: [] },
+    subscribe: { allow: ['>'], deny: [] },
+    allowResponses: false,
+  };
+}
+
+/** The publish and subscribe permissions of `identity` in the deployment `t`. */
+export function natsPermissions(identity: NatsIdentity, t: Topology): NatsPermissions {
+  switch (identity) {
+    case 'registry-svc':
+    case 'metrics-svc':
+    case 'alert-svc':
+    case 'backup-svc':
+      return service(identity, t);
+    case 'gateway':
+      return gateway(t);
+    case 'agent':
+      return agent(t);
+    case 'admin':
+      return admin();
+    default: {
+      const unknown: never = identity;
+      throw new Error(`unknown NATS identity ${String(unknown)}`);
+    }
+  }
+}
+
+export interface NatsUser {
+  identity: NatsIdentity;
+  /** The password as the server configuration holds it: a bcrypt hash (`$2a$…`) or plain text. */
+  password: string;
+}
+
+/**
+ * The `authorization { users: [...] }` block of a nats-server configuration for `users`, each
+ * with its identity's permissions. Strings are JSON-quoted, which the NATS config format reads.
+ */
+export function natsAuthorizationConfig(t: Topology, users: readonly NatsUser[]): string {
+  const list = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
+  const side = (p: SubjectPermissions) =>
+    p.deny.length ? `{ allow: ${list(p.allow)}, deny: ${list(p.deny)} }` : `{ allow: ${list(p.allow)} }`;
+  const entries = users.map(({ identity, password }) => {
+    const p = natsPermissions(identity, t);
+    const lines = [
+      `      user: ${JSON.stringify(identity)}`,
+      `      password: ${JSON.stringify(password)}`,
+      `      permissions: {`,
+      `        publish: ${side(p.publish)}`,
+      `        subscribe: ${side(p.subscribe)}`,
+      ...(p.allowResponses ? ['        allow_responses: true'] : []),
+      `      }`,
+    ];
+    return `    {\n${lines.join('\n')}\n    }`;
+  });
+  return `authorization {\n  users: [\n${entries.join('\n')}\n  ]\n}\n`;
+}
+
+export function isNatsIdentity(name: string): name is NatsIdentity {
+  return (NATS_IDENTITIES as readonly string[]).includes(name);
+}

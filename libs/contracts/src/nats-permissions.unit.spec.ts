@@ -1,0 +1,61 @@
+import { NATS_IDENTITIES, natsAuthorizationConfig, natsPermissions } from './nats-permissions';
+import { createTopology } from './topology';
+
+const t = createTopology('t1', 4);
+const eventsPublished = (identity: (typeof NATS_IDENTITIES)[number]) =>
+  natsPermissions(identity, t).publish.allow.filter((s) => s.startsWith('t1.events.'));
+
+describe('NATS permissions per identity', () => {
+  it('lets each service publish only the event contexts it owns', () => {
+    expect(eventsPublished('registry-svc')).toEqual([
+      't1.events.node.*',
+      't1.events.identity.*',
+      't1.events.security.*',
+    ]);
+    expect(eventsPublished('metrics-svc')).toEqual(['t1.events.metrics.*', 't1.events.security.*']);
+    expect(eventsPublished('alert-svc')).toEqual(['t1.events.rule.*', 't1.events.alert.*', 't1.events.silence.*']);
+    expect(eventsPublished('backup-svc')).toEqual(['t1.events.backup.*']);
+    expect(eventsPublished('gateway')).toEqual([]);
+    expect(eventsPublished('agent')).toEqual([]);
+  });
+
+  it('gives stream management (create, update, delete, purge) to admin alone', () => {
+    for (const identity of NATS_IDENTITIES.filter((i) => i !== 'admin')) {
+      const { allow, deny } = natsPermissions(identity, t).publish;
+      expect(
+        allow.filter((s) => /STREAM\.(CREATE|UPDATE|DELETE|PURGE)|\.>$|^>$/.test(s) && s.includes('STREAM')),
+      ).toEqual([]);
+      expect(deny).toEqual(expect.arrayContaining(['$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.DELETE.>']));
+    }
+    expect(natsPermissions('admin', t).publish.allow).toEqual(['>']);
+  });
+
+  it('lets the gateway only ask, and agents only send telemetry, enroll and read their config', () => {
+    expect(natsPermissions('gateway', t).publish.allow.filter((s) => !s.startsWith('$JS.API'))).toEqual([
+      't1.cmd.*.*',
+      't1.qry.*.*',
+    ]);
+    expect(natsPermissions('agent', t).publish.allow.filter((s) => !s.startsWith('$JS'))).toEqual([
+      't1.telemetry.heartbeat.*',
+      't1.telemetry.inventory.*',
+      't1.telemetry.agent-events.*',
+      't1.telemetry.samples.>',
+      't1.cmd.registry.enroll',
+    ]);
+    expect(natsPermissions('agent', t).publish.allow).toContain(
+      '$JS.API.DIRECT.GET.KV_t1-agent-config.$KV.t1-agent-config.node.*',
+    );
+    expect(natsPermissions('agent', t).subscribe.allow).toEqual(['_INBOX_agent.>']);
+  });
+
+  it('renders a nats-server authorization block with every user', () => {
+    const config = natsAuthorizationConfig(t, [
+      { identity: 'agent', password: 'p"1' },
+      { identity: 'registry-svc', password: '$2a$11$abc' },
+    ]);
+    expect(config).toContain('user: "agent"');
+    expect(config).toContain('password: "p\\"1"');
+    expect(config).toContain('allow_responses: true');
+    expect(config.match(/user:/g)).toHaveLength(2);
+  });
+});

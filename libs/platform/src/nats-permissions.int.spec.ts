@@ -1,0 +1,253 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import {
+  createTopology,
+  deleteStreams,
+  ensureStreams,
+  MissingStreamError,
+  type NatsIdentity,
+  nodeEvents,
+  streamDefinitions,
+  type Topology,
+  z,
+} from '@vigil/contracts';
+import { EventStore } from '@vigil/event-store';
+import { createLogger } from '@vigil/telemetry';
+import { AuthNatsServer, natsServerBinary, uniqueId } from '@vigil/test-support';
+import { loadConfig } from './config';
+import { Bus, Observability } from './infra';
+
+jest.setTimeout(60_000);
+
+const meta = { correlationId: 'c1', causationId: null, actor: 'service:test' };
+const registered = (nodeId: string) =>
+  ({ type: 'node.registered', data: { nodeId, hostname: 'h', labels: {}, agentVersion: '1' } }) as const;
+const REFUSED = /Permissions Violation/i;
+
+/** Every message of `subject` in `stream`, read through an ordered consumer as the services read. */
+async function readAll(nc: NatsConnection, stream: string, subject: string): Promise<string[]> {
+  const consumer = await jetstream(nc).consumers.get(stream, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.All,
+  });
+  const out: string[] = [];
+  for (let m = await consumer.next({ expires: 1000 }); m; m = m.info.pending ? await consumer.next() : null) {
+    out.push(m.subject);
+  }
+  return out;
+}
+
+/** A durable pull consumer as PullWorker makes one: created, read, acked. */
+async function consumeDurable(nc: NatsConnection, stream: string, durable: string, filter: string) {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(stream, { durable_name: durable, filter_subject: filter, ack_policy: AckPolicy.Explicit });
+  await jsm.consumers.info(stream, durable);
+  const consumer = await jetstream(nc).consumers.get(stream, durable);
+  const m = await consumer.next({ expires: 2000 });
+  if (!m) throw new Error(`nothing to read on ${filter}`);
+  await m.ackAck();
+  return m.subject;
+}
+
+const describeWithServer = natsServerBinary() ? describe : describe.skip;
+
+describeWithServer('NATS with authorization: each identity may do its own job and nothing else', () => {
+  let server: AuthNatsServer;
+  let t: Topology;
+  const connections: NatsConnection[] = [];
+  const as = async (identity: NatsIdentity) => {
+    const nc = await server.connect(identity);
+    connections.push(nc);
+    return nc;
+  };
+
+  beforeAll(async () => {
+    t = createTopology(uniqueId(), 4);
+    server = await new AuthNatsServer(t).start();
+    await server.provision();
+  });
+  afterAll(async () => {
+    await Promise.all(connections.map((nc) => nc.close()));
+    await server?.stop();
+  });
+
+  describe('refused', () => {
+    it('a connection without credentials, or with a wrong password', async () => {
+      await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(/Authorization/i);
+      await expect(
+        connect({ servers: server.url, user: 'gateway', pass: 'not-the-password', reconnect: false }),
+      ).rejects.toThrow(/Authorization/i);
+    });
+
+    it('an agent publishing a domain event, or writing its config', async () => {
+      const nc = await as('agent');
+      await expect(jetstream(nc).publish(t.subjects.events('identity', 'x'), '{}')).rejects.toThrow(REFUSED);
+      const kv = await new Kvm(nc).create(t.buckets.agentConfig);
+      await expect(kv.put('fleet', '{}')).rejects.toThrow(REFUSED);
+      await expect(jetstream(nc).consumers.get(t.streams.events)).rejects.toThrow(REFUSED);
+    });
+
+    it('the gateway purging or deleting a stream, or appending an event', async () => {
+      const nc = await as('gateway');
+      const jsm = await jetstreamManager(nc);
+      await expect(jsm.streams.purge(t.streams.events)).rejects.toThrow(REFUSED);
+      await expect(jsm.streams.delete(t.streams.events)).rejects.toThrow(REFUSED);
+      await expect(jsm.streams.delete(t.streams.telemetry)).rejects.toThrow(REFUSED);
+      await expect(jetstream(nc).publish(t.subjects.events('node', 'n1'), '{}')).rejects.toThrow(REFUSED);
+    });
+
+    it("metrics-svc appending a node event (registry-svc's), or deleting a stream", async () => {
+      const nc = await as('metrics-svc');
+      const store = new EventStore(jetstream(nc), await jetstreamManager(nc), t, 'node', nodeEvents);
+      await expect(store.append('m1', [registered('m1')], 'any', meta)).rejects.toThrow(REFUSED);
+      await expect((await jetstreamManager(nc)).streams.delete(t.streams.dlq)).rejects.toThrow(REFUSED);
+    });
+
+    it('every service creating, updating or purging a stream', async () => {
+      for (const identity of ['registry-svc', 'alert-svc', 'backup-svc'] as const) {
+        const jsm = await jetstreamManager(await as(identity));
+        await expect(jsm.streams.add({ name: `${t.streams.events}_X`, subjects: ['x.>'] })).rejects.toThrow(REFUSED);
+        await expect(jsm.streams.update(t.streams.dlq, { max_age: 0 })).rejects.toThrow(REFUSED);
+        await expect(jsm.streams.purge(t.streams.telemetry)).rejects.toThrow(REFUSED);
+      }
+    });
+
+    it('purging EVENTS even as admin: the stream denies purges and message deletes', async () => {
+      const jsm = await jetstreamManager(await as('admin'));
+      const info = await jsm.streams.info(t.streams.events);
+      expect({ deny_purge: info.config.deny_purge, deny_delete: info.config.deny_delete }).toEqual({
+        deny_purge: true,
+        deny_delete: true,
+      });
+      await expect(jsm.streams.purge(t.streams.events)).rejects.toThrow(/purge/i);
+    });
+  });
+
+  describe('allowed', () => {
+    it('registry-svc appends and reads its own events, and reads heartbeats with its durable consumer', async () => {
+      const nc = await as('registry-svc');
+      const store = new EventStore(jetstream(nc), await jetstreamManager(nc), t, 'node', nodeEvents);
+      await store.append('r1', [registered('r1')], 0, meta);
+      expect((await store.read('r1')).events.map((e) => e.type)).toEqual(['node.registered']);
+
+      const agent = await as('agent');
+      await jetstream(agent).publish(t.subjects.heartbeat('r1'), '{}', { msgID: uniqueId() });
+      expect(await consumeDurable(nc, t.streams.telemetry, 'registry-heartbeats', t.subjects.allHeartbeats())).toBe(
+        t.subjects.heartbeat('r1'),
+      );
+      await jetstream(nc).publish(t.subjects.dlq('registry-svc'), '{}');
+    });
+
+    it('metrics-svc appends security and metrics events and reads sample partitions', async () => {
+      const nc = await as('metrics-svc');
+      const js = jetstream(nc);
+      await js.publish(t.subjects.events('security', 'm1'), '{}');
+      await js.publish(t.subjects.events('metrics', 'm1'), '{}');
+      await jetstream(await as('agent')).publish(t.subjects.samples(1, 'm1'), '{}');
+      expect(await consumeDurable(nc, t.streams.telemetry, 'metrics-p1', t.subjects.samplesOfPartition(1))).toBe(
+        t.subjects.samples(1, 'm1'),
+      );
+      expect(await readAll(nc, t.streams.events, t.subjects.eventsOf('node'))).toContain(
+        t.subjects.events('node', 'r1'),
+      );
+    });
+
+    it('alert-svc appends rule, alert and silence events and reads samples with ordered consumers', async () => {
+      const nc = await as('alert-svc');
+      const js = jetstream(nc);
+      for (const context of ['rule', 'alert', 'silence'] as const)
+        await js.publish(t.subjects.events(context, 'a1'), '{}');
+      expect(await readAll(nc, t.streams.telemetry, t.subjects.allSamples())).toContain(t.subjects.samples(1, 'm1'));
+      expect(await readAll(nc, t.streams.events, t.subjects.eventsOf('rule'))).toEqual([
+        t.subjects.events('rule', 'a1'),
+      ]);
+    });
+
+    it('backup-svc appends backup events', async () => {
+      await jetstream(await as('backup-svc')).publish(t.subjects.events('backup', 'b1'), '{}');
+    });
+
+    it('the gateway asks a service, which answers on its inbox', async () => {
+      const registry = await as('registry-svc');
+      registry.subscribe(t.subjects.qry('registry', '*'), { callback: (_e, m) => void m.respond('pong') });
+      await registry.flush();
+      const reply = await (await as('gateway')).request(t.subjects.qry('registry', 'ping'), 'ping', { timeout: 2000 });
+      expect(reply.string()).toBe('pong');
+    });
+
+    it('an agent publishes telemetry and reads (and follows) the fleet and its own config keys', async () => {
+      const admin = await new Kvm(await as('admin')).open(t.buckets.agentConfig);
+      await admin.put('fleet', '{"version":"f1"}');
+      const nc = await as('agent');
+      const js = jetstream(nc);
+      await js.publish(t.subjects.heartbeat('n1'), '{}');
+      await js.publish(t.subjects.inventory('n1'), '{}');
+      await js.publish(t.subjects.agentEvents('n1'), '{}');
+      const kv = await new Kvm(nc).create(t.buckets.agentConfig);
+      expect((await kv.get('fleet'))?.string()).toBe('{"version":"f1"}');
+      expect(await kv.get('node.n1')).toBeNull();
+      const watch = await kv.watch({ key: 'node.n1' });
+      await admin.put('node.n1', '{"version":"n1"}');
+      for await (const e of watch) {
+        expect(e.string()).toBe('{"version":"n1"}');
+        break;
+      }
+      watch.stop();
+      await expect(kv.get('secret')).rejects.toThrow(REFUSED);
+    });
+  });
+
+  it('admin provisioning turns deny_purge on for an EVENTS stream made before it existed', async () => {
+    const old = createTopology(`${t.prefix}old`, 4);
+    const jsm = await jetstreamManager(await as('admin'));
+    const [, events] = streamDefinitions(old);
+    await jsm.streams.add({ ...events, deny_purge: false });
+    await ensureStreams(jsm, old);
+    expect((await jsm.streams.info(old.streams.events)).config.deny_purge).toBe(true);
+    await deleteStreams(jsm, old);
+  });
+
+  describe('Bus.connect', () => {
+    const obs = new Observability('registry-svc', createLogger({ service: 'registry-svc', level: 'silent' }));
+    const config = () =>
+      loadConfig('registry-svc', 'VIGIL_REGISTRY_PORT', 0, z.object({}), {
+        ...server.env('registry-svc'),
+        VIGIL_NATS_PREFIX: t.prefix,
+        VIGIL_PARTITIONS: '4',
+      });
+
+    it('as a restricted service: checks the provisioned streams and connects', async () => {
+      const bus = await Bus.connect(config(), obs);
+      expect(bus.topology.prefix).toBe(t.prefix);
+      await bus.close();
+    });
+
+    it('as a user that may manage streams (admin): still creates a missing one', async () => {
+      const jsm = await jetstreamManager(await as('admin'));
+      await jsm.streams.delete(t.streams.dlq);
+      const bus = await Bus.connect(
+        loadConfig('registry-svc', 'VIGIL_REGISTRY_PORT', 0, z.object({}), {
+          ...server.env('admin'),
+          VIGIL_NATS_PREFIX: t.prefix,
+          VIGIL_PARTITIONS: '4',
+        }),
+        obs,
+      );
+      await bus.close();
+      expect((await jsm.streams.info(t.streams.dlq)).config.name).toBe(t.streams.dlq);
+    });
+
+    it('as a restricted service when a stream is missing: fails naming it, and creates nothing', async () => {
+      await (await jetstreamManager(await as('admin'))).streams.delete(t.streams.dlq);
+      try {
+        const failure = Bus.connect(config(), obs);
+        await expect(failure).rejects.toBeInstanceOf(MissingStreamError);
+        await expect(failure).rejects.toThrow(t.streams.dlq);
+      } finally {
+        await server.provision();
+      }
+    });
+  });
+});

@@ -1,0 +1,167 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import {
+  NATS_IDENTITIES,
+  natsAuthorizationConfig,
+  natsInboxPrefix,
+  provisionBus,
+  type NatsIdentity,
+  type StreamLimits,
+  type Topology,
+} from '@vigil/contracts';
+import { freePort } from './process';
+import { eventually } from './wait';
+
+/** Small limits for tests: one test's streams never crowd the disk. */
+export const TEST_STREAM_LIMITS: StreamLimits = {
+  telemetryMaxAgeMs: 3600_000,
+  telemetryMaxBytes: 256 * 1024 ** 2,
+  dlqMaxAgeMs: 3600_000,
+  duplicateWindowMs: 120_000,
+  replicas: 1,
+};
+
+/**
+ * The nats-server binary on the PATH or in /usr/sbin (Debian's package puts it there).
+ * Missing: undefined, so a test can skip; under CI=true a missing binary is an error instead.
+ */
+export function natsServerBinary(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/local/sbin'];
+  for (const dir of dirs) {
+    try {
+      accessSync(join(dir, 'nats-server'), constants.X_OK);
+      return join(dir, 'nats-server');
+    } catch {
+      // not here
+    }
+  }
+  if (process.env.CI === 'true') throw new Error('nats-server is not installed (Debian package "nats-server")');
+  return undefined;
+}
+
+export interface AuthNatsServerOptions {
+  /** TLS for clients: the server's certificate and key, and the CA the helper's own connections trust (PEM). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
+/**
+ * A nats-server of the test's own, on a free port, with JetStream (store in a temporary
+ * folder) and authorization: one user per identity with the permissions of `libs/contracts`
+ * for `topology`, each with a random password. `stop()` kills it and removes the folder.
+ */
+export class AuthNatsServer {
+  readonly passwords: Record<NatsIdentity, string>;
+  readonly dir = mkdtempSync(join(tmpdir(), 'vigil-nats-auth-'));
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  port = 0;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly options: AuthNatsServerOptions = {},
+  ) {
+    this.passwords = Object.fromEntries(
+      NATS_IDENTITIES.map((identity) => [identity, randomBytes(18).toString('base64url')]),
+    ) as Record<NatsIdentity, string>;
+  }
+
+  get url(): string {
+    return `${this.options.tls ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
+  }
+
+  get logFile(): string {
+    return join(this.dir, 'nats.log');
+  }
+
+  /** The server's log so far (permission violations are logged there). */
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Starts the server; again after `kill()`, on the same port with the same users and data. */
+  /** The server's log lines about refused publishes and subscriptions, so far. */
+  permissionViolations(): string[] {
+    return this.log()
+      .split('\n')
+      .filter((line) => / (Publish|Subscription) Violation /.test(line));
+  }
+
+  async start(): Promise<this> {
+    const binary = natsServerBinary();
+    if (!binary) throw new Error('nats-server is not installed (Debian package "nats-server")');
+    if (!this.port) this.port = await freePort();
+    const users = NATS_IDENTITIES.map((identity) => ({ identity, password: this.passwords[identity] }));
+    const tls = this.options.tls
+      ? `tls {\n  cert_file: ${JSON.stringify(this.options.tls.certFile)}\n  key_file: ${JSON.stringify(this.options.tls.keyFile)}\n}\n`
+      : '';
+    const config = [
+      `listen: "127.0.0.1:${this.port}"`,
+      `jetstream { store_dir: ${JSON.stringify(join(this.dir, 'js'))} }`,
+      tls,
+      natsAuthorizationConfig(this.topology, users),
+    ].join('\n');
+    const configFile = join(this.dir, 'nats.conf');
+    writeFileSync(configFile, config, { mode: 0o600 });
+    const readyBefore = this.log().split('Server is ready').length;
+    const child = spawn(binary, ['-c', configFile, '-l', this.logFile], { stdio: 'ignore' });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.child = child;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nats-server exited:\n${this.log()}`);
+        return this.log().split('Server is ready').length > readyBefore;
+      },
+      { timeoutMs: 15_000, what: 'nats-server with authorization' },
+    );
+    return this;
+  }
+
+  /** Kills the server process (SIGKILL), keeping its folder for a later `start()`. */
+  async kill(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  /** The environment a process connecting as `identity` needs. */
+  env(identity: NatsIdentity): Record<string, string> {
+    return { NATS_URL: this.url, NATS_USER: identity, NATS_PASSWORD: this.passwords[identity] };
+  }
+
+  /** A connection as `identity`, on its own inbox prefix as the services use. */
+  connect(identity: NatsIdentity): Promise<NatsConnection> {
+    return connect({
+      servers: this.url,
+      user: identity,
+      pass: this.passwords[identity],
+      inboxPrefix: natsInboxPrefix(identity),
+      name: `vigil-test:${identity}`,
+      ...(this.options.tls ? { tls: { caFile: this.options.tls.caFile } } : {}),
+    });
+  }
+
+  /** What `npm start` does as admin: the streams and the agent-config KV bucket. */
+  async provision(limits: StreamLimits = TEST_STREAM_LIMITS): Promise<void> {
+    const nc = await this.connect('admin');
+    try {
+      await provisionBus(nc, this.topology, limits);
+    } finally {
+      await nc.drain();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
