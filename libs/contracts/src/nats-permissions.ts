@@ -4,7 +4,7 @@
  *
  * Every identity is one NATS user. Services publish only the event contexts they own, their
  * own dead letters and the JetStream API calls they need on the streams they read; the gateway
- * only asks (`cmd.*`, `qry.*`); agents only send telemetry and their enrollment request and read
+ * asks (`cmd.*`, `qry.*`) and appends only its own contexts (users, API keys, audit); agents only send telemetry and their enrollment request and read
  * their config; only `admin` creates, updates, purges or deletes streams.
  *
  * Replies: each identity receives its replies on its own inbox prefix (`natsInboxPrefix`), so
@@ -134,10 +134,21 @@ function service(identity: keyof typeof SERVICE_ROLES, t: Topology): NatsPermiss
   };
 }
 
+/** The gateway asks every service, and keeps users, API keys and the audit trail itself. */
+const GATEWAY_APPENDS: Context[] = ['user', 'apikey', 'audit'];
+
 function gateway(t: Topology): NatsPermissions {
   return {
     publish: {
-      allow: [t.subjects.cmd('*', '*'), t.subjects.qry('*', '*'), `${API}.INFO`, ...streamInfo(t)],
+      allow: [
+        t.subjects.cmd('*', '*'),
+        t.subjects.qry('*', '*'),
+        ...GATEWAY_APPENDS.map((context) => t.subjects.eventsOf(context)),
+        t.subjects.dlq('gateway'),
+        `${API}.INFO`,
+        ...streamInfo(t),
+        ...readStream(t.streams.events),
+      ],
       deny: streamAdminDenied(),
     },
     subscribe: { allow: [`${natsInboxPrefix('gateway')}.>`], deny: [] },

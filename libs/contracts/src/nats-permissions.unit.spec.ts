@@ -15,7 +15,7 @@ describe('NATS permissions per identity', () => {
     expect(eventsPublished('metrics-svc')).toEqual(['t1.events.metrics.*', 't1.events.security.*']);
     expect(eventsPublished('alert-svc')).toEqual(['t1.events.rule.*', 't1.events.alert.*', 't1.events.silence.*']);
     expect(eventsPublished('backup-svc')).toEqual(['t1.events.backup.*']);
-    expect(eventsPublished('gateway')).toEqual([]);
+    expect(eventsPublished('gateway')).toEqual(['t1.events.user.*', 't1.events.apikey.*', 't1.events.audit.*']);
     expect(eventsPublished('agent')).toEqual([]);
   });
 
@@ -30,10 +30,14 @@ describe('NATS permissions per identity', () => {
     expect(natsPermissions('admin', t).publish.allow).toEqual(['>']);
   });
 
-  it('lets the gateway only ask, and agents only send telemetry, enroll and read their config', () => {
-    expect(natsPermissions('gateway', t).publish.allow.filter((s) => !s.startsWith('$JS.API'))).toEqual([
+  it('lets the gateway ask and keep its own contexts, and agents only send telemetry, enroll and read their config', () => {
+    expect(natsPermissions('gateway', t).publish.allow.filter((s) => !s.startsWith('$JS'))).toEqual([
       't1.cmd.*.*',
       't1.qry.*.*',
+      't1.events.user.*',
+      't1.events.apikey.*',
+      't1.events.audit.*',
+      't1.dlq.gateway',
     ]);
     expect(natsPermissions('agent', t).publish.allow.filter((s) => !s.startsWith('$JS'))).toEqual([
       't1.telemetry.heartbeat.*',
