@@ -72,7 +72,8 @@ const SERVICE_ROLES: Record<Exclude<NatsIdentity, 'gateway' | 'agent' | 'admin'>
     deadLetters: true,
   },
   'alert-svc': {
-    appends: ['rule', 'alert', 'silence'],
+    // `security`: its sample gate reports refused batches (SecurityViolations).
+    appends: ['rule', 'alert', 'silence', 'security'],
     reads: ['telemetry', 'events'],
     answers: ['alerting'],
     deadLetters: true,

@@ -13,7 +13,12 @@ describe('NATS permissions per identity', () => {
       't1.events.security.*',
     ]);
     expect(eventsPublished('metrics-svc')).toEqual(['t1.events.metrics.*', 't1.events.security.*']);
-    expect(eventsPublished('alert-svc')).toEqual(['t1.events.rule.*', 't1.events.alert.*', 't1.events.silence.*']);
+    expect(eventsPublished('alert-svc')).toEqual([
+      't1.events.rule.*',
+      't1.events.alert.*',
+      't1.events.silence.*',
+      't1.events.security.*',
+    ]);
     expect(eventsPublished('backup-svc')).toEqual(['t1.events.backup.*']);
     expect(eventsPublished('gateway')).toEqual(['t1.events.user.*', 't1.events.apikey.*', 't1.events.audit.*']);
     expect(eventsPublished('agent')).toEqual([]);
