@@ -26,9 +26,13 @@ describe('enrollment through the gateway', () => {
   };
 
   it('creates a one-time token an agent enrolls with, then revokes the node; both audited without the token', async () => {
-    const created = await post('/api/v1/enrollment-tokens', { ttlSeconds: 600, note: 'rack 4' });
+    const created = await post('/api/v1/enrollment-tokens', { nodeId: 'gw-enrolled', ttlSeconds: 600, note: 'rack 4' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ tokenId: expect.any(String), token: expect.any(String) });
+    expect(created.body).toMatchObject({
+      tokenId: expect.any(String),
+      token: expect.any(String),
+      nodeId: 'gw-enrolled',
+    });
     const token = created.body.token as string;
 
     const { publicKey } = generateKeyPairSync('ed25519');
@@ -47,12 +51,20 @@ describe('enrollment through the gateway', () => {
     const revoked = await post('/api/v1/nodes/gw-enrolled/revoke', { reason: 'decommissioned' });
     expect(revoked).toMatchObject({ status: 200, body: { nodeId: 'gw-enrolled', revokedAt: expect.any(String) } });
 
+    // A revoked node comes back only with a new key, after an admin's re-key.
+    const rekeyed = await post('/api/v1/nodes/gw-enrolled/rekey', { reason: 'reinstalled' });
+    expect(rekeyed.status).toBe(200);
+
     const audit = await platform.getJson<{ items: { action: string; actor: string }[] }>(
       'gateway',
       '/api/v1/audit?actor=user:admin',
     );
     expect(audit.body.items.map((i) => i.action)).toEqual(
-      expect.arrayContaining(['POST /api/v1/enrollment-tokens', 'POST /api/v1/nodes/:id/revoke']),
+      expect.arrayContaining([
+        'POST /api/v1/enrollment-tokens',
+        'POST /api/v1/nodes/:id/revoke',
+        'POST /api/v1/nodes/:id/rekey',
+      ]),
     );
     expect(JSON.stringify(audit.body)).not.toContain(token);
   });

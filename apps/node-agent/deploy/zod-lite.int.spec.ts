@@ -73,7 +73,8 @@ beforeAll(async () => {
     builds.push(require(outfile) as Built);
   }
   [zod, lite] = builds;
-});
+  // Two esbuild bundles: seconds on a busy machine, past Jest's 5 s default.
+}, 60_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Values that break one field or another: wrong types, bounds, formats, sizes. */

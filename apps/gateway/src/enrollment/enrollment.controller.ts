@@ -5,6 +5,7 @@ import { ServiceClient } from '../http/service-client';
 
 type CreateEnrollmentTokenReply = z.infer<typeof identityCommands.createEnrollmentToken.reply>;
 type RevokeNodeReply = z.infer<typeof identityCommands.revokeNode.reply>;
+type RekeyNodeReply = z.infer<typeof identityCommands.rekeyNode.reply>;
 
 /**
  * Enrollment tokens and node revocation (admins), through registry-svc's identity commands.
@@ -16,7 +17,7 @@ type RevokeNodeReply = z.infer<typeof identityCommands.revokeNode.reply>;
 export class EnrollmentController {
   constructor(private readonly services: ServiceClient) {}
 
-  /** `{ ttlSeconds?, note? }`: a one-time token an agent enrolls with. */
+  /** `{ nodeId?, ttlSeconds?, note? }`: a one-time token that enrolls that node (or one it issues). */
   @Post('enrollment-tokens')
   createToken(@Body() body: Record<string, unknown> | undefined): Promise<CreateEnrollmentTokenReply> {
     return this.services.ask(identityCommands.createEnrollmentToken, { ...body });
@@ -27,5 +28,12 @@ export class EnrollmentController {
   @HttpCode(200)
   revokeNode(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined): Promise<RevokeNodeReply> {
     return this.services.ask(identityCommands.revokeNode, { ...body, nodeId });
+  }
+
+  /** `{ reason }`: the node's next enrollment may bring a new key (a reinstalled host). */
+  @Post('nodes/:id/rekey')
+  @HttpCode(200)
+  rekeyNode(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined): Promise<RekeyNodeReply> {
+    return this.services.ask(identityCommands.rekeyNode, { ...body, nodeId });
   }
 }
