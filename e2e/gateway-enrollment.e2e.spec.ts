@@ -26,7 +26,8 @@ describe('enrollment through the gateway', () => {
   };
 
   it('creates a one-time token an agent enrolls with, then revokes the node; both audited without the token', async () => {
-    const created = await post('/api/v1/enrollment-tokens', { ttlSeconds: 600, note: 'rack 4' });
+    // nodeId binds the token to the node where registry-svc supports it (an older one ignores it).
+    const created = await post('/api/v1/enrollment-tokens', { ttlSeconds: 600, nodeId: 'gw-enrolled', note: 'rack 4' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ tokenId: expect.any(String), token: expect.any(String) });
     const token = created.body.token as string;
