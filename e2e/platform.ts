@@ -17,6 +17,12 @@ import {
 } from '@vigil/test-support';
 
 /**
+ * How long a service may take to report ready: several booting together on two busy cores
+ * (other suites, other builds) took more than the 20 s default.
+ */
+const READY_TIMEOUT_MS = 60_000;
+
+/**
  * One isolated Vigil deployment for a test file: its own NATS prefix, database and
  * Redis key prefix, real service processes, and an OTLP receiver for their traces.
  */
@@ -62,7 +68,7 @@ export class TestPlatform {
   async startRegistry(): Promise<ServiceProcess> {
     const p = new ServiceProcess('registry-svc', { ...this.env(), ...this.registryEnv }).start();
     this.processes.push(p);
-    await p.waitHttpOk(this.url('registry-svc', '/health/ready'));
+    await p.waitHttpOk(this.url('registry-svc', '/health/ready'), READY_TIMEOUT_MS);
     return p;
   }
 
@@ -71,7 +77,7 @@ export class TestPlatform {
     const port = await freePort();
     const p = new ServiceProcess('metrics-svc', { ...this.env(), VIGIL_METRICS_PORT: String(port), ...extra }).start();
     this.processes.push(p);
-    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`, READY_TIMEOUT_MS);
     return { process: p, port };
   }
 
@@ -80,7 +86,7 @@ export class TestPlatform {
     const port = await freePort();
     const p = new ServiceProcess('alert-svc', { ...this.env(), VIGIL_ALERT_PORT: String(port), ...extra }).start();
     this.processes.push(p);
-    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`, READY_TIMEOUT_MS);
     return { process: p, port };
   }
 
@@ -88,7 +94,7 @@ export class TestPlatform {
   async startGateway(): Promise<ServiceProcess> {
     const p = new ServiceProcess('gateway', { ...this.env(), ...testGatewayAuth.env }).start();
     this.processes.push(p);
-    await p.waitHttpOk(this.url('gateway', '/health/ready'));
+    await p.waitHttpOk(this.url('gateway', '/health/ready'), READY_TIMEOUT_MS);
     this.adminToken = await loginToGateway(this.url('gateway', ''));
     return p;
   }
