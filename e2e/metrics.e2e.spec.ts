@@ -33,7 +33,7 @@ describe('metrics: agent → metrics-svc → gateway (REST and Prometheus API)',
     await Promise.all([
       platform.startRegistry(),
       platform.startGateway(),
-      metrics.waitHttpOk(`http://127.0.0.1:${metricsPort}/health/ready`),
+      metrics.waitHttpOk(`http://127.0.0.1:${metricsPort}/health/ready`, 60_000),
     ]);
     pg = new Client({ connectionString: platform.db.url });
     await pg.connect();

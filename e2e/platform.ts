@@ -19,6 +19,12 @@ import {
 } from '@vigil/test-support';
 
 /**
+ * How long a service may take to report ready: several booting together on two busy cores
+ * (other suites, other builds) took more than the 20 s default.
+ */
+const READY_TIMEOUT_MS = 60_000;
+
+/**
  * One isolated Vigil deployment for a test file: its own nats-server with authorization (each
  * process connects as its own identity, with the permissions of libs/contracts), its own NATS
  * prefix, database and Redis key prefix, real service processes, and an OTLP receiver for their
@@ -69,7 +75,7 @@ export class TestPlatform {
   async startRegistry(): Promise<ServiceProcess> {
     const p = new ServiceProcess('registry-svc', { ...this.env('registry-svc'), ...this.registryEnv }).start();
     this.processes.push(p);
-    await p.waitHttpOk(this.url('registry-svc', '/health/ready'));
+    await p.waitHttpOk(this.url('registry-svc', '/health/ready'), READY_TIMEOUT_MS);
     return p;
   }
 
@@ -82,7 +88,7 @@ export class TestPlatform {
       ...extra,
     }).start();
     this.processes.push(p);
-    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`, READY_TIMEOUT_MS);
     return { process: p, port };
   }
 
@@ -95,7 +101,7 @@ export class TestPlatform {
       ...extra,
     }).start();
     this.processes.push(p);
-    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`, READY_TIMEOUT_MS);
     return { process: p, port };
   }
 
@@ -103,7 +109,7 @@ export class TestPlatform {
   async startGateway(): Promise<ServiceProcess> {
     const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env }).start();
     this.processes.push(p);
-    await p.waitHttpOk(this.url('gateway', '/health/ready'));
+    await p.waitHttpOk(this.url('gateway', '/health/ready'), READY_TIMEOUT_MS);
     this.adminToken = await loginToGateway(this.url('gateway', ''));
     return p;
   }

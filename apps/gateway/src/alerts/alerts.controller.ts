@@ -1,19 +1,28 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   type AlertHistoryReply,
+  AlertHistoryRequest,
   type AlertListReply,
+  type Labels,
+  ListAlertsRequest,
   type NotificationListReply,
   notifyOperations,
   silenceOperations,
   type SilenceListReply,
   type SilenceView,
   type TestReceiverReply,
+  validate,
 } from '@vigil/contracts';
 import { Access } from '../auth/access';
-import { Actor } from '../auth/principal';
+import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
+import { Scoped, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
+import { nodesInScope } from '../nodes/nodes-in-scope';
 
 type QueryString = Record<string, string | string[] | undefined>;
+
+/** The most alerts or transitions alert-svc answers at once. */
+const MAX_LIMIT = 1000;
 
 /** The query string's values as alert-svc's requests want them (`limit` a number, lists comma-separated); the rest as given. */
 function params(q: QueryString, lists: string[] = []): Record<string, unknown> {
@@ -40,14 +49,36 @@ export class AlertsController {
 
   /** Current alerts: `?state=pending,firing` (the default), `node`, `ruleId`, `limit`. */
   @Get()
-  list(@Query() q: QueryString): Promise<AlertListReply> {
-    return this.services.ask(notifyOperations.alerts, params(q, ['state']));
+  @Scoped()
+  async list(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<AlertListReply> {
+    const scope = scopeOf(p);
+    if (!scope) return this.services.ask(notifyOperations.alerts, params(q, ['state']));
+    const request = validate(ListAlertsRequest, params(q, ['state']), 'query');
+    const nodes = await this.nodeIds(scope);
+    const reply = await this.services.ask(notifyOperations.alerts, { ...request, limit: MAX_LIMIT });
+    return { alerts: reply.alerts.filter((a) => nodes.has(a.labels.node)).slice(0, request.limit) };
   }
 
   /** Every transition: `fingerprint`, `ruleId`, `node`, `since`, `until` (ISO 8601), `limit`; newest first. */
   @Get('history')
-  history(@Query() q: QueryString): Promise<AlertHistoryReply> {
-    return this.services.ask(notifyOperations.history, params(q));
+  @Scoped()
+  async history(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<AlertHistoryReply> {
+    const scope = scopeOf(p);
+    if (!scope) return this.services.ask(notifyOperations.history, params(q));
+    const request = validate(AlertHistoryRequest, params(q), 'query');
+    const nodes = await this.nodeIds(scope);
+    const reply = await this.services.ask(notifyOperations.history, { ...request, limit: MAX_LIMIT });
+    return { events: reply.events.filter((e) => nodes.has(e.labels.node)).slice(0, request.limit) };
+  }
+
+  /**
+   * A scoped API key sees the alerts of the nodes in its scope (by their `node` label; alerts of
+   * no node are not shown to it). alert-svc does not know node labels: the newest MAX_LIMIT
+   * are asked for and filtered here, so a scoped page may be shorter than `limit`
+   * when other nodes have many more alerts.
+   */
+  private async nodeIds(scope: Labels): Promise<Set<string | undefined>> {
+    return new Set((await nodesInScope(this.services, scope)).map((n) => n.id));
   }
 
   /** What was sent and how it went: `receiver`, `state`, `fingerprint`, `groupKey`, `since`, `until`, `limit`; newest first. */

@@ -1,5 +1,5 @@
 import type { Subscription } from '@nats-io/nats-core';
-import { type ApiKeyView, metricsQueries, NotFoundError, registryQueries } from '@vigil/contracts';
+import { type ApiKeyView, metricsQueries, NotFoundError, notifyOperations, registryQueries } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import {
   createTestBus,
@@ -46,6 +46,16 @@ describe('gateway API keys scoped by node labels', () => {
     version: 1,
   }));
 
+  const alert = (node: string | undefined, i: number) => ({
+    fingerprint: `${i}`.padStart(16, '0'),
+    ruleId: 'high-cpu',
+    state: 'firing' as const,
+    labels: { alertname: 'HighCPU', ...(node ? { node } : {}) },
+    annotations: {},
+    activeAt: '2026-12-07T00:00:00.000Z',
+    silencedBy: [],
+  });
+
   function serveStandIns() {
     const registry = new Registry();
     const deps = {
@@ -64,6 +74,23 @@ describe('gateway API keys scoped by node labels', () => {
         const node = NODES.find((n) => n.id === r.nodeId);
         if (!node) throw new NotFoundError(`node ${r.nodeId} is not registered`);
         return node;
+      }),
+      serveQuery(deps, notifyOperations.alerts, async (r) => {
+        asked.push({ what: 'alerts', request: r });
+        return { alerts: ['n1', 'n2', undefined].map(alert) };
+      }),
+      serveQuery(deps, notifyOperations.history, async (r) => {
+        asked.push({ what: 'history', request: r });
+        return {
+          events: ['n2', 'n1', 'n1'].map((node, seq) => ({
+            seq,
+            type: 'alert.firing' as const,
+            fingerprint: `${seq}`.padStart(16, 'a'),
+            ruleId: 'high-cpu',
+            labels: { alertname: 'HighCPU', node },
+            at: '2026-12-07T00:00:00.000Z',
+          })),
+        };
       }),
       serveQuery(deps, metricsQueries.latest, async (r) => {
         asked.push({ what: 'latest', request: r });
@@ -142,12 +169,30 @@ describe('gateway API keys scoped by node labels', () => {
     expect(lastAsked('range')).toMatchObject({ metric: 'node_load1', nodes: { labels: { env: 'prod' } } });
   });
 
+  it('shows the alerts and alert history of the nodes in scope only (none of no node)', async () => {
+    const prod = await createKey({ name: 'prod-alerts', role: 'viewer', scope: { env: 'prod' } });
+    const res = await gw.fetch('/api/v1/alerts?limit=5', { token: prod.key });
+    const alerts = (await res.json()) as {
+      alerts: { labels: Record<string, string> }[];
+    };
+    expect([res.status, alerts.alerts?.map((a) => a.labels.node)]).toEqual([200, ['n1']]);
+    expect(lastAsked('alerts')).toMatchObject({ limit: 1000 });
+    const all = (await (await gw.fetch('/api/v1/alerts', { token: admin })).json()) as { alerts: unknown[] };
+    expect(all.alerts.length).toBe(3);
+    const history = (await (await gw.fetch('/api/v1/alerts/history?limit=1', { token: prod.key })).json()) as {
+      events: { labels: Record<string, string>; seq: number }[];
+    };
+    expect(history.events.map((e) => [e.labels.node, e.seq])).toEqual([['n1', 1]]);
+    expect((await gw.fetch('/api/v1/alerts?limit=abc', { token: prod.key })).status).toBe(400);
+  });
+
   it('refuses a scoped key on every route that cannot apply its scope', async () => {
     const prod = await createKey({ name: 'ops-prod', role: 'operator', scope: { env: 'prod' } });
     for (const [method, path] of [
       ['GET', '/api/v1/labels'],
       ['GET', '/api/v1/label/node/values'],
-      ['GET', '/api/v1/alerts'],
+      ['GET', '/api/v1/alerts/silences'],
+      ['GET', '/api/v1/alerts/notifications'],
       ['GET', '/api/v1/alerts/rules'],
       ['POST', '/api/v1/alerts/silences'],
       ['PUT', '/api/v1/nodes/n1/maintenance'],

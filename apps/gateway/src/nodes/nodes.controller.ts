@@ -13,9 +13,7 @@ import { Access } from '../auth/access';
 import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
 import { nodeInScope, Scoped, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
-
-/** Nodes read per request from registry-svc when a scoped API key lists them. */
-const SCOPED_PAGE = 1000;
+import { nodesInScope } from './nodes-in-scope';
 
 /**
  * The fleet registry over REST; registry-svc answers over NATS request/reply. A scoped API key
@@ -32,13 +30,8 @@ export class NodesController {
     const request = validate(ListNodesRequest, query, 'query');
     const scope = scopeOf(p);
     if (!scope) return this.services.ask(registryQueries.listNodes, request);
-    // registry-svc does not filter by labels: read every page, keep the nodes in scope, page those.
-    const inScope: NodeView[] = [];
-    for (let offset = 0; ; offset += SCOPED_PAGE) {
-      const page = await this.services.ask(registryQueries.listNodes, { ...request, limit: SCOPED_PAGE, offset });
-      inScope.push(...page.items.filter((n) => nodeInScope(n, scope)));
-      if (offset + SCOPED_PAGE >= page.total || page.items.length === 0) break;
-    }
+    const { status, maintenance } = request;
+    const inScope = await nodesInScope(this.services, scope, { status, maintenance });
     return { items: inScope.slice(request.offset, request.offset + request.limit), total: inScope.length };
   }
 
