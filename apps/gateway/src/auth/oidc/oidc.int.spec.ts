@@ -150,12 +150,18 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
    * From the gateway's SSO login through the provider's login and consent forms as `login`; stops
    * before the gateway's callback (`stopAtCallback`) or before the gateway's `/` it sends to.
    */
-  async function signIn(browser: Browser, login: string, stopAtCallback = false): Promise<Step> {
+  async function signIn(browser: Browser, login: string, stopAtCallback = false, cancel = false): Promise<Step> {
     const stop = (url: URL) => (stopAtCallback ? isCallback(url) : isGatewayRoot(url));
     let step = await browser.navigate(`${gw.base}/api/v1/auth/oidc/login`, {}, stop);
     for (let page = 0; page < 3 && !step.stopped && step.url.origin !== gw.base; page++) {
       expect(step.response?.status).toBe(200);
-      const { action, fields } = formOf(await step.response!.text(), step.url);
+      const html = await step.response!.text();
+      const abort = /href="([^"]*\/abort)"/.exec(html)?.[1];
+      if (cancel && abort) {
+        step = await browser.navigate(new URL(abort, step.url), {}, stop);
+        continue;
+      }
+      const { action, fields } = formOf(html, step.url);
       const form = fields.prompt === 'login' ? { ...fields, login, password: 'any' } : fields;
       step = await browser.navigate(action, { method: 'POST', form }, stop);
     }
@@ -288,6 +294,30 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(maintenance.status).toBe(403);
+  });
+
+  it('refuses a disabled SSO user (403), and refuses an SSO user a password (409)', async () => {
+    const disabled = await gw.fetch('/api/v1/users/vic/disable', { method: 'POST', token: admin });
+    expect(disabled.status).toBeLessThan(300);
+    const browser = new Browser();
+    const step = await signIn(browser, 'vic');
+    expect(step.response?.status).toBe(403);
+    expect(await step.response!.json()).toMatchObject({ detail: expect.stringMatching(/disabled/) });
+    expect(browser.cookie(gw.base, 'vigil_access')).toBeUndefined();
+    const reset = await gw.fetch('/api/v1/users/ana/password', {
+      method: 'PUT',
+      token: admin,
+      json: { password: 'a-password-for-ana-1' },
+    });
+    expect(reset.status).toBe(409);
+  });
+
+  it('refuses a login the user cancelled at the provider (401), naming the error code', async () => {
+    const browser = new Browser();
+    const step = await signIn(browser, 'ana', false, true);
+    expect(step.response?.status).toBe(401);
+    expect(await step.response!.json()).toMatchObject({ detail: expect.stringMatching(/refused \(access_denied\)/) });
+    expect(browser.cookie(gw.base, 'vigil_access')).toBeUndefined();
   });
 
   it('refuses a tampered state, echoing neither the code nor the state, and opens no session', async () => {
