@@ -1,4 +1,54 @@
-import { mapRole, parseRoleMap } from './oidc.config';
+import { GatewayEnv } from '../../config';
+import { mapRole, oidcSettings, parseRoleMap } from './oidc.config';
+
+const env = (vars: Record<string, string>) => GatewayEnv.parse(vars);
+const complete = {
+  VIGIL_OIDC_ISSUER: 'https://idp.example/realms/ops',
+  VIGIL_OIDC_CLIENT_ID: 'vigil',
+  VIGIL_OIDC_CLIENT_SECRET: 'client-secret',
+  VIGIL_OIDC_REDIRECT_URL: 'https://vigil.example/api/v1/auth/oidc/callback',
+  VIGIL_OIDC_ROLE_MAP: 'vigil-ops=operator',
+};
+
+describe('the OIDC settings', () => {
+  it('are off without an issuer', () => {
+    expect(oidcSettings(env({}))).toBeUndefined();
+  });
+
+  it('need the client, the redirect URL, a secret and a role map once an issuer is set', () => {
+    expect(oidcSettings(env(complete))).toMatchObject({
+      clientId: 'vigil',
+      scopes: 'openid profile email groups',
+      roleClaim: 'groups',
+      roleMap: [{ value: 'vigil-ops', role: 'operator' }],
+      allowHttp: false,
+    });
+    for (const name of [
+      'VIGIL_OIDC_CLIENT_ID',
+      'VIGIL_OIDC_REDIRECT_URL',
+      'VIGIL_OIDC_ROLE_MAP',
+      'VIGIL_OIDC_CLIENT_SECRET',
+    ]) {
+      const { [name as keyof typeof complete]: _, ...rest } = complete;
+      expect(() => oidcSettings(env(rest))).toThrow(new RegExp(name));
+    }
+  });
+
+  it('always ask for openid, and refuse a plain-HTTP issuer unless allowed', () => {
+    expect(oidcSettings(env({ ...complete, VIGIL_OIDC_SCOPES: 'profile,groups' }))?.scopes).toBe(
+      'openid profile groups',
+    );
+    const http = { ...complete, VIGIL_OIDC_ISSUER: 'http://127.0.0.1:9000' };
+    expect(() => oidcSettings(env(http))).toThrow(/must be https/);
+    expect(oidcSettings(env({ ...http, VIGIL_OIDC_ALLOW_HTTP: 'true' }))?.allowHttp).toBe(true);
+  });
+
+  it('never put the client secret in an error', () => {
+    const bad = () => oidcSettings(env({ ...complete, VIGIL_OIDC_ROLE_MAP: 'x=root' }));
+    expect(bad).toThrow(/VIGIL_OIDC_ROLE_MAP/);
+    expect(bad).not.toThrow(/client-secret/);
+  });
+});
 
 describe('the OIDC claim → role map', () => {
   const rules = parseRoleMap('vigil-admins=admin, vigil-ops=operator,*=viewer');
