@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subscription } from '@nats-io/nats-core';
 import { registryQueries } from '@vigil/contracts';
@@ -21,7 +23,7 @@ jest.setTimeout(90_000);
 const CLIENT_ID = 'vigil-gateway';
 const CLIENT_SECRET = 'oidc-test-client-secret-0123456789';
 /** The provider's accounts (the login typed in its form) and the claims it vouches for. */
-const ACCOUNTS = {
+const ACCOUNTS: Record<string, Record<string, unknown>> = {
   ana: { preferred_username: 'ana', email: 'ana@example.com', groups: ['staff', 'vigil-ops'] },
   vic: { preferred_username: 'vic', email: 'vic@example.com', groups: ['vigil-viewers'] },
   mallory: { preferred_username: 'mallory', email: 'mallory@example.com', groups: ['contractors'] },
@@ -38,8 +40,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The OpenID Provider in its own process (apps/gateway/src/testing/oidc-provider.mjs); resolves once it listens. */
-function startProvider(port: number, redirectUri: string): Promise<ChildProcess> {
+/**
+ * The OpenID Provider in its own process (apps/gateway/src/testing/oidc-provider.mjs), reading
+ * its accounts from `accountsFile` at every login; resolves once it listens.
+ */
+function startProvider(port: number, redirectUri: string, accountsFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(__dirname, '../../testing/oidc-provider.mjs')], {
     env: {
       ...process.env,
@@ -48,7 +53,7 @@ function startProvider(port: number, redirectUri: string): Promise<ChildProcess>
         clientId: CLIENT_ID,
         clientSecret: CLIENT_SECRET,
         redirectUri,
-        accounts: ACCOUNTS,
+        accountsFile,
       }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,6 +147,10 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
   let callbackUrl: string;
   let admin: string;
   let subscriptions: Subscription[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-oidc-'));
+  const accountsFile = join(dir, 'accounts.json');
+  const setAccounts = (accounts: Record<string, Record<string, unknown>>) =>
+    writeFileSync(accountsFile, JSON.stringify(accounts));
 
   const isCallback = (url: URL) => url.href.startsWith(callbackUrl);
   const isGatewayRoot = (url: URL) => url.origin === gw.base && url.pathname === '/';
@@ -211,6 +220,7 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
   afterAll(async () => {
     for (const s of subscriptions) s.unsubscribe();
     provider?.kill();
+    rmSync(dir, { recursive: true, force: true });
     await gw?.close();
     await tbus?.close();
     await tdb?.drop();
@@ -221,7 +231,8 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ detail: expect.stringMatching(/identity provider/) });
     expect(await gw.login('admin', TEST_ADMIN_PASSWORD)).toMatch(/^vat1\./);
-    provider = await startProvider(providerPort, callbackUrl);
+    setAccounts(ACCOUNTS);
+    provider = await startProvider(providerPort, callbackUrl, accountsFile);
     const deadline = Date.now() + 40_000;
     let status = 0;
     while (Date.now() < deadline && status !== 302) {
@@ -282,6 +293,20 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
     const again = new Browser();
     expect(isGatewayRoot((await signIn(again, 'ana')).url)).toBe(true);
     expect((await asBrowser(again, '/api/v1/auth/me')).status).toBe(200);
+  });
+
+  it('decides the role again at every login: a user moved to another group gets its role, their sessions end', async () => {
+    const before = new Browser();
+    expect(isGatewayRoot((await signIn(before, 'ana')).url)).toBe(true);
+    setAccounts({ ...ACCOUNTS, ana: { ...ACCOUNTS.ana, groups: ['vigil-admins'] } });
+    try {
+      const after = new Browser();
+      expect(isGatewayRoot((await signIn(after, 'ana')).url)).toBe(true);
+      expect(await (await asBrowser(after, '/api/v1/auth/me')).json()).toMatchObject({ id: 'ana', role: 'admin' });
+      expect((await asBrowser(before, '/api/v1/auth/me')).status).toBe(401);
+    } finally {
+      setAccounts(ACCOUNTS);
+    }
   });
 
   it('gives a viewer a session that reads but is refused operator routes (403)', async () => {
