@@ -15,6 +15,7 @@ import { PrometheusController } from './metrics/prometheus.controller';
 import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-users';
 import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-audit';
 import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-api-keys';
+import { GatewaySsoUsers1765400000000 } from './migrations/1765400000000-gateway-sso-users';
 import { NodesController } from './nodes/nodes.controller';
 import { UsersModule } from './users/users.module';
 
@@ -27,7 +28,12 @@ import { UsersModule } from './users/users.module';
       env: GatewayEnv,
       database: {
         schema: 'gateway',
-        migrations: [GatewayUsers1765100000000, GatewayAudit1765200000000, GatewayApiKeys1765300000000],
+        migrations: [
+          GatewayUsers1765100000000,
+          GatewayAudit1765200000000,
+          GatewayApiKeys1765300000000,
+          GatewaySsoUsers1765400000000,
+        ],
       },
     }),
     AuditModule,

@@ -24,5 +24,19 @@ export const GatewayEnv = z.object({
   VIGIL_API_KEY_DEFAULT_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   VIGIL_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   VIGIL_AUTH_LOCKOUT_S: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** OIDC single sign-on: on when VIGIL_OIDC_ISSUER is set (see auth/oidc/oidc.config.ts). */
+  VIGIL_OIDC_ISSUER: z.url().optional(),
+  VIGIL_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  VIGIL_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  VIGIL_OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+  /** The gateway's callback as registered at the provider: `https://<host>/api/v1/auth/oidc/callback`. */
+  VIGIL_OIDC_REDIRECT_URL: z.url().optional(),
+  VIGIL_OIDC_SCOPES: z.string().min(1).default('openid profile email groups'),
+  /** The ID token claim whose value(s) VIGIL_OIDC_ROLE_MAP maps to a role. */
+  VIGIL_OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  /** `value=role,…` in order of preference; `*=role` matches anyone; no match refuses the login. */
+  VIGIL_OIDC_ROLE_MAP: z.string().min(1).optional(),
+  /** Plain-HTTP providers: for tests and development only. */
+  VIGIL_OIDC_ALLOW_HTTP: z.stringbool().default(false),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

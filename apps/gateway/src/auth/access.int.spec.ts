@@ -81,13 +81,15 @@ describe('gateway access', () => {
     const all = routes();
     expect(all.length).toBeGreaterThan(40);
     expect(all.filter((r) => r.access === undefined)).toEqual([]);
-    // Anonymous only for health, metrics, login and refresh.
+    // Anonymous only for health, metrics, login (password and single sign-on) and refresh.
     expect(
       all
         .filter((r) => r.access === 'public')
         .map((r) => `${r.method} ${r.path}`)
         .sort(),
     ).toEqual([
+      'GET /api/v1/auth/oidc/callback',
+      'GET /api/v1/auth/oidc/login',
       'GET /health',
       'GET /health/live',
       'GET /health/ready',

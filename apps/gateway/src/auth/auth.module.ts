@@ -8,11 +8,12 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { Authenticator } from './authenticator';
 import { LoginLimiter } from './login-limiter';
+import { OidcModule } from './oidc/oidc.module';
 import { PlatformRoutesArePublic } from './platform-routes';
 
-/** Who a request is from and what it may do: login, sessions, the global access guard. */
+/** Who a request is from and what it may do: login (password, single sign-on), sessions, the global access guard. */
 @Module({
-  imports: [SessionsModule, UsersModule, KeysModule, DiscoveryModule],
+  imports: [SessionsModule, UsersModule, KeysModule, DiscoveryModule, OidcModule],
   controllers: [AuthController],
   providers: [
     Authenticator,

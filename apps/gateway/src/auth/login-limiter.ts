@@ -21,6 +21,17 @@ export class LoginLimiter {
 
   /** Counts the attempt; throws RateLimitedError when the address or the account may not try now. */
   async admit(ip: string, username: string): Promise<void> {
+    await this.admitAddress(ip);
+    const accountKey = this.accountKey(username);
+    const [[, failures], [, lockTtl]] = (await this.cache.redis.multi().get(accountKey).pttl(accountKey).exec()) as [
+      unknown,
+      string | number | null,
+    ][];
+    if (Number(failures ?? 0) >= this.config.VIGIL_AUTH_LOCKOUT_FAILURES) throw refused(Number(lockTtl));
+  }
+
+  /** Counts an attempt of the client address alone (a single sign-on start); throws RateLimitedError past the limit. */
+  async admitAddress(ip: string): Promise<void> {
     const ipKey = this.cache.key('login', 'ip', ip || 'unknown');
     const [[, attempts], , [, ipTtl]] = (await this.cache.redis
       .multi()
@@ -29,12 +40,6 @@ export class LoginLimiter {
       .pttl(ipKey)
       .exec()) as [unknown, number][];
     if (attempts > this.config.VIGIL_AUTH_LOGIN_PER_MINUTE) throw refused(ipTtl);
-    const accountKey = this.accountKey(username);
-    const [[, failures], [, lockTtl]] = (await this.cache.redis.multi().get(accountKey).pttl(accountKey).exec()) as [
-      unknown,
-      string | number | null,
-    ][];
-    if (Number(failures ?? 0) >= this.config.VIGIL_AUTH_LOCKOUT_FAILURES) throw refused(Number(lockTtl));
   }
 
   async failed(username: string): Promise<void> {

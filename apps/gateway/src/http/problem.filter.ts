@@ -60,7 +60,8 @@ export class ProblemFilter implements ExceptionFilter {
         title: type.replace(/_/g, ' '),
         status,
         detail,
-        instance: req.originalUrl,
+        // The path only: a query can carry what must not be echoed (an OAuth code and state).
+        instance: req.originalUrl.split('?')[0],
         trace_id: currentTraceId(),
         ...(errors ? { errors } : {}),
       });

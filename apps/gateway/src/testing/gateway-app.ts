@@ -17,12 +17,13 @@ export interface GatewayUnderTest {
 }
 
 /**
- * The gateway's real AppModule (plus `controllers`, for tests that add one) on a free port.
- * `env` is put in process.env before the module is loaded: it reads its configuration then.
+ * The gateway's real AppModule (plus `controllers`, for tests that add one) on `port` (0: a free
+ * one). `env` is put in process.env before the module is loaded: it reads its configuration then.
  */
 export async function startGateway(
   env: Record<string, string>,
   controllers: Type<unknown>[] = [],
+  port = 0,
 ): Promise<GatewayUnderTest> {
   Object.assign(process.env, {
     VIGIL_AUTH_SECRET: TEST_AUTH_SECRET,
@@ -34,7 +35,7 @@ export async function startGateway(
   @Module({ imports: [AppModule], controllers })
   class TestModule {}
   const app = await NestFactory.create(TestModule, { logger: false });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const request = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
     const { token, json, ...rest } = init;

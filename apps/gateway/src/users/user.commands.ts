@@ -32,6 +32,12 @@ export class UserCommands {
     return this.view(username);
   }
 
+  /** A user who signs in only through the OpenID Provider `issuer` as `subject`: no password. */
+  async createSso(username: string, role: Role, issuer: string, subject: string, actor: string): Promise<UserView> {
+    await this.run({ type: 'CreateSsoUser', username, role, issuer, subject }, actor);
+    return this.view(username);
+  }
+
   async changeRole(username: string, role: Role, actor: string): Promise<UserView> {
     if (await this.run({ type: 'ChangeRole', username, role }, actor)) await this.sessions.revokeUser(username);
     return this.view(username);

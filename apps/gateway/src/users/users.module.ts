@@ -11,6 +11,6 @@ import { UsersReadModel } from './users.read-model';
   imports: [SessionsModule],
   controllers: [UsersController, AccountController],
   providers: [UsersReadModel, Credentials, UserCommands, FirstAdmin],
-  exports: [UsersReadModel, Credentials],
+  exports: [UsersReadModel, Credentials, UserCommands],
 })
 export class UsersModule {}

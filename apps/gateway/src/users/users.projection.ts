@@ -37,6 +37,12 @@ export const usersProjection: Projection<UserEvent> = {
           [event.data.username, at, by],
         );
         break;
+      case 'user.sso_linked':
+        await tx.query(
+          'UPDATE gateway.users SET sso_issuer = $2, sso_subject = $3, updated_at = $4, updated_by = $5 WHERE username = $1',
+          [event.data.username, event.data.issuer, event.data.subject, at, by],
+        );
+        break;
       default: {
         const never: never = event;
         return never;

@@ -60,6 +60,17 @@ export class UsersReadModel implements OnModuleInit, BeforeApplicationShutdown {
     return row && view(row);
   }
 
+  /** The user who signs in through single sign-on as this identity. */
+  async findBySso(issuer: string, subject: string): Promise<UserView | undefined> {
+    await this.runner.catchUp(this.bus.jsm);
+    const [row] = await this.db.query<UserRow>(
+      'users_get_sso',
+      `SELECT ${COLUMNS} FROM gateway.users WHERE sso_issuer = $1 AND sso_subject = $2`,
+      [issuer, subject],
+    );
+    return row && view(row);
+  }
+
   async hasActiveAdmin(): Promise<boolean> {
     await this.runner.catchUp(this.bus.jsm);
     const rows = await this.db.query(

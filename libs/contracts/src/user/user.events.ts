@@ -22,15 +22,24 @@ export const UserPasswordChanged = defineEvent('user.password_changed', {
   schema: z.object({ username: Username, reset: z.boolean() }),
 });
 
+/** The user signs in through an OpenID Provider as this identity (issuer + subject), and has no password. */
+export const UserSsoLinked = defineEvent('user.sso_linked', {
+  version: 1,
+  schema: z.object({ username: Username, issuer: z.string().min(1).max(1024), subject: z.string().min(1).max(255) }),
+});
+
 export type UserCreatedEvent = EventOf<typeof UserCreated>;
 export type UserRoleChangedEvent = EventOf<typeof UserRoleChanged>;
 export type UserDisabledEvent = EventOf<typeof UserDisabled>;
 export type UserPasswordChangedEvent = EventOf<typeof UserPasswordChanged>;
-export type UserEvent = UserCreatedEvent | UserRoleChangedEvent | UserDisabledEvent | UserPasswordChangedEvent;
+export type UserSsoLinkedEvent = EventOf<typeof UserSsoLinked>;
+export type UserEvent =
+  UserCreatedEvent | UserRoleChangedEvent | UserDisabledEvent | UserPasswordChangedEvent | UserSsoLinkedEvent;
 
 export const userEvents = new EventCatalog<UserEvent>([
   UserCreated,
   UserRoleChanged,
   UserDisabled,
   UserPasswordChanged,
+  UserSsoLinked,
 ]);

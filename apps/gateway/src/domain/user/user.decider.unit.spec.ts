@@ -52,6 +52,35 @@ describe('user decider', () => {
       .thenThrows(/disabled/);
   });
 
+  it('creates a single sign-on user with the identity it signs in as, and never gives them a password', () => {
+    const linked = {
+      type: 'user.sso_linked',
+      data: { username: 'ana', issuer: 'https://idp.example', subject: 'abc-123' },
+    } as const;
+    given()
+      .when({
+        type: 'CreateSsoUser',
+        username: 'ana',
+        role: 'viewer',
+        issuer: 'https://idp.example',
+        subject: 'abc-123',
+      })
+      .then([created, linked]);
+    given(created)
+      .when({ type: 'CreateSsoUser', username: 'ana', role: 'viewer', issuer: 'https://idp.example', subject: 'x' })
+      .thenThrows(/exists/);
+    given(created, linked)
+      .when({ type: 'ChangePassword', username: 'ana', reset: true })
+      .thenThrows(/single sign-on/);
+    expect(given(created, linked).state).toEqual({
+      exists: true,
+      username: 'ana',
+      role: 'viewer',
+      disabled: false,
+      sso: { issuer: 'https://idp.example', subject: 'abc-123' },
+    });
+  });
+
   it('folds the events into the state the commands are decided on', () => {
     const { state } = given(created, {
       type: 'user.role_changed',
