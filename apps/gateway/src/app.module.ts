@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AuditModule } from './audit/audit.module';
@@ -15,6 +15,7 @@ import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-us
 import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-audit';
 import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-api-keys';
 import { NodesController } from './nodes/nodes.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -32,6 +33,7 @@ import { UsersModule } from './users/users.module';
     AuditModule,
     UsersModule,
     AuthModule,
+    DiscoveryModule,
   ],
   controllers: [
     NodesController,
@@ -40,6 +42,7 @@ import { UsersModule } from './users/users.module';
     RulesController,
     AlertsController,
     EnrollmentController,
+    OpenApiController,
   ],
   providers: [ServiceClient, { provide: APP_FILTER, useClass: ProblemFilter }],
 })

@@ -12,6 +12,7 @@ import {
 import { Access } from '../auth/access';
 import { Actor } from '../auth/principal';
 import { ServiceClient } from '../http/service-client';
+import { ApiSchemas, sentByClient } from '../http/api-schemas';
 
 type QueryString = Record<string, string | string[] | undefined>;
 
@@ -40,18 +41,21 @@ export class AlertsController {
 
   /** Current alerts: `?state=pending,firing` (the default), `node`, `ruleId`, `limit`. */
   @Get()
+  @ApiSchemas({ query: notifyOperations.alerts.request, summary: 'Current alerts' })
   list(@Query() q: QueryString): Promise<AlertListReply> {
     return this.services.ask(notifyOperations.alerts, params(q, ['state']));
   }
 
   /** Every transition: `fingerprint`, `ruleId`, `node`, `since`, `until` (ISO 8601), `limit`; newest first. */
   @Get('history')
+  @ApiSchemas({ query: notifyOperations.history.request, summary: 'Alert transitions, newest first' })
   history(@Query() q: QueryString): Promise<AlertHistoryReply> {
     return this.services.ask(notifyOperations.history, params(q));
   }
 
   /** What was sent and how it went: `receiver`, `state`, `fingerprint`, `groupKey`, `since`, `until`, `limit`; newest first. */
   @Get('notifications')
+  @ApiSchemas({ query: notifyOperations.notifications.request, summary: 'Notifications sent, newest first' })
   notifications(@Query() q: QueryString): Promise<NotificationListReply> {
     return this.services.ask(notifyOperations.notifications, params(q));
   }
@@ -70,12 +74,14 @@ export class AlertsController {
   }
 
   @Get('silences')
+  @ApiSchemas({ query: silenceOperations.list.request, summary: 'Silences' })
   silences(@Query() q: QueryString): Promise<SilenceListReply> {
     return this.services.ask(silenceOperations.list, params(q));
   }
 
   /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
   @Post('silences')
+  @ApiSchemas({ body: sentByClient(silenceOperations.create.request, 'actor'), summary: 'Create a silence' })
   @Access('operator')
   createSilence(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<SilenceView> {
     return this.services.ask(silenceOperations.create, { ...body, actor: actor });
@@ -90,6 +96,10 @@ export class AlertsController {
 
   /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
   @Post(':fingerprint/silence')
+  @ApiSchemas({
+    body: sentByClient(silenceOperations.fromAlert.request, 'actor', 'fingerprint'),
+    summary: 'Silence this alert',
+  })
   @Access('operator')
   silenceAlert(
     @Param('fingerprint') fingerprint: string,

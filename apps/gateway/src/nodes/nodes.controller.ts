@@ -13,6 +13,7 @@ import { Access } from '../auth/access';
 import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
 import { nodeInScope, Scoped, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
+import { ApiSchemas, sentByClient } from '../http/api-schemas';
 
 /** Nodes read per request from registry-svc when a scoped API key lists them. */
 const SCOPED_PAGE = 1000;
@@ -27,6 +28,7 @@ export class NodesController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get()
+  @ApiSchemas({ query: ListNodesRequest, summary: 'List nodes' })
   @Scoped()
   async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() p: Principal): Promise<ListNodesReply> {
     const request = validate(ListNodesRequest, query, 'query');
@@ -53,6 +55,10 @@ export class NodesController {
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
   @Put(':id/maintenance')
+  @ApiSchemas({
+    body: sentByClient(registryQueries.startMaintenance.request, 'nodeId', 'actor'),
+    summary: 'Put a node in maintenance',
+  })
   @Access('operator')
   startMaintenance(
     @Param('id') nodeId: string,
