@@ -1,5 +1,5 @@
 'use strict';
-// `vigil login|logout|whoami|api|users|keys`: the gateway over HTTP, as a logged-in user. The session
+// `vigil login|logout|whoami|api|users|keys|password`: the gateway over HTTP, as a logged-in user. The session
 // (gateway URL, access and refresh tokens) is kept in ~/.config/vigil/session.json, mode 0600
 // ($XDG_CONFIG_HOME respected); an expired access token is refreshed once, transparently.
 const fs = require('node:fs');
@@ -41,13 +41,16 @@ function parseOptions(argv) {
   return { options, words };
 }
 
-/** A password from a file, $VIGIL_PASSWORD, or the terminal (not echoed), or stdin's first line. */
-async function readPassword(options, cwd) {
-  if (options['password-file']) return fs.readFileSync(path.resolve(cwd, options['password-file']), 'utf8').trim();
-  if (process.env.VIGIL_PASSWORD) return process.env.VIGIL_PASSWORD;
+/**
+ * A password from a file (`--password-file`, or `fileOption`), $VIGIL_PASSWORD (for `--password-file`
+ * only), or the terminal (not echoed), or stdin's first line.
+ */
+async function readPassword(options, cwd, fileOption = 'password-file', prompt = 'password') {
+  if (options[fileOption]) return fs.readFileSync(path.resolve(cwd, options[fileOption]), 'utf8').trim();
+  if (fileOption === 'password-file' && process.env.VIGIL_PASSWORD) return process.env.VIGIL_PASSWORD;
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
   if (process.stdin.isTTY) {
-    process.stderr.write('password: ');
+    process.stderr.write(`${prompt}: `);
     rl._writeToOutput = () => {};
   }
   const line = await new Promise((resolve) => rl.once('line', resolve).once('close', () => resolve('')));
@@ -106,8 +109,10 @@ const USAGE = `Usage:
   vigil logout
   vigil whoami
   vigil api <GET|POST|PUT|DELETE> <path> [json body]     e.g. vigil api GET /api/v1/nodes
-  vigil users list | create <name> --role <viewer|operator|admin> [--password-file FILE]
-              | role <name> <role> | disable <name> | revoke-sessions <name>
+  vigil users list | get <name> | create <name> --role <viewer|operator|admin> [--password-file FILE]
+              | role <name> <role> | password <name> [--password-file FILE] | disable <name>
+              | revoke-sessions <name>
+  vigil password [--current-password-file FILE] [--password-file FILE]   changes your own password
   vigil keys create --name <name> --role <role> [--days N] [--scope env=prod,…] | list | revoke <id>
               (the key is shown once; a scoped key sees only nodes with those labels and their metrics)`;
 
@@ -148,6 +153,16 @@ async function users(argv, cwd) {
           password: await readPassword(options, cwd),
         }),
       );
+    case 'get':
+      if (!name) throw new CliError('vigil users get <name>');
+      return printed(await request('GET', `/api/v1/users/${encodeURIComponent(name)}`));
+    case 'password':
+      if (!name) throw new CliError('vigil users password <name> [--password-file FILE]');
+      return printed(
+        await request('PUT', `/api/v1/users/${encodeURIComponent(name)}/password`, {
+          password: await readPassword(options, cwd, 'password-file', 'new password'),
+        }),
+      );
     case 'role':
       return printed(await request('PUT', `/api/v1/users/${encodeURIComponent(name)}/role`, { role }));
     case 'disable':
@@ -157,6 +172,16 @@ async function users(argv, cwd) {
     default:
       throw new CliError(USAGE);
   }
+}
+
+/** The caller's own password: the current one, then the new one. */
+async function changeOwnPassword(argv, cwd) {
+  const { options } = parseOptions(argv);
+  const currentPassword = await readPassword(options, cwd, 'current-password-file', 'current password');
+  const newPassword = await readPassword(options, cwd, 'password-file', 'new password');
+  await printed(await request('PUT', '/api/v1/account/password', { currentPassword, newPassword }));
+  process.stderr.write('password changed\n');
+  return 0;
 }
 
 /** `env=prod,team=db` → `{ env: 'prod', team: 'db' }`. */
@@ -218,6 +243,8 @@ async function runGatewayCli(command, argv, cwd) {
         return await users(argv, cwd);
       case 'keys':
         return await keys(argv);
+      case 'password':
+        return await changeOwnPassword(argv, cwd);
       default:
         throw new CliError(USAGE);
     }
@@ -228,6 +255,6 @@ async function runGatewayCli(command, argv, cwd) {
   }
 }
 
-const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys'];
+const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'password'];
 
 module.exports = { runGatewayCli, COMMANDS, sessionFile };

@@ -23,8 +23,8 @@ ${Object.entries(GROUPS)
   .map(([name, g]) => `  ${name.padEnd(8)} ${g.about} (vigil ${name} --help)`)
   .join('\n')}
   login    log in to the gateway (--url, --user, --password-file); then logout, whoami,
-           api <METHOD> <path> [body], users list|create|role|disable|revoke-sessions,
-           keys create|list|revoke`;
+           api <METHOD> <path> [body], users list|get|create|role|password|disable|revoke-sessions,
+           keys create|list|revoke, password (your own)`;
 
 // `npm run` runs scripts in the repository root; files on the command line are relative to
 // where the user typed it, which npm passes as INIT_CWD.

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AuditModule } from './audit/audit.module';
@@ -17,6 +17,7 @@ import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-au
 import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-api-keys';
 import { GatewaySsoUsers1765400000000 } from './migrations/1765400000000-gateway-sso-users';
 import { NodesController } from './nodes/nodes.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -39,6 +40,7 @@ import { UsersModule } from './users/users.module';
     AuditModule,
     UsersModule,
     AuthModule,
+    DiscoveryModule,
   ],
   controllers: [
     NodesController,
@@ -47,6 +49,7 @@ import { UsersModule } from './users/users.module';
     RulesController,
     AlertsController,
     EnrollmentController,
+    OpenApiController,
   ],
   providers: [ServiceClient, TrustProxy, { provide: APP_FILTER, useClass: ProblemFilter }],
 })

@@ -38,5 +38,27 @@ export const GatewayEnv = z.object({
   VIGIL_OIDC_ROLE_MAP: z.string().min(1).optional(),
   /** Plain-HTTP providers: for tests and development only. */
   VIGIL_OIDC_ALLOW_HTTP: z.stringbool().default(false),
+  /** Largest request body in bytes (413 beyond). */
+  VIGIL_HTTP_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Origins allowed to call the API from a browser (CORS), comma separated; empty: CORS off. */
+  VIGIL_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url())),
+  /** Requests per window: each client address, and each authenticated user or API key (counted in Redis). */
+  VIGIL_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+  VIGIL_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  VIGIL_RATE_LIMIT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

@@ -25,13 +25,22 @@ class NestPinoLogger implements LoggerService {
   }
 }
 
+export interface RunOptions<App extends INestApplication> {
+  /** Called once the application exists and before it initialises: app-wide middleware, body parsers. */
+  configure?: (app: App) => void;
+}
+
 /** Creates the Nest application, listens on the configured port and stops cleanly on SIGTERM/SIGINT. */
-export async function runService(module: Type<unknown>): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
+export async function runService<App extends INestApplication = INestApplication>(
+  module: Type<unknown>,
+  options: RunOptions<App> = {},
+): Promise<App> {
+  const app = await NestFactory.create<App>(module, { bufferLogs: true, abortOnError: false });
   const obs = app.get(Observability);
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
   app.useLogger(new NestPinoLogger(obs.logger.child({ context: 'nest' })));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  options.configure?.(app);
   await app.listen(config.httpPort, '0.0.0.0');
   obs.logger.info({ port: config.httpPort }, `${config.service} listening`);
   return app;

@@ -18,6 +18,7 @@ import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
 import { Scoped, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { nodesInScope } from '../nodes/nodes-in-scope';
+import { ApiSchemas, sentByClient } from '../http/api-schemas';
 
 type QueryString = Record<string, string | string[] | undefined>;
 
@@ -49,6 +50,7 @@ export class AlertsController {
 
   /** Current alerts: `?state=pending,firing` (the default), `node`, `ruleId`, `limit`. */
   @Get()
+  @ApiSchemas({ query: notifyOperations.alerts.request, summary: 'Current alerts' })
   @Scoped()
   async list(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<AlertListReply> {
     const scope = scopeOf(p);
@@ -61,6 +63,7 @@ export class AlertsController {
 
   /** Every transition: `fingerprint`, `ruleId`, `node`, `since`, `until` (ISO 8601), `limit`; newest first. */
   @Get('history')
+  @ApiSchemas({ query: notifyOperations.history.request, summary: 'Alert transitions, newest first' })
   @Scoped()
   async history(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<AlertHistoryReply> {
     const scope = scopeOf(p);
@@ -83,6 +86,7 @@ export class AlertsController {
 
   /** What was sent and how it went: `receiver`, `state`, `fingerprint`, `groupKey`, `since`, `until`, `limit`; newest first. */
   @Get('notifications')
+  @ApiSchemas({ query: notifyOperations.notifications.request, summary: 'Notifications sent, newest first' })
   notifications(@Query() q: QueryString): Promise<NotificationListReply> {
     return this.services.ask(notifyOperations.notifications, params(q));
   }
@@ -101,12 +105,14 @@ export class AlertsController {
   }
 
   @Get('silences')
+  @ApiSchemas({ query: silenceOperations.list.request, summary: 'Silences' })
   silences(@Query() q: QueryString): Promise<SilenceListReply> {
     return this.services.ask(silenceOperations.list, params(q));
   }
 
   /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
   @Post('silences')
+  @ApiSchemas({ body: sentByClient(silenceOperations.create.request, 'actor'), summary: 'Create a silence' })
   @Access('operator')
   createSilence(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<SilenceView> {
     return this.services.ask(silenceOperations.create, { ...body, actor: actor });
@@ -121,6 +127,10 @@ export class AlertsController {
 
   /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
   @Post(':fingerprint/silence')
+  @ApiSchemas({
+    body: sentByClient(silenceOperations.fromAlert.request, 'actor', 'fingerprint'),
+    summary: 'Silence this alert',
+  })
   @Access('operator')
   silenceAlert(
     @Param('fingerprint') fingerprint: string,

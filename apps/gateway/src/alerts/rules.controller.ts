@@ -9,6 +9,7 @@ import {
 import { Access } from '../auth/access';
 import { Actor } from '../auth/principal';
 import { ServiceClient } from '../http/service-client';
+import { ApiSchemas, sentByClient } from '../http/api-schemas';
 
 /**
  * Alert rules over REST; alert-svc answers over NATS request/reply and records every change
@@ -27,6 +28,10 @@ export class RulesController {
 
   /** Makes the rules what the body's `rules` say (`prune`, `dryRun` as in `vigil rules apply`). */
   @Post('apply')
+  @ApiSchemas({
+    body: sentByClient(ruleOperations.apply.request, 'actor'),
+    summary: 'Make the rules what the body says',
+  })
   @Access('operator')
   @HttpCode(200)
   apply(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<ApplyRulesReply> {
@@ -35,6 +40,7 @@ export class RulesController {
 
   /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */
   @Put(':id')
+  @ApiSchemas({ body: ruleOperations.upsert.request.shape.rule, summary: 'Create or replace one rule' })
   @Access('operator')
   upsert(
     @Param('id') id: string,

@@ -9,7 +9,7 @@ import {
   uniqueId,
 } from '@vigil/test-support';
 import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
-import { servedRoutes } from '../testing/routes';
+import { servedRoutesOf } from '../http/served-routes';
 import { CHANGING_METHODS } from './read-only';
 
 jest.setTimeout(90_000);
@@ -51,7 +51,7 @@ describe('gateway audit trail', () => {
   });
 
   it('leaves exactly one record for each call to every changing route, and none for reads', async () => {
-    const changing = servedRoutes(gw.app)
+    const changing = servedRoutesOf(gw.app)
       .filter((r) => CHANGING_METHODS.has(r.method) && !r.readOnly)
       .sort((a, b) => Number(a.path.endsWith('/logout')) - Number(b.path.endsWith('/logout')));
     expect(changing.length).toBeGreaterThan(15);

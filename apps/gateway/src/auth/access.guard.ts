@@ -5,6 +5,7 @@ import { ForbiddenError, roleAtLeast } from '@vigil/contracts';
 import { Observability } from '@vigil/platform';
 import type { Request } from 'express';
 import { markAudited } from '../audit/audit-route';
+import { RateLimiter } from '../http/rate-limiter';
 import { CHANGING_METHODS, READ_ONLY_METADATA } from '../audit/read-only';
 import { ACCESS_METADATA, type AccessLevel } from './access';
 import { Authenticator } from './authenticator';
@@ -14,7 +15,7 @@ import { describeScope, SCOPED_METADATA, scopeOf } from './scope';
 /**
  * The global guard: it marks the calls that change something for the audit trail; a route without a declared access level is refused to everyone (and
  * logged); a public one lets anyone in; any other needs an authenticated caller with at least
- * the declared role (401 without one, 403 with too low a role).
+ * the declared role (401 without one, 403 with too low a role), within its rate limit (429).
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -22,6 +23,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
     private readonly obs: Observability,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -45,6 +47,7 @@ export class AccessGuard implements CanActivate {
     if (access === 'public') return true;
     const principal = await this.authenticator.authenticate(req);
     setPrincipal(req, principal);
+    await this.rateLimiter.admitPrincipal(principal);
     if (!roleAtLeast(principal.role, access)) throw new ForbiddenError(`this needs the role ${access}`);
     const scope = scopeOf(principal);
     if (

@@ -8,7 +8,7 @@ import {
   uniqueId,
 } from '@vigil/test-support';
 import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
-import { type ServedRoute, servedRoutes } from '../testing/routes';
+import { type ServedRoute, servedRoutesOf } from '../http/served-routes';
 
 jest.setTimeout(60_000);
 
@@ -75,19 +75,24 @@ describe('gateway access', () => {
     await tdb.drop();
   });
 
-  const routes = (): ServedRoute[] => servedRoutes(gw.app).filter((r) => !r.path.startsWith('/api/v1/throwaway'));
+  const routes = (): ServedRoute[] => servedRoutesOf(gw.app).filter((r) => !r.path.startsWith('/api/v1/throwaway'));
 
   it('finds the routes from the router, each with a declared access level', () => {
     const all = routes();
     expect(all.length).toBeGreaterThan(40);
     expect(all.filter((r) => r.access === undefined)).toEqual([]);
-    // Anonymous only for health, metrics, login (password and single sign-on) and refresh.
+    // Anonymous only for health, metrics, the API's document and its page, login (password and
+    // single sign-on) and refresh.
     expect(
       all
         .filter((r) => r.access === 'public')
         .map((r) => `${r.method} ${r.path}`)
         .sort(),
     ).toEqual([
+      'GET /api/docs',
+      'GET /api/docs/docs.css',
+      'GET /api/docs/docs.js',
+      'GET /api/openapi.json',
       'GET /api/v1/auth/oidc/callback',
       'GET /api/v1/auth/oidc/login',
       'GET /health',
@@ -142,7 +147,7 @@ describe('gateway access', () => {
 
   it('refuses a route that declares no access level, to everyone', async () => {
     expect(
-      servedRoutes(gw.app)
+      servedRoutesOf(gw.app)
         .filter((r) => r.access === undefined)
         .map((r) => `${r.method} ${r.path}`),
     ).toEqual(['GET /api/v1/throwaway']);

@@ -15,6 +15,7 @@ import { AuthService } from './auth.service';
 import { clearSessionCookies, cookie, REFRESH_COOKIE, setSessionCookies } from './cookies';
 import { CurrentPrincipal, type Principal } from './principal';
 import { Scoped, scopeOf } from './scope';
+import { ApiSchemas } from '../http/api-schemas';
 
 /**
  * Login, refresh and logout. Tokens are answered in the body (scripts, the CLI) and set as
@@ -28,6 +29,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
+  @ApiSchemas({ body: LoginRequest, summary: 'Log in: session tokens in the body and as cookies' })
   @Public()
   @HttpCode(200)
   async login(
@@ -45,6 +47,7 @@ export class AuthController {
 
   /** `{ refreshToken }`, or the refresh cookie: new tokens, the old refresh token spent. */
   @Post('refresh')
+  @ApiSchemas({ body: RefreshRequest, summary: 'New tokens for a refresh token (body or cookie)' })
   @Public()
   @HttpCode(200)
   async refresh(

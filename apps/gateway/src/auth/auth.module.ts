@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { HttpPolicyModule } from '../http/http.module';
 import { KeysModule } from '../keys/keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -13,7 +14,7 @@ import { PlatformRoutesArePublic } from './platform-routes';
 
 /** Who a request is from and what it may do: login (password, single sign-on), sessions, the global access guard. */
 @Module({
-  imports: [SessionsModule, UsersModule, KeysModule, DiscoveryModule, OidcModule],
+  imports: [SessionsModule, UsersModule, KeysModule, DiscoveryModule, OidcModule, HttpPolicyModule],
   controllers: [AuthController],
   providers: [
     Authenticator,

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { identityCommands, type z } from '@vigil/contracts';
 import { Access } from '../auth/access';
 import { ServiceClient } from '../http/service-client';
+import { ApiSchemas, sentByClient } from '../http/api-schemas';
 
 type CreateEnrollmentTokenReply = z.infer<typeof identityCommands.createEnrollmentToken.reply>;
 type RevokeNodeReply = z.infer<typeof identityCommands.revokeNode.reply>;
@@ -19,12 +20,14 @@ export class EnrollmentController {
 
   /** `{ nodeId?, ttlSeconds?, note? }`: a one-time token that enrolls that node (or one it issues). */
   @Post('enrollment-tokens')
+  @ApiSchemas({ body: identityCommands.createEnrollmentToken.request, summary: 'A one-time enrollment token' })
   createToken(@Body() body: Record<string, unknown> | undefined): Promise<CreateEnrollmentTokenReply> {
     return this.services.ask(identityCommands.createEnrollmentToken, { ...body });
   }
 
   /** `{ reason }`: the node's key is no longer accepted. */
   @Post('nodes/:id/revoke')
+  @ApiSchemas({ body: sentByClient(identityCommands.revokeNode.request, 'nodeId'), summary: "Revoke a node's key" })
   @HttpCode(200)
   revokeNode(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined): Promise<RevokeNodeReply> {
     return this.services.ask(identityCommands.revokeNode, { ...body, nodeId });

@@ -18,6 +18,13 @@ const STATUS: Record<ErrorType, number> = {
   rate_limited: 429,
 };
 
+/** The problem types of the HTTP-level refusals (before any of the vocabulary applies). */
+const HTTP_TYPES: Record<number, string> = {
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
 /**
  * The one place where the error vocabulary becomes HTTP: RFC 9457
  * `application/problem+json`, with the trace id so a user's report finds the trace.
@@ -45,7 +52,7 @@ export class ProblemFilter implements ExceptionFilter {
       errors = error.details;
     } else if (error instanceof HttpException) {
       status = error.getStatus();
-      type = status === 404 ? 'not_found' : 'http';
+      type = HTTP_TYPES[status] ?? 'http';
       detail = error.message;
     }
     if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));

@@ -3,6 +3,7 @@ import { ApiKeyId, type ApiKeyView, CreateApiKeyRequest, validate } from '@vigil
 import { Access } from '../auth/access';
 import { Actor } from '../auth/principal';
 import { ApiKeys } from './api-keys';
+import { ApiSchemas } from '../http/api-schemas';
 
 /** API keys (admins): create (the key is shown once), list (never the key), revoke. */
 @Controller('api/v1/keys')
@@ -12,6 +13,7 @@ export class KeysController {
 
   /** `{ name, role, expiresInDays? }`. */
   @Post()
+  @ApiSchemas({ body: CreateApiKeyRequest, summary: 'Create an API key (shown once)' })
   create(@Body() body: unknown, @Actor() actor: string): Promise<ApiKeyView & { key: string }> {
     return this.keys.create(validate(CreateApiKeyRequest, body ?? {}, 'API key'), actor);
   }

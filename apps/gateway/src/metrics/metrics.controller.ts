@@ -6,6 +6,7 @@ import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { Scoped, scopedRequest, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
+import { ApiSchemas } from '../http/api-schemas';
 
 /**
  * Metrics over REST; metrics-svc answers over NATS request/reply. Each query is a GET with
@@ -25,6 +26,7 @@ export class MetricsController {
   }
 
   @Post('query_range')
+  @ApiSchemas({ body: metricsQueries.range.request, summary: 'A range query (the contract request)' })
   @ReadOnly()
   @HttpCode(200)
   rangeJson(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<RangeQueryReply> {
@@ -37,6 +39,7 @@ export class MetricsController {
   }
 
   @Post('topk')
+  @ApiSchemas({ body: metricsQueries.topK.request, summary: 'The top k series (the contract request)' })
   @ReadOnly()
   @HttpCode(200)
   topKJson(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<TopKReply> {
@@ -49,6 +52,7 @@ export class MetricsController {
   }
 
   @Post('latest')
+  @ApiSchemas({ body: metricsQueries.latest.request, summary: 'The latest values (the contract request)' })
   @ReadOnly()
   @HttpCode(200)
   latestJson(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<LatestReply> {

@@ -4,6 +4,7 @@ import { ReadOnly } from '../audit/read-only';
 import { Access } from '../auth/access';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { Scoped, scopeOf } from '../auth/scope';
+import { Consumes, FORM } from '../http/media-type';
 import { ServiceClient } from '../http/service-client';
 import { PrometheusErrorFilter } from './prometheus-error.filter';
 import {
@@ -49,6 +50,7 @@ export class PrometheusController {
 
   @Post('query_range')
   @ReadOnly()
+  @Consumes(FORM, 'application/json')
   @HttpCode(200)
   @Scoped()
   rangePost(
@@ -67,6 +69,7 @@ export class PrometheusController {
 
   @Post('query')
   @ReadOnly()
+  @Consumes(FORM, 'application/json')
   @HttpCode(200)
   @Scoped()
   instantPost(

@@ -14,6 +14,8 @@ import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
 import { nodeInScope, Scoped, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { nodesInScope } from './nodes-in-scope';
+import { ApiSchemas, sentByClient } from '../http/api-schemas';
+
 
 /**
  * The fleet registry over REST; registry-svc answers over NATS request/reply. A scoped API key
@@ -25,6 +27,7 @@ export class NodesController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get()
+  @ApiSchemas({ query: ListNodesRequest, summary: 'List nodes' })
   @Scoped()
   async list(@Query() query: Record<string, unknown>, @CurrentPrincipal() p: Principal): Promise<ListNodesReply> {
     const request = validate(ListNodesRequest, query, 'query');
@@ -46,6 +49,10 @@ export class NodesController {
 
   /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
   @Put(':id/maintenance')
+  @ApiSchemas({
+    body: sentByClient(registryQueries.startMaintenance.request, 'nodeId', 'actor'),
+    summary: 'Put a node in maintenance',
+  })
   @Access('operator')
   startMaintenance(
     @Param('id') nodeId: string,

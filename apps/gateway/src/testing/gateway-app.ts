@@ -1,6 +1,8 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { configureGatewayHttp } from '../http/http-hygiene';
 
 /** The first admin's password and the signing key the gateway's tests start it with. */
 export const TEST_ADMIN_PASSWORD = 'correct-horse-battery-staple';
@@ -34,7 +36,8 @@ export async function startGateway(
   const { AppModule } = jest.requireActual<typeof import('../app.module')>('../app.module');
   @Module({ imports: [AppModule], controllers })
   class TestModule {}
-  const app = await NestFactory.create(TestModule, { logger: false });
+  const app = await NestFactory.create<NestExpressApplication>(TestModule, { logger: false });
+  configureGatewayHttp(app);
   await app.listen(port, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const request = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {

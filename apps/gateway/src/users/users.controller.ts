@@ -17,6 +17,7 @@ import { SessionStore } from '../sessions/session.store';
 import { Credentials } from './credentials';
 import { UserCommands } from './user.commands';
 import { UsersReadModel } from './users.read-model';
+import { ApiSchemas } from '../http/api-schemas';
 
 /** User management (admins). Answers never carry a password or its hash. */
 @Controller('api/v1/users')
@@ -35,6 +36,7 @@ export class UsersController {
 
   /** `{ username, role, password }`. */
   @Post()
+  @ApiSchemas({ body: CreateUserRequest, summary: 'Create a user' })
   create(@Body() body: unknown, @Actor() actor: string): Promise<UserView> {
     const { username, role, password } = validate(CreateUserRequest, body ?? {}, 'user');
     return this.commands.create(username, role, password, actor);
@@ -49,6 +51,7 @@ export class UsersController {
 
   /** `{ role }`; the user's sessions end (they log in again with the new role). */
   @Put(':username/role')
+  @ApiSchemas({ body: ChangeRoleRequest, summary: "Change a user's role" })
   changeRole(
     @Param('username') username: string,
     @Body() body: unknown,
@@ -73,6 +76,7 @@ export class UsersController {
 
   /** `{ password }`: sets it and ends the user's sessions. */
   @Put(':username/password')
+  @ApiSchemas({ body: ResetPasswordRequest, summary: "Reset a user's password" })
   resetPassword(@Param('username') username: string, @Body() body: unknown, @Actor() actor: string): Promise<UserView> {
     const name = validate(Username, username, 'username');
     const { password } = validate(ResetPasswordRequest, body ?? {}, 'password');
@@ -99,6 +103,7 @@ export class AccountController {
 
   /** `{ currentPassword, newPassword }`; the user's other sessions end. */
   @Put('password')
+  @ApiSchemas({ body: ChangeOwnPasswordRequest, summary: 'Change your own password' })
   @Access('viewer')
   @HttpCode(204)
   async changePassword(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<void> {

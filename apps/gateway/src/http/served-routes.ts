@@ -1,9 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
 import { READ_ONLY_METADATA } from '../audit/read-only';
 import { ACCESS_METADATA, type AccessLevel } from '../auth/access';
+import { API_SCHEMAS_METADATA, type ApiSchemas } from './api-schemas';
+import { CONSUMES_METADATA, JSON_ONLY } from './media-type';
 
 export interface ServedRoute {
   method: string;
@@ -12,10 +14,23 @@ export interface ServedRoute {
   access: AccessLevel | undefined;
   /** A POST that only reads (`@ReadOnly()`). */
   readOnly: boolean;
+  /** The media types its body may come in (`@Consumes`, else JSON). */
+  consumes: readonly string[];
+  /** The contract schemas of its body and query (`@ApiSchemas`), when it declares them. */
+  schemas: ApiSchemas | undefined;
+  /** The handler's class and method name. */
+  operationId: string;
 }
 
 interface ExpressLayer {
   route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** What servedRoutes reads: Nest's discovery and the express application. */
+export interface RouteSources {
+  discovery: DiscoveryService;
+  scanner: MetadataScanner;
+  adapterHost: HttpAdapterHost;
 }
 
 const join = (...parts: string[]) =>
@@ -26,12 +41,10 @@ const join = (...parts: string[]) =>
 
 /**
  * Every route the running application serves, read from express' own router (what a client can
- * reach), each with the access level its Nest handler declares (found through Nest's discovery).
+ * reach), each with what its Nest handler declares (found through Nest's discovery).
  */
-export function servedRoutes(app: INestApplication): ServedRoute[] {
-  const declared = new Map<string, Pick<ServedRoute, 'access' | 'readOnly'>>();
-  const discovery = app.get(DiscoveryService);
-  const scanner = app.get(MetadataScanner);
+export function servedRoutes({ discovery, scanner, adapterHost }: RouteSources): ServedRoute[] {
+  const declared = new Map<string, Omit<ServedRoute, 'method' | 'path'>>();
   for (const wrapper of discovery.getControllers()) {
     const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
     if (!controller) continue;
@@ -44,10 +57,14 @@ export function servedRoutes(app: INestApplication): ServedRoute[] {
       const access = (Reflect.getMetadata(ACCESS_METADATA, handler) ??
         Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessLevel | undefined;
       const readOnly = Reflect.getMetadata(READ_ONLY_METADATA, handler) === true;
-      for (const p of [path].flat()) declared.set(`${method} ${join(base, p)}`, { access, readOnly });
+      const consumes = (Reflect.getMetadata(CONSUMES_METADATA, handler) as string[] | undefined) ?? JSON_ONLY;
+      const schemas = Reflect.getMetadata(API_SCHEMAS_METADATA, handler) as ApiSchemas | undefined;
+      const operationId = `${controller.name.replace(/Controller$/, '')}.${name}`;
+      for (const p of [path].flat())
+        declared.set(`${method} ${join(base, p)}`, { access, readOnly, consumes, schemas, operationId });
     }
   }
-  const router = (app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } }).router;
+  const router = (adapterHost.httpAdapter.getInstance() as { router: { stack: ExpressLayer[] } }).router;
   const served: ServedRoute[] = [];
   for (const layer of router.stack) {
     if (!layer.route) continue;
@@ -61,3 +78,11 @@ export function servedRoutes(app: INestApplication): ServedRoute[] {
   }
   return served;
 }
+
+/** servedRoutes of an application (tests). */
+export const servedRoutesOf = (app: INestApplication): ServedRoute[] =>
+  servedRoutes({
+    discovery: app.get(DiscoveryService),
+    scanner: app.get(MetadataScanner),
+    adapterHost: app.get(HttpAdapterHost),
+  });
