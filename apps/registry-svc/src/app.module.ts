@@ -13,6 +13,7 @@ import { Identity1764000000000 } from './migrations/1764000000000-identity';
 import { SupervisedProcesses1764300000000 } from './migrations/1764300000000-supervised-processes';
 import { MaintenanceService } from './maintenance/maintenance.service';
 import { NodeMaintenance1764700000000 } from './migrations/1764700000000-node-maintenance';
+import { NodesListOrder1765400000000 } from './migrations/1765400000000-nodes-list-order';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -33,6 +34,7 @@ import { RegistryMetrics } from './registry.metrics';
           Identity1764000000000,
           SupervisedProcesses1764300000000,
           NodeMaintenance1764700000000,
+          NodesListOrder1765400000000,
         ],
       },
     }),
