@@ -14,6 +14,7 @@ import { SupervisedProcesses1764300000000 } from './migrations/1764300000000-sup
 import { MaintenanceService } from './maintenance/maintenance.service';
 import { NodeMaintenance1764700000000 } from './migrations/1764700000000-node-maintenance';
 import { BoundEnrollmentTokens1765100000000 } from './migrations/1765100000000-bound-enrollment-tokens';
+import { NodesListOrder1765400000000 } from './migrations/1765400000000-nodes-list-order';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -35,6 +36,7 @@ import { RegistryMetrics } from './registry.metrics';
           SupervisedProcesses1764300000000,
           NodeMaintenance1764700000000,
           BoundEnrollmentTokens1765100000000,
+          NodesListOrder1765400000000,
         ],
       },
     }),

@@ -16,7 +16,6 @@ import { ServiceClient } from '../http/service-client';
 import { nodesInScope } from './nodes-in-scope';
 import { ApiSchemas, sentByClient } from '../http/api-schemas';
 
-
 /**
  * The fleet registry over REST; registry-svc answers over NATS request/reply. A scoped API key
  * sees only the nodes whose labels match its scope.
