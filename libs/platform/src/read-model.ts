@@ -1,4 +1,4 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import type { Context, DomainEvent } from '@vigil/contracts';
 import type { Projection, ProjectionRunner } from '@vigil/event-store';
 import type { Bus, Database, Observability } from './infra';
@@ -8,9 +8,11 @@ import { projectionRunner } from './projections';
  * A read model this replica keeps with its own projection runner: started at bootstrap, stopped
  * at shutdown (Nest orders both by dependency depth, so a consumer starts after and stops before
  * the read model it injects). Subscribers hear of each change once its transaction has committed.
+ * `startAt: 'init'` starts it at module init instead, for a read model that other providers'
+ * bootstrap hooks read (all module init hooks run before any bootstrap hook).
  */
 export abstract class ReadModel<E extends DomainEvent, Change = void>
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
 {
   protected readonly runner: ProjectionRunner<E>;
   private readonly listeners: ((change: Change) => void)[] = [];
@@ -20,6 +22,7 @@ export abstract class ReadModel<E extends DomainEvent, Change = void>
     schema: string,
     context: Context,
     projection: (changed: (change: Change) => void) => Projection<E>,
+    private readonly startAt: 'init' | 'bootstrap' = 'bootstrap',
   ) {
     this.runner = projectionRunner(
       infra,
@@ -36,8 +39,12 @@ export abstract class ReadModel<E extends DomainEvent, Change = void>
     this.listeners.push(listener);
   }
 
+  async onModuleInit(): Promise<void> {
+    if (this.startAt === 'init') await this.runner.start();
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    if (this.startAt === 'bootstrap') await this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

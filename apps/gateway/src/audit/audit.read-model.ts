@@ -1,7 +1,6 @@
-import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuditEvent, AuditQuery, AuditRecordView } from '@vigil/contracts';
-import type { ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
+import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
 import { auditProjection } from './audit.projection';
 
 interface AuditRow {
@@ -21,23 +20,13 @@ interface AuditRow {
 
 /** The audit trail's read model (`gateway.audit`), kept by this replica's projection runner. */
 @Injectable()
-export class AuditReadModel implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly runner: ProjectionRunner<AuditEvent>;
-
+export class AuditReadModel extends ReadModel<AuditEvent> {
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
   ) {
-    this.runner = projectionRunner({ bus, db, obs }, 'gateway', 'audit', auditProjection);
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    super({ bus, db, obs }, 'gateway', 'audit', () => auditProjection, 'init');
   }
 
   /** A page, newest first, of the records the stream holds now; `next` continues it. */

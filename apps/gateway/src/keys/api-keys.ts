@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   type ApiKeyEvent,
   apiKeyEvents,
@@ -8,8 +8,8 @@ import {
   type Role,
   ValidationError,
 } from '@vigil/contracts';
-import { CommandHandler, commandMeta, EventStore, type ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, InjectConfig, Observability, projectionRunner, type ServiceConfig } from '@vigil/platform';
+import { CommandHandler, commandMeta, EventStore } from '@vigil/event-store';
+import { Bus, Database, InjectConfig, Observability, ReadModel, type ServiceConfig } from '@vigil/platform';
 import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log';
 import type { GatewayEnv } from '../config';
@@ -40,9 +40,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * request with a key looks it up, so a revocation holds from the next request on.
  */
 @Injectable()
-export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
+export class ApiKeys extends ReadModel<ApiKeyEvent> {
   private readonly handler: CommandHandler<ApiKeyEvent, ApiKeyState, ApiKeyCommand>;
-  private readonly runner: ProjectionRunner<ApiKeyEvent>;
 
   constructor(
     private readonly bus: Bus,
@@ -51,19 +50,11 @@ export class ApiKeys implements OnModuleInit, BeforeApplicationShutdown {
     obs: Observability,
     @InjectConfig() private readonly config: ServiceConfig & GatewayEnv,
   ) {
+    super({ bus, db, obs }, 'gateway', 'apikey', () => apiKeysProjection, 'init');
     this.handler = new CommandHandler(
       new EventStore(bus.js, bus.jsm, bus.topology, 'apikey', apiKeyEvents),
       apiKeyDecider,
     );
-    this.runner = projectionRunner({ bus, db, obs }, 'gateway', 'apikey', apiKeysProjection);
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
   }
 
   /** A new key; the answer is the only place the key itself ever appears. */

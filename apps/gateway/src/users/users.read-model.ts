@@ -1,7 +1,6 @@
-import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Role, UserEvent, UserView } from '@vigil/contracts';
-import type { ProjectionRunner } from '@vigil/event-store';
-import { Bus, Database, Observability, projectionRunner } from '@vigil/platform';
+import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
 import { usersProjection } from './users.projection';
 
 interface UserRow {
@@ -18,24 +17,14 @@ const COLUMNS = 'username, role, disabled, created_at, updated_at, updated_by, p
 
 /** The users read model (`gateway.users`), kept by this replica's projection runner. */
 @Injectable()
-export class UsersReadModel implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly runner: ProjectionRunner<UserEvent>;
-
+export class UsersReadModel extends ReadModel<UserEvent> {
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
   ) {
-    this.runner = projectionRunner({ bus, db, obs }, 'gateway', 'user', usersProjection);
-  }
-
-  /** Started before the application's bootstrap hooks, which read it (the first admin). */
-  async onModuleInit(): Promise<void> {
-    await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    // Started at module init: the first admin is created from it in a bootstrap hook.
+    super({ bus, db, obs }, 'gateway', 'user', () => usersProjection, 'init');
   }
 
   /** Read-your-writes after a command: resolves once `seq` is applied. */
