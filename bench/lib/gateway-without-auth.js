@@ -8,7 +8,7 @@
  * NoAuthGuard lets every request in as a fixed, unscoped admin principal (the controllers read
  * the principal, so one must be set) without reading any credentials: no token check, no Redis
  * session lookup, no API key query. Everything else (controllers, ServiceClient, the audit
- * interceptor, the problem filter, telemetry) is the gateway's own. It listens on 127.0.0.1
+ * interceptor, the problem filter, the HTTP rules, telemetry) is the gateway's own. It listens on 127.0.0.1
  * only, on VIGIL_GATEWAY_PORT, and stops on SIGTERM as the gateway does.
  *
  *   node bench/lib/gateway-without-auth.js     (with the gateway's environment)
@@ -27,6 +27,7 @@ const { AppModule } = require(join(dist, 'app.module'));
 const { AuthModule } = require(join(dist, 'auth', 'auth.module'));
 const { AccessGuard } = require(join(dist, 'auth', 'access.guard'));
 const { setPrincipal } = require(join(dist, 'auth', 'principal'));
+const { configureGatewayHttp } = require(join(dist, 'http', 'http-hygiene'));
 
 const BENCH_PRINCIPAL = Object.freeze({ kind: 'user', id: 'bench-no-auth', role: 'admin', sessionId: 'bench' });
 
@@ -69,6 +70,7 @@ async function main() {
   const obs = app.get(Observability);
   const config = app.get(SERVICE_CONFIG);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  configureGatewayHttp(app); // as main.js: headers, body limit, CORS
   await app.listen(config.httpPort, '127.0.0.1');
   obs.logger.warn({ port: config.httpPort }, 'gateway WITHOUT authentication (bench reference) listening on 127.0.0.1');
 }
