@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecordView } from '@vigil/contracts';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
-import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
 import { servedRoutesOf } from '../http/served-routes';
 import { CHANGING_METHODS } from './read-only';
 
@@ -33,12 +26,7 @@ describe('gateway audit trail', () => {
     tbus = await createTestBus();
     tdb = await createTestDatabase();
     gw = await startGateway({
-      NATS_URL: testUrls.nats,
-      DATABASE_URL: tdb.url,
-      REDIS_URL: testUrls.redis,
-      VIGIL_NATS_PREFIX: tbus.topology.prefix,
-      VIGIL_PARTITIONS: String(tbus.topology.partitions),
-      VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+      ...isolatedGatewayEnv(tbus, tdb, testUrls),
       VIGIL_RPC_TIMEOUT_MS: '200',
       VIGIL_TRUST_PROXY: 'loopback',
     });

@@ -1,13 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
-import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
 import { type ServedRoute, servedRoutesOf } from '../http/served-routes';
 
 jest.setTimeout(60_000);
@@ -44,12 +37,7 @@ describe('gateway access', () => {
     tdb = await createTestDatabase();
     gw = await startGateway(
       {
-        NATS_URL: testUrls.nats,
-        DATABASE_URL: tdb.url,
-        REDIS_URL: testUrls.redis,
-        VIGIL_NATS_PREFIX: tbus.topology.prefix,
-        VIGIL_PARTITIONS: String(tbus.topology.partitions),
-        VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+        ...isolatedGatewayEnv(tbus, tdb, testUrls),
         VIGIL_RPC_TIMEOUT_MS: '200',
       },
       [ThrowawayController],

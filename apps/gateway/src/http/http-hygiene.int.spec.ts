@@ -1,12 +1,5 @@
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
-import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
 
 jest.setTimeout(60_000);
 
@@ -34,12 +27,7 @@ describe('gateway HTTP hygiene', () => {
     tbus = await createTestBus();
     tdb = await createTestDatabase();
     const env = {
-      NATS_URL: testUrls.nats,
-      DATABASE_URL: tdb.url,
-      REDIS_URL: testUrls.redis,
-      VIGIL_NATS_PREFIX: tbus.topology.prefix,
-      VIGIL_PARTITIONS: String(tbus.topology.partitions),
-      VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+      ...isolatedGatewayEnv(tbus, tdb, testUrls),
       VIGIL_RPC_TIMEOUT_MS: '200',
       VIGIL_HTTP_BODY_LIMIT: '4096',
       VIGIL_CORS_ORIGINS: CONSOLE,

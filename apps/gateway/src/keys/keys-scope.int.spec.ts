@@ -1,17 +1,10 @@
 import type { Subscription } from '@nats-io/nats-core';
 import { type ApiKeyView, metricsQueries, NotFoundError, notifyOperations, registryQueries } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import pino from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
 
 jest.setTimeout(60_000);
 
@@ -113,12 +106,7 @@ describe('gateway API keys scoped by node labels', () => {
     tbus = await createTestBus();
     tdb = await createTestDatabase();
     gw = await startGateway({
-      NATS_URL: testUrls.nats,
-      DATABASE_URL: tdb.url,
-      REDIS_URL: testUrls.redis,
-      VIGIL_NATS_PREFIX: tbus.topology.prefix,
-      VIGIL_PARTITIONS: String(tbus.topology.partitions),
-      VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+      ...isolatedGatewayEnv(tbus, tdb, testUrls),
       VIGIL_RPC_TIMEOUT_MS: '1000',
     });
     admin = await gw.login('admin', TEST_ADMIN_PASSWORD);

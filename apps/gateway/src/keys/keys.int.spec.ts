@@ -1,14 +1,7 @@
 import type { ApiKeyView, AuditRecordView } from '@vigil/contracts';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import { Client } from 'pg';
-import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
 import { wellFormedApiKey } from './key-format';
 
 jest.setTimeout(60_000);
@@ -35,12 +28,7 @@ describe('gateway API keys', () => {
     tbus = await createTestBus();
     tdb = await createTestDatabase();
     gw = await startGateway({
-      NATS_URL: testUrls.nats,
-      DATABASE_URL: tdb.url,
-      REDIS_URL: testUrls.redis,
-      VIGIL_NATS_PREFIX: tbus.topology.prefix,
-      VIGIL_PARTITIONS: String(tbus.topology.partitions),
-      VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+      ...isolatedGatewayEnv(tbus, tdb, testUrls),
       VIGIL_RPC_TIMEOUT_MS: '200',
       VIGIL_API_KEY_MAX_DAYS: '120',
     });

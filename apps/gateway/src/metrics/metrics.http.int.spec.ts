@@ -12,16 +12,9 @@ import {
   RangeQueryRequest,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import pino from 'pino';
-import { TEST_ADMIN_PASSWORD, TEST_AUTH_SECRET } from '../testing/gateway-app';
+import { TEST_ADMIN_PASSWORD, TEST_AUTH_SECRET, isolatedGatewayEnv } from '../testing/gateway-app';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 jest.setTimeout(30_000);
@@ -127,12 +120,7 @@ describe('gateway metrics HTTP API', () => {
     tbus = await createTestBus();
     tdb = await createTestDatabase();
     Object.assign(process.env, {
-      NATS_URL: testUrls.nats,
-      DATABASE_URL: tdb.url,
-      REDIS_URL: testUrls.redis,
-      VIGIL_NATS_PREFIX: tbus.topology.prefix,
-      VIGIL_PARTITIONS: String(tbus.topology.partitions),
-      VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+      ...isolatedGatewayEnv(tbus, tdb, testUrls),
       VIGIL_RPC_TIMEOUT_MS: '3000',
       LOG_LEVEL: 'fatal',
       VIGIL_AUTH_SECRET: TEST_AUTH_SECRET,

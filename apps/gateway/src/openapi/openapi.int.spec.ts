@@ -3,16 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import { servedRoutesOf } from '../http/served-routes';
-import { type GatewayUnderTest, startGateway } from '../testing/gateway-app';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway } from '../testing/gateway-app';
 
 jest.setTimeout(60_000);
 
@@ -52,12 +45,7 @@ describe('the OpenAPI document', () => {
     tbus = await createTestBus();
     tdb = await createTestDatabase();
     gw = await startGateway({
-      NATS_URL: testUrls.nats,
-      DATABASE_URL: tdb.url,
-      REDIS_URL: testUrls.redis,
-      VIGIL_NATS_PREFIX: tbus.topology.prefix,
-      VIGIL_PARTITIONS: String(tbus.topology.partitions),
-      VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+      ...isolatedGatewayEnv(tbus, tdb, testUrls),
     });
     const r = await gw.fetch('/api/openapi.json');
     expect(r.status).toBe(200);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplication, Type } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -16,6 +17,25 @@ export interface GatewayUnderTest {
   /** A request with `token` as the bearer (none: anonymous). */
   fetch(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   close(): Promise<void>;
+}
+
+/**
+ * One test file's gateway on the test servers (`urls`, test-support's `testUrls`), isolated by its
+ * bus prefix, its database and a Redis key prefix of its own.
+ */
+export function isolatedGatewayEnv(
+  bus: { topology: { prefix: string; partitions: number } },
+  db: { url: string },
+  urls: { nats: string; redis: string },
+): Record<string, string> {
+  return {
+    NATS_URL: urls.nats,
+    DATABASE_URL: db.url,
+    REDIS_URL: urls.redis,
+    VIGIL_NATS_PREFIX: bus.topology.prefix,
+    VIGIL_PARTITIONS: String(bus.topology.partitions),
+    VIGIL_REDIS_PREFIX: `vigil-test-${randomBytes(6).toString('hex')}:`,
+  };
 }
 
 /**

@@ -6,17 +6,15 @@ import { join } from 'node:path';
 import type { Subscription } from '@nats-io/nats-core';
 import { registryQueries } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import {
-  createTestBus,
-  createTestDatabase,
-  type TestBus,
-  type TestDatabase,
-  testUrls,
-  uniqueId,
-} from '@vigil/test-support';
+import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import pino from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { type GatewayUnderTest, startGateway, TEST_ADMIN_PASSWORD } from '../../testing/gateway-app';
+import {
+  type GatewayUnderTest,
+  isolatedGatewayEnv,
+  startGateway,
+  TEST_ADMIN_PASSWORD,
+} from '../../testing/gateway-app';
 
 jest.setTimeout(90_000);
 
@@ -188,12 +186,7 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
     callbackUrl = `http://127.0.0.1:${gatewayPort}/api/v1/auth/oidc/callback`;
     gw = await startGateway(
       {
-        NATS_URL: testUrls.nats,
-        DATABASE_URL: tdb.url,
-        REDIS_URL: testUrls.redis,
-        VIGIL_NATS_PREFIX: tbus.topology.prefix,
-        VIGIL_PARTITIONS: String(tbus.topology.partitions),
-        VIGIL_REDIS_PREFIX: `${uniqueId('vigil-test-')}:`,
+        ...isolatedGatewayEnv(tbus, tdb, testUrls),
         VIGIL_OIDC_ISSUER: `http://127.0.0.1:${providerPort}`,
         VIGIL_OIDC_CLIENT_ID: CLIENT_ID,
         VIGIL_OIDC_CLIENT_SECRET: CLIENT_SECRET,
