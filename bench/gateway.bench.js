@@ -36,9 +36,8 @@ const { cpus, loadavg } = require('node:os');
 const { heartbeatMessage, registryQueries } = require('@vigil/contracts');
 const { requestQuery } = require('@vigil/messaging');
 const { freePort, ServiceProcess, testUrls } = require('@vigil/test-support');
-const { Redis } = require('ioredis');
-const { createDatabase, openBus, registerRedisCleanup } = require('./lib/infra');
-const { cpuDelta, cpuOfPids, pidsNamed } = require('./lib/proc');
+const { createDatabase, infraPids, openBus, registerRedisCleanup } = require('./lib/infra');
+const { cpuDelta, cpuOfPids } = require('./lib/proc');
 const { closeAll, installSignalHandlers, Scope, trackChild } = require('./lib/scope');
 
 const arg = (name, fallback) => {
@@ -63,30 +62,6 @@ const quantile = (xs, q) => {
 };
 const ADMIN_PASSWORD = `bench-${randomBytes(12).toString('hex')}`;
 const nodeId = (i) => `bench-node-${String(i).padStart(5, '0')}`;
-
-/** Pids of this database's Postgres backends, redis-server and nats-server (as bench/ingest.bench.js counts them). */
-async function infraPids(db) {
-  const out = { postgres: [], redis: [], nats: pidsNamed('nats-server') };
-  try {
-    const r = await db.client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-      db.name,
-    ]);
-    out.postgres = r.rows.map((x) => Number(x.pid));
-  } catch {
-    /* not visible: left out */
-  }
-  try {
-    const redis = new Redis(testUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-    const info = await redis.info('server');
-    redis.disconnect();
-    const m = /process_id:(\d+)/.exec(info);
-    if (m) out.redis = [Number(m[1])];
-  } catch {
-    /* not visible: left out */
-  }
-  return out;
-}
 
 async function startService(scope, name, env, port, entry) {
   const svc = trackChild(new ServiceProcess(name.startsWith('gateway') ? 'gateway' : name, env, entry));

@@ -43,11 +43,10 @@ const { parseArgs } = require('node:util');
 const { AckPolicy, DeliverPolicy } = require('@nats-io/jetstream');
 const { sampleBatchMessage } = require('@vigil/contracts');
 const { freePort, repoRoot, ServiceProcess, testUrls } = require('@vigil/test-support');
-const { Redis } = require('ioredis');
 const { createFleet, prometheusLines, sampleBatch, SERIES_PER_NODE } = require('./lib/fleet50');
 const { cpuDelta, cpuOfPids, cpuSeconds, cpuSecondsSync, pidsNamed, RssSampler } = require('./lib/proc');
 const { histogramDelta, histogramOf, quantile, scrape, sumOf } = require('./lib/prom');
-const { createDatabase, openBus, registerRedisCleanup } = require('./lib/infra');
+const { createDatabase, infraPids, openBus, registerRedisCleanup } = require('./lib/infra');
 const { closeAll, installSignalHandlers, Scope, trackChild } = require('./lib/scope');
 const { startVictoriaMetrics, ensureVictoriaMetrics } = require('./lib/victoriametrics');
 
@@ -144,34 +143,6 @@ async function startMetricsSvc(scope, { topology, db, redisPrefix }, onStarted =
 
 function assertRunning(svc) {
   if (!svc.running()) throw new Error(`metrics-svc exited:\n${svc.lines.slice(-30).join('\n')}`);
-}
-
-/**
- * Pids of the servers metrics-svc works through, for their CPU next to its own: this
- * database's Postgres backends, redis-server and nats-server (shared servers: what else
- * runs on them in the window is counted too).
- */
-async function infraPids(db) {
-  const out = { postgres: [], redis: [], nats: pidsNamed('nats-server') };
-  try {
-    const r = await db.client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-      db.name,
-    ]);
-    out.postgres = r.rows.map((x) => Number(x.pid));
-  } catch {
-    /* not visible: left out */
-  }
-  try {
-    const redis = new Redis(testUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-    const info = await redis.info('server');
-    redis.disconnect();
-    const m = /process_id:(\d+)/.exec(info);
-    if (m) out.redis = [Number(m[1])];
-  } catch {
-    /* not visible: left out */
-  }
-  return out;
 }
 
 async function infraCpu(pids) {

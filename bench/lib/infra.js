@@ -8,6 +8,7 @@ const { createTopology, deleteStreams, ensureStreams } = require('@vigil/contrac
 const { testUrls } = require('@vigil/test-support');
 const { Redis } = require('ioredis');
 const { Client } = require('pg');
+const { pidsNamed } = require('./proc');
 
 /**
  * A NATS connection, this run's topology and its streams, created with the defaults the
@@ -70,4 +71,32 @@ function registerRedisCleanup(scope, prefix) {
   });
 }
 
-module.exports = { createDatabase, openBus, registerRedisCleanup };
+/**
+ * Pids of the servers a service under measure works through, for their CPU next to its own:
+ * this database's Postgres backends, redis-server and nats-server (shared servers: what else
+ * runs on them in the window is counted too).
+ */
+async function infraPids(db) {
+  const out = { postgres: [], redis: [], nats: pidsNamed('nats-server') };
+  try {
+    const r = await db.client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      db.name,
+    ]);
+    out.postgres = r.rows.map((x) => Number(x.pid));
+  } catch {
+    /* not visible: left out */
+  }
+  try {
+    const redis = new Redis(testUrls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    const info = await redis.info('server');
+    redis.disconnect();
+    const m = /process_id:(\d+)/.exec(info);
+    if (m) out.redis = [Number(m[1])];
+  } catch {
+    /* not visible: left out */
+  }
+  return out;
+}
+
+module.exports = { createDatabase, infraPids, openBus, registerRedisCleanup };
