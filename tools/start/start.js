@@ -60,7 +60,10 @@ class Platform {
 function childEnv(config, bus, identity, extra = {}) {
   const ports = Object.fromEntries(config.services.map((s) => [s.portVar, String(s.port)]));
   const nats = bus.natsEnv(identity);
-  const env = { ...process.env, ...config.urls, ...ports, ...nats, ...extra };
+  // A development database kept across buses (its own nats-server's store was reset, or it now
+  // uses another one): read models replay the bus they find instead of refusing to start.
+  const dev = { VIGIL_PROJECTION_STREAM_RESET: 'rebuild' };
+  const env = { ...dev, ...process.env, ...config.urls, ...ports, ...nats, ...extra };
   if (nats.NATS_PASSWORD_FILE) delete env.NATS_PASSWORD;
   return env;
 }

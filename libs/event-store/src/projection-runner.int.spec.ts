@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { EventStore } from './event-store';
-import { type Projection, ProjectionRunner } from './projection-runner';
+import { type Projection, ProjectionAheadOfStream, ProjectionRunner } from './projection-runner';
 
 const meta = { correlationId: 'c', causationId: null, actor: 'service:test' };
 jest.setTimeout(30_000);
@@ -39,7 +39,7 @@ describe('ProjectionRunner', () => {
     registers: [new Registry()],
   });
 
-  const runner = (projection: Projection<NodeEvent> = applications) =>
+  const runner = (projection: Projection<NodeEvent> = applications, onStreamReset?: 'refuse' | 'rebuild') =>
     new ProjectionRunner(
       {
         js: bus.js,
@@ -49,6 +49,7 @@ describe('ProjectionRunner', () => {
         filterSubject: bus.topology.subjects.eventsOf('node'),
         dlq: new DeadLetters(bus.js, bus.topology, 'projection-test', dlqCounter),
         logger,
+        onStreamReset,
       },
       projection,
     );
@@ -206,5 +207,58 @@ describe('ProjectionRunner', () => {
     // Each applied once, by one or the other.
     const rows = await ds.query('SELECT seq::int AS seq FROM t.applied WHERE seq = ANY($1)', [seqs]);
     expect(rows).toHaveLength(5);
+  });
+
+  it('refuses to start when its checkpoint is past the end of the stream, or rebuilds when told to', async () => {
+    // A read model kept while the stream was replaced (a new store, another bus): its checkpoint
+    // says it applied sequences the stream has not reached, so new events would be skipped.
+    const reset: Projection<NodeEvent> = {
+      ...applications,
+      name: 'test-stream-reset',
+      apply: async (event, tx) => {
+        await tx.query('INSERT INTO t.applied (seq, node_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+          event.seq,
+          event.data.nodeId,
+          'reset',
+        ]);
+      },
+      reset: async (tx) => {
+        await tx.query("DELETE FROM t.applied WHERE type = 'reset'");
+      },
+    };
+    const { state } = await bus.jsm.streams.info(bus.topology.streams.events);
+    const ahead = state.last_seq + 1000;
+    await ds.query('INSERT INTO t.checkpoints (projection, last_seq, updated_at) VALUES ($1, $2, now())', [
+      reset.name,
+      ahead,
+    ]);
+    await ds.query("INSERT INTO t.applied (seq, node_id, type) VALUES ($1, 'stale', 'reset')", [ahead]);
+
+    const refused = runner(reset).start();
+    await expect(refused).rejects.toBeInstanceOf(ProjectionAheadOfStream);
+    await expect(refused).rejects.toThrow(
+      `projection test-stream-reset has applied up to sequence ${ahead}, but stream ${bus.topology.streams.events} ends at ${state.last_seq}`,
+    );
+
+    const rebuilt = runner(reset, 'rebuild');
+    await rebuilt.start();
+    const fresh = await store.append(
+      'n400',
+      [{ type: 'node.registered', data: { nodeId: 'n400', hostname: 'h', labels: {}, agentVersion: '1' } }],
+      0,
+      meta,
+    );
+    await rebuilt.waitFor(fresh.lastSeq);
+    await rebuilt.stop();
+    const rows: { seq: number; node_id: string }[] = await ds.query(
+      "SELECT seq::int AS seq, node_id FROM t.applied WHERE type = 'reset' ORDER BY seq",
+    );
+    // The stale row is gone, the checkpoint followed the stream again, and the new event was applied.
+    expect(rows.map((r) => r.node_id)).not.toContain('stale');
+    expect(rows.at(-1)).toEqual({ seq: fresh.lastSeq, node_id: 'n400' });
+    const [checkpoint] = await ds.query('SELECT last_seq::int AS seq FROM t.checkpoints WHERE projection = $1', [
+      reset.name,
+    ]);
+    expect(checkpoint.seq).toBe(fresh.lastSeq);
   });
 });

@@ -37,8 +37,30 @@ class CheckpointMovedBack extends Error {
   }
 }
 
+/**
+ * The checkpoint is past the stream's last sequence: the stream was deleted and created again, or
+ * the service points at another bus than the one its read model came from. Events appended from
+ * now on would carry sequences the checkpoint says are applied, and would be skipped in silence.
+ */
+export class ProjectionAheadOfStream extends Error {
+  constructor(
+    readonly projection: string,
+    readonly checkpoint: number,
+    readonly stream: string,
+    readonly lastSeq: number,
+  ) {
+    super(
+      `projection ${projection} has applied up to sequence ${checkpoint}, but stream ${stream} ends at ${lastSeq}: ` +
+        'the stream was replaced or this is another bus. Point the service at the bus its database came from, ' +
+        'or rebuild the read model from this stream (VIGIL_PROJECTION_STREAM_RESET=rebuild)',
+    );
+  }
+}
+
 export interface ProjectionRunnerDeps {
   js: JetStreamClient;
+  /** For the stream's end at start; made from `js` when absent. */
+  jsm?: JetStreamManager;
   dataSource: DataSource;
   /** Schema-qualified table `(projection text primary key, last_seq bigint, updated_at timestamptz)`. */
   checkpointTable: string;
@@ -47,6 +69,11 @@ export interface ProjectionRunnerDeps {
   filterSubject: string;
   dlq: DeadLetters;
   logger: Logger;
+  /**
+   * What to do when the checkpoint is past the stream's end (see `ProjectionAheadOfStream`):
+   * `refuse` (the default) fails `start()`; `rebuild` empties the read model and replays the stream.
+   */
+  onStreamReset?: 'refuse' | 'rebuild';
 }
 
 /**
@@ -80,8 +107,20 @@ export class ProjectionRunner<E extends DomainEvent> {
       [this.projection.name],
     );
     this.position = await this.readCheckpoint();
+    if (this.position > 0) await this.checkStreamNotReset();
     this.stopped = false;
     this.loop = this.run();
+  }
+
+  private async checkStreamNotReset(): Promise<void> {
+    const jsm = this.deps.jsm ?? (await this.deps.js.jetstreamManager());
+    const { state } = await jsm.streams.info(this.deps.stream);
+    if (this.position <= state.last_seq) return;
+    const ahead = new ProjectionAheadOfStream(this.projection.name, this.position, this.deps.stream, state.last_seq);
+    if (this.deps.onStreamReset !== 'rebuild') throw ahead;
+    this.deps.logger.warn({ projection: this.projection.name }, `${ahead.message}; rebuilding as configured`);
+    await this.resetReadModel();
+    this.position = 0;
   }
 
   async stop(): Promise<void> {
@@ -94,6 +133,15 @@ export class ProjectionRunner<E extends DomainEvent> {
   async rebuild(): Promise<void> {
     const wasRunning = !this.stopped;
     await this.stop();
+    await this.resetReadModel();
+    this.deps.logger.info(
+      { projection: this.projection.name },
+      'projection reset; replaying from the start of the stream',
+    );
+    if (wasRunning) await this.start();
+  }
+
+  private async resetReadModel(): Promise<void> {
     await this.deps.dataSource.transaction(async (tx) => {
       await tx.query(`SELECT last_seq FROM ${this.deps.checkpointTable} WHERE projection = $1 FOR UPDATE`, [
         this.projection.name,
@@ -103,11 +151,6 @@ export class ProjectionRunner<E extends DomainEvent> {
         this.projection.name,
       ]);
     });
-    this.deps.logger.info(
-      { projection: this.projection.name },
-      'projection reset; replaying from the start of the stream',
-    );
-    if (wasRunning) await this.start();
   }
 
   /** The last stream sequence applied (or skipped as not ours) by this runner. */

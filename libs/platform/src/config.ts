@@ -14,6 +14,12 @@ export const BaseEnv = z.object({
     .default(''),
   VIGIL_REDIS_PREFIX: z.string().default('vigil:'),
   VIGIL_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  /**
+   * A read model whose checkpoint is past the end of the `EVENTS` stream (the stream was replaced,
+   * or this is another bus): `refuse` stops the service with the reason; `rebuild` replays the
+   * stream into an emptied read model (`npm start`'s local development platform).
+   */
+  VIGIL_PROJECTION_STREAM_RESET: z.enum(['refuse', 'rebuild']).default('refuse'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 export type BaseEnv = z.infer<typeof BaseEnv>;

@@ -51,6 +51,8 @@ export class Bus {
     readonly jsm: JetStreamManager,
     readonly topology: Topology,
     readonly dlq: DeadLetters,
+    /** What a projection does when its checkpoint is past the end of `EVENTS` (VIGIL_PROJECTION_STREAM_RESET). */
+    readonly onStreamReset: 'refuse' | 'rebuild' = 'refuse',
   ) {}
 
   static async connect(config: ServiceConfig, obs: Observability): Promise<Bus> {
@@ -68,7 +70,8 @@ export class Bus {
       await nc.close();
       throw e;
     });
-    return new Bus(nc, js, jsm, topology, new DeadLetters(js, topology, config.service, obs.dlq.messages));
+    const dlq = new DeadLetters(js, topology, config.service, obs.dlq.messages);
+    return new Bus(nc, js, jsm, topology, dlq, config.VIGIL_PROJECTION_STREAM_RESET);
   }
 
   async close(): Promise<void> {

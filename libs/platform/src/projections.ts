@@ -16,12 +16,14 @@ export function projectionRunner<E extends DomainEvent>(
   return new ProjectionRunner(
     {
       js: bus.js,
+      jsm: bus.jsm,
       dataSource: db.dataSource,
       checkpointTable: `${schema}.projection_checkpoints`,
       stream: bus.topology.streams.events,
       filterSubject: bus.topology.subjects.eventsOf(context),
       dlq: bus.dlq,
       logger: obs.logger,
+      onStreamReset: bus.onStreamReset,
     },
     projection,
   );
