@@ -127,7 +127,12 @@ describe('gateway metrics HTTP API', () => {
       body,
       headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
     });
-    return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
+    return {
+      status: r.status,
+      type: r.headers.get('content-type'),
+      retryAfter: r.headers.get('retry-after'),
+      body: (await r.json()) as Record<string, unknown>,
+    };
   };
   const q = (params: Record<string, string | string[]>) => {
     const s = new URLSearchParams();
