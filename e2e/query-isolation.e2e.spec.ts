@@ -44,7 +44,8 @@ function lagBetween(a: Awaited<ReturnType<typeof lagHistogram>>, b: Awaited<Retu
  * with Retry-After and the ingest lag is measured before and during it.
  */
 describe('metrics-svc: replies that fit, reads isolated from ingest', () => {
-  const platform = new TestPlatform();
+  // registry-svc answers qry.registry.* through the same platform: one query at a time, 1 s statement timeout.
+  const platform = new TestPlatform({ VIGIL_QUERY_CONCURRENCY: '1', VIGIL_QUERY_STATEMENT_TIMEOUT_MS: '1000' });
   let metrics: { process: ServiceProcess; port: number };
   let pg: Client;
   let agentSeries: number[] = [];
@@ -227,5 +228,37 @@ describe('metrics-svc: replies that fit, reads isolated from ingest', () => {
     // (baseline and flood share two busy cores with the rest of the machine).
     expect(flood.meanSeconds).toBeLessThan(Math.max(1.5, baseline.meanSeconds * 2));
     expect(metrics.process.running()).toBe(true);
+  });
+
+  it('applies the same cap and statement timeout to registry-svc’s queries', async () => {
+    const locker = new Client({ connectionString: platform.db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE registry.nodes IN ACCESS EXCLUSIVE MODE');
+      // Ten at once: one takes the only slot and waits for the lock until the timeout, the others are busy.
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const r = await get('/api/v1/nodes');
+          return {
+            status: r.status,
+            retryAfter: r.headers.get('retry-after'),
+            body: (await r.json()) as { detail: string },
+          };
+        }),
+      );
+      expect(answers.every((a) => a.status === 503)).toBe(true);
+      const cancelled = answers.filter((a) => /cancelled after the statement timeout of 1000 ms/.test(a.body.detail));
+      const busy = answers.filter((a) => /^busy: 1 queries are running in this registry service/.test(a.body.detail));
+      expect(cancelled.length).toBeGreaterThanOrEqual(1);
+      expect(cancelled.length + busy.length).toBe(10);
+      expect(busy.every((a) => a.retryAfter === '1')).toBe(true);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    const after = await get('/api/v1/nodes');
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { items: { id: string }[] }).items.map((n) => n.id)).toContain(NODE);
   });
 });
