@@ -55,7 +55,7 @@ export function createNatsMetrics(registry: Registry): NatsMetrics {
       () =>
         new Counter({
           name: 'vigil_rpc_replies_refused_total',
-          help: 'Requests answered with an error instead of their result, by reason: busy (the query cap was full), too_large (the reply would exceed the connection max_payload), send_failed (respond threw)',
+          help: 'Requests answered with an error instead of their result, by reason: busy (the query cap was full), too_large (the reply would exceed the connection max_payload), send_failed (respond threw). subject is the subject PATTERN (e.g. telemetry.heartbeat.*), never a full subject with ids.',
           labelNames: ['subject', 'reason'],
           registers: [registry],
         }),
