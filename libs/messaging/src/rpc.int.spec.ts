@@ -60,7 +60,8 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
   let subs: Subscription[] = [];
   let m: ReturnType<typeof instruments>;
 
-  function serve(nc: NatsConnection, queries?: QueryLimiter, top = topology): RpcServerDeps {
+  /** Subscribes, and waits for the server to have the subscriptions (the client is another connection). */
+  async function serve(nc: NatsConnection, queries?: QueryLimiter, top = topology): Promise<RpcServerDeps> {
     const deps: RpcServerDeps = {
       nc,
       topology: top,
@@ -75,6 +76,7 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
       return { filler: 'x'.repeat(r.bytes), scope: currentQuery() };
     };
     subs.push(serveQuery(deps, blob, handler), serveQuery(deps, blobCommand, handler));
+    await nc.flush();
     return deps;
   }
 
@@ -96,7 +98,7 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
   });
 
   it('answers a reply larger than the connection max_payload with "result too large", and keeps serving', async () => {
-    serve(server);
+    await serve(server);
     const max = maxReplyBytes(server);
     expect(max).toBe(server.info!.max_payload);
     const started = Date.now();
@@ -129,7 +131,7 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
       );
       try {
         const top = createTopology(uniqueId(), 1);
-        serve(small, undefined, top);
+        await serve(small, undefined, top);
         expect(maxReplyBytes(small)).toBe(65536);
         const fits = await requestQuery(smallClient, top, blob, { bytes: 60_000, delayMs: 0 }, 5000);
         expect(fits.filler).toHaveLength(60_000);
@@ -149,7 +151,7 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
   });
 
   it('survives a reply that cannot be delivered (its connection closed while the handler ran)', async () => {
-    serve(server);
+    await serve(server);
     const pending = requestQuery(client, topology, blob, { bytes: 10, delayMs: 300 }, 1500).catch((e) => e);
     await sleep(100);
     await server.close();
@@ -160,13 +162,13 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
     await sleep(200);
     // A new replica serves on.
     server = await connect({ servers: testUrls.nats, name: 'rpc-test-server-2' });
-    serve(server);
+    await serve(server);
     expect((await requestQuery(client, topology, blob, { bytes: 5, delayMs: 0 }, 5000)).filler).toBe('xxxxx');
   });
 
   it('answers busy beyond the query cap (commands are not capped), then serves again', async () => {
     const limiter = new QueryLimiter(2, 3, m.inFlight);
-    serve(server, limiter);
+    await serve(server, limiter);
     const asks = Array.from({ length: 6 }, () =>
       requestQuery(client, topology, blob, { bytes: 1, delayMs: 500 }, 5000).then(
         () => 'ok',

@@ -451,8 +451,9 @@ describe('gateway metrics HTTP API', () => {
 
   describe('replies that do not fit, and a busy service', () => {
     // The test before stopped the stand-in.
-    beforeAll(() => {
+    beforeAll(async () => {
       if (subscriptions.length === 0) serveStandIn();
+      await tbus.nc.flush();
     });
     const tooLarge = /^result too large — narrow the query or raise the step \(about \d+ bytes, at most \d+\)$/;
     const range = (metric: string) => `/api/v1/metrics/query_range?${q({ metric, start: 'now-1h', step: '1m' })}`;
