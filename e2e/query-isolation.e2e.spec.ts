@@ -171,7 +171,7 @@ describe('metrics-svc: replies that fit, reads isolated from ingest', () => {
       const problem = (await r.json()) as { detail: string };
       expect(problem.detail).toMatch(/cancelled after the statement timeout of 1500 ms/);
       expect(took).toBeGreaterThanOrEqual(1400);
-      expect(took).toBeLessThan(4500);
+      expect(took).toBeLessThan(5000);
       // The lock is still held; the ingest pool flushes new 10 s buckets all the same.
       await eventually(async () => (await flushedThrough()) > flushedBefore, {
         timeoutMs: 25_000,
