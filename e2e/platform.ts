@@ -105,9 +105,9 @@ export class TestPlatform {
     return { process: p, port };
   }
 
-  /** The gateway, with a known first admin password; logs in as that admin. */
-  async startGateway(): Promise<ServiceProcess> {
-    const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env }).start();
+  /** The gateway, with a known first admin password (and `extra` environment); logs in as that admin. */
+  async startGateway(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env, ...extra }).start();
     this.processes.push(p);
     await p.waitHttpOk(this.url('gateway', '/health/ready'), READY_TIMEOUT_MS);
     this.adminToken = await loginToGateway(this.url('gateway', ''));

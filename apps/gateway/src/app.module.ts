@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AuditModule } from './audit/audit.module';
@@ -8,6 +8,7 @@ import { EnrollmentController } from './enrollment/enrollment.controller';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
+import { ResponseLimitInterceptor } from './http/response-limit';
 import { ServiceClient } from './http/service-client';
 import { TrustProxy } from './http/trust-proxy';
 import { MetricsController } from './metrics/metrics.controller';
@@ -51,6 +52,11 @@ import { UsersModule } from './users/users.module';
     EnrollmentController,
     OpenApiController,
   ],
-  providers: [ServiceClient, TrustProxy, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [
+    ServiceClient,
+    TrustProxy,
+    { provide: APP_FILTER, useClass: ProblemFilter },
+    { provide: APP_INTERCEPTOR, useClass: ResponseLimitInterceptor },
+  ],
 })
 export class AppModule {}

@@ -45,6 +45,13 @@ export const GatewayEnv = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  /** Largest JSON response body in bytes: a larger answer is refused with 422 "result too large". */
+  VIGIL_HTTP_RESPONSE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
   /** Origins allowed to call the API from a browser (CORS), comma separated; empty: CORS off. */
   VIGIL_CORS_ORIGINS: z
     .string()

@@ -15,7 +15,8 @@ import { MetricsQueryApi } from './query/metrics.api';
       database: {
         schema: 'metrics',
         migrations: METRICS_MIGRATIONS,
-        // Sixteen partition flushes and the queries' parallel chunks share it.
+        // Sixteen partition flushes, the tier rollups and the projections; queries have their own
+        // pool (VIGIL_QUERY_DB_POOL, with VIGIL_QUERY_STATEMENT_TIMEOUT_MS).
         poolMax: 24,
       },
     }),

@@ -52,9 +52,38 @@ export class LimitExceededError extends VigilError {
   }
 }
 export class UnavailableError extends VigilError {
-  constructor(message: string) {
-    super('unavailable', message);
+  constructor(message: string, details?: unknown) {
+    super('unavailable', message, details);
   }
+}
+
+/**
+ * A service that is up but already runs as many queries as it allows: `retryAfterSeconds`
+ * says when to ask again (the gateway answers 503 with `Retry-After`).
+ */
+export class BusyError extends UnavailableError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, { retryAfterSeconds });
+  }
+}
+
+/** What every reply that would not fit (a NATS message, the gateway's response limit) answers instead. */
+export const RESULT_TOO_LARGE = 'result too large — narrow the query or raise the step';
+
+/** A reply of `bytes` (estimated or measured) where at most `maxBytes` may go: refused before it is sent. */
+export function resultTooLarge(
+  bytes: number,
+  maxBytes: number,
+  details: Record<string, unknown> = {},
+): LimitExceededError {
+  return new LimitExceededError(`${RESULT_TOO_LARGE} (about ${bytes} bytes, at most ${maxBytes})`, {
+    ...details,
+    replyBytes: bytes,
+    maxReplyBytes: maxBytes,
+  });
 }
 
 /** The caller did not prove who it is (no credentials, or credentials not accepted). */
@@ -91,8 +120,12 @@ export function errorFromWire(e: { type: ErrorType; message: string; details?: u
       return new ConcurrencyError(e.message);
     case 'limit_exceeded':
       return new LimitExceededError(e.message, e.details);
-    case 'unavailable':
-      return new UnavailableError(e.message);
+    case 'unavailable': {
+      const retryAfter = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      return typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter > 0
+        ? new BusyError(e.message, Math.min(Math.ceil(retryAfter), 3600))
+        : new UnavailableError(e.message, e.details);
+    }
     case 'internal':
       return new VigilError('internal', e.message);
     case 'unauthenticated':

@@ -4,6 +4,7 @@ import type { Logger } from '@vigil/telemetry';
 import { type ServiceConfig } from './config';
 import { SERVICE_CONFIG } from './platform.module';
 import { Observability } from './infra';
+import { installProcessGuards } from './process-guards';
 
 /** Nest's own log lines, as JSON through the service's pino logger. */
 class NestPinoLogger implements LoggerService {
@@ -30,7 +31,11 @@ export interface RunOptions<App extends INestApplication> {
   configure?: (app: App) => void;
 }
 
-/** Creates the Nest application, listens on the configured port and stops cleanly on SIGTERM/SIGINT. */
+/**
+ * Creates the Nest application, listens on the configured port and stops cleanly on
+ * SIGTERM/SIGINT; an unhandled rejection is logged and counted, an uncaught exception stops the
+ * process for its supervisor (see installProcessGuards).
+ */
 export async function runService<App extends INestApplication = INestApplication>(
   module: Type<unknown>,
   options: RunOptions<App> = {},
@@ -40,6 +45,7 @@ export async function runService<App extends INestApplication = INestApplication
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
   app.useLogger(new NestPinoLogger(obs.logger.child({ context: 'nest' })));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  installProcessGuards({ logger: obs.logger, registry: obs.registry, close: () => app.close() });
   options.configure?.(app);
   await app.listen(config.httpPort, '0.0.0.0');
   obs.logger.info({ port: config.httpPort }, `${config.service} listening`);

@@ -20,6 +20,14 @@ export const BaseEnv = z.object({
    * stream into an emptied read model (`npm start`'s local development platform).
    */
   VIGIL_PROJECTION_STREAM_RESET: z.enum(['refuse', 'rebuild']).default('refuse'),
+  /** `qry.*` handlers one process runs at once; beyond, a request is answered busy (HTTP 503 with Retry-After). */
+  VIGIL_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** Seconds a busy answer tells the client to wait (Retry-After). */
+  VIGIL_QUERY_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3600).default(1),
+  /** Connections of the pool that serves `qry.*` handlers, apart from the pool of ingest, flushes and projections. */
+  VIGIL_QUERY_DB_POOL: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Postgres statement_timeout of the query pool's connections: a read running longer is cancelled. */
+  VIGIL_QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 export type BaseEnv = z.infer<typeof BaseEnv>;

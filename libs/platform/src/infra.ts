@@ -1,7 +1,14 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, errors as natsErrors } from '@nats-io/nats-core';
-import { createTopology, ensureStreams, MissingStreamError, type Topology, verifyStreams } from '@vigil/contracts';
-import { connectNats, DeadLetters, type RpcServerDeps } from '@vigil/messaging';
+import {
+  createTopology,
+  ensureStreams,
+  MissingStreamError,
+  type Topology,
+  UnavailableError,
+  verifyStreams,
+} from '@vigil/contracts';
+import { connectNats, currentQuery, DeadLetters, QueryLimiter, type RpcServerDeps } from '@vigil/messaging';
 import {
   createDbMetrics,
   createDlqMetrics,
@@ -51,6 +58,8 @@ export class Bus {
     readonly jsm: JetStreamManager,
     readonly topology: Topology,
     readonly dlq: DeadLetters,
+    /** The cap of this process' `qry.*` handlers (VIGIL_QUERY_CONCURRENCY), shared by all of them. */
+    readonly queries: QueryLimiter = new QueryLimiter(32),
     /** What a projection does when its checkpoint is past the end of `EVENTS` (VIGIL_PROJECTION_STREAM_RESET). */
     readonly onStreamReset: 'refuse' | 'rebuild' = 'refuse',
   ) {}
@@ -70,8 +79,15 @@ export class Bus {
       await nc.close();
       throw e;
     });
-    const dlq = new DeadLetters(js, topology, config.service, obs.dlq.messages);
-    return new Bus(nc, js, jsm, topology, dlq, config.VIGIL_PROJECTION_STREAM_RESET);
+    return new Bus(
+      nc,
+      js,
+      jsm,
+      topology,
+      new DeadLetters(js, topology, config.service, obs.dlq.messages),
+      new QueryLimiter(config.VIGIL_QUERY_CONCURRENCY, config.VIGIL_QUERY_RETRY_AFTER_S, obs.nats.queriesInFlight),
+      config.VIGIL_PROJECTION_STREAM_RESET,
+    );
   }
 
   async close(): Promise<void> {
@@ -118,6 +134,8 @@ export function rpcServerDeps(bus: Bus, obs: Observability): RpcServerDeps {
     logger: obs.logger,
     messages: obs.nats.messages,
     duration: obs.nats.handlerDuration,
+    queries: bus.queries,
+    refused: obs.nats.repliesRefused,
   };
 }
 
@@ -125,16 +143,29 @@ export interface DatabaseOptions {
   /** The one schema this service owns. */
   schema: string;
   migrations: (new () => MigrationInterface)[];
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool of writes, projections and background work (default 10). */
   poolMax?: number;
 }
 
-/** This service's Postgres schema; every query is timed into vigil_db_query_duration_seconds. */
+/** Postgres' code for a statement cancelled by statement_timeout (or a cancel request). */
+const QUERY_CANCELED = '57014';
+
+/**
+ * This service's Postgres schema through two pools: one for writes, projections and
+ * background work, and one for `qry.*` handlers (VIGIL_QUERY_DB_POOL connections with
+ * VIGIL_QUERY_STATEMENT_TIMEOUT_MS as their statement_timeout), so a slow or numerous read
+ * neither holds the flushes' connections nor runs without end. Code running inside a query
+ * handler (`currentQuery()`) gets the query pool from `query` and `source` without asking.
+ * Every query is timed into vigil_db_query_duration_seconds.
+ */
 export class Database {
   constructor(
     readonly dataSource: DataSource,
     readonly schema: string,
     private readonly obs: Observability,
+    /** The pool of `qry.*` handlers; absent: they share `dataSource`. */
+    readonly queryDataSource?: DataSource,
+    readonly statementTimeoutMs?: number,
   ) {}
 
   static async connect(config: ServiceConfig, obs: Observability, opts: DatabaseOptions): Promise<Database> {
@@ -153,16 +184,53 @@ export class Database {
       throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)}: ${e.message}`);
     });
     await migrate(dataSource, opts.schema, obs.logger);
-    return new Database(dataSource, opts.schema, obs);
+    const timeout = config.VIGIL_QUERY_STATEMENT_TIMEOUT_MS ?? 10_000;
+    const queries = new DataSource({
+      type: 'postgres',
+      url: config.DATABASE_URL,
+      schema: opts.schema,
+      synchronize: false,
+      logging: false,
+      extra: {
+        max: config.VIGIL_QUERY_DB_POOL ?? 10,
+        application_name: `${config.service}:queries`,
+        // node-postgres sends it in the startup message: every statement of these connections has it.
+        statement_timeout: timeout,
+        // A reader that left a transaction open must not hold its locks for long either.
+        idle_in_transaction_session_timeout: Math.max(timeout, 1000),
+      },
+    });
+    await queries.initialize().catch(async (e: Error) => {
+      await dataSource.destroy();
+      throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)} (query pool): ${e.message}`);
+    });
+    return new Database(dataSource, opts.schema, obs, queries, timeout);
+  }
+
+  /** The pool for the code running now: a `qry.*` handler's reads go to the query pool. */
+  get source(): DataSource {
+    return currentQuery() !== undefined && this.queryDataSource ? this.queryDataSource : this.dataSource;
   }
 
   async query<T>(operation: string, sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
     const end = this.obs.db.queryDuration.startTimer({ operation });
     try {
-      return await (manager ?? this.dataSource.manager).query(sql, params);
+      return await (manager ?? this.source.manager).query(sql, params);
+    } catch (e) {
+      throw this.cancelled(e, operation);
     } finally {
       end();
     }
+  }
+
+  /** A statement cancelled by the query pool's statement_timeout, as an answer a client can read (503). */
+  cancelled(e: unknown, operation: string): unknown {
+    if ((e as { code?: unknown } | null)?.code !== QUERY_CANCELED || currentQuery() === undefined) return e;
+    this.obs.logger.warn({ operation, query: currentQuery(), timeoutMs: this.statementTimeoutMs }, 'query cancelled');
+    return new UnavailableError(
+      `the query was cancelled after the statement timeout of ${this.statementTimeoutMs} ms ` +
+        '(VIGIL_QUERY_STATEMENT_TIMEOUT_MS); narrow the query or try again',
+    );
   }
 
   /**
@@ -186,6 +254,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    if (this.queryDataSource?.isInitialized) await this.queryDataSource.destroy();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

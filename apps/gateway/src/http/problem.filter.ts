@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import { type ErrorType, RateLimitedError, VigilError } from '@vigil/contracts';
+import { BusyError, type ErrorType, RateLimitedError, VigilError } from '@vigil/contracts';
 import { currentTraceId } from '@vigil/telemetry';
 import type { Request, Response } from 'express';
 import { Observability } from '@vigil/platform';
@@ -55,9 +55,13 @@ export class ProblemFilter implements ExceptionFilter {
       type = HTTP_TYPES[status] ?? 'http';
       detail = error.message;
     }
-    if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof RateLimitedError || error instanceof BusyError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    }
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
-    if (status >= 500) this.obs.logger.error({ err: error, path: req.path }, 'request failed');
+    // A busy service is counted where it refused (vigil_rpc_replies_refused_total), not logged per request.
+    if (status >= 500 && !(error instanceof BusyError))
+      this.obs.logger.error({ err: error, path: req.path }, 'request failed');
     await this.audit.recordRequest(req, res, status);
     res
       .status(status)

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Subscription } from '@nats-io/nats-core';
 import {
+  BusyError,
   type LatestReply,
   LimitExceededError,
   metricsQueries,
@@ -45,6 +46,7 @@ describe('gateway metrics HTTP API', () => {
       duration: new Histogram({ name: 'd', help: 'd', labelNames: ['subject'], registers: [registry] }),
     };
     const check = (metric: string | undefined) => {
+      if (metric === 'busy_metric') throw new BusyError('busy: 32 queries are running in this metrics service', 2);
       if (metric === 'unknown_metric') throw new NotFoundError(`unknown metric ${metric}`);
       if (metric === 'too_much')
         throw new LimitExceededError(
@@ -55,6 +57,10 @@ describe('gateway metrics HTTP API', () => {
       serveQuery(deps, metricsQueries.range, async (r): Promise<RangeQueryReply> => {
         asked.push({ what: 'range', request: r });
         check(r.metric);
+        // More than max_payload (1 MiB): the stand-in's serveQuery refuses its own reply.
+        if (r.metric === 'huge_metric') return { tier: '10s', step: r.step, series: wideSeries(r.metric, 6000) };
+        // ~400 kB: fits a NATS message, not the gateway's VIGIL_HTTP_RESPONSE_LIMIT of 256 KiB.
+        if (r.metric === 'wide_metric') return { tier: '10s', step: r.step, series: wideSeries(r.metric, 2000) };
         const first = Math.ceil(r.start / r.step) * r.step;
         const points: [number, number][] = [
           [first, 1.5],
@@ -96,11 +102,24 @@ describe('gateway metrics HTTP API', () => {
     ];
   }
 
+  /** `n` series of 10 points each (~200 bytes a series as JSON). */
+  const wideSeries = (metric: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      metric,
+      labels: { node: `node-${i}` },
+      points: Array.from({ length: 10 }, (_, j): [number, number] => [1_700_000_000_000 + j * 10_000, j + 0.25]),
+    }));
+
   const lastAsked = (what: string) => asked.filter((a) => a.what === what).at(-1)?.request;
   let token = '';
   const get = async (path: string) => {
     const r = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
-    return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
+    return {
+      status: r.status,
+      type: r.headers.get('content-type'),
+      retryAfter: r.headers.get('retry-after'),
+      body: (await r.json()) as Record<string, unknown>,
+    };
   };
   const post = async (path: string, body: string, contentType: string) => {
     const r = await fetch(base + path, {
@@ -108,7 +127,12 @@ describe('gateway metrics HTTP API', () => {
       body,
       headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
     });
-    return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
+    return {
+      status: r.status,
+      type: r.headers.get('content-type'),
+      retryAfter: r.headers.get('retry-after'),
+      body: (await r.json()) as Record<string, unknown>,
+    };
   };
   const q = (params: Record<string, string | string[]>) => {
     const s = new URLSearchParams();
@@ -122,6 +146,7 @@ describe('gateway metrics HTTP API', () => {
     Object.assign(process.env, {
       ...isolatedGatewayEnv(tbus, tdb, testUrls),
       VIGIL_RPC_TIMEOUT_MS: '3000',
+      VIGIL_HTTP_RESPONSE_LIMIT: String(256 * 1024),
       LOG_LEVEL: 'fatal',
       VIGIL_AUTH_SECRET: TEST_AUTH_SECRET,
       VIGIL_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
@@ -421,6 +446,55 @@ describe('gateway metrics HTTP API', () => {
       });
       const rest = await get('/api/v1/metrics/latest?metric=m');
       expect(rest.status).toBe(503);
+    });
+  });
+
+  describe('replies that do not fit, and a busy service', () => {
+    // The test before stopped the stand-in.
+    beforeAll(async () => {
+      if (subscriptions.length === 0) serveStandIn();
+      await tbus.nc.flush();
+    });
+    const tooLarge = /^result too large — narrow the query or raise the step \(about \d+ bytes, at most \d+\)$/;
+    const range = (metric: string) => `/api/v1/metrics/query_range?${q({ metric, start: 'now-1h', step: '1m' })}`;
+    const promRange = (metric: string) =>
+      `/api/v1/query_range?${q({ query: metric, start: '1700000000', end: '1700003600', step: '60' })}`;
+
+    it('a service reply over max_payload: 422 problem+json, and Prometheus error JSON (execution) on its routes', async () => {
+      const rest = await get(range('huge_metric'));
+      expect(rest.status).toBe(422);
+      expect(rest.type).toMatch(/application\/problem\+json/);
+      expect(rest.body).toMatchObject({
+        status: 422,
+        title: 'limit exceeded',
+        detail: expect.stringMatching(tooLarge),
+      });
+      const prom = await get(promRange('huge_metric'));
+      expect(prom).toMatchObject({
+        status: 422,
+        body: { status: 'error', errorType: 'execution', error: expect.stringMatching(tooLarge) },
+      });
+      // The stand-in still answers what fits.
+      expect((await get(range('node_load1'))).status).toBe(200);
+    });
+
+    it('an answer over the gateway’s own VIGIL_HTTP_RESPONSE_LIMIT is refused the same way', async () => {
+      const rest = await get(range('wide_metric'));
+      expect(rest).toMatchObject({ status: 422, body: { detail: expect.stringMatching(tooLarge) } });
+      expect(rest.body.detail).toContain(`at most ${256 * 1024})`);
+      const prom = await get(promRange('wide_metric'));
+      expect(prom).toMatchObject({
+        status: 422,
+        body: { status: 'error', errorType: 'execution', error: expect.stringMatching(tooLarge) },
+      });
+    });
+
+    it('a busy service: 503 with Retry-After, in both shapes', async () => {
+      const rest = await get(range('busy_metric'));
+      expect(rest).toMatchObject({ status: 503, retryAfter: '2', body: { title: 'unavailable' } });
+      expect(rest.body.detail).toMatch(/^busy: /);
+      const prom = await get(promRange('busy_metric'));
+      expect(prom).toMatchObject({ status: 503, retryAfter: '2', body: { status: 'error', errorType: 'unavailable' } });
     });
   });
 });

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import { VigilError } from '@vigil/contracts';
+import { BusyError, RateLimitedError, VigilError } from '@vigil/contracts';
 import { Observability } from '@vigil/platform';
 import type { Request, Response } from 'express';
 import { PROM_ERRORS, type PromError } from './prometheus.format';
@@ -30,8 +30,13 @@ export class PrometheusErrorFilter implements ExceptionFilter {
         error: error.message,
       };
     }
+    if (error instanceof RateLimitedError || error instanceof BusyError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    }
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
-    if (status >= 500) this.obs.logger.error({ err: error, path: http.getRequest<Request>().path }, 'request failed');
+    if (status >= 500 && !(error instanceof BusyError)) {
+      this.obs.logger.error({ err: error, path: http.getRequest<Request>().path }, 'request failed');
+    }
     res.status(status).type('application/json').json(body);
   }
 }

@@ -229,6 +229,35 @@ describe('MetricsQueryApi over NATS', () => {
     });
   });
 
+  it('refuses a range whose reply would not fit in a NATS message before reading it; a narrower one is answered', async () => {
+    // Two series × 16,920 ten-second points, each up to 41 bytes: ~1.39 MB, over the server's max_payload (1 MiB).
+    const wide = {
+      metric: 'test_cpu',
+      nodes: { labels: { rack: 'r2' } },
+      start: now - 47 * 60 * M,
+      end: now,
+      step: 10_000,
+    };
+    const max = bus.nc.info!.max_payload;
+    const err = await ask(metricsQueries.range, wide).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect((err as Error).message).toMatch(
+      /^result too large — narrow the query or raise the step \(about \d+ bytes, at most \d+\)$/,
+    );
+    expect((err as LimitExceededError).details).toMatchObject({
+      series: 2,
+      pointsPerSeries: 16_920,
+      maxReplyBytes: max - 1024,
+      replyBytes: expect.any(Number),
+    });
+    expect((err as { details: { replyBytes: number } }).details.replyBytes).toBeGreaterThan(max);
+    // Raising the step, or summing the two series into one, fits.
+    const coarser = await ask(metricsQueries.range, { ...wide, step: 60_000 });
+    expect(coarser.series.map((s) => s.labels.node)).toEqual(['n2', 'n3']);
+    const summed = await ask(metricsQueries.range, { ...wide, aggregate: { op: 'sum', by: [] } });
+    expect(summed.series).toHaveLength(1);
+  });
+
   it('lists label names and values', async () => {
     expect((await ask(metricsQueries.labelValues, { label: 'node', metric: 'test_cpu' })).values).toEqual([
       'n1',

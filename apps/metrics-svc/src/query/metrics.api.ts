@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap
 import type { Subscription } from '@nats-io/nats-core';
 import { metricsQueries, type NodeEvent } from '@vigil/contracts';
 import type { ProjectionRunner } from '@vigil/event-store';
-import { serveQuery } from '@vigil/messaging';
+import { replyDataBudget, serveQuery } from '@vigil/messaging';
 import { Counter, Gauge } from 'prom-client';
 import {
   Bus,
@@ -48,6 +48,7 @@ export class MetricsQueryApi implements OnApplicationBootstrap, BeforeApplicatio
       selector: new SeriesSelector(db, config.VIGIL_METRICS_MAX_SERIES),
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
+      maxReplyBytes: () => replyDataBudget(bus.nc),
       partitions: bus.topology.partitions,
       rangeCache:
         config.VIGIL_METRICS_TOPK_CACHE_MB > 0

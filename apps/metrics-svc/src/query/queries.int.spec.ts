@@ -125,6 +125,7 @@ describe('metrics queries (Postgres, Redis)', () => {
       selector: new SeriesSelector(db, config.VIGIL_METRICS_MAX_SERIES),
       retention: retentionOf(config),
       maxPoints: config.VIGIL_METRICS_MAX_POINTS,
+      maxReplyBytes: () => 1024 * 1024,
       partitions: 1,
       rangeCache: new RangeCache(64 * 1024 * 1024),
       logger: obs.logger,

@@ -14,6 +14,11 @@ export interface QueryContext {
   selector: SeriesSelector;
   retention: Retention;
   maxPoints: number;
+  /**
+   * The most bytes a reply's data may take: derived from the connection's max_payload (which a
+   * reconnect to another server may change), so it is asked for each query.
+   */
+  maxReplyBytes(): number;
   /** TELEMETRY partitions: a 10 s bucket is closed when every one of them has closed it. */
   partitions: number;
   /** Closed buckets of top-k selections; absent: every bucket is read each time. */

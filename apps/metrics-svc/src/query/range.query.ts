@@ -1,6 +1,7 @@
 import {
   LimitExceededError,
   type RangeQueryReply,
+  resultTooLarge,
   RangeQueryRequest,
   type SeriesResult,
   TIER_MS,
@@ -9,6 +10,7 @@ import {
 import type { LatestValue } from '../storage/latest-codec';
 import { readLatest } from './latest.reader';
 import type { QueryContext } from './query-context';
+import { estimateRangeReply } from './reply-size';
 import { readCompleteness, readStepPartials, storedTenSecondBuckets } from './rollup.reader';
 import type { Series } from './series-selector';
 import { aggregateAcross, type LabelledPoints, type Partial, STATS } from './stats';
@@ -38,6 +40,12 @@ export async function rangeQuery(ctx: QueryContext, req: Request): Promise<Range
     );
   }
   const window = stepWindow(req.start, req.end, step);
+  // Refused before a row is read: the reply must fit in one NATS message.
+  const budget = ctx.maxReplyBytes();
+  const bytes = estimateRangeReply(req.metric, series, Math.max(perSeries, window.points), req.aggregate);
+  if (bytes > budget) {
+    throw resultTooLarge(bytes, budget, { series: series.length, pointsPerSeries: Math.max(perSeries, window.points) });
+  }
   if (series.length === 0 || window.points === 0) return { tier, step, series: [] };
 
   const segments = planSegments(tier, window.from, window.to, await readCompleteness(ctx.db), now, ctx.retention);

@@ -43,7 +43,7 @@ export async function withReadSettings<T>(
   work: (tx: EntityManager) => Promise<T>,
   opts: { parallel?: boolean } = {},
 ): Promise<T> {
-  return db.dataSource.transaction(async (tx) => {
+  return db.source.transaction(async (tx) => {
     await tx.query(
       `SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true)${
         opts.parallel === false ? `, set_config('max_parallel_workers_per_gather', '0', true)` : ''

@@ -12,10 +12,17 @@ describe('createNatsMetrics', () => {
     expect(text).toContain('vigil_nats_handler_duration_seconds_count{subject="telemetry.heartbeat.*"} 1');
   });
 
-  it('says in the help that subject is a pattern, never a full subject', async () => {
+  it('says in the help of each metric labelled by subject that it is a pattern, never a full subject', async () => {
     const registry = new Registry();
     createNatsMetrics(registry);
-    for (const metric of await registry.getMetricsAsJSON()) {
+    const bySubject = [
+      'vigil_nats_messages_total',
+      'vigil_nats_handler_duration_seconds',
+      'vigil_rpc_replies_refused_total',
+    ];
+    const metrics = await registry.getMetricsAsJSON();
+    expect(metrics.map((m) => m.name).sort()).toEqual([...bySubject, 'vigil_rpc_queries_in_flight'].sort());
+    for (const metric of metrics.filter((m) => bySubject.includes(m.name))) {
       expect(metric.help).toContain('subject PATTERN (e.g. telemetry.heartbeat.*), never a full subject with ids');
     }
   });
