@@ -6,6 +6,7 @@ import {
   type ListNodesRequest,
   NotFoundError,
   type NodeView,
+  enrollmentTokenCommands,
   identityCommands,
   registryQueries,
 } from '@vigil/contracts';
@@ -80,6 +81,8 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       }),
       serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.identity.createToken(r)),
       serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
+      serveQuery(deps, enrollmentTokenCommands.listEnrollmentTokens, (r) => this.identity.listTokens(r)),
+      serveQuery(deps, enrollmentTokenCommands.revokeEnrollmentToken, (r) => this.identity.revokeToken(r)),
       serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, 'operator')),
       serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, 'operator')),
     ];

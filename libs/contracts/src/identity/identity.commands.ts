@@ -12,6 +12,11 @@ export const CreateEnrollmentTokenRequest = z.object({
    */
   nodeId: NodeId.optional(),
   note: z.string().max(200).optional(),
+  /**
+   * Who asks (`user:<name>`, `key:<id>`), as the list shows it. The gateway always sends it;
+   * a token asked for straight over NATS (the `admin` identity) is listed with none.
+   */
+  actor: z.string().min(1).max(256).optional(),
 });
 export const CreateEnrollmentTokenReply = z.object({
   tokenId: z.uuid(),
