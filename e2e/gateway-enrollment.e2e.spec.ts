@@ -61,6 +61,17 @@ describe('enrollment through the gateway', () => {
     const rekeyed = await post('/api/v1/nodes/gw-enrolled/rekey', { reason: 'reinstalled' });
     expect(rekeyed.status).toBe(200);
 
+    // The registry's events name the admin who revoked and re-keyed.
+    const { jsm, topology } = platform.bus;
+    const info = await jsm.streams.info(topology.streams.events);
+    const actors: Record<string, string> = {};
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(topology.streams.events, { seq }).catch(() => undefined);
+      const e = m?.json<{ type: string; subject: string; meta: { actor: string } }>();
+      if (e?.subject === 'identity.gw-enrolled') actors[e.type] = e.meta.actor;
+    }
+    expect(actors).toMatchObject({ 'identity.revoked': 'user:admin', 'identity.rekey_allowed': 'user:admin' });
+
     const audit = await platform.getJson<{ items: { action: string; actor: string }[] }>(
       'gateway',
       '/api/v1/audit?actor=user:admin',

@@ -59,16 +59,31 @@ export class EnrollmentController {
 
   /** `{ reason }`: the node's key is no longer accepted. */
   @Post('nodes/:id/revoke')
-  @ApiSchemas({ body: sentByClient(identityCommands.revokeNode.request, 'nodeId'), summary: "Revoke a node's key" })
+  @ApiSchemas({
+    body: sentByClient(identityCommands.revokeNode.request, 'nodeId', 'actor'),
+    summary: "Revoke a node's key",
+  })
   @HttpCode(200)
-  revokeNode(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined): Promise<RevokeNodeReply> {
-    return this.services.ask(identityCommands.revokeNode, { ...body, nodeId });
+  revokeNode(
+    @Param('id') nodeId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Actor() actor: string,
+  ): Promise<RevokeNodeReply> {
+    return this.services.ask(identityCommands.revokeNode, { ...body, nodeId, actor });
   }
 
   /** `{ reason }`: the node's next enrollment may bring a new key (a reinstalled host). */
   @Post('nodes/:id/rekey')
+  @ApiSchemas({
+    body: sentByClient(identityCommands.rekeyNode.request, 'nodeId', 'actor'),
+    summary: 'Allow the next enrollment of a node to bring a new key',
+  })
   @HttpCode(200)
-  rekeyNode(@Param('id') nodeId: string, @Body() body: Record<string, unknown> | undefined): Promise<RekeyNodeReply> {
-    return this.services.ask(identityCommands.rekeyNode, { ...body, nodeId });
+  rekeyNode(
+    @Param('id') nodeId: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @Actor() actor: string,
+  ): Promise<RekeyNodeReply> {
+    return this.services.ask(identityCommands.rekeyNode, { ...body, nodeId, actor });
   }
 }

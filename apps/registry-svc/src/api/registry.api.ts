@@ -83,8 +83,9 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
       serveQuery(deps, enrollmentTokenCommands.listEnrollmentTokens, (r) => this.identity.listTokens(r)),
       serveQuery(deps, enrollmentTokenCommands.revokeEnrollmentToken, (r) => this.identity.revokeToken(r)),
-      serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, 'operator')),
-      serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, 'operator')),
+      // The gateway names its caller; an ask straight over NATS (the admin identity) names none.
+      serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, r.actor ?? 'operator')),
+      serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, r.actor ?? 'operator')),
     ];
   }
 
