@@ -344,6 +344,14 @@ describe('gateway metrics HTTP API', () => {
         step: 60_000,
         aggregate: { op: 'avg', by: ['cpu'] },
       });
+      // The same as JSON, with numbers for times and step.
+      const json = await post(
+        '/api/v1/query_range',
+        JSON.stringify({ query: 'node_cpu_usage_percent', start, end, step: 60 }),
+        'application/json',
+      );
+      expect(json.status).toBe(200);
+      expect(lastAsked('range')).toMatchObject({ start: start * 1000, end: end * 1000 + 1, step: 60_000 });
     });
 
     it('answers errors in Prometheus format: bad_data 400, execution 422, and an unknown metric as empty', async () => {

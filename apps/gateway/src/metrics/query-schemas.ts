@@ -113,7 +113,10 @@ export const PromLabelsQuery = z.object({
  * may also come as `name[]` (`match[]`); they are folded into the name the schema documents.
  */
 export function validQuery<S extends z.ZodObject>(schema: S, q: Record<string, unknown>): z.infer<S> {
-  const folded: Record<string, unknown> = { ...q };
+  // A JSON body (the Prometheus POST routes take one as well as a form) may send numbers.
+  const folded: Record<string, unknown> = Object.fromEntries(
+    Object.entries(q).map(([k, v]) => [k, typeof v === 'number' && Number.isFinite(v) ? String(v) : v]),
+  );
   for (const name of Object.keys(schema.shape)) {
     const other = name.endsWith('[]') ? name.slice(0, -2) : `${name}[]`;
     if (!(other in folded)) continue;
