@@ -1,5 +1,5 @@
 'use strict';
-// `vigil login|logout|whoami|api|users|keys|password`: the gateway over HTTP, as a logged-in user. The session
+// `vigil login|logout|whoami|api|users|keys|tokens|password`: the gateway over HTTP, as a logged-in user. The session
 // (gateway URL, access and refresh tokens) is kept in ~/.config/vigil/session.json, mode 0600
 // ($XDG_CONFIG_HOME respected); an expired access token is refreshed once, transparently.
 const fs = require('node:fs');
@@ -114,7 +114,9 @@ const USAGE = `Usage:
               | revoke-sessions <name>
   vigil password [--current-password-file FILE] [--password-file FILE]   changes your own password
   vigil keys create --name <name> --role <role> [--days N] [--scope env=prod,…] | list | revoke <id>
-              (the key is shown once; a scoped key sees only nodes with those labels and their metrics)`;
+              (the key is shown once; a scoped key sees only nodes with those labels and their metrics)
+  vigil tokens create [--node <id>] [--ttl SECONDS] [--note TEXT] | list [--state unused|used|expired|revoked]
+              | revoke <id>    (enrollment tokens; the token is shown once, the list never shows it)`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);
@@ -224,6 +226,40 @@ async function keys(argv) {
   }
 }
 
+/** Enrollment tokens (admins): one-time tokens an agent enrolls its node with. */
+async function tokens(argv) {
+  const { options, words } = parseOptions(argv);
+  const [command, id] = words;
+  switch (command) {
+    case 'create': {
+      const body = {};
+      if (options.node !== undefined) body.nodeId = options.node;
+      if (options.ttl !== undefined) body.ttlSeconds = Number(options.ttl);
+      if (options.note !== undefined) body.note = options.note;
+      const res = await request('POST', '/api/v1/enrollment-tokens', body);
+      if (!res.ok) throw await failure(res);
+      const created = await res.json();
+      process.stdout.write(
+        `${created.token}\n\nEnrollment token ${created.tokenId} for node ${created.nodeId}, expires ${created.expiresAt}.\n` +
+          'This is the only time the token is shown. On the node: VIGIL_AGENT_ENROLLMENT_TOKEN=<token> ' +
+          `VIGIL_AGENT_NODE_ID=${created.nodeId}.\n`,
+      );
+      return 0;
+    }
+    case 'list': {
+      const query = new URLSearchParams();
+      for (const name of ['state', 'limit', 'offset']) if (options[name] !== undefined) query.set(name, options[name]);
+      const qs = query.size ? `?${query}` : '';
+      return printed(await request('GET', `/api/v1/enrollment-tokens${qs}`));
+    }
+    case 'revoke':
+      if (!id) throw new CliError('vigil tokens revoke <id>');
+      return printed(await request('DELETE', `/api/v1/enrollment-tokens/${encodeURIComponent(id)}`));
+    default:
+      throw new CliError(USAGE);
+  }
+}
+
 /** Runs one of this file's commands; the exit code. */
 async function runGatewayCli(command, argv, cwd) {
   try {
@@ -243,6 +279,8 @@ async function runGatewayCli(command, argv, cwd) {
         return await users(argv, cwd);
       case 'keys':
         return await keys(argv);
+      case 'tokens':
+        return await tokens(argv);
       case 'password':
         return await changeOwnPassword(argv, cwd);
       default:
@@ -255,6 +293,6 @@ async function runGatewayCli(command, argv, cwd) {
   }
 }
 
-const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'password'];
+const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'tokens', 'password'];
 
 module.exports = { runGatewayCli, COMMANDS, sessionFile };

@@ -313,7 +313,7 @@ describe('zod-lite answers as zod does', () => {
   it('for the enrollment request and reply, request/reply envelopes, node ids, labels and stored credentials', () => {
     const seeds: Record<string, { request: unknown; reply: unknown }> = {
       createEnrollmentToken: {
-        request: { ttlSeconds: 3600, nodeId: 'node-1', note: 'rack 4' },
+        request: { ttlSeconds: 3600, nodeId: 'node-1', note: 'rack 4', actor: 'user:admin' },
         reply: {
           tokenId: '3f6c8a2e-1b4d-4c7a-9e2f-0a1b2c3d4e5f',
           token: 't'.repeat(32),
@@ -326,11 +326,11 @@ describe('zod-lite answers as zod does', () => {
         reply: { nodeId: 'node-1', enrolledAt: at },
       },
       revokeNode: {
-        request: { nodeId: 'node-1', reason: 'decommissioned' },
+        request: { nodeId: 'node-1', reason: 'decommissioned', actor: 'user:admin' },
         reply: { nodeId: 'node-1', revokedAt: at },
       },
       rekeyNode: {
-        request: { nodeId: 'node-1', reason: 'reinstalled' },
+        request: { nodeId: 'node-1', reason: 'reinstalled', actor: 'key:0190' },
         reply: { nodeId: 'node-1', allowedAt: at },
       },
     };

@@ -24,6 +24,7 @@ export * from './identity/signature';
 export * from './identity/replay-guard';
 export * from './identity/identity.events';
 export * from './identity/identity.commands';
+export * from './identity/enrollment-tokens';
 export * from './agent/supervisor-event.schema';
 export * from './metrics/tiers';
 export * from './metrics/metrics.queries';

@@ -5,7 +5,9 @@ import { connect } from '@nats-io/transport-node';
 import {
   createTopology,
   deleteStreams,
+  enrollmentTokenCommands,
   ensureStreams,
+  identityCommands,
   MissingStreamError,
   type NatsIdentity,
   nodeEvents,
@@ -87,6 +89,32 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       const kv = await new Kvm(nc).create(t.buckets.agentConfig);
       await expect(kv.put('fleet', '{}')).rejects.toThrow(REFUSED);
       await expect(jetstream(nc).consumers.get(t.streams.events)).rejects.toThrow(REFUSED);
+    });
+
+    it("an agent asking for the enrollment tokens, making or revoking one, or revoking a node (the gateway's commands)", async () => {
+      const registry = await as('registry-svc');
+      const answered: string[] = [];
+      const answer = (_e: unknown, m: { subject: string; respond(data: string): boolean }) => {
+        answered.push(m.subject);
+        m.respond('{}');
+      };
+      registry.subscribe(t.subjects.cmd('registry', '*'), { callback: answer });
+      registry.subscribe(t.subjects.qry('registry', '*'), { callback: answer });
+      await registry.flush();
+      const agent = await as('agent');
+      const gateway = await as('gateway');
+      const asks = [
+        enrollmentTokenCommands.listEnrollmentTokens,
+        enrollmentTokenCommands.revokeEnrollmentToken,
+        identityCommands.createEnrollmentToken,
+        identityCommands.revokeNode,
+      ].map((def) => (def.kind === 'cmd' ? t.subjects.cmd : t.subjects.qry)(def.context, def.what));
+      for (const subject of asks)
+        await expect(agent.request(subject, '{}', { timeout: 1000 })).rejects.toThrow(/Permissions Violation|TIMEOUT/i);
+      expect(answered).toEqual([]);
+      // The same asks from the gateway are answered.
+      for (const subject of asks) await gateway.request(subject, '{}', { timeout: 2000 });
+      expect(answered).toEqual(asks);
     });
 
     it('the gateway purging or deleting a stream, or appending an event', async () => {

@@ -5,6 +5,10 @@ import {
   type AlertListReply,
   type Labels,
   ListAlertsRequest,
+  ListSilencesRequest,
+  Matchers,
+  NotFoundError,
+  ForbiddenError,
   type NotificationListReply,
   notifyOperations,
   silenceOperations,
@@ -15,7 +19,7 @@ import {
 } from '@vigil/contracts';
 import { Access } from '../auth/access';
 import { Actor, CurrentPrincipal, type Principal } from '../auth/principal';
-import { Scoped, scopeOf } from '../auth/scope';
+import { describeScope, Scoped, scopeOf, silenceInScope } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { nodesInScope } from '../nodes/nodes-in-scope';
 import { ApiSchemas, sentByClient } from '../http/api-schemas';
@@ -104,39 +108,97 @@ export class AlertsController {
     return this.services.ask(notifyOperations.testReceiver, { receiver, actor: actor });
   }
 
+  /**
+   * A scoped API key sees only the silences confined to its scope (`silenceInScope`): of the
+   * newest MAX_LIMIT, so a scoped page may be shorter than `limit`.
+   */
   @Get('silences')
   @ApiSchemas({ query: silenceOperations.list.request, summary: 'Silences' })
-  silences(@Query() q: QueryString): Promise<SilenceListReply> {
-    return this.services.ask(silenceOperations.list, params(q));
+  @Scoped()
+  async silences(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<SilenceListReply> {
+    const scope = scopeOf(p);
+    if (!scope) return this.services.ask(silenceOperations.list, params(q));
+    const request = validate(ListSilencesRequest, params(q), 'query');
+    const nodes = await this.nodeIds(scope);
+    const reply = await this.services.ask(silenceOperations.list, { ...request, limit: MAX_LIMIT });
+    return {
+      silences: reply.silences.filter((s) => silenceInScope(s.matchers, scope, nodes)).slice(0, request.limit),
+    };
   }
 
-  /** `{ matchers, startsAt?, endsAt | duration, comment }`. */
+  /**
+   * `{ matchers, startsAt?, endsAt | duration, comment }`. A scoped key's silence must be
+   * confined to its scope by its own matchers (403 otherwise): nothing is added to them.
+   */
   @Post('silences')
   @ApiSchemas({ body: sentByClient(silenceOperations.create.request, 'actor'), summary: 'Create a silence' })
   @Access('operator')
-  createSilence(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<SilenceView> {
+  @Scoped()
+  async createSilence(
+    @Body() body: Record<string, unknown> | undefined,
+    @Actor() actor: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<SilenceView> {
+    const scope = scopeOf(p);
+    if (scope) {
+      const matchers = validate(Matchers, body?.matchers, 'matchers');
+      if (!silenceInScope(matchers, scope, await this.nodeIds(scope)))
+        throw new ForbiddenError(
+          `this API key is limited to ${describeScope(scope)}: a silence needs the matchers ` +
+            `${Object.entries(scope)
+              .map(([k, v]) => `${k}="${v}"`)
+              .join(', ')}, or node="<id>" of a node with those labels`,
+        );
+    }
     return this.services.ask(silenceOperations.create, { ...body, actor: actor });
   }
 
-  /** Ends a silence now. */
+  /** Ends a silence now. One outside a scoped key's scope answers as an unknown one (404). */
   @Delete('silences/:id')
   @Access('operator')
-  expireSilence(@Param('id') silenceId: string, @Actor() actor: string): Promise<SilenceView> {
+  @Scoped()
+  async expireSilence(
+    @Param('id') silenceId: string,
+    @Actor() actor: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<SilenceView> {
+    const scope = scopeOf(p);
+    if (scope) {
+      const { silences } = await this.services.ask(silenceOperations.list, { limit: MAX_LIMIT });
+      const silence = silences.find((s) => s.id === silenceId);
+      if (!silence || !silenceInScope(silence.matchers, scope, await this.nodeIds(scope)))
+        throw new NotFoundError(`no silence ${silenceId}`);
+    }
     return this.services.ask(silenceOperations.expire, { silenceId, actor: actor });
   }
 
-  /** Silences this alert (all its labels): `{ duration?: "2h", comment }`. */
+  /**
+   * Silences this alert (all its labels): `{ duration?: "2h", comment }`. A scoped key may
+   * silence only an alert it sees (of a node in its scope; else 404 as an unknown alert).
+   */
   @Post(':fingerprint/silence')
   @ApiSchemas({
     body: sentByClient(silenceOperations.fromAlert.request, 'actor', 'fingerprint'),
     summary: 'Silence this alert',
   })
   @Access('operator')
-  silenceAlert(
+  @Scoped()
+  async silenceAlert(
     @Param('fingerprint') fingerprint: string,
     @Body() body: Record<string, unknown> | undefined,
     @Actor() actor: string,
+    @CurrentPrincipal() p: Principal,
   ): Promise<SilenceView> {
+    const scope = scopeOf(p);
+    if (scope) {
+      const nodes = await this.nodeIds(scope);
+      const { alerts } = await this.services.ask(notifyOperations.alerts, {
+        state: ['pending', 'firing', 'resolved'],
+        limit: MAX_LIMIT,
+      });
+      const alert = alerts.find((a) => a.fingerprint === fingerprint);
+      if (!alert || !nodes.has(alert.labels.node)) throw new NotFoundError(`no alert ${fingerprint}`);
+    }
     return this.services.ask(silenceOperations.fromAlert, { ...body, fingerprint, actor: actor });
   }
 }

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { ForbiddenError, type Labels, type NodeView } from '@vigil/contracts';
+import { ForbiddenError, type LabelMatcher, type Labels, type NodeView } from '@vigil/contracts';
 import type { Principal } from './principal';
 
 export const SCOPED_METADATA = 'vigil:scoped';
@@ -42,4 +42,21 @@ export function scopedRequest<T>(request: T, scope: Labels | undefined): T {
 
 export function nodeInScope(node: Pick<NodeView, 'labels'>, scope: Labels | undefined): boolean {
   return !scope || Object.entries(scope).every(([k, v]) => node.labels[k] === v);
+}
+
+/**
+ * Whether a silence's matchers (all must match an alert) confine it to the scope: an equality
+ * matcher for every label of the scope (`env="prod"`), or `node="<id>"` for a node in the scope
+ * (the label every per-node alert carries). Anything else (no such matcher, a regular
+ * expression, `!=`) could mute alerts of nodes outside it.
+ */
+export function silenceInScope(
+  matchers: readonly LabelMatcher[],
+  scope: Labels,
+  nodesInScope: ReadonlySet<string | undefined>,
+): boolean {
+  const equal = (label: string, value: string) =>
+    matchers.some((m) => m.op === '=' && m.label === label && m.value === value);
+  if (Object.entries(scope).every(([k, v]) => equal(k, v))) return true;
+  return matchers.some((m) => m.op === '=' && m.label === 'node' && nodesInScope.has(m.value));
 }

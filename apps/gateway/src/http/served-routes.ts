@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
 import { READ_ONLY_METADATA } from '../audit/read-only';
@@ -20,6 +21,8 @@ export interface ServedRoute {
   schemas: ApiSchemas | undefined;
   /** The handler's class and method name. */
   operationId: string;
+  /** Its handler takes the query string (`@Query()`). */
+  readsQuery: boolean;
 }
 
 interface ExpressLayer {
@@ -60,8 +63,11 @@ export function servedRoutes({ discovery, scanner, adapterHost }: RouteSources):
       const consumes = (Reflect.getMetadata(CONSUMES_METADATA, handler) as string[] | undefined) ?? JSON_ONLY;
       const schemas = Reflect.getMetadata(API_SCHEMAS_METADATA, handler) as ApiSchemas | undefined;
       const operationId = `${controller.name.replace(/Controller$/, '')}.${name}`;
+      // Nest keeps a handler's parameter decorators as `<type>:<index>` keys on its class.
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, unknown>;
+      const readsQuery = Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.QUERY));
       for (const p of [path].flat())
-        declared.set(`${method} ${join(base, p)}`, { access, readOnly, consumes, schemas, operationId });
+        declared.set(`${method} ${join(base, p)}`, { access, readOnly, consumes, schemas, operationId, readsQuery });
     }
   }
   const router = (adapterHost.httpAdapter.getInstance() as { router: { stack: ExpressLayer[] } }).router;

@@ -1,5 +1,13 @@
 import type { Subscription } from '@nats-io/nats-core';
-import { type ApiKeyView, metricsQueries, NotFoundError, notifyOperations, registryQueries } from '@vigil/contracts';
+import {
+  type ApiKeyView,
+  metricsQueries,
+  NotFoundError,
+  notifyOperations,
+  registryQueries,
+  silenceOperations,
+  type SilenceView,
+} from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import pino from 'pino';
@@ -21,14 +29,14 @@ describe('gateway API keys scoped by node labels', () => {
   const lastAsked = (what: string) => asked.filter((a) => a.what === what).at(-1)?.request;
 
   const NODES = [
-    { id: 'n1', env: 'prod' },
-    { id: 'n2', env: 'dev' },
-    { id: 'n3', env: 'prod' },
-  ].map(({ id, env }) => ({
+    { id: 'n1', env: 'prod', team: 'db' },
+    { id: 'n2', env: 'dev', team: 'web' },
+    { id: 'n3', env: 'prod', team: 'web' },
+  ].map(({ id, env, team }) => ({
     id,
     hostname: id,
     status: 'online' as const,
-    labels: { env },
+    labels: { env, team },
     agentVersion: 't',
     registeredAt: '2026-12-07T00:00:00.000Z',
     statusChangedAt: '2026-12-07T00:00:00.000Z',
@@ -48,6 +56,28 @@ describe('gateway API keys scoped by node labels', () => {
     activeAt: '2026-12-07T00:00:00.000Z',
     silencedBy: [],
   });
+
+  /** alert-svc's silences, as a stand-in keeps them. */
+  const silences = new Map<string, SilenceView>();
+  const m = (label: string, op: '=' | '!=' | '=~' | '!~', value: string) => ({ label, op, value });
+  const silence = (id: string, matchers: SilenceView['matchers'], createdBy = 'user:admin'): SilenceView => ({
+    id,
+    matchers,
+    startsAt: '2026-12-07T00:00:00.000Z',
+    endsAt: '2026-12-08T00:00:00.000Z',
+    createdBy,
+    comment: 'c',
+    state: 'active',
+  });
+  const SILENCES = {
+    prodByLabel: silence('00000000-0000-4000-8000-000000000001', [m('env', '=', 'prod')]),
+    n2: silence('00000000-0000-4000-8000-000000000002', [m('node', '=', 'n2')]),
+    n3: silence('00000000-0000-4000-8000-000000000003', [m('node', '=', 'n3'), m('alertname', '=', 'HighCPU')]),
+    everything: silence('00000000-0000-4000-8000-000000000004', [m('alertname', '=~', '.+')]),
+    prodByRegex: silence('00000000-0000-4000-8000-000000000005', [m('env', '=~', 'prod')]),
+    notDev: silence('00000000-0000-4000-8000-000000000006', [m('env', '!=', 'dev')]),
+  };
+  const maintained: { nodeId: string; on: boolean; actor: string }[] = [];
 
   function serveStandIns() {
     const registry = new Registry();
@@ -84,6 +114,50 @@ describe('gateway API keys scoped by node labels', () => {
             at: '2026-12-07T00:00:00.000Z',
           })),
         };
+      }),
+      serveQuery(deps, silenceOperations.list, async (r) => {
+        asked.push({ what: 'silences', request: r });
+        return { silences: [...silences.values()].slice(0, r.limit) };
+      }),
+      serveQuery(deps, silenceOperations.create, async (r) => {
+        const created = silence(
+          `00000000-0000-4000-9000-${String(silences.size).padStart(12, '0')}`,
+          r.matchers,
+          r.actor,
+        );
+        silences.set(created.id, created);
+        return created;
+      }),
+      serveQuery(deps, silenceOperations.fromAlert, async (r) => {
+        asked.push({ what: 'fromAlert', request: r });
+        const node = ['n1', 'n2', undefined][Number(r.fingerprint)];
+        const matchers = [m('alertname', '=', 'HighCPU'), ...(node ? [m('node', '=', node)] : [])];
+        const created = silence(
+          `00000000-0000-4000-a000-${String(silences.size).padStart(12, '0')}`,
+          matchers,
+          r.actor,
+        );
+        silences.set(created.id, created);
+        return created;
+      }),
+      serveQuery(deps, silenceOperations.expire, async (r) => {
+        const s = silences.get(r.silenceId);
+        if (!s) throw new NotFoundError(`no silence ${r.silenceId}`);
+        const expired = { ...s, state: 'expired' as const, expiredAt: new Date().toISOString() };
+        silences.set(s.id, expired);
+        return expired;
+      }),
+      serveQuery(deps, registryQueries.startMaintenance, async (r) => {
+        maintained.push({ nodeId: r.nodeId, on: true, actor: r.actor });
+        const node = NODES.find((n) => n.id === r.nodeId);
+        if (!node) throw new NotFoundError(`node ${r.nodeId} is not registered`);
+        return { ...node, maintenance: { since: node.registeredAt, reason: r.reason, until: null, by: r.actor } };
+      }),
+      serveQuery(deps, registryQueries.endMaintenance, async (r) => {
+        maintained.push({ nodeId: r.nodeId, on: false, actor: r.actor });
+        const node = NODES.find((n) => n.id === r.nodeId);
+        if (!node) throw new NotFoundError(`node ${r.nodeId} is not registered`);
+        return node;
       }),
       serveQuery(deps, metricsQueries.latest, async (r) => {
         asked.push({ what: 'latest', request: r });
@@ -179,11 +253,11 @@ describe('gateway API keys scoped by node labels', () => {
     for (const [method, path] of [
       ['GET', '/api/v1/labels'],
       ['GET', '/api/v1/label/node/values'],
-      ['GET', '/api/v1/alerts/silences'],
       ['GET', '/api/v1/alerts/notifications'],
+      ['GET', '/api/v1/alerts/receivers'],
+      ['POST', '/api/v1/alerts/receivers/x/test'],
       ['GET', '/api/v1/alerts/rules'],
-      ['POST', '/api/v1/alerts/silences'],
-      ['PUT', '/api/v1/nodes/n1/maintenance'],
+      ['POST', '/api/v1/alerts/rules/apply'],
     ]) {
       const r = await gw.fetch(path, { method, token: prod.key, json: method === 'GET' ? undefined : {} });
       expect([path, r.status]).toEqual([path, 403]);
@@ -197,5 +271,160 @@ describe('gateway API keys scoped by node labels', () => {
       json: { name: 'x', role: 'viewer', scope: {} },
     });
     expect(bad.status).toBe(400);
+  });
+
+  describe('silences and maintenance, with two operator keys scoped to different label sets', () => {
+    let prod: Created; // env=prod: n1, n3
+    let web: Created; // team=web: n2, n3
+    const ids = (r: { silences: SilenceView[] }) => r.silences.map((s) => s.id).sort();
+    const listed = async (token: string) => {
+      const r = await gw.fetch('/api/v1/alerts/silences', { token });
+      expect(r.status).toBe(200);
+      return ids((await r.json()) as { silences: SilenceView[] });
+    };
+    const create = (token: string, matchers: unknown) =>
+      gw.fetch('/api/v1/alerts/silences', {
+        method: 'POST',
+        token,
+        json: { matchers, duration: '1h', comment: 'scoped' },
+      });
+
+    beforeAll(async () => {
+      for (const s of Object.values(SILENCES)) silences.set(s.id, s);
+      prod = await createKey({ name: 'ops-prod-silences', role: 'operator', scope: { env: 'prod' } });
+      web = await createKey({ name: 'ops-web-silences', role: 'operator', scope: { team: 'web' } });
+    });
+
+    it('lists only the silences whose equality matchers confine them to the scope', async () => {
+      const S = SILENCES;
+      expect(await listed(prod.key)).toEqual([S.prodByLabel.id, S.n3.id].sort());
+      expect(await listed(web.key)).toEqual([S.n2.id, S.n3.id].sort());
+      // For a key the service is asked for its newest 1,000; unscoped callers see every one.
+      expect(lastAsked('silences')).toMatchObject({ limit: 1000 });
+      expect((await listed(admin)).length).toBe(silences.size);
+      expect(lastAsked('silences')).toMatchObject({ limit: 100 });
+      const limited = await gw.fetch('/api/v1/alerts/silences?limit=1', { token: prod.key });
+      expect(((await limited.json()) as { silences: unknown[] }).silences).toHaveLength(1);
+      expect((await gw.fetch('/api/v1/alerts/silences?limit=0', { token: prod.key })).status).toBe(400);
+    });
+
+    it('creates a silence only when its own matchers keep it inside the scope', async () => {
+      const accepted = [
+        [prod.key, [m('env', '=', 'prod'), m('alertname', '=', 'DiskFull')]],
+        [prod.key, { env: 'prod' }],
+        [prod.key, [m('node', '=', 'n1')]],
+        [web.key, [m('node', '=', 'n3')]],
+        [web.key, { team: 'web', severity: 'critical' }],
+      ] as const;
+      for (const [token, matchers] of accepted) {
+        const r = await create(token, matchers);
+        expect([matchers, r.status]).toEqual([matchers, 201]);
+        const made = (await r.json()) as SilenceView;
+        expect(made.createdBy).toBe(`key:${token === prod.key ? prod.id : web.id}`);
+        // What it made, it sees.
+        expect(await listed(token)).toContain(made.id);
+      }
+      const refused = [
+        [prod.key, [m('node', '=', 'n2')]],
+        [prod.key, [m('env', '=', 'dev')]],
+        [prod.key, [m('env', '=~', 'prod')]],
+        [prod.key, [m('env', '!=', 'dev')]],
+        [prod.key, [m('alertname', '=~', '.+')]],
+        [prod.key, { team: 'web' }],
+        [web.key, [m('node', '=', 'n1')]],
+        [web.key, { env: 'prod' }],
+      ] as const;
+      const before = silences.size;
+      for (const [token, matchers] of refused) {
+        const r = await create(token, matchers);
+        expect([matchers, r.status]).toEqual([matchers, 403]);
+        expect(((await r.json()) as { detail: string }).detail).toMatch(/limited to (env=prod|team=web)/);
+      }
+      expect(silences.size).toBe(before);
+      const invalid = await create(prod.key, [{ label: 'env', op: '==', value: 'prod' }]);
+      expect(invalid.status).toBe(400);
+      expect(((await invalid.json()) as { detail: string }).detail).toMatch(/matchers/);
+      // The unscoped operator is not held to any scope.
+      expect((await create(admin, [m('alertname', '=~', '.+')])).status).toBe(201);
+    });
+
+    it('expires only silences inside the scope; another answers as an unknown one (404)', async () => {
+      const S = SILENCES;
+      for (const [token, silenceId] of [
+        [prod.key, S.n2.id],
+        [prod.key, S.everything.id],
+        [prod.key, S.notDev.id],
+        [web.key, S.prodByLabel.id],
+        [web.key, '00000000-0000-4000-8000-00000000ffff'],
+      ]) {
+        const r = await gw.fetch(`/api/v1/alerts/silences/${silenceId}`, { method: 'DELETE', token });
+        expect([silenceId, r.status]).toEqual([silenceId, 404]);
+        expect(((await r.json()) as { detail: string }).detail).toBe(`no silence ${silenceId}`);
+        expect(silences.get(silenceId)?.state ?? 'unknown').not.toBe('expired');
+      }
+      const ok = await gw.fetch(`/api/v1/alerts/silences/${S.prodByLabel.id}`, { method: 'DELETE', token: prod.key });
+      expect([ok.status, ((await ok.json()) as SilenceView).state]).toEqual([200, 'expired']);
+      const shared = await gw.fetch(`/api/v1/alerts/silences/${S.n3.id}`, { method: 'DELETE', token: web.key });
+      expect(shared.status).toBe(200);
+      expect(silences.get(S.n3.id)?.state).toBe('expired');
+    });
+
+    it('silences an alert of a node in scope; an alert of another node or of none answers 404', async () => {
+      const fp = (i: number) => `${i}`.padStart(16, '0');
+      const post = (token: string, i: number) =>
+        gw.fetch(`/api/v1/alerts/${fp(i)}/silence`, { method: 'POST', token, json: { comment: 'on it' } });
+      for (const [token, i] of [
+        [prod.key, 1],
+        [prod.key, 2],
+        [web.key, 0],
+        [web.key, 7],
+      ] as const) {
+        const r = await post(token, i);
+        expect([i, r.status]).toEqual([i, 404]);
+        expect(((await r.json()) as { detail: string }).detail).toBe(`no alert ${fp(i)}`);
+      }
+      expect(asked.filter((a) => a.what === 'fromAlert')).toEqual([]);
+      const r = await post(prod.key, 0);
+      expect(r.status).toBe(201);
+      expect(((await r.json()) as SilenceView).matchers).toContainEqual(m('node', '=', 'n1'));
+      expect((await post(web.key, 1)).status).toBe(201);
+    });
+
+    it('puts a node in scope in maintenance and ends it; a node outside answers 404 like an unknown one', async () => {
+      const put = (token: string, id: string) =>
+        gw.fetch(`/api/v1/nodes/${id}/maintenance`, { method: 'PUT', token, json: { reason: 'kernel update' } });
+      const del = (token: string, id: string) =>
+        gw.fetch(`/api/v1/nodes/${id}/maintenance`, { method: 'DELETE', token });
+      maintained.length = 0;
+      for (const [call, token, id] of [
+        [put, prod.key, 'n2'],
+        [del, prod.key, 'n2'],
+        [put, web.key, 'n1'],
+        [del, web.key, 'n1'],
+        [put, web.key, 'n9'],
+      ] as const) {
+        const r = await call(token, id);
+        expect([id, r.status]).toEqual([id, 404]);
+        expect(((await r.json()) as { detail: string }).detail).toBe(`node ${id} is not registered`);
+      }
+      expect(maintained).toEqual([]);
+      const on = await put(prod.key, 'n1');
+      expect([on.status, ((await on.json()) as { maintenance: { by: string } }).maintenance.by]).toEqual([
+        200,
+        `key:${prod.id}`,
+      ]);
+      expect((await del(prod.key, 'n1')).status).toBe(200);
+      expect((await put(web.key, 'n2')).status).toBe(200);
+      expect((await put(web.key, 'n3')).status).toBe(200);
+      expect(maintained.map((x) => `${x.on ? 'on' : 'off'} ${x.nodeId} ${x.actor}`)).toEqual([
+        `on n1 key:${prod.id}`,
+        `off n1 key:${prod.id}`,
+        `on n2 key:${web.id}`,
+        `on n3 key:${web.id}`,
+      ]);
+      // A viewer key, scoped or not, still cannot.
+      const viewer = await createKey({ name: 'view-prod', role: 'viewer', scope: { env: 'prod' } });
+      expect((await put(viewer.key, 'n1')).status).toBe(403);
+    });
   });
 });

@@ -7,6 +7,7 @@ import { Scoped, scopedRequest, scopeOf } from '../auth/scope';
 import { ServiceClient } from '../http/service-client';
 import { latestRequest, type QueryParams, rangeRequest, topKRequest } from './rest-params';
 import { ApiSchemas } from '../http/api-schemas';
+import { RestLatestQuery, RestRangeQuery, RestTopKQuery, validQuery } from './query-schemas';
 
 /**
  * Metrics over REST; metrics-svc answers over NATS request/reply. Each query is a GET with
@@ -21,8 +22,10 @@ export class MetricsController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get('query_range')
+  @ApiSchemas({ query: RestRangeQuery, summary: 'A range query' })
   range(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<RangeQueryReply> {
-    return this.services.ask(metricsQueries.range, scopedRequest(rangeRequest(q, Date.now()), scopeOf(p)));
+    const request = rangeRequest(validQuery(RestRangeQuery, q), Date.now());
+    return this.services.ask(metricsQueries.range, scopedRequest(request, scopeOf(p)));
   }
 
   @Post('query_range')
@@ -34,8 +37,10 @@ export class MetricsController {
   }
 
   @Get('topk')
+  @ApiSchemas({ query: RestTopKQuery, summary: 'The top k series' })
   topK(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<TopKReply> {
-    return this.services.ask(metricsQueries.topK, scopedRequest(topKRequest(q, Date.now()), scopeOf(p)));
+    const request = topKRequest(validQuery(RestTopKQuery, q), Date.now());
+    return this.services.ask(metricsQueries.topK, scopedRequest(request, scopeOf(p)));
   }
 
   @Post('topk')
@@ -47,8 +52,10 @@ export class MetricsController {
   }
 
   @Get('latest')
+  @ApiSchemas({ query: RestLatestQuery, summary: 'The latest values' })
   latest(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<LatestReply> {
-    return this.services.ask(metricsQueries.latest, scopedRequest(latestRequest(q), scopeOf(p)));
+    const request = latestRequest(validQuery(RestLatestQuery, q));
+    return this.services.ask(metricsQueries.latest, scopedRequest(request, scopeOf(p)));
   }
 
   @Post('latest')

@@ -262,6 +262,35 @@ describe('gateway metrics HTTP API', () => {
       expect(r.status).toBe(400);
     });
 
+    it('refuses hostile query strings by their query schema, naming the parameter, and answers the next query', async () => {
+      const asked = lastAsked('range');
+      const hostile: [string, RegExp][] = [
+        [`metric=m&start=now-1h&step=1m&${'node=a&'.repeat(101)}`, /^invalid query: node: /],
+        [`metric=${'m'.repeat(5000)}&start=now-1h&step=1m`, /^invalid query: metric: /],
+        ['metric=m&metric=n&start=now-1h&step=1m', /^invalid query: metric is given 2 times$/],
+        ['metric=m&start=yesterday&step=1m', /^invalid query: start: "yesterday" is not a time/],
+        ['metric=m&start=now-1h&step=1m&stat=median', /^invalid query: stat: /],
+        ['metric=m&start=now-1h&step=1m&agg=median', /^invalid query: agg: /],
+        [`metric=m&start=now-1h&step=1m&match[]=${encodeURIComponent('cpu=~')}`, /^invalid query: match: /],
+      ];
+      for (const [query, detail] of hostile) {
+        const r = await get(`/api/v1/metrics/query_range?${query}`);
+        expect([query.slice(0, 60), r.status, r.body.detail]).toEqual([
+          query.slice(0, 60),
+          400,
+          expect.stringMatching(detail),
+        ]);
+      }
+      const topk = await get('/api/v1/metrics/topk?metric=m&k=ten');
+      expect([topk.status, topk.body.detail]).toEqual([400, 'invalid query: k: must be a whole number']);
+      // None reached metrics-svc; a well-formed query still does, and is answered.
+      expect(lastAsked('range')).toBe(asked);
+      const ok = await get('/api/v1/metrics/query_range?metric=m&start=now-10m&step=1m&node=n1');
+      expect(ok.status).toBe(200);
+      expect((ok.body.series as unknown[]).length).toBe(1);
+      expect(lastAsked('range')).toMatchObject({ metric: 'm', nodes: { ids: ['n1'] } });
+    });
+
     it('GET topk and latest', async () => {
       let r = await get('/api/v1/metrics/topk?metric=node_cpu_usage_percent&k=5&start=now-1h&stat=max');
       expect(r.status).toBe(200);
@@ -340,6 +369,14 @@ describe('gateway metrics HTTP API', () => {
         step: 60_000,
         aggregate: { op: 'avg', by: ['cpu'] },
       });
+      // The same as JSON, with numbers for times and step.
+      const json = await post(
+        '/api/v1/query_range',
+        JSON.stringify({ query: 'node_cpu_usage_percent', start, end, step: 60 }),
+        'application/json',
+      );
+      expect(json.status).toBe(200);
+      expect(lastAsked('range')).toMatchObject({ start: start * 1000, end: end * 1000 + 1, step: 60_000 });
     });
 
     it('answers errors in Prometheus format: bad_data 400, execution 422, and an unknown metric as empty', async () => {
@@ -365,6 +402,9 @@ describe('gateway metrics HTTP API', () => {
       );
       await expectError(range('m', { start: 'yesterday' }), 400, 'bad_data', /cannot parse "yesterday"/);
       await expectError('/api/v1/query_range', 400, 'bad_data', /query is required/);
+      await expectError(range('m', { end: 'tomorrow' }), 400, 'bad_data', /^invalid query: end: cannot parse/);
+      await expectError(`${range('m')}&query=n`, 400, 'bad_data', /^invalid query: query is given 2 times$/);
+      await expectError('/api/v1/query?time=soon&query=m', 400, 'bad_data', /^invalid query: time: /);
       await expectError(range('too_much'), 422, 'execution', /VIGIL_METRICS_MAX_POINTS=100/);
       const unknown = await get(range('unknown_metric'));
       expect(unknown).toMatchObject({

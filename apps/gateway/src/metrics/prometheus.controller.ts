@@ -20,6 +20,8 @@ import {
 import { parsePromQL, type PromQuery } from './promql';
 import { many, one, type QueryParams } from './rest-params';
 import { promStep, promTime } from './time-params';
+import { ApiSchemas } from '../http/api-schemas';
+import { PromInstantQuery, PromLabelsQuery, PromRangeQuery, validQuery } from './query-schemas';
 
 /** Prometheus' default lookback: an instant query sees a series' last sample up to this old. */
 const LOOKBACK_MS = 5 * 60_000;
@@ -43,12 +45,14 @@ export class PrometheusController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get('query_range')
+  @ApiSchemas({ query: PromRangeQuery, summary: 'PromQL range query (Prometheus HTTP API)' })
   @Scoped()
   rangeGet(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<PromSuccess<PromMatrix>> {
     return this.range(q, scopeOf(p));
   }
 
   @Post('query_range')
+  @ApiSchemas({ body: PromRangeQuery, summary: 'PromQL range query, as a form (Prometheus HTTP API)' })
   @ReadOnly()
   @Consumes(FORM, 'application/json')
   @HttpCode(200)
@@ -62,12 +66,14 @@ export class PrometheusController {
   }
 
   @Get('query')
+  @ApiSchemas({ query: PromInstantQuery, summary: 'PromQL instant query (Prometheus HTTP API)' })
   @Scoped()
   instantGet(@Query() q: QueryParams, @CurrentPrincipal() p: Principal): Promise<PromSuccess<PromVector>> {
     return this.instant(q, scopeOf(p));
   }
 
   @Post('query')
+  @ApiSchemas({ body: PromInstantQuery, summary: 'PromQL instant query, as a form (Prometheus HTTP API)' })
   @ReadOnly()
   @Consumes(FORM, 'application/json')
   @HttpCode(200)
@@ -81,11 +87,13 @@ export class PrometheusController {
   }
 
   @Get('labels')
+  @ApiSchemas({ query: PromLabelsQuery, summary: 'Label names (Prometheus HTTP API)' })
   labelsGet(@Query() q: QueryParams): Promise<PromSuccess<string[]>> {
     return this.labelNames(q);
   }
 
   @Post('labels')
+  @ApiSchemas({ body: PromLabelsQuery, summary: 'Label names, as a form (Prometheus HTTP API)' })
   @ReadOnly()
   @HttpCode(200)
   labelsPost(@Query() q: QueryParams, @Body() form: QueryParams): Promise<PromSuccess<string[]>> {
@@ -93,16 +101,18 @@ export class PrometheusController {
   }
 
   @Get('label/:name/values')
+  @ApiSchemas({ query: PromLabelsQuery, summary: "A label's values (Prometheus HTTP API)" })
   async labelValues(@Param('name') name: string, @Query() q: QueryParams): Promise<PromSuccess<string[]>> {
     const values = new Set<string>();
-    for (const metric of this.matchMetrics(q)) {
+    for (const metric of this.matchMetrics(validQuery(PromLabelsQuery, q))) {
       for (const v of (await this.services.ask(metricsQueries.labelValues, { label: name, metric })).values)
         values.add(v);
     }
     return success([...values].sort());
   }
 
-  private async range(q: QueryParams, scope: Labels | undefined): Promise<PromSuccess<PromMatrix>> {
+  private async range(given: QueryParams, scope: Labels | undefined): Promise<PromSuccess<PromMatrix>> {
+    const q = validQuery(PromRangeQuery, given);
     const query = parsePromQL(required(q, 'query'));
     const start = promTime(one(q, 'start'), 'start');
     const end = promTime(one(q, 'end'), 'end');
@@ -125,7 +135,8 @@ export class PrometheusController {
     return success(toMatrix(reply.series, !!query.aggregate));
   }
 
-  private async instant(q: QueryParams, scope: Labels | undefined): Promise<PromSuccess<PromVector>> {
+  private async instant(given: QueryParams, scope: Labels | undefined): Promise<PromSuccess<PromVector>> {
+    const q = validQuery(PromInstantQuery, given);
     const query = parsePromQL(required(q, 'query'));
     const now = Date.now();
     const at = promTime(one(q, 'time'), 'time', now);
@@ -168,9 +179,9 @@ export class PrometheusController {
       .map((s) => ({ labels: { __name__: s.metric, ...s.labels }, value: s.points[s.points.length - 1][1] }));
   }
 
-  private async labelNames(q: QueryParams): Promise<PromSuccess<string[]>> {
+  private async labelNames(given: QueryParams): Promise<PromSuccess<string[]>> {
     const names = new Set<string>();
-    for (const metric of this.matchMetrics(q)) {
+    for (const metric of this.matchMetrics(validQuery(PromLabelsQuery, given))) {
       for (const n of (await this.services.ask(metricsQueries.labelNames, { metric })).names) names.add(n);
     }
     return success([...names].sort());

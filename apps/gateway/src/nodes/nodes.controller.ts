@@ -46,18 +46,24 @@ export class NodesController {
     return this.services.ask(registryQueries.nodeProcesses, request);
   }
 
-  /** Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified of them. */
+  /**
+   * Puts the node in maintenance (`{ reason, until? }`): its alerts show, and nobody is notified
+   * of them. A scoped key may do it only to a node in its scope (else 404, as for reading it).
+   */
   @Put(':id/maintenance')
   @ApiSchemas({
     body: sentByClient(registryQueries.startMaintenance.request, 'nodeId', 'actor'),
     summary: 'Put a node in maintenance',
   })
   @Access('operator')
-  startMaintenance(
+  @Scoped()
+  async startMaintenance(
     @Param('id') nodeId: string,
     @Body() body: Record<string, unknown> | undefined,
     @Actor() actor: string,
+    @CurrentPrincipal() p: Principal,
   ): Promise<NodeView> {
+    if (scopeOf(p)) await this.get(nodeId, p);
     return this.services.ask(registryQueries.startMaintenance, {
       ...body,
       nodeId,
@@ -67,7 +73,13 @@ export class NodesController {
 
   @Delete(':id/maintenance')
   @Access('operator')
-  endMaintenance(@Param('id') nodeId: string, @Actor() actor: string): Promise<NodeView> {
+  @Scoped()
+  async endMaintenance(
+    @Param('id') nodeId: string,
+    @Actor() actor: string,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<NodeView> {
+    if (scopeOf(p)) await this.get(nodeId, p);
     return this.services.ask(registryQueries.endMaintenance, {
       nodeId,
       actor: actor,

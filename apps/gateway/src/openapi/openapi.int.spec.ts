@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestBus, createTestDatabase, type TestBus, type TestDatabase, testUrls } from '@vigil/test-support';
 import { servedRoutesOf } from '../http/served-routes';
-import { type GatewayUnderTest, isolatedGatewayEnv, startGateway } from '../testing/gateway-app';
+import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PASSWORD } from '../testing/gateway-app';
 
 jest.setTimeout(60_000);
 
@@ -84,6 +84,56 @@ describe('the OpenAPI document', () => {
     expect(audit).toEqual(expect.arrayContaining(['actor', 'limit', 'before']));
     expect(doc.paths['/api/v1/nodes/{id}'].get.parameters).toEqual([
       { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+    ]);
+  });
+
+  it('documents the query parameters of every GET route that reads its query string', () => {
+    const readers = servedRoutesOf(gw.app).filter((r) => r.method === 'GET' && r.readsQuery);
+    expect(readers.map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/api/v1/metrics/query_range', '/api/v1/query_range', '/api/v1/label/:name/values']),
+    );
+    for (const route of readers) {
+      const op = doc.paths[route.path.replace(/:([A-Za-z_]\w*)/g, '{$1}')].get;
+      const query = (op.parameters ?? []).filter((p) => p.in === 'query');
+      expect([route.path, query.length > 0]).toEqual([route.path, true]);
+    }
+    const params = (path: string) =>
+      Object.fromEntries(
+        (doc.paths[path].get.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p.required]),
+      );
+    expect(params('/api/v1/metrics/query_range')).toEqual({
+      metric: true,
+      match: false,
+      node: false,
+      node_label: false,
+      start: true,
+      end: false,
+      step: true,
+      stat: false,
+      agg: false,
+      by: false,
+    });
+    expect(params('/api/v1/metrics/topk')).toMatchObject({ metric: true, k: false, order: false, start: false });
+    expect(params('/api/v1/metrics/latest')).toMatchObject({ metric: false, node: false });
+    expect(params('/api/v1/query_range')).toEqual({ query: true, start: true, end: true, step: true });
+    expect(params('/api/v1/query')).toEqual({ query: true, time: false });
+    expect(params('/api/v1/labels')).toEqual({ 'match[]': false, start: false, end: false });
+    expect(params('/api/v1/label/{name}/values')).toEqual({ 'match[]': false, start: false, end: false });
+    const stat = doc.paths['/api/v1/metrics/query_range'].get.parameters?.find((p) => p.name === 'stat');
+    expect(stat?.schema).toMatchObject({ enum: ['avg', 'min', 'max', 'sum', 'count', 'last'] });
+    const form = doc.paths['/api/v1/query_range'].post.requestBody?.content['application/x-www-form-urlencoded'];
+    expect(Object.keys(form?.schema.properties ?? {}).sort()).toEqual(['end', 'query', 'start', 'step']);
+  });
+
+  it("answers a query parameter its schema refuses with 400 naming it, in each API's own error format", async () => {
+    const token = await gw.login('admin', TEST_ADMIN_PASSWORD);
+    const rest = await gw.fetch('/api/v1/metrics/query_range?metric=m&start=now-1h&step=1m&stat=median', { token });
+    expect([rest.status, rest.headers.get('content-type')]).toEqual([400, expect.stringContaining('problem+json')]);
+    expect(((await rest.json()) as { detail: string }).detail).toMatch(/^invalid query: stat: /);
+    const prom = await gw.fetch('/api/v1/query_range?query=up&start=1&end=later&step=15', { token });
+    expect([prom.status, await prom.json()]).toEqual([
+      400,
+      { status: 'error', errorType: 'bad_data', error: expect.stringMatching(/^invalid query: end: cannot parse/) },
     ]);
   });
 

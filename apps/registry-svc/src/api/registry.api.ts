@@ -6,6 +6,7 @@ import {
   type ListNodesRequest,
   NotFoundError,
   type NodeView,
+  enrollmentTokenCommands,
   identityCommands,
   registryQueries,
 } from '@vigil/contracts';
@@ -80,8 +81,11 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       }),
       serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.identity.createToken(r)),
       serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
-      serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, 'operator')),
-      serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, 'operator')),
+      serveQuery(deps, enrollmentTokenCommands.listEnrollmentTokens, (r) => this.identity.listTokens(r)),
+      serveQuery(deps, enrollmentTokenCommands.revokeEnrollmentToken, (r) => this.identity.revokeToken(r)),
+      // The gateway names its caller; an ask straight over NATS (the admin identity) names none.
+      serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, r.actor ?? 'operator')),
+      serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, r.actor ?? 'operator')),
     ];
   }
 

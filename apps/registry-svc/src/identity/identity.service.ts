@@ -2,11 +2,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodePublicKey,
+  type EnrollmentTokenView,
+  type enrollmentTokenCommands,
   type EventMeta,
   type IdentityEvent,
   identityCommands,
   identityEvents,
   IllegalStateError,
+  NotFoundError,
   uuidv7,
   ValidationError,
   type z,
@@ -25,6 +28,42 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 
 type Req<K extends keyof typeof identityCommands> = z.infer<(typeof identityCommands)[K]['request']>;
 type Rep<K extends keyof typeof identityCommands> = z.infer<(typeof identityCommands)[K]['reply']>;
+type TokenReq<K extends keyof typeof enrollmentTokenCommands> = z.infer<(typeof enrollmentTokenCommands)[K]['request']>;
+
+interface TokenRow {
+  id: string;
+  node_id: string | null;
+  note: string | null;
+  created_by: string | null;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  used_by_node: string | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  state: EnrollmentTokenView['state'];
+}
+
+/** A token's state, decided by the database's clock (the one `expires_at` was set by). */
+const TOKEN_STATE = `CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN used_at IS NOT NULL THEN 'used'
+  WHEN expires_at <= now() THEN 'expired' ELSE 'unused' END`;
+const TOKEN_COLUMNS = `id, node_id, note, created_by, created_at, expires_at, used_at, used_by_node, revoked_at,
+  revoked_by, ${TOKEN_STATE} AS state`;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const tokenView = (r: TokenRow): EnrollmentTokenView => ({
+  id: r.id,
+  nodeId: r.node_id,
+  note: r.note,
+  createdBy: r.created_by,
+  createdAt: r.created_at.toISOString(),
+  expiresAt: r.expires_at.toISOString(),
+  state: r.state,
+  usedAt: iso(r.used_at),
+  usedByNode: r.used_by_node,
+  revokedAt: iso(r.revoked_at),
+  revokedBy: r.revoked_by,
+});
 
 /** Enrollment tokens, enrollment (token + public key → node identity) and revocation. */
 @Injectable()
@@ -54,9 +93,9 @@ export class IdentityService {
     const nodeId = req.nodeId ?? randomUUID();
     const rows = await this.db.query<{ expires_at: Date }>(
       'token_create',
-      `INSERT INTO registry.enrollment_tokens (id, token_hash, note, node_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, now(), now() + make_interval(secs => $5)) RETURNING expires_at`,
-      [id, hashToken(token), req.note ?? null, nodeId, req.ttlSeconds],
+      `INSERT INTO registry.enrollment_tokens (id, token_hash, note, node_id, created_by, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(secs => $6)) RETURNING expires_at`,
+      [id, hashToken(token), req.note ?? null, nodeId, req.actor ?? null, req.ttlSeconds],
     );
     return { tokenId: id, token, nodeId, expiresAt: rows[0].expires_at.toISOString() };
   }
@@ -79,8 +118,9 @@ export class IdentityService {
         used_at: Date | null;
         used_by_node: string | null;
         node_id: string | null;
+        revoked_at: Date | null;
       }[] = await tx.query(
-        `SELECT id, expires_at, used_at, used_by_node, node_id FROM registry.enrollment_tokens
+        `SELECT id, expires_at, used_at, used_by_node, node_id, revoked_at FROM registry.enrollment_tokens
          WHERE token_hash = $1 FOR UPDATE`,
         [hashToken(req.token)],
       );
@@ -88,6 +128,8 @@ export class IdentityService {
       if (!token) throw new ValidationError('unknown enrollment token');
       // Before anything else: a token says nothing about a node it is not bound to.
       if (token.node_id !== req.nodeId) throw new IllegalStateError('enrollment token is bound to another node');
+      // Only an unused token can be revoked, so a revoked one never enrolled anything.
+      if (token.revoked_at) throw new IllegalStateError('enrollment token revoked');
       if (!token.used_at && token.expires_at.getTime() < Date.now())
         throw new IllegalStateError('enrollment token expired');
       const meta: EventMeta = { correlationId: token.id, causationId: null, actor: `agent:${req.nodeId}` };
@@ -112,6 +154,54 @@ export class IdentityService {
         token.id,
       ]);
       return { nodeId: req.nodeId, enrolledAt: used[0].used_at.toISOString() };
+    });
+  }
+
+  /** Newest first, without the tokens (only their hashes are kept, and those are not shown either). */
+  async listTokens(req: TokenReq<'listEnrollmentTokens'>): Promise<{ items: EnrollmentTokenView[]; total: number }> {
+    const filter = `WHERE $1::text IS NULL OR ${TOKEN_STATE} = $1`;
+    const rows = await this.db.query<TokenRow>(
+      'tokens_list',
+      `SELECT ${TOKEN_COLUMNS} FROM registry.enrollment_tokens ${filter}
+       ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [req.state ?? null, req.limit, req.offset],
+    );
+    const count = await this.db.query<{ n: string }>(
+      'tokens_count',
+      `SELECT count(*) AS n FROM registry.enrollment_tokens ${filter}`,
+      [req.state ?? null],
+    );
+    return { items: rows.map(tokenView), total: Number(count[0].n) };
+  }
+
+  /**
+   * An unused token enrolls nothing from now on. The row is locked as enrollment locks it, so a
+   * revocation and an enrollment with the same token are decided one after the other: either
+   * the node enrolled (and revoking answers 409: revoke the node) or the token is revoked.
+   */
+  async revokeToken(req: TokenReq<'revokeEnrollmentToken'>): Promise<EnrollmentTokenView> {
+    return this.db.dataSource.transaction(async (tx) => {
+      const rows: TokenRow[] = await tx.query(
+        `SELECT ${TOKEN_COLUMNS} FROM registry.enrollment_tokens WHERE id = $1 FOR UPDATE`,
+        [req.tokenId],
+      );
+      const token = rows[0];
+      if (!token) throw new NotFoundError(`enrollment token ${req.tokenId} does not exist`);
+      if (token.state === 'used')
+        throw new IllegalStateError(
+          `enrollment token ${req.tokenId} was used: revoke node ${token.used_by_node} instead`,
+        );
+      if (token.state === 'revoked') throw new IllegalStateError(`enrollment token ${req.tokenId} is already revoked`);
+      if (token.state === 'expired') throw new IllegalStateError(`enrollment token ${req.tokenId} has expired`);
+      await tx.query(`UPDATE registry.enrollment_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1`, [
+        req.tokenId,
+        req.actor,
+      ]);
+      const after: TokenRow[] = await tx.query(
+        `SELECT ${TOKEN_COLUMNS} FROM registry.enrollment_tokens WHERE id = $1`,
+        [req.tokenId],
+      );
+      return tokenView(after[0]);
     });
   }
 

@@ -4,6 +4,9 @@ import { IsoTimestamp, NodeId } from '../common.schema';
 /** Enrollment tokens are short-lived: an hour unless asked, a day at most. */
 export const ENROLLMENT_TOKEN_MAX_TTL_SECONDS = 24 * 3600;
 
+/** Who asks (`user:<name>`, `key:<id>`), recorded with what it changes; the gateway always sends it. */
+const CommandActor = z.string().min(1).max(256).optional();
+
 export const CreateEnrollmentTokenRequest = z.object({
   ttlSeconds: z.number().int().min(60).max(ENROLLMENT_TOKEN_MAX_TTL_SECONDS).default(3600),
   /**
@@ -12,6 +15,11 @@ export const CreateEnrollmentTokenRequest = z.object({
    */
   nodeId: NodeId.optional(),
   note: z.string().max(200).optional(),
+  /**
+   * Who asks (`user:<name>`, `key:<id>`), as the list shows it. The gateway always sends it;
+   * a token asked for straight over NATS (the `admin` identity) is listed with none.
+   */
+  actor: CommandActor,
 });
 export const CreateEnrollmentTokenReply = z.object({
   tokenId: z.uuid(),
@@ -30,14 +38,14 @@ export const EnrollRequest = z.object({
 });
 export const EnrollReply = z.object({ nodeId: NodeId, enrolledAt: IsoTimestamp });
 
-export const RevokeNodeRequest = z.object({ nodeId: NodeId, reason: z.string().min(1).max(500) });
+export const RevokeNodeRequest = z.object({ nodeId: NodeId, reason: z.string().min(1).max(500), actor: CommandActor });
 export const RevokeNodeReply = z.object({ nodeId: NodeId, revokedAt: IsoTimestamp });
 
 /**
  * An admin's leave for the next enrollment of `nodeId` to bring a new key (a reinstalled host,
  * a lost or revoked key); without it a node that has a key keeps it.
  */
-export const RekeyNodeRequest = z.object({ nodeId: NodeId, reason: z.string().min(1).max(500) });
+export const RekeyNodeRequest = z.object({ nodeId: NodeId, reason: z.string().min(1).max(500), actor: CommandActor });
 export const RekeyNodeReply = z.object({ nodeId: NodeId, allowedAt: IsoTimestamp });
 
 export const identityCommands = {
