@@ -134,6 +134,53 @@ describe('label regex (RE2, Prometheus semantics)', () => {
     expect(again.matches('cache-filler-0')).toBe(true);
   });
 
+  it('never throws on any pattern or value: a refusal is a reason, an accepted pattern matches any value (fuzz, fixed seed)', () => {
+    const pieces = fc.constantFrom(
+      '(',
+      ')',
+      '[',
+      ']',
+      '{',
+      '}',
+      '?',
+      '*',
+      '+',
+      '|',
+      '\\',
+      '^',
+      '$',
+      '.',
+      ':',
+      '<',
+      '=',
+      '!',
+      'P',
+      'a',
+      '1',
+      '-',
+      ',',
+      'é',
+      '\u{1F600}',
+      '\0',
+      '\uD800',
+    );
+    const hostile = fc.array(pieces, { maxLength: 40 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(
+        fc.oneof(hostile, fc.string({ unit: 'binary', maxLength: 60 })),
+        fc.string({ unit: 'binary', maxLength: 50 }),
+        (pattern, value) => {
+          const error = labelRegexError(pattern);
+          if (error === undefined) expect(typeof labelRegex(pattern).matches(value)).toBe('boolean');
+          else expect(error).toEqual(expect.any(String));
+          const parsed = LabelMatcher.safeParse({ label: 'l', op: '=~', value: pattern });
+          expect(parsed.success).toBe(error === undefined);
+        },
+      ),
+      { seed: 1919, numRuns: 1500 },
+    );
+  });
+
   it("agrees with JavaScript's own engine on generated simple patterns (differential, fixed seed)", () => {
     // Patterns where both engines share a meaning: literals, classes, groups, alternation, repetition.
     const atom = fc.constantFrom('a', 'b', '.', '[ab]', '[^a]', '\\d', '(?:a|b)', '(?:ab)', '(a)');
