@@ -24,12 +24,17 @@ export function matchesLabels(
       case '!=':
         if (value === m.value) return false;
         break;
-      case '=~':
-        if (!labelRegex(m.value).matches(value)) return false;
+      case '=~': {
+        const re = labelRegex(m.value);
+        if (!re.valid || !re.matches(value)) return false;
         break;
-      case '!~':
-        if (labelRegex(m.value).matches(value)) return false;
+      }
+      case '!~': {
+        // A pattern the contract refuses selects nothing, whichever the operator.
+        const re = labelRegex(m.value);
+        if (!re.valid || re.matches(value)) return false;
         break;
+      }
       default: {
         const never: never = m.op;
         return never;

@@ -29,6 +29,12 @@ export const REGEX_CACHE_SIZE = 1000;
 /** A compiled, anchored label pattern. */
 export interface LabelRegex {
   readonly source: string;
+  /**
+   * False for a pattern the contract refuses that reached a matcher anyway (a rule or silence
+   * stored before RE2, with a lookahead JavaScript took): it matches nothing, and a matcher set
+   * holding it selects nothing (see matchesLabels), rather than throwing in an evaluator.
+   */
+  readonly valid: boolean;
   /** Whether the whole value matches (Prometheus' anchoring). */
   matches(value: string): boolean;
 }
@@ -40,9 +46,9 @@ export function labelRegexError(pattern: string): string | undefined {
 }
 
 /**
- * The compiled pattern (from a bounded cache). Throws a plain Error with the reason for a pattern
- * that `labelRegexError` refuses: callers receive only validated matchers, so that is a bug or a
- * message that skipped the contract.
+ * The compiled pattern (from a bounded cache). A pattern `labelRegexError` refuses comes back
+ * with `valid: false` (matching nothing): callers receive validated matchers, so only data
+ * stored before the contract refused such patterns gets there, and it must not stop a loop.
  */
 export function labelRegex(pattern: string): LabelRegex {
   const hit = cache.get(pattern);
@@ -53,10 +59,10 @@ export function labelRegex(pattern: string): LabelRegex {
     return hit;
   }
   const compiled = tryCompile(pattern);
-  if ('error' in compiled) throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${compiled.error}`);
+  const regex = 'error' in compiled ? { source: pattern, valid: false, matches: () => false } : compiled.regex;
   if (cache.size >= REGEX_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  cache.set(pattern, compiled.regex);
-  return compiled.regex;
+  cache.set(pattern, regex);
+  return regex;
 }
 
 /** How many compiled patterns the cache holds now (for tests and metrics). */
@@ -76,7 +82,7 @@ function tryCompile(pattern: string): { regex: LabelRegex } | { error: string } 
     const re = RE2JS.compile(`^(?:${pattern})$`);
     if (re.programSize() > MAX_REGEX_PROGRAM)
       return { error: `too complex (${re.programSize()} RE2 instructions, at most ${MAX_REGEX_PROGRAM})` };
-    return { regex: { source: pattern, matches: (value) => re.matches(value) } };
+    return { regex: { source: pattern, valid: true, matches: (value) => re.matches(value) } };
   } catch (e) {
     if (e instanceof RE2JSException) return { error: `not a valid RE2 regular expression: ${describe(e)}` };
     throw e;

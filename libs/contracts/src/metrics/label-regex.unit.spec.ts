@@ -82,7 +82,11 @@ describe('label regex (RE2, Prometheus semantics)', () => {
     expect(labelRegexError('[a-z]{1000}')).toBeUndefined();
     expect(labelRegexError('(?:a?){1000}a{1000}')).toMatch(/^too complex \(\d+ RE2 instructions, at most 2000\)$/);
     expect(labelRegexError('(?:a{1000}){1000}')).toMatch(/invalid repeat count/);
-    expect(() => labelRegex('(?=x)')).toThrow(/lookahead/);
+    // Stored before RE2 (JavaScript took it): matches nothing, and its matcher set selects nothing, instead of throwing.
+    expect(labelRegex('(?=x)x').valid).toBe(false);
+    expect(labelRegex('(?=x)x').matches('x')).toBe(false);
+    expect(matchesLabels([{ label: 'a', op: '=~', value: '(?=x)x' }], 'n', { a: 'x' })).toBe(false);
+    expect(matchesLabels([{ label: 'a', op: '!~', value: '(?=x)x' }], 'n', { a: 'y' })).toBe(false);
   });
 
   it('is refused by the LabelMatcher contract, naming the field, for =~ and !~ only', () => {
@@ -171,6 +175,7 @@ describe('label regex (RE2, Prometheus semantics)', () => {
         fc.string({ unit: 'binary', maxLength: 50 }),
         (pattern, value) => {
           const error = labelRegexError(pattern);
+          expect(labelRegex(pattern).valid).toBe(error === undefined);
           if (error === undefined) expect(typeof labelRegex(pattern).matches(value)).toBe('boolean');
           else expect(error).toEqual(expect.any(String));
           const parsed = LabelMatcher.safeParse({ label: 'l', op: '=~', value: pattern });
