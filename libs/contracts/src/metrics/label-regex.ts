@@ -26,6 +26,15 @@ export const MAX_REGEX_PROGRAM = 2000;
 /** How many compiled patterns are kept (least recently used dropped first). */
 export const REGEX_CACHE_SIZE = 1000;
 
+/**
+ * Label values repeat (`cpu` 0…63, a few mounts and devices): each compiled pattern remembers the
+ * answer for up to this many values of at most MEMO_VALUE_MAX characters, so the evaluator's hot
+ * path costs a map lookup rather than an RE2 run (≈ 250 ns). Bounded: at most
+ * REGEX_CACHE_SIZE × MEMO_VALUES × MEMO_VALUE_MAX characters (≈ 4 MB) in all.
+ */
+const MEMO_VALUES = 32;
+const MEMO_VALUE_MAX = 64;
+
 /** A compiled, anchored label pattern. */
 export interface LabelRegex {
   readonly source: string;
@@ -53,15 +62,13 @@ export function labelRegexError(pattern: string): string | undefined {
 export function labelRegex(pattern: string): LabelRegex {
   const hit = cache.get(pattern);
   if (hit) {
-    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
-    cache.delete(pattern);
-    cache.set(pattern, hit);
-    return hit;
+    hit.used = ++tick;
+    return hit.regex;
   }
   const compiled = tryCompile(pattern);
   const regex = 'error' in compiled ? { source: pattern, valid: false, matches: () => false } : compiled.regex;
-  if (cache.size >= REGEX_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  cache.set(pattern, regex);
+  if (cache.size >= REGEX_CACHE_SIZE) evictLeastRecentlyUsed();
+  cache.set(pattern, { regex, used: ++tick });
   return regex;
 }
 
@@ -70,7 +77,21 @@ export function labelRegexCacheSize(): number {
   return cache.size;
 }
 
-const cache = new Map<string, LabelRegex>();
+/** A hit only stamps its entry; the scan for the oldest happens when a new pattern needs the room. */
+const cache = new Map<string, { regex: LabelRegex; used: number }>();
+let tick = 0;
+
+function evictLeastRecentlyUsed(): void {
+  let oldest: string | undefined;
+  let oldestUsed = Infinity;
+  for (const [pattern, entry] of cache) {
+    if (entry.used < oldestUsed) {
+      oldestUsed = entry.used;
+      oldest = pattern;
+    }
+  }
+  if (oldest !== undefined) cache.delete(oldest);
+}
 
 function tryCompile(pattern: string): { regex: LabelRegex } | { error: string } {
   if (pattern.length > MAX_REGEX_LENGTH) return { error: `longer than ${MAX_REGEX_LENGTH} characters` };
@@ -82,7 +103,17 @@ function tryCompile(pattern: string): { regex: LabelRegex } | { error: string } 
     const re = RE2JS.compile(`^(?:${pattern})$`);
     if (re.programSize() > MAX_REGEX_PROGRAM)
       return { error: `too complex (${re.programSize()} RE2 instructions, at most ${MAX_REGEX_PROGRAM})` };
-    return { regex: { source: pattern, valid: true, matches: (value) => re.matches(value) } };
+    const memo = new Map<string, boolean>();
+    const matches = (value: string): boolean => {
+      if (value.length > MEMO_VALUE_MAX) return re.matches(value);
+      let hit = memo.get(value);
+      if (hit === undefined) {
+        if (memo.size >= MEMO_VALUES) memo.clear();
+        memo.set(value, (hit = re.matches(value)));
+      }
+      return hit;
+    };
+    return { regex: { source: pattern, valid: true, matches } };
   } catch (e) {
     if (e instanceof RE2JSException) return { error: `not a valid RE2 regular expression: ${describe(e)}` };
     throw e;

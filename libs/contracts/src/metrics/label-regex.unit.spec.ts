@@ -186,6 +186,17 @@ describe('label regex (RE2, Prometheus semantics)', () => {
     );
   });
 
+  it('answers the same for a value seen before, past the memo of recent values, and for long values', () => {
+    const re = labelRegex('cpu(?:[0-9]|1[0-5])');
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 100; i++) expect(re.matches(`cpu${i}`)).toBe(i < 16);
+    }
+    const long = `cpu${'9'.repeat(200)}`;
+    expect(re.matches(long)).toBe(false);
+    expect(labelRegex('cpu9+').matches(long)).toBe(true);
+    expect(labelRegex('cpu9+').matches(long)).toBe(true);
+  });
+
   it("agrees with JavaScript's own engine on generated simple patterns (differential, fixed seed)", () => {
     // Patterns where both engines share a meaning: literals, classes, groups, alternation, repetition.
     const atom = fc.constantFrom('a', 'b', '.', '[ab]', '[^a]', '\\d', '(?:a|b)', '(?:ab)', '(a)');
