@@ -50,8 +50,7 @@ export interface LabelRegex {
 
 /** Why a pattern is refused, in words that fit after a field name; undefined when it is fine. */
 export function labelRegexError(pattern: string): string | undefined {
-  const compiled = tryCompile(pattern);
-  return 'error' in compiled ? compiled.error : undefined;
+  return entry(pattern).error;
 }
 
 /**
@@ -60,16 +59,34 @@ export function labelRegexError(pattern: string): string | undefined {
  * stored before the contract refused such patterns gets there, and it must not stop a loop.
  */
 export function labelRegex(pattern: string): LabelRegex {
+  return entry(pattern).regex;
+}
+
+/**
+ * The cached outcome of compiling `pattern`, refusals included: the contract checks each
+ * request's patterns and the matchers then use them, so a pattern is compiled once, not per
+ * request (a 1,024-character pattern can take milliseconds to compile).
+ */
+function entry(pattern: string): CacheEntry {
   const hit = cache.get(pattern);
   if (hit) {
     hit.used = ++tick;
-    return hit.regex;
+    return hit;
   }
   const compiled = tryCompile(pattern);
-  const regex = 'error' in compiled ? { source: pattern, valid: false, matches: () => false } : compiled.regex;
+  const made: CacheEntry =
+    'error' in compiled
+      ? { regex: { source: pattern, valid: false, matches: () => false }, error: compiled.error, used: ++tick }
+      : { regex: compiled.regex, used: ++tick };
   if (cache.size >= REGEX_CACHE_SIZE) evictLeastRecentlyUsed();
-  cache.set(pattern, { regex, used: ++tick });
-  return regex;
+  cache.set(pattern, made);
+  return made;
+}
+
+interface CacheEntry {
+  regex: LabelRegex;
+  error?: string;
+  used: number;
 }
 
 /** How many compiled patterns the cache holds now (for tests and metrics). */
@@ -78,7 +95,7 @@ export function labelRegexCacheSize(): number {
 }
 
 /** A hit only stamps its entry; the scan for the oldest happens when a new pattern needs the room. */
-const cache = new Map<string, { regex: LabelRegex; used: number }>();
+const cache = new Map<string, CacheEntry>();
 let tick = 0;
 
 function evictLeastRecentlyUsed(): void {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { matchesLabels } from './label-match';
 import { labelRegex, labelRegexCacheSize, labelRegexError, MAX_REGEX_LENGTH, REGEX_CACHE_SIZE } from './label-regex';
 import { LabelMatcher } from './metrics.queries';
@@ -184,6 +185,21 @@ describe('label regex (RE2, Prometheus semantics)', () => {
       ),
       { seed: 1919, numRuns: 1500 },
     );
+  });
+
+  it('compiles a pattern once for the contract check and the matching, refusals included', () => {
+    const compile = jest.spyOn(RE2JS, 'compile');
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect(labelRegexError('spy-once-(a|b)')).toBeUndefined();
+        expect(labelRegex('spy-once-(a|b)').matches('spy-once-a')).toBe(true);
+        expect(labelRegexError('spy-once-(')).toMatch(/missing closing/);
+      }
+      // The pattern alone and anchored for the valid one; the pattern alone for the refused one.
+      expect(compile).toHaveBeenCalledTimes(3);
+    } finally {
+      compile.mockRestore();
+    }
   });
 
   it('answers the same for a value seen before, past the memo of recent values, and for long values', () => {
