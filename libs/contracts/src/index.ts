@@ -29,6 +29,7 @@ export * from './agent/supervisor-event.schema';
 export * from './metrics/tiers';
 export * from './metrics/metrics.queries';
 export * from './metrics/label-match';
+export * from './metrics/label-regex';
 export * from './duration';
 export * from './alerting/receivers.schema';
 export * from './alerting/rule.schema';

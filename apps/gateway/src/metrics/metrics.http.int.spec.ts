@@ -247,6 +247,12 @@ describe('gateway metrics HTTP API', () => {
         /quoted value/,
       );
       await problem(
+        `/api/v1/metrics/query_range?${q({ metric: 'm', start: 'now-1h', step: '1m', 'match[]': 'host!~"(?<!db)-1"' })}`,
+        400,
+        'validation',
+        /invalid regular expression in matcher host!~"\(\?<!db\)-1" at position 6: lookbehind \(\?<!…\) is not supported/,
+      );
+      await problem(
         '/api/v1/metrics/query_range?metric=unknown_metric&start=now-1h&step=1m',
         404,
         'not-found',
@@ -405,6 +411,13 @@ describe('gateway metrics HTTP API', () => {
       await expectError(range('m', { end: 'tomorrow' }), 400, 'bad_data', /^invalid query: end: cannot parse/);
       await expectError(`${range('m')}&query=n`, 400, 'bad_data', /^invalid query: query is given 2 times$/);
       await expectError('/api/v1/query?time=soon&query=m', 400, 'bad_data', /^invalid query: time: /);
+      // RE2 syntax only: refused before metrics-svc is asked, naming the matcher.
+      await expectError(
+        range('m{path=~"(a)\\\\1"}'),
+        400,
+        'bad_data',
+        /invalid regular expression in matcher path=~"\(a\)\\\\1" at position 8: backreferences \(\\1\) are not supported/,
+      );
       await expectError(range('too_much'), 422, 'execution', /VIGIL_METRICS_MAX_POINTS=100/);
       const unknown = await get(range('unknown_metric'));
       expect(unknown).toMatchObject({

@@ -1,6 +1,7 @@
 import {
   type CrossAggregation,
   type LabelMatcher,
+  labelRegexError,
   LEADING_METRIC_NAME_PATTERN,
   ValidationError,
 } from '@vigil/contracts';
@@ -274,6 +275,13 @@ class Parser {
       const value = this.take();
       if (value.kind !== 'string')
         throw bad(`expected a quoted value for label ${label.value} at position ${value.pos}`);
+      if (op.value === '=~' || op.value === '!~') {
+        const error = labelRegexError(value.value);
+        if (error)
+          throw bad(
+            `invalid regular expression in matcher ${label.value}${op.value}${JSON.stringify(value.value)} at position ${value.pos}: ${error}`,
+          );
+      }
       out.push({ label: label.value, op: op.value as LabelMatcher['op'], value: value.value });
       if (this.isPunct(',')) this.i++;
       else if (!atEnd()) throw this.fail();

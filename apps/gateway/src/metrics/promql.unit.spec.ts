@@ -65,6 +65,9 @@ describe('parsePromQL (the supported subset)', () => {
     ['42', /number literals/],
     ['', /empty query/],
     ['m n', /unexpected "n" at position 2/],
+    ['m{a=~"x(?=y)"}', /invalid regular expression in matcher a=~"x\(\?=y\)" at position 5: lookahead/],
+    ['m{a!~`(x)\\1`}', /matcher a!~"\(x\)\\\\1" at position 5: backreferences/],
+    ['m{a=~"(x"}', /matcher a=~"\(x" at position 5: not a valid RE2 regular expression: missing closing \)/],
   ])('refuses %s', (query, message) => {
     expect(() => parsePromQL(query)).toThrow(ValidationError);
     expect(() => parsePromQL(query)).toThrow(message);

@@ -1,12 +1,9 @@
-import {
-  type LabelMatcher,
-  LimitExceededError,
-  type NodeSelector,
-  NotFoundError,
-  ValidationError,
-} from '@vigil/contracts';
+import { type LabelMatcher, LimitExceededError, type NodeSelector, NotFoundError } from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
-import { describeMatcher, matcherConditions, PG_INVALID_REGEX, validateMatchers } from './matchers';
+import { matcherConditions, regexMatch, validateMatchers } from './matchers';
+
+/** Series read per page while regex matchers are applied in Node. */
+const SCAN_PAGE = 5000;
 
 /** One stored series: rollups and the Redis latest hash refer to it by id. */
 export interface Series {
@@ -37,6 +34,7 @@ export class SeriesSelector {
       filter,
       's.id, s.node_id, s.metric, s.labels',
       'ORDER BY s.metric, s.node_id, s.labels_key',
+      true,
     );
     return rows.map((r) => ({ id: r.id, nodeId: r.node_id, metric: r.metric, labels: r.labels }));
   }
@@ -47,7 +45,7 @@ export class SeriesSelector {
    * and limit as `resolve`.
    */
   async resolveIds(filter: SeriesFilter): Promise<number[]> {
-    return (await this.select<{ id: number }>('series_select_ids', filter, 's.id', '')).map((r) => r.id);
+    return (await this.select<{ id: number }>('series_select_ids', filter, 's.id', '', false)).map((r) => r.id);
   }
 
   /** The series of `ids` (unknown ids are left out), in the order given. */
@@ -62,7 +60,14 @@ export class SeriesSelector {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  private async select<R>(operation: string, filter: SeriesFilter, columns: string, orderBy: string): Promise<R[]> {
+  /** `reread`: whether `columns` need more than the ids a regex scan found (read again, in `orderBy`). */
+  private async select<R extends { id: number }>(
+    operation: string,
+    filter: SeriesFilter,
+    columns: string,
+    orderBy: string,
+    reread: boolean,
+  ): Promise<R[]> {
     validateMatchers(filter.matchers);
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -76,33 +81,72 @@ export class SeriesSelector {
       );
     }
     where.push(...matcherConditions(filter.matchers, params));
-    let rows: R[];
-    try {
-      rows = await this.db.query<R>(
-        operation,
-        `SELECT ${columns} FROM metrics.series s
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ${orderBy} LIMIT ${p(this.maxSeries + 1)}`,
-        params,
-      );
-    } catch (e) {
-      if ((e as { code?: string }).code === PG_INVALID_REGEX) {
-        const regexes = filter.matchers.filter((m) => m.op === '=~' || m.op === '!~').map(describeMatcher);
-        throw new ValidationError(
-          `invalid regular expression in matcher ${regexes.join(', ')}: ${(e as Error).message}`,
-        );
+    const regex = regexMatch(filter.matchers);
+    if (regex) {
+      // The regexes run here, on RE2, over the series the other conditions leave (read by id,
+      // a page at a time, so a large metric never blocks the event loop for long); the rows
+      // are then read in the query's order by their ids.
+      const ids = await this.matchingIds(where, params, regex);
+      this.assertWithinLimit(ids.length);
+      if (ids.length === 0) {
+        if (filter.metric !== undefined) await this.assertKnown(filter.metric);
+        return [];
       }
-      throw e;
+      if (!reread) return ids.map((id) => ({ id }) as R);
+      return this.db.query<R>(
+        operation,
+        `SELECT ${columns} FROM metrics.series s WHERE s.id = ANY($1::int[]) ${orderBy}`,
+        [ids],
+      );
     }
-    if (rows.length > this.maxSeries) {
+    const rows = await this.db.query<R>(
+      operation,
+      `SELECT ${columns} FROM metrics.series s
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ${orderBy} LIMIT ${p(this.maxSeries + 1)}`,
+      params,
+    );
+    this.assertWithinLimit(rows.length);
+    if (rows.length === 0 && filter.metric !== undefined) await this.assertKnown(filter.metric);
+    return rows;
+  }
+
+  /** The ids of the series `where` selects and `regex` accepts, up to one more than the limit. */
+  private async matchingIds(
+    where: readonly string[],
+    params: readonly unknown[],
+    regex: (nodeId: string, labels: Readonly<Record<string, string>>) => boolean,
+  ): Promise<number[]> {
+    const ids: number[] = [];
+    const after = `$${params.length + 1}`;
+    const limit = `$${params.length + 2}`;
+    const sql = `SELECT s.id, s.node_id, s.labels FROM metrics.series s
+      WHERE ${[...where, `s.id > ${after}`].join(' AND ')} ORDER BY s.id LIMIT ${limit}`;
+    let last = 0;
+    for (;;) {
+      const page = await this.db.query<{ id: number; node_id: string; labels: Record<string, string> }>(
+        'series_regex_page',
+        sql,
+        [...params, last, SCAN_PAGE],
+      );
+      for (const r of page) {
+        if (!regex(r.node_id, r.labels)) continue;
+        ids.push(r.id);
+        if (ids.length > this.maxSeries) return ids;
+      }
+      if (page.length < SCAN_PAGE) return ids;
+      last = page[page.length - 1].id;
+    }
+  }
+
+  private assertWithinLimit(count: number): void {
+    if (count > this.maxSeries) {
       throw new LimitExceededError(
         `the query selects more than ${this.maxSeries} series (limit VIGIL_METRICS_MAX_SERIES=${this.maxSeries}); ` +
           'narrow it with label matchers or a node selector',
         { maxSeries: this.maxSeries },
       );
     }
-    if (rows.length === 0 && filter.metric !== undefined) await this.assertKnown(filter.metric);
-    return rows;
   }
 
   /** A metric no node ever sent is an error (likely a typo); a known one with no matching series is just empty. */

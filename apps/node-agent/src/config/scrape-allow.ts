@@ -39,10 +39,42 @@ function matches(pattern: string, scheme: string, host: string, port: string, re
   if (pScheme !== scheme || pHost.toLowerCase() !== host) return false;
   const wantPort = pPort ?? (pScheme === 'https' ? '443' : '80');
   if (wantPort !== '*' && Number(wantPort) !== Number(port)) return false;
-  return pRest === undefined || globToRegExp(pRest).test(rest);
+  return pRest === undefined || globMatches(pRest, rest);
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('[^/]*')}$`);
+/**
+ * Whether `text` matches `glob`, `*` standing for any characters but `/`. Matched without a
+ * regular expression: a backtracking engine takes time exponential in the number of stars on a
+ * hostile path (`/a*a*a*…b` against `/aaaa…`), this takes at most glob × text steps per segment.
+ */
+function globMatches(glob: string, text: string): boolean {
+  const globSegments = glob.split('/');
+  const textSegments = text.split('/');
+  return (
+    globSegments.length === textSegments.length && globSegments.every((g, i) => wildcardMatches(g, textSegments[i]))
+  );
+}
+
+/** `*` matches any run of characters (the segment holds no `/`); the rest matches itself. */
+function wildcardMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.length && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }

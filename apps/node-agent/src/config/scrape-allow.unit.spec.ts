@@ -22,7 +22,23 @@ describe('isScrapeUrlAllowed', () => {
     ['not a url', ['127.0.0.1:9100'], false],
     ['http://127.0.0.1:9100/metrics', ['*', 'http://*:*/*', ''], false],
     ['http://127.0.0.1:9100/metrics', [], false],
+    ['http://localhost:1/m.x', ['http://localhost:*/m.x'], true],
+    ['http://localhost:1/max', ['http://localhost:*/m.x'], false],
+    ['http://localhost:1/a-b-metrics', ['http://localhost:*/*-*-metrics'], true],
+    ['http://localhost:1/ab-metrics', ['http://localhost:*/*-*-metrics'], false],
+    ['http://localhost:1/metrics?job=x', ['http://localhost:*/metrics?job=*'], true],
+    ['http://localhost:1/metrics?job=x/y', ['http://localhost:*/metrics?job=*'], false],
   ])('%s with %j: %s', (url, patterns, allowed) => {
     expect(isScrapeUrlAllowed(url, patterns)).toBe(allowed);
+  });
+
+  it('matches a many-star glob against a hostile path in linear time, then a well-behaved URL as before', () => {
+    // With the former regular expression (^/a[^/]*a[^/]*…b$) this pair took time exponential in the stars.
+    const glob = `http://localhost:*/${'a*'.repeat(20)}b`;
+    const started = performance.now();
+    expect(isScrapeUrlAllowed(`http://localhost:1/${'a'.repeat(5000)}`, [glob])).toBe(false);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(isScrapeUrlAllowed(`http://localhost:1/${'a'.repeat(30)}b`, [glob])).toBe(true);
+    expect(isScrapeUrlAllowed('http://localhost:9100/metrics', ['http://localhost:*/metrics'])).toBe(true);
   });
 });

@@ -2,14 +2,25 @@ import * as z from 'zod';
 import { Labels, NodeId } from '../common.schema';
 import { MetricName } from '../node/samples.schema';
 import { LABEL_NAME_PATTERN } from '../patterns';
+import { labelRegexError, MAX_REGEX_LENGTH } from './label-regex';
 import { TIERS } from './tiers';
 
-/** Prometheus-style label matcher; `node` matches the node id. */
-export const LabelMatcher = z.object({
-  label: z.string().regex(LABEL_NAME_PATTERN, 'invalid label name'),
-  op: z.enum(['=', '!=', '=~', '!~']),
-  value: z.string().max(1024),
-});
+/**
+ * Prometheus-style label matcher; `node` matches the node id. The pattern of `=~` and `!~` must
+ * be an RE2 regular expression within the bounds of label-regex.ts (refused here, naming
+ * `value`, so a rule, silence, route or query with lookaround or a backreference never gets in).
+ */
+export const LabelMatcher = z
+  .object({
+    label: z.string().regex(LABEL_NAME_PATTERN, 'invalid label name'),
+    op: z.enum(['=', '!=', '=~', '!~']),
+    value: z.string().max(MAX_REGEX_LENGTH),
+  })
+  .superRefine((m, ctx) => {
+    if (m.op !== '=~' && m.op !== '!~') return;
+    const error = labelRegexError(m.value);
+    if (error) ctx.addIssue({ code: 'custom', path: ['value'], message: `invalid regular expression: ${error}` });
+  });
 export type LabelMatcher = z.infer<typeof LabelMatcher>;
 
 /** Which nodes: by id, or by the labels registry-svc holds for them (all must match). */

@@ -9,6 +9,10 @@ import { Notifications1764500000000 } from '../../migrations/1764500000000-notif
 import { SilencesAlertHistory1764600000000 } from '../../migrations/1764600000000-silences-alert-history';
 import type { Notification, NotifyResult } from '../notification';
 import { NotificationLog } from '../notification-log';
+import { WebhookReceiverConfig } from '@vigil/contracts';
+import { CaptureServer } from '../receivers/testing/capture-server';
+import { captureLogs } from '../receivers/testing/log-capture';
+import { WebhookNotifier } from '../receivers/webhook/webhook.notifier';
 import { Deliveries } from './deliveries';
 import { createNotifyMetrics } from './notify.metrics';
 
@@ -108,6 +112,82 @@ describe('Deliveries (Postgres outbox)', () => {
       );
     } finally {
       await deliveries.stop();
+    }
+  }, 30_000);
+  it("records a failing webhook's error without its URL's path or token, in the history and the logs; a well-behaved receiver's notification is delivered meanwhile", async () => {
+    const server = await CaptureServer.start();
+    const captured = captureLogs();
+    const token = 'tok-3f9a1c77e2b4';
+    // A careless server quotes the whole request line, token included.
+    server.reply((req) =>
+      req.path.startsWith('/hooks/') ? { status: 404, body: `Cannot POST ${req.rawUrl}` } : { status: 200 },
+    );
+    const deps = { logger: captured.logger, env: {} };
+    const notifiers = new Map([
+      [
+        'leaky',
+        new WebhookNotifier(
+          WebhookReceiverConfig.parse({ type: 'webhook', url: server.url(`/hooks/${token}/alerts?sig=q-9z8y7x6w`) }),
+          deps,
+        ),
+      ],
+      ['good', new WebhookNotifier(WebhookReceiverConfig.parse({ type: 'webhook', url: server.url('/ok') }), deps)],
+    ]);
+    const log = new NotificationLog(db);
+    const deliveries = new Deliveries({
+      log,
+      notifier: (receiver) => notifiers.get(receiver),
+      logger: captured.logger,
+      metrics: createNotifyMetrics(new Registry()),
+      policy: { initialBackoffMs: 200, maxBackoffMs: 400, maxAgeMs: 60_000 },
+      pollMs: 50,
+    });
+    deliveries.start();
+    try {
+      const alert = {
+        fingerprint: 'f1',
+        status: 'firing' as const,
+        labels: { alertname: 'A' },
+        annotations: {},
+        startsAt: new Date().toISOString(),
+      };
+      const leaky = { ...notification('leaky-group', 'firing'), receiver: 'leaky', alerts: [alert] };
+      const good = { ...notification('good-group', 'firing'), receiver: 'good', alerts: [alert] };
+      await deliveries.record([
+        { notification: leaky, firing: ['f1'], createdAt: Date.now() },
+        { notification: good, firing: ['f1'], createdAt: Date.now() },
+      ]);
+      const rows = await eventually(
+        async () => {
+          const r = await db.query<{ id: string; state: string; last_error: string | null }>(
+            'test',
+            'SELECT id, state, last_error FROM alerting.notifications WHERE id = ANY($1::uuid[])',
+            [[leaky.id, good.id]],
+          );
+          return r.length === 2 && r.every((x) => x.state !== 'pending') && new Map(r.map((x) => [x.id, x]));
+        },
+        { timeoutMs: 10_000, what: 'both outcomes recorded' },
+      );
+      expect(rows.get(good.id)?.state).toBe('delivered');
+      expect(rows.get(leaky.id)).toMatchObject({
+        state: 'failed',
+        last_error: `webhook ${server.url('')}: HTTP 404: Cannot POST [REDACTED]?sig=[REDACTED]`,
+      });
+      const attempts = await db.query<{ error: string | null }>(
+        'test',
+        'SELECT error FROM alerting.notification_attempts WHERE notification_id = $1',
+        [leaky.id],
+      );
+      expect(attempts.map((a) => a.error)).toEqual([rows.get(leaky.id)?.last_error]);
+      for (const text of [...attempts.map((a) => a.error ?? ''), ...captured.lines]) {
+        expect(text).not.toContain(token);
+        expect(text).not.toContain('q-9z8y7x6w');
+        expect(text).not.toContain('/hooks');
+      }
+      expect(captured.lines.join('')).toContain('notification not delivered');
+    } finally {
+      await deliveries.stop();
+      await server.close();
     }
   }, 30_000);
 });

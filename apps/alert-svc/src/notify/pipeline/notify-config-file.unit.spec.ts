@@ -44,6 +44,41 @@ describe('loadNotifyConfig', () => {
     expect(message).not.toContain(SECRET);
   });
 
+  it('refuses a route or inhibit regex that RE2 does not have, naming the field', () => {
+    const route = file(
+      'route-regex.yaml',
+      [
+        'receivers: { ops: { type: webhook, url: "http://127.0.0.1:9/x" } }',
+        'route:',
+        '  receiver: ops',
+        '  routes: [{ matchers: [{ label: node, op: "=~", value: "(?<!db)-1" }] }]',
+      ].join('\n'),
+    );
+    expect(() => loadNotifyConfig(route)).toThrow(
+      /route\.routes\.0\.matchers\.0\.value: invalid regular expression: lookbehind \(\?<!…\) is not supported/,
+    );
+    const inhibit = file(
+      'inhibit-regex.yaml',
+      [
+        'receivers: { ops: { type: webhook, url: "http://127.0.0.1:9/x" } }',
+        'route: { receiver: ops }',
+        'inhibitRules: [{ source: [{ label: a, op: "=~", value: "(x)\\\\1" }], target: { severity: warning } }]',
+      ].join('\n'),
+    );
+    expect(() => loadNotifyConfig(inhibit)).toThrow(
+      /inhibitRules\.0\.source\.0\.value: invalid regular expression: backreferences/,
+    );
+    // The same patterns without lookaround load, and (a+)+b is fine on RE2.
+    const ok = file(
+      'ok-regex.yaml',
+      [
+        'receivers: { ops: { type: webhook, url: "http://127.0.0.1:9/x" } }',
+        'route: { receiver: ops, routes: [{ matchers: [{ label: path, op: "=~", value: "(a+)+b" }] }] }',
+      ].join('\n'),
+    );
+    expect(loadNotifyConfig(ok).route?.routes[0].matchers).toEqual([{ label: 'path', op: '=~', value: '(a+)+b' }]);
+  });
+
   it('says when the file cannot be read or is not YAML', () => {
     expect(() => loadNotifyConfig(join(dir, 'missing.yaml'))).toThrow(
       /cannot read the notification config .*missing\.yaml: ENOENT/,

@@ -1,18 +1,17 @@
 import { REDACTED } from './secret-bag';
 
 /**
- * A URL as it may be shown in an error or a log line: no credentials, every query value masked
- * (`?key=[REDACTED]`), and with `hidePath` the path too (a Slack webhook's path is its secret).
+ * A URL as it may be shown in an error, a log line or the notification history: its scheme and
+ * host only. Robot and webhook URLs carry their tokens in the path (Slack's
+ * `/services/T…/B…/…`, a webhook's `/hooks/<token>`) or the query (`?key=`, `?access_token=`),
+ * and userinfo is a password: none of that is shown.
  */
-export function displayUrl(url: string, opts: { hidePath?: boolean } = {}): string {
+export function displayUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return REDACTED;
   }
-  const path = opts.hidePath ? `/${REDACTED}` : parsed.pathname;
-  const names = [...new Set(parsed.searchParams.keys())];
-  const query = names.length ? `?${names.map((n) => `${encodeURIComponent(n)}=${REDACTED}`).join('&')}` : '';
-  return `${parsed.protocol}//${parsed.host}${path}${query}`;
+  return `${parsed.protocol}//${parsed.host}`;
 }

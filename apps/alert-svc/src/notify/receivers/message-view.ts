@@ -27,37 +27,47 @@ export interface MessageView {
   link?: string;
 }
 
-export function messageView(n: Notification, maxAlerts: number): MessageView {
+/**
+ * `escape` is applied to every text that comes from labels and annotations (the alert name and
+ * severity in the title too), for the target's markup (markup-escape.ts); the default leaves
+ * them as they are, for plain-text fields. `link` is Vigil's own and left to the renderer.
+ */
+export function messageView(
+  n: Notification,
+  maxAlerts: number,
+  escape: (text: string) => string = (t) => t,
+): MessageView {
   const firing = n.alerts.filter((a) => a.status === 'firing');
   const resolved = n.alerts.filter((a) => a.status === 'resolved');
   const ordered = [...firing, ...resolved];
-  const alertname =
-    n.groupLabels['alertname'] ?? n.commonLabels['alertname'] ?? ordered[0]?.labels['alertname'] ?? 'alert';
-  const severity = n.commonLabels['severity'];
+  const alertname = escape(
+    n.groupLabels['alertname'] ?? n.commonLabels['alertname'] ?? ordered[0]?.labels['alertname'] ?? 'alert',
+  );
+  const severity = n.commonLabels['severity'] === undefined ? undefined : escape(n.commonLabels['severity']);
   const count = n.status === 'firing' ? `FIRING:${firing.length}` : 'RESOLVED';
   return {
     title: `[${count}] ${alertname}${severity ? ` (${severity})` : ''}`,
     status: n.status,
     firing: firing.length,
     resolved: resolved.length,
-    alerts: ordered.slice(0, maxAlerts).map(alertView),
+    alerts: ordered.slice(0, maxAlerts).map((a) => alertView(a, escape)),
     more: Math.max(0, ordered.length - maxAlerts),
     ...(n.externalUrl ? { link: n.externalUrl } : {}),
   };
 }
 
-function alertView(a: NotifiedAlert): AlertView {
-  const optional = (key: string, value: string | undefined) => (value ? { [key]: value } : {});
+function alertView(a: NotifiedAlert, escape: (text: string) => string): AlertView {
+  const optional = (key: string, value: string | undefined) => (value ? { [key]: escape(value) } : {});
   return {
     status: a.status,
-    alertname: a.labels['alertname'] ?? 'alert',
+    alertname: escape(a.labels['alertname'] ?? 'alert'),
     ...optional('severity', a.labels['severity']),
     ...optional('node', a.labels['node']),
     ...optional('summary', a.annotations['summary']),
     ...optional('description', a.annotations['description']),
     ...(a.value === undefined ? {} : { value: formatValue(a.value) }),
-    startsAt: formatTime(a.startsAt),
-    ...(a.status === 'resolved' && a.endsAt ? { endsAt: formatTime(a.endsAt) } : {}),
+    startsAt: escape(formatTime(a.startsAt)),
+    ...(a.status === 'resolved' && a.endsAt ? { endsAt: escape(formatTime(a.endsAt)) } : {}),
   };
 }
 

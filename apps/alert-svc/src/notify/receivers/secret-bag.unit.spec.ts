@@ -31,20 +31,22 @@ describe('SecretBag', () => {
 
 describe('displayUrl', () => {
   it.each([
-    [
-      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc',
-      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=[REDACTED]',
-    ],
-    ['https://u:p@host:8443/a/b?x=1&y=2&x=3', 'https://host:8443/a/b?x=[REDACTED]&y=[REDACTED]'],
-    ['http://127.0.0.1:9093', 'http://127.0.0.1:9093/'],
+    ['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc', 'https://qyapi.weixin.qq.com'],
+    ['https://u:p@host:8443/a/b?x=1&y=2&x=3', 'https://host:8443'],
+    ['https://hooks.slack.com/services/T0/B0/XyZ', 'https://hooks.slack.com'],
+    ['https://hooks.example.com/hooks/tok-3f9a1c77e2', 'https://hooks.example.com'],
+    ['http://127.0.0.1:9093', 'http://127.0.0.1:9093'],
     ['not a url', '[REDACTED]'],
-  ])('%s -> %s', (url, shown) => {
+  ])('%s -> %s (scheme and host only)', (url, shown) => {
     expect(displayUrl(url)).toBe(shown);
   });
+});
 
-  it('hides the path when it is the secret', () => {
-    expect(displayUrl('https://hooks.slack.com/services/T0/B0/XyZ', { hidePath: true })).toBe(
-      'https://hooks.slack.com/[REDACTED]',
-    );
+describe('SecretBag and URL paths', () => {
+  it('scrubs the path of a configured URL and its token-long segments, not short words', () => {
+    const bag = new SecretBag({});
+    bag.addUrlCredentials('https://hooks.example.com/hooks/tok-3f9a1c77e2/x?team=ops');
+    expect(bag.scrub('Cannot POST /hooks/tok-3f9a1c77e2/x')).toBe('Cannot POST [REDACTED]');
+    expect(bag.scrub('unknown hook tok-3f9a1c77e2 (hooks)')).toBe('unknown hook [REDACTED] (hooks)');
   });
 });

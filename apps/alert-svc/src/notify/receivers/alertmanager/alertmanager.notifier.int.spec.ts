@@ -97,7 +97,7 @@ describe('AlertmanagerNotifier against a real Alertmanager', () => {
     const n = notificationOf([firingAlert({ labels: { 'bad-label': 'x' }, startsAt: startedAgo(1_000) })]);
     const result = await new AlertmanagerNotifier(alertmanager(am.url), testDeps()).notify(n, signal);
     expect(result).toMatchObject({ ok: false, retry: false, status: 400 });
-    expect(result.error).toContain(`alertmanager ${am.url}/api/v2/alerts: HTTP 400`);
+    expect(result.error).toContain(`alertmanager ${am.url}: HTTP 400`);
   });
 });
 

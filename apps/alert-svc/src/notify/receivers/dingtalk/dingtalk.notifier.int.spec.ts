@@ -4,7 +4,14 @@ import { CaptureServer } from '../testing/capture-server';
 import { testDeps } from '../testing/log-capture';
 import { describeNoSecretLeak } from '../testing/no-secret-leak';
 import { describeRetryTable, FIXED_NOW } from '../testing/retry-table';
-import { firingAlert, manyAlerts, notificationOf, resolvedAlert } from '../testing/sample-notifications';
+import {
+  firingAlert,
+  hostileAlert,
+  manyAlerts,
+  markdownLinks,
+  notificationOf,
+  resolvedAlert,
+} from '../testing/sample-notifications';
 import { DingtalkNotifier } from './dingtalk.notifier';
 
 const TOKEN = 'e9a8118c8a3dc0f1d2token0685fab41df25b9dc865fd74';
@@ -86,6 +93,28 @@ describe('DingtalkNotifier', () => {
     });
   });
 
+  it("escapes markdown in every label and annotation: the only link is Vigil's own; then a normal alert still goes out", async () => {
+    const { result, sent } = await send(
+      notificationOf([hostileAlert()], {
+        groupLabels: { alertname: 'Disk[x](https://evil.example/a)' },
+        commonLabels: { alertname: 'Disk[x](https://evil.example/a)', severity: '*crit*' },
+      }),
+    );
+    expect(result.ok).toBe(true);
+    const text = sent?.markdown.text ?? '';
+    expect(markdownLinks(text)).toEqual(['[Open in Vigil](https://vigil.example.com/alerts/HighCpu)']);
+    expect(text).toContain('### [FIRING:1] Disk\\[x\\]\\(https:\\/\\/evil.example/a\\) (\\*crit\\*)');
+    expect(text).toContain(
+      '> see https:\\/\\/evil.example/d \\#\\# owned &gt; \\[Open in Vigil\\]\\(https:\\/\\/evil.example/e\\) &amp; more',
+    );
+    expect(text).toContain('node: web-01&lt;font color="red"&gt;');
+    // The chat list shows the title as plain text: left as it is.
+    expect(sent?.markdown.title).toBe('[FIRING:1] Disk[x](https://evil.example/a) (*crit*)');
+    const after = await send();
+    expect(after.result.ok).toBe(true);
+    expect(after.sent?.markdown.text).toContain('**HighCpu** · FIRING');
+  });
+
   it('signs with timestamp and sign when a secret is set (checked against Python)', async () => {
     await send(undefined, { secret: SECRET });
     const { rawUrl, query } = server.last;
@@ -152,9 +181,7 @@ describe('DingtalkNotifier', () => {
   it('shows the URL with the token masked in errors', async () => {
     server.reply({ status: 200, body: JSON.stringify({ errcode: 300001, errmsg: 'token is not exist' }) });
     const { result } = await send();
-    expect(result.error).toBe(
-      `dingtalk ${server.url('/robot/send?access_token=[REDACTED]')}: errcode 300001: token is not exist`,
-    );
+    expect(result.error).toBe(`dingtalk ${server.url('')}: errcode 300001: token is not exist`);
   });
 });
 

@@ -24,7 +24,7 @@ export class DingtalkNotifier implements Notifier {
   ) {}
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
-    const target = `dingtalk ${displayUrl(`${this.config.url}?access_token=`)}`;
+    const target = `dingtalk ${displayUrl(this.config.url)}`;
     return guardedDelivery(
       n,
       { type: 'dingtalk', target, sendResolved: this.config.sendResolved, deps: this.deps },

@@ -1,4 +1,5 @@
 import type { Notification } from '../../notification';
+import { escapeHtml } from '../markup-escape';
 import { type AlertView, messageView, moreAlerts } from '../message-view';
 
 export interface EmailContent {
@@ -49,8 +50,4 @@ function factsOf(a: AlertView): Array<[string, string]> {
     ['ended', a.endsAt],
   ];
   return facts.filter((f): f is [string, string] => f[1] !== undefined);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -3,7 +3,7 @@ import { CaptureSmtpServer, silentTcpServer } from '../testing/capture-smtp-serv
 import { refusedUrl } from '../testing/capture-server';
 import { testDeps } from '../testing/log-capture';
 import { collectEvidence, expectNoSecretIn } from '../testing/no-secret-leak';
-import { firingAlert, manyAlerts, notificationOf, resolvedAlert } from '../testing/sample-notifications';
+import { firingAlert, hostileAlert, manyAlerts, notificationOf, resolvedAlert } from '../testing/sample-notifications';
 import { EmailNotifier } from './email.notifier';
 
 const PASSWORD = 'smtp-Pa55word-Zq9';
@@ -83,6 +83,28 @@ describe('EmailNotifier against a real SMTP server', () => {
     await send(notificationOf(manyAlerts(14)), { maxAlerts: 4 });
     expect(smtp.mails[1].parsed.text).toContain('…and 10 more alerts');
     expect(smtp.mails[1].parsed.text).not.toContain('web-05');
+  });
+
+  it("entity-escapes every label and annotation in the HTML part: the only link is Vigil's own; then a normal alert still goes out", async () => {
+    expect(
+      (
+        await send(
+          notificationOf([hostileAlert()], {
+            groupLabels: { alertname: 'Disk[x](https://evil.example/a)' },
+            commonLabels: { alertname: 'Disk[x](https://evil.example/a)', severity: '*crit*' },
+          }),
+        )
+      ).ok,
+    ).toBe(true);
+    const html = String(smtp.mails[0].parsed.html);
+    expect([...html.matchAll(/<a\s[^>]*>/g)].map((m) => m[0])).toEqual([
+      '<a href="https://vigil.example.com/alerts/HighCpu">',
+    ]);
+    expect(html).not.toContain('<font');
+    expect(html).toContain('<tr><th align="left">node</th><td>web-01&lt;font color=&quot;red&quot;&gt;</td></tr>');
+    expect(html).toContain('&lt;https://evil.example/c|click&gt; &lt;!channel&gt;');
+    expect((await send()).ok).toBe(true);
+    expect(String(smtp.mails[1].parsed.html)).toContain('<tr><th align="left">node</th><td>web-01</td></tr>');
   });
 
   it('reads the password from the environment; a missing variable fails without retry', async () => {

@@ -3,7 +3,7 @@ import { CaptureServer } from '../testing/capture-server';
 import { testDeps } from '../testing/log-capture';
 import { describeNoSecretLeak } from '../testing/no-secret-leak';
 import { describeRetryTable } from '../testing/retry-table';
-import { firingAlert, manyAlerts, notificationOf, resolvedAlert } from '../testing/sample-notifications';
+import { firingAlert, hostileAlert, manyAlerts, notificationOf, resolvedAlert } from '../testing/sample-notifications';
 import { SLACK_HEADER_MAX_CHARS, SLACK_MAX_BLOCKS, SLACK_SECTION_MAX_CHARS, type SlackMessage } from './slack.blocks';
 import { SlackNotifier } from './slack.notifier';
 
@@ -48,9 +48,13 @@ describe('SlackNotifier', () => {
               'CPU usage has been above 90% for 5 minutes.',
               'value: 97.5 · started: 2026-03-01 10:00:00 UTC',
             ].join('\n'),
+            verbatim: true,
           },
         },
-        { type: 'section', text: { type: 'mrkdwn', text: '<https://vigil.example.com/alerts/HighCpu|Open in Vigil>' } },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '<https://vigil.example.com/alerts/HighCpu|Open in Vigil>', verbatim: true },
+        },
       ],
     });
   });
@@ -69,8 +73,41 @@ describe('SlackNotifier', () => {
           'disk &lt;80% &amp; falling',
           'value: 97.5 · started: 2026-03-01 10:00:00 UTC · ended: 2026-03-01 10:20:00 UTC',
         ].join('\n'),
+        verbatim: true,
       },
     });
+  });
+
+  it('escapes mrkdwn in every label and annotation: no link, mention or formatting of theirs; then a normal alert still goes out', async () => {
+    const { result, sent } = await send(
+      notificationOf([hostileAlert()], {
+        groupLabels: { alertname: 'Disk[x](https://evil.example/a)' },
+        commonLabels: { alertname: 'Disk[x](https://evil.example/a)', severity: '*crit*' },
+      }),
+    );
+    expect(result.ok).toBe(true);
+    const z = '\u200b';
+    expect(sent?.text).toBe(`[FIRING:1] Disk[x](https://evil.example/a) (${z}*${z}crit${z}*${z})`);
+    expect(sent?.blocks[1]).toEqual({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        verbatim: true,
+        text: [
+          `*Disk[x](https://evil.example/a)* · :red_circle: firing · severity: ${z}*${z}crit${z}*${z} · node: web-01&lt;font color="red"&gt;`,
+          `[x](https://evil.example/b) ${z}*${z}${z}*${z}bold${z}*${z}${z}*${z} ${z}_${z}it${z}_${z} ${z}\`${z}code${z}\`${z} &lt;https://evil.example/c|click&gt; &lt;!channel&gt;`,
+          'see https://evil.example/d',
+          '## owned',
+          `${z}&gt; [Open in Vigil](https://evil.example/e) &amp; more`,
+          'value: 97.5 · started: 2026-03-01 10:00:00 UTC',
+        ].join('\n'),
+      },
+    });
+    // Slack's link syntax <url|label> appears once: Vigil's own.
+    expect(JSON.stringify(sent).match(/<http[^>]*\|/g)).toEqual(['<https://vigil.example.com/alerts/HighCpu|']);
+    const after = await send();
+    expect(after.result.ok).toBe(true);
+    expect(JSON.stringify(after.sent)).toContain('*HighCpu* · :red_circle: firing');
   });
 
   it('keeps header, section text and block count within Slack limits', async () => {
@@ -86,7 +123,10 @@ describe('SlackNotifier', () => {
     for (const b of blocks.slice(1)) {
       if (b.type === 'section') expect(b.text.text.length).toBeLessThanOrEqual(SLACK_SECTION_MAX_CHARS);
     }
-    expect(blocks.at(-2)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '…and 73 more alerts' }] });
+    expect(blocks.at(-2)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: '…and 73 more alerts', verbatim: true }],
+    });
   });
 
   it('lists at most maxAlerts alerts and says how many more', async () => {
@@ -129,7 +169,7 @@ describe('SlackNotifier', () => {
       ok: false,
       retry: false,
       status: 404,
-      error: `slack ${server.url('/[REDACTED]')}: HTTP 404: no_service`,
+      error: `slack ${server.url('')}: HTTP 404: no_service`,
     });
     server.reply({ status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' });
     expect((await send()).result).toMatchObject({ ok: false, retry: true, status: 429, retryAfterMs: 30_000 });

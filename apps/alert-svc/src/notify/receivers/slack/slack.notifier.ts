@@ -22,7 +22,7 @@ export class SlackNotifier implements Notifier {
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const shown =
       typeof this.config.webhookUrl === 'string'
-        ? displayUrl(this.config.webhookUrl, { hidePath: true })
+        ? displayUrl(this.config.webhookUrl)
         : `(URL from environment variable ${this.config.webhookUrl.env})`;
     return guardedDelivery(
       n,

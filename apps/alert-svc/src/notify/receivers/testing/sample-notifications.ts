@@ -43,3 +43,22 @@ export function manyAlerts(count: number): NotifiedAlert[] {
     });
   });
 }
+
+/**
+ * An alert whose labels and annotations carry markup for every chat target: a markdown link, a
+ * raw URL, emphasis, a heading and a quote on a new line, an HTML tag, Slack's link and mention.
+ */
+export function hostileAlert(): NotifiedAlert {
+  return firingAlert({
+    labels: { alertname: 'Disk[x](https://evil.example/a)', severity: '*crit*', node: 'web-01<font color="red">' },
+    annotations: {
+      summary: '[x](https://evil.example/b) **bold** _it_ `code` <https://evil.example/c|click> <!channel>',
+      description: 'see https://evil.example/d\n## owned\n> [Open in Vigil](https://evil.example/e) & more',
+    },
+  });
+}
+
+/** Every markdown link `[text](url)` that a renderer would make of `text` (backslash escapes honoured). */
+export function markdownLinks(text: string): string[] {
+  return [...text.matchAll(/(?<!\\)\[((?:\\.|[^\]\\])*)(?<!\\)\]\(([^)\s]*)\)/g)].map((m) => `[${m[1]}](${m[2]})`);
+}

@@ -160,13 +160,25 @@ describe('WebhookNotifier', () => {
     expect(await pending).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('cancelled') });
   });
 
-  it('shows the URL without its query values in errors', async () => {
-    server.reply({ status: 404 });
-    const result = await new WebhookNotifier(webhook(server.url('/hook?token=abc123secret')), testDeps()).notify(
-      notificationOf([firingAlert()]),
-      signal,
-    );
-    expect(result.error).toBe(`webhook ${server.url('/hook?token=[REDACTED]')}: HTTP 404`);
+  it('shows only the scheme and host of its URL in errors and logs, even when the server quotes the path', async () => {
+    server.reply((req) => ({ status: 404, body: `Cannot POST ${req.rawUrl}` }));
+    const deps = testDeps();
+    const result = await new WebhookNotifier(
+      webhook(server.url('/hooks/tok-3f9a1c77e2/notify?token=abc123secret')),
+      deps,
+    ).notify(notificationOf([firingAlert()]), signal);
+    expect(result.error).toBe(`webhook ${server.url('')}: HTTP 404: Cannot POST [REDACTED]?token=[REDACTED]`);
+    for (const text of [result.error ?? '', ...deps.lines]) {
+      expect(text).not.toContain('tok-3f9a1c77e2');
+      expect(text).not.toContain('abc123secret');
+      expect(text).not.toContain('/hooks');
+    }
+    expect(deps.lines.join('')).toContain('notification not delivered');
+    // The next delivery, to a well-behaved endpoint, goes through.
+    server.reply({ status: 200 });
+    expect(
+      await new WebhookNotifier(webhook(server.url('/ok')), testDeps()).notify(notificationOf([firingAlert()]), signal),
+    ).toEqual({ ok: true, retry: false, status: 200 });
   });
 });
 
@@ -177,7 +189,7 @@ describeRetryTable({
 
 describeNoSecretLeak({
   receiver: 'webhook',
-  secrets: [SECRET, 'url-token-42x'],
-  path: '/hook?token=url-token-42x',
+  secrets: [SECRET, 'url-token-42x', 'path-token-7c1e9a'],
+  path: '/hooks/path-token-7c1e9a/in?token=url-token-42x',
   notifier: (url, deps, timeoutMs) => new WebhookNotifier(webhook(url, { secret: SECRET, timeoutMs }), deps),
 });

@@ -1,5 +1,6 @@
 import type { Notification } from '../../notification';
 import { alertMarkdownLines, type AlertView, messageView, moreAlerts } from '../message-view';
+import { escapeMarkdown, markdownLinkUrl } from '../markup-escape';
 import { truncateUtf8 } from '../text-limits';
 
 /** WeCom refuses markdown content over 4,096 bytes of UTF-8. */
@@ -10,11 +11,11 @@ export const WECOM_MARKDOWN_MAX_BYTES = 4096;
  * one block per alert, how many more were left out, and the link (kept even when the rest is cut).
  */
 export function wecomMarkdown(n: Notification, maxAlerts: number): string {
-  const view = messageView(n, maxAlerts);
+  const view = messageView(n, maxAlerts, escapeMarkdown);
   const colour = view.status === 'firing' ? 'warning' : 'info';
   const blocks = [`## <font color="${colour}">${view.title}</font>`, ...view.alerts.map(alertBlock)];
   if (view.more > 0) blocks.push(`<font color="comment">${moreAlerts(view.more)}</font>`);
-  const footer = view.link ? `\n\n[Open in Vigil](${view.link})` : '';
+  const footer = view.link ? `\n\n[Open in Vigil](${markdownLinkUrl(view.link)})` : '';
   const budget = WECOM_MARKDOWN_MAX_BYTES - Buffer.byteLength(footer, 'utf8');
   return `${truncateUtf8(blocks.join('\n\n'), budget)}${footer}`;
 }

@@ -3,7 +3,14 @@ import { CaptureServer } from '../testing/capture-server';
 import { testDeps } from '../testing/log-capture';
 import { describeNoSecretLeak } from '../testing/no-secret-leak';
 import { describeRetryTable } from '../testing/retry-table';
-import { firingAlert, manyAlerts, notificationOf, resolvedAlert } from '../testing/sample-notifications';
+import {
+  firingAlert,
+  hostileAlert,
+  manyAlerts,
+  markdownLinks,
+  notificationOf,
+  resolvedAlert,
+} from '../testing/sample-notifications';
 import { WECOM_MARKDOWN_MAX_BYTES } from './wecom.markdown';
 import { WecomNotifier } from './wecom.notifier';
 
@@ -62,6 +69,33 @@ describe('WecomNotifier', () => {
         ].join('\n'),
       },
     });
+  });
+
+  it("escapes markdown in every label and annotation: the only link is Vigil's own; then a normal alert still goes out", async () => {
+    const { result, sent } = await send(
+      notificationOf([hostileAlert()], {
+        groupLabels: { alertname: 'Disk[x](https://evil.example/a)' },
+        commonLabels: { alertname: 'Disk[x](https://evil.example/a)', severity: '*crit*' },
+      }),
+    );
+    expect(result.ok).toBe(true);
+    const content = sent?.markdown.content ?? '';
+    expect(markdownLinks(content)).toEqual(['[Open in Vigil](https://vigil.example.com/alerts/HighCpu)']);
+    expect(content.split('\n')).toEqual([
+      '## <font color="warning">[FIRING:1] Disk\\[x\\]\\(https:\\/\\/evil.example/a\\) (\\*crit\\*)</font>',
+      '',
+      '**Disk\\[x\\]\\(https:\\/\\/evil.example/a\\)** · <font color="warning">firing</font> · severity: \\*crit\\* · node: web-01&lt;font color="red"&gt;',
+      '> \\[x\\]\\(https:\\/\\/evil.example/b\\) \\*\\*bold\\*\\* \\_it\\_ \\`code\\` &lt;https:\\/\\/evil.example/c\\|click&gt; &lt;\\!channel&gt;',
+      '> see https:\\/\\/evil.example/d \\#\\# owned &gt; \\[Open in Vigil\\]\\(https:\\/\\/evil.example/e\\) &amp; more',
+      '> value: 97.5',
+      '> started: 2026-03-01 10:00:00 UTC',
+      '',
+      '[Open in Vigil](https://vigil.example.com/alerts/HighCpu)',
+    ]);
+    expect(content).not.toContain('<font color="red">');
+    const after = await send();
+    expect(after.result.ok).toBe(true);
+    expect(after.sent?.markdown.content).toContain('**HighCpu** · <font color="warning">firing</font>');
   });
 
   it('renders resolved alerts with their end time, and no link without externalUrl', async () => {
@@ -152,9 +186,7 @@ describe('WecomNotifier', () => {
   it('shows the URL with the key masked in errors', async () => {
     server.reply({ status: 200, body: JSON.stringify({ errcode: 93000, errmsg: 'invalid webhook url' }) });
     const { result } = await send();
-    expect(result.error).toBe(
-      `wecom ${server.url('/cgi-bin/webhook/send?key=[REDACTED]')}: errcode 93000: invalid webhook url`,
-    );
+    expect(result.error).toBe(`wecom ${server.url('')}: errcode 93000: invalid webhook url`);
   });
 });
 

@@ -22,7 +22,7 @@ export class WecomNotifier implements Notifier {
   ) {}
 
   notify(n: Notification, signal: AbortSignal): Promise<NotifyResult> {
-    const target = `wecom ${displayUrl(`${this.config.url}?key=`)}`;
+    const target = `wecom ${displayUrl(this.config.url)}`;
     return guardedDelivery(
       n,
       { type: 'wecom', target, sendResolved: this.config.sendResolved, deps: this.deps },
