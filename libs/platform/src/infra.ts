@@ -68,10 +68,15 @@ export class Bus {
       await nc.close();
       throw e;
     });
-    return new Bus(nc, js, jsm, topology, new DeadLetters(js, topology, config.service, obs.dlq.messages));
+    const dlq = new DeadLetters(js, topology, config.service, obs.dlq.messages, {
+      failures: obs.dlq.parkFailures,
+      logger: obs.logger,
+    });
+    return new Bus(nc, js, jsm, topology, dlq);
   }
 
   async close(): Promise<void> {
+    this.dlq.close();
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 }

@@ -10,7 +10,7 @@ import {
   registryQueries,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Cache, Database, Observability, rpcServerDeps } from '@vigil/platform';
+import { Bus, Cache, Database, Observability, rpcServerDeps, serveDeadLetters } from '@vigil/platform';
 import { PresenceStore } from '../presence/presence.store';
 import { supervisedProcesses } from '../presence/supervised-processes';
 import { IdentityService } from '../identity/identity.service';
@@ -82,6 +82,8 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
       serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, 'operator')),
       serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, 'operator')),
+      // Its own DLQ: list, show and purge; it has no redrive (a projection's event is read again by a rebuild).
+      ...serveDeadLetters(this.bus, this.obs, 'registry-svc').subscriptions,
     ];
   }
 
