@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { headers, type MsgHdrs } from '@nats-io/nats-core';
 import {
   DlqHeaders,
@@ -14,7 +18,7 @@ import {
   type z,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
-import { eventually, type ServiceProcess } from '@vigil/test-support';
+import { eventually, repoRoot, type ServiceProcess, testGatewayAuth } from '@vigil/test-support';
 import { Client } from 'pg';
 import { TestPlatform } from './platform';
 
@@ -302,6 +306,41 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
     // A bad selection is refused with the field named.
     const bad = await gw<{ detail?: string }>('/api/v1/dlq/metrics-svc/purge', { seqs: [1], all: true });
     expect(bad.status).toBe(400);
+  });
+
+  it('lists, shows, redrives and purges from the command line (vigil dlq)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-dlq-'));
+    const vigil = (...args: string[]) =>
+      spawnSync(process.execPath, [join(repoRoot, 'tools/vigil/vigil.js'), ...args], {
+        env: { ...process.env, XDG_CONFIG_HOME: dir, VIGIL_PASSWORD: '' },
+        encoding: 'utf8',
+        input: '',
+      });
+    const pw = join(dir, 'pw');
+    writeFileSync(pw, `${testGatewayAuth.adminPassword}\n`);
+    expect(vigil('login', '--url', platform.url('gateway', ''), '--password-file', pw).status).toBe(0);
+
+    const table = vigil('dlq', 'list', '--service', 'metrics-svc', '--subject', 'events.>');
+    expect([table.status, table.stderr]).toEqual([0, '']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^SEQ\s+SERVICE\s+REASON\s+SUBJECT\s+REDRIVES\s+PARKED AT\s+DETAIL$/);
+    expect(table.stdout).toMatch(/metrics-svc\s+invalid_payload\s+\S+\.events\.identity\.hostile-ev\s+0/);
+    const listed = JSON.parse(
+      vigil('dlq', 'list', '--service', 'metrics-svc', '--subject', 'events.>', '--json').stdout,
+    ) as {
+      entries: DlqEntry[];
+    };
+    expect(listed.entries).toHaveLength(1);
+    const seq = String(listed.entries[0].seq);
+    const shown = vigil('dlq', 'show', 'metrics-svc', seq);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ payload: { encoding: 'json', data: { not: 'an event' } } });
+    // No redrive for an event in metrics-svc: said so, and a non-zero exit for scripts.
+    const redrive = vigil('dlq', 'redrive', 'metrics-svc', seq);
+    expect(redrive.status).toBe(3);
+    expect(JSON.parse(redrive.stdout)).toMatchObject({ results: [{ outcome: 'unsupported' }] });
+    const purge = vigil('dlq', 'purge', 'metrics-svc', '--all', '--subject', 'events.identity.*');
+    expect([purge.status, JSON.parse(purge.stdout).counts]).toEqual([0, { purged: 1 }]);
+    expect(vigil('dlq', 'show', 'metrics-svc', seq).status).toBe(1);
+    expect(vigil('dlq', 'redrive', 'metrics-svc').stderr).toMatch(/by sequence, or --all/);
   });
 
   it('backs off without spinning while the DLQ stream is missing, counts and alarms, and recovers when it is back', async () => {
