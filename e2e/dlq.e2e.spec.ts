@@ -343,6 +343,44 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
     expect(vigil('dlq', 'redrive', 'metrics-svc').stderr).toMatch(/by sequence, or --all/);
   });
 
+  it("shows and purges the gateway's own DLQ (its read models park there), with the gateway's own NATS rights", async () => {
+    const { js, topology } = platform.bus;
+    const h = headers();
+    h.set('Nats-Expected-Stream', topology.streams.events);
+    await js.publish(topology.subjects.events('user', 'hostile-user'), Buffer.from('{"broken":'), { headers: h });
+    const entry = await eventually(
+      async () =>
+        (await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?service=gateway&subject=events.user.*')).body.entries?.[0],
+      { what: "the gateway's users projection to park the event", timeoutMs: 20_000 },
+    );
+    expect(entry).toMatchObject({ service: 'gateway', reason: 'invalid_payload', redrives: 0 });
+    // In the list over every DLQ too, in sequence order.
+    const everyone = (await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?limit=500')).body.entries;
+    expect(everyone.map((e) => e.seq)).toEqual([...everyone.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(everyone.some((e) => e.seq === entry.seq && e.service === 'gateway')).toBe(true);
+    const shown = await gw<{ payload: { encoding: string; data: string } }>(`/api/v1/dlq/gateway/${entry.seq}`);
+    expect(shown.body.payload).toEqual({ encoding: 'utf8', data: '{"broken":', truncated: false });
+    expect((await gw<DlqBatchReply>('/api/v1/dlq/gateway/redrive', { seqs: [entry.seq] })).body.results).toEqual([
+      expect.objectContaining({ outcome: 'unsupported' }),
+    ]);
+    expect((await gw<DlqBatchReply>('/api/v1/dlq/gateway/purge', { seqs: [entry.seq] })).body.counts).toEqual({
+      purged: 1,
+    });
+    expect(
+      (await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?service=gateway&subject=events.user.*')).body.entries,
+    ).toEqual([]);
+    // Users still work: the projection went on.
+    const created = await platform.gatewayFetch('/api/v1/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'after-dlq', role: 'viewer', password: 'a-long-password-1' }),
+    });
+    expect(created.status).toBe(201);
+    await eventually(async () => (await platform.gatewayFetch('/api/v1/users/after-dlq')).status === 200, {
+      what: 'the user created after the parked event to be readable',
+    });
+  });
+
   it('backs off without spinning while the DLQ stream is missing, counts and alarms, and recovers when it is back', async () => {
     const { jsm, topology } = platform.bus;
     await jsm.streams.delete(topology.streams.dlq);

@@ -119,7 +119,7 @@ const USAGE = `Usage:
               | show <service> <seq>
               | redrive <service> (<seq>… | --all [--reason R] [--subject PATTERN])
               | purge <service> (<seq>… | --all [--reason R] [--subject PATTERN])
-              (admins; services: registry-svc, metrics-svc, alert-svc; a pattern: telemetry.samples.*.node1)`;
+              (admins; services: registry-svc, metrics-svc, alert-svc, gateway; a pattern: telemetry.samples.*.node1)`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);

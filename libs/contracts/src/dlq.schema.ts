@@ -35,6 +35,9 @@ export type DlqReason = z.infer<typeof DlqReason>;
 export const DLQ_SERVICES = { 'registry-svc': 'registry', 'metrics-svc': 'metrics', 'alert-svc': 'alerting' } as const;
 export type DlqService = keyof typeof DLQ_SERVICES;
 export const DlqService = z.enum(Object.keys(DLQ_SERVICES) as [DlqService, ...DlqService[]]);
+/** Every DLQ an admin can reach through the gateway: the services', and the gateway's own (its projections park there). */
+export const DlqOwner = z.enum([...DlqService.options, 'gateway']);
+export type DlqOwner = z.infer<typeof DlqOwner>;
 
 /** The largest payload a `dlq-show` answer carries (the rest is cut and said so). */
 export const DLQ_SHOW_MAX_BYTES = 64 * 1024;

@@ -172,8 +172,10 @@ function gateway(t: Topology): NatsPermissions {
         `${API}.INFO`,
         ...streamInfo(t),
         ...readStream(t.streams.events),
+        // Its own dead letters (its projections park there): list, show, purge in-process.
+        ...ownDeadLetters(t),
       ],
-      deny: streamAdminDenied(),
+      deny: streamAdminDeniedButDlq(t),
     },
     subscribe: { allow: [`${natsInboxPrefix('gateway')}.>`], deny: [] },
     allowResponses: false,

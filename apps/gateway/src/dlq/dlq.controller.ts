@@ -5,13 +5,17 @@ import {
   type DlqEntry,
   DlqListRequest,
   dlqOperations,
+  DlqOwner,
   DlqSelection,
   DlqService,
   DlqShowReply as DlqShowReplySchema,
+  DlqShowRequest,
   UnavailableError,
   validate,
   z,
 } from '@vigil/contracts';
+import { DlqOperations } from '@vigil/messaging';
+import { Bus, Observability } from '@vigil/platform';
 import { Access } from '../auth/access';
 import { ApiSchemas } from '../http/api-schemas';
 import { ServiceClient } from '../http/service-client';
@@ -20,7 +24,7 @@ type DlqShowReply = z.infer<typeof DlqShowReplySchema>;
 type QueryString = Record<string, string | string[] | undefined>;
 
 /** The list's query string: the list request of one service, and which service (all when absent). */
-const ListQuery = DlqListRequest.extend({ service: DlqService.optional() });
+const ListQuery = DlqListRequest.extend({ service: DlqOwner.optional() });
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
 const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : v);
@@ -48,7 +52,20 @@ export interface DlqListAnswer {
 @Controller('api/v1/dlq')
 @Access('admin')
 export class DlqController {
-  constructor(private readonly services: ServiceClient) {}
+  /** The gateway's own DLQ (its read models park there): listed, shown and purged here; no redrive. */
+  private readonly own: DlqOperations;
+
+  constructor(
+    private readonly services: ServiceClient,
+    bus: Bus,
+    obs: Observability,
+  ) {
+    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, [], obs.logger);
+  }
+
+  private list1(owner: DlqOwner, request: z.infer<typeof DlqListRequest>) {
+    return owner === 'gateway' ? this.own.list(request) : this.services.ask(dlqOperations(owner).list, request);
+  }
 
   /** `?service=&reason=&subject=&after=&limit=`: parked messages, oldest first. */
   @Get()
@@ -66,8 +83,8 @@ export class DlqController {
       'query',
     );
     const { service, ...request } = parsed;
-    const services = service ? [service] : (Object.keys(DLQ_SERVICES) as DlqService[]);
-    const answers = await Promise.allSettled(services.map((s) => this.services.ask(dlqOperations(s).list, request)));
+    const services: DlqOwner[] = service ? [service] : [...(Object.keys(DLQ_SERVICES) as DlqService[]), 'gateway'];
+    const answers = await Promise.allSettled(services.map((s) => this.list1(s, request)));
     const unavailable: string[] = [];
     const entries: DlqEntry[] = [];
     let bound = Infinity;
@@ -95,7 +112,8 @@ export class DlqController {
   @Get(':service/:seq')
   @ApiSchemas({ summary: 'A parked message' })
   show(@Param('service') service: string, @Param('seq') seq: string): Promise<DlqShowReply> {
-    const s = validate(DlqService, service, 'service');
+    const s = validate(DlqOwner, service, 'service');
+    if (s === 'gateway') return this.own.show(validate(DlqShowRequest, { seq: num(seq) }, 'seq'));
     return this.services.ask(dlqOperations(s).show, { seq: num(seq) });
   }
 
@@ -104,8 +122,10 @@ export class DlqController {
   @HttpCode(200)
   @ApiSchemas({ body: z.object(selectionShape), summary: 'Redrive parked messages' })
   redrive(@Param('service') service: string, @Body() body: unknown): Promise<DlqBatchReply> {
-    const s = validate(DlqService, service, 'service');
-    return this.services.ask(dlqOperations(s).redrive, validate(DlqSelection, body ?? {}, 'body'));
+    const s = validate(DlqOwner, service, 'service');
+    const selection = validate(DlqSelection, body ?? {}, 'body');
+    if (s === 'gateway') return this.own.redrive(selection);
+    return this.services.ask(dlqOperations(s).redrive, selection);
   }
 
   /** `{ seqs }` or `{ all: true, filter? }`: deletes them from the DLQ. */
@@ -113,7 +133,9 @@ export class DlqController {
   @HttpCode(200)
   @ApiSchemas({ body: z.object(selectionShape), summary: 'Purge parked messages' })
   purge(@Param('service') service: string, @Body() body: unknown): Promise<DlqBatchReply> {
-    const s = validate(DlqService, service, 'service');
-    return this.services.ask(dlqOperations(s).purge, validate(DlqSelection, body ?? {}, 'body'));
+    const s = validate(DlqOwner, service, 'service');
+    const selection = validate(DlqSelection, body ?? {}, 'body');
+    if (s === 'gateway') return this.own.purge(selection);
+    return this.services.ask(dlqOperations(s).purge, selection);
   }
 }
