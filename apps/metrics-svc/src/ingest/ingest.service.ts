@@ -94,7 +94,7 @@ export class IngestService {
   redriveHandler(): SampleRedrive {
     const d = this.workerDeps;
     return new SampleRedrive({
-      bus: d.bus,
+      topology: d.bus.topology,
       db: d.db,
       writer: d.writer,
       identity: d.identity,

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { ValidationError } from '@vigil/contracts';
+import { type Topology, ValidationError } from '@vigil/contracts';
 import type { ParkedMessage, RedriveHandler, RedriveResult } from '@vigil/messaging';
-import type { Bus, Database, IdentityGate } from '@vigil/platform';
+import type { Database, IdentityGate } from '@vigil/platform';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { decodeIngestBatch } from './batch-decoder';
 import { PartitionState } from './partition-state';
@@ -9,7 +9,7 @@ import type { RollupWriter } from './rollup-writer';
 import { ensureSeriesIds } from './series-ids';
 
 export interface SampleRedriveDeps {
-  bus: Bus;
+  topology: Topology;
   db: Database;
   writer: RollupWriter;
   identity: IdentityGate;
@@ -36,13 +36,13 @@ export class SampleRedrive implements RedriveHandler {
   }
 
   accepts(p: ParkedMessage): boolean {
-    const { topology } = this.deps.bus;
+    const { topology } = this.deps;
     return p.stream === topology.streams.telemetry && topology.parse.samples(p.originalSubject) !== undefined;
   }
 
   async redrive(p: ParkedMessage): Promise<RedriveResult> {
-    const { bus, identity, metrics } = this.deps;
-    const target = bus.topology.parse.samples(p.originalSubject);
+    const { topology, identity, metrics } = this.deps;
+    const target = topology.parse.samples(p.originalSubject);
     if (!target) return { outcome: 'refused', reason: 'invalid_payload', detail: 'not a sample batch subject' };
     const now = this.clock();
     let batch;
