@@ -1,17 +1,29 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chownSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { freePort } from './process';
 
-const BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'];
+/** Debian's server binaries, newest version first; then whatever the PATH has. */
+function binDirs(): string[] {
+  let versions: string[] = [];
+  try {
+    versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  } catch {
+    // not a Debian layout
+  }
+  return [
+    ...versions.map((v) => join('/usr/lib/postgresql', v, 'bin')),
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+  ];
+}
 
 /**
  * The folder of initdb/pg_ctl (Debian's postgresql package). Missing: undefined, so a test can
  * skip; under CI=true a missing binary is an error instead.
  */
 export function postgresBinDir(): string | undefined {
-  for (const dir of BIN_DIRS) {
+  for (const dir of binDirs()) {
     try {
       accessSync(join(dir, 'pg_ctl'), constants.X_OK);
       return dir;
