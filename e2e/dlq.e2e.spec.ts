@@ -177,7 +177,23 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
     expect(copy.headers.get(DlqHeaders.consumer)).toMatch(/^metrics-ingest-p\d$/);
     expect(Number(copy.headers.get(DlqHeaders.storedAt))).toBeGreaterThan(Date.now() - 60_000);
 
-    // A well-behaved node's fresh batch is ingested after it.
+    // A batch as large as the server takes, with 8 kB of headers: its copy (with provenance) would
+    // not fit as it was; it is parked cut, and said so.
+    const max = platform.bus.nc.info!.max_payload;
+    const bulky = headers();
+    for (let i = 0; i < 8; i++) bulky.set(`X-Pad-${i}`, 'p'.repeat(1000));
+    bulky.set('Nats-Msg-Id', 'hostile-bulky-1');
+    const headerSize = 12 + [...bulky.keys()].reduce((n, k) => n + k.length + bulky.get(k).length + 4, 0);
+    await send('hostile3', 1, { extra: bulky, data: Buffer.alloc(max - headerSize - 64, 'x') });
+    const cut = await eventually(
+      async () => (await parked()).find((p) => p.headers.get(DlqHeaders.originalSubject).endsWith('.hostile3')),
+      { what: 'the near-limit batch parked', timeoutMs: 20_000 },
+    );
+    expect(Number(cut.headers.get(DlqHeaders.truncated))).toBe(max - headerSize - 64);
+    expect(cut.data.length).toBeLessThan(max - headerSize - 64);
+    expectNoOriginalControlHeaders(cut.headers);
+
+    // A well-behaved node's fresh batch is ingested after them.
     await send('good1', 7, { key: good.privateKey });
     await eventually(async () => (await storedSum('good1')) === base + 7, { what: 'the fresh good batch stored' });
     expect(await metricValue('vigil_dlq_park_failures_total', 'reason="refused"')).toBe(0);
@@ -278,14 +294,27 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
     const malformed = (
       await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?service=metrics-svc&reason=invalid_payload&subject=telemetry.>')
     ).body.entries;
-    expect(malformed.length).toBe(1);
+    // hostile1 (malformed), hostile3 (cut to fit: never redriven).
+    expect(malformed.map((e) => [e.originalSubject.split('.').pop(), e.truncated ?? false])).toEqual([
+      ['hostile1', false],
+      ['hostile3', true],
+    ]);
     const r1 = await gw<DlqBatchReply>('/api/v1/dlq/metrics-svc/redrive', {
       all: true,
       filter: { reason: 'invalid_payload', subject: 'telemetry.>' },
     });
-    expect(r1.body.results).toEqual([expect.objectContaining({ seq: malformed[0].seq, outcome: 'reparked' })]);
+    expect(r1.body.results).toEqual([
+      expect.objectContaining({ seq: malformed[0].seq, outcome: 'reparked' }),
+      {
+        seq: malformed[1].seq,
+        outcome: 'failed',
+        detail: 'the payload was cut when it was parked: it cannot be redriven',
+      },
+    ]);
     const reparked = (
-      await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?service=metrics-svc&reason=invalid_payload&subject=telemetry.>')
+      await gw<{ entries: DlqEntry[] }>(
+        '/api/v1/dlq?service=metrics-svc&reason=invalid_payload&subject=telemetry.samples.*.hostile1',
+      )
     ).body.entries;
     expect(reparked).toEqual([expect.objectContaining({ redrives: 1, streamSeq: malformed[0].streamSeq })]);
     expect(reparked[0].seq).toBeGreaterThan(malformed[0].seq);
@@ -299,7 +328,7 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
       all: true,
       filter: { reason: 'invalid_payload', subject: 'telemetry.>' },
     });
-    expect(purged.body.counts).toEqual({ purged: 1 });
+    expect(purged.body.counts).toEqual({ purged: 2 });
     expect(
       (await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?reason=invalid_payload&subject=telemetry.>')).body.entries,
     ).toEqual([]);

@@ -15,6 +15,10 @@ export const DlqHeaders = {
   consumer: 'Vigil-Dlq-Consumer',
   /** How many times it was redriven and refused again (absent: never). */
   redrives: 'Vigil-Dlq-Redrives',
+  /** Original headers left out to keep the copy within the server's message size: how many. */
+  droppedHeaders: 'Vigil-Dlq-Dropped-Headers',
+  /** The payload was cut to fit the server's message size: its original length in bytes. */
+  truncated: 'Vigil-Dlq-Truncated',
   /** Each original header is kept as `<prefix><name>`: inert for the server, restored on a redrive. */
   originalPrefix: 'Vigil-Dlq-Orig-',
 } as const;
@@ -81,7 +85,10 @@ export const DlqEntry = z.object({
   parkedAt: z.string(),
   storedAt: IsoTimestamp.optional(),
   redrives: z.number().int().nonnegative(),
+  /** The original payload's size in bytes. */
   size: z.number().int().nonnegative(),
+  /** The payload was cut to fit the DLQ (the original was near the server's message size): it cannot be redriven. */
+  truncated: z.boolean().optional(),
 });
 export type DlqEntry = z.infer<typeof DlqEntry>;
 

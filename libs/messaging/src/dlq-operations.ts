@@ -92,11 +92,14 @@ export class DlqOperations {
     const { headers: h, data, ...entry } = parked;
     const headers: Record<string, string[]> = {};
     for (const [k, v] of h) headers[k] = [...v];
-    return { ...entry, headers, payload: showPayload(data) };
+    const payload = showPayload(data);
+    return { ...entry, headers, payload: { ...payload, truncated: payload.truncated || entry.truncated === true } };
   }
 
   async redrive(sel: DlqSelection): Promise<DlqBatchReply> {
     return this.each(sel, async (p) => {
+      if (p.truncated)
+        return { outcome: 'failed', detail: 'the payload was cut when it was parked: it cannot be redriven' };
       const handler = this.handlers.find((h) => h.accepts(p));
       if (!handler)
         return { outcome: 'unsupported', detail: `${this.service} has no redrive for ${p.originalSubject}` };
@@ -223,6 +226,7 @@ export class DlqOperations {
     const colon = full.indexOf(': ');
     const storedMs = Number(get(DlqHeaders.storedAt));
     const consumer = get(DlqHeaders.consumer);
+    const cutFrom = Number(get(DlqHeaders.truncated));
     return {
       seq: m.seq,
       service: get(DlqHeaders.service) || this.service,
@@ -235,7 +239,8 @@ export class DlqOperations {
       parkedAt: get(DlqHeaders.parkedAt) || m.time.toISOString(),
       ...(storedMs > 0 ? { storedAt: new Date(storedMs).toISOString() } : {}),
       redrives: Number(get(DlqHeaders.redrives)) || 0,
-      size: m.data.length,
+      size: cutFrom > 0 ? cutFrom : m.data.length,
+      ...(cutFrom > 0 ? { truncated: true } : {}),
       headers: originalHeadersOf(h),
       data: m.data,
     };

@@ -34,6 +34,19 @@ export class DlqParkError extends Error {
   }
 }
 
+/** The original headers a copy keeps at most (bytes, names and values): the rest is counted, not kept. */
+export const DLQ_ORIGINAL_HEADERS_MAX_BYTES = 16 * 1024;
+/** Room left for the provenance headers and the header block's framing. */
+const PROVENANCE_RESERVE_BYTES = 4 * 1024;
+
+/** The bytes a header block takes on the wire (`NATS/1.0\r\n`, `name: value\r\n` each, `\r\n`). */
+export function headerBytes(h: MsgHdrs | undefined): number {
+  if (!h) return 0;
+  let n = 12;
+  for (const [k, v] of h) for (const value of v) n += Buffer.byteLength(k) + Buffer.byteLength(value) + 4;
+  return n;
+}
+
 export interface DeadLettersOptions {
   /** vigil_dlq_park_failures_total{service,reason}. */
   failures?: Counter<'service' | 'reason'>;
@@ -43,6 +56,8 @@ export interface DeadLettersOptions {
   /** ...up to this. */
   maxBackoffMs?: number;
   clock?: () => number;
+  /** The largest message the server takes (headers and payload): the connection's `max_payload`. */
+  maxPayload?: () => number | undefined;
 }
 
 /** The headers of a DLQ copy: provenance, the original headers under a prefix, never a control header. */
@@ -52,15 +67,26 @@ export function dlqCopyHeaders(
 ): MsgHdrs {
   const h = headers();
   let traced = false;
+  let kept = 0;
+  let dropped = 0;
   if (msg.headers) {
     for (const [k, v] of msg.headers) {
       // A hostile or buggy sender's own `Vigil-Dlq-*` headers never pass for provenance: they
-      // are kept under the prefix like every other header.
-      for (const value of v) h.append(`${DlqHeaders.originalPrefix}${k}`, value);
+      // are kept under the prefix like every other header, within a size budget (the copy must
+      // fit in a message whatever the original carried).
+      for (const value of v) {
+        const size = DlqHeaders.originalPrefix.length + Buffer.byteLength(k) + Buffer.byteLength(value) + 4;
+        if (kept + size > DLQ_ORIGINAL_HEADERS_MAX_BYTES) {
+          dropped++;
+          continue;
+        }
+        kept += size;
+        h.append(`${DlqHeaders.originalPrefix}${k}`, value);
+      }
       // The trace context is carried as it came, so the parked copy belongs to the original's trace.
       const lower = k.toLowerCase();
       if ((lower === 'traceparent' || lower === 'tracestate') && !isJetStreamControlHeader(k)) {
-        for (const value of v) h.append(lower, value);
+        for (const value of v) if (value.length <= 512) h.append(lower, value);
         if (lower === 'traceparent') traced = true;
       }
     }
@@ -76,6 +102,7 @@ export function dlqCopyHeaders(
   }
   if (fields.consumer) h.set(DlqHeaders.consumer, fields.consumer.slice(0, 256));
   if (fields.redrives) h.set(DlqHeaders.redrives, String(fields.redrives));
+  if (dropped) h.set(DlqHeaders.droppedHeaders, String(dropped));
   if (!traced) injectTraceHeaders(h);
   return h;
 }
@@ -174,11 +201,20 @@ export class DeadLetters {
       parkedAt: new Date(this.clock()).toISOString(),
       ...opts,
     });
+    // The copy fits in one message: the payload is cut (and said so) when the original was
+    // already near the server's limit, since provenance headers were added to it.
+    let data = msg.data;
+    const max = this.options.maxPayload?.() ?? 1024 * 1024;
+    const room = max - headerBytes(h) - PROVENANCE_RESERVE_BYTES;
+    if (data.length > room) {
+      h.set(DlqHeaders.truncated, String(data.length));
+      data = data.subarray(0, Math.max(0, room));
+    }
     const redrives = opts.redrives ?? 0;
     const msgID = `dlq:${this.service}:${stream}:${msg.seq}${redrives ? `:r${redrives}` : ''}`;
     const subject = this.topology.subjects.dlq(this.service);
     try {
-      await this.js.publish(subject, msg.data, { headers: h, msgID });
+      await this.js.publish(subject, data, { headers: h, msgID });
     } catch (e) {
       this.failed(e, msg, stream);
     }

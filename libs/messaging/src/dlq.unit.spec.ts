@@ -2,7 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import { createTopology, DlqHeaders } from '@vigil/contracts';
 import { Counter, Registry } from 'prom-client';
-import { DeadLetters, DlqParkError, originalHeadersOf } from './dlq';
+import { DeadLetters, DlqParkError, headerBytes, originalHeadersOf } from './dlq';
 
 describe('DeadLetters.parkMessage', () => {
   it('publishes the original bytes with the reason and provenance, the original headers inert under a prefix, once per delivery', async () => {
@@ -153,5 +153,44 @@ describe('DeadLetters.parkMessage', () => {
     setTimeout(() => dlq.close(), 50);
     await expect(waiting).rejects.toMatchObject({ failure: 'closed' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('keeps the copy within the server message size: original headers beyond a budget counted, a payload at the limit cut and said so', async () => {
+    const published: { data: Uint8Array; opts: { headers: ReturnType<typeof headers> } }[] = [];
+    const js = {
+      publish: async (_s: string, data: Uint8Array, opts: never) => void published.push({ data, opts }),
+    } as unknown as JetStreamClient;
+    const counter = new Counter({ name: 'c2', help: 'h', labelNames: ['service', 'reason'], registers: [] });
+    const max = 1024 * 1024;
+    const dlq = new DeadLetters(js, createTopology('t9'), 'metrics-svc', counter, { maxPayload: () => max });
+    const park = async (original: ReturnType<typeof headers>) => {
+      // The original itself fits (headers and payload within max_payload).
+      const data = new Uint8Array(max - headerBytes(original) - 10).fill(65);
+      await dlq.parkMessage(
+        { subject: 't9.telemetry.samples.0.n1', data, headers: original, seq: 9 },
+        'invalid_payload',
+        'too big',
+        'T9_TELEMETRY',
+      );
+      const { data: body, opts } = published[published.length - 1];
+      expect(headerBytes(opts.headers) + body.length + 200).toBeLessThanOrEqual(max);
+      expect([...opts.headers.keys()].filter((k) => /^nats-/i.test(k))).toEqual([]);
+      return { data, body, h: opts.headers };
+    };
+    // 40 kB of headers: those beyond the budget are counted, not copied.
+    const many = headers();
+    for (let i = 0; i < 40; i++) many.append(`X-Big-${i}`, 'v'.repeat(1000));
+    many.append('Nats-Expected-Stream', 'TELEMETRY');
+    const first = await park(many);
+    expect(Number(first.h.get(DlqHeaders.droppedHeaders))).toBeGreaterThan(20);
+    expect(first.h.get('Vigil-Dlq-Orig-X-Big-0')).toHaveLength(1000);
+    // Headers within the budget and a payload at the limit: the copy's provenance would not fit, the payload is cut.
+    const few = headers();
+    for (let i = 0; i < 8; i++) few.append(`X-Big-${i}`, 'v'.repeat(1000));
+    const second = await park(few);
+    expect(second.h.has(DlqHeaders.droppedHeaders)).toBe(false);
+    expect(second.h.get(DlqHeaders.truncated)).toBe(String(second.data.length));
+    expect(second.body.length).toBeLessThan(second.data.length);
+    expect(Buffer.from(second.body).equals(Buffer.from(second.data.subarray(0, second.body.length)))).toBe(true);
   });
 });

@@ -71,6 +71,7 @@ export class Bus {
     const dlq = new DeadLetters(js, topology, config.service, obs.dlq.messages, {
       failures: obs.dlq.parkFailures,
       logger: obs.logger,
+      maxPayload: () => nc.info?.max_payload,
     });
     return new Bus(nc, js, jsm, topology, dlq);
   }
