@@ -216,7 +216,13 @@ export class DlqOperations {
 
   private async delete(seq: number): Promise<void> {
     // Only its own: the sequence was read as one of this service's messages just before.
-    await this.jsm.streams.deleteMessage(this.topology.streams.dlq, seq, false);
+    try {
+      await this.jsm.streams.deleteMessage(this.topology.streams.dlq, seq, false);
+    } catch (e) {
+      // Deleted meanwhile (a concurrent redrive or purge of the same message): what was asked is done.
+      if (/no message found|sequence \d+ not found/i.test((e as Error).message)) return;
+      throw e;
+    }
   }
 
   private parse(m: StoredMsg): ParkedMessage {
