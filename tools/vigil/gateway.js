@@ -1,5 +1,5 @@
 'use strict';
-// `vigil login|logout|whoami|api|users|keys|tokens|password`: the gateway over HTTP, as a logged-in user. The session
+// `vigil login|logout|whoami|api|users|keys|tokens|password|dlq`: the gateway over HTTP, as a logged-in user. The session
 // (gateway URL, access and refresh tokens) is kept in ~/.config/vigil/session.json, mode 0600
 // ($XDG_CONFIG_HOME respected); an expired access token is refreshed once, transparently.
 const fs = require('node:fs');
@@ -116,7 +116,12 @@ const USAGE = `Usage:
   vigil keys create --name <name> --role <role> [--days N] [--scope env=prod,…] | list | revoke <id>
               (the key is shown once; a scoped key sees only nodes with those labels and their metrics)
   vigil tokens create [--node <id>] [--ttl SECONDS] [--note TEXT] | list [--state unused|used|expired|revoked]
-              | revoke <id>    (enrollment tokens; the token is shown once, the list never shows it)`;
+              | revoke <id>    (enrollment tokens; the token is shown once, the list never shows it)
+  vigil dlq list [--service S] [--reason R] [--subject PATTERN] [--after SEQ] [--limit N] [--json]
+              | show <service> <seq>
+              | redrive <service> (<seq>… | --all [--reason R] [--subject PATTERN])
+              | purge <service> (<seq>… | --all [--reason R] [--subject PATTERN])
+              (admins; services: registry-svc, metrics-svc, alert-svc, gateway; a pattern: telemetry.samples.*.node1)`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);
@@ -260,6 +265,87 @@ async function tokens(argv) {
   }
 }
 
+/** The messages a redrive or purge takes: the sequences named, or `--all` matching the filter. */
+function dlqSelection(words, options, all) {
+  if (all) {
+    if (words.length) throw new CliError('name sequences or --all, not both');
+    const filter = {};
+    if (options.reason) filter.reason = options.reason;
+    if (options.subject) filter.subject = options.subject;
+    return Object.keys(filter).length ? { all: true, filter } : { all: true };
+  }
+  if (!words.length || words.some((w) => !/^\d+$/.test(w)))
+    throw new CliError('name the messages by sequence, or --all');
+  return { seqs: words.map(Number) };
+}
+
+/** One line per parked message: what an operator scans before redriving. */
+function printDlqList(page) {
+  const rows = page.entries.map((e) => [
+    String(e.seq),
+    e.service,
+    e.reason,
+    e.originalSubject,
+    String(e.redrives),
+    e.parkedAt,
+    e.detail.length > 60 ? `${e.detail.slice(0, 59)}…` : e.detail,
+  ]);
+  const head = ['SEQ', 'SERVICE', 'REASON', 'SUBJECT', 'REDRIVES', 'PARKED AT', 'DETAIL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows])
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  if (page.next !== undefined) process.stderr.write(`more: vigil dlq list --after ${page.next} …\n`);
+  if (page.unavailable)
+    process.stderr.write(`not answering (their messages are missing): ${page.unavailable.join(', ')}\n`);
+}
+
+async function dlq(argv) {
+  const all = argv.includes('--all');
+  const json = argv.includes('--json');
+  const { options, words } = parseOptions(argv.filter((a) => a !== '--all' && a !== '--json'));
+  const [command, service, ...rest] = words;
+  switch (command) {
+    case 'list': {
+      if (service)
+        throw new CliError('vigil dlq list [--service S] [--reason R] [--subject P] [--after SEQ] [--limit N]');
+      const q = new URLSearchParams();
+      for (const k of ['service', 'reason', 'subject', 'after', 'limit'])
+        if (options[k] !== undefined) q.set(k, options[k]);
+      const res = await request('GET', `/api/v1/dlq${q.size ? `?${q}` : ''}`);
+      if (json) return printed(res);
+      if (!res.ok) throw await failure(res);
+      printDlqList(await res.json());
+      return 0;
+    }
+    case 'show':
+      if (!service || rest.length !== 1) throw new CliError('vigil dlq show <service> <seq>');
+      return printed(await request('GET', `/api/v1/dlq/${encodeURIComponent(service)}/${encodeURIComponent(rest[0])}`));
+    case 'redrive':
+    case 'purge': {
+      if (!service) throw new CliError(`vigil dlq ${command} <service> (<seq>… | --all [--reason R] [--subject P])`);
+      const res = await request(
+        'POST',
+        `/api/v1/dlq/${encodeURIComponent(service)}/${command}`,
+        dlqSelection(rest, options, all),
+      );
+      if (!res.ok) throw await failure(res);
+      const reply = await res.json();
+      process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
+      if (reply.more) process.stderr.write(`more messages match: run it again\n`);
+      // Anything not done (failed, unsupported, not found) is an exit code a script can see.
+      const undone = reply.results.filter((r) => !['redriven', 'already_applied', 'purged'].includes(r.outcome));
+      return undone.length ? 3 : 0;
+    }
+    default:
+      throw new CliError(USAGE);
+  }
+}
+
 /** Runs one of this file's commands; the exit code. */
 async function runGatewayCli(command, argv, cwd) {
   try {
@@ -283,6 +369,8 @@ async function runGatewayCli(command, argv, cwd) {
         return await tokens(argv);
       case 'password':
         return await changeOwnPassword(argv, cwd);
+      case 'dlq':
+        return await dlq(argv);
       default:
         throw new CliError(USAGE);
     }
@@ -293,6 +381,6 @@ async function runGatewayCli(command, argv, cwd) {
   }
 }
 
-const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'tokens', 'password'];
+const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'tokens', 'password', 'dlq'];
 
 module.exports = { runGatewayCli, COMMANDS, sessionFile };

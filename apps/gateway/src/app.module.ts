@@ -5,6 +5,7 @@ import { AlertsController } from './alerts/alerts.controller';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EnrollmentController } from './enrollment/enrollment.controller';
+import { DlqController } from './dlq/dlq.controller';
 import { RulesController } from './alerts/rules.controller';
 import { GatewayEnv } from './config';
 import { ProblemFilter } from './http/problem.filter';
@@ -44,6 +45,7 @@ import { UsersModule } from './users/users.module';
     DiscoveryModule,
   ],
   controllers: [
+    DlqController,
     NodesController,
     MetricsController,
     PrometheusController,

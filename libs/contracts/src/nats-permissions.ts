@@ -3,7 +3,8 @@
  * (`npm start`, docker-compose, the tests' servers) is generated from.
  *
  * Every identity is one NATS user. Services publish only the event contexts they own, their
- * own dead letters and the JetStream API calls they need on the streams they read; the gateway
+ * own dead letters and the JetStream API calls they need on the streams they read (and read and
+ * delete single messages of the DLQ stream, for `dlq-*` operations on their own DLQ); the gateway
  * asks (`cmd.*`, `qry.*`) and appends only its own contexts (users, API keys, audit); agents only send telemetry and their enrollment request and read
  * their config; only `admin` creates, updates, purges or deletes streams.
  *
@@ -90,6 +91,27 @@ function streamAdminDenied(): string[] {
   return STREAM_ADMIN.map((op) => `${API}.STREAM.${op}.>`);
 }
 
+/**
+ * A service manages its own dead letters (`dlq-purge`, a redriven message leaving the DLQ): it
+ * may delete single messages of the DLQ stream, and of no other stream (the deny names them,
+ * since NATS applies a deny over any allow). The DLQ is one stream, and MSG.DELETE takes a
+ * sequence, not a subject: the service checks that the sequence is one of its own before it
+ * deletes (`DlqOperations`).
+ */
+function streamAdminDeniedButDlq(t: Topology): string[] {
+  return [
+    ...STREAM_ADMIN.filter((op) => op !== 'MSG.DELETE').map((op) => `${API}.STREAM.${op}.>`),
+    `${API}.STREAM.MSG.DELETE.${t.streams.telemetry}`,
+    `${API}.STREAM.MSG.DELETE.${t.streams.events}`,
+    `${API}.STREAM.MSG.DELETE.KV_${t.buckets.agentConfig}`,
+  ];
+}
+
+/** Reading and deleting its own parked messages by sequence (`DlqOperations`). */
+function ownDeadLetters(t: Topology): string[] {
+  return [`${API}.STREAM.MSG.GET.${t.streams.dlq}`, `${API}.STREAM.MSG.DELETE.${t.streams.dlq}`];
+}
+
 /** STREAM.INFO of every stream: what a restricted service checks at start (`verifyStreams`). */
 function streamInfo(t: Topology): string[] {
   return Object.values(t.streams).map((name) => `${API}.STREAM.INFO.${name}`);
@@ -121,8 +143,9 @@ function service(identity: keyof typeof SERVICE_ROLES, t: Topology): NatsPermiss
         `${API}.INFO`,
         ...streamInfo(t),
         ...role.reads.flatMap((key) => readStream(t.streams[key])),
+        ...(role.deadLetters ? ownDeadLetters(t) : []),
       ],
-      deny: streamAdminDenied(),
+      deny: role.deadLetters ? streamAdminDeniedButDlq(t) : streamAdminDenied(),
     },
     subscribe: {
       allow: [
@@ -149,8 +172,10 @@ function gateway(t: Topology): NatsPermissions {
         `${API}.INFO`,
         ...streamInfo(t),
         ...readStream(t.streams.events),
+        // Its own dead letters (its projections park there): list, show, purge in-process.
+        ...ownDeadLetters(t),
       ],
-      deny: streamAdminDenied(),
+      deny: streamAdminDeniedButDlq(t),
     },
     subscribe: { allow: [`${natsInboxPrefix('gateway')}.>`], deny: [] },
     allowResponses: false,

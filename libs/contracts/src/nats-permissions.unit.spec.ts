@@ -35,6 +35,30 @@ describe('NATS permissions per identity', () => {
     expect(natsPermissions('admin', t).publish.allow).toEqual(['>']);
   });
 
+  it('lets a service read and delete single messages of the DLQ stream only, and no one else any', () => {
+    for (const identity of ['registry-svc', 'metrics-svc', 'alert-svc', 'backup-svc', 'gateway'] as const) {
+      const { allow, deny } = natsPermissions(identity, t).publish;
+      expect(allow.filter((s) => /MSG\.(DELETE|GET)/.test(s))).toEqual(
+        expect.arrayContaining(['$JS.API.STREAM.MSG.GET.T1_DLQ', '$JS.API.STREAM.MSG.DELETE.T1_DLQ']),
+      );
+      expect(allow.filter((s) => s.includes('MSG.DELETE'))).toEqual(['$JS.API.STREAM.MSG.DELETE.T1_DLQ']);
+      expect(deny).toEqual(
+        expect.arrayContaining([
+          '$JS.API.STREAM.MSG.DELETE.T1_TELEMETRY',
+          '$JS.API.STREAM.MSG.DELETE.T1_EVENTS',
+          '$JS.API.STREAM.MSG.DELETE.KV_t1-agent-config',
+        ]),
+      );
+      // It publishes only its own dead letters: a redrive never re-enters another stream.
+      expect(allow.filter((s) => s.startsWith('t1.dlq.') || s.startsWith('t1.telemetry.'))).toEqual([
+        `t1.dlq.${identity}`,
+      ]);
+    }
+    const agent = natsPermissions('agent', t).publish;
+    expect(agent.allow.filter((s) => s.includes('MSG.DELETE') || s.includes('DLQ'))).toEqual([]);
+    expect(agent.deny).toContain('$JS.API.STREAM.MSG.DELETE.>');
+  });
+
   it('lets the gateway ask and keep its own contexts, and agents only send telemetry, enroll and read their config', () => {
     expect(natsPermissions('gateway', t).publish.allow.filter((s) => !s.startsWith('$JS'))).toEqual([
       't1.cmd.*.*',

@@ -261,7 +261,9 @@ export class ProjectionRunner<E extends DomainEvent> {
             if (!(e instanceof ValidationError)) throw e;
             // Parked before the checkpoint commits; a retry after a crash parks it again,
             // and the DLQ's message id makes that a duplicate JetStream drops.
-            await this.deps.dlq.parkMessage(msg, 'invalid_payload', e.message, this.deps.stream);
+            await this.deps.dlq.parkMessage(msg, 'invalid_payload', e.message, this.deps.stream, {
+              consumer: `projection ${this.projection.name}`,
+            });
           }
           await tx.query(
             `UPDATE ${this.deps.checkpointTable} SET last_seq = $2, updated_at = now() WHERE projection = $1`,

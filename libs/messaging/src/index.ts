@@ -1,5 +1,6 @@
 export * from './connection';
 export * from './dlq';
+export * from './dlq-operations';
 export * from './publish';
 export * from './worker';
 export * from './rpc';

@@ -10,3 +10,4 @@ export * from './read-model';
 export * from './identity-gate';
 export * from './identity-env';
 export * from './process-guards';
+export * from './dead-letters';

@@ -79,18 +79,24 @@ export class Bus {
       await nc.close();
       throw e;
     });
+    const dlq = new DeadLetters(js, topology, config.service, obs.dlq.messages, {
+      failures: obs.dlq.parkFailures,
+      logger: obs.logger,
+      maxPayload: () => nc.info?.max_payload,
+    });
     return new Bus(
       nc,
       js,
       jsm,
       topology,
-      new DeadLetters(js, topology, config.service, obs.dlq.messages),
+      dlq,
       new QueryLimiter(config.VIGIL_QUERY_CONCURRENCY, config.VIGIL_QUERY_RETRY_AFTER_S, obs.nats.queriesInFlight),
       config.VIGIL_PROJECTION_STREAM_RESET,
     );
   }
 
   async close(): Promise<void> {
+    this.dlq.close();
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 }

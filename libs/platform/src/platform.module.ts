@@ -6,6 +6,7 @@ import {
   type MiddlewareConsumer,
   Module,
   type NestModule,
+  type BeforeApplicationShutdown,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { z } from '@vigil/contracts';
@@ -28,13 +29,18 @@ export interface PlatformOptions<S extends z.ZodObject> {
 }
 
 @Injectable()
-class PlatformLifecycle implements OnApplicationShutdown {
+class PlatformLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     private readonly cache: Cache,
     private readonly obs: Observability,
   ) {}
+
+  /** A consumer waiting to park a message (the DLQ failing) stops waiting, so its worker can stop. */
+  beforeApplicationShutdown(): void {
+    this.bus.dlq.close();
+  }
 
   /** Runs after every service's beforeApplicationShutdown hook has stopped its workers. */
   async onApplicationShutdown(signal?: string): Promise<void> {

@@ -14,7 +14,7 @@ export { createMetricsRegistry } from './metrics/registry';
 export { createHttpMetrics, type HttpLabel, type HttpMetrics } from './metrics/http-metrics';
 export { createNatsMetrics, type NatsMetrics } from './metrics/nats-metrics';
 export { createDbMetrics, type DbMetrics } from './metrics/db-metrics';
-export { createDlqMetrics, DLQ_REASONS, type DlqMetrics } from './metrics/dlq-metrics';
+export { createDlqMetrics, DLQ_PARK_FAILURES, DLQ_REASONS, type DlqMetrics } from './metrics/dlq-metrics';
 export { createSecurityMetrics } from './metrics/security-metrics';
 export {
   type CheckResult,

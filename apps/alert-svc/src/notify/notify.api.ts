@@ -2,7 +2,7 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap
 import type { Subscription } from '@nats-io/nats-core';
 import { NotFoundError, notifyOperations, silenceOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
+import { Bus, Observability, rpcServerDeps, serveDeadLetters } from '@vigil/platform';
 import { AlertQueries } from './alert-queries';
 import { NotificationLog } from './notification-log';
 import { Receivers } from './pipeline/receivers';
@@ -38,6 +38,8 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
       serveQuery(deps, notifyOperations.history, (r) => alerts.history(r)),
       serveQuery(deps, notifyOperations.notifications, (r) => log.list(r)),
       serveQuery(deps, notifyOperations.receivers, async () => ({ receivers: receivers.names() })),
+      // Its own DLQ: list, show and purge; it has no redrive (refused samples are past for evaluation).
+      ...serveDeadLetters(this.bus, this.obs, 'alert-svc').subscriptions,
       serveQuery(deps, notifyOperations.testReceiver, async (r) => {
         const result = await receivers.test(r.receiver);
         if (!result) throw new NotFoundError(`no receiver "${r.receiver}"`);

@@ -12,8 +12,10 @@ import {
   projectionRunner,
   RedisLease,
   SecurityViolations,
+  serveDeadLetters,
   type ServiceConfig,
 } from '@vigil/platform';
+import type { Subscription } from '@nats-io/nats-core';
 import { type MetricsEnv, retentionOf } from '../config';
 import { createMetricsSvcMetrics } from '../metrics-svc.metrics';
 import { maintainPartitions } from '../storage/partitions';
@@ -32,9 +34,10 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
   readonly identity: IdentityGate;
   private readonly identities: ProjectionRunner<IdentityEvent>;
   private readonly schedules: LeasedSchedule[];
+  private deadLetters: Subscription[] = [];
 
   constructor(
-    bus: Bus,
+    private readonly bus: Bus,
     private readonly db: Database,
     cache: Cache,
     private readonly obs: Observability,
@@ -89,6 +92,11 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
 
   async maintain(): Promise<void> {
     const report = await maintainPartitions(this.db.dataSource, this.db.schema, retentionOf(this.config), Date.now());
+    // The DLQ keeps a message 14 days: the record of a redrive is not needed for longer.
+    await this.db.query(
+      'dlq_redriven_prune',
+      "DELETE FROM metrics.dlq_redriven WHERE redriven_at < now() - interval '30 days'",
+    );
     if (report.created.length || report.dropped.length) this.obs.logger.info(report, 'rollup partitions maintained');
   }
 
@@ -98,9 +106,14 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
     await this.identities.start();
     await this.ingest.start();
     for (const s of this.schedules) s.start();
+    this.deadLetters = serveDeadLetters(this.bus, this.obs, 'metrics-svc', [
+      this.ingest.redriveHandler(),
+    ]).subscriptions;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.deadLetters.map((s) => s.drain()));
+    this.deadLetters = [];
     await Promise.all(this.schedules.map((s) => s.stop()));
     await this.ingest.stop();
     await this.identities.stop();

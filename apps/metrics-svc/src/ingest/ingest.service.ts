@@ -9,6 +9,7 @@ import type { IdentityGate } from '@vigil/platform';
 import { PartitionPositions } from './partition-positions';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker';
 import { RollupWriter } from './rollup-writer';
+import { SampleRedrive } from './sample-redrive';
 
 /** Being behind for this long makes a backlog rather than a burst. */
 const BACKLOG_MS = 1000;
@@ -87,6 +88,20 @@ export class IngestService {
       onRewind: () => this.rewindReader(),
       caughtUp: () => this.lastPending === 0 || Date.now() - this.lastMessageAt > 1000,
     };
+  }
+
+  /** Redrives parked sample batches (`cmd.metrics.dlq-redrive`) with the ingest's checks and writer. */
+  redriveHandler(): SampleRedrive {
+    const d = this.workerDeps;
+    return new SampleRedrive({
+      topology: d.bus.topology,
+      db: d.db,
+      writer: d.writer,
+      identity: d.identity,
+      metrics: d.metrics,
+      maxFutureMs: d.maxFutureMs,
+      oldestMs: d.oldestMs,
+    });
   }
 
   ownedPartitions(): number[] {

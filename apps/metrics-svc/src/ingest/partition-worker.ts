@@ -139,7 +139,9 @@ export class PartitionWorker {
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       metrics.batches.inc({ result: 'invalid' });
-      await bus.dlq.parkMessage(msg, 'invalid_payload', e.message, bus.topology.streams.telemetry);
+      await bus.dlq.parkMessage(msg, 'invalid_payload', e.message, bus.topology.streams.telemetry, {
+        consumer: `metrics-ingest-p${this.partition}`,
+      });
       state.skip(msg.seq);
       return;
     }
@@ -153,6 +155,7 @@ export class PartitionWorker {
         'identity_mismatch',
         `${violation.reason}: ${violation.detail}`,
         bus.topology.streams.telemetry,
+        { consumer: `metrics-ingest-p${this.partition}` },
       );
       state.skip(msg.seq);
       return;

@@ -57,37 +57,76 @@ export class RollupWriter {
       // A closed bucket changed (a late sample, a coarse tier's delta), or the partition's
       // closed frontier moved back: readers holding closed buckets must drop them.
       let late = plan.closedThrough < closedBefore || plan.rows.some((r) => r.agg.bucket < closedBefore);
-      if (plan.rows.length > 0) {
-        // Shared lock on the watermarks: a rollup of the coarser tiers (which takes them
-        // exclusively) runs wholly before or wholly after this write, so a late delta is
-        // either rolled up by it or merged below, never both nor neither.
-        const marks = await this.q<{ tier: Tier; through: Date }>(
-          tx,
-          'watermarks_share',
-          'SELECT tier, through FROM metrics.rollup_watermarks ORDER BY tier FOR SHARE',
-        );
-        const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<
-          CoarseTier,
-          number
-        >;
-        const split = this.route(plan.rows, through, now);
-        const tiers = TIERS.filter((tier) => split[tier].length > 0).map((tier) => [tier, split[tier]] as const);
-        await this.q(tx, 'rollup_stage', `SET LOCAL client_min_messages = warning; ${CREATE_STAGE}`);
-        await this.db.copyFrom(
-          'rollup_copy',
-          `COPY ${STAGE_TABLE} FROM STDIN (FORMAT binary)`,
-          encodeRollupCopy(tiers),
-          tx,
-        );
-        for (const [tier, rows] of tiers) {
-          await this.q(tx, `rollup_${tier}_merge`, MERGE_STAGED(tier), [TIER_CODE[tier]]);
-          report.rows[tier] = rows.length;
-          if (tier !== '10s') late = true;
-        }
-      }
+      if (plan.rows.length > 0 && (await this.merge(tx, plan.rows, now, report))) late = true;
       await this.positions.advance(tx, partition, plan, late);
     });
     return report;
+  }
+
+  /**
+   * Merges the rows of one redriven DLQ message (`stream`/`streamSeq`: where the batch was first
+   * stored) unless an earlier redrive merged them: the record of it is written in the same
+   * transaction. The partition's row is locked first, as a flush does (no deadlock with one),
+   * and its late-write count moves on (the batch is old: readers must drop closed buckets).
+   * Answers whether the rows were merged now.
+   */
+  async writeRedriven(
+    partition: number,
+    origin: { stream: string; streamSeq: number; dlqSeq: number },
+    rows: RollupRow[],
+    now: number,
+  ): Promise<boolean> {
+    return this.limiter.run(() =>
+      this.db.dataSource.transaction(async (tx) => {
+        await this.q(
+          tx,
+          'redrive_lock',
+          'UPDATE metrics.ingest_partitions SET late_writes = late_writes + 1, updated_at = now() WHERE partition = $1',
+          [partition],
+        );
+        const recorded = await this.q<{ stream: string }>(
+          tx,
+          'redrive_record',
+          `INSERT INTO metrics.dlq_redriven (stream, stream_seq, dlq_seq) VALUES ($1, $2, $3)
+             ON CONFLICT (stream, stream_seq) DO NOTHING RETURNING stream`,
+          [origin.stream, origin.streamSeq, origin.dlqSeq],
+        );
+        if (recorded.length === 0) return false;
+        if (rows.length > 0) {
+          await this.merge(tx, rows, now, { rows: { '10s': 0, '1m': 0, '10m': 0, '1h': 0 } });
+        }
+        return true;
+      }),
+    );
+  }
+
+  /** Merges `rows` into the tiers (10 s, and the deltas of coarse buckets already rolled up); whether a coarse tier changed. */
+  private async merge(tx: EntityManager, rows: RollupRow[], now: number, report: WriteReport): Promise<boolean> {
+    let late = false;
+    // Shared lock on the watermarks: a rollup of the coarser tiers (which takes them
+    // exclusively) runs wholly before or wholly after this write, so a late delta is
+    // either rolled up by it or merged below, never both nor neither.
+    const marks = await this.q<{ tier: Tier; through: Date }>(
+      tx,
+      'watermarks_share',
+      'SELECT tier, through FROM metrics.rollup_watermarks ORDER BY tier FOR SHARE',
+    );
+    const through = Object.fromEntries(marks.map((m) => [m.tier, m.through.getTime()])) as Record<CoarseTier, number>;
+    const split = this.route(rows, through, now);
+    const tiers = TIERS.filter((tier) => split[tier].length > 0).map((tier) => [tier, split[tier]] as const);
+    await this.q(tx, 'rollup_stage', `SET LOCAL client_min_messages = warning; ${CREATE_STAGE}`);
+    await this.db.copyFrom(
+      'rollup_copy',
+      `COPY ${STAGE_TABLE} FROM STDIN (FORMAT binary)`,
+      encodeRollupCopy(tiers),
+      tx,
+    );
+    for (const [tier, tierRows] of tiers) {
+      await this.q(tx, `rollup_${tier}_merge`, MERGE_STAGED(tier), [TIER_CODE[tier]]);
+      report.rows[tier] = tierRows.length;
+      if (tier !== '10s') late = true;
+    }
+    return late;
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   registryQueries,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Cache, Database, Observability, rpcServerDeps } from '@vigil/platform';
+import { Bus, Cache, Database, Observability, rpcServerDeps, serveDeadLetters } from '@vigil/platform';
 import { PresenceStore } from '../presence/presence.store';
 import { supervisedProcesses } from '../presence/supervised-processes';
 import { IdentityService } from '../identity/identity.service';
@@ -86,6 +86,8 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       // The gateway names its caller; an ask straight over NATS (the admin identity) names none.
       serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, r.actor ?? 'operator')),
       serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, r.actor ?? 'operator')),
+      // Its own DLQ: list, show and purge; it has no redrive (a projection's event is read again by a rebuild).
+      ...serveDeadLetters(this.bus, this.obs, 'registry-svc').subscriptions,
     ];
   }
 
