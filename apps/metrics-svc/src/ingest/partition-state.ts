@@ -157,6 +157,9 @@ interface NodeSeries {
   transient?: boolean;
 }
 
+/** A series string no batch can carry (it fails the contract): the node's next batch is decoded afresh. */
+const NO_SERIES = '\u0000';
+
 /** Copies a string so that it does not keep the batch text it was cut from alive. */
 const own = (s: string) => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
 
@@ -356,7 +359,7 @@ export class PartitionState {
     if (!node) {
       node = {
         nodeId: batch.nodeId,
-        series: '',
+        series: NO_SERIES,
         count: 0,
         slots: [],
         kept: 0,
@@ -496,7 +499,7 @@ export class PartitionState {
     if (series) {
       this.opts.onEvicted?.('series', series);
       // Room was made: nodes with series over a limit have them looked at again on their next batch.
-      for (const node of this.nodes.values()) if (node.droppedTotal > 0) node.series = '';
+      for (const node of this.nodes.values()) if (node.droppedTotal > 0) node.series = NO_SERIES;
     }
   }
 
