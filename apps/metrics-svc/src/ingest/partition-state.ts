@@ -381,7 +381,10 @@ export class PartitionState {
         slot.current = false;
         slot.seenAt = now;
       }
-      if (now - node.sweptAt >= Math.min(this.limits.idleMs, 60_000) || node.held.size >= this.limits.perNode) {
+      // At its limit, a node's stale series are looked for at most once a second (a scan costs
+      // all its series; a node changing its list every batch must not make each one cost that).
+      const since = now - node.sweptAt;
+      if (since >= Math.min(this.limits.idleMs, 60_000) || (node.held.size >= this.limits.perNode && since >= 1000)) {
         const evicted = this.sweepNode(node, now);
         if (evicted) this.opts.onEvicted?.('series', evicted);
       }
