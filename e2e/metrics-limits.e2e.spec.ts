@@ -18,6 +18,8 @@ jest.setTimeout(150_000);
 const PER_NODE = 100;
 /** With the platform's 4 partitions, each holds 120 series of one metric. */
 const PER_METRIC = 480;
+/** Series and nodes the replica may hold: the earlier tests hold a few hundred. */
+const MAX_HELD = 5000;
 
 /**
  * Hostile series at the edge of metrics-svc (issue 19, point 2): an oversized series, each
@@ -43,6 +45,7 @@ describe('metrics-svc: limits of series at the edge', () => {
         VIGIL_METRICS_ROLLUP_MS: '500',
         VIGIL_METRICS_INGEST_MAX_SERIES_PER_NODE: String(PER_NODE),
         VIGIL_METRICS_INGEST_MAX_SERIES_PER_METRIC: String(PER_METRIC),
+        VIGIL_METRICS_INGEST_MAX_SERIES: String(MAX_HELD),
       })
     ).port;
     pg = new Client({ connectionString: platform.db.url });
@@ -277,5 +280,52 @@ describe('metrics-svc: limits of series at the edge', () => {
       [wide],
     );
     expect(rows[0].s).toBe(PER_NODE * 2 * 2);
+  });
+
+  it('holds a flood of 20,000 new node ids at its memory ceiling and goes on with the nodes it holds', async () => {
+    const sentAt = Date.now();
+    const { js, topology } = platform.bus;
+    // Each a metric of its own, so that only the replica's ceiling limits them.
+    const FLOOD = 20_000;
+    for (let i = 0; i < FLOOD; i += 200) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, j) => {
+          const nodeId = `flood-${i + j}`;
+          const body = `{"v":${SAMPLE_BATCH_WIRE_VERSION},"nodeId":"${nodeId}","seq":1,"timestamp":${Date.now()},"intervalMs":1000,"series":"flood_${i + j}{\\"v\\":\\"${i + j}\\"}","values":[1]}`;
+          return js.publish(topology.subjects.samples(partitionOf(nodeId, partitions), nodeId), Buffer.from(body), {
+            msgID: `${nodeId}:1`,
+            timeout: 30_000,
+          });
+        }),
+      );
+    }
+    const value = (page: string, pattern: RegExp) => Number(page.match(pattern)?.[1] ?? NaN);
+    const page = await eventually(
+      async () => {
+        const p = await metricsPage();
+        const limited = value(
+          p,
+          /vigil_metrics_samples_discarded_total\{reason="series_limit",service="metrics-svc"\} (\d+)/,
+        );
+        return limited >= 160 + FLOOD - MAX_HELD ? p : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 1000, what: 'the flood read' },
+    );
+    const series = value(page, /vigil_metrics_active_series\{service="metrics-svc"\} (\d+)/);
+    const nodes = value(page, /vigil_metrics_ingest_nodes_held\{service="metrics-svc"\} (\d+)/);
+    expect(series + nodes).toBeLessThanOrEqual(MAX_HELD);
+    expect(series + nodes).toBeGreaterThan(MAX_HELD - 10);
+    // Each flood node taken in holds its one series: the ceiling is not filled with empty nodes.
+    expect(series).toBeGreaterThan(MAX_HELD / 2 - 300);
+    // The counter names the first 1,000 nodes it met and counts the rest together.
+    expect(page).toMatch(
+      /vigil_ingest_series_limited_total\{node="_other",limit="series_in_memory",service="metrics-svc"\} \d+/,
+    );
+    expect((page.match(/^vigil_ingest_series_limited_total\{/gm) ?? []).length).toBeLessThanOrEqual(1000 + 3);
+    const rssMb = value(page, /process_resident_memory_bytes\{service="metrics-svc"\} (\d+)/) / 1024 / 1024;
+    process.stdout.write(`${JSON.stringify({ flood: FLOOD, series, nodes, rssMb: Math.round(rssMb) })}\n`);
+    expect(rssMb).toBeLessThan(400);
+    // A node already held (the churned-in good node of the first test's partition) still flows.
+    await goodNodeStillFlows(sibling('good', 'huge-0'), sentAt);
   });
 });

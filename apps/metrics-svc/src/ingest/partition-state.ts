@@ -372,8 +372,9 @@ export class PartitionState {
         sweptAt: now,
         droppedTotal: 0,
       };
-      // A node costs memory too: a replica at its ceiling keeps no new one (its samples are dropped).
-      if (this.limits.held() >= this.limits.maxHeld) node.transient = true;
+      // A node costs memory too: a replica without room for it and one series keeps no new
+      // node (its samples are dropped), rather than filling up with nodes holding nothing.
+      if (this.limits.held() + 2 > this.limits.maxHeld) node.transient = true;
     } else {
       // The node's previous list: its series not named again are now stale from this moment.
       for (const slot of node.slots) {
