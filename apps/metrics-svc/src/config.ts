@@ -33,6 +33,18 @@ export const MetricsEnv = z.object({
   VIGIL_METRICS_MAX_POINTS: z.coerce.number().int().min(1).default(1_000_000),
   /** Memory for the closed buckets of top-k selections (see RangeCache), in MiB; 0 reads every bucket from Postgres each time. */
   VIGIL_METRICS_TOPK_CACHE_MB: z.coerce.number().int().min(0).default(64),
+  /** Distinct series one node may hold in the ingest; new series beyond are dropped and counted. */
+  VIGIL_METRICS_INGEST_MAX_SERIES_PER_NODE: z.coerce.number().int().min(1).default(30_000),
+  /** Distinct series one metric may hold across the fleet; each partition holds its share (this / VIGIL_PARTITIONS, rounded up). */
+  VIGIL_METRICS_INGEST_MAX_SERIES_PER_METRIC: z.coerce.number().int().min(1).default(2_000_000),
+  /** Series and nodes one replica holds in memory at most (the ceiling of its ingest memory). */
+  VIGIL_METRICS_INGEST_MAX_SERIES: z.coerce.number().int().min(1).default(1_000_000),
+  /** A node silent this long, or a series its node stopped sending this long ago, is forgotten. */
+  VIGIL_METRICS_INGEST_SERIES_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60_000),
   ...AgentIdentityEnv,
 });
 export type MetricsEnv = z.infer<typeof MetricsEnv>;

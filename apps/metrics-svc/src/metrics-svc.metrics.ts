@@ -1,10 +1,18 @@
-import { TIERS } from '@vigil/contracts';
+import { SERIES_LIMITS, TIERS } from '@vigil/contracts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type MetricsSvcMetrics = ReturnType<typeof createMetricsSvcMetrics>;
 
 /** metrics-svc's own instruments (the platform adds HTTP, NATS, DB and DLQ ones). */
-export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => number, ownedPartitions: () => number) {
+/** Nodes named by `vigil_ingest_series_limited_total` at most; the rest are counted as `node="_other"`. */
+export const LIMITED_NODE_LABELS = 1000;
+
+export function createMetricsSvcMetrics(
+  registry: Registry,
+  activeSeries: () => number,
+  ownedPartitions: () => number,
+  heldNodes: () => number = () => 0,
+) {
   const registers = [registry];
   const batches = new Counter({
     name: 'vigil_metrics_ingest_batches_total',
@@ -20,6 +28,29 @@ export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => 
     registers,
   });
   discarded.inc({ reason: 'too_old' }, 0);
+  discarded.inc({ reason: 'series_limit' }, 0);
+  const limitRejections = new Counter({
+    name: 'vigil_metrics_ingest_limit_rejections_total',
+    help: 'Sample batches parked because one series broke a limit of the batch contract, by limit',
+    labelNames: ['limit'],
+    registers,
+  });
+  for (const limit of Object.keys(SERIES_LIMITS)) limitRejections.inc({ limit }, 0);
+  const seriesLimited = new Counter({
+    name: 'vigil_ingest_series_limited_total',
+    help: 'Samples not stored because their series is over a cardinality limit (series_per_node, series_per_metric, series_in_memory), by node (the first 1000 nodes; the rest as _other) and limit',
+    labelNames: ['node', 'limit'],
+    registers,
+  });
+  const limitedNodes = new Set<string>();
+  const evictions = new Counter({
+    name: 'vigil_metrics_ingest_evictions_total',
+    help: 'Series and nodes the ingest forgot after VIGIL_METRICS_INGEST_SERIES_IDLE_MS without samples',
+    labelNames: ['what'],
+    registers,
+  });
+  evictions.inc({ what: 'series' }, 0);
+  evictions.inc({ what: 'node' }, 0);
   const rows = new Counter({
     name: 'vigil_metrics_rollup_rows_written_total',
     help: 'Rollup rows inserted or merged, by tier',
@@ -36,6 +67,17 @@ export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => 
     batches,
     discarded,
     rows,
+    limitRejections,
+    evictions,
+    /** Counts samples dropped by a cardinality limit, with a bounded set of node labels. */
+    seriesLimited(nodeId: string, limit: string, samples: number): void {
+      if (!limitedNodes.has(nodeId)) {
+        if (limitedNodes.size >= LIMITED_NODE_LABELS) nodeId = '_other';
+        else limitedNodes.add(nodeId);
+      }
+      seriesLimited.inc({ node: nodeId, limit }, samples);
+      discarded.inc({ reason: 'series_limit' }, samples);
+    },
     lag: new Histogram({
       name: 'vigil_metrics_ingest_lag_seconds',
       help: "From a batch's timestamp until its samples are queryable (written to the live view)",
@@ -61,6 +103,14 @@ export function createMetricsSvcMetrics(registry: Registry, activeSeries: () => 
       registers,
       collect() {
         this.set(activeSeries());
+      },
+    }),
+    heldNodes: new Gauge({
+      name: 'vigil_metrics_ingest_nodes_held',
+      help: 'Nodes whose series this replica holds in memory',
+      registers,
+      collect() {
+        this.set(heldNodes());
       },
     }),
     ownedPartitions: new Gauge({

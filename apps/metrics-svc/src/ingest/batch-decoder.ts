@@ -1,4 +1,5 @@
 import {
+  checkSeriesLimits,
   decodeSampleBatch,
   LABEL_NAME_PATTERN,
   labelsKey,
@@ -8,6 +9,7 @@ import {
   parseSeriesList,
   SAMPLE_BATCH_WIRE_VERSION,
   type SampleBatch,
+  SeriesLimitError,
   type SeriesList,
   ValidationError,
 } from '@vigil/contracts';
@@ -34,7 +36,8 @@ const unknown: KnownSeries = () => undefined;
  * written out by hand because zod costs several times the JSON parse at this rate; a
  * columnar batch whose series string is the one its node sent last is not decoded again
  * (it was checked then). Anything the fast path refuses is decoded again by the contract
- * itself, so the error a DLQ entry carries is the contract's own message.
+ * itself, so the error a DLQ entry carries is the contract's own message; a batch that breaks
+ * one of the contract's SERIES_LIMITS throws a SeriesLimitError naming the limit.
  */
 export function decodeIngestBatch(data: Uint8Array, known: KnownSeries = unknown): IngestBatch {
   let raw: unknown;
@@ -79,7 +82,8 @@ function fastDecode(b: unknown, known: KnownSeries): IngestBatch | undefined {
   if (!('v' in o)) return fastValidV1(o) ? ingestBatchOf(o as unknown as SampleBatch) : undefined;
   if (o.v !== SAMPLE_BATCH_WIRE_VERSION || typeof o.series !== 'string') return undefined;
   const values = o.values;
-  if (!Array.isArray(values) || values.length > MAX_SAMPLES) return undefined;
+  if (!Array.isArray(values)) return undefined;
+  if (values.length > MAX_SAMPLES) throw new SeriesLimitError('series_per_batch', `${values.length} values`);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
@@ -95,7 +99,8 @@ function fastDecode(b: unknown, known: KnownSeries): IngestBatch | undefined {
   if (last !== undefined && last.series === o.series) return last.count === values.length ? batch : undefined;
   try {
     batch.list = parseSeriesList(o.series);
-  } catch {
+  } catch (e) {
+    if (e instanceof SeriesLimitError) throw e;
     return undefined;
   }
   return batch.list.names.length === values.length ? batch : undefined;
@@ -103,19 +108,20 @@ function fastDecode(b: unknown, known: KnownSeries): IngestBatch | undefined {
 
 function fastValidV1(o: Record<string, unknown>): boolean {
   const samples = o.samples;
-  if (!Array.isArray(samples) || samples.length > MAX_SAMPLES) return false;
+  if (!Array.isArray(samples)) return false;
+  if (samples.length > MAX_SAMPLES) throw new SeriesLimitError('series_per_batch', `${samples.length} samples`);
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i] as Record<string, unknown>;
     if (typeof s !== 'object' || s === null) return false;
-    if (typeof s.name !== 'string' || s.name.length > 200 || !METRIC_NAME_PATTERN.test(s.name)) return false;
+    if (typeof s.name !== 'string' || !METRIC_NAME_PATTERN.test(s.name)) return false;
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return false;
-    const labels = s.labels;
-    if (labels === undefined) continue;
+    const labels = s.labels ?? {};
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
     for (const k in labels) {
       const v = (labels as Record<string, unknown>)[k];
-      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string' || v.length > 1024) return false;
+      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string') return false;
     }
+    checkSeriesLimits(s.name, labels as Record<string, string>, `sample ${i + 1}: `);
   }
   return true;
 }

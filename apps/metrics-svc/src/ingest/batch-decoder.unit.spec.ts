@@ -1,4 +1,14 @@
-import { decodeSampleBatch, encodeSampleBatch, parseSeriesList, SampleBatch, ValidationError } from '@vigil/contracts';
+import {
+  decodeSampleBatch,
+  encodeSampleBatch,
+  parseSeriesList,
+  SampleBatch,
+  SERIES_LIMITS,
+  type SeriesLimit,
+  SeriesLimitError,
+  seriesLine,
+  ValidationError,
+} from '@vigil/contracts';
 import { decodeIngestBatch, ingestBatchOf, type IngestBatch } from './batch-decoder';
 import { PartitionState } from './partition-state';
 
@@ -116,24 +126,12 @@ describe('decodeIngestBatch', () => {
     ['fewer values than series', { ...v2, values: [1, 2] }],
     ['a value that is not a number', { ...v2, values: [1, '2', 3] }],
     ['a null value (NaN and Infinity encode as null)', { ...v2, values: [1, null, 3] }],
-    [
-      'too many values',
-      {
-        ...v2,
-        series: Array.from({ length: 20_001 }, () => 'm{}').join('\n'),
-        values: Array.from({ length: 20_001 }, () => 1),
-      },
-    ],
     ['version 1: a bad metric name', { ...v1, samples: [{ name: '1bad', labels: {}, value: 1 }] }],
     ['version 1: a bad label name', { ...v1, samples: [{ name: 'm', labels: { 'a-b': 'x' }, value: 1 }] }],
     ['version 1: a non-string label value', { ...v1, samples: [{ name: 'm', labels: { a: 1 }, value: 1 }] }],
     ['version 1: a value that is not a number', { ...v1, samples: [{ name: 'm', labels: {}, value: '1' }] }],
     ['version 1: a null value', { ...v1, samples: [{ name: 'm', labels: {}, value: null }] }],
     ['version 1: samples that are not an array', { ...v1, samples: {} }],
-    [
-      'version 1: too many samples',
-      { ...v1, samples: Array.from({ length: 20_001 }, () => ({ name: 'm', labels: {}, value: 1 })) },
-    ],
   ];
 
   it.each(invalid)('refuses %s with the contract’s own error', (_what, body) => {
@@ -145,5 +143,62 @@ describe('decodeIngestBatch', () => {
     const body = { ...v2, values: [1] };
     const error = contractError(body);
     expect(() => decodeIngestBatch(enc(body), () => ({ series: v2.series, count: 3 }))).toThrow(error.message);
+  });
+
+  describe('the named limits of a series (SERIES_LIMITS)', () => {
+    const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+    const labelsOf = (n: number, value = 'x') => Object.fromEntries(many(n, (i) => [`l${i}`, value] as const));
+    const v2Of = (samples: { name: string; labels: Record<string, string> }[]) => ({
+      ...v2,
+      series: samples.map((s) => seriesLine(s.name, s.labels)).join('\n'),
+      values: samples.map(() => 1),
+    });
+    const v1Of = (samples: { name: string; labels: Record<string, string> }[]) => ({
+      ...v1,
+      samples: samples.map((s) => ({ ...s, value: 1 })),
+    });
+    const over: [SeriesLimit, { name: string; labels: Record<string, string> }[]][] = [
+      ['labels_per_series', [{ name: 'm', labels: labelsOf(33) }]],
+      ['label_name_bytes', [{ name: 'm', labels: { ['n'.repeat(129)]: 'x' } }]],
+      // 513 characters of two bytes each: the limit is in bytes.
+      ['label_value_bytes', [{ name: 'm', labels: { v: 'é'.repeat(513) } }]],
+      ['metric_name_bytes', [{ name: 'm'.repeat(201), labels: {} }]],
+      ['series_bytes', [{ name: 'm', labels: labelsOf(9, 'y'.repeat(1000)) }]],
+      ['series_per_batch', many(20_001, (i) => ({ name: 'm', labels: { i: String(i) } }))],
+    ];
+
+    it.each(over)(
+      'refuses a batch over %s, in both versions, naming the limit as the contract does',
+      (limit, samples) => {
+        for (const body of [v2Of(samples), v1Of(samples)]) {
+          let caught: unknown;
+          try {
+            decodeIngestBatch(enc(body));
+          } catch (e) {
+            caught = e;
+          }
+          expect(caught).toBeInstanceOf(SeriesLimitError);
+          expect((caught as SeriesLimitError).limit).toBe(limit);
+          expect((caught as Error).message).toMatch(
+            new RegExp(`^limit ${limit} \\(${SERIES_LIMITS[limit]}\\) exceeded: `),
+          );
+          expect(contractError(body).message).toContain(`limit ${limit} (${SERIES_LIMITS[limit]}) exceeded`);
+        }
+      },
+    );
+
+    it('accepts a series at every limit, and the same series string again from the known series', () => {
+      const atLimit = [
+        { name: 'm'.repeat(200), labels: labelsOf(32) },
+        { name: 'm', labels: { ['n'.repeat(128)]: 'é'.repeat(512) } },
+        { name: 'm', labels: labelsOf(8, 'y'.repeat(1000)) },
+      ];
+      const body = v2Of(atLimit);
+      const batch = decodeIngestBatch(enc(body));
+      expect(batch.list?.names.map((n) => n.length)).toEqual([200, 1, 1]);
+      expect(decodeIngestBatch(enc(v1Of(atLimit))).values).toEqual([1, 1, 1]);
+      expect(decodeIngestBatch(enc(body), () => ({ series: body.series, count: 3 })).list).toBeUndefined();
+      expect(decodeSampleBatch(enc(body)).samples).toHaveLength(3);
+    });
   });
 });

@@ -49,6 +49,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       obs.registry,
       () => this.ingest.activeSeries(),
       () => this.ingest.ownedPartitions().length,
+      () => this.ingest.heldNodes(),
     );
     this.identity = new IdentityGate(db, violations, {
       table: 'metrics.node_identities',
@@ -64,6 +65,12 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       leaseMs: config.VIGIL_METRICS_LEASE_MS,
       retention,
       writeConcurrency: config.VIGIL_METRICS_WRITE_CONCURRENCY,
+      limits: {
+        perNode: config.VIGIL_METRICS_INGEST_MAX_SERIES_PER_NODE,
+        perMetric: config.VIGIL_METRICS_INGEST_MAX_SERIES_PER_METRIC,
+        maxHeld: config.VIGIL_METRICS_INGEST_MAX_SERIES,
+        idleMs: config.VIGIL_METRICS_INGEST_SERIES_IDLE_MS,
+      },
     });
     this.rollup = new TierRollup(db, bus.topology.partitions);
     const onError = (e: unknown) => obs.logger.error({ err: e }, 'scheduled metrics task failed');

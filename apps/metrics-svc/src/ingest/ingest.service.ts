@@ -22,6 +22,18 @@ export interface IngestOptions {
   retention: Retention;
   /** Partitions writing to Postgres at once. */
   writeConcurrency: number;
+  /** Cardinality limits (see PartitionState); absent, none. */
+  limits?: IngestLimits;
+}
+
+export interface IngestLimits {
+  /** Distinct series per node. */
+  perNode: number;
+  /** Distinct series per metric across the fleet: each partition holds its share. */
+  perMetric: number;
+  /** Series and nodes this replica holds in memory. */
+  maxHeld: number;
+  idleMs: number;
 }
 
 /**
@@ -87,6 +99,13 @@ export class IngestService {
       onLost: (p) => void this.release(p, false),
       onRewind: () => this.rewindReader(),
       caughtUp: () => this.lastPending === 0 || Date.now() - this.lastMessageAt > 1000,
+      limits: opts.limits && {
+        perNode: opts.limits.perNode,
+        perMetric: Math.ceil(opts.limits.perMetric / bus.topology.partitions),
+        idleMs: opts.limits.idleMs,
+        maxHeld: opts.limits.maxHeld,
+        held: () => this.activeSeries() + this.heldNodes(),
+      },
     };
   }
 
@@ -111,6 +130,12 @@ export class IngestService {
   activeSeries(): number {
     let n = 0;
     for (const { worker } of this.workers.values()) n += worker.seriesCount();
+    return n;
+  }
+
+  heldNodes(): number {
+    let n = 0;
+    for (const { worker } of this.workers.values()) n += worker.nodeCount();
     return n;
   }
 

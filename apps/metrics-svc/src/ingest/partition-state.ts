@@ -61,6 +61,10 @@ export class Agg {
 export class SeriesSlot {
   /** Postgres id; 0 until resolved. */
   id = 0;
+  /** In its node's last series list. */
+  current = true;
+  /** Clock time (ms) its node last sent it, set when the node's list stops naming it. */
+  seenAt = 0;
   /** Aggregates of 10 s buckets not yet written to Postgres (usually one or two). */
   readonly pending: Agg[] = [];
   /** The series' most recent bucket as far as this ingest has seen it (for live views). */
@@ -90,17 +94,74 @@ export class LiveGroup {
   ) {}
 }
 
+/** Why a series was not taken in: the cardinality limits of the ingest. */
+export type CardinalityLimit = 'series_per_node' | 'series_per_metric' | 'series_in_memory';
+
+export interface CardinalityLimits {
+  /** Distinct series one node may hold in memory (Prometheus' `sample_limit`, kept across batches). */
+  perNode: number;
+  /** This partition's share of the distinct series one metric may hold across the fleet. */
+  perMetric: number;
+  /**
+   * A node silent this long is forgotten with its series, and a series its node stopped
+   * sending this long ago is forgotten (both only once their buckets are written).
+   */
+  idleMs: number;
+  /** Series and nodes held by every partition of this replica, and their ceiling. */
+  held: () => number;
+  maxHeld: number;
+}
+
+const UNLIMITED: CardinalityLimits = {
+  perNode: Infinity,
+  perMetric: Infinity,
+  idleMs: Infinity,
+  held: () => 0,
+  maxHeld: Infinity,
+};
+
+export interface PartitionStateOptions {
+  limits?: Partial<CardinalityLimits>;
+  clock?: () => number;
+  /** Samples of a batch not stored because their series is over a limit (called per batch). */
+  onLimited?: (nodeId: string, limit: CardinalityLimit, samples: number) => void;
+  /** Series and nodes forgotten as idle. */
+  onEvicted?: (what: 'series' | 'node', n: number) => void;
+}
+
 /** The series a node sent last, in its batch's order, with their slots. */
 interface NodeSeries {
+  nodeId: string;
   series: string;
   count: number;
-  slots: SeriesSlot[];
+  /** By position; undefined where the series is over a limit (its values go to the sink). */
+  slots: (SeriesSlot | undefined)[];
+  /** Slots of `slots` that are defined (distinct or not). */
+  kept: number;
   /** The live-view groups of these slots, each once. */
   groups: LiveGroup[];
   /** The newest bucket these slots were folded into, and each slot's aggregate of it. */
   bucket: number;
   aggs: Agg[];
+  /** Every series of this node in memory, by `metric \n labelsKey`. */
+  held: Map<string, SeriesSlot>;
+  /** Its live-view groups by metric. */
+  liveGroups: Map<string, LiveGroup>;
+  /** Clock time (ms) of its last batch, and of the last look for its stale series. */
+  seenAt: number;
+  sweptAt: number;
+  /** Positions of `series` over each limit (their samples are dropped batch after batch). */
+  dropped?: Partial<Record<CardinalityLimit, number>>;
+  droppedTotal: number;
+  /** Not kept: the replica holds as many series and nodes as it may. */
+  transient?: boolean;
 }
+
+/** A series string no batch can carry (it fails the contract): the node's next batch is decoded afresh. */
+const NO_SERIES = '\u0000';
+
+/** Copies a string so that it does not keep the batch text it was cut from alive. */
+const own = (s: string) => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
 
 /** A row for the 10 s tier: one series' aggregate in one bucket. */
 export interface RollupRow {
@@ -150,13 +211,20 @@ export interface StoredPosition {
  * whatever crashed when.
  */
 export class PartitionState {
-  private readonly series = new Map<string, SeriesSlot>();
-  /** Per node, its last batch's series string and their slots by position. */
+  /** Per node, its last batch's series string, their slots by position, and all its series in memory. */
   private readonly nodes = new Map<string, NodeSeries>();
+  /** Series held, and per metric (for its limit). */
+  private heldSeries = 0;
+  private readonly perMetric = new Map<string, number>();
   private readonly withPending = new Set<SeriesSlot>();
-  /** Live-view groups by node and metric. */
-  private readonly groups = new Map<string, LiveGroup>();
   private dirty: LiveGroup[] = [];
+  /** Takes the values of series over a limit (never written). */
+  private readonly sink = new Agg(0, 0, 0);
+  private readonly limits: CardinalityLimits;
+  private readonly clock: () => number;
+  private lastSweep = 0;
+  /** Samples of the last folded batch dropped by a cardinality limit. */
+  lastDropped = 0;
   /** First and last sequence of each bucket with unwritten aggregates. */
   private readonly open = new Map<number, { minSeq: number; maxSeq: number }>();
   private readonly flushed: Map<number, number>;
@@ -168,10 +236,15 @@ export class PartitionState {
   /** Buckets ending at or before this may have been taken by a plan (written, or being written). */
   private closedBefore = -Infinity;
 
-  constructor(position: StoredPosition) {
+  constructor(
+    position: StoredPosition,
+    private readonly opts: PartitionStateOptions = {},
+  ) {
     this.flushed = new Map(position.flushed);
     this.readSeq = position.resumeSeq;
     this.resumeSeq = position.resumeSeq;
+    this.limits = { ...UNLIMITED, ...opts.limits };
+    this.clock = opts.clock ?? Date.now;
   }
 
   /** The stream sequence to read from. */
@@ -184,7 +257,11 @@ export class PartitionState {
   }
 
   seriesCount(): number {
-    return this.series.size;
+    return this.heldSeries;
+  }
+
+  nodeCount(): number {
+    return this.nodes.size;
   }
 
   /** Passes over a message that holds no samples to store (parked, or too old). */
@@ -199,9 +276,13 @@ export class PartitionState {
     const bucket = bucketStart('10s', batch.timestamp);
     const through = this.flushed.get(bucket);
     this.readSeq = seq;
+    this.lastDropped = 0;
     if (through !== undefined && seq <= through) return 'replayed';
     const at = batch.timestamp;
-    const node = this.nodeOf(batch);
+    const now = this.clock();
+    const node = this.nodeOf(batch, now);
+    node.seenAt = now;
+    if (node.droppedTotal > 0) this.reportDropped(node);
     const values = batch.values;
     if (bucket === node.bucket && bucket + BUCKET_MS > this.closedBefore) {
       // Most batches: the same series, in the bucket of the node's last batch, which no plan
@@ -233,6 +314,11 @@ export class PartitionState {
     for (let i = 0; i < values.length; i++) {
       const slot = slots[i];
       const value = values[i];
+      if (slot === undefined) {
+        // Over a limit: not stored (counted per batch by reportDropped).
+        aggs[i] = this.sink;
+        continue;
+      }
       const pending = slot.pending;
       let agg: Agg | undefined;
       for (let j = 0; j < pending.length; j++) if (pending[j].bucket === bucket) agg = pending[j];
@@ -258,45 +344,167 @@ export class PartitionState {
   /**
    * The node's slots for the batch's series by position. Agents send the same series in the
    * same order tick after tick: then the node's slots are reused as they are, with no key built.
+   * A series the node does not hold yet is taken in only within the cardinality limits; one
+   * over a limit has no slot, and its samples are dropped and counted batch after batch.
    */
-  private nodeOf(batch: IngestBatch): NodeSeries {
-    const known = this.nodes.get(batch.nodeId);
+  private nodeOf(batch: IngestBatch, now: number): NodeSeries {
+    let node = this.nodes.get(batch.nodeId);
     const list = batch.list;
     if (!list) {
-      if (known?.series !== batch.series)
+      if (node?.series !== batch.series)
         throw new Error(`batch of ${batch.nodeId} decoded against series this partition does not hold`);
-      return known;
+      return node;
     }
-    if (known?.series === batch.series) return known;
-    const slots = new Array<SeriesSlot>(list.names.length);
-    for (let i = 0; i < slots.length; i++) {
+    if (node?.series === batch.series) return node;
+    if (!node) {
+      node = {
+        nodeId: batch.nodeId,
+        series: NO_SERIES,
+        count: 0,
+        slots: [],
+        kept: 0,
+        groups: [],
+        bucket: -Infinity,
+        aggs: [],
+        held: new Map(),
+        liveGroups: new Map(),
+        seenAt: now,
+        sweptAt: now,
+        droppedTotal: 0,
+      };
+      // A node costs memory too: a replica without room for it and one series keeps no new
+      // node (its samples are dropped), rather than filling up with nodes holding nothing.
+      if (this.limits.held() + 2 > this.limits.maxHeld) node.transient = true;
+    } else {
+      // The node's previous list: its series not named again are now stale from this moment.
+      for (const slot of node.slots) {
+        if (slot === undefined) continue;
+        slot.current = false;
+        slot.seenAt = now;
+      }
+      // At its limit, a node's stale series are looked for at most once a second (a scan costs
+      // all its series; a node changing its list every batch must not make each one cost that).
+      const since = now - node.sweptAt;
+      if (since >= Math.min(this.limits.idleMs, 60_000) || (node.held.size >= this.limits.perNode && since >= 1000)) {
+        const evicted = this.sweepNode(node, now);
+        if (evicted) this.opts.onEvicted?.('series', evicted);
+      }
+    }
+    const n = list.names.length;
+    const slots = new Array<SeriesSlot | undefined>(n);
+    let dropped: NodeSeries['dropped'];
+    let droppedTotal = 0;
+    for (let i = 0; i < n; i++) {
       const name = list.names[i];
       const lk = list.labelsKeys[i];
-      const key = batch.nodeId + '\n' + name + '\n' + lk;
-      let slot = this.series.get(key);
+      const key = name + '\n' + lk;
+      let slot = node.held.get(key);
       if (!slot) {
-        slot = new SeriesSlot(batch.nodeId, name, list.labels[i], lk, this.groupOf(batch.nodeId, name));
-        this.series.set(key, slot);
+        const limit = this.limitFor(node, name);
+        if (limit) {
+          (dropped ??= {})[limit] = (dropped[limit] ?? 0) + 1;
+          droppedTotal++;
+          continue;
+        }
+        const metric = own(name);
+        let group = node.liveGroups.get(metric);
+        if (!group) node.liveGroups.set(metric, (group = new LiveGroup(node.nodeId, metric)));
+        slot = new SeriesSlot(node.nodeId, metric, list.labels[i], own(lk), group);
+        node.held.set(own(key), slot);
+        this.heldSeries++;
+        this.perMetric.set(metric, (this.perMetric.get(metric) ?? 0) + 1);
       }
+      slot.current = true;
       slots[i] = slot;
     }
-    const node: NodeSeries = {
-      series: batch.series,
-      count: slots.length,
-      slots,
-      groups: [...new Set(slots.map((s) => s.group))],
-      bucket: -Infinity,
-      aggs: [],
-    };
-    this.nodes.set(batch.nodeId, node);
+    const groups = new Set<LiveGroup>();
+    for (const slot of slots) if (slot) groups.add(slot.group);
+    node.series = batch.series;
+    node.count = n;
+    node.slots = slots;
+    node.kept = n - droppedTotal;
+    node.groups = [...groups];
+    node.bucket = -Infinity;
+    node.aggs = [];
+    node.dropped = dropped;
+    node.droppedTotal = droppedTotal;
+    if (!this.nodes.has(node.nodeId) && !node.transient) this.nodes.set(node.nodeId, node);
     return node;
   }
 
-  private groupOf(nodeId: string, metric: string): LiveGroup {
-    const key = nodeId + '\n' + metric;
-    let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = new LiveGroup(nodeId, metric)));
-    return group;
+  /** The limit a new series of `node` and `metric` would break, if any. */
+  private limitFor(node: NodeSeries, metric: string): CardinalityLimit | undefined {
+    if (node.transient) return 'series_in_memory';
+    if (node.held.size >= this.limits.perNode) return 'series_per_node';
+    if ((this.perMetric.get(metric) ?? 0) >= this.limits.perMetric) return 'series_per_metric';
+    // A node taken in by this batch is not in `nodes` yet, but counts.
+    const unheld = this.nodes.get(node.nodeId) === node ? 0 : 1;
+    if (this.limits.held() + unheld >= this.limits.maxHeld) return 'series_in_memory';
+    return undefined;
+  }
+
+  private reportDropped(node: NodeSeries): void {
+    this.lastDropped = node.droppedTotal;
+    const report = this.opts.onLimited;
+    if (report && node.dropped)
+      for (const [limit, n] of Object.entries(node.dropped)) report(node.nodeId, limit as CardinalityLimit, n);
+  }
+
+  /** Forgets the node's series it stopped sending more than idleMs ago (once written); returns how many. */
+  private sweepNode(node: NodeSeries, now: number): number {
+    node.sweptAt = now;
+    if (node.held.size <= node.kept) return 0;
+    const before = now - this.limits.idleMs;
+    let evicted = 0;
+    for (const [key, slot] of node.held) {
+      if (slot.current || slot.seenAt > before || slot.pending.length > 0) continue;
+      node.held.delete(key);
+      this.forgetSlot(node, slot);
+      evicted++;
+    }
+    return evicted;
+  }
+
+  private forgetSlot(node: NodeSeries, slot: SeriesSlot): void {
+    this.heldSeries--;
+    const left = (this.perMetric.get(slot.metric) ?? 1) - 1;
+    if (left > 0) this.perMetric.set(slot.metric, left);
+    else this.perMetric.delete(slot.metric);
+    const group = slot.group;
+    const i = group.slots.indexOf(slot);
+    if (i >= 0) group.slots.splice(i, 1);
+    if (group.slots.length === 0) node.liveGroups.delete(group.metric);
+  }
+
+  /**
+   * Forgets nodes silent for idleMs (with their series, once all are written) and the stale
+   * series of the others. Runs at most every tenth of idleMs (and at least every minute).
+   */
+  private sweep(now: number): void {
+    const idle = this.limits.idleMs;
+    if (!Number.isFinite(idle) || now - this.lastSweep < Math.min(idle / 10, 60_000)) return;
+    this.lastSweep = now;
+    let nodes = 0;
+    let series = 0;
+    for (const [id, node] of this.nodes) {
+      if (node.seenAt <= now - idle) {
+        let pending = false;
+        for (const slot of node.held.values()) if (slot.pending.length > 0) pending = true;
+        if (pending) continue;
+        this.nodes.delete(id);
+        for (const slot of node.held.values()) this.forgetSlot(node, slot);
+        series += node.held.size;
+        nodes++;
+      } else if (node.held.size > node.kept && now - node.sweptAt >= idle / 10) {
+        series += this.sweepNode(node, now);
+      }
+    }
+    if (nodes) this.opts.onEvicted?.('node', nodes);
+    if (series) {
+      this.opts.onEvicted?.('series', series);
+      // Room was made: nodes with series over a limit have them looked at again on their next batch.
+      for (const node of this.nodes.values()) if (node.droppedTotal > 0) node.series = NO_SERIES;
+    }
   }
 
   /**
@@ -341,6 +549,7 @@ export class PartitionState {
     }
     for (const [bucket, through] of this.flushed) if (through <= resume) this.flushed.delete(bucket);
     const closedThrough = closeBefore;
+    this.sweep(now);
     const plan: FlushPlan = {
       processedSeq: this.readSeq,
       resumeSeq: resume,

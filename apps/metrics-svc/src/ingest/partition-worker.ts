@@ -1,12 +1,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { partitionOf, TIERS, ValidationError } from '@vigil/contracts';
+import { partitionOf, SeriesLimitError, TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database, IdentityGate } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { writeLatest } from '../storage/latest.writer';
 import { decodeIngestBatch } from './batch-decoder';
 import { PartitionLostError, type PartitionPositions } from './partition-positions';
-import { PartitionState, type SeriesSlot } from './partition-state';
+import { type CardinalityLimits, PartitionState, type SeriesSlot } from './partition-state';
 import type { RollupWriter } from './rollup-writer';
 import { ensureSeriesIds } from './series-ids';
 
@@ -27,6 +27,8 @@ export interface PartitionWorkerDeps {
   maxFutureMs: number;
   /** Samples older than this many ms (the longest retention) are not stored. */
   oldestMs: number;
+  /** Cardinality limits and the memory ceiling (shared by the replica's partitions); none if absent. */
+  limits?: CardinalityLimits;
   clock?: () => number;
   /** Called when another replica has taken the partition (this worker has stopped itself). */
   onLost: (partition: number) => void;
@@ -63,6 +65,10 @@ export class PartitionWorker {
 
   seriesCount(): number {
     return this.state?.seriesCount() ?? 0;
+  }
+
+  nodeCount(): number {
+    return this.state?.nodeCount() ?? 0;
   }
 
   /** The first stream sequence this worker still needs (Infinity while it has no state). */
@@ -106,7 +112,13 @@ export class PartitionWorker {
   private async load(): Promise<PartitionState> {
     const { bus } = this.deps;
     this.deps.identity.forgetReplayState((nodeId) => partitionOf(nodeId, bus.topology.partitions) === this.partition);
-    return new PartitionState(await this.deps.positions.load(this.partition));
+    const { metrics } = this.deps;
+    return new PartitionState(await this.deps.positions.load(this.partition), {
+      limits: this.deps.limits,
+      clock: this.clock,
+      onLimited: (nodeId, limit, samples) => metrics.seriesLimited(nodeId, limit, samples),
+      onEvicted: (what, n) => metrics.evictions.inc({ what }, n),
+    });
   }
 
   /** Back to the stored position after a failed flush, retrying the load until it works. */
@@ -139,6 +151,7 @@ export class PartitionWorker {
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       metrics.batches.inc({ result: 'invalid' });
+      if (e instanceof SeriesLimitError) metrics.limitRejections.inc({ limit: e.limit });
       await bus.dlq.parkMessage(msg, 'invalid_payload', e.message, bus.topology.streams.telemetry, {
         consumer: `metrics-ingest-p${this.partition}`,
       });
@@ -167,7 +180,7 @@ export class PartitionWorker {
     }
     const result = state.fold(msg.seq, batch);
     metrics.batches.inc({ result });
-    if (result === 'folded') metrics.samples.inc(batch.values.length);
+    if (result === 'folded') metrics.samples.inc(batch.values.length - state.lastDropped);
   }
 
   /** One flush at a time; a tick that finds one running skips. */

@@ -4,19 +4,35 @@ import { ValidationError } from '../errors';
 import { LABEL_NAME_PATTERN, METRIC_NAME_PATTERN } from '../patterns';
 import { labelsKey } from '../metrics/tiers';
 import { encodeJson, parseJson, validate } from '../validation';
+import { checkSeriesLimits, SERIES_LIMITS, SeriesLimitError } from './series-limits';
 
-/** Most samples one batch may hold. */
-export const MAX_SAMPLES = 20_000;
+/** Most samples one batch may hold (the `series_per_batch` limit). */
+export const MAX_SAMPLES = SERIES_LIMITS.series_per_batch;
 
 /** Prometheus metric name with unit suffix, e.g. `node_cpu_usage_percent`. */
-export const MetricName = z.string().regex(METRIC_NAME_PATTERN, 'invalid metric name').max(200);
+export const MetricName = z
+  .string()
+  .regex(METRIC_NAME_PATTERN, 'invalid metric name')
+  .max(SERIES_LIMITS.metric_name_bytes, `limit metric_name_bytes (${SERIES_LIMITS.metric_name_bytes}) exceeded`);
 
-export const Sample = z.object({
-  name: MetricName,
-  labels: Labels.default({}),
-  value: z.number().refine(Number.isFinite, 'must be a finite number'),
-});
+/** One sample; its series within SERIES_LIMITS (the issue's message names the limit broken). */
+export const Sample = z
+  .object({
+    name: MetricName,
+    labels: Labels.default({}),
+    value: z.number().refine(Number.isFinite, 'must be a finite number'),
+  })
+  .superRefine((s, ctx) => {
+    try {
+      checkSeriesLimits(s.name, s.labels);
+    } catch (e) {
+      if (!(e instanceof SeriesLimitError)) throw e;
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: e.message });
+    }
+  });
 export type Sample = z.infer<typeof Sample>;
+
+const tooManySeries = `limit series_per_batch (${SERIES_LIMITS.series_per_batch}) exceeded`;
 
 /**
  * All samples of one collection tick of one node, on `telemetry.samples.<p>.<nodeId>`.
@@ -30,7 +46,7 @@ export const SampleBatch = z.object({
   /** Unix milliseconds of the collection tick. */
   timestamp: z.number().int().positive(),
   intervalMs: z.number().int().positive(),
-  samples: z.array(Sample).max(MAX_SAMPLES),
+  samples: z.array(Sample).max(MAX_SAMPLES, tooManySeries),
 });
 export type SampleBatch = z.infer<typeof SampleBatch>;
 
@@ -72,7 +88,7 @@ export function seriesLine(name: string, labels: Readonly<Record<string, string>
 export function parseSeriesList(series: string): SeriesList {
   if (series.length > MAX_SERIES_CHARS) throw new ValidationError(`longer than ${MAX_SERIES_CHARS} characters`);
   const lines = series.length === 0 ? [] : series.split('\n');
-  if (lines.length > MAX_SAMPLES) throw new ValidationError(`more than ${MAX_SAMPLES} series`);
+  if (lines.length > MAX_SAMPLES) throw new SeriesLimitError('series_per_batch', `${lines.length} series`);
   const out: SeriesList = {
     names: new Array(lines.length),
     labels: new Array(lines.length),
@@ -82,8 +98,9 @@ export function parseSeriesList(series: string): SeriesList {
     const line = lines[i];
     const brace = line.indexOf('{');
     const name = brace < 0 ? line : line.slice(0, brace);
-    if (name.length > 200 || !METRIC_NAME_PATTERN.test(name))
-      throw new ValidationError(`line ${i + 1}: invalid metric name`);
+    if (name.length > SERIES_LIMITS.metric_name_bytes)
+      throw new SeriesLimitError('metric_name_bytes', `line ${i + 1}: metric name of ${name.length} bytes`);
+    if (!METRIC_NAME_PATTERN.test(name)) throw new ValidationError(`line ${i + 1}: invalid metric name`);
     const key = brace < 0 ? '' : line.slice(brace);
     let labels: unknown;
     try {
@@ -97,9 +114,9 @@ export function parseSeriesList(series: string): SeriesList {
     for (const [k, v] of Object.entries(labels)) {
       if (!LABEL_NAME_PATTERN.test(k))
         throw new ValidationError(`line ${i + 1}: invalid label name ${JSON.stringify(k)}`);
-      if (typeof v !== 'string' || v.length > 1024)
-        throw new ValidationError(`line ${i + 1}: label ${k} is not a string of at most 1024 characters`);
+      if (typeof v !== 'string') throw new ValidationError(`line ${i + 1}: label ${k} is not a string`);
     }
+    checkSeriesLimits(name, labels as Record<string, string>, `line ${i + 1}: `);
     const canonical = labelsKey(labels as Record<string, string>);
     if (canonical !== key) throw new ValidationError(`line ${i + 1}: labels are not in canonical form (${canonical})`);
     out.names[i] = name;
@@ -117,7 +134,7 @@ const ColumnarSampleBatch = z
     timestamp: z.number().int().positive(),
     intervalMs: z.number().int().positive(),
     series: z.string(),
-    values: z.array(z.number().refine(Number.isFinite, 'must be a finite number')).max(MAX_SAMPLES),
+    values: z.array(z.number().refine(Number.isFinite, 'must be a finite number')).max(MAX_SAMPLES, tooManySeries),
   })
   .transform((b, ctx): SampleBatch => {
     let list: SeriesList;
