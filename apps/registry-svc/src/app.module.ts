@@ -15,6 +15,7 @@ import { MaintenanceService } from './maintenance/maintenance.service';
 import { NodeMaintenance1764700000000 } from './migrations/1764700000000-node-maintenance';
 import { BoundEnrollmentTokens1765100000000 } from './migrations/1765100000000-bound-enrollment-tokens';
 import { NodesListOrder1765400000000 } from './migrations/1765400000000-nodes-list-order';
+import { ReplayMarks1765519100000 } from './migrations/1765519100000-replay-marks';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -37,6 +38,7 @@ import { RegistryMetrics } from './registry.metrics';
           NodeMaintenance1764700000000,
           BoundEnrollmentTokens1765100000000,
           NodesListOrder1765400000000,
+          ReplayMarks1765519100000,
         ],
       },
     }),

@@ -108,7 +108,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
 
   private async activate(): Promise<void> {
     await this.gate.start();
-    const admission = this.gate.beginReading();
+    const admission = await this.gate.beginReading();
     const machine = new AlertMachine({
       store: this.store,
       logger: this.obs.logger,
@@ -151,6 +151,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     this.held = undefined;
     void this.messages?.close().catch(() => undefined);
     await this.reader;
+    await this.gate.endReading();
     if (held) {
       await Promise.all(held.feeds.map((f) => f.stop()));
       await held.seeding;

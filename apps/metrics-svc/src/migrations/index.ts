@@ -2,6 +2,7 @@ import { MetricsInit1764100000000 } from './1764100000000-metrics-init';
 import { MetricsIdentities1764200000000 } from './1764200000000-metrics-identities';
 import { Metrics10mTier1764300000000 } from './1764300000000-metrics-10m-tier';
 import { MetricsLateWrites1764400000000 } from './1764400000000-metrics-late-writes';
+import { MetricsReplayMarks1765519000000 } from './1765519000000-metrics-replay-marks';
 
 /** metrics-svc's schema, in order: the service, its tests and the benchmarks migrate with this one list. */
 export const METRICS_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const METRICS_MIGRATIONS = [
   MetricsIdentities1764200000000,
   Metrics10mTier1764300000000,
   MetricsLateWrites1764400000000,
+  MetricsReplayMarks1765519000000,
 ];
