@@ -11,11 +11,39 @@ export class PresenceStore {
   private readonly lastSeenKey: string;
   private readonly statusKey: string;
   private readonly configKey: string;
+  private readonly builtKey: string;
 
   constructor(private readonly cache: Cache) {
     this.lastSeenKey = cache.key('registry', 'presence', 'last-seen');
     this.statusKey = cache.key('registry', 'presence', 'status');
     this.configKey = cache.key('registry', 'presence', 'config');
+    this.builtKey = cache.key('registry', 'presence', 'built');
+  }
+
+  /**
+   * Whether presence was built in this Redis: a marker written once every node the read model
+   * has online is tracked. A Redis that restarted empty (or was flushed) has no marker.
+   */
+  async built(): Promise<boolean> {
+    return (await this.cache.redis.exists(this.builtKey)) === 1;
+  }
+
+  /**
+   * Tracks each of `nodeIds` not tracked yet as seen `at`, online unless a status is known
+   * (pipelined, a thousand at a time), then writes the marker.
+   */
+  async rebuild(nodeIds: string[], at: Date): Promise<void> {
+    for (let i = 0; i < nodeIds.length; i += 1000) {
+      const pipeline = this.cache.redis.pipeline();
+      for (const nodeId of nodeIds.slice(i, i + 1000)) {
+        pipeline.zadd(this.lastSeenKey, 'NX', at.getTime(), nodeId);
+        pipeline.hsetnx(this.statusKey, nodeId, 'online');
+      }
+      const replies = await pipeline.exec();
+      const failed = replies?.find(([err]) => err);
+      if (!replies || failed) throw failed?.[0] ?? new Error('redis pipeline returned nothing');
+    }
+    await this.cache.redis.set(this.builtKey, String(at.getTime()));
   }
 
   /**
@@ -35,11 +63,6 @@ export class PresenceStore {
     const failed = replies?.find(([err]) => err);
     if (!replies || failed) throw failed?.[0] ?? new Error('redis pipeline returned nothing');
     return { status: replies[1][1] as PresenceStatus | null, configFingerprint: replies[2][1] as string | null };
-  }
-
-  /** Adds a node that is not tracked yet (after a Redis loss) as seen `at`. */
-  async track(nodeId: string, at: Date): Promise<void> {
-    await this.cache.redis.zadd(this.lastSeenKey, 'NX', at.getTime(), nodeId);
   }
 
   async status(nodeId: string): Promise<PresenceStatus | null> {
