@@ -3,8 +3,10 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { checkIdentity, decodePublicKey, type KnownIdentity, type Topology } from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
 import {
+  boundedMapMetrics,
   Bus,
   Database,
+  LruMap,
   InjectConfig,
   Observability,
   SecurityViolations,
@@ -28,6 +30,9 @@ interface CachedIdentity extends KnownIdentity {
  */
 const CACHE_TTL_MS = 60_000;
 
+/** Identities cached at most (least recently used go first): ~100 bytes each. */
+const IDENTITY_CACHE_MAX = 100_000;
+
 /**
  * Checks that an agent message speaks only for its own node, and only once: the node named by
  * the subject is the one in the payload, and, once the node has enrolled, the message carries
@@ -37,7 +42,8 @@ const CACHE_TTL_MS = 60_000;
  */
 @Injectable()
 export class IdentityVerifier {
-  private readonly cache = new Map<string, CachedIdentity>();
+  /** Bounded: a lookup of any id anyone claims (also one never enrolled) is cached. */
+  private readonly cache: LruMap<string, CachedIdentity>;
   private readonly topology: Topology;
   private readonly requireEnrollment: boolean;
   private readonly replays: SharedReplayState;
@@ -50,6 +56,10 @@ export class IdentityVerifier {
     identities: IdentitiesReadModel,
     @InjectConfig() config: ServiceConfig & RegistryEnv,
   ) {
+    this.cache = new LruMap(IDENTITY_CACHE_MAX, {
+      name: 'registry_identity_cache',
+      ...boundedMapMetrics(obs.registry),
+    });
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
     this.replays = new SharedReplayState(db, config.VIGIL_SIGNATURE_SKEW_MS);
