@@ -1,6 +1,7 @@
 import { type Heartbeat, registryQueries } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
 import { eventually, OwnRedisServer, sleep } from '@vigil/test-support';
+import { Redis } from 'ioredis';
 import { TestPlatform } from './platform';
 
 jest.setTimeout(120_000);
@@ -111,5 +112,62 @@ describe('registry-svc presence across a Redis loss', () => {
     // The well-behaved node kept heartbeating through all of it and is online.
     expect(await status('rl-steady')).toBe('online');
     expect(await ready()).toBe(200);
+  });
+
+  it('forgets offline nodes: 500 ids that heartbeat once leave presence after the timeout; one that comes back is online', async () => {
+    const { js, topology } = platform.bus;
+    const redisClient = new Redis(redis.url);
+    const tracked = () => redisClient.zcard(`${platform.redisPrefix}registry:presence:last-seen`);
+    const hashed = () => redisClient.hlen(`${platform.redisPrefix}registry:presence:status`);
+    try {
+      // The two nodes that stopped above are offline and forgotten: only the steady one is left.
+      await eventually(async () => (await tracked()) === 1, { timeoutMs: 10_000, what: 'only rl-steady tracked' });
+      const steadyCount = 1;
+      const ids = Array.from({ length: 500 }, (_, i) => `rl-flood-${i}`);
+      const once = (nodeId: string, seq: number) => {
+        const hb: Heartbeat = {
+          nodeId,
+          seq,
+          sentAt: new Date().toISOString(),
+          hostname: nodeId,
+          agentVersion: 'test',
+          uptimeSeconds: 1,
+          intervalMs: 300,
+          labels: {},
+        };
+        return js.publish(topology.subjects.heartbeat(nodeId), Buffer.from(JSON.stringify(hb)), {
+          msgID: `flood:${nodeId}:${seq}`,
+        });
+      };
+      await Promise.all(ids.map((id) => once(id, 1)));
+      const peak = await eventually(async () => ((await tracked()) >= steadyCount + 500 ? tracked() : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: 'the 500 ids tracked',
+      });
+      expect(peak).toBeGreaterThanOrEqual(steadyCount + 500);
+      // Timed out, marked offline, then forgotten (the sweep after the one that marked them).
+      await eventually(async () => (await tracked()) <= steadyCount, {
+        timeoutMs: TIMEOUT_MS + 30_000,
+        intervalMs: 250,
+        what: 'the flood forgotten by presence',
+      });
+      expect(await hashed()).toBeLessThanOrEqual(steadyCount);
+      // (The read model follows the node.offline events a little behind.)
+      await eventually(async () => (await status('rl-flood-7')) === 'offline', {
+        timeoutMs: 20_000,
+        what: 'rl-flood-7 offline in the read model',
+      });
+      // The well-behaved node is still there and online; a forgotten one that heartbeats again is back.
+      expect(await status('rl-steady')).toBe('online');
+      beating.add('rl-flood-7');
+      await eventually(async () => (await status('rl-flood-7')) === 'online', { what: 'rl-flood-7 back online' });
+      const page = await (await fetch(platform.url('registry-svc', '/metrics'))).text();
+      expect(
+        Number(/vigil_registry_presence_evictions_total(?:\{[^}]*\})? (\d+)/.exec(page)?.[1]),
+      ).toBeGreaterThanOrEqual(500);
+    } finally {
+      await redisClient.quit();
+    }
   });
 });

@@ -167,7 +167,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       this.meta(causationId, hb.nodeId),
     );
     this.noteTransitions(events);
-    await this.presence.setStatus(hb.nodeId, 'online');
+    await this.presence.setOnline(hb.nodeId, receivedAt);
   }
 
   private noteTransitions(events: StoredEvent<NodeEvent>[]): void {
@@ -211,9 +211,15 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private async sweep(): Promise<void> {
     await this.rebuildIfLost();
     const timeoutMs = this.config.VIGIL_OFFLINE_TIMEOUT_MS;
-    const silent = await this.presence.silentSince(new Date(Date.now() - timeoutMs));
+    const cutoff = new Date(Date.now() - timeoutMs);
+    const silent = await this.presence.silentSince(cutoff);
+    const gone: string[] = [];
     for (const { nodeId, lastSeen } of silent) {
-      if ((await this.presence.status(nodeId)) !== 'online') continue;
+      const status = await this.presence.status(nodeId);
+      if (status !== 'online') {
+        if (status === 'offline') gone.push(nodeId);
+        continue;
+      }
       const events = await this.commands.handle(
         nodeId,
         { type: 'MarkOffline', lastSeenAt: lastSeen, timeoutMs },
@@ -232,6 +238,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         await this.presence.setStatus(nodeId, 'online');
       }
     }
+    // Offline since the sweep before: forgotten (the next sweep takes those marked just now).
+    if (gone.length > 0) this.metrics.presenceEvictions.inc(await this.presence.evict(gone, cutoff));
   }
 
   /**

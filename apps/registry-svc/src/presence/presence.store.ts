@@ -3,6 +3,26 @@ import type { Cache } from '@vigil/platform';
 export type PresenceStatus = 'online' | 'offline';
 
 /**
+ * Forgets each node (ARGV[2..]) still last seen at or before ARGV[1] and decided offline: its
+ * last-seen, status and config fingerprint. Atomic, so a heartbeat that came meanwhile keeps it;
+ * a node without a status (its first heartbeat being handled) is kept.
+ */
+const EVICT = `
+local n = 0
+local cutoff = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  local seen = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if seen and tonumber(seen) <= cutoff and redis.call('HGET', KEYS[2], ARGV[i]) == 'offline' then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    redis.call('HDEL', KEYS[3], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`;
+
+/**
  * Presence in Redis: when each node was last heard (a sorted set scored by Unix ms)
  * and the status last decided for it (a hash). This is a cache of the event log:
  * losing it costs one trip to the aggregate per node, never a wrong event.
@@ -73,9 +93,51 @@ export class PresenceStore {
     await this.cache.redis.hset(this.statusKey, nodeId, status);
   }
 
+  /**
+   * Online, and tracked: a node brought online from a heartbeat that an eviction raced (a
+   * backlog's heartbeat stored before the cutoff) is tracked again, as seen `at`, and times out.
+   */
+  async setOnline(nodeId: string, at: Date): Promise<void> {
+    const replies = await this.cache.redis
+      .pipeline()
+      .hset(this.statusKey, nodeId, 'online')
+      .zadd(this.lastSeenKey, 'GT', at.getTime(), nodeId)
+      .exec();
+    const failed = replies?.find(([err]) => err);
+    if (!replies || failed) throw failed?.[0] ?? new Error('redis pipeline returned nothing');
+  }
+
   /** A fingerprint of the configuration last recorded for the node, to keep heartbeats on the fast path. */
   async setConfigFingerprint(nodeId: string, fingerprint: string): Promise<void> {
     await this.cache.redis.hset(this.configKey, nodeId, fingerprint);
+  }
+
+  /**
+   * Forgets offline nodes silent since `cutoff` (see EVICT): presence holds the nodes heard
+   * within about a timeout, not every id that ever sent a heartbeat. One that speaks again is
+   * brought online through its aggregate, as after a Redis loss. Returns how many went.
+   */
+  async evict(nodeIds: string[], cutoff: Date): Promise<number> {
+    let evicted = 0;
+    for (let i = 0; i < nodeIds.length; i += 1000) {
+      evicted += Number(
+        await this.cache.redis.eval(
+          EVICT,
+          3,
+          this.lastSeenKey,
+          this.statusKey,
+          this.configKey,
+          String(cutoff.getTime()),
+          ...nodeIds.slice(i, i + 1000),
+        ),
+      );
+    }
+    return evicted;
+  }
+
+  /** How many nodes presence tracks. */
+  size(): Promise<number> {
+    return this.cache.redis.zcard(this.lastSeenKey);
   }
 
   /** Nodes last seen at or before `cutoff`, with that time. */
