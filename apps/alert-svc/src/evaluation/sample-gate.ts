@@ -98,6 +98,12 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
       newest === undefined
         ? (await this.bus.jsm.streams.info(this.bus.topology.streams.telemetry)).state.last_seq
         : await this.catchUp(live, newest);
+    // Where a successor's catch-up starts, should this reader crash before its first write.
+    await writeMarks(
+      this.db,
+      new Map([[CHECKPOINT, { boot: 0, seq: 0, signedAt: Date.now(), streamSeq: this.position }]]),
+    );
+    this.storedPosition = this.position;
     this.live = live;
     this.persistTimer = setInterval(() => void this.persistMarks(), MARKS_PERSIST_MS);
     const history = this.gate.newReplayGuard();
