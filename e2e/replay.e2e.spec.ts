@@ -14,7 +14,8 @@ import {
   signMessage,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
-import { eventually } from '@vigil/test-support';
+import { eventually, type ServiceProcess, testUrls } from '@vigil/test-support';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { TestPlatform } from './platform';
 
@@ -34,13 +35,14 @@ describe('replayed and stale agent messages', () => {
   let pg: Client;
   let metricsPort = 0;
   let alertPort = 0;
+  let registry: ServiceProcess;
+  let metrics: ServiceProcess;
+  let alert: ServiceProcess;
 
   beforeAll(async () => {
     await platform.setup();
     const { jsm, topology } = platform.bus;
-    await platform.startRegistry();
-    metricsPort = (await platform.startMetrics({ VIGIL_METRICS_GRACE_MS: '0', VIGIL_METRICS_FLUSH_MS: '200' })).port;
-    alertPort = (await platform.startAlert({ VIGIL_ALERT_DEFAULT_RULES: 'false' })).port;
+    await startServices();
     // What JetStream would do after its 10 min duplicate window, after 1 s (once the services,
     // which declare the stream, have started).
     const stream = await jsm.streams.info(topology.streams.telemetry);
@@ -68,7 +70,17 @@ describe('replayed and stale agent messages', () => {
     await platform.teardown();
   });
 
-  const stamp = (signedAt = Date.now()): MessageStamp => ({ signedAt, boot: BOOT, seq: ++seq });
+  async function startServices(): Promise<void> {
+    registry = await platform.startRegistry();
+    ({ process: metrics, port: metricsPort } = await platform.startMetrics({
+      VIGIL_METRICS_GRACE_MS: '0',
+      VIGIL_METRICS_FLUSH_MS: '200',
+    }));
+    ({ process: alert, port: alertPort } = await platform.startAlert({ VIGIL_ALERT_DEFAULT_RULES: 'false' }));
+  }
+
+  let boot = BOOT;
+  const stamp = (signedAt = Date.now()): MessageStamp => ({ signedAt, boot, seq: ++seq });
 
   interface Sent {
     subject: string;
@@ -214,5 +226,89 @@ describe('replayed and stale agent messages', () => {
     const before = await storedSum();
     await batch(5, stamp(), Date.now() - 20 * 60_000);
     await eventually(async () => (await storedSum()) === before + 5, { what: 'the spooled batch stored' });
+  });
+
+  it('after a crash of the three services and the loss of Redis, still refuses the copies; takes fresh ones; a new boot resets, an older stays refused', async () => {
+    const counted = (service: string) => parked(service).then((r) => r.filter((x) => /replayed/.test(x)).length);
+    const parkedBefore = {
+      registry: await counted('registry-svc'),
+      metrics: await counted('metrics-svc'),
+      alert: await counted('alert-svc'),
+    };
+    const hb = await heartbeat(stamp());
+    const before = await storedSum();
+    const b = await batch(11, stamp());
+    // Taken and made durable: the batch's flush (with the marks) is in Postgres.
+    await eventually(async () => (await storedSum()) === before + 11, { what: 'the batch stored' });
+    await new Promise((r) => setTimeout(r, 1500));
+    // SIGKILL: nothing is written on the way out.
+    for (const p of [registry, metrics, alert]) p.kill('SIGKILL');
+    await Promise.all([registry, metrics, alert].map((p) => p.waitExit()));
+    // Redis lost too (registry-svc kept its replay state there before).
+    const redis = new Redis(testUrls.redis);
+    const keys = await redis.keys(`${platform.redisPrefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await startServices();
+
+    await republish(hb);
+    await republish(b);
+    await eventually(async () => (await counted('registry-svc')) === parkedBefore.registry + 1, {
+      timeoutMs: 20_000,
+      intervalMs: 300,
+      what: 'the heartbeat copy refused by the restarted registry-svc',
+    });
+    await eventually(async () => (await counted('metrics-svc')) === parkedBefore.metrics + 1, {
+      timeoutMs: 20_000,
+      intervalMs: 300,
+      what: 'the batch copy refused by the restarted metrics-svc',
+    });
+    await eventually(async () => (await counted('alert-svc')) === parkedBefore.alert + 1, {
+      timeoutMs: 20_000,
+      intervalMs: 300,
+      what: 'the batch copy refused by the restarted alert-svc',
+    });
+    expect(await violations(platform.ports['registry-svc'], 'replayed')).toBe(1);
+    expect(await violations(metricsPort, 'replayed')).toBe(1);
+    expect(await violations(alertPort, 'replayed')).toBe(1);
+
+    // Fresh messages flow: the next batch counts once, the copy not at all.
+    await heartbeat(stamp());
+    await batch(2, stamp());
+    await eventually(async () => (await storedSum()) === before + 13, { what: 'the fresh batch stored' });
+
+    // A new boot (the agent restarted) starts its sequence again and is taken.
+    const oldBoot = boot;
+    const oldSeq = seq;
+    boot = Date.now();
+    seq = 0;
+    await heartbeat(stamp());
+    await batch(3, stamp());
+    await eventually(async () => (await storedSum()) === before + 16, { what: 'the new boot taken' });
+    // The old boot, even with a sequence never used, is refused once the new one was seen.
+    const stale = { signedAt: Date.now(), boot: oldBoot, seq: oldSeq + 100 };
+    // (Other payload sequences than the new boot's: JetStream would drop them as duplicates.)
+    seq += 10;
+    await heartbeat(stale);
+    seq += 10;
+    await batch(1000, { ...stale, seq: oldSeq + 101 });
+    await eventually(async () => (await counted('registry-svc')) === parkedBefore.registry + 2, {
+      timeoutMs: 20_000,
+      intervalMs: 300,
+      what: 'the old boot refused by registry-svc',
+    });
+    await eventually(async () => (await counted('metrics-svc')) === parkedBefore.metrics + 2, {
+      timeoutMs: 20_000,
+      intervalMs: 300,
+      what: 'the old boot refused by metrics-svc',
+    });
+    await eventually(async () => (await counted('alert-svc')) === parkedBefore.alert + 2, {
+      timeoutMs: 20_000,
+      intervalMs: 300,
+      what: 'the old boot refused by alert-svc',
+    });
+    // And a fresh batch of the new boot still flows after it.
+    await batch(4, stamp());
+    await eventually(async () => (await storedSum()) === before + 20, { what: 'fresh data after the refusals' });
   });
 });

@@ -6,6 +6,7 @@ import { AlertingInit1764400000000 } from './migrations/1764400000000-alerting-i
 import { Notifications1764500000000 } from './migrations/1764500000000-notifications';
 import { SilencesAlertHistory1764600000000 } from './migrations/1764600000000-silences-alert-history';
 import { NodeIdentities1765100000000 } from './migrations/1765100000000-node-identities';
+import { AlertingReplayMarks1765519200000 } from './migrations/1765519200000-replay-marks';
 import { NotifyModule } from './notify/notify.module';
 import { RulesModule } from './rules/rules.module';
 import { SilencesModule } from './silences/silences.module';
@@ -23,6 +24,7 @@ import { SilencesModule } from './silences/silences.module';
           Notifications1764500000000,
           SilencesAlertHistory1764600000000,
           NodeIdentities1765100000000,
+          AlertingReplayMarks1765519200000,
         ],
       },
       env: AlertEnv,

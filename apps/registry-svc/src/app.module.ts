@@ -16,6 +16,7 @@ import { NodeMaintenance1764700000000 } from './migrations/1764700000000-node-ma
 import { BoundEnrollmentTokens1765100000000 } from './migrations/1765100000000-bound-enrollment-tokens';
 import { NodesListOrder1765400000000 } from './migrations/1765400000000-nodes-list-order';
 import { EnrollmentTokenAdmin1765530000000 } from './migrations/1765530000000-enrollment-token-admin';
+import { ReplayMarks1765519100000 } from './migrations/1765519100000-replay-marks';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -39,6 +40,7 @@ import { RegistryMetrics } from './registry.metrics';
           BoundEnrollmentTokens1765100000000,
           NodesListOrder1765400000000,
           EnrollmentTokenAdmin1765530000000,
+          ReplayMarks1765519100000,
         ],
       },
     }),

@@ -10,6 +10,8 @@ import { Counter, Gauge } from 'prom-client';
 export class RegistryMetrics {
   readonly connects: Counter;
   readonly disconnects: Counter;
+  readonly presenceRebuilds: Counter;
+  readonly presenceEvictions: Counter;
 
   constructor(db: Database, obs: Observability) {
     const registry = obs.registry;
@@ -57,6 +59,16 @@ export class RegistryMetrics {
     this.disconnects = new Counter({
       name: 'vigil_agent_disconnect_total',
       help: 'Node offline transitions decided by this replica',
+      registers: [registry],
+    });
+    this.presenceEvictions = new Counter({
+      name: 'vigil_registry_presence_evictions_total',
+      help: 'Offline nodes forgotten by presence in Redis (they are brought back by their next heartbeat)',
+      registers: [registry],
+    });
+    this.presenceRebuilds = new Counter({
+      name: 'vigil_registry_presence_rebuilds_total',
+      help: 'Times this replica rebuilt presence in Redis from the read model (at start, and after a Redis loss)',
       registers: [registry],
     });
   }

@@ -6,6 +6,7 @@ import {
   identityEvents,
   type KnownIdentity,
   ReplayGuard,
+  type ReplayGuardOptions,
 } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
@@ -20,6 +21,12 @@ export interface IdentityGateOptions {
   requireEnrollment: boolean;
   /** How far a signed time may be from the time the stream stored the message. */
   skewMs: number;
+  /**
+   * The service's durable replay marks (`<schema>.replay_marks`, keyed by node_id), if it keeps
+   * them: an enrollment or a revocation deletes the node's row in the projection's transaction,
+   * since a new key starts a new history.
+   */
+  marksTable?: string;
 }
 
 /**
@@ -33,6 +40,8 @@ export interface IdentityGateOptions {
 export class IdentityGate {
   private readonly known = new Map<string, KnownIdentity>();
   private readonly replays: ReplayGuard;
+  /** Replay states handed out to readers of their own (newReplayGuard): each forgets with this one. */
+  private readonly handedOut = new Set<ReplayGuard>();
 
   constructor(
     private readonly db: Database,
@@ -78,9 +87,23 @@ export class IdentityGate {
     });
   }
 
-  /** A replay state for a reader of its own (see `check`). */
-  newReplayGuard(): ReplayGuard {
-    return new ReplayGuard(this.options.skewMs);
+  /**
+   * A replay state for a reader of its own (see `check`). It forgets a node on a new
+   * enrollment or a revocation as this gate's does, until `releaseReplayGuard`.
+   */
+  newReplayGuard(options: ReplayGuardOptions = {}): ReplayGuard {
+    const guard = new ReplayGuard(this.options.skewMs, options);
+    this.handedOut.add(guard);
+    return guard;
+  }
+
+  releaseReplayGuard(guard: ReplayGuard | undefined): void {
+    if (guard) this.handedOut.delete(guard);
+  }
+
+  private forgetEverywhere(nodeId: string): void {
+    this.replays.forget(nodeId);
+    for (const guard of this.handedOut) guard.forget(nodeId);
   }
 
   /** Before re-reading messages it may have refused: see ReplayGuard. */
@@ -96,6 +119,7 @@ export class IdentityGate {
   /** The identities table and the in-memory view, from the identity events. */
   projection(): Projection<IdentityEvent> {
     const table = this.options.table;
+    const marks = this.options.marksTable;
     return {
       name: this.options.projection,
       catalog: identityEvents,
@@ -118,12 +142,13 @@ export class IdentityGate {
             );
             break;
           case 'identity.rekey_allowed':
-            break;
+            return;
           default: {
             const never: never = event;
             return never;
           }
         }
+        if (marks) await tx.query(`DELETE FROM ${marks} WHERE node_id = $1`, [id]);
       },
       // The in-memory view follows once the row is committed.
       afterCommit: (event: StoredEvent<IdentityEvent>) => {
@@ -131,10 +156,10 @@ export class IdentityGate {
         if (event.type === 'identity.enrolled') {
           this.known.set(nodeId, { key: decodePublicKey(event.data.publicKey), revoked: false });
           // A new key starts a new history.
-          this.replays.forget(nodeId);
+          this.forgetEverywhere(nodeId);
         } else if (event.type === 'identity.revoked') {
           this.known.set(nodeId, { ...(this.known.get(nodeId) ?? { key: null }), revoked: true });
-          this.replays.forget(nodeId);
+          this.forgetEverywhere(nodeId);
         }
       },
       reset: async (tx: EntityManager) => {

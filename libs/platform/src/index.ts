@@ -11,3 +11,4 @@ export * from './identity-gate';
 export * from './identity-env';
 export * from './process-guards';
 export * from './dead-letters';
+export * from './bounded-map';

@@ -9,3 +9,4 @@ export * from './gateway-auth';
 export * from './nats-server';
 export * from './tls';
 export * from './postgres-server';
+export * from './redis-server';

@@ -17,6 +17,7 @@ import {
 } from '@vigil/contracts';
 import { EventFeed, EventStore, forEachLastEvent } from '@vigil/event-store';
 import {
+  boundedMapMetrics,
   Bus,
   Cache,
   InjectConfig,
@@ -37,7 +38,7 @@ import { MissingEvaluator } from './missing.evaluator';
 import { OfflineEvaluator } from './offline.evaluator';
 import { type SampleAdmission, SampleGate } from './sample-gate';
 import { readRecentSamples } from './sample-history';
-import { ThresholdEvaluator } from './threshold.evaluator';
+import { DEFAULT_MAX_WINDOWS, ThresholdEvaluator } from './threshold.evaluator';
 
 /** The evaluators of one activation that hold conditions over time, and the feeds they read. */
 interface Held {
@@ -68,7 +69,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   private readonly lease: RedisLease;
   private readonly leased: LeasedActivation;
   private readonly store: EventStore<AlertEvent>;
-  private readonly evaluator = new ThresholdEvaluator();
+  private readonly evaluator: ThresholdEvaluator;
   private machine?: AlertMachine;
   private held?: Held;
   private rules = new Map<string, RuleView['rule']>();
@@ -83,6 +84,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     private readonly gate: SampleGate,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
+    this.evaluator = new ThresholdEvaluator(DEFAULT_MAX_WINDOWS, boundedMapMetrics(obs.registry));
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
     this.leased = new LeasedActivation(
       this.lease,
@@ -108,7 +110,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
 
   private async activate(): Promise<void> {
     await this.gate.start();
-    const admission = this.gate.beginReading();
+    const admission = await this.gate.beginReading();
     const machine = new AlertMachine({
       store: this.store,
       logger: this.obs.logger,
@@ -151,6 +153,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     this.held = undefined;
     void this.messages?.close().catch(() => undefined);
     await this.reader;
+    await this.gate.endReading();
     if (held) {
       await Promise.all(held.feeds.map((f) => f.stop()));
       await held.seeding;

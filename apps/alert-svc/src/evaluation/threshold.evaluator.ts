@@ -1,4 +1,5 @@
 import { compare, matchesLabels, type SampleBatch, type ThresholdRule } from '@vigil/contracts';
+import { type BoundedMapMetrics, LruMap } from '@vigil/platform';
 import { alertFingerprint } from './fingerprint';
 import { SeriesWindow } from './series-window';
 
@@ -14,6 +15,9 @@ export interface Observation {
   value: number;
 }
 
+/** Threshold windows held at most (a window holds its samples of the rule's duration). */
+export const DEFAULT_MAX_WINDOWS = 100_000;
+
 /**
  * Evaluates threshold rules as samples arrive: each sample of a rule's metric whose labels
  * match gives one observation of that rule for that series (over the rule's window when
@@ -22,8 +26,20 @@ export interface Observation {
 export class ThresholdEvaluator {
   private rules: ThresholdRule[] = [];
   private byMetric = new Map<string, ThresholdRule[]>();
-  /** Windows per rule and series (`ruleId\nfingerprint`). */
-  private readonly windows = new Map<string, SeriesWindow>();
+  /**
+   * Windows per rule and series (`ruleId\nduration\nfingerprint`): one per label value set any
+   * agent sends, so bounded (least recently fed go first: a series that stopped, whose window
+   * would have emptied anyway; a series evicted while still fed starts a new window).
+   */
+  private readonly windows: LruMap<string, SeriesWindow>;
+
+  constructor(maxWindows = DEFAULT_MAX_WINDOWS, metrics?: BoundedMapMetrics) {
+    this.windows = new LruMap(maxWindows, metrics && { name: 'alert_threshold_windows', ...metrics });
+  }
+
+  get windowCount(): number {
+    return this.windows.size;
+  }
 
   setRules(rules: readonly ThresholdRule[]): void {
     this.rules = rules.filter((r) => r.enabled);
@@ -35,7 +51,7 @@ export class ThresholdEvaluator {
     }
     // Windows of rules that changed start over (their duration or condition may differ).
     const live = new Set(this.rules.map((r) => `${r.id}\n${r.window?.duration ?? 0}`));
-    for (const key of this.windows.keys()) {
+    for (const key of [...this.windows.keys()]) {
       const [ruleId, duration] = key.split('\n');
       if (!live.has(`${ruleId}\n${duration}`)) this.windows.delete(key);
     }

@@ -2,6 +2,8 @@ import { AlertRule, type AlertRuleInput, type SampleBatch, type ThresholdRule } 
 import { alertFingerprint } from './fingerprint';
 import { SeriesWindow } from './series-window';
 import { ThresholdEvaluator } from './threshold.evaluator';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const rule = (over: Partial<AlertRuleInput>) =>
   AlertRule.parse({
@@ -69,6 +71,28 @@ describe('ThresholdEvaluator', () => {
     expect(cpu(3000, 100).map((o) => [o.value, o.holds])).toEqual([[90, false]]);
     expect(cpu(4000, 100).map((o) => [o.value, o.holds])).toEqual([[100, true]]);
     expect(e.watches('node_load1')).toBe(false);
+  });
+
+  it('holds a bounded number of windows: one million distinct label values, heap under 30 MB more, a steady series still right', () => {
+    setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
+    const e = new ThresholdEvaluator(10_000);
+    e.setRules([rule({ id: 'cpu', metric: 'cpu', value: 90, window: { aggregate: 'avg', duration: '1h' } })]);
+    const before = heap();
+    for (let i = 0; i < 1_000_000; i++) {
+      // A hostile agent: every batch a new label value (and a steady one beside it).
+      const samples = [{ name: 'cpu', labels: { core: `c${i}` }, value: 100 }];
+      if (i % 100 === 0) samples.push({ name: 'cpu', labels: { core: 'steady' }, value: i % 200 === 0 ? 80 : 100 });
+      e.evaluate(batch('n1', T + i, samples));
+    }
+    const grown = heap() - before;
+    process.stderr.write(`threshold windows: ${e.windowCount} held, heap after GC +${(grown / 1e6).toFixed(1)} MB\n`);
+    expect(e.windowCount).toBeLessThanOrEqual(10_000);
+    expect(grown).toBeLessThan(30e6);
+    // The steady series, fed every 100 batches, kept its window through the flood: 80 and 100 alternating.
+    const [steady] = e.evaluate(batch('n1', T + 1_000_000, [{ name: 'cpu', labels: { core: 'steady' }, value: 90 }]));
+    expect(steady.value).toBeCloseTo((5000 * 80 + 5000 * 100 + 90) / 10_001, 6);
   });
 });
 

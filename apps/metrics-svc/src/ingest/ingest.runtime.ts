@@ -54,6 +54,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.identity = new IdentityGate(db, violations, {
       table: 'metrics.node_identities',
       projection: 'metrics-identities',
+      marksTable: 'metrics.replay_marks',
       requireEnrollment: config.VIGIL_REQUIRE_ENROLLMENT,
       skewMs: config.VIGIL_SIGNATURE_SKEW_MS,
     });

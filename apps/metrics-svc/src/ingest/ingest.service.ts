@@ -8,6 +8,7 @@ import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import type { IdentityGate } from '@vigil/platform';
 import { PartitionPositions } from './partition-positions';
 import { PartitionWorker, type PartitionWorkerDeps } from './partition-worker';
+import { ReplayMarks } from './replay-marks';
 import { RollupWriter } from './rollup-writer';
 import { SampleRedrive } from './sample-redrive';
 
@@ -88,6 +89,7 @@ export class IngestService {
       cache,
       positions: this.positions,
       identity,
+      marks: new ReplayMarks(db),
       writer: new RollupWriter(db, this.positions, opts.retention, opts.writeConcurrency),
       metrics,
       logger,

@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { partitionOf, SeriesLimitError, TIERS, ValidationError } from '@vigil/contracts';
+import { SeriesLimitError, type ReplayGuard, TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database, IdentityGate } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
@@ -7,6 +7,7 @@ import { writeLatest } from '../storage/latest.writer';
 import { decodeIngestBatch } from './batch-decoder';
 import { PartitionLostError, type PartitionPositions } from './partition-positions';
 import { type CardinalityLimits, PartitionState, type SeriesSlot } from './partition-state';
+import type { ReplayMarks } from './replay-marks';
 import type { RollupWriter } from './rollup-writer';
 import { ensureSeriesIds } from './series-ids';
 
@@ -19,6 +20,7 @@ export interface PartitionWorkerDeps {
   positions: PartitionPositions;
   writer: RollupWriter;
   identity: IdentityGate;
+  marks: ReplayMarks;
   metrics: MetricsSvcMetrics;
   logger: Logger;
   owner: string;
@@ -47,6 +49,8 @@ export interface PartitionWorkerDeps {
  */
 export class PartitionWorker {
   private state?: PartitionState;
+  /** The replay check of this partition's nodes, as of the state's position (see ReplayMarks). */
+  private replays?: ReplayGuard;
   private generation = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -99,6 +103,7 @@ export class PartitionWorker {
     await this.flushing;
     await this.living;
     if (finalFlush) await Promise.all([this.flush(true), this.refreshLive(true)]);
+    this.deps.identity.releaseReplayGuard(this.replays);
   }
 
   /** Folds one message of this partition; messages before the worker's position are passed over. */
@@ -108,17 +113,28 @@ export class PartitionWorker {
     await this.handle(state, msg);
   }
 
-  /** The position to read from; what the replay check held of this partition's nodes goes (they are read again). */
+  /**
+   * The position to read from, and the replay marks stored with it: the messages after it are
+   * read again and decided as the first reading did them; a copy of one before it is refused.
+   */
   private async load(): Promise<PartitionState> {
-    const { bus } = this.deps;
-    this.deps.identity.forgetReplayState((nodeId) => partitionOf(nodeId, bus.topology.partitions) === this.partition);
-    const { metrics } = this.deps;
-    return new PartitionState(await this.deps.positions.load(this.partition), {
-      limits: this.deps.limits,
-      clock: this.clock,
-      onLimited: (nodeId, limit, samples) => metrics.seriesLimited(nodeId, limit, samples),
-      onEvicted: (what, n) => metrics.evictions.inc({ what }, n),
-    });
+    const { identity, marks, positions, metrics } = this.deps;
+    const replays = identity.newReplayGuard({ journal: true });
+    try {
+      await marks.seed(this.partition, replays);
+      const state = new PartitionState(await positions.load(this.partition), {
+        limits: this.deps.limits,
+        clock: this.clock,
+        onLimited: (nodeId, limit, samples) => metrics.seriesLimited(nodeId, limit, samples),
+        onEvicted: (what, n) => metrics.evictions.inc({ what }, n),
+      });
+      identity.releaseReplayGuard(this.replays);
+      this.replays = replays;
+      return state;
+    } catch (e) {
+      identity.releaseReplayGuard(replays);
+      throw e;
+    }
   }
 
   /** Back to the stored position after a failed flush, retrying the load until it works. */
@@ -159,7 +175,7 @@ export class PartitionWorker {
       return;
     }
     const subjectNode = bus.topology.parse.samples(msg.subject)?.nodeId ?? '';
-    const violation = this.deps.identity.check(msg, subjectNode, batch.nodeId);
+    const violation = this.deps.identity.check(msg, subjectNode, batch.nodeId, { replays: this.replays });
     if (violation) {
       metrics.batches.inc({ result: 'identity_mismatch' });
       await this.deps.identity.report(msg, batch.nodeId, violation);
@@ -229,12 +245,17 @@ export class PartitionWorker {
     const now = this.clock();
     const end = metrics.flushDuration.startTimer();
     const plan = state.plan(now, this.deps.graceMs, this.deps.caughtUp());
+    // Taken with the plan: the marks as of the position it stores.
+    const replays = this.replays;
+    const marks = replays?.marksThrough(plan.resumeSeq);
     try {
       await ensureSeriesIds(
         db,
         plan.rows.map((r) => r.slot),
       );
-      const report = await writer.write(this.partition, this.generation, plan, now);
+      const report = await writer.write(this.partition, this.generation, plan, now, (tx) =>
+        marks ? this.deps.marks.write(tx, this.partition, marks) : Promise.resolve(),
+      );
       for (const tier of TIERS) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
       if (state === this.state) state.committed(plan);
     } catch (e) {
@@ -244,6 +265,7 @@ export class PartitionWorker {
           this.stopped = true;
           clearInterval(this.timer);
           this.state = undefined;
+          this.deps.identity.releaseReplayGuard(this.replays);
           this.deps.onLost(this.partition);
         }
         return;

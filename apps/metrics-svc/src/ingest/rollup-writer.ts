@@ -26,8 +26,8 @@ export interface WriteReport {
 
 /**
  * Makes a flush plan durable: the 10 s rows, the deltas of buckets the coarser tiers have
- * already rolled up (late samples), and the partition's position, in one transaction
- * fenced by the owner's generation.
+ * already rolled up (late samples), the partition's position and the replay marks as of it,
+ * in one transaction fenced by the owner's generation.
  */
 export class RollupWriter {
   private readonly limiter: WriteLimiter;
@@ -46,11 +46,24 @@ export class RollupWriter {
     this.limiter = new WriteLimiter(concurrency);
   }
 
-  write(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
-    return this.limiter.run(() => this.writeNow(partition, generation, plan, now));
+  /** `alsoInTx`: more of the partition's state to make durable with the position (the replay marks). */
+  write(
+    partition: number,
+    generation: number,
+    plan: FlushPlan,
+    now: number,
+    alsoInTx?: (tx: EntityManager) => Promise<void>,
+  ): Promise<WriteReport> {
+    return this.limiter.run(() => this.writeNow(partition, generation, plan, now, alsoInTx));
   }
 
-  private async writeNow(partition: number, generation: number, plan: FlushPlan, now: number): Promise<WriteReport> {
+  private async writeNow(
+    partition: number,
+    generation: number,
+    plan: FlushPlan,
+    now: number,
+    alsoInTx?: (tx: EntityManager) => Promise<void>,
+  ): Promise<WriteReport> {
     const report: WriteReport = { rows: { '10s': 0, '1m': 0, '10m': 0, '1h': 0 } };
     await this.db.dataSource.transaction(async (tx) => {
       const closedBefore = await this.positions.lockForWrite(tx, partition, generation);
@@ -59,6 +72,7 @@ export class RollupWriter {
       let late = plan.closedThrough < closedBefore || plan.rows.some((r) => r.agg.bucket < closedBefore);
       if (plan.rows.length > 0 && (await this.merge(tx, plan.rows, now, report))) late = true;
       await this.positions.advance(tx, partition, plan, late);
+      if (alsoInTx) await alsoInTx(tx);
     });
     return report;
   }

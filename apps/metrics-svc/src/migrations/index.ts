@@ -4,6 +4,7 @@ import { Metrics10mTier1764300000000 } from './1764300000000-metrics-10m-tier';
 import { MetricsLateWrites1764400000000 } from './1764400000000-metrics-late-writes';
 import { MetricsDlqRedriven1764500000000 } from './1764500000000-metrics-dlq-redriven';
 import { MetricsSeriesHash1764600000000 } from './1764600000000-metrics-series-hash';
+import { MetricsReplayMarks1765519000000 } from './1765519000000-metrics-replay-marks';
 
 /** metrics-svc's schema, in order: the service, its tests and the benchmarks migrate with this one list. */
 export const METRICS_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const METRICS_MIGRATIONS = [
   MetricsLateWrites1764400000000,
   MetricsDlqRedriven1764500000000,
   MetricsSeriesHash1764600000000,
+  MetricsReplayMarks1765519000000,
 ];

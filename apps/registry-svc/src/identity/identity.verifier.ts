@@ -3,10 +3,12 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { checkIdentity, decodePublicKey, type KnownIdentity, type Topology } from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
 import {
+  boundedMapMetrics,
   Bus,
-  Cache,
   Database,
+  LruMap,
   InjectConfig,
+  Observability,
   SecurityViolations,
   type ServiceConfig,
   type Violation,
@@ -28,16 +30,20 @@ interface CachedIdentity extends KnownIdentity {
  */
 const CACHE_TTL_MS = 60_000;
 
+/** Identities cached at most (least recently used go first): ~100 bytes each. */
+const IDENTITY_CACHE_MAX = 100_000;
+
 /**
  * Checks that an agent message speaks only for its own node, and only once: the node named by
  * the subject is the one in the payload, and, once the node has enrolled, the message carries
  * a valid signature by the node's key over a fresh, increasing stamp (SharedReplayState: per
- * consumer, heartbeats, inventory, agent events, in Redis). A revoked node is refused. Whatever fails is
+ * consumer, heartbeats, inventory, agent events, in Postgres). A revoked node is refused. Whatever fails is
  * recorded as a `security.violation` event, counted, and parked in the DLQ.
  */
 @Injectable()
 export class IdentityVerifier {
-  private readonly cache = new Map<string, CachedIdentity>();
+  /** Bounded: a lookup of any id anyone claims (also one never enrolled) is cached. */
+  private readonly cache: LruMap<string, CachedIdentity>;
   private readonly topology: Topology;
   private readonly requireEnrollment: boolean;
   private readonly replays: SharedReplayState;
@@ -45,14 +51,18 @@ export class IdentityVerifier {
   constructor(
     private readonly db: Database,
     bus: Bus,
-    cache: Cache,
+    private readonly obs: Observability,
     private readonly violations: SecurityViolations,
     identities: IdentitiesReadModel,
     @InjectConfig() config: ServiceConfig & RegistryEnv,
   ) {
+    this.cache = new LruMap(IDENTITY_CACHE_MAX, {
+      name: 'registry_identity_cache',
+      ...boundedMapMetrics(obs.registry),
+    });
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
-    this.replays = new SharedReplayState(cache, config.VIGIL_SIGNATURE_SKEW_MS);
+    this.replays = new SharedReplayState(db, config.VIGIL_SIGNATURE_SKEW_MS);
     // Invalidated once this replica has committed the event (every replica runs the
     // projection); a lookup that overlapped the invalidation does not cache what it read.
     identities.onChange((nodeId) => this.forget(nodeId));
@@ -66,8 +76,12 @@ export class IdentityVerifier {
     this.cache.delete(nodeId);
     // An enrollment (a new key) or a revocation starts the node's history anew (on every
     // replica: the delete is idempotent; a copy signed by the old key fails its signature).
-    // A failed delete leaves the old state, which expires by itself.
-    this.replays.forget(nodeId).catch(() => undefined);
+    // A failed delete leaves the old mark: a node that re-enrolled with a fresh agent state
+    // (a lower boot) would be refused until its boot passes it; the agent's boot is its
+    // start time, so that is only a clock set back.
+    this.replays
+      .forget(nodeId)
+      .catch((e: unknown) => this.obs.logger.warn({ err: e, node_id: nodeId }, 'replay mark not forgotten'));
   }
 
   async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {

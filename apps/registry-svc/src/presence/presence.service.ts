@@ -45,7 +45,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     private readonly bus: Bus,
-    cache: Cache,
+    private readonly cache: Cache,
     private readonly db: Database,
     private readonly obs: Observability,
     private readonly commands: NodeCommands,
@@ -111,6 +111,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     await this.trackKnownOnlineNodes();
+    // Redis back after a loss: rebuild at once rather than at the next sweep this replica leads.
+    this.cache.redis.on('ready', () => {
+      this.rebuildIfLost().catch((e: unknown) => this.obs.logger.warn({ err: e }, 'presence rebuild failed'));
+    });
     for (const w of this.workers) await w.start();
     this.sweeper.start();
   }
@@ -163,7 +167,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       this.meta(causationId, hb.nodeId),
     );
     this.noteTransitions(events);
-    await this.presence.setStatus(hb.nodeId, 'online');
+    await this.presence.setOnline(hb.nodeId, receivedAt);
   }
 
   private noteTransitions(events: StoredEvent<NodeEvent>[]): void {
@@ -205,10 +209,17 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
    * append is caught by the re-check after it and brings the node straight back.
    */
   private async sweep(): Promise<void> {
+    await this.rebuildIfLost();
     const timeoutMs = this.config.VIGIL_OFFLINE_TIMEOUT_MS;
-    const silent = await this.presence.silentSince(new Date(Date.now() - timeoutMs));
+    const cutoff = new Date(Date.now() - timeoutMs);
+    const silent = await this.presence.silentSince(cutoff);
+    const gone: string[] = [];
     for (const { nodeId, lastSeen } of silent) {
-      if ((await this.presence.status(nodeId)) !== 'online') continue;
+      const status = await this.presence.status(nodeId);
+      if (status !== 'online') {
+        if (status === 'offline') gone.push(nodeId);
+        continue;
+      }
       const events = await this.commands.handle(
         nodeId,
         { type: 'MarkOffline', lastSeenAt: lastSeen, timeoutMs },
@@ -227,22 +238,32 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         await this.presence.setStatus(nodeId, 'online');
       }
     }
+    // Offline since the sweep before: forgotten (the next sweep takes those marked just now).
+    if (gone.length > 0) this.metrics.presenceEvictions.inc(await this.presence.evict(gone, cutoff));
   }
 
   /**
-   * After a Redis loss the presence set is empty, and a node that died meanwhile
-   * would never time out. Every node the read model has online is tracked again
-   * (as seen now: it gets one full timeout to speak).
+   * After a Redis loss the presence set is empty, and a node that died meanwhile would never
+   * time out. Every node the read model has online is tracked again (as seen now: it gets one
+   * full timeout to speak; a node still heartbeating is already back by its heartbeats). Done at
+   * start, and whenever the sweep (or a reconnection) finds the marker gone: Redis restarted
+   * empty or was flushed while this service ran.
    */
   private async trackKnownOnlineNodes(): Promise<void> {
     const rows = await this.db.query<{ id: string }>(
       'nodes_online',
       `SELECT id FROM registry.nodes WHERE status = 'online'`,
     );
-    const now = new Date();
-    for (const r of rows) {
-      await this.presence.track(r.id, now);
-      if ((await this.presence.status(r.id)) === null) await this.presence.setStatus(r.id, 'online');
-    }
+    await this.presence.rebuild(
+      rows.map((r) => r.id),
+      new Date(),
+    );
+    this.metrics.presenceRebuilds.inc();
+    this.obs.logger.info({ nodes: rows.length }, 'presence rebuilt from the read model');
+  }
+
+  /** Rebuilds presence if Redis lost it (one EXISTS: cheap enough for every sweep). */
+  private async rebuildIfLost(): Promise<void> {
+    if (!(await this.presence.built())) await this.trackKnownOnlineNodes();
   }
 }

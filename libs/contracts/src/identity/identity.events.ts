@@ -58,6 +58,11 @@ export const SecurityViolation = defineEvent('security.violation', {
     subject: z.string().max(512),
     reason: ViolationReason,
     detail: z.string().max(1024),
+    /**
+     * A summary (claimed node `*`): how many refusals of the window were not recorded one by
+     * one (SecurityViolations' rate limit); `reason` is the most frequent of them.
+     */
+    suppressed: z.number().int().nonnegative().optional(),
   }),
 });
 export type SecurityViolationEvent = EventOf<typeof SecurityViolation>;

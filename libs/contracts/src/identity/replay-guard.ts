@@ -24,11 +24,22 @@ export function replayedStamp(nodeId: string, stamp: MessageStamp, last: { boot:
   };
 }
 
-interface LastAccepted {
+/** The last message of a node a consumer took: its stamp and where the stream holds it. */
+export interface ReplayMark {
   boot: number;
   seq: number;
   signedAt: number;
   streamSeq: number;
+}
+type LastAccepted = ReplayMark;
+
+export interface ReplayGuardOptions {
+  /**
+   * Keep, in stream order, every mark taken, so that `marksThrough` can say what the marks
+   * were at an earlier stream position (what a consumer that makes its position durable
+   * must store with it: metrics-svc's flush).
+   */
+  journal?: boolean;
 }
 
 /**
@@ -53,8 +64,27 @@ interface LastAccepted {
 export class ReplayGuard {
   private readonly last = new Map<string, LastAccepted>();
   private checks = 0;
+  /** With `journal`: the nodes and marks taken, in the order taken (stream order for an ordered reader). */
+  private journalNodes: string[] = [];
+  private journalMarks: ReplayMark[] = [];
+  private readonly journal: boolean;
 
-  constructor(private readonly skewMs = DEFAULT_SIGNATURE_SKEW_MS) {}
+  constructor(
+    private readonly skewMs = DEFAULT_SIGNATURE_SKEW_MS,
+    options: ReplayGuardOptions = {},
+  ) {
+    this.journal = options.journal ?? false;
+  }
+
+  /**
+   * Starts from a mark made durable before (a restart, a takeover): a message further on in
+   * the stream must carry a greater (boot, seq). A newer mark already held is kept.
+   */
+  seed(nodeId: string, mark: ReplayMark): void {
+    const last = this.last.get(nodeId);
+    if (last && (last.boot > mark.boot || (last.boot === mark.boot && last.seq >= mark.seq))) return;
+    this.last.set(nodeId, { ...mark });
+  }
 
   check(nodeId: string, stamp: MessageStamp, at: { streamSeq: number; storedAt: number }): Refusal | undefined {
     if (++this.checks % 1024 === 0) this.prune(at.storedAt);
@@ -65,12 +95,52 @@ export class ReplayGuard {
     if (last && (stamp.boot < last.boot || (stamp.boot === last.boot && stamp.seq <= last.seq))) {
       return replayedStamp(nodeId, stamp, last);
     }
-    this.last.set(nodeId, { boot: stamp.boot, seq: stamp.seq, signedAt: stamp.signedAt, streamSeq: at.streamSeq });
+    const mark = { boot: stamp.boot, seq: stamp.seq, signedAt: stamp.signedAt, streamSeq: at.streamSeq };
+    this.last.set(nodeId, mark);
+    if (this.journal) {
+      this.journalNodes.push(nodeId);
+      this.journalMarks.push(mark);
+    }
     return undefined;
+  }
+
+  /**
+   * With `journal`: the last mark of each node taken at or before stream position `streamSeq`
+   * since the previous call, and those entries leave the journal. What a consumer stores with
+   * a durable position `streamSeq`: re-reading from there with these marks seeded decides
+   * every message as the first reading did.
+   */
+  marksThrough(streamSeq: number): Map<string, ReplayMark> {
+    const out = new Map<string, ReplayMark>();
+    let i = 0;
+    for (; i < this.journalMarks.length && this.journalMarks[i].streamSeq <= streamSeq; i++)
+      out.set(this.journalNodes[i], this.journalMarks[i]);
+    if (i > 0) {
+      this.journalNodes = this.journalNodes.slice(i);
+      this.journalMarks = this.journalMarks.slice(i);
+    }
+    return out;
+  }
+
+  /** Puts back a mark `marksThrough` handed out and its taker could not store (a later one of the node wins). */
+  rejournal(nodeId: string, mark: ReplayMark): void {
+    if (!this.journal) return;
+    this.journalNodes.unshift(nodeId);
+    this.journalMarks.unshift(mark);
+  }
+
+  /** Marks taken and not yet handed out by `marksThrough`. */
+  get journalLength(): number {
+    return this.journalMarks.length;
   }
 
   forget(nodeId: string): void {
     this.last.delete(nodeId);
+    if (this.journal && this.journalNodes.includes(nodeId)) {
+      const keep = this.journalNodes.map((n) => n !== nodeId);
+      this.journalNodes = this.journalNodes.filter((_, i) => keep[i]);
+      this.journalMarks = this.journalMarks.filter((_, i) => keep[i]);
+    }
   }
 
   /** Forgets the nodes `which` selects (those of a partition a consumer is about to re-read). */

@@ -57,4 +57,34 @@ describe('ReplayGuard', () => {
     for (let i = 0; i < 1100; i++) guard.check(`m${i}`, stamp(1, 1, T + i * 1000), at(1000 + i, T + i * 1000));
     expect(guard.size).toBeLessThan(1100);
   });
+
+  it('seeded with a durable mark, refuses what is not after it and takes what is; a newer boot resets, an older stays refused', () => {
+    const guard = new ReplayGuard(60_000);
+    guard.seed('n1', { boot: 1, seq: 5, signedAt: T, streamSeq: 50 });
+    // An older mark does not move it back.
+    guard.seed('n1', { boot: 1, seq: 2, signedAt: T, streamSeq: 20 });
+    expect(guard.check('n1', stamp(5), at(60))?.reason).toBe('replayed');
+    expect(guard.check('n1', stamp(3), at(61))?.reason).toBe('replayed');
+    expect(guard.check('n1', stamp(6), at(62))).toBeUndefined();
+    expect(guard.check('n1', stamp(1, 2), at(63))).toBeUndefined();
+    expect(guard.check('n1', stamp(99, 1), at(64))?.reason).toBe('replayed');
+  });
+
+  it('with a journal, gives the marks as they were at an earlier stream position, once', () => {
+    const guard = new ReplayGuard(60_000, { journal: true });
+    guard.check('a', stamp(1), at(10));
+    guard.check('b', stamp(1), at(11));
+    guard.check('a', stamp(2), at(12));
+    guard.check('a', stamp(2), at(13)); // refused: not journaled
+    guard.check('b', stamp(2), at(14));
+    expect([...guard.marksThrough(12)]).toEqual([
+      ['a', { boot: 1, seq: 2, signedAt: T, streamSeq: 12 }],
+      ['b', { boot: 1, seq: 1, signedAt: T, streamSeq: 11 }],
+    ]);
+    expect(guard.journalLength).toBe(1);
+    expect(guard.marksThrough(12).size).toBe(0);
+    guard.forget('b');
+    expect(guard.journalLength).toBe(0);
+    expect(guard.marksThrough(100).size).toBe(0);
+  });
 });

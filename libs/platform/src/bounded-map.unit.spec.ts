@@ -1,0 +1,47 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Registry } from 'prom-client';
+import { boundedMapMetrics, LruMap } from './bounded-map';
+
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
+const heapAfterGc = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+describe('LruMap', () => {
+  it('evicts the least recently used entries past its bound, and counts them', async () => {
+    const registry = new Registry();
+    const metrics = boundedMapMetrics(registry);
+    const m = new LruMap<string, number>(4, { name: 'test', ...metrics });
+    m.set('a', 1).set('b', 2); // a generation of 2 is full: a, b become the older one
+    m.set('c', 3);
+    expect(m.get('a')).toBe(1); // read: a moves to the new generation, which is full again
+    m.set('d', 4); // b, never read since, goes
+    expect(m.has('b')).toBe(false);
+    expect([...m.keys()].sort()).toEqual(['a', 'c', 'd']);
+    m.set('d', 40); // an update is not an eviction
+    expect(m.peek('d')).toBe(40);
+    expect(m.evictions).toBe(1);
+    expect(m.size).toBeLessThanOrEqual(4);
+    const page = await registry.metrics();
+    expect(page).toMatch(/vigil_bounded_map_evictions_total\{map="test"\} 1/);
+    expect(page).toMatch(/vigil_bounded_map_entries\{map="test"\} 3/);
+  });
+
+  it('holds one million distinct keys in a bounded heap (bound 10,000: under 5 MB after GC)', () => {
+    const m = new LruMap<string, { key: null; revoked: boolean; loadedAt: number }>(10_000);
+    const before = heapAfterGc();
+    for (let i = 0; i < 1_000_000; i++)
+      m.set(`node-${i}-${'x'.repeat(40)}`, { key: null, revoked: false, loadedAt: i });
+    const grown = heapAfterGc() - before;
+    process.stderr.write(
+      `LruMap(10000) after 1e6 keys: ${m.size} held, heap after GC +${(grown / 1e6).toFixed(1)} MB\n`,
+    );
+    expect(m.size).toBeLessThanOrEqual(10_000);
+    expect(m.evictions).toBeGreaterThanOrEqual(990_000);
+    expect(grown).toBeLessThan(5e6);
+  });
+});
