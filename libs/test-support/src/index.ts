@@ -8,3 +8,4 @@ export * from './decider-spec';
 export * from './gateway-auth';
 export * from './nats-server';
 export * from './tls';
+export * from './tools';
