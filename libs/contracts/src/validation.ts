@@ -1,11 +1,58 @@
 import * as z from 'zod';
 import { ValidationError } from './errors';
 
-/** Parses `value` with `schema`, throwing a ValidationError whose message names every failing path. */
+/**
+ * Parses `value` with `schema`, throwing a ValidationError whose message names every failing path.
+ * Whatever it accepts holds no U+0000 nor unpaired surrogate in any string or key (unstorableTextIssue).
+ */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ValidationError(`invalid ${what}: ${describeIssues(result.error)}`, result.error.issues);
+  if (!result.success)
+    throw new ValidationError(`invalid ${what}: ${describeIssues(result.error)}`, result.error.issues);
+  const text = unstorableTextIssue(result.data);
+  if (text) throw new ValidationError(`invalid ${what}: ${text.path.join('.')}: ${text.message}`, [text]);
+  return result.data;
+}
+
+/** What the contracts say of text Postgres cannot store, wherever it is refused. */
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain U+0000 (NUL) or an unpaired surrogate';
+
+/** U+0000, or a UTF-16 surrogate without its other half (what no UTF-8 text can hold). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether Postgres could store `text` in a text or jsonb column (unstorableTextIssue). */
+export const storableText = (text: string): boolean => !UNSTORABLE.test(text);
+
+/**
+ * Text that crosses a process never holds U+0000 nor an unpaired surrogate (JSON carries both as
+ * escapes): Postgres stores neither in a text or jsonb column, so one such character in a request,
+ * an event or a label would fail its service's query, or wedge the projection that reads the event,
+ * forever. The first string or key holding one, as a zod issue with its path; undefined when there
+ * is none. Iterative, so no nesting overflows it.
+ */
+export function unstorableTextIssue(
+  value: unknown,
+): { code: 'custom'; path: PropertyKey[]; message: string } | undefined {
+  const stack: [unknown, PropertyKey[]][] = [[value, []]];
+  const seen = new Set<object>();
+  while (stack.length) {
+    const [v, path] = stack.pop() as [unknown, PropertyKey[]];
+    if (typeof v === 'string') {
+      if (!storableText(v)) return { code: 'custom', path, message: UNSTORABLE_TEXT_MESSAGE };
+    } else if (v !== null && typeof v === 'object' && !seen.has(v)) {
+      seen.add(v);
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push([v[i], [...path, i]]);
+      else if (v instanceof Map) for (const [k, e] of v) stack.push([k, path], [e, [...path, String(k)]]);
+      else if (!(v instanceof Date) && !ArrayBuffer.isView(v)) {
+        for (const k of Object.keys(v)) {
+          if (!storableText(k))
+            return { code: 'custom', path: [...path, k], message: `name ${UNSTORABLE_TEXT_MESSAGE}` };
+          stack.push([(v as Record<string, unknown>)[k], [...path, k]]);
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 export function describeIssues(error: z.ZodError): string {

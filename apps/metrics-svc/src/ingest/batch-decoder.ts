@@ -7,6 +7,7 @@ import {
   NODE_ID_PATTERN,
   parseSeriesList,
   SAMPLE_BATCH_WIRE_VERSION,
+  storableText,
   type SampleBatch,
   type SeriesList,
   ValidationError,
@@ -114,7 +115,7 @@ function fastValidV1(o: Record<string, unknown>): boolean {
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
     for (const k in labels) {
       const v = (labels as Record<string, unknown>)[k];
-      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string' || v.length > 1024) return false;
+      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string' || v.length > 1024 || !storableText(v)) return false;
     }
   }
   return true;

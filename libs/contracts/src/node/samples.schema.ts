@@ -3,7 +3,7 @@ import { Labels, NodeId } from '../common.schema';
 import { ValidationError } from '../errors';
 import { LABEL_NAME_PATTERN, METRIC_NAME_PATTERN } from '../patterns';
 import { labelsKey } from '../metrics/tiers';
-import { encodeJson, parseJson, validate } from '../validation';
+import { encodeJson, parseJson, storableText, UNSTORABLE_TEXT_MESSAGE, validate } from '../validation';
 
 /** Most samples one batch may hold. */
 export const MAX_SAMPLES = 20_000;
@@ -99,6 +99,7 @@ export function parseSeriesList(series: string): SeriesList {
         throw new ValidationError(`line ${i + 1}: invalid label name ${JSON.stringify(k)}`);
       if (typeof v !== 'string' || v.length > 1024)
         throw new ValidationError(`line ${i + 1}: label ${k} is not a string of at most 1024 characters`);
+      if (!storableText(v)) throw new ValidationError(`line ${i + 1}: label ${k} ${UNSTORABLE_TEXT_MESSAGE}`);
     }
     const canonical = labelsKey(labels as Record<string, string>);
     if (canonical !== key) throw new ValidationError(`line ${i + 1}: labels are not in canonical form (${canonical})`);
