@@ -106,8 +106,8 @@ export class TestPlatform {
   }
 
   /** The gateway, with a known first admin password; logs in as that admin. */
-  async startGateway(): Promise<ServiceProcess> {
-    const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env }).start();
+  async startGateway(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env, ...extra }).start();
     this.processes.push(p);
     await p.waitHttpOk(this.url('gateway', '/health/ready'), READY_TIMEOUT_MS);
     this.adminToken = await loginToGateway(this.url('gateway', ''));

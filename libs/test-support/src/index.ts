@@ -8,4 +8,5 @@ export * from './decider-spec';
 export * from './gateway-auth';
 export * from './nats-server';
 export * from './tls';
+export * from './fuzz';
 export * from './tools';
