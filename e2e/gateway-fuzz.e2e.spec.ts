@@ -23,6 +23,8 @@ jest.setTimeout(300_000);
 /** Cases per route as the admin and anonymously (`npm test`; the fuzz bench multiplies them). */
 const ADMIN_RUNS = 8;
 const ANONYMOUS_RUNS = 2;
+/** Every answer comes within this (the services' own request timeout is 5 s). */
+const ANSWER_WITHIN_MS = 15_000;
 
 interface Route {
   method: string;
@@ -103,6 +105,11 @@ function routesOf(doc: OpenApi): Route[] {
   return out;
 }
 
+/** Fields that carry a secret; whatever a request puts in them must never come back, nor be logged. */
+const SECRET_FIELD = /pass(word)?|secret|token|credential/i;
+/** The secret the fuzzer sends in those fields (a password good enough to pass its schema). */
+const SECRET = `Fz-${Math.random().toString(36).slice(2)}-secret-0123456789`;
+
 /** Query names worth trying on any route: the API's common parameters. */
 const COMMON_QUERY = ['limit', 'since', 'until', 'state', 'node', 'metric', 'match[]', 'start', 'end', 'step', 'k'];
 
@@ -156,7 +163,14 @@ function queryOf(route: Route): fc.Arbitrary<string> {
 }
 
 function bodyOf(route: Route): fc.Arbitrary<Case['body']> {
-  const json = hostileValue({ keys: route.bodyKeys, words: route.bodyWords }).map((v) => {
+  const secretKeys = route.bodyKeys.filter((k) => SECRET_FIELD.test(k));
+  const withSecret = (v: unknown, put: boolean): unknown =>
+    put && secretKeys.length && v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? { ...v, ...Object.fromEntries(secretKeys.map((k) => [k, SECRET])) }
+      : v;
+  const hostile = hostileValue({ keys: route.bodyKeys, words: route.bodyWords });
+  const json = fc.tuple(hostile, fc.boolean()).map(([value, put]) => {
+    const v = withSecret(value, put);
     let text: string | undefined;
     try {
       text = JSON.stringify(v);
@@ -258,7 +272,12 @@ describe('fuzzing every gateway route (fast-check, fixed seed)', () => {
     let type = '';
     let answer = '';
     try {
-      const r = await fetch(url, { method: route.method, headers, body: c.body?.data });
+      const r = await fetch(url, {
+        method: route.method,
+        headers,
+        body: c.body?.data,
+        signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+      });
       status = r.status;
       type = r.headers.get('content-type') ?? '';
       answer = await r.text();
@@ -293,7 +312,8 @@ describe('fuzzing every gateway route (fast-check, fixed seed)', () => {
   }
 
   function judge(route: Route, c: Case, status: number, type: string, answer: string): string | undefined {
-    if (status === 0) return 'no answer (connection failed)';
+    if (status === 0) return `no answer within ${ANSWER_WITHIN_MS} ms, or the connection failed`;
+    if (answer.includes(SECRET)) return 'the answer holds a secret the request sent';
     if (status >= 500) return `answered ${status}`;
     if (status < 400) return undefined;
     // Node's HTTP parser refuses an oversized request line or headers before any application code.
@@ -381,6 +401,10 @@ describe('fuzzing every gateway route (fast-check, fixed seed)', () => {
     expect(audit.status).toBe(200);
     const { items } = (await audit.json()) as { items: { changes?: { comment?: string } }[] };
     expect(items.map((i) => i.changes?.comment)).toEqual(['a\uFFFDb', '\uFFFD', '\uFFFD']);
+  });
+
+  it('never logged a secret a request sent (passwords, tokens)', () => {
+    expect(platform.processes.filter((p) => p.lines.some((l) => l.includes(SECRET))).map((p) => p.app)).toEqual([]);
   });
 
   it('leaves every process running and serving a well-behaved client', async () => {
