@@ -538,6 +538,16 @@ describe('regressions found by fuzzing', () => {
     );
   });
 
+  it('validates a value nested 200,000 deep in linear time (found with seed 7: the check of text was quadratic)', () => {
+    let deep: unknown = 'x\u0000';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const started = performance.now();
+    expect(() => validate(contracts.AgentConfigDocument, { collectors: deep }, 'config')).toThrow(
+      /^invalid config: collectors(\.0){200000}: must not contain U\+0000/,
+    );
+    expect(performance.now() - started).toBeLessThan(CASE_TIME_LIMIT_MS);
+  });
+
   it('no event holding U+0000 is written (an audit record of what a refused request sent)', () => {
     const record = {
       actor: 'anonymous',

@@ -33,21 +33,37 @@ export const storableText = (text: string): boolean => !UNSTORABLE.test(text);
 export function unstorableTextIssue(
   value: unknown,
 ): { code: 'custom'; path: PropertyKey[]; message: string } | undefined {
-  const stack: [unknown, PropertyKey[]][] = [[value, []]];
+  // Each entry knows its parent and key: the path is built only for the one reported, so a deep
+  // value costs linear time (copying the path at every level was quadratic: a 1 MB message of
+  // nested arrays would have held a service for hours).
+  interface Entry {
+    value: unknown;
+    parent: Entry | undefined;
+    key: PropertyKey;
+  }
+  const pathOf = (e: Entry | undefined, last?: PropertyKey): PropertyKey[] => {
+    const path: PropertyKey[] = last === undefined ? [] : [last];
+    for (let at = e; at?.parent; at = at.parent) path.push(at.key);
+    return path.reverse();
+  };
+  const stack: Entry[] = [{ value, parent: undefined, key: '' }];
   const seen = new Set<object>();
   while (stack.length) {
-    const [v, path] = stack.pop() as [unknown, PropertyKey[]];
+    const entry = stack.pop() as Entry;
+    const v = entry.value;
     if (typeof v === 'string') {
-      if (!storableText(v)) return { code: 'custom', path, message: UNSTORABLE_TEXT_MESSAGE };
+      if (!storableText(v)) return { code: 'custom', path: pathOf(entry), message: UNSTORABLE_TEXT_MESSAGE };
     } else if (v !== null && typeof v === 'object' && !seen.has(v)) {
       seen.add(v);
-      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push([v[i], [...path, i]]);
-      else if (v instanceof Map) for (const [k, e] of v) stack.push([k, path], [e, [...path, String(k)]]);
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push({ value: v[i], parent: entry, key: i });
+      else if (v instanceof Map)
+        for (const [k, e] of v)
+          stack.push({ value: k, parent: entry, key: String(k) }, { value: e, parent: entry, key: String(k) });
       else if (!(v instanceof Date) && !ArrayBuffer.isView(v)) {
         for (const k of Object.keys(v)) {
           if (!storableText(k))
-            return { code: 'custom', path: [...path, k], message: `name ${UNSTORABLE_TEXT_MESSAGE}` };
-          stack.push([(v as Record<string, unknown>)[k], [...path, k]]);
+            return { code: 'custom', path: pathOf(entry, k), message: `name ${UNSTORABLE_TEXT_MESSAGE}` };
+          stack.push({ value: (v as Record<string, unknown>)[k], parent: entry, key: k });
         }
       }
     }

@@ -271,7 +271,14 @@ export const fuzzTally = { runs: 0, failures: 0 };
 
 function failed<T>(details: fc.RunDetails<T>): Error {
   fuzzTally.failures++;
-  const error = new Error(fc.defaultReportMessage(details) ?? 'property failed');
+  let report: string | undefined;
+  try {
+    report = fc.defaultReportMessage(details);
+  } catch {
+    // fast-check's printer recurses: a counterexample nested 20,000 deep overflows it.
+    report = `property failed (seed ${details.seed}, path ${details.counterexamplePath}; the counterexample is too deep to print): ${String(details.errorInstance)}`;
+  }
+  const error = new Error(report ?? 'property failed');
   if (details.errorInstance instanceof Error) error.stack = `${error.message}\n${details.errorInstance.stack ?? ''}`;
   return error;
 }
