@@ -379,7 +379,7 @@ describe('fuzzing every gateway route (fast-check, fixed seed)', () => {
    * parameter failed its service's query (500). Now the contracts refuse such text naming the
    * field, and the audit trail records it as U+FFFD.
    */
-  it('regressions: U+0000 and unpaired surrogates are refused or recorded as U+FFFD, the audit trail still reads', async () => {
+  it('regressions: U+0000, unpaired surrogates and undecodable path parameters are refused naming the field; the audit trail still reads', async () => {
     for (const text of ['\\u0000', '\\ud800', 'a\\udc00b']) {
       const r = await platform.gatewayFetch('/api/v1/alerts/silences', {
         method: 'POST',
@@ -390,6 +390,15 @@ describe('fuzzing every gateway route (fast-check, fixed seed)', () => {
         text,
         400,
         expect.stringContaining('comment: must not contain U+0000 (NUL) or an unpaired surrogate'),
+      ]);
+    }
+    // Found with seed 7: a path parameter that is not percent-encoded UTF-8 was refused without naming it.
+    for (const path of ['/api/v1/nodes/%FF%FE/processes', '/api/v1/alerts/rules/%ZZ/enable']) {
+      const r = await platform.gatewayFetch(path, { method: path.endsWith('enable') ? 'POST' : 'GET' });
+      expect([path, r.status, ((await r.json()) as { detail: string }).detail]).toEqual([
+        path,
+        400,
+        expect.stringMatching(/^path parameter: '%(FF%FE|ZZ)' is not valid percent-encoded UTF-8$/),
       ]);
     }
     const history = await platform.gatewayFetch('/api/v1/alerts/history?node=%00');
