@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bench -- fuzz [--scale 20] [--seed N] [--contracts-only]`: the fuzz suites of `npm test`
- * (tools/fuzz/contracts.fuzz.unit.spec.ts: every contract decoder; e2e/gateway-fuzz.e2e.spec.ts:
- * every gateway route in front of the real services) with `--scale` times as many cases and a
- * seed of its own (random unless given, printed so a failure can be replayed). Prints progress to
+ * (tools/fuzz/contracts.fuzz.unit.spec.ts: every contract decoder; the gateway's parsers;
+ * e2e/gateway-fuzz.e2e.spec.ts: every gateway route in front of the real services) with `--scale`
+ * times as many cases and a seed of its own (random unless given, printed so a failure can be replayed). Prints progress to
  * stderr and one JSON object on the last line of stdout: runs, failures, seed, per suite.
  */
 const { spawnSync } = require('node:child_process');
@@ -32,7 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-fuzz-'));
 const report = join(dir, 'runs.jsonl');
 const suites = [
   'tools/fuzz/contracts.fuzz.unit.spec.ts',
-  ...(args.contractsOnly ? [] : ['e2e/gateway-fuzz.e2e.spec.ts']),
+  ...(args.contractsOnly ? [] : ['apps/gateway/src/metrics/parsers.fuzz.unit.spec.ts', 'e2e/gateway-fuzz.e2e.spec.ts']),
 ];
 console.error(`fuzz: seed ${args.seed}, scale ${args.scale}, suites ${suites.join(', ')}`);
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { ValidationError, VigilError } from '@vigil/contracts';
-import { fuzzAssert, hostileString } from '@vigil/test-support';
+import { fuzzAssert, fuzzTally, hostileString, recordFuzzRuns } from '@vigil/test-support';
 import { parseMatchers, parsePromQL } from './promql';
 import { latestRequest, rangeRequest, topKRequest } from './rest-params';
 import { promStep, promTime, restStep, restTime } from './time-params';
@@ -70,6 +70,8 @@ const promqlish = fc.oneof(
 );
 
 describe('the gateway parsers with hostile text (fast-check, fixed seed)', () => {
+  afterAll(() => recordFuzzRuns('gateway-parsers', fuzzTally.runs, fuzzTally.failures));
+
   it('parsePromQL and parseMatchers answer or refuse with a ValidationError', () => {
     fuzzAssert(
       fc.property(promqlish, (text) => {
