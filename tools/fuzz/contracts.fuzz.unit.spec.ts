@@ -146,11 +146,21 @@ function checkRefusal(what: string, input: unknown, error: unknown): void {
   }
 }
 
-/** No accepted value carries a prototype other than Object's, Array's or none (a polluted result). */
+/** The prototypes of what JSON.parse and the fuzzer make (Maps, Sets and Dates pass through `unknown`). */
+const INTRINSIC_PROTOTYPES = new Set<unknown>([
+  Object.prototype,
+  Array.prototype,
+  null,
+  Map.prototype,
+  Set.prototype,
+  Date.prototype,
+]);
+
+/** No accepted value carries a prototype other than an intrinsic one (a polluted result). */
 function checkAccepted(what: string, value: unknown, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 50) return;
   const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null && !(value instanceof Date)) {
+  if (!INTRINSIC_PROTOTYPES.has(proto)) {
     throw new Error(`${what}: accepted a value whose prototype was replaced`);
   }
   for (const v of Object.values(value)) checkAccepted(what, v, depth + 1);
@@ -213,6 +223,10 @@ describe('fuzzing the contracts (fast-check, fixed seed)', () => {
       return s.length > 0;
     });
     expect(() => exercise('slow', slow, 'x')).toThrow(/slow took \d+ ms/);
+    const polluting = z.unknown().transform(() => Object.create({ isAdmin: true }) as object);
+    expect(() => exercise('polluting', polluting, {})).toThrow(
+      /polluting: accepted a value whose prototype was replaced/,
+    );
     expect(() => exercise('fine', z.object({ a: z.number() }), { a: 'x' })).not.toThrow();
   });
 
