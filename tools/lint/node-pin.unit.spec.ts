@@ -53,7 +53,10 @@ describe('the Node.js of npm scripts', () => {
         env: { ...process.env, npm_config_update_notifier: 'false' },
       },
     );
-    expect(viaNpm.stderr).toBe('');
+    expect({ status: viaNpm.status, stderr: viaNpm.status === 0 ? '' : viaNpm.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
     const [path, running] = viaNpm.stdout.trim().split(' ');
     expect({ path: realpathSync(path), running }).toEqual({ path: bin, running: `v${version}` });
   });
