@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { requireRoot, requireTool, requireTools } from '@vigil/test-support';
 
 /**
  * install.sh and uninstall.sh run against a directory standing for `/` (--root): the account goes
@@ -9,8 +10,10 @@ import path from 'node:path';
  */
 const deploy = __dirname;
 const node = process.execPath;
-const canRun = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v useradd groupadd']).status === 0;
-const systemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+const canRun = requireRoot('install.sh (file ownership)') && requireTools({ useradd: 'passwd', groupadd: 'passwd' });
+const systemdAnalyze = requireTool('systemd-analyze', 'systemd');
+/** install.sh enables the unit through systemctl when there is one (Debian's systemd package, as systemd-analyze). */
+const systemctl = requireTool('systemctl', 'systemd');
 
 let root: string;
 let bundle: string;
@@ -61,7 +64,7 @@ async function account(): Promise<{ uid: number; gid: number; home: string; shel
       `ExecStart=${node} --max-semi-space-size=1 --max-opt=2 --no-sparkplug --expose-gc /usr/lib/vigil-agent/vigil-agent.js\n`,
     );
     expect(await mode('etc/systemd/system/vigil-agent.service')).toBe('644');
-    if (spawnSync('systemctl', ['--version']).status === 0) {
+    if (systemctl) {
       const wants = 'etc/systemd/system/multi-user.target.wants/vigil-agent.service';
       expect(await readlink(file(wants))).toBe('/etc/systemd/system/vigil-agent.service');
     }

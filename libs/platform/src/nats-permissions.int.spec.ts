@@ -17,7 +17,7 @@ import {
 } from '@vigil/contracts';
 import { EventStore } from '@vigil/event-store';
 import { createLogger } from '@vigil/telemetry';
-import { AuthNatsServer, natsServerBinary, uniqueId } from '@vigil/test-support';
+import { AuthNatsServer, requireTool, uniqueId } from '@vigil/test-support';
 import { loadConfig } from './config';
 import { Bus, Observability } from './infra';
 
@@ -53,7 +53,8 @@ async function consumeDurable(nc: NatsConnection, stream: string, durable: strin
   return m.subject;
 }
 
-const describeWithServer = natsServerBinary() ? describe : describe.skip;
+const natsServer = requireTool('nats-server', 'nats-server');
+const describeWithServer = natsServer ? describe : describe.skip;
 
 describeWithServer('NATS with authorization: each identity may do its own job and nothing else', () => {
   let server: AuthNatsServer;

@@ -10,3 +10,5 @@ export * from './nats-server';
 export * from './tls';
 export * from './postgres-server';
 export * from './redis-server';
+export * from './fuzz';
+export * from './tools';

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
@@ -16,6 +16,7 @@ import {
 } from '@vigil/contracts';
 import { freePort } from './process';
 import { eventually } from './wait';
+import { requireTool } from './tools';
 
 /** Small limits for tests: one test's streams never crowd the disk. */
 export const TEST_STREAM_LIMITS: StreamLimits = {
@@ -28,20 +29,11 @@ export const TEST_STREAM_LIMITS: StreamLimits = {
 
 /**
  * The nats-server binary on the PATH or in /usr/sbin (Debian's package puts it there).
- * Missing: undefined, so a test can skip; under CI=true a missing binary is an error instead.
+ * Missing: undefined, so a test can skip; under CI=true a missing binary is an error instead
+ * (requireTool).
  */
 export function natsServerBinary(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    try {
-      accessSync(join(dir, 'nats-server'), constants.X_OK);
-      return join(dir, 'nats-server');
-    } catch {
-      // not here
-    }
-  }
-  if (process.env.CI === 'true') throw new Error('nats-server is not installed (Debian package "nats-server")');
-  return undefined;
+  return requireTool('nats-server', 'nats-server');
 }
 
 export interface AuthNatsServerOptions {

@@ -31,4 +31,11 @@ describe('auditChanges', () => {
     expect(auditChanges({})).toBeUndefined();
     expect(auditChanges({ rules: 'x'.repeat(20_000) })).toEqual({ truncated: true, bytes: expect.any(Number) });
   });
+
+  it('records U+0000 and unpaired surrogates as U+FFFD, in values and names (Postgres stores neither)', () => {
+    expect(auditChanges({ comment: 'a\u0000b', ['k\uD800']: ['\uDC00', '\uD83D\uDE00'] })).toEqual({
+      comment: 'a\uFFFDb',
+      ['k\uFFFD']: ['\uFFFD', '\uD83D\uDE00'],
+    });
+  });
 });

@@ -26,6 +26,15 @@ const HTTP_TYPES: Record<number, string> = {
 };
 
 /**
+ * Express' refusal of a path that is not valid percent-encoded UTF-8 (`Failed to decode param
+ * '%FF'`), said as a validation error of the path parameter; undefined for any other message.
+ */
+export function undecodablePathParameter(message: string): string | undefined {
+  const m = /^Failed to decode param '(.*)'$/s.exec(message);
+  return m ? `path parameter: '${m[1]}' is not valid percent-encoded UTF-8` : undefined;
+}
+
+/**
  * The one place where the error vocabulary becomes HTTP: RFC 9457
  * `application/problem+json`, with the trace id so a user's report finds the trace.
  */
@@ -54,6 +63,8 @@ export class ProblemFilter implements ExceptionFilter {
       status = error.getStatus();
       type = HTTP_TYPES[status] ?? 'http';
       detail = error.message;
+      const undecodable = status === 400 ? undecodablePathParameter(detail) : undefined;
+      if (undecodable) [type, detail] = ['validation', undecodable];
     }
     if (error instanceof RateLimitedError || error instanceof BusyError) {
       res.setHeader('Retry-After', String(error.retryAfterSeconds));

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import { BusyError, RateLimitedError, VigilError } from '@vigil/contracts';
 import { Observability } from '@vigil/platform';
 import type { Request, Response } from 'express';
+import { undecodablePathParameter } from '../http/problem.filter';
 import { PROM_ERRORS, type PromError } from './prometheus.format';
 
 /**
@@ -27,7 +28,7 @@ export class PrometheusErrorFilter implements ExceptionFilter {
       body = {
         status: 'error',
         errorType: status === 404 ? 'not_found' : status < 500 ? 'bad_data' : 'internal',
-        error: error.message,
+        error: undecodablePathParameter(error.message) ?? error.message,
       };
     }
     if (error instanceof RateLimitedError || error instanceof BusyError) {

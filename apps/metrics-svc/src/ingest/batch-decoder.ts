@@ -8,6 +8,7 @@ import {
   NODE_ID_PATTERN,
   parseSeriesList,
   SAMPLE_BATCH_WIRE_VERSION,
+  storableText,
   type SampleBatch,
   SeriesLimitError,
   type SeriesList,
@@ -119,7 +120,7 @@ function fastValidV1(o: Record<string, unknown>): boolean {
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
     for (const k in labels) {
       const v = (labels as Record<string, unknown>)[k];
-      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string') return false;
+      if (!LABEL_NAME_PATTERN.test(k) || typeof v !== 'string' || !storableText(v)) return false;
     }
     checkSeriesLimits(s.name, labels as Record<string, string>, `sample ${i + 1}: `);
   }

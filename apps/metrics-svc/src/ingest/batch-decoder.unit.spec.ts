@@ -131,6 +131,10 @@ describe('decodeIngestBatch', () => {
     ['version 1: a non-string label value', { ...v1, samples: [{ name: 'm', labels: { a: 1 }, value: 1 }] }],
     ['version 1: a value that is not a number', { ...v1, samples: [{ name: 'm', labels: {}, value: '1' }] }],
     ['version 1: a null value', { ...v1, samples: [{ name: 'm', labels: {}, value: null }] }],
+    // Found by fuzzing (issue 19): text Postgres cannot store in the series table.
+    ['a label value with U+0000', { ...v2, series: 'm{"a":"\\u0000"}', values: [1] }],
+    ['a label value with an unpaired surrogate', { ...v2, series: 'm{"a":"\\ud800"}', values: [1] }],
+    ['version 1: a label value with U+0000', { ...v1, samples: [{ name: 'm', labels: { a: 'x\u0000' }, value: 1 }] }],
     ['version 1: samples that are not an array', { ...v1, samples: {} }],
   ];
 

@@ -1,10 +1,12 @@
 import pino from 'pino';
 import { systemClock } from '../clock';
 import type { CollectorRunReporter } from './collector-runner';
+import { requirePlatform } from '@vigil/test-support';
 import { CollectorRunner, createHostCollectors } from './index';
 
 /** Every collector against this host's real /proc, /sys, filesystems and PATH. */
-const onLinux = process.platform === 'linux' ? describe : describe.skip;
+const linux = requirePlatform('linux');
+const onLinux = linux ? describe : describe.skip;
 
 onLinux('host collectors', () => {
   it('all succeed twice in a row, absent sources (sensors, GPUs) included', async () => {

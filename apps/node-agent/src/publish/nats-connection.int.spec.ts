@@ -7,7 +7,7 @@ import { createLogger } from '@vigil/telemetry';
 import {
   AuthNatsServer,
   createTestCertificates,
-  natsServerBinary,
+  requireTool,
   type TestCertificates,
   uniqueId,
 } from '@vigil/test-support';
@@ -16,7 +16,8 @@ import { NatsConnector, natsConnectionOptions, type NatsTarget } from './nats-co
 jest.setTimeout(60_000);
 
 const logger = createLogger({ service: 'node-agent', level: 'silent' });
-const describeWithServer = natsServerBinary() ? describe : describe.skip;
+const natsServer = requireTool('nats-server', 'nats-server');
+const describeWithServer = natsServer ? describe : describe.skip;
 
 /** The agent's connection over TLS, verifying the server against the CA it is given. */
 describeWithServer('the agent over TLS with its own NATS user', () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { freePort } from '@vigil/test-support';
+import { freePort, requireTool } from '@vigil/test-support';
 import { createMetricsRegistry } from '@vigil/telemetry';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
@@ -8,7 +8,7 @@ import { AgentMetrics } from './agent-metrics';
 import { MetricsServer } from './metrics-server';
 
 const host = '127.0.0.1';
-const promtool = spawnSync('promtool', ['--version']).status === 0;
+const promtool = requireTool('promtool', 'prometheus');
 
 let registry: Registry;
 let server: MetricsServer;

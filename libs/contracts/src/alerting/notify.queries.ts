@@ -6,6 +6,10 @@ import { RuleId } from './rule.schema';
 const Fingerprint = z.string().regex(/^[0-9a-f]{16}$/, 'must be an alert fingerprint');
 const Limit = z.number().int().min(1).max(1000).default(100);
 const Actor = z.string().min(1).max(256);
+/** A node id as a filter (what NodeId allows, at most its 128 characters; any text finds nothing). */
+const NodeFilter = z.string().min(1).max(128);
+/** A receiver's name as a filter (names are at most 64 characters). */
+const ReceiverFilter = z.string().min(1).max(64);
 
 /** A time range; `since` before `until`. */
 const range = {
@@ -34,8 +38,8 @@ export type AlertView = z.infer<typeof AlertView>;
 
 /** Current alerts: pending and firing by default (`resolved` for the recently resolved). */
 export const ListAlertsRequest = z.object({
-  state: z.array(AlertState).min(1).default(['pending', 'firing']),
-  node: z.string().min(1).optional(),
+  state: z.array(AlertState).min(1).max(3).default(['pending', 'firing']),
+  node: NodeFilter.optional(),
   ruleId: RuleId.optional(),
   limit: Limit,
 });
@@ -46,7 +50,7 @@ export const AlertHistoryRequest = z
   .object({
     fingerprint: Fingerprint.optional(),
     ruleId: RuleId.optional(),
-    node: z.string().min(1).optional(),
+    node: NodeFilter.optional(),
     ...range,
     limit: Limit,
   })
@@ -68,10 +72,10 @@ export type AlertHistoryReply = z.infer<typeof AlertHistoryReply>;
 export const NotificationState = z.enum(['pending', 'delivered', 'failed']);
 export const ListNotificationsRequest = z
   .object({
-    receiver: z.string().min(1).optional(),
+    receiver: ReceiverFilter.optional(),
     state: NotificationState.optional(),
     fingerprint: Fingerprint.optional(),
-    groupKey: z.string().min(1).optional(),
+    groupKey: z.string().min(1).max(512).optional(),
     ...range,
     limit: Limit,
   })
@@ -94,7 +98,7 @@ export const NotificationListReply = z.object({ notifications: z.array(Notificat
 export type NotificationListReply = z.infer<typeof NotificationListReply>;
 
 export const ReceiverListReply = z.object({ receivers: z.array(z.object({ name: z.string(), type: z.string() })) });
-export const TestReceiverRequest = z.object({ receiver: z.string().min(1), actor: Actor });
+export const TestReceiverRequest = z.object({ receiver: ReceiverFilter, actor: Actor });
 export const TestReceiverReply = z.object({
   ok: z.boolean(),
   status: z.number().int().optional(),

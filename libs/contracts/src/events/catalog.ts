@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors';
-import { describeIssues } from '../validation';
+import { describeIssues, unstorableTextIssue } from '../validation';
 import { EventEnvelope } from './envelope.schema';
 
 /**
@@ -84,6 +84,9 @@ export class EventCatalog<E extends DomainEvent> {
     if (!def) throw new ValidationError(`unknown event type "${type}"`);
     const r = def.schema.safeParse(data);
     if (!r.success) throw new ValidationError(`invalid ${type} data: ${describeIssues(r.error)}`);
+    // An event is kept forever and projections write it to Postgres: never one Postgres cannot store.
+    const text = unstorableTextIssue(r.data);
+    if (text) throw new ValidationError(`invalid ${type} data: ${text.path.join('.')}: ${text.message}`);
     return r.data;
   }
 }

@@ -3,7 +3,7 @@ import { Labels, NodeId } from '../common.schema';
 import { ValidationError } from '../errors';
 import { LABEL_NAME_PATTERN, METRIC_NAME_PATTERN } from '../patterns';
 import { labelsKey } from '../metrics/tiers';
-import { encodeJson, parseJson, validate } from '../validation';
+import { encodeJson, parseJson, storableText, UNSTORABLE_TEXT_MESSAGE, validate } from '../validation';
 import { checkSeriesLimits, SERIES_LIMITS, SeriesLimitError } from './series-limits';
 
 /** Most samples one batch may hold (the `series_per_batch` limit). */
@@ -115,6 +115,7 @@ export function parseSeriesList(series: string): SeriesList {
       if (!LABEL_NAME_PATTERN.test(k))
         throw new ValidationError(`line ${i + 1}: invalid label name ${JSON.stringify(k)}`);
       if (typeof v !== 'string') throw new ValidationError(`line ${i + 1}: label ${k} is not a string`);
+      if (!storableText(v)) throw new ValidationError(`line ${i + 1}: label ${k} ${UNSTORABLE_TEXT_MESSAGE}`);
     }
     checkSeriesLimits(name, labels as Record<string, string>, `line ${i + 1}: `);
     const canonical = labelsKey(labels as Record<string, string>);

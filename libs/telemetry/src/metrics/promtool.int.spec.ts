@@ -1,20 +1,15 @@
 import { spawnSync } from 'node:child_process';
+import { requireTool } from '@vigil/test-support';
 import { createDbMetrics } from './db-metrics';
 import { createDlqMetrics } from './dlq-metrics';
 import { createHttpMetrics } from './http-metrics';
 import { createNatsMetrics } from './nats-metrics';
 import { createMetricsRegistry } from './registry';
 
-const promtoolFound = spawnSync('promtool', ['--version']).error === undefined;
-const skip = !promtoolFound && process.env['VIGIL_SKIP_PROMTOOL'] === '1';
+const promtool = requireTool('promtool', 'prometheus');
 
 describe('exposition lint', () => {
-  (skip ? it.skip : it)('passes `promtool check metrics` with no problem reported', async () => {
-    if (!promtoolFound) {
-      throw new Error(
-        'promtool is not on PATH: install it (Debian: apt-get install prometheus) or set VIGIL_SKIP_PROMTOOL=1 to skip this check',
-      );
-    }
+  (promtool ? it : it.skip)('passes `promtool check metrics` with no problem reported', async () => {
     const registry = createMetricsRegistry('promtool-test');
     const http = createHttpMetrics(registry);
     http.requests.inc({ method: 'GET', route: '/nodes/:id', status: '200' });
