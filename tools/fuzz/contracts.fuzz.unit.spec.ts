@@ -372,7 +372,7 @@ describe('fuzzing the contracts (fast-check, fixed seed)', () => {
             timed('parseSeriesList', () => parseSeriesList(text));
           } catch (e) {
             if (!(e instanceof ValidationError)) throw new Error(`threw ${String(e)}`);
-            expect(e.message).toMatch(/^(line \d+: |longer than |more than )/);
+            expect(e.message).toMatch(/^(limit \w+ \(\d+\) exceeded: )?(line \d+: |longer than |more than )/);
           }
         }),
         800,
