@@ -2,8 +2,11 @@
 import type { AlertFindings, NotificationFindings, RegistryFindings, SampleFindings } from './ledger';
 
 export interface ChaosStep {
-  kind: 'kill' | 'pause' | 'restart';
+  kind: 'kill' | 'pause' | 'restart' | 'cold-start';
+  /** The process killed or paused, or the dependency restarted. */
   target: string;
+  /** cold-start: the process (re)started while `target` is down. */
+  service?: string;
 }
 export interface ChaosOptions {
   nodes?: number;
@@ -17,7 +20,14 @@ export interface ChaosOptions {
   minutes?: number;
   steps?: ChaosStep[];
   bucketed?: boolean;
-  cycleGapMs?: number;
+  heartbeatMs?: number;
+  schedule?: (ctx: {
+    platform: unknown;
+    fleet: unknown;
+    runStep: (step: ChaosStep) => Promise<void>;
+    midRun: () => Promise<void>;
+    started: number;
+  }) => Promise<number>;
   log?: (line: string) => void;
 }
 export interface ChaosReport {
@@ -37,10 +47,14 @@ export interface ChaosReport {
   observations: {
     unexpectedExits: { service: string; code: number | null; during: string; log: string[] }[];
     readyDuringOutage: { dependency: string; ready: string[] }[];
+    /** Processes started while a dependency was down: whether they logged that they wait for it, or exited. */
+    coldStarts: { service: string; dependency: string; waited: boolean; exited: boolean }[];
     slowestRecovery: number;
   };
 }
-export const SERVICES: { name: string; portVar: string }[];
+export const SERVICES: { name: string; app: string; portVar: string }[];
 export function cycleSteps(): ChaosStep[];
-export function runChaos(options?: ChaosOptions, hooks?: Record<string, unknown>): Promise<ChaosReport>;
+export function ciSteps(): ChaosStep[];
+export function runChaos(options?: ChaosOptions): Promise<ChaosReport>;
 export function formatReport(report: ChaosReport): string;
+export function stopAll(): Promise<void>;

@@ -37,12 +37,18 @@ const {
 const { PrivatePostgres, PrivateRedis } = require('./servers');
 const { WebhookReceiver } = require('./webhook');
 
+/**
+ * The processes: metrics-svc and alert-svc run two replicas each, so a replica paused past its
+ * lease is replaced by the other while it sleeps, and must not write when it wakes (fencing).
+ */
 const SERVICES = [
-  { name: 'registry-svc', portVar: 'VIGIL_REGISTRY_PORT' },
-  { name: 'metrics-svc', portVar: 'VIGIL_METRICS_PORT' },
-  { name: 'alert-svc', portVar: 'VIGIL_ALERT_PORT' },
-  { name: 'gateway', portVar: 'VIGIL_GATEWAY_PORT' },
-  { name: 'backup-svc', portVar: 'VIGIL_BACKUP_PORT' },
+  { name: 'registry-svc', app: 'registry-svc', portVar: 'VIGIL_REGISTRY_PORT' },
+  { name: 'metrics-svc-a', app: 'metrics-svc', portVar: 'VIGIL_METRICS_PORT' },
+  { name: 'metrics-svc-b', app: 'metrics-svc', portVar: 'VIGIL_METRICS_PORT' },
+  { name: 'alert-svc-a', app: 'alert-svc', portVar: 'VIGIL_ALERT_PORT' },
+  { name: 'alert-svc-b', app: 'alert-svc', portVar: 'VIGIL_ALERT_PORT' },
+  { name: 'gateway', app: 'gateway', portVar: 'VIGIL_GATEWAY_PORT' },
+  { name: 'backup-svc', app: 'backup-svc', portVar: 'VIGIL_BACKUP_PORT' },
 ];
 
 /** The short profile CI runs; `minutes` repeats the whole cycle until that much time has passed. */
@@ -53,10 +59,11 @@ const DEFAULTS = {
   leaseMs: 3000,
   /** Pause/outage lengths and the calm between two steps. */
   outageMs: 2500,
-  calmMs: 1500,
+  calmMs: 1000,
   readyTimeoutMs: 60_000,
   settleTimeoutMs: 90_000,
   minutes: 0,
+  heartbeatMs: 1000,
   /** Every step of the cycle, in order (a subset for a shorter run). */
   steps: undefined,
   bucketed: true,
@@ -89,7 +96,23 @@ const TICKS_RULE = {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Every step of one chaos cycle: kill each service, pause each, restart each dependency. */
+/** Platforms running now, for `stopAll()` on SIGINT/SIGTERM (Postgres outlives us otherwise: pg_ctl detaches it). */
+const running = new Set();
+
+/**
+ * The steps of the CI run (e2e/chaos.e2e.spec.ts), bounded to a few minutes on two cores: one
+ * replica of each service killed, and the replica that took over its leases paused past them.
+ */
+function ciSteps() {
+  const all = cycleSteps();
+  const skip = new Set(['kill metrics-svc-b', 'kill alert-svc-b', 'pause metrics-svc-a', 'pause alert-svc-a']);
+  return all.filter((s) => s.service || !skip.has(`${s.kind} ${s.target}`));
+}
+
+/**
+ * Every step of one chaos cycle: kill each process, pause each, restart each dependency, then
+ * start a process while a dependency is down (it must wait, not-ready, and resume by itself).
+ */
 function cycleSteps() {
   return [
     ...SERVICES.map((s) => ({ kind: 'kill', target: s.name })),
@@ -97,6 +120,9 @@ function cycleSteps() {
     { kind: 'restart', target: 'nats' },
     { kind: 'restart', target: 'postgres' },
     { kind: 'restart', target: 'redis' },
+    { kind: 'cold-start', target: 'postgres', service: 'metrics-svc-a' },
+    { kind: 'cold-start', target: 'nats', service: 'alert-svc-a' },
+    { kind: 'cold-start', target: 'redis', service: 'registry-svc' },
   ];
 }
 
@@ -110,7 +136,8 @@ class ChaosPlatform {
     this.ports = {};
     this.webhook = new WebhookReceiver();
     /** What happened to each service: exits nobody asked for, readiness during outages. */
-    this.observations = { unexpectedExits: [], readyDuringOutage: [], recovery: [] };
+    this.observations = { unexpectedExits: [], readyDuringOutage: [], recovery: [], coldStarts: [] };
+    running.add(this);
   }
 
   async start() {
@@ -140,7 +167,7 @@ class ChaosPlatform {
       }),
     );
     for (const s of SERVICES) this.ports[s.name] = await freePort();
-    this.extraEnv = {
+    const extra = {
       // Offline only well after the fleet stops: the comparison reads the registry after the rollups settle.
       'registry-svc': { VIGIL_PRESENCE_SWEEP_MS: '1000', VIGIL_OFFLINE_TIMEOUT_MS: '120000' },
       'metrics-svc': {
@@ -158,8 +185,15 @@ class ChaosPlatform {
       gateway: { ...testGatewayAuth.env },
       'backup-svc': {},
     };
+    this.extraEnv = Object.fromEntries(
+      SERVICES.map((s) => [s.name, { ...extra[s.app], [s.portVar]: String(this.ports[s.name]) }]),
+    );
     for (const s of SERVICES) this.spawn(s.name);
-    await this.waitAllReady('start');
+    // Booting seven processes at once on a busy machine is slow, and not what the run is about.
+    await this.waitAllReady('start', 3 * this.o.readyTimeoutMs);
+    const notStarted = this.observations.recovery.filter((r) => !r.resumed).map((r) => r.service);
+    if (notStarted.length) throw new Error(`not ready after start: ${notStarted.join(', ')}`);
+    this.observations.recovery = [];
     this.admin = await this.connect('admin');
     this.agent = await this.connect('agent');
   }
@@ -177,21 +211,22 @@ class ChaosPlatform {
   }
 
   env(name) {
+    const app = SERVICES.find((s) => s.name === name).app;
     return {
-      ...this.nats.env(name),
+      ...this.nats.env(app),
       DATABASE_URL: this.postgres.url,
       REDIS_URL: this.redis.url,
       VIGIL_NATS_PREFIX: this.topology.prefix,
       VIGIL_REDIS_PREFIX: 'chaos:',
       VIGIL_PARTITIONS: String(this.topology.partitions),
       LOG_LEVEL: 'warn',
-      ...Object.fromEntries(SERVICES.map((s) => [s.portVar, String(this.ports[s.name])])),
+      VIGIL_GATEWAY_PORT: String(this.ports.gateway),
       ...this.extraEnv[name],
     };
   }
 
   spawn(name) {
-    const p = new ServiceProcess(name, this.env(name)).start();
+    const p = new ServiceProcess(SERVICES.find((s) => s.name === name).app, this.env(name)).start();
     this.services.set(name, p);
     p.waitExit().then((code) => {
       if (this.services.get(name) === p && !p.expectedExit) {
@@ -214,7 +249,7 @@ class ChaosPlatform {
   }
 
   /** Waits until every service reports ready by itself; records how long each took. */
-  async waitAllReady(after) {
+  async waitAllReady(after, timeoutMs = this.o.readyTimeoutMs) {
     const started = Date.now();
     await Promise.all(
       SERVICES.map(async ({ name }) => {
@@ -223,10 +258,10 @@ class ChaosPlatform {
             this.observations.recovery.push({ service: name, after, resumed: true, ms: Date.now() - started });
             return;
           }
-          if (Date.now() - started > this.o.readyTimeoutMs) {
+          if (Date.now() - started > timeoutMs) {
             const p = this.services.get(name);
             this.observations.recovery.push({ service: name, after, resumed: false, log: p.lines.slice(-10) });
-            this.log(`${name} not ready ${this.o.readyTimeoutMs} ms after ${after}:\n${p.lines.slice(-10).join('\n')}`);
+            this.log(`${name} not ready ${timeoutMs} ms after ${after}:\n${p.lines.slice(-10).join('\n')}`);
             return;
           }
           await sleep(200);
@@ -258,10 +293,29 @@ class ChaosPlatform {
     p.kill('SIGCONT');
   }
 
-  async restartDependency(target) {
+  async restartDependency(target, coldStart) {
     if (target === 'nats') await this.nats.kill();
     else if (target === 'postgres') await this.postgres.crash();
     else await this.redis.kill();
+    if (coldStart) {
+      // A process (re)started while the dependency is down: it must come up not-ready and wait.
+      const p = this.services.get(coldStart);
+      p.expectedExit = true;
+      p.kill('SIGKILL');
+      await p.waitExit();
+      const fresh = this.spawn(coldStart);
+      // Down until the new process has met the outage: it logs that it waits (Postgres, Redis; a
+      // NATS client waits for its first connection silently), or it exits.
+      const deadline = Date.now() + (target === 'nats' ? 8000 : 30_000);
+      while (Date.now() < deadline && fresh.running() && !fresh.lines.some((l) => l.includes(`waiting for ${target}`)))
+        await sleep(200);
+      this.observations.coldStarts.push({
+        service: coldStart,
+        dependency: target,
+        waited: fresh.lines.some((l) => l.includes(`waiting for ${target}`)),
+        exited: !fresh.running(),
+      });
+    }
     await sleep(this.o.outageMs);
     const ready = await this.observeOutage(target);
     if (ready.length) this.log(`ready while ${target} is down: ${ready.join(', ')}`);
@@ -271,11 +325,13 @@ class ChaosPlatform {
   }
 
   async step(step) {
-    this.currentStep = `${step.kind} ${step.target}`;
+    this.currentStep = step.service
+      ? `${step.kind} ${step.service} while ${step.target} is down`
+      : `${step.kind} ${step.target}`;
     this.log(this.currentStep);
     if (step.kind === 'kill') await this.kill(step.target);
     else if (step.kind === 'pause') await this.pause(step.target);
-    else await this.restartDependency(step.target);
+    else await this.restartDependency(step.target, step.service);
     await this.waitAllReady(this.currentStep);
     this.currentStep = undefined;
   }
@@ -305,7 +361,9 @@ class ChaosPlatform {
   }
 
   async stop() {
+    if (this.stopping) return;
     this.stopping = true;
+    running.delete(this);
     for (const p of this.services.values()) p.expectedExit = true;
     await Promise.all([...this.services.values()].map((p) => p.stop(5000)));
     await this.admin?.close().catch(() => {});
@@ -324,9 +382,10 @@ async function storedState(platform, ledger) {
   await pg.connect();
   try {
     const samples = new Map();
+    // Per series and bucket; per series only for a long run (the soak), where the ledger keeps no buckets.
+    const bucket = ledger.bucketed ? '(extract(epoch FROM r.bucket) * 1000)::bigint' : '0::bigint';
     const { rows } = await pg.query(
-      `SELECT s.node_id, s.metric, s.labels, (extract(epoch FROM r.bucket) * 1000)::bigint AS b,
-              sum(r.count)::bigint AS count, sum(r.sum) AS sum
+      `SELECT s.node_id, s.metric, s.labels, ${bucket} AS b, sum(r.count)::bigint AS count, sum(r.sum) AS sum
          FROM metrics.rollup_10s r JOIN metrics.series s ON s.id = r.series_id
         GROUP BY 1, 2, 3, 4`,
     );
@@ -378,10 +437,11 @@ async function rollupCount(platform) {
 
 /**
  * Runs the whole chaos proof and answers its report: `passed`, `failures` (each a line), the
- * comparisons, what the driver did and observed. `hooks.onCycle(platform, elapsedMs)` lets the
- * soak bench take readings between cycles.
+ * comparisons, what the driver did and observed. `options.schedule({ platform, fleet, runStep,
+ * midRun, started })`, when given, replaces the default cycles (the soak bench spaces its steps
+ * out and takes readings); it must call `midRun()` once and answer the number of cycles run.
  */
-async function runChaos(options = {}, hooks = {}) {
+async function runChaos(options = {}) {
   const o = { ...DEFAULTS, ...options };
   const log = o.log;
   const started = Date.now();
@@ -393,32 +453,43 @@ async function runChaos(options = {}, hooks = {}) {
     await platform.start();
     log(`services ready after ${Date.now() - started} ms`);
     await platform.applyRules([HOT_RULE], ledger);
-    fleet = new LedgerFleet({ nc: platform.agent, topology: platform.topology, ledger, nodes: o.nodes });
+    fleet = new LedgerFleet({
+      nc: platform.agent,
+      topology: platform.topology,
+      ledger,
+      nodes: o.nodes,
+      heartbeatMs: o.heartbeatMs,
+    });
     const hot = Array.from({ length: o.hot }, (_, i) => i);
     fleet.heat(hot.slice(0, Math.ceil(hot.length / 2)));
     fleet.start();
     await sleep(3000);
-    hooks.onStreaming?.(platform, fleet);
 
-    const cycle = (o.steps ?? cycleSteps()).filter(Boolean);
-    const deadline = started + o.minutes * 60_000;
+    const runStep = async (step) => {
+      const t = Date.now();
+      await platform.step(step);
+      steps.push({ ...step, ms: Date.now() - t, backlog: fleet.backlog() });
+    };
+    /** The other hot nodes heat up and the rules change: done under chaos, mid-run. */
+    const midRun = async () => {
+      fleet.heat(hot.slice(Math.ceil(hot.length / 2)));
+      await platform.applyRules([HOT_RULE, TICKS_RULE], ledger);
+    };
     let cycles = 0;
-    do {
-      for (const [i, step] of cycle.entries()) {
-        const t = Date.now();
-        await platform.step(step);
-        steps.push({ ...step, ms: Date.now() - t, backlog: fleet.backlog() });
-        // Mid-cycle of the first round: the other hot nodes heat up and the rules change, under chaos.
-        if (cycles === 0 && i === Math.floor(cycle.length / 2)) {
-          fleet.heat(hot.slice(Math.ceil(hot.length / 2)));
-          await platform.applyRules([HOT_RULE, TICKS_RULE], ledger);
+    if (o.schedule) {
+      cycles = await o.schedule({ platform, fleet, runStep, midRun, started });
+    } else {
+      const cycle = o.steps ?? cycleSteps();
+      const deadline = started + o.minutes * 60_000;
+      do {
+        for (const [i, step] of cycle.entries()) {
+          await runStep(step);
+          if (cycles === 0 && i === Math.floor(cycle.length / 2)) await midRun();
+          await sleep(o.calmMs);
         }
-        await sleep(o.calmMs);
-      }
-      cycles++;
-      await hooks.onCycle?.(platform, fleet, Date.now() - started);
-      if (o.cycleGapMs) await sleep(o.cycleGapMs);
-    } while (Date.now() < deadline);
+        cycles++;
+      } while (Date.now() < deadline);
+    }
 
     // The late heaters need their `for` and a notification round after the last step.
     await sleep(HOT_RULE.for + 4000);
@@ -447,6 +518,7 @@ async function runChaos(options = {}, hooks = {}) {
         missing: [HOT_RULE.id, TICKS_RULE.id].filter((id) => !stored.rules.includes(id)),
       },
       recovery: platform.observations.recovery.filter((r) => !r.resumed),
+      unexpectedExits: platform.observations.unexpectedExits,
     };
     const failed = failures(result);
     return {
@@ -468,6 +540,7 @@ async function runChaos(options = {}, hooks = {}) {
       observations: {
         unexpectedExits: platform.observations.unexpectedExits,
         readyDuringOutage: platform.observations.readyDuringOutage,
+        coldStarts: platform.observations.coldStarts,
         slowestRecovery: platform.observations.recovery.reduce((m, r) => Math.max(m, r.ms ?? 0), 0),
       },
     };
@@ -497,4 +570,9 @@ function formatReport(report) {
   return lines.join('\n');
 }
 
-module.exports = { runChaos, formatReport, cycleSteps, SERVICES };
+/** Stops every platform still running (servers, processes, temporary folders). */
+async function stopAll() {
+  await Promise.allSettled([...running].map((p) => p.stop()));
+}
+
+module.exports = { stopAll, runChaos, formatReport, cycleSteps, ciSteps, SERVICES };

@@ -85,4 +85,5 @@ export function failures(result: {
   notifications: NotificationFindings;
   rules?: { missing: string[] };
   recovery?: { service: string; after: string; resumed: boolean }[];
+  unexpectedExits?: { service: string; code: number | null; during: string }[];
 }): string[];

@@ -250,6 +250,8 @@ function failures(result) {
   if (result.rules?.missing?.length) f.push(`rules missing after the run: ${result.rules.missing.join(', ')}`);
   for (const r of result.recovery ?? [])
     if (!r.resumed) f.push(`${r.service} did not become ready again after ${r.after}`);
+  for (const e of result.unexpectedExits ?? [])
+    f.push(`${e.service} exited by itself (code ${e.code}) during ${e.during}`);
   return f;
 }
 

@@ -9,3 +9,4 @@ export * from './security-violations';
 export * from './read-model';
 export * from './identity-gate';
 export * from './identity-env';
+export * from './startup-wait';
