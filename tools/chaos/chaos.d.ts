@@ -17,6 +17,7 @@ export interface ChaosOptions {
   calmMs?: number;
   readyTimeoutMs?: number;
   settleTimeoutMs?: number;
+  drainTimeoutMs?: number;
   minutes?: number;
   steps?: ChaosStep[];
   bucketed?: boolean;

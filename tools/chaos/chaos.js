@@ -62,6 +62,8 @@ const DEFAULTS = {
   calmMs: 1000,
   readyTimeoutMs: 60_000,
   settleTimeoutMs: 90_000,
+  /** How long the fleet may take to publish what it queued during the last outage. */
+  drainTimeoutMs: 60_000,
   minutes: 0,
   heartbeatMs: 1000,
   /** Every step of the cycle, in order (a subset for a shorter run). */
@@ -469,6 +471,10 @@ async function runChaos(options = {}) {
       const t = Date.now();
       await platform.step(step);
       steps.push({ ...step, ms: Date.now() - t, backlog: fleet.backlog() });
+      const error = fleet.lastError && fleet.lastError.at > t ? `, last publish error: ${fleet.lastError.message}` : '';
+      log(
+        `${step.kind} ${step.service ?? step.target}: ${Date.now() - t} ms, fleet backlog ${fleet.backlog()}${error}`,
+      );
     };
     /** The other hot nodes heat up and the rules change: done under chaos, mid-run. */
     const midRun = async () => {
@@ -494,7 +500,7 @@ async function runChaos(options = {}) {
     // The late heaters need their `for` and a notification round after the last step.
     await sleep(HOT_RULE.for + 4000);
     log(`stopping the fleet (backlog ${fleet.backlog()})`);
-    await fleet.stop();
+    await fleet.stop(o.drainTimeoutMs);
     const sent = ledger.totalSamples;
     log(`fleet acknowledged ${ledger.batches} batches (${sent} samples); waiting for the rollups`);
     const settleStarted = Date.now();

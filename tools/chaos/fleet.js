@@ -39,7 +39,8 @@ class LedgerFleet {
       draining: false,
     }));
     this.publishFailures = 0;
-    this.duplicatesAcked = 0;
+    /** The last publish failure ({ at, message }), for the driver's progress lines. */
+    this.lastError = undefined;
     this.timer = undefined;
     this.startedAt = 0;
   }
@@ -123,8 +124,9 @@ class LedgerFleet {
         const head = node.queue[0];
         try {
           await publishAgentMessage(this.js, head.message, { timeoutMs: PUBLISH_TIMEOUT_MS });
-        } catch {
+        } catch (e) {
           this.publishFailures++;
+          this.lastError = { at: Date.now(), message: e instanceof Error ? e.message : String(e) };
           return;
         }
         node.queue.shift();
