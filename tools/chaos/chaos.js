@@ -569,7 +569,10 @@ function formatReport(report) {
   for (const what of ['samples', 'registry', 'alerts', 'notifications'])
     for (const e of report[what].examples) lines.push(`    ${what}: ${e}`);
   for (const e of report.observations.unexpectedExits)
-    lines.push(`  exited by itself: ${e.service} (code ${e.code}) during ${e.during}`);
+    lines.push(
+      `  exited by itself: ${e.service} (code ${e.code}) during ${e.during}; its last lines:`,
+      ...e.log.map((l) => `    ${l.slice(0, 400)}`),
+    );
   for (const e of report.observations.readyDuringOutage)
     lines.push(`  reported ready while ${e.dependency} was down: ${e.ready.join(', ')}`);
   for (const f of report.failures) lines.push(`  FAIL: ${f}`);
