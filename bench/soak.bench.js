@@ -195,6 +195,7 @@ async function main() {
       failures: report.failures,
       batches: report.ledger.batches,
       samples: report.ledger.samples,
+      unpublished: report.fleet.unpublished,
       samplesLost: report.samples.lost,
       samplesCountedTwice: report.samples.countedTwice,
       alertsLost: report.alerts.lost,

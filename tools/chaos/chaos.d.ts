@@ -38,7 +38,7 @@ export interface ChaosReport {
   cycles: number;
   nodes: number;
   ledger: { batches: number; samples: number; heartbeats: number; ruleChanges: number; hotNodes: number };
-  fleet: { publishFailuresRetried: number };
+  fleet: { publishFailuresRetried: number; unpublished: number };
   samples: SampleFindings;
   registry: RegistryFindings;
   alerts: AlertFindings;

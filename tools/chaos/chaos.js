@@ -500,7 +500,8 @@ async function runChaos(options = {}) {
     // The late heaters need their `for` and a notification round after the last step.
     await sleep(HOT_RULE.for + 4000);
     log(`stopping the fleet (backlog ${fleet.backlog()})`);
-    await fleet.stop(o.drainTimeoutMs);
+    const unpublished = await fleet.stop(o.drainTimeoutMs);
+    if (unpublished) log(`JetStream did not acknowledge ${unpublished} queued messages within ${o.drainTimeoutMs} ms`);
     const sent = ledger.totalSamples;
     log(`fleet acknowledged ${ledger.batches} batches (${sent} samples); waiting for the rollups`);
     const settleStarted = Date.now();
@@ -525,6 +526,7 @@ async function runChaos(options = {}) {
       },
       recovery: platform.observations.recovery.filter((r) => !r.resumed),
       unexpectedExits: platform.observations.unexpectedExits,
+      unpublished,
     };
     const failed = failures(result);
     return {
@@ -540,7 +542,7 @@ async function runChaos(options = {}) {
         ruleChanges: ledger.ruleChanges.length,
         hotNodes: ledger.hotSince.size,
       },
-      fleet: { publishFailuresRetried: fleet.publishFailures },
+      fleet: { publishFailuresRetried: fleet.publishFailures, unpublished },
       ...result,
       steps,
       observations: {

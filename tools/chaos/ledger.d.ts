@@ -86,4 +86,5 @@ export function failures(result: {
   rules?: { missing: string[] };
   recovery?: { service: string; after: string; resumed: boolean }[];
   unexpectedExits?: { service: string; code: number | null; during: string }[];
+  unpublished?: number;
 }): string[];

@@ -250,6 +250,10 @@ function failures(result) {
   if (result.rules?.missing?.length) f.push(`rules missing after the run: ${result.rules.missing.join(', ')}`);
   for (const r of result.recovery ?? [])
     if (!r.resumed) f.push(`${r.service} did not become ready again after ${r.after}`);
+  if (result.unpublished)
+    f.push(
+      `JetStream did not acknowledge ${result.unpublished} messages the fleet queued (publish timeouts; not in the ledger)`,
+    );
   for (const e of result.unexpectedExits ?? [])
     f.push(`${e.service} exited by itself (code ${e.code}) during ${e.during}`);
   return f;
