@@ -10,7 +10,7 @@ import { ciSteps, formatReport, runChaos, SERVICES } from '../tools/chaos/chaos'
  * webhook, and every service must report not-ready during an outage and be ready again by itself.
  * `npm run chaos` runs every step (both replicas killed and paused), `-- --minutes N` repeats them.
  */
-// 205 s measured with seven other engineers' builds and tests on the same two cores.
+// 142–205 s measured with seven other engineers' builds and tests on the same two cores.
 jest.setTimeout(360_000);
 
 it('loses nothing and counts nothing twice through kills, pauses and dependency restarts', async () => {
