@@ -12,3 +12,4 @@ export * from './identity-env';
 export * from './process-guards';
 export * from './dead-letters';
 export * from './bounded-map';
+export * from './startup-wait';

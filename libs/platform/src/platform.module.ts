@@ -15,6 +15,7 @@ import { loadConfig, type ServiceConfig } from './config';
 import { HealthController, MetricsController } from './http/health.controller';
 import { HttpObservabilityMiddleware } from './http/http-observability.middleware';
 import { Bus, Cache, Database, type DatabaseOptions, Observability } from './infra';
+import { untilAvailable } from './startup-wait';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 
@@ -59,15 +60,27 @@ export class PlatformModule implements NestModule {
   static forRoot<S extends z.ZodObject>(opts: PlatformOptions<S>): DynamicModule {
     const config = loadConfig(opts.service, opts.portVariable, opts.defaultPort, opts.env ?? z.object({}));
     const obs = Observability.create(config);
+    const wait = { logger: obs.logger };
     return {
       module: PlatformModule,
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: Observability, useValue: obs },
-        { provide: Bus, useFactory: () => Bus.connect(config, obs) },
-        { provide: Database, useFactory: () => Database.connect(config, obs, opts.database) },
-        { provide: Cache, useFactory: () => Cache.create(config, obs) },
+        // A dependency down at start is waited for (not ready meanwhile), as it is when it fails later.
+        { provide: Bus, useFactory: () => untilAvailable('nats', () => Bus.connect(config, obs), wait) },
+        {
+          provide: Database,
+          useFactory: () => untilAvailable('postgres', () => Database.connect(config, obs, opts.database), wait),
+        },
+        {
+          provide: Cache,
+          useFactory: async () => {
+            const cache = Cache.create(config, obs);
+            await untilAvailable('redis', () => cache.redis.ping(), wait);
+            return cache;
+          },
+        },
         {
           provide: HealthChecker,
           inject: [Bus, Database, Cache],

@@ -1,0 +1,218 @@
+/**
+ * Soak: the chaos platform (tools/chaos/chaos.js: private nats-server, Postgres and Redis, every
+ * service from its build, two replicas of metrics-svc and alert-svc) with a large ledgered fleet
+ * streaming for a long time, and one chaos step (a kill, a pause past the lease, a restart of NATS,
+ * Postgres or Redis, a start during an outage: in turn) every --chaos-every minutes. Reads every
+ * service's RSS and metrics-svc's ingest lag histogram (vigil_metrics_ingest_lag_seconds, both
+ * replicas, restarts included) every 10 s, and compares the first --window minutes of streaming with
+ * the last. At the end the ledger is compared with what Vigil stored, per series (tools/chaos/ledger.js).
+ *
+ *   npm run bench -- soak [--minutes 60] [--nodes 3000] [--chaos-every 5] [--window 10] [--partitions 16]
+ *
+ * Progress goes to stderr; the last line of stdout is one JSON object:
+ *   rss[service] = { firstMb, lastMb, changePct } (mean RSS over each window; a process restarted by
+ *   the chaos starts small again, so a step in the last window lowers its mean), lagP99 = { first,
+ *   last, changePct } in seconds, flat (every change within ±10 %), the chaos steps run and the
+ *   ledger's verdict (passed, failures, samples lost and counted twice, alerts, notifications).
+ * Exits 1 when the ledger finds a loss or a duplicate.
+ */
+const { parseArgs } = require('node:util');
+const { cycleSteps, formatReport, runChaos, stopAll } = require('../tools/chaos/chaos');
+const { rssKb } = require('./lib/proc');
+const { histogramDelta, histogramOf, quantile, scrape } = require('./lib/prom');
+
+const { values: opts } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '60' },
+    nodes: { type: 'string', default: '3000' },
+    'chaos-every': { type: 'string', default: '5' },
+    window: { type: 'string', default: '10' },
+    partitions: { type: 'string', default: '16' },
+  },
+  strict: true,
+});
+const number = (name, min) => {
+  const v = Number(opts[name]);
+  if (!Number.isFinite(v) || v < min)
+    throw new Error(`--${name} must be a number of at least ${min}, got "${opts[name]}"`);
+  return v;
+};
+const MINUTES = number('minutes', 1);
+const NODES = Math.round(number('nodes', 10));
+const CHAOS_EVERY_MS = number('chaos-every', 0.25) * 60_000;
+const WINDOW_MS = number('window', 0.5) * 60_000;
+const PARTITIONS = Math.round(number('partitions', 1));
+if (2 * WINDOW_MS > MINUTES * 60_000) throw new Error('--window must be at most half of --minutes');
+const READING_MS = 10_000;
+const LAG = 'vigil_metrics_ingest_lag_seconds';
+const log = (line) => process.stderr.write(`[soak] ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One kind after the other (kill, pause, dependency restart, start during an outage), so every kind recurs early. */
+function interleaved(steps) {
+  const byKind = new Map();
+  for (const s of steps) byKind.set(s.kind, [...(byKind.get(s.kind) ?? []), s]);
+  const lanes = [...byKind.values()];
+  const out = [];
+  for (let i = 0; out.length < steps.length; i++) for (const lane of lanes) if (lane[i]) out.push(lane[i]);
+  return out;
+}
+
+function addInto(acc, delta) {
+  if (!delta || delta.count <= 0) return acc;
+  if (!acc) return { buckets: delta.buckets.map((b) => ({ ...b })), count: delta.count, sum: delta.sum };
+  const byLe = new Map(acc.buckets.map((b) => [b.le, b]));
+  for (const b of delta.buckets) {
+    const into = byLe.get(b.le);
+    if (into) into.count += b.count;
+    else acc.buckets.push({ ...b });
+  }
+  acc.buckets.sort((a, b) => a.le - b.le);
+  acc.count += delta.count;
+  acc.sum += delta.sum;
+  return acc;
+}
+
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+const changePct = (first, last) =>
+  first === undefined || last === undefined || first === 0
+    ? undefined
+    : Math.round(((last - first) / first) * 1000) / 10;
+
+async function main() {
+  const rssReadings = []; // { t, service, kb }
+  const lag = { first: undefined, last: undefined };
+  const previous = new Map(); // instance -> { pid, histogram }
+  const chaosRun = [];
+  let windows;
+
+  const schedule = async ({ platform, runStep, midRun }) => {
+    const streamStart = Date.now();
+    const end = streamStart + MINUTES * 60_000;
+    windows = { first: [streamStart, streamStart + WINDOW_MS], last: [end - WINDOW_MS, end] };
+    const order = interleaved(cycleSteps());
+    let next = 0;
+    let nextChaosAt = streamStart + CHAOS_EVERY_MS;
+    let midDone = false;
+    const inWindow = (t) =>
+      t >= windows.first[0] && t <= windows.first[1]
+        ? 'first'
+        : t >= windows.last[0] && t <= windows.last[1]
+          ? 'last'
+          : undefined;
+    while (Date.now() < end) {
+      const t = Date.now();
+      const which = inWindow(t);
+      for (const [service, pid] of Object.entries(platform.pids())) {
+        const kb = await rssKb(pid);
+        if (kb) rssReadings.push({ t, service, kb });
+      }
+      for (const instance of ['metrics-svc-a', 'metrics-svc-b']) {
+        const pid = platform.pids()[instance];
+        const page = await scrape(`http://127.0.0.1:${platform.ports[instance]}/metrics`).catch(() => undefined);
+        if (!page || !pid) continue;
+        const h = histogramOf(page, LAG);
+        const before = previous.get(instance);
+        // A new process: everything it observed since it started is new.
+        const delta = histogramDelta(before?.pid === pid ? before.histogram : undefined, h);
+        previous.set(instance, { pid, histogram: h });
+        if (which) lag[which] = addInto(lag[which], delta);
+      }
+      if (!midDone && t - streamStart >= (end - streamStart) / 2) {
+        await midRun();
+        midDone = true;
+      }
+      if (t >= nextChaosAt && t < end - 30_000) {
+        const step = order[next++ % order.length];
+        const s = Date.now();
+        await runStep(step);
+        chaosRun.push({ at: Math.round((s - streamStart) / 1000), ...step, ms: Date.now() - s });
+        log(`${Math.round((Date.now() - streamStart) / 60_000)} min: ${step.kind} ${step.service ?? step.target} done`);
+        nextChaosAt += CHAOS_EVERY_MS;
+      }
+      await sleep(Math.max(0, READING_MS - (Date.now() - t)));
+    }
+    if (!midDone) await midRun();
+    return Math.floor(next / order.length);
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.once(signal, () => {
+      log(`${signal}: stopping the private platform`);
+      stopAll().finally(() => process.exit(130));
+    });
+  log(
+    `${MINUTES} min, ${NODES} nodes, a chaos step every ${CHAOS_EVERY_MS / 60_000} min, windows of ${WINDOW_MS / 60_000} min`,
+  );
+  const report = await runChaos({
+    nodes: NODES,
+    hot: 6,
+    partitions: PARTITIONS,
+    heartbeatMs: 5000,
+    bucketed: false,
+    settleTimeoutMs: 300_000,
+    drainTimeoutMs: 300_000,
+    readyTimeoutMs: 120_000,
+    schedule,
+    log: (line) => log(line),
+  });
+  process.stderr.write(`${formatReport(report)}\n`);
+
+  const rss = {};
+  for (const service of [...new Set(rssReadings.map((r) => r.service))].sort()) {
+    const of = (w) =>
+      mean(rssReadings.filter((r) => r.service === service && r.t >= w[0] && r.t <= w[1]).map((r) => r.kb / 1024));
+    const firstMb = of(windows.first);
+    const lastMb = of(windows.last);
+    rss[service] = {
+      firstMb: firstMb && Math.round(firstMb),
+      lastMb: lastMb && Math.round(lastMb),
+      maxMb: Math.round(Math.max(...rssReadings.filter((r) => r.service === service).map((r) => r.kb)) / 1024),
+      changePct: changePct(firstMb, lastMb),
+    };
+  }
+  const p99 = (h) => {
+    const q = quantile(0.99, h);
+    return q === undefined ? undefined : Math.round(q * 1000) / 1000;
+  };
+  const lagP99 = { first: p99(lag.first), last: p99(lag.last) };
+  lagP99.changePct = changePct(lagP99.first, lagP99.last);
+  const within = (pct) => pct !== undefined && Math.abs(pct) <= 10;
+  const result = {
+    bench: 'soak',
+    minutes: MINUTES,
+    nodes: NODES,
+    partitions: PARTITIONS,
+    chaosEveryMin: CHAOS_EVERY_MS / 60_000,
+    windowMin: WINDOW_MS / 60_000,
+    rss,
+    lagP99,
+    flat: Object.values(rss).every((r) => within(r.changePct)) && within(lagP99.changePct),
+    lagObservations: { first: lag.first?.count ?? 0, last: lag.last?.count ?? 0 },
+    chaos: chaosRun,
+    ledger: {
+      passed: report.passed,
+      failures: report.failures,
+      batches: report.ledger.batches,
+      samples: report.ledger.samples,
+      unpublished: report.fleet.unpublished,
+      samplesLost: report.samples.lost,
+      samplesCountedTwice: report.samples.countedTwice,
+      alertsLost: report.alerts.lost,
+      notificationsDuplicated: report.notifications.duplicated,
+      unexpectedExits: report.observations.unexpectedExits.map((e) => ({
+        service: e.service,
+        during: e.during,
+        log: e.log,
+      })),
+      readyDuringOutage: report.observations.readyDuringOutage,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(report.passed ? 0 : 1);
+}
+
+main().catch((e) => {
+  process.stderr.write(`soak failed: ${e.stack ?? e}\n`);
+  stopAll().finally(() => process.exit(1));
+});
