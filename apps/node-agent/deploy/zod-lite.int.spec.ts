@@ -300,7 +300,13 @@ describe('zod-lite answers as zod does', () => {
   });
 
   it('for samples, batches, heartbeats, inventories and supervisor events', () => {
-    compare('Sample', [sample, { name: 'up', value: 1 }]);
+    compare('Sample', [
+      sample,
+      { name: 'up', value: 1 },
+      // Over the series limits (a superRefine): the issue's path and message as zod gives them.
+      { name: 'up', labels: { a: 'x'.repeat(1025) }, value: 1 },
+      { name: 'up', labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${i}`, 'v'])), value: 1 },
+    ]);
     compare('Samples', [[sample, { name: 'up', labels: {}, value: 0 }], []]);
     compare('SampleBatch', [
       { nodeId: 'node-1', seq: 0, timestamp: 1_764_800_000_000, intervalMs: 1000, samples: [sample] },

@@ -134,6 +134,22 @@ class ZodType {
         issues.push({ code: 'custom', path, message: messageOf(params) ?? 'Invalid input', continue: true });
     });
   }
+  /** zod's superRefine: `ctx.addIssue` reports issues whose path is relative to this value's. */
+  superRefine(fn) {
+    return this._check((value, path, issues) => {
+      fn(value, {
+        value,
+        addIssue: (issue) =>
+          issues.push({
+            code: 'custom',
+            message: 'Invalid input',
+            ...issue,
+            path: [...path, ...(issue.path ?? [])],
+            continue: issue.continue ?? true,
+          }),
+      });
+    });
+  }
   optional() {
     return new ZodOptional({ inner: this });
   }

@@ -99,8 +99,11 @@ describeWithServer('NATS with authorization: each identity may do its own job an
         answered.push(m.subject);
         m.respond('{}');
       };
-      registry.subscribe(t.subjects.cmd('registry', '*'), { callback: answer });
-      registry.subscribe(t.subjects.qry('registry', '*'), { callback: answer });
+      // Unsubscribed at the end: a later test's registry answers the same subjects.
+      const subs = [
+        registry.subscribe(t.subjects.cmd('registry', '*'), { callback: answer }),
+        registry.subscribe(t.subjects.qry('registry', '*'), { callback: answer }),
+      ];
       await registry.flush();
       const agent = await as('agent');
       const gateway = await as('gateway');
@@ -116,6 +119,8 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       // The same asks from the gateway are answered.
       for (const subject of asks) await gateway.request(subject, '{}', { timeout: 2000 });
       expect(answered).toEqual(asks);
+      for (const sub of subs) sub.unsubscribe();
+      await registry.flush();
     });
 
     it('the gateway purging or deleting a stream, or appending an event', async () => {
