@@ -13,7 +13,8 @@ export const HEAP_COLLECTION_INTERVAL_MS = 30_000;
  */
 export function collectHeapPeriodically(
   logger: Logger,
-  gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc,
+  /** `null`: none, whatever the process exposes. */
+  gc: (() => void) | null | undefined = (globalThis as { gc?: () => void }).gc,
   intervalMs = HEAP_COLLECTION_INTERVAL_MS,
 ): () => void {
   if (typeof gc !== 'function') {
