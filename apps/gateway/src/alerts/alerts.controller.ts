@@ -1,11 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   type AlertHistoryReply,
-  AlertHistoryRequest,
   type AlertListReply,
   type Labels,
-  ListAlertsRequest,
-  ListSilencesRequest,
   Matchers,
   NotFoundError,
   ForbiddenError,
@@ -14,7 +11,9 @@ import {
   silenceOperations,
   type SilenceListReply,
   type SilenceView,
+  type QueryDefinition,
   type TestReceiverReply,
+  type z,
   validate,
 } from '@vigil/contracts';
 import { Access } from '../auth/access';
@@ -59,10 +58,10 @@ export class AlertsController {
   async list(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<AlertListReply> {
     const scope = scopeOf(p);
     if (!scope) return this.services.ask(notifyOperations.alerts, params(q, ['state']));
-    const request = validate(ListAlertsRequest, params(q, ['state']), 'query');
-    const nodes = await this.nodeIds(scope);
-    const reply = await this.services.ask(notifyOperations.alerts, { ...request, limit: MAX_LIMIT });
-    return { alerts: reply.alerts.filter((a) => nodes.has(a.labels.node)).slice(0, request.limit) };
+    const inScope = (a: AlertListReply['alerts'][number], nodes: Set<string | undefined>) => nodes.has(a.labels.node);
+    return {
+      alerts: await this.scopedPage(notifyOperations.alerts, params(q, ['state']), scope, (r) => r.alerts, inScope),
+    };
   }
 
   /** Every transition: `fingerprint`, `ruleId`, `node`, `since`, `until` (ISO 8601), `limit`; newest first. */
@@ -72,10 +71,9 @@ export class AlertsController {
   async history(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<AlertHistoryReply> {
     const scope = scopeOf(p);
     if (!scope) return this.services.ask(notifyOperations.history, params(q));
-    const request = validate(AlertHistoryRequest, params(q), 'query');
-    const nodes = await this.nodeIds(scope);
-    const reply = await this.services.ask(notifyOperations.history, { ...request, limit: MAX_LIMIT });
-    return { events: reply.events.filter((e) => nodes.has(e.labels.node)).slice(0, request.limit) };
+    const inScope = (e: AlertHistoryReply['events'][number], nodes: Set<string | undefined>) =>
+      nodes.has(e.labels.node);
+    return { events: await this.scopedPage(notifyOperations.history, params(q), scope, (r) => r.events, inScope) };
   }
 
   /**
@@ -86,6 +84,25 @@ export class AlertsController {
    */
   private async nodeIds(scope: Labels): Promise<Set<string | undefined>> {
     return new Set((await nodesInScope(this.services, scope)).map((n) => n.id));
+  }
+
+  /**
+   * A list as a scoped key sees it: the request checked as alert-svc would, the newest MAX_LIMIT
+   * items asked for, and those `inScope` kept, at most the `limit` asked.
+   */
+  private async scopedPage<Req extends z.ZodType<{ limit: number }>, Rep extends z.ZodType, T>(
+    def: QueryDefinition<Req, Rep>,
+    query: Record<string, unknown>,
+    scope: Labels,
+    items: (reply: z.infer<Rep>) => T[],
+    inScope: (item: T, nodes: Set<string | undefined>) => boolean,
+  ): Promise<T[]> {
+    const request = validate(def.request, query, 'query');
+    const nodes = await this.nodeIds(scope);
+    const reply = await this.services.ask(def, { ...request, limit: MAX_LIMIT });
+    return items(reply)
+      .filter((item) => inScope(item, nodes))
+      .slice(0, request.limit);
   }
 
   /** What was sent and how it went: `receiver`, `state`, `fingerprint`, `groupKey`, `since`, `until`, `limit`; newest first. */
@@ -118,12 +135,8 @@ export class AlertsController {
   async silences(@Query() q: QueryString, @CurrentPrincipal() p: Principal): Promise<SilenceListReply> {
     const scope = scopeOf(p);
     if (!scope) return this.services.ask(silenceOperations.list, params(q));
-    const request = validate(ListSilencesRequest, params(q), 'query');
-    const nodes = await this.nodeIds(scope);
-    const reply = await this.services.ask(silenceOperations.list, { ...request, limit: MAX_LIMIT });
-    return {
-      silences: reply.silences.filter((s) => silenceInScope(s.matchers, scope, nodes)).slice(0, request.limit),
-    };
+    const inScope = (s: SilenceView, nodes: Set<string | undefined>) => silenceInScope(s.matchers, scope, nodes);
+    return { silences: await this.scopedPage(silenceOperations.list, params(q), scope, (r) => r.silences, inScope) };
   }
 
   /**
