@@ -187,7 +187,7 @@ export class Database {
       extra: { max: opts.poolMax ?? 10, application_name: config.service },
     });
     await dataSource.initialize().catch((e: Error) => {
-      throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)}: ${e.message}`);
+      throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)}: ${e.message}`, { cause: sqlState(e) });
     });
     await migrate(dataSource, opts.schema, obs.logger);
     const timeout = config.VIGIL_QUERY_STATEMENT_TIMEOUT_MS ?? 10_000;
@@ -208,7 +208,9 @@ export class Database {
     });
     await queries.initialize().catch(async (e: Error) => {
       await dataSource.destroy();
-      throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)} (query pool): ${e.message}`);
+      throw new Error(`cannot connect to ${redactUrl(config.DATABASE_URL)} (query pool): ${e.message}`, {
+        cause: sqlState(e),
+      });
     });
     return new Database(dataSource, opts.schema, obs, queries, timeout);
   }
@@ -303,4 +305,13 @@ export class Cache {
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+/**
+ * The cause of a wrapped connection error: its message and Postgres' SQLSTATE (57P03: starting
+ * up, for the startup wait), not the error itself, whose other fields may hold the URL.
+ */
+function sqlState(e: Error): Error {
+  const code = (e as Error & { code?: unknown }).code;
+  return Object.assign(new Error(e.message), typeof code === 'string' ? { code } : {});
 }

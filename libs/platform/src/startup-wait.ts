@@ -7,9 +7,14 @@ import type { Logger } from '@vigil/telemetry';
  * fix — a refused password, a database that does not exist, a malformed URL — still fails at once.
  */
 
-/** Errors of a dependency that is not there *yet* (refused, reset, timed out, starting or shutting down). */
+/**
+ * Errors of a dependency that is not there *yet* (refused, reset, timed out, starting or shutting
+ * down). Postgres says so with SQLSTATE class 57P (57P01 admin shutdown, 57P02 crash shutdown,
+ * 57P03 cannot connect now: starting up, not yet accepting connections, in recovery) and 53300
+ * (too many connections), matched by code as well as by message.
+ */
 const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|timed? ?out|Connection terminated|connection is closed|starting up|shutting down|in recovery mode|too many clients|no responders|max retries per request|Stream isn't writeable|CONNECTION_REFUSED|CONNECTION_CLOSED|DISCONNECT/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|timed? ?out|Connection terminated|connection is closed|starting up|shutting down|in recovery mode|not yet accepting connections|too many clients|no responders|max retries per request|Stream isn't writeable|CONNECTION_REFUSED|CONNECTION_CLOSED|DISCONNECT|^57P0[123]$|^53300$/i;
 
 export function isTransientStartupError(e: unknown): boolean {
   const seen = new Set<unknown>();

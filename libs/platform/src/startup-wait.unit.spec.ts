@@ -38,6 +38,16 @@ describe('waiting for a dependency at start', () => {
   it('tells transient failures (refused, reset, starting up, Redis retries exhausted) from permanent ones', () => {
     expect(isTransientStartupError(refused())).toBe(true);
     expect(isTransientStartupError(new Error('the database system is starting up'))).toBe(true);
+    // What metrics-svc met in a soak, started while its Postgres came back (it exited on it).
+    const notYet = new Error(
+      'cannot connect to postgres://[REDACTED]@127.0.0.1:36069/vigil: the database system is not yet accepting connections',
+    );
+    expect(isTransientStartupError(notYet)).toBe(true);
+    // By SQLSTATE too, whatever the server's language: 57P03 cannot connect now, 57P01 admin shutdown, 53300.
+    for (const code of ['57P03', '57P01', '57P02', '53300'])
+      expect(isTransientStartupError(Object.assign(new Error('FATAL'), { code }))).toBe(true);
+    expect(isTransientStartupError(Object.assign(new Error('FATAL'), { code: '28P01' }))).toBe(false);
+    expect(isTransientStartupError(Object.assign(new Error('FATAL'), { code: '3D000' }))).toBe(false);
     expect(isTransientStartupError(new Error('Reached the max retries per request limit (which is 2).'))).toBe(true);
     expect(isTransientStartupError(new Error('redis failed', { cause: refused() }))).toBe(true);
     expect(isTransientStartupError(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }))).toBe(false);
