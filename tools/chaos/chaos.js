@@ -501,7 +501,10 @@ async function runChaos(options = {}) {
     await sleep(HOT_RULE.for + 4000);
     log(`stopping the fleet (backlog ${fleet.backlog()})`);
     const unpublished = await fleet.stop(o.drainTimeoutMs);
-    if (unpublished) log(`JetStream did not acknowledge ${unpublished} queued messages within ${o.drainTimeoutMs} ms`);
+    if (unpublished)
+      log(
+        `JetStream did not acknowledge ${unpublished} queued messages within ${o.drainTimeoutMs} ms (${fleet.uncertain} of them sent, stored or not)`,
+      );
     const sent = ledger.totalSamples;
     log(`fleet acknowledged ${ledger.batches} batches (${sent} samples); waiting for the rollups`);
     const settleStarted = Date.now();
@@ -542,7 +545,7 @@ async function runChaos(options = {}) {
         ruleChanges: ledger.ruleChanges.length,
         hotNodes: ledger.hotSince.size,
       },
-      fleet: { publishFailuresRetried: fleet.publishFailures, unpublished },
+      fleet: { publishFailuresRetried: fleet.publishFailures, unpublished, uncertain: fleet.uncertain },
       ...result,
       steps,
       observations: {

@@ -39,6 +39,8 @@ class LedgerFleet {
       draining: false,
     }));
     this.publishFailures = 0;
+    /** After a stop that gave up: heads sent but never acknowledged, even on retry (see stop). */
+    this.uncertain = 0;
     /** The last publish failure ({ at, message }), for the driver's progress lines. */
     this.lastError = undefined;
     this.timer = undefined;
@@ -72,19 +74,54 @@ class LedgerFleet {
   /**
    * Stops producing and publishes what is queued; after `timeoutMs` it gives up and answers how
    * many messages JetStream never acknowledged (they are not in the ledger).
+   *
+   * A message whose publish timed out may still have been stored: JetStream acknowledges late
+   * when it is overloaded. Retried with its id, a stored one is acknowledged without being
+   * stored twice, so before giving up each node's head message that was ever sent is settled
+   * that way (up to `settleMs`); the messages behind it were never sent, so the ledger stays
+   * exact. `uncertain` counts the heads that could not be settled (stored or not: unknown).
    */
-  async stop(timeoutMs = 60_000) {
+  async stop(timeoutMs = 60_000, settleMs = 60_000) {
     clearInterval(this.timer);
     const deadline = Date.now() + timeoutMs;
     while (this.backlog() > 0 || this.nodes.some((n) => n.draining)) {
       if (Date.now() > deadline) {
         this.stopped = true;
+        while (this.nodes.some((n) => n.draining)) await new Promise((r) => setTimeout(r, 50));
+        this.uncertain = await this.settleHeads(settleMs);
         return this.backlog();
       }
       for (const node of this.nodes) this.drain(node);
       await new Promise((r) => setTimeout(r, 100));
     }
     return 0;
+  }
+
+  /** Retries every sent-but-unacknowledged head until acknowledged or `settleMs` passed; answers how many remain. */
+  async settleHeads(settleMs) {
+    const until = Date.now() + settleMs;
+    const heads = this.nodes.filter((n) => n.queue.length > 0 && n.queue[0].sent);
+    await Promise.all(
+      heads.map(async (node) => {
+        while (Date.now() < until) {
+          const head = node.queue[0];
+          try {
+            await publishAgentMessage(this.js, head.message, { timeoutMs: PUBLISH_TIMEOUT_MS * 5 });
+          } catch {
+            continue;
+          }
+          node.queue.shift();
+          this.record(node, head);
+          return;
+        }
+      }),
+    );
+    return heads.filter((n) => n.queue.length > 0 && n.queue[0].sent).length;
+  }
+
+  record(node, head) {
+    if (head.batch) this.ledger.recordBatch(head.batch);
+    else this.ledger.recordHeartbeat(node.id, Date.parse(head.heartbeat.sentAt), Date.now());
   }
 
   tick() {
@@ -129,6 +166,7 @@ class LedgerFleet {
     (async () => {
       while (node.queue.length > 0 && !this.stopped) {
         const head = node.queue[0];
+        head.sent = true;
         try {
           await publishAgentMessage(this.js, head.message, { timeoutMs: PUBLISH_TIMEOUT_MS });
         } catch (e) {
@@ -137,8 +175,7 @@ class LedgerFleet {
           return;
         }
         node.queue.shift();
-        if (head.batch) this.ledger.recordBatch(head.batch);
-        else this.ledger.recordHeartbeat(node.id, Date.parse(head.heartbeat.sentAt), Date.now());
+        this.record(node, head);
       }
     })().finally(() => {
       node.draining = false;

@@ -14,6 +14,20 @@ import { SampleRedrive } from './sample-redrive';
 
 /** Being behind for this long makes a backlog rather than a burst. */
 const BACKLOG_MS = 1000;
+/**
+ * Rewinds asked within this long of each other share one new consumer: when Postgres comes
+ * back, every worker reloads at about the same moment, and each would otherwise restart the
+ * reader (a new consumer re-reading the stream from the lowest position) on its own.
+ */
+const REWIND_SETTLE_MS = 250;
+/**
+ * The reader's ordered consumer is dropped by the server once it has had no pull pending for
+ * this long. A replaced consumer cannot be deleted by the service (its NATS user may not
+ * delete consumers: it could delete another service's), so this bounds how long an old one
+ * lingers. A live reader always has a pull pending; a paused replica's consumer goes, and the
+ * ordered consumer makes a new one from where it was when it resumes.
+ */
+const READER_INACTIVE_MS = 15_000;
 
 export interface IngestOptions {
   flushMs: number;
@@ -64,7 +78,12 @@ export class IngestService {
   private messages?: ConsumerMessages;
   /** Sequence the reader will deliver next; a worker needing an earlier one restarts it. */
   private readerNext = Infinity;
+  /** The reader's current consumer (one more each restart), and the one each worker is fed by. */
+  private readerGeneration = 0;
+  private readonly fedBy = new WeakMap<PartitionWorker, number>();
   private restart = false;
+  /** When a rewind last asked the reader to restart (REWIND_SETTLE_MS). */
+  private rewindAskedAt = 0;
   private lastPending = -1;
   private lastMessageAt = 0;
   /** When the reader last fell behind (pending > 0), or undefined while it is caught up. */
@@ -99,7 +118,12 @@ export class IngestService {
       maxFutureMs: opts.maxFutureMs,
       oldestMs: opts.retention['1h'],
       onLost: (p) => void this.release(p, false),
-      onRewind: () => this.rewindReader(),
+      onRewind: (p) => {
+        // Reloaded from its stored position: it must be fed from there again.
+        const held = this.workers.get(p);
+        if (held) this.fedBy.delete(held.worker);
+        this.rewindReader();
+      },
       caughtUp: () => this.lastPending === 0 || Date.now() - this.lastMessageAt > 1000,
       limits: opts.limits && {
         perNode: opts.limits.perNode,
@@ -165,12 +189,26 @@ export class IngestService {
     await this.cache.redis.zrem(this.membersKey(), this.id).catch(() => undefined);
   }
 
-  /** A worker needs messages the reader has passed: read again from the lowest position needed. */
+  /**
+   * A worker was taken or reloaded: it joins the reader if nothing it needs has been read
+   * yet; otherwise the reader starts again from the lowest position needed.
+   *
+   * Only a joined worker is handed messages (`fedBy`), so a worker never sees a message
+   * past a gap: not between its load and the restart, nor the messages the old consumer
+   * still had buffered when it was closed.
+   */
   private rewindReader(): void {
     let need = Infinity;
-    for (const { worker } of this.workers.values()) need = Math.min(need, worker.startSeq());
-    if (need < this.readerNext) {
+    for (const { worker } of this.workers.values()) {
+      const start = worker.startSeq();
+      // Still loading: its load ends with another rewind.
+      if (start === Infinity || this.fedBy.get(worker) === this.readerGeneration) continue;
+      if (start >= this.readerNext) this.fedBy.set(worker, this.readerGeneration);
+      else need = Math.min(need, start);
+    }
+    if (need < Infinity) {
       this.restart = true;
+      this.rewindAskedAt = Date.now();
       void this.messages?.close().catch(() => undefined);
     }
     this.wake?.();
@@ -190,19 +228,29 @@ export class IngestService {
         });
         continue;
       }
+      const settle = this.rewindAskedAt + REWIND_SETTLE_MS - Date.now();
+      if (settle > 0) {
+        // More rewinds may be on their way: one new consumer for all of them.
+        await new Promise((r) => setTimeout(r, settle));
+        continue;
+      }
       try {
         this.restart = false;
         this.readerNext = from;
+        const generation = ++this.readerGeneration;
         const consumer = await js.consumers.get(topology.streams.telemetry, {
           filter_subjects: topology.subjects.allSamples(),
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: from,
+          inactive_threshold: READER_INACTIVE_MS,
         });
         this.messages = await consumer.consume({ max_messages: 2000 });
         if (this.stopped || this.restart) {
           void this.messages.close().catch(() => undefined);
           continue;
         }
+        // Every worker loaded by now starts at or after `from` (else it restarts the reader again).
+        this.rewindReader();
         for await (const msg of this.messages) {
           const now = Date.now();
           this.readerNext = msg.seq + 1;
@@ -211,7 +259,8 @@ export class IngestService {
           if (this.lastPending > 0) this.behindSince ??= now;
           const partition = topology.parse.samples(msg.subject)?.partition;
           const held = partition === undefined ? undefined : this.workers.get(partition);
-          if (held) await held.worker.offer(msg);
+          if (this.restart) break;
+          if (held && this.fedBy.get(held.worker) === generation) await held.worker.offer(msg);
           if (this.lastPending === 0 && this.behindSince !== undefined) {
             // The end of a backlog (not of a burst of live batches): its last buckets are due
             // now, rather than at the next flush tick.
@@ -255,29 +304,40 @@ export class IngestService {
       for (const p of this.ownedPartitions().slice(share)) await this.release(p, true);
       // Take free ones up to our share, starting at a per-replica offset to spread them.
       const offset = parseInt(this.id.slice(0, 8), 16) % total;
-      for (let i = 0; i < total && this.workers.size < share; i++) {
-        const p = (offset + i) % total;
-        if (this.workers.has(p)) continue;
-        const lease = new RedisLease(
-          this.cache.redis,
-          this.cache.key('metrics', 'ingest', 'partition', String(p)),
-          this.opts.leaseMs,
-        );
-        if (!(await lease.tryHold())) continue;
-        const worker = new PartitionWorker(this.workerDeps, p);
-        this.workers.set(p, { worker, lease });
-        try {
-          await worker.start();
-          this.logger.info({ partition: p }, 'ingesting partition');
-          this.rewindReader();
-        } catch (e) {
-          this.workers.delete(p);
-          await lease.release().catch(() => undefined);
-          throw e;
-        }
+      let took = 0;
+      try {
+        await this.take(total, share, offset, () => took++);
+      } finally {
+        // One reader restart for every partition taken in this round, not one each.
+        if (took > 0) this.rewindReader();
       }
     } catch (e) {
       this.logger.error({ err: e }, 'partition assignment failed');
+    }
+  }
+
+  /** Takes free partitions up to `share`, starting at `offset`; `took` is called for each. */
+  private async take(total: number, share: number, offset: number, took: () => void): Promise<void> {
+    for (let i = 0; i < total && this.workers.size < share; i++) {
+      const p = (offset + i) % total;
+      if (this.workers.has(p)) continue;
+      const lease = new RedisLease(
+        this.cache.redis,
+        this.cache.key('metrics', 'ingest', 'partition', String(p)),
+        this.opts.leaseMs,
+      );
+      if (!(await lease.tryHold())) continue;
+      const worker = new PartitionWorker(this.workerDeps, p);
+      this.workers.set(p, { worker, lease });
+      try {
+        await worker.start();
+        this.logger.info({ partition: p }, 'ingesting partition');
+        took();
+      } catch (e) {
+        this.workers.delete(p);
+        await lease.release().catch(() => undefined);
+        throw e;
+      }
     }
   }
 
