@@ -1,9 +1,12 @@
 import * as z from 'zod';
-import { Labels } from '../common.schema';
+import { SelectorLabels } from '../common.schema';
 import { Duration } from '../duration';
 import { LabelMatcher } from '../metrics/metrics.queries';
 import { MetricName } from '../node/samples.schema';
-import { LABEL_NAME_PATTERN, SUBJECT_TOKEN_PATTERN } from '../patterns';
+import { SUBJECT_TOKEN_PATTERN } from '../patterns';
+import { boundedRecord, LabelName, overLimit, REQUEST_LIMITS, type RequestLimit } from '../request-limits';
+
+const overLimitText = (limit: RequestLimit) => overLimit(limit, 'text');
 
 /** A rule's id: a subject token (`events.alerting.<id>`), e.g. `high-cpu`. */
 export const RuleId = z
@@ -20,9 +23,18 @@ export const ComparisonOp = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 export type ComparisonOp = z.infer<typeof ComparisonOp>;
 
 /** Annotation templates: `{{ $labels.mount }}`, `{{ $value }}`, `{{ $node }}` are filled in per alert. */
-const Annotations = z.record(z.string().regex(LABEL_NAME_PATTERN, 'invalid annotation name'), z.string().max(4096));
+const Annotations = boundedRecord(
+  LabelName,
+  z.string().max(REQUEST_LIMITS.annotation_value_chars, overLimitText('annotation_value_chars')),
+  'rule_annotations',
+);
 
-const LabelName = z.string().regex(LABEL_NAME_PATTERN, 'invalid label name');
+/** The labels a rule adds to its alerts. */
+const RuleLabels = boundedRecord(
+  LabelName,
+  z.string().max(REQUEST_LIMITS.label_value_chars, overLimitText('label_value_chars')),
+  'rule_labels',
+);
 
 const common = {
   id: RuleId,
@@ -32,7 +44,7 @@ const common = {
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a letter or "_" followed by letters, digits or "_"')
     .max(200),
   severity: Severity,
-  labels: Labels.default({}),
+  labels: RuleLabels.default({}),
   annotations: Annotations.default({}),
   /** How long an alert keeps firing after its condition cleared (damps flapping). */
   keepFiringFor: Duration.default(0),
@@ -70,7 +82,7 @@ const AbsentRule = z.strictObject({
 const OfflineRule = z.strictObject({
   ...common,
   kind: z.literal('offline'),
-  nodeLabels: Labels.optional(),
+  nodeLabels: SelectorLabels.optional(),
   for: Duration.default(0),
 });
 
@@ -117,15 +129,22 @@ export type MissingEventRule = Extract<AlertRule, { kind: 'missing' }>;
 
 /** A rules file: `rules: [...]`, each rule's id unique. */
 export const RuleFile = z.strictObject({
-  rules: z.array(AlertRule).superRefine((rules, ctx) => {
-    const seen = new Map<string, number>();
-    rules.forEach((r, i) => {
-      const first = seen.get(r.id);
-      if (first !== undefined)
-        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${r.id}" (also rules.${first})` });
-      else seen.set(r.id, i);
-    });
-  }),
+  rules: z
+    .array(AlertRule)
+    .max(REQUEST_LIMITS.rules_per_apply, overLimit('rules_per_apply', 'number of rules'))
+    .superRefine((rules, ctx) => {
+      const seen = new Map<string, number>();
+      rules.forEach((r, i) => {
+        const first = seen.get(r.id);
+        if (first !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'id'],
+            message: `duplicate rule id "${r.id}" (also rules.${first})`,
+          });
+        else seen.set(r.id, i);
+      });
+    }),
 });
 export type RuleFile = z.infer<typeof RuleFile>;
 
