@@ -120,7 +120,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       mayWrite: () => this.lease.stillHeld(),
       limit: this.groupLimit,
     });
-    this.rules = new Map((await this.rulesReadModel.list()).map((v) => [v.rule.id, v.rule]));
+    this.rules = evaluated(await this.rulesReadModel.list());
     const lastAlertAt = await this.restore(machine);
     machine.start();
     this.machine = machine;
@@ -264,7 +264,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const before = this.rules.get(ruleId);
     const views = await this.rulesReadModel.list();
     if (this.machine !== machine) return;
-    this.rules = new Map(views.map((v) => [v.rule.id, v.rule]));
+    this.rules = evaluated(views);
     const after = this.rules.get(ruleId);
     const reason = !after
       ? 'rule_deleted'
@@ -339,6 +339,15 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
 
 /** How long the sample reader runs before it lets the event loop go round. */
 const READ_SLICE_MS = 5;
+
+/**
+ * The rules by id as the evaluators take them: one today's contract refuses (`invalid`, stored
+ * under an earlier one) is taken as disabled, so its alerts end (`rule_disabled`) and it
+ * evaluates nothing until it is updated.
+ */
+function evaluated(views: RuleView[]): Map<string, RuleView['rule']> {
+  return new Map(views.map((v) => [v.rule.id, v.invalid === undefined ? v.rule : { ...v.rule, enabled: false }]));
+}
 
 function timingOf(rule: RuleView['rule']): MachineTiming {
   const keepFiringForMs = rule.keepFiringFor;
