@@ -345,7 +345,7 @@ const READ_SLICE_MS = 5;
  * under an earlier one) is taken as disabled, so its alerts end (`rule_disabled`) and it
  * evaluates nothing until it is updated.
  */
-function evaluated(views: RuleView[]): Map<string, RuleView['rule']> {
+export function evaluated(views: RuleView[]): Map<string, RuleView['rule']> {
   return new Map(views.map((v) => [v.rule.id, v.invalid === undefined ? v.rule : { ...v.rule, enabled: false }]));
 }
 
