@@ -1,5 +1,6 @@
 import { z } from '@vigil/contracts';
 import { AgentIdentityEnv } from '@vigil/platform';
+import { DEFAULT_MAX_GROUPS_PER_RULE } from './evaluation/group-limit';
 
 /** alert-svc's own environment keys (the common ones come from the platform). */
 export const AlertEnv = z.object({
@@ -24,6 +25,12 @@ export const AlertEnv = z.object({
    * still fires. More costs more samples read at each activation.
    */
   VIGIL_ALERT_ABSENT_LOOKBACK_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * The most groups (label value sets) one rule holds in the evaluator: absent and missing
+   * groups, and active alerts. A new group past it is refused, counted in
+   * `vigil_alert_groups_limited_total{rule,holder}` and logged once a minute; none held is dropped.
+   */
+  VIGIL_ALERT_MAX_GROUPS_PER_RULE: z.coerce.number().int().min(1).default(DEFAULT_MAX_GROUPS_PER_RULE),
   /** As in metrics-svc: the identity gate applied to the samples the rules read. */
   ...AgentIdentityEnv,
 });

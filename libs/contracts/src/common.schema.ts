@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { LABEL_NAME_PATTERN, SUBJECT_TOKEN_PATTERN } from './patterns';
+import { SUBJECT_TOKEN_PATTERN } from './patterns';
+import { boundedRecord, LabelName, REQUEST_LIMITS } from './request-limits';
 
 /** A node id is a subject token: it appears in `telemetry.*.<nodeId>` and `events.node.<nodeId>`. */
 export const NodeId = z
@@ -12,5 +13,12 @@ export type NodeId = z.infer<typeof NodeId>;
 export const IsoTimestamp = z.iso.datetime({ offset: true });
 
 /** Prometheus label names and values, as carried in samples and node labels. */
-export const Labels = z.record(z.string().regex(LABEL_NAME_PATTERN, 'invalid label name'), z.string().max(1024));
+export const Labels = z.record(LabelName, z.string().max(REQUEST_LIMITS.label_value_chars));
 export type Labels = z.infer<typeof Labels>;
+
+/** Labels that select (nodes by their labels): at most REQUEST_LIMITS.selector_labels of them. */
+export const SelectorLabels = boundedRecord(
+  LabelName,
+  z.string().max(REQUEST_LIMITS.label_value_chars),
+  'selector_labels',
+);

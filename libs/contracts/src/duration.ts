@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { overLimit, REQUEST_LIMITS } from './request-limits';
 
 const UNITS: Record<string, number> = {
   y: 365 * 86_400_000,
@@ -34,16 +35,28 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
-/** A duration given as Prometheus text (`5m`) or whole milliseconds; milliseconds out. */
-export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value : durationMs(value);
-  if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0) {
-    const shown = typeof value === 'number' ? String(value) : `"${value}"`;
-    ctx.addIssue({
-      code: 'custom',
-      message: `invalid duration ${shown} (use e.g. 30s, 5m, 1h30m, or whole milliseconds)`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+/**
+ * A duration given as Prometheus text (`5m`) or whole milliseconds; milliseconds out. At most
+ * REQUEST_LIMITS.duration_max_ms (one year), its text at most REQUEST_LIMITS.duration_text_chars.
+ */
+export const Duration = z
+  .union([
+    z.number(),
+    z.string().max(REQUEST_LIMITS.duration_text_chars, overLimit('duration_text_chars', 'duration text')),
+  ])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : durationMs(value);
+    if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0) {
+      const shown = typeof value === 'number' ? String(value) : `"${value}"`;
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid duration ${shown} (use e.g. 30s, 5m, 1h30m, or whole milliseconds)`,
+      });
+      return z.NEVER;
+    }
+    if (ms > REQUEST_LIMITS.duration_max_ms) {
+      ctx.addIssue({ code: 'custom', message: overLimit('duration_max_ms', `duration of ${ms} ms`) });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -1,5 +1,6 @@
 export * from './topology';
 export * from './patterns';
+export * from './request-limits';
 export * from './partition';
 export * from './errors';
 export * from './validation';

@@ -1,6 +1,7 @@
 import { type AbsentRule, matchesLabels, NODE_LABEL, type SampleBatch } from '@vigil/contracts';
 import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink, groupBy } from './condition';
+import { type GroupLimit, quietGroupLimit } from './group-limit';
 import { SilenceTracker } from './silence-tracker';
 
 /**
@@ -19,8 +20,8 @@ export class AbsentEvaluator {
   private byMetric = new Map<string, AbsentRule[]>();
   private readonly tracker: SilenceTracker;
 
-  constructor(emit: ConditionSink, clock: () => number = Date.now) {
-    this.tracker = new SilenceTracker(emit, clock);
+  constructor(emit: ConditionSink, clock: () => number = Date.now, limit: GroupLimit = quietGroupLimit()) {
+    this.tracker = new SilenceTracker(emit, clock, limit);
   }
 
   setRules(rules: readonly AbsentRule[]): void {

@@ -1,6 +1,7 @@
 import { type AbsentRule, AlertRule, type AlertRuleInput, type SampleBatch } from '@vigil/contracts';
 import { AbsentEvaluator } from './absent.evaluator';
 import { alertOf, type Condition } from './condition';
+import type { GroupHolder } from './group-limit';
 
 const rule = (over: Partial<AlertRuleInput> = {}) =>
   AlertRule.parse({
@@ -112,5 +113,29 @@ describe('AbsentEvaluator', () => {
     jest.advanceTimersByTime(60_000);
     expect(out).toEqual([]);
     expect(e.lookbackMs()).toBe(0);
+  });
+
+  it('holds at most the limit of groups per rule: new ones are refused (reported), held ones still fire, a changed rule frees its count', () => {
+    const refused: [string, GroupHolder][] = [];
+    e = new AbsentEvaluator((c) => out.push(c), Date.now, { maxPerRule: 2, refused: (r, h) => refused.push([r, h]) });
+    const other = rule({ id: 'other', metric: 'node_load1', by: ['node'] });
+    e.setRules([rule(), other]);
+    e.goLive();
+    e.see(gpus('n1', '0', '1', '2', '3'), T);
+    expect(seen()).toEqual(['n1/0 present @0', 'n1/1 present @0', 'n1/- present @0']);
+    expect(refused).toEqual([
+      ['gpu-down', 'silence_groups'],
+      ['gpu-down', 'silence_groups'],
+    ]);
+    jest.advanceTimersByTime(3000);
+    expect(seen()).toEqual(['n1/0 absent @3000', 'n1/1 absent @3000', 'n1/- absent @3000']);
+    e.see(gpus('n1', '1'), Date.now());
+    expect(seen()).toEqual(['n1/1 present @3000', 'n1/- present @3000']);
+    // The rule changed to select other series: its groups go, and with them its count.
+    e.setRules([rule({ matchers: [{ label: 'gpu', op: '!=', value: 'x' }] }), other]);
+    e.see(gpus('n1', '2', '3'), Date.now());
+    expect(seen()).toEqual(['n1/2 present @3000', 'n1/3 present @3000']);
+    expect(refused).toHaveLength(2);
+    expect(e.groups).toBe(3);
   });
 });

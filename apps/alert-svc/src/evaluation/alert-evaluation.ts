@@ -34,6 +34,7 @@ import { AbsentEvaluator } from './absent.evaluator';
 import { AlertMachine, type MachineTiming, STALE_MS } from './alert-machine';
 import type { Condition } from './condition';
 import { EventEvaluator } from './event.evaluator';
+import { type GroupLimit, reportedGroupLimit } from './group-limit';
 import { MissingEvaluator } from './missing.evaluator';
 import { OfflineEvaluator } from './offline.evaluator';
 import { type SampleAdmission, SampleGate } from './sample-gate';
@@ -70,6 +71,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   private readonly leased: LeasedActivation;
   private readonly store: EventStore<AlertEvent>;
   private readonly evaluator: ThresholdEvaluator;
+  private readonly groupLimit: GroupLimit;
   private machine?: AlertMachine;
   private held?: Held;
   private rules = new Map<string, RuleView['rule']>();
@@ -85,6 +87,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.evaluator = new ThresholdEvaluator(DEFAULT_MAX_WINDOWS, boundedMapMetrics(obs.registry));
+    this.groupLimit = reportedGroupLimit(config.VIGIL_ALERT_MAX_GROUPS_PER_RULE, obs.registry, obs.logger);
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
     this.leased = new LeasedActivation(
       this.lease,
@@ -115,17 +118,18 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
       store: this.store,
       logger: this.obs.logger,
       mayWrite: () => this.lease.stillHeld(),
+      limit: this.groupLimit,
     });
-    this.rules = new Map((await this.rulesReadModel.list()).map((v) => [v.rule.id, v.rule]));
+    this.rules = evaluated(await this.rulesReadModel.list());
     const lastAlertAt = await this.restore(machine);
     machine.start();
     this.machine = machine;
     const report = (c: Condition) => this.report(machine, c);
     const held: Held = {
-      absent: new AbsentEvaluator(report),
+      absent: new AbsentEvaluator(report, Date.now, this.groupLimit),
       offline: new OfflineEvaluator(report),
       event: new EventEvaluator(report, (fingerprint) => lastAlertAt.get(fingerprint)),
-      missing: new MissingEvaluator(report),
+      missing: new MissingEvaluator(report, Date.now, this.groupLimit),
       feeds: [],
       seeding: Promise.resolve(),
     };
@@ -260,7 +264,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     const before = this.rules.get(ruleId);
     const views = await this.rulesReadModel.list();
     if (this.machine !== machine) return;
-    this.rules = new Map(views.map((v) => [v.rule.id, v.rule]));
+    this.rules = evaluated(views);
     const after = this.rules.get(ruleId);
     const reason = !after
       ? 'rule_deleted'
@@ -335,6 +339,15 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
 
 /** How long the sample reader runs before it lets the event loop go round. */
 const READ_SLICE_MS = 5;
+
+/**
+ * The rules by id as the evaluators take them: one today's contract refuses (`invalid`, stored
+ * under an earlier one) is taken as disabled, so its alerts end (`rule_disabled`) and it
+ * evaluates nothing until it is updated.
+ */
+export function evaluated(views: RuleView[]): Map<string, RuleView['rule']> {
+  return new Map(views.map((v) => [v.rule.id, v.invalid === undefined ? v.rule : { ...v.rule, enabled: false }]));
+}
 
 function timingOf(rule: RuleView['rule']): MachineTiming {
   const keepFiringForMs = rule.keepFiringFor;

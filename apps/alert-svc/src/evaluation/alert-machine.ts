@@ -12,6 +12,7 @@ import {
   nextDeadline,
   observeAlert,
 } from '../domain/alert/alert.decider';
+import { type GroupLimit, PerRuleCount, quietGroupLimit } from './group-limit';
 
 /** A rule's timing, and whether its alerts go stale. */
 export interface MachineTiming extends AlertTiming {
@@ -48,6 +49,8 @@ export interface AlertMachineDeps {
    * replica resumed after a pause must not act on samples the other has already judged.
    */
   mayWrite?: () => boolean;
+  /** The most alerts (pending or firing) of one rule; a new one past it is refused and reported. */
+  limit?: GroupLimit;
 }
 
 /**
@@ -56,9 +59,16 @@ export interface AlertMachineDeps {
  * transition). One timer, set to the earliest deadline, ticks the alerts whose `for`
  * window closed or whose keep_firing_for ran out: an alert fires when its window closes,
  * not when the next sample happens to arrive.
+ *
+ * Only active alerts are held (an alert that resolves or ends is dropped at once; one pending
+ * whose series went quiet ends after `staleMs`), at most `limit.maxPerRule` of a rule: a new
+ * alert past it is refused and reported, one already held is never dropped to make room (a
+ * firing alert is never lost silently). Restored alerts are all taken back, even past it.
  */
 export class AlertMachine {
   private readonly alerts = new Map<string, Tracked>();
+  private readonly perRule = new PerRuleCount();
+  private readonly limit: GroupLimit;
   private timer?: NodeJS.Timeout;
   private sweeper?: NodeJS.Timeout;
   private timerAt = Infinity;
@@ -67,6 +77,7 @@ export class AlertMachine {
 
   constructor(private readonly deps: AlertMachineDeps) {
     this.clock = deps.clock ?? Date.now;
+    this.limit = deps.limit ?? quietGroupLimit();
   }
 
   /** Takes back an alert whose last stored event is `event` (after a restart). */
@@ -74,7 +85,7 @@ export class AlertMachine {
     const { ruleId, fingerprint, labels } = event.data;
     const state = evolveAlert(initialAlertState(), event);
     if (state.status === 'inactive') return;
-    this.alerts.set(fingerprint, {
+    this.hold({
       id: { ruleId, fingerprint, labels },
       timing,
       state,
@@ -83,6 +94,11 @@ export class AlertMachine {
       seenAt: this.clock(),
       busy: Promise.resolve(),
     });
+  }
+
+  private hold(t: Tracked): void {
+    if (!this.alerts.has(t.id.fingerprint)) this.perRule.add(t.id.ruleId);
+    this.alerts.set(t.id.fingerprint, t);
   }
 
   /** The rule's condition for one alert at `at`. */
@@ -97,8 +113,11 @@ export class AlertMachine {
     let t = this.alerts.get(id.fingerprint);
     if (!t) {
       if (!holds) return Promise.resolve();
-      this.alerts.set(
-        id.fingerprint,
+      if (this.perRule.get(id.ruleId) >= this.limit.maxPerRule) {
+        this.limit.refused(id.ruleId, 'alerts');
+        return Promise.resolve();
+      }
+      this.hold(
         (t = { id, timing, state: initialAlertState(), lastSeq: 0, annotations, seenAt: at, busy: Promise.resolve() }),
       );
     }
@@ -131,6 +150,11 @@ export class AlertMachine {
 
   activeCount(): number {
     return this.alerts.size;
+  }
+
+  /** The active alert of `fingerprint` (its status), if held. */
+  statusOf(fingerprint: string): AlertState['status'] | undefined {
+    return this.alerts.get(fingerprint)?.state.status;
   }
 
   async stop(): Promise<void> {
@@ -180,8 +204,11 @@ export class AlertMachine {
     t.state = observeAlert(t.state, command);
     // A step queued behind the one that ended the alert (a rule re-evaluated after a change) brings it back.
     if (t.state.status === 'inactive') {
-      if (this.alerts.get(t.id.fingerprint) === t) this.alerts.delete(t.id.fingerprint);
-    } else if (!this.alerts.has(t.id.fingerprint)) this.alerts.set(t.id.fingerprint, t);
+      if (this.alerts.get(t.id.fingerprint) === t) {
+        this.alerts.delete(t.id.fingerprint);
+        this.perRule.add(t.id.ruleId, -1);
+      }
+    } else if (!this.alerts.has(t.id.fingerprint)) this.hold(t);
   }
 
   /** Sets the one timer to the earliest deadline. */

@@ -1,6 +1,7 @@
 import { type BackupEvent, backupRunLabels, type MissingEventRule } from '@vigil/contracts';
 import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink, groupBy } from './condition';
+import { type GroupLimit, quietGroupLimit } from './group-limit';
 import { SilenceTracker } from './silence-tracker';
 
 /**
@@ -13,8 +14,8 @@ export class MissingEvaluator {
   private rules = new Map<string, MissingEventRule>();
   private readonly tracker: SilenceTracker;
 
-  constructor(emit: ConditionSink, clock: () => number = Date.now) {
-    this.tracker = new SilenceTracker(emit, clock);
+  constructor(emit: ConditionSink, clock: () => number = Date.now, limit: GroupLimit = quietGroupLimit()) {
+    this.tracker = new SilenceTracker(emit, clock, limit);
   }
 
   setRules(rules: readonly MissingEventRule[]): void {

@@ -1,7 +1,14 @@
 /**
+ * The most samples one window holds (256 KiB): a series sampled every second over 4.5 hours, or
+ * every 10 s over 45 hours. An agent sending faster (its timestamps are its own) only shortens
+ * the window to its newest MAX_WINDOW_SAMPLES, rather than growing it without end.
+ */
+export const MAX_WINDOW_SAMPLES = 16_384;
+
+/**
  * A series' samples over a sliding window (for `avg/max/min over D` rules): time-ordered,
- * the ones older than the window dropped as new ones arrive. Samples arriving out of order
- * are placed by time.
+ * the ones older than the window dropped as new ones arrive, and the oldest past
+ * MAX_WINDOW_SAMPLES. Samples arriving out of order are placed by time.
  */
 export class SeriesWindow {
   private times: number[] = [];
@@ -17,6 +24,7 @@ export class SeriesWindow {
     const newest = this.times[this.times.length - 1];
     let drop = 0;
     while (drop < this.times.length && this.times[drop] <= newest - this.durationMs) drop++;
+    drop = Math.max(drop, this.times.length - MAX_WINDOW_SAMPLES);
     if (drop > 0) {
       this.times.splice(0, drop);
       this.values.splice(0, drop);

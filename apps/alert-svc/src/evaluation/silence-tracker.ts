@@ -1,5 +1,6 @@
 import type { ConditionSink } from './condition';
 import { Deadlines } from './deadlines';
+import { type GroupLimit, PerRuleCount, quietGroupLimit } from './group-limit';
 
 interface Group {
   ruleId: string;
@@ -25,15 +26,23 @@ export interface Regroup {
  * condition holding, the group seen again reports it cleared. Only changes are reported
  * (and each group's state once on going live, to settle alerts restored from their
  * events). Before going live (while a history is read) groups are only recorded.
+ *
+ * Groups are one per label value set agents send: a rule holds `limit.maxPerRule` at most, a new
+ * group past it is refused (and reported). None is evicted while its rule stands: a group seen
+ * lately is either present (its deadline pending) or silent (its alert firing), and forgetting
+ * either would lose an alert. So what agents can make this hold is bounded by the limit times
+ * the absent and missing rules, which operators write.
  */
 export class SilenceTracker {
   private readonly groups = new Map<string, Group>();
+  private readonly perRule = new PerRuleCount();
   private readonly deadlines: Deadlines<string>;
   private live = false;
 
   constructor(
     private readonly emit: ConditionSink,
     private readonly clock: () => number = Date.now,
+    private readonly limit: GroupLimit = quietGroupLimit(),
   ) {
     this.deadlines = new Deadlines((fingerprint) => this.silent(fingerprint), clock);
   }
@@ -46,7 +55,14 @@ export class SilenceTracker {
     at: number,
   ): void {
     let g = this.groups.get(alert.fingerprint);
-    if (!g) this.groups.set(alert.fingerprint, (g = { ruleId, ...alert, group, lastAt: at, forMs, state: 'unknown' }));
+    if (!g) {
+      if (this.perRule.get(ruleId) >= this.limit.maxPerRule) {
+        this.limit.refused(ruleId, 'silence_groups');
+        return;
+      }
+      this.groups.set(alert.fingerprint, (g = { ruleId, ...alert, group, lastAt: at, forMs, state: 'unknown' }));
+      this.perRule.add(ruleId);
+    }
     g.lastAt = Math.max(g.lastAt, at);
     if (!this.live) return;
     if (g.state !== 'present') this.report(g, 'present', at);
@@ -70,10 +86,12 @@ export class SilenceTracker {
     for (const g of this.groups.values()) {
       if (g.ruleId !== ruleId) continue;
       this.groups.delete(g.fingerprint);
+      this.perRule.add(ruleId, -1);
       this.deadlines.delete(g.fingerprint);
       if (regroup) carried.push({ ...g, ...regroup.alertOf(g.group), forMs: regroup.forMs, state: 'unknown' });
     }
     for (const g of carried) {
+      if (!this.groups.has(g.fingerprint)) this.perRule.add(ruleId);
       this.groups.set(g.fingerprint, g);
       if (this.live) this.deadlines.set(g.fingerprint, g.lastAt + g.forMs);
     }

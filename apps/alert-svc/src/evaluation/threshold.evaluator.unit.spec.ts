@@ -1,6 +1,6 @@
 import { AlertRule, type AlertRuleInput, type SampleBatch, type ThresholdRule } from '@vigil/contracts';
 import { alertFingerprint } from './fingerprint';
-import { SeriesWindow } from './series-window';
+import { MAX_WINDOW_SAMPLES, SeriesWindow } from './series-window';
 import { ThresholdEvaluator } from './threshold.evaluator';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -109,5 +109,17 @@ describe('SeriesWindow', () => {
     // The window is (12 s - 10 s, 12 s]: the sample at 0 fell out; 2.5 s, 5 s and 12 s remain.
     expect(w.size).toBe(3);
     expect([w.aggregate('avg'), w.aggregate('max'), w.aggregate('min')]).toEqual([17 / 3, 9, 3]);
+  });
+
+  it('holds at most MAX_WINDOW_SAMPLES in a window: a series sent a million times within its hour keeps the newest', () => {
+    const w = new SeriesWindow(3_600_000);
+    // A million samples a few ms apart (an agent's timestamps are its own): 0 then, at the end, 10s.
+    for (let i = 0; i < 1_000_000; i++) w.add(T + i, i < 1_000_000 - MAX_WINDOW_SAMPLES ? 0 : 10);
+    expect(w.size).toBe(MAX_WINDOW_SAMPLES);
+    expect(w.aggregate('avg')).toBe(10);
+    // A well-behaved series afterwards: the window slides by time as before.
+    w.add(T + 3_600_000 + 1_000_000, 4);
+    expect(w.size).toBe(1);
+    expect(w.aggregate('max')).toBe(4);
   });
 });

@@ -1,12 +1,17 @@
-import { type RuleEvent, ruleEvents } from '@vigil/contracts';
+import { type RuleEvent, ruleEvents, storedRuleProblem } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
 
 /**
  * `alerting.rules`: every rule not deleted, as its last event left it, with who changed it
  * last. `onChange` runs once an event's transaction has committed (the evaluator reloads).
+ * A rule today's contract refuses (stored under an earlier one) is kept as stored, and
+ * `onInvalid` told why (the read model marks it, the evaluator leaves it out).
  */
-export const rulesProjection = (onChange: (ruleId: string) => void): Projection<RuleEvent> => ({
+export const rulesProjection = (
+  onChange: (ruleId: string) => void,
+  onInvalid: (ruleId: string, problem: string) => void = () => undefined,
+): Projection<RuleEvent> => ({
   name: 'alerting-rules',
   catalog: ruleEvents,
   async apply(event: StoredEvent<RuleEvent>, tx: EntityManager): Promise<void> {
@@ -15,6 +20,8 @@ export const rulesProjection = (onChange: (ruleId: string) => void): Projection<
       case 'rule.created':
       case 'rule.updated': {
         const { rule } = event.data;
+        const problem = storedRuleProblem(rule);
+        if (problem) onInvalid(rule.id, problem);
         await tx.query(
           `INSERT INTO alerting.rules (id, rule, enabled, version, created_at, updated_at, updated_by, last_event_seq)
            VALUES ($1, $2, $3, 1, $4, $4, $5, $6)

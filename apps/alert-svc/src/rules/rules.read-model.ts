@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { AlertRule, RuleEvent, RuleView } from '@vigil/contracts';
+import { type AlertRule, type RuleEvent, type RuleView, storedRuleProblem } from '@vigil/contracts';
+import { Gauge } from 'prom-client';
 import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
 import { rulesProjection } from './rules.projection';
 
@@ -11,16 +12,33 @@ interface RuleRow {
   updated_by: string;
 }
 
-/** The rules read model (`alerting.rules`), kept by this replica's projection runner. */
+/**
+ * The rules read model (`alerting.rules`), kept by this replica's projection runner. A stored
+ * rule today's contract refuses (a pattern RE2 refuses, a bound added since) is listed with
+ * `invalid` saying why, logged when its event is applied and counted in `vigil_alert_rules_invalid`.
+ */
 @Injectable()
 export class RulesReadModel extends ReadModel<RuleEvent, string> {
+  private readonly invalidRules: Gauge;
+
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
   ) {
     // Subscribers hear each rule id whose change this replica's read model has committed.
-    super({ bus, db, obs }, 'alerting', 'rule', rulesProjection);
+    super({ bus, db, obs }, 'alerting', 'rule', (changed) =>
+      rulesProjection(changed, (rule, problem) =>
+        obs.logger.warn({ rule, problem }, 'stored alert rule refused by the contract: kept, not evaluated'),
+      ),
+    );
+    this.invalidRules =
+      (obs.registry.getSingleMetric('vigil_alert_rules_invalid') as Gauge | undefined) ??
+      new Gauge({
+        name: 'vigil_alert_rules_invalid',
+        help: 'Stored alert rules the contract refuses today (kept and shown as invalid, not evaluated)',
+        registers: [obs.registry],
+      });
   }
 
   /** Every rule, from the read model once it has applied every rule event the stream holds now. */
@@ -30,12 +48,18 @@ export class RulesReadModel extends ReadModel<RuleEvent, string> {
       'rules_list',
       'SELECT rule, version, created_at, updated_at, updated_by FROM alerting.rules ORDER BY id',
     );
-    return rows.map((r) => ({
-      rule: r.rule,
-      version: r.version,
-      createdAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-      updatedBy: r.updated_by,
-    }));
+    const views = rows.map((r): RuleView => {
+      const invalid = storedRuleProblem(r.rule);
+      return {
+        rule: r.rule,
+        ...(invalid === undefined ? {} : { invalid }),
+        version: r.version,
+        createdAt: r.created_at.toISOString(),
+        updatedAt: r.updated_at.toISOString(),
+        updatedBy: r.updated_by,
+      };
+    });
+    this.invalidRules.set(views.filter((v) => v.invalid !== undefined).length);
+    return views;
   }
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Duration } from '../duration';
 import { LabelMatcher } from '../metrics/metrics.queries';
+import { boundedRecord, LabelName, overLimit, REQUEST_LIMITS } from '../request-limits';
 import { ReceiverConfig } from './receivers.schema';
 
 /**
@@ -15,13 +16,15 @@ import { ReceiverConfig } from './receivers.schema';
  * equality (`{ severity: critical }`).
  */
 export const Matchers = z
-  .union([z.array(LabelMatcher).max(20), z.record(LabelMatcher.shape.label, z.string().max(1024))])
+  .union([
+    z.array(LabelMatcher).max(REQUEST_LIMITS.matchers, overLimit('matchers', 'number of matchers')),
+    boundedRecord(LabelName, z.string().max(REQUEST_LIMITS.label_value_chars), 'matchers'),
+  ])
   .transform((m): LabelMatcher[] =>
     Array.isArray(m) ? m : Object.entries(m).map(([label, value]) => ({ label, op: '=' as const, value })),
   );
 export type Matchers = z.output<typeof Matchers>;
 
-const LabelName = LabelMatcher.shape.label;
 const ReceiverName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "_", "." or "-"');

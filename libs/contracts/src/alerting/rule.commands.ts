@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { IsoTimestamp } from '../common.schema';
-import { AlertRule, RuleFile, RuleId } from './rule.schema';
+import { AlertRule, RuleFile, RuleId, StoredAlertRule } from './rule.schema';
 
 /** Who asks: `user:<id>`, `cli:<user>@<host>`; recorded as the events' actor. */
 const Actor = z.string().min(1).max(256);
@@ -33,7 +33,10 @@ export const RuleIdRequest = z.object({ ruleId: RuleId, actor: Actor });
 
 /** A rule as the read model holds it. */
 export const RuleView = z.object({
-  rule: AlertRule,
+  /** As stored: a rule today's contract refuses is shown, with `invalid` saying why. */
+  rule: StoredAlertRule,
+  /** Why today's contract refuses the rule (it is not evaluated, as if disabled); absent when valid. */
+  invalid: z.string().max(4096).optional(),
   version: z.number().int().positive(),
   createdAt: IsoTimestamp,
   updatedAt: IsoTimestamp,

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { Labels, NodeId } from '../common.schema';
+import { NodeId, SelectorLabels } from '../common.schema';
 import { MetricName } from '../node/samples.schema';
-import { LABEL_NAME_PATTERN } from '../patterns';
+import { LabelName } from '../request-limits';
 import { labelRegexError, MAX_REGEX_LENGTH } from './label-regex';
 import { TIERS } from './tiers';
 
@@ -12,7 +12,7 @@ import { TIERS } from './tiers';
  */
 export const LabelMatcher = z
   .object({
-    label: z.string().regex(LABEL_NAME_PATTERN, 'invalid label name'),
+    label: LabelName,
     op: z.enum(['=', '!=', '=~', '!~']),
     value: z.string().max(MAX_REGEX_LENGTH),
   })
@@ -27,7 +27,7 @@ export type LabelMatcher = z.infer<typeof LabelMatcher>;
 export const NodeSelector = z
   .object({
     ids: z.array(NodeId).min(1).max(10_000).optional(),
-    labels: Labels.optional(),
+    labels: SelectorLabels.optional(),
   })
   .refine((s) => s.ids !== undefined || s.labels !== undefined, 'give ids or labels');
 export type NodeSelector = z.infer<typeof NodeSelector>;
@@ -60,7 +60,7 @@ export const RangeQueryRequest = z
     aggregate: z
       .object({
         op: CrossAggregation,
-        by: z.array(z.string().regex(LABEL_NAME_PATTERN)).max(10).default([]),
+        by: z.array(LabelName).max(10).default([]),
       })
       .optional(),
   })
@@ -128,8 +128,6 @@ export const LatestReply = z.object({
   ),
 });
 export type LatestReply = z.infer<typeof LatestReply>;
-
-const LabelName = z.string().regex(LABEL_NAME_PATTERN, 'invalid label name');
 
 /** Label names in use (`__name__` and `node` included), optionally only those of one metric. */
 export const LabelNamesRequest = z.object({ metric: MetricName.optional() });

@@ -1,4 +1,4 @@
-import { AlertRule, type RuleChange, ValidationError } from '@vigil/contracts';
+import { type AlertRule, type RuleChange, StoredAlertRule, ValidationError } from '@vigil/contracts';
 
 /**
  * What making the rules `desired` takes, given `current`: per desired rule create, update
@@ -33,8 +33,9 @@ export function diffRules(current: readonly AlertRule[], desired: readonly Alert
   return changes;
 }
 
+/** Read as stored: a rule stored under an earlier contract (one today's refuses) compares as well. */
 function normalize(rule: AlertRule): Record<string, unknown> {
-  return AlertRule.parse(rule) as Record<string, unknown>;
+  return StoredAlertRule.parse(rule) as Record<string, unknown>;
 }
 
 /**
