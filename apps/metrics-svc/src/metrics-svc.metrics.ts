@@ -78,9 +78,14 @@ export function createMetricsSvcMetrics(
       seriesLimited.inc({ node: nodeId, limit }, samples);
       discarded.inc({ reason: 'series_limit' }, samples);
     },
+    reread: new Counter({
+      name: 'vigil_metrics_ingest_reread_batches_total',
+      help: 'Batches folded again after a rewind or a takeover (already shown once; not in the lag histogram)',
+      registers,
+    }),
     lag: new Histogram({
       name: 'vigil_metrics_ingest_lag_seconds',
-      help: "From a batch's timestamp until its samples are queryable (written to the live view)",
+      help: "From a batch's timestamp until its samples are first queryable (written to the live view); batches read again are counted in vigil_metrics_ingest_reread_batches_total",
       buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600],
       registers,
     }),

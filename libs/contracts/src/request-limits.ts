@@ -21,6 +21,8 @@ export const REQUEST_LIMITS = {
   selector_labels: 32,
   /** Matchers of one selector given as a map of label to value (a silence's, a route's), as their list's 20. */
   matchers: 20,
+  /** Labels a node reports for itself (heartbeat, inventory). */
+  node_labels: 64,
   /** Labels of one rule. */
   rule_labels: 64,
   /** Annotations of one rule. */

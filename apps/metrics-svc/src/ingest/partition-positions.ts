@@ -47,9 +47,9 @@ export class PartitionPositions {
 
   /** Where a new run of the partition resumes, and the written buckets it must not count again. */
   async load(partition: number): Promise<StoredPosition> {
-    const [row] = await this.db.query<{ resume_seq: string }>(
+    const [row] = await this.db.query<{ resume_seq: string; processed_seq: string }>(
       'ingest_position_get',
-      'SELECT resume_seq FROM metrics.ingest_partitions WHERE partition = $1',
+      'SELECT resume_seq, processed_seq FROM metrics.ingest_partitions WHERE partition = $1',
       [partition],
     );
     const flushed = await this.db.query<{ bucket: Date; through_seq: string }>(
@@ -59,6 +59,7 @@ export class PartitionPositions {
     );
     return {
       resumeSeq: Number(row.resume_seq),
+      shownThrough: Math.max(Number(row.resume_seq), Number(row.processed_seq ?? 0)),
       flushed: new Map(flushed.map((f) => [f.bucket.getTime(), Number(f.through_seq)])),
     };
   }

@@ -188,14 +188,25 @@ export interface FlushPlan {
 export interface LiveUpdate {
   /** Groups of series whose latest value or newest bucket changed. */
   groups: LiveGroup[];
-  /** Timestamps of the batches folded since (for the lag histogram). */
+  /**
+   * Timestamps of the batches folded since that no reading had shown before (for the lag
+   * histogram); a batch read again after a rewind or a takeover is counted in `reread`.
+   */
   batchTimestamps: number[];
+  reread: number;
+  /** The last sequence folded when the update was taken: the view shows everything up to it once written. */
+  throughSeq: number;
 }
 
 export type FoldResult = 'folded' | 'replayed';
 
 export interface StoredPosition {
   resumeSeq: number;
+  /**
+   * The last message an earlier reading had folded (and so shown in the live view): at least
+   * the stored processed_seq, more if this process had shown more before a rewind.
+   */
+  shownThrough?: number;
   /** Written buckets whose messages up to through_seq are in Postgres. */
   flushed: Map<number, number>;
 }
@@ -233,6 +244,8 @@ export class PartitionState {
   private resumeSeq: number;
   private latestTimestamp = 0;
   private batchTimestamps: number[] = [];
+  private reread = 0;
+  private readonly shownThrough: number;
   /** Buckets ending at or before this may have been taken by a plan (written, or being written). */
   private closedBefore = -Infinity;
 
@@ -243,6 +256,7 @@ export class PartitionState {
     this.flushed = new Map(position.flushed);
     this.readSeq = position.resumeSeq;
     this.resumeSeq = position.resumeSeq;
+    this.shownThrough = position.shownThrough ?? position.resumeSeq;
     this.limits = { ...UNLIMITED, ...opts.limits };
     this.clock = opts.clock ?? Date.now;
   }
@@ -303,7 +317,8 @@ export class PartitionState {
     if (range) range.maxSeq = seq;
     else this.open.set(bucket, { minSeq: seq, maxSeq: seq });
     if (at > this.latestTimestamp) this.latestTimestamp = at;
-    this.batchTimestamps.push(at);
+    if (seq > this.shownThrough) this.batchTimestamps.push(at);
+    else this.reread++;
     return 'folded';
   }
 
@@ -562,7 +577,13 @@ export class PartitionState {
 
   /** Takes the live view's changes (written to Redis independently of the rollups). */
   takeLive(): LiveUpdate {
-    const update = { groups: this.dirty, batchTimestamps: this.batchTimestamps };
+    const update = {
+      groups: this.dirty,
+      batchTimestamps: this.batchTimestamps,
+      reread: this.reread,
+      throughSeq: this.readSeq,
+    };
+    this.reread = 0;
     for (const group of this.dirty) group.dirty = false;
     this.dirty = [];
     this.batchTimestamps = [];

@@ -165,4 +165,18 @@ describe('PartitionState', () => {
       });
     }
   });
+
+  it('reports for the lag only the batches no earlier reading had shown; those read again are counted apart', () => {
+    const now = 100 * S;
+    // An earlier reading (another replica, or this one before a rewind) had folded through seq 5.
+    const state = new PartitionState({ resumeSeq: 2, shownThrough: 5, flushed: new Map() }, { clock: () => now });
+    for (let seq = 3; seq <= 8; seq++) state.fold(seq, batch('n1', now - (9 - seq) * S, { cpu: seq }));
+    const update = state.takeLive();
+    expect(update.batchTimestamps).toEqual([now - 3 * S, now - 2 * S, now - S]);
+    expect(update.reread).toBe(3);
+    expect(update.throughSeq).toBe(8);
+    // Taken once: the next update starts from nothing.
+    state.fold(9, batch('n1', now, { cpu: 9 }));
+    expect(state.takeLive()).toMatchObject({ batchTimestamps: [now], reread: 0, throughSeq: 9 });
+  });
 });

@@ -58,6 +58,8 @@ export class PartitionWorker {
   private loading?: Promise<void>;
   private stopped = true;
   private liveWrittenAt = 0;
+  /** The last message this process has shown in the live view (kept across rewinds). */
+  private shownThrough = 0;
   private readonly clock: () => number;
 
   constructor(
@@ -122,7 +124,9 @@ export class PartitionWorker {
     const replays = identity.newReplayGuard({ journal: true });
     try {
       await marks.seed(this.partition, replays);
-      const state = new PartitionState(await positions.load(this.partition), {
+      const stored = await positions.load(this.partition);
+      stored.shownThrough = Math.max(stored.shownThrough ?? 0, this.shownThrough);
+      const state = new PartitionState(stored, {
         limits: this.deps.limits,
         clock: this.clock,
         onLimited: (nodeId, limit, samples) => metrics.seriesLimited(nodeId, limit, samples),
@@ -230,6 +234,8 @@ export class PartitionWorker {
         await writeLatest(cache, update.groups);
         const visibleAt = this.clock();
         for (const ts of update.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
+        if (update.reread) metrics.reread.inc(update.reread);
+        this.shownThrough = Math.max(this.shownThrough, update.throughSeq);
       } catch (e) {
         // Only the live view is behind; the series' next samples write it again.
         logger.warn({ err: e, partition: this.partition }, 'live view write failed');

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { IsoTimestamp, Labels } from '../common.schema';
+import { LabelName, REQUEST_LIMITS } from '../request-limits';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
 import { Role } from '../user/user.schema';
 
@@ -31,9 +32,11 @@ export const apiKeyEvents = new EventCatalog<ApiKeyEvent>([ApiKeyCreated, ApiKey
  * What a key is limited to: nodes whose labels include all of these (`{ env: 'prod' }`). A
  * scoped key is refused on every route that cannot apply it.
  */
-export const ApiKeyScope = Labels.refine((l) => Object.keys(l).length >= 1 && Object.keys(l).length <= 10, {
-  message: '1 to 10 labels',
-});
+export const ApiKeyScope = z
+  .record(LabelName, z.string().max(REQUEST_LIMITS.label_value_chars))
+  .refine((l) => Object.keys(l).length >= 1 && Object.keys(l).length <= 10, {
+    message: '1 to 10 labels',
+  });
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 
 export const CreateApiKeyRequest = z.object({

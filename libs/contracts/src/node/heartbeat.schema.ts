@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AppliedConfig } from '../agent/agent-config.schema';
-import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+import { IsoTimestamp, NodeId, NodeLabels } from '../common.schema';
 
 /** Sent by every agent every few seconds on `telemetry.heartbeat.<nodeId>`. */
 export const Heartbeat = z.object({
@@ -13,7 +13,7 @@ export const Heartbeat = z.object({
   /** How long the agent process has run (the host's uptime is the `node_uptime_seconds` sample). */
   uptimeSeconds: z.number().nonnegative(),
   intervalMs: z.number().int().positive(),
-  labels: Labels.default({}),
+  labels: NodeLabels.default({}),
   /** The configuration the agent runs (absent from agents that predate remote config). */
   config: AppliedConfig.optional(),
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+import { IsoTimestamp, NodeId, NodeLabels } from '../common.schema';
 
 /** What a host is; sent on `telemetry.inventory.<nodeId>` at agent start and whenever it changes. */
 export const Inventory = z.object({
@@ -27,6 +27,6 @@ export const Inventory = z.object({
     .array(z.object({ index: z.number().int().nonnegative(), name: z.string(), memoryBytes: z.number().nonnegative() }))
     .max(64),
   agentVersion: z.string().min(1).max(64),
-  labels: Labels.default({}),
+  labels: NodeLabels.default({}),
 });
 export type Inventory = z.infer<typeof Inventory>;
