@@ -58,7 +58,14 @@ export function createMetricsSvcMetrics(
     registers,
   });
   for (const tier of TIERS) rows.inc({ tier }, 0);
+  const replayMarksPruned = new Counter({
+    name: 'vigil_replay_marks_pruned_total',
+    help: 'Stored replay marks deleted because they can no longer refuse a message (metrics.replay_marks)',
+    registers,
+  });
+  replayMarksPruned.inc(0);
   return {
+    replayMarksPruned,
     samples: new Counter({
       name: 'vigil_metrics_ingest_samples_total',
       help: 'Samples folded into rollups',

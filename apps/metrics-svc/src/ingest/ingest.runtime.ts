@@ -66,6 +66,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       leaseMs: config.VIGIL_METRICS_LEASE_MS,
       retention,
       writeConcurrency: config.VIGIL_METRICS_WRITE_CONCURRENCY,
+      skewMs: config.VIGIL_SIGNATURE_SKEW_MS,
       limits: {
         perNode: config.VIGIL_METRICS_INGEST_MAX_SERIES_PER_NODE,
         perMetric: config.VIGIL_METRICS_INGEST_MAX_SERIES_PER_METRIC,

@@ -25,6 +25,8 @@ export interface IngestOptions {
   writeConcurrency: number;
   /** Cardinality limits (see PartitionState); absent, none. */
   limits?: IngestLimits;
+  /** VIGIL_SIGNATURE_SKEW_MS: how far back the stored replay marks can still refuse (ReplayMarks). */
+  skewMs: number;
 }
 
 export interface IngestLimits {
@@ -89,7 +91,7 @@ export class IngestService {
       cache,
       positions: this.positions,
       identity,
-      marks: new ReplayMarks(db),
+      marks: new ReplayMarks(db, opts.skewMs),
       writer: new RollupWriter(db, this.positions, opts.retention, opts.writeConcurrency),
       metrics,
       logger,
