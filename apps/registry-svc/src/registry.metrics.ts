@@ -12,6 +12,7 @@ export class RegistryMetrics {
   readonly disconnects: Counter;
   readonly presenceRebuilds: Counter;
   readonly presenceEvictions: Counter;
+  readonly replayMarksPruned: Counter;
 
   constructor(db: Database, obs: Observability) {
     const registry = obs.registry;
@@ -64,6 +65,11 @@ export class RegistryMetrics {
     this.presenceEvictions = new Counter({
       name: 'vigil_registry_presence_evictions_total',
       help: 'Offline nodes forgotten by presence in Redis (they are brought back by their next heartbeat)',
+      registers: [registry],
+    });
+    this.replayMarksPruned = new Counter({
+      name: 'vigil_replay_marks_pruned_total',
+      help: 'Stored replay marks deleted because they can no longer refuse a message (registry.replay_marks)',
       registers: [registry],
     });
     this.presenceRebuilds = new Counter({

@@ -27,9 +27,13 @@ import { currentTraceId } from '@vigil/telemetry';
 import type { RegistryEnv } from '../config';
 import { NodeCommands } from '../domain/node/node.commands';
 import { IdentityVerifier } from '../identity/identity.verifier';
+import { ReplayMarksPruner } from '../identity/replay-marks-pruner';
 import { RegistryMetrics } from '../registry.metrics';
 import { PresenceStore } from './presence.store';
 import { recordSupervisorEvent } from './supervised-processes';
+
+/** How often one replica prunes the stored replay marks (ReplayMarksPruner). */
+const MARKS_PRUNE_MS = 60_000;
 
 /**
  * Turns heartbeats and inventory into node events, and silence into `node.offline`.
@@ -42,6 +46,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly presence: PresenceStore;
   private readonly workers: JetStreamWorker[];
   private readonly sweeper: LeasedSchedule;
+  private readonly marksPruning: LeasedSchedule;
 
   constructor(
     private readonly bus: Bus,
@@ -107,6 +112,13 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       () => this.sweep(),
       (e) => obs.logger.error({ err: e }, 'presence sweep failed'),
     );
+    const pruner = new ReplayMarksPruner(db, bus.jsm, t, config.VIGIL_SIGNATURE_SKEW_MS);
+    this.marksPruning = new LeasedSchedule(
+      new RedisLease(cache.redis, cache.key('registry', 'lease', 'replay-marks-prune'), MARKS_PRUNE_MS * 3),
+      MARKS_PRUNE_MS,
+      async () => metrics.replayMarksPruned.inc(await pruner.prune()),
+      (e) => obs.logger.error({ err: e }, 'replay marks prune failed'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -117,10 +129,12 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     });
     for (const w of this.workers) await w.start();
     this.sweeper.start();
+    this.marksPruning.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
+    await this.marksPruning.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
   }
 

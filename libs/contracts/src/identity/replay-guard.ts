@@ -182,6 +182,10 @@ export const REPLAY_MARK_PRUNE_MARGIN_MS = 60_000;
  * nothing: a copy of anything it covers is stale by then, and a new message of its node is
  * taken with or without it. Dropping it changes no decision.
  */
-export function replayMarkPruneBefore(oldestReadable: number, skewMs: number): number {
-  return oldestReadable - skewMs - REPLAY_MARK_PRUNE_MARGIN_MS;
+export function replayMarkPruneBefore(
+  oldestReadable: number,
+  skewMs: number,
+  marginMs = REPLAY_MARK_PRUNE_MARGIN_MS,
+): number {
+  return oldestReadable - skewMs - marginMs;
 }
