@@ -13,6 +13,7 @@ export class RegistryMetrics {
   readonly presenceRebuilds: Counter;
   readonly presenceEvictions: Counter;
   readonly replayMarksPruned: Counter;
+  readonly unenrolledRefused: Counter;
 
   constructor(db: Database, obs: Observability) {
     const registry = obs.registry;
@@ -70,6 +71,11 @@ export class RegistryMetrics {
     this.replayMarksPruned = new Counter({
       name: 'vigil_replay_marks_pruned_total',
       help: 'Stored replay marks deleted because they can no longer refuse a message (registry.replay_marks)',
+      registers: [registry],
+    });
+    this.unenrolledRefused = new Counter({
+      name: 'vigil_registry_unenrolled_refused_total',
+      help: 'Heartbeats of new nodes that never enrolled refused (parked as over_limit): VIGIL_MAX_UNENROLLED_NODES were registered',
       registers: [registry],
     });
     this.presenceRebuilds = new Counter({

@@ -12,7 +12,7 @@ import {
   SupervisorEvent,
 } from '@vigil/contracts';
 import type { StoredEvent } from '@vigil/event-store';
-import { JetStreamWorker, RetryableError } from '@vigil/messaging';
+import { JetStreamWorker, PoisonMessageError, RetryableError } from '@vigil/messaging';
 import {
   Bus,
   Cache,
@@ -30,6 +30,7 @@ import { IdentityVerifier } from '../identity/identity.verifier';
 import { ReplayMarksPruner } from '../identity/replay-marks-pruner';
 import { RegistryMetrics } from '../registry.metrics';
 import { PresenceStore } from './presence.store';
+import { UnenrolledNodeLimit } from './unenrolled-nodes';
 import { recordSupervisorEvent } from './supervised-processes';
 
 /** How often one replica prunes the stored replay marks (ReplayMarksPruner). */
@@ -47,6 +48,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly workers: JetStreamWorker[];
   private readonly sweeper: LeasedSchedule;
   private readonly marksPruning: LeasedSchedule;
+  private readonly unenrolled: UnenrolledNodeLimit;
 
   constructor(
     private readonly bus: Bus,
@@ -59,6 +61,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     @InjectConfig() private readonly config: ServiceConfig & RegistryEnv,
   ) {
     this.presence = new PresenceStore(cache);
+    this.unenrolled = new UnenrolledNodeLimit(db, config.VIGIL_MAX_UNENROLLED_NODES);
     const deps = {
       js: bus.js,
       jsm: bus.jsm,
@@ -144,11 +147,21 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async onHeartbeat(msg: JsMsg): Promise<void> {
     const hb = decodeJson(Heartbeat, msg.data, 'heartbeat');
-    await this.verifier.verify(msg, hb.nodeId);
+    const { enrolled } = await this.verifier.verify(msg, hb.nodeId);
     // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
     const known = await this.presence.sighted(hb.nodeId, receivedAt);
+    // Presence does not know the node (new, or forgotten while offline): one that never
+    // enrolled registers only below the limit. Nothing was kept for it yet (sighted adds
+    // only nodes presence knows).
+    if (known.status === null && !enrolled && !(await this.unenrolled.admit(hb.nodeId))) {
+      this.metrics.unenrolledRefused.inc();
+      throw new PoisonMessageError(
+        'over_limit',
+        `unenrolled_nodes: node ${hb.nodeId} never enrolled and ${this.unenrolled.max} nodes that never enrolled are registered (VIGIL_MAX_UNENROLLED_NODES)`,
+      );
+    }
     if (known.status !== 'online') await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
     if (hb.config) await this.recordConfig(hb.nodeId, hb.config, known.configFingerprint, `hb:${msg.seq}`);
   }
