@@ -29,6 +29,14 @@ export interface IngestOptions {
   skewMs: number;
 }
 
+/**
+ * How long the live view keeps what nobody writes: twice the idle time after which the ingest
+ * forgets a series (and deletes its field), for the fields a stopped process never deleted.
+ */
+export function liveViewMaxAge(idleMs: number): number {
+  return 2 * idleMs;
+}
+
 export interface IngestLimits {
   /** Distinct series per node. */
   perNode: number;
@@ -100,6 +108,7 @@ export class IngestService {
       graceMs: opts.graceMs,
       maxFutureMs: opts.maxFutureMs,
       oldestMs: opts.retention['1h'],
+      liveTtlMs: opts.limits && liveViewMaxAge(opts.limits.idleMs),
       onLost: (p) => void this.release(p, false),
       onRewind: () => this.rewindReader(),
       caughtUp: () => this.lastPending === 0 || Date.now() - this.lastMessageAt > 1000,

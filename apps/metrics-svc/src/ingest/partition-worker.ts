@@ -32,6 +32,8 @@ export interface PartitionWorkerDeps {
   maxFutureMs: number;
   /** Samples older than this many ms (the longest retention) are not stored. */
   oldestMs: number;
+  /** The live view's hashes expire this long after their last write (none if absent; see writeLatest). */
+  liveTtlMs?: number;
   /** Cardinality limits and the memory ceiling (shared by the replica's partitions); none if absent. */
   limits?: CardinalityLimits;
   clock?: () => number;
@@ -233,7 +235,7 @@ export class PartitionWorker {
         for (const group of update.groups) for (const slot of group.slots) if (slot.id === 0) unresolved.push(slot);
         await ensureSeriesIds(db, unresolved);
         // A SeriesSlot is a LatestSource as it is: its id and newest aggregate are written.
-        await writeLatest(cache, update.groups);
+        await writeLatest(cache, update.groups, { gone: update.gone, ttlMs: this.deps.liveTtlMs });
         const visibleAt = this.clock();
         for (const ts of update.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
       } catch (e) {
