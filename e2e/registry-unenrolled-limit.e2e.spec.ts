@@ -1,4 +1,4 @@
-import { type Heartbeat, DlqHeaders } from '@vigil/contracts';
+import { agentEventMessage, type Heartbeat, DlqHeaders } from '@vigil/contracts';
 import { eventually, testUrls } from '@vigil/test-support';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -101,5 +101,26 @@ describe('registry-svc bounds the nodes that never enrolled', () => {
       what: 'known-11 seen again',
     });
     console.log(`${2 * FLOOD} heartbeats from new unenrolled ids parked in ${ms} ms`);
+  });
+
+  it('records agent events only for registered nodes: a refused id keeps no rows', async () => {
+    const event = (nodeId: string) =>
+      agentEventMessage(platform.bus.topology, {
+        nodeId,
+        process: 'node_exporter',
+        type: 'started',
+        at: new Date().toISOString(),
+        pid: 100,
+      });
+    for (const nodeId of ['flood-1', 'flood-2', 'known-5']) {
+      const m = event(nodeId);
+      await platform.bus.js.publish(m.subject, m.data, { msgID: m.msgId });
+    }
+    const rows = async () =>
+      (await pg.query<{ node_id: string }>('SELECT node_id FROM registry.supervised_processes ORDER BY node_id')).rows;
+    await eventually(async () => (await rows()).length > 0, { what: "known-5's process recorded" });
+    // The refused ids' events wait for a registration that does not come (retried, then parked).
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await rows()).map((r) => r.node_id)).toEqual(['known-5']);
   });
 });

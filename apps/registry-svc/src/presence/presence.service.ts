@@ -30,7 +30,7 @@ import { IdentityVerifier } from '../identity/identity.verifier';
 import { ReplayMarksPruner } from '../identity/replay-marks-pruner';
 import { RegistryMetrics } from '../registry.metrics';
 import { PresenceStore } from './presence.store';
-import { UnenrolledNodeLimit } from './unenrolled-nodes';
+import { nodeRegistered, UnenrolledNodeLimit } from './unenrolled-nodes';
 import { recordSupervisorEvent } from './supervised-processes';
 
 /** How often one replica prunes the stored replay marks (ReplayMarksPruner). */
@@ -211,6 +211,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private async onAgentEvent(msg: JsMsg): Promise<void> {
     const event = decodeJson(SupervisorEvent, msg.data, 'supervisor event');
     await this.verifier.verify(msg, event.nodeId);
+    // Only for a registered node, as inventory (its first heartbeat registers it): an id
+    // nobody registered (or the limit refused) keeps no rows; parked after the worker's tries.
+    if (!(await nodeRegistered(this.db, event.nodeId)))
+      throw new RetryableError(`node ${event.nodeId} is not registered yet`, 2000);
     await recordSupervisorEvent(this.db, event);
   }
 

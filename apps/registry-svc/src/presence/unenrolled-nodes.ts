@@ -1,5 +1,10 @@
 import type { Database } from '@vigil/platform';
 
+/** Whether the read model has the node (registered by a heartbeat). */
+export async function nodeRegistered(db: Database, nodeId: string): Promise<boolean> {
+  return (await db.query('node_known', 'SELECT 1 FROM registry.nodes WHERE id = $1', [nodeId])).length > 0;
+}
+
 /** How long a count of the unenrolled nodes is trusted (new ones this replica admits are added to it). */
 const COUNT_TTL_MS = 1000;
 
@@ -27,8 +32,7 @@ export class UnenrolledNodeLimit {
 
   /** Whether the unenrolled node `nodeId` may be registered (or is already). */
   async admit(nodeId: string): Promise<boolean> {
-    const known = await this.db.query('node_known', 'SELECT 1 FROM registry.nodes WHERE id = $1', [nodeId]);
-    if (known.length > 0) return true;
+    if (await nodeRegistered(this.db, nodeId)) return true;
     if (this.clock() - this.countedAt >= COUNT_TTL_MS) {
       const [row] = await this.db.query<{ n: number }>(
         'nodes_unenrolled_count',
