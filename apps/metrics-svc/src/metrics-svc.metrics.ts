@@ -58,7 +58,21 @@ export function createMetricsSvcMetrics(
     registers,
   });
   for (const tier of TIERS) rows.inc({ tier }, 0);
+  const replayMarksPruned = new Counter({
+    name: 'vigil_replay_marks_pruned_total',
+    help: 'Stored replay marks deleted because they can no longer refuse a message (metrics.replay_marks)',
+    registers,
+  });
+  replayMarksPruned.inc(0);
+  const liveFieldsSwept = new Counter({
+    name: 'vigil_metrics_live_fields_swept_total',
+    help: 'Live-view fields (a node and metric in Redis) deleted by the sweep because nothing wrote them for twice the idle time',
+    registers,
+  });
+  liveFieldsSwept.inc(0);
   return {
+    replayMarksPruned,
+    liveFieldsSwept,
     samples: new Counter({
       name: 'vigil_metrics_ingest_samples_total',
       help: 'Samples folded into rollups',

@@ -12,6 +12,8 @@ export class RegistryMetrics {
   readonly disconnects: Counter;
   readonly presenceRebuilds: Counter;
   readonly presenceEvictions: Counter;
+  readonly replayMarksPruned: Counter;
+  readonly unenrolledRefused: Counter;
 
   constructor(db: Database, obs: Observability) {
     const registry = obs.registry;
@@ -64,6 +66,16 @@ export class RegistryMetrics {
     this.presenceEvictions = new Counter({
       name: 'vigil_registry_presence_evictions_total',
       help: 'Offline nodes forgotten by presence in Redis (they are brought back by their next heartbeat)',
+      registers: [registry],
+    });
+    this.replayMarksPruned = new Counter({
+      name: 'vigil_replay_marks_pruned_total',
+      help: 'Stored replay marks deleted because they can no longer refuse a message (registry.replay_marks)',
+      registers: [registry],
+    });
+    this.unenrolledRefused = new Counter({
+      name: 'vigil_registry_unenrolled_refused_total',
+      help: 'Heartbeats of new nodes that never enrolled refused (parked as over_limit): VIGIL_MAX_UNENROLLED_NODES were registered',
       registers: [registry],
     });
     this.presenceRebuilds = new Counter({

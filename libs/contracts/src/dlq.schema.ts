@@ -32,7 +32,14 @@ export function isJetStreamControlHeader(name: string): boolean {
   return name.toLowerCase().startsWith('nats-');
 }
 
-export const DlqReason = z.enum(['invalid_payload', 'unknown_type', 'identity_mismatch', 'processing_failed']);
+/** Why a message was parked; `over_limit`: taking it would pass a named limit (the detail names it). */
+export const DlqReason = z.enum([
+  'invalid_payload',
+  'unknown_type',
+  'identity_mismatch',
+  'over_limit',
+  'processing_failed',
+]);
 export type DlqReason = z.infer<typeof DlqReason>;
 
 /** The services that park messages and answer `cmd|qry.<context>.dlq-*` for their own DLQ. */

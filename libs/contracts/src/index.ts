@@ -12,6 +12,7 @@ export * from './events/catalog';
 export * from './node/heartbeat.schema';
 export * from './node/samples.schema';
 export * from './node/series-limits';
+export * from './node/registry-limits';
 export * from './node/inventory.schema';
 export * from './node/node.events';
 export * from './backup/backup.events';

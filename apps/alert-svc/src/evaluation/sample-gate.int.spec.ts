@@ -10,7 +10,8 @@ import {
 } from '@vigil/contracts';
 import { DeadLetters } from '@vigil/messaging';
 import { Bus, Database, loadConfig, Observability, SecurityViolations } from '@vigil/platform';
-import { createTestBus, createTestDatabase, type TestBus, type TestDatabase } from '@vigil/test-support';
+import { createTestBus, createTestDatabase, eventually, type TestBus, type TestDatabase } from '@vigil/test-support';
+import type { Counter } from 'prom-client';
 import { createLogger } from '@vigil/telemetry';
 import { AlertEnv } from '../config';
 import { AlertingInit1764400000000 } from '../migrations/1764400000000-alerting-init';
@@ -18,6 +19,7 @@ import { Notifications1764500000000 } from '../migrations/1764500000000-notifica
 import { SilencesAlertHistory1764600000000 } from '../migrations/1764600000000-silences-alert-history';
 import { NodeIdentities1765100000000 } from '../migrations/1765100000000-node-identities';
 import { AlertingReplayMarks1765519200000 } from '../migrations/1765519200000-replay-marks';
+import { AlertingReplayMarksPruning1766200000002 } from '../migrations/1766200000002-replay-marks-pruning';
 import { SampleGate } from './sample-gate';
 
 jest.setTimeout(60_000);
@@ -37,6 +39,8 @@ describe('SampleGate replay marks across a crash (real NATS and Postgres)', () =
   const keys = generateKeyPairSync('ed25519');
   const BOOT = Date.now();
   let seq = 0;
+  /** The boot `publish` signs with (a test after one that took a newer boot moves it on). */
+  let boot = BOOT;
   const gates: SampleGate[] = [];
 
   beforeAll(async () => {
@@ -58,6 +62,7 @@ describe('SampleGate replay marks across a crash (real NATS and Postgres)', () =
         SilencesAlertHistory1764600000000,
         NodeIdentities1765100000000,
         AlertingReplayMarks1765519200000,
+        AlertingReplayMarksPruning1766200000002,
       ],
     });
     await db.query(
@@ -94,7 +99,7 @@ describe('SampleGate replay marks across a crash (real NATS and Postgres)', () =
     seq: number;
   }
   async function publish(value: number): Promise<Sent> {
-    const s: MessageStamp = { signedAt: Date.now(), boot: BOOT, seq: ++seq };
+    const s: MessageStamp = { signedAt: Date.now(), boot, seq: ++seq };
     const m = sampleBatchMessage(testBus.topology, {
       nodeId: 'g1',
       seq,
@@ -144,6 +149,38 @@ describe('SampleGate replay marks across a crash (real NATS and Postgres)', () =
     expect(await admit(second, newBoot)).toBe(true);
     const oldBoot = await publishStamped(4, { signedAt: Date.now(), boot: BOOT, seq: seq + 50 });
     expect(await admit(second, oldBoot)).toBe(false);
+  });
+
+  it('prunes stored marks signed three skews ago, keeps recent ones: after a restart the copy is still refused', async () => {
+    // Marks of nodes last heard an hour ago (beyond 3 × 5 min + 1 min), and one 10 min ago.
+    await db.query(
+      'test',
+      `INSERT INTO alerting.replay_marks (node_id, boot, seq, stream_seq, signed_at)
+         SELECT 'old-' || i, 1, 1, 1, now() - interval '1 hour' FROM generate_series(1, 30) AS i
+         UNION ALL SELECT 'ten-min', 1, 1, 1, now() - interval '10 minutes'`,
+    );
+    boot = BOOT + 2;
+    const pruned = () => (obs.registry.getSingleMetric('vigil_replay_marks_pruned_total') as Counter).get();
+    const before = (await pruned()).values[0]?.value ?? 0;
+    const first = await (await newGate()).beginReading();
+    const original = await publish(10);
+    expect(await admit(first, original.seq)).toBe(true);
+    // The first write (within a second) prunes, then stores g1's mark.
+    await eventually(async () => {
+      const rows = await db.query<{ node_id: string }>(
+        'test',
+        `SELECT node_id FROM alerting.replay_marks ORDER BY node_id`,
+      );
+      expect(rows.map((r) => r.node_id)).toEqual(['', 'g1', 'ten-min']);
+      return true;
+    });
+    expect((await pruned()).values[0].value - before).toBe(30);
+    // A restart: the copy of g1's batch is refused, a fresh one taken.
+    await gates[gates.length - 1].endReading();
+    const second = await (await newGate()).beginReading();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await admit(second, await republish(original))).toBe(false);
+    expect(await admit(second, (await publish(11)).seq)).toBe(true);
   });
 
   async function publishStamped(value: number, s: MessageStamp): Promise<number> {

@@ -6,6 +6,8 @@ import {
   type IdentityEvent,
   type ReplayGuard,
   type ReplayMark,
+  REPLAY_MARKS_PRUNE_BATCH,
+  replayMarkPruneBefore,
   type SampleBatch,
 } from '@vigil/contracts';
 import type { ProjectionRunner } from '@vigil/event-store';
@@ -19,6 +21,7 @@ import {
   SecurityViolations,
   type ServiceConfig,
 } from '@vigil/platform';
+import { Counter } from 'prom-client';
 import type { AlertEnv } from '../config';
 
 /**
@@ -34,6 +37,14 @@ import type { AlertEnv } from '../config';
  * what was stored within twice the skew window can still be replayed, so no further back.
  * Evaluation has no transaction of its own to write the marks in (its state is in memory):
  * the stream, which is durable, fills the gap instead.
+ *
+ * Pruned by the live reader every minute (PRUNE_EVERY_MS, in batches): a later activation
+ * checks only messages stored within twice the skew of its start (the catch-up), then the
+ * stream's end; its start is after the prune, so every message a stored mark will ever be
+ * asked about was stored at or after now − 2 × skew. That is replayMarkPruneBefore's
+ * `oldestReadable` (libs/contracts, where the reasoning is): marks signed more than three
+ * times the skew (and its margin) ago refuse nothing, and go. The running reader's marks are
+ * in its memory, which the prune does not touch; the checkpoint row is kept.
  */
 @Injectable()
 export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -47,6 +58,9 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
   private persistTimer?: NodeJS.Timeout;
   private persisting: Promise<void> = Promise.resolve();
   private readonly skewMs: number;
+  private readonly pruned: Counter;
+  /** When the live reader last pruned the stored marks (0: at its first write). */
+  private prunedAt = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -63,6 +77,13 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
       marksTable: 'alerting.replay_marks',
     });
     this.skewMs = config.VIGIL_SIGNATURE_SKEW_MS;
+    this.pruned =
+      (obs.registry.getSingleMetric(PRUNED_METRIC) as Counter | undefined) ??
+      new Counter({
+        name: PRUNED_METRIC,
+        help: 'Stored replay marks deleted because they can no longer refuse a message (alerting.replay_marks)',
+        registers: [obs.registry],
+      });
     this.runner = projectionRunner({ bus, db, obs }, 'alerting', 'identity', this.gate.projection());
   }
 
@@ -129,6 +150,7 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
     const live = this.live;
     if (!live) return this.persisting;
     this.persisting = this.persisting.then(async () => {
+      if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) await this.pruneMarks();
       const marks = live.marksThrough(Infinity);
       const position = this.position;
       if (marks.size === 0 && position === this.storedPosition) return;
@@ -143,6 +165,21 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
       }
     });
     return this.persisting;
+  }
+
+  /** Deletes the stored marks that can refuse nothing a later activation reads (see the class). */
+  private async pruneMarks(): Promise<void> {
+    this.prunedAt = Date.now();
+    const before = replayMarkPruneBefore(Date.now() - 2 * this.skewMs, this.skewMs);
+    try {
+      for (let i = 0; i < PRUNE_BATCHES_PER_RUN; i++) {
+        const n = await pruneMarks(this.db, before, REPLAY_MARKS_PRUNE_BATCH);
+        this.pruned.inc(n);
+        if (n < REPLAY_MARKS_PRUNE_BATCH) break;
+      }
+    } catch (e) {
+      this.obs.logger.warn({ err: e }, 'replay marks not pruned; retrying next round');
+    }
   }
 
   /**
@@ -244,6 +281,26 @@ const CHECKPOINT = '';
 
 /** How often the live reader's replay marks are stored. */
 const MARKS_PERSIST_MS = 1000;
+
+/** How often the live reader prunes the stored marks, and batches a prune deletes at most. */
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCHES_PER_RUN = 10;
+const PRUNED_METRIC = 'vigil_replay_marks_pruned_total';
+
+/** Deletes at most `batch` marks signed before `before` (Unix ms), never the checkpoint. Returns how many. */
+async function pruneMarks(db: Database, before: number, batch: number): Promise<number> {
+  const [gone] = await db.query<{ n: number }>(
+    'replay_marks_prune',
+    `WITH gone AS (
+       DELETE FROM alerting.replay_marks
+        WHERE ctid = ANY(ARRAY(SELECT ctid FROM alerting.replay_marks
+                                WHERE signed_at < to_timestamp($1 / 1000.0) AND node_id <> $2 LIMIT $3))
+        RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [before, CHECKPOINT, batch],
+  );
+  return gone.n;
+}
 
 /** Upserts the marks; a mark further back in the stream than the stored one (a stale leader's) changes nothing. */
 async function writeMarks(db: Database, marks: Map<string, ReplayMark>): Promise<void> {

@@ -18,9 +18,13 @@ import {
 import type { Subscription } from '@nats-io/nats-core';
 import { type MetricsEnv, retentionOf } from '../config';
 import { createMetricsSvcMetrics } from '../metrics-svc.metrics';
+import { LiveViewSweep } from '../storage/live-view-sweep';
 import { maintainPartitions } from '../storage/partitions';
 import { COARSE_TIERS, TierRollup } from '../storage/tier-rollup';
-import { IngestService } from './ingest.service';
+import { IngestService, liveViewMaxAge } from './ingest.service';
+
+/** How often one replica sweeps the live view for fields nobody deleted (LiveViewSweep). */
+const LIVE_SWEEP_MS = 5 * 60_000;
 
 /**
  * The write side of metrics-svc: partition maintenance (once at start, then on one replica
@@ -66,6 +70,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
       leaseMs: config.VIGIL_METRICS_LEASE_MS,
       retention,
       writeConcurrency: config.VIGIL_METRICS_WRITE_CONCURRENCY,
+      skewMs: config.VIGIL_SIGNATURE_SKEW_MS,
       limits: {
         perNode: config.VIGIL_METRICS_INGEST_MAX_SERIES_PER_NODE,
         perMetric: config.VIGIL_METRICS_INGEST_MAX_SERIES_PER_METRIC,
@@ -75,6 +80,7 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
     });
     this.rollup = new TierRollup(db, bus.topology.partitions);
     const onError = (e: unknown) => obs.logger.error({ err: e }, 'scheduled metrics task failed');
+    const liveSweep = new LiveViewSweep(cache, liveViewMaxAge(config.VIGIL_METRICS_INGEST_SERIES_IDLE_MS));
     this.schedules = [
       new LeasedSchedule(
         new RedisLease(cache.redis, cache.key('metrics', 'rollup'), config.VIGIL_METRICS_ROLLUP_MS * 3),
@@ -87,6 +93,12 @@ export class IngestRuntime implements OnApplicationBootstrap, BeforeApplicationS
             if (rows) metrics.rows.inc({ tier }, rows);
           }
         },
+        onError,
+      ),
+      new LeasedSchedule(
+        new RedisLease(cache.redis, cache.key('metrics', 'live-sweep'), LIVE_SWEEP_MS * 3),
+        LIVE_SWEEP_MS,
+        async () => metrics.liveFieldsSwept.inc(await liveSweep.run()),
         onError,
       ),
       new LeasedSchedule(

@@ -39,6 +39,16 @@ export interface IngestOptions {
   writeConcurrency: number;
   /** Cardinality limits (see PartitionState); absent, none. */
   limits?: IngestLimits;
+  /** VIGIL_SIGNATURE_SKEW_MS: how far back the stored replay marks can still refuse (ReplayMarks). */
+  skewMs: number;
+}
+
+/**
+ * How long the live view keeps what nobody writes: twice the idle time after which the ingest
+ * forgets a series (and deletes its field), for the fields a stopped process never deleted.
+ */
+export function liveViewMaxAge(idleMs: number): number {
+  return 2 * idleMs;
 }
 
 export interface IngestLimits {
@@ -108,7 +118,7 @@ export class IngestService {
       cache,
       positions: this.positions,
       identity,
-      marks: new ReplayMarks(db),
+      marks: new ReplayMarks(db, opts.skewMs),
       writer: new RollupWriter(db, this.positions, opts.retention, opts.writeConcurrency),
       metrics,
       logger,
@@ -117,6 +127,7 @@ export class IngestService {
       graceMs: opts.graceMs,
       maxFutureMs: opts.maxFutureMs,
       oldestMs: opts.retention['1h'],
+      liveTtlMs: opts.limits && liveViewMaxAge(opts.limits.idleMs),
       onLost: (p) => void this.release(p, false),
       onRewind: (p) => {
         // Reloaded from its stored position: it must be fed from there again.

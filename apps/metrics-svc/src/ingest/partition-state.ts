@@ -196,6 +196,14 @@ export interface LiveUpdate {
   reread: number;
   /** The last sequence folded when the update was taken: the view shows everything up to it once written. */
   throughSeq: number;
+  /** Node and metric pairs whose every series was forgotten since: their live-view fields go. */
+  gone: LiveGone[];
+}
+
+/** A node's live-view field of one metric that holds nothing any more. */
+export interface LiveGone {
+  nodeId: string;
+  metric: string;
 }
 
 export type FoldResult = 'folded' | 'replayed';
@@ -229,6 +237,7 @@ export class PartitionState {
   private readonly perMetric = new Map<string, number>();
   private readonly withPending = new Set<SeriesSlot>();
   private dirty: LiveGroup[] = [];
+  private liveGone: LiveGone[] = [];
   /** Takes the values of series over a limit (never written). */
   private readonly sink = new Agg(0, 0, 0);
   private readonly limits: CardinalityLimits;
@@ -488,7 +497,15 @@ export class PartitionState {
     const group = slot.group;
     const i = group.slots.indexOf(slot);
     if (i >= 0) group.slots.splice(i, 1);
-    if (group.slots.length === 0) node.liveGroups.delete(group.metric);
+    // The live view follows: a field left empty is deleted, one that lost some series is
+    // written again without them.
+    if (group.slots.length === 0) {
+      node.liveGroups.delete(group.metric);
+      this.liveGone.push({ nodeId: group.nodeId, metric: group.metric });
+    } else if (!group.dirty) {
+      group.dirty = true;
+      this.dirty.push(group);
+    }
   }
 
   /**
@@ -582,10 +599,12 @@ export class PartitionState {
       batchTimestamps: this.batchTimestamps,
       reread: this.reread,
       throughSeq: this.readSeq,
+      gone: this.liveGone,
     };
     this.reread = 0;
     for (const group of this.dirty) group.dirty = false;
     this.dirty = [];
+    this.liveGone = [];
     this.batchTimestamps = [];
     return update;
   }

@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { SeriesLimitError, type ReplayGuard, TIERS, ValidationError } from '@vigil/contracts';
+import { REPLAY_MARKS_PRUNE_BATCH, SeriesLimitError, type ReplayGuard, TIERS, ValidationError } from '@vigil/contracts';
 import type { Bus, Cache, Database, IdentityGate } from '@vigil/platform';
 import type { Logger } from 'pino';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
@@ -12,6 +12,9 @@ import type { RollupWriter } from './rollup-writer';
 import { ensureSeriesIds } from './series-ids';
 
 const LIVE_WHILE_BEHIND_MS = 5000;
+
+/** How often a partition's flush also prunes its stored replay marks (sooner while batches come back full). */
+const MARKS_PRUNE_EVERY_MS = 60_000;
 
 export interface PartitionWorkerDeps {
   bus: Bus;
@@ -29,6 +32,8 @@ export interface PartitionWorkerDeps {
   maxFutureMs: number;
   /** Samples older than this many ms (the longest retention) are not stored. */
   oldestMs: number;
+  /** The live view's hashes expire this long after their last write (none if absent; see writeLatest). */
+  liveTtlMs?: number;
   /** Cardinality limits and the memory ceiling (shared by the replica's partitions); none if absent. */
   limits?: CardinalityLimits;
   clock?: () => number;
@@ -60,6 +65,9 @@ export class PartitionWorker {
   private liveWrittenAt = 0;
   /** The last message this process has shown in the live view (kept across rewinds). */
   private shownThrough = 0;
+  /** When the flush last pruned the replay marks; 0 prunes at the first flush. */
+  private marksPrunedAt = 0;
+  private marksPruneFull = false;
   private readonly clock: () => number;
 
   constructor(
@@ -231,7 +239,7 @@ export class PartitionWorker {
         for (const group of update.groups) for (const slot of group.slots) if (slot.id === 0) unresolved.push(slot);
         await ensureSeriesIds(db, unresolved);
         // A SeriesSlot is a LatestSource as it is: its id and newest aggregate are written.
-        await writeLatest(cache, update.groups);
+        await writeLatest(cache, update.groups, { gone: update.gone, ttlMs: this.deps.liveTtlMs });
         const visibleAt = this.clock();
         for (const ts of update.batchTimestamps) metrics.lag.observe(Math.max(0, visibleAt - ts) / 1000);
         if (update.reread) metrics.reread.inc(update.reread);
@@ -259,9 +267,17 @@ export class PartitionWorker {
         db,
         plan.rows.map((r) => r.slot),
       );
-      const report = await writer.write(this.partition, this.generation, plan, now, (tx) =>
-        marks ? this.deps.marks.write(tx, this.partition, marks) : Promise.resolve(),
-      );
+      const prune = this.marksPruneFull || now - this.marksPrunedAt >= MARKS_PRUNE_EVERY_MS;
+      let pruned = 0;
+      const report = await writer.write(this.partition, this.generation, plan, now, async (tx) => {
+        if (marks) await this.deps.marks.write(tx, this.partition, marks);
+        if (prune) pruned = await this.deps.marks.prune(tx, this.partition);
+      });
+      if (prune) {
+        this.marksPrunedAt = now;
+        this.marksPruneFull = pruned >= REPLAY_MARKS_PRUNE_BATCH;
+        metrics.replayMarksPruned.inc(pruned);
+      }
       for (const tier of TIERS) if (report.rows[tier]) metrics.rows.inc({ tier }, report.rows[tier]);
       if (state === this.state) state.committed(plan);
     } catch (e) {

@@ -1,4 +1,4 @@
-import type { ReplayGuard, ReplayMark } from '@vigil/contracts';
+import { type ReplayGuard, type ReplayMark, REPLAY_MARKS_PRUNE_BATCH, replayMarkPruneBefore } from '@vigil/contracts';
 import type { Database } from '@vigil/platform';
 import type { EntityManager } from 'typeorm';
 
@@ -14,9 +14,26 @@ import type { EntityManager } from 'typeorm';
  * counted (samples counted twice). Written anywhere else (Redis, a separate transaction) they
  * drift from the position on a crash between the two writes. One statement per flush, none
  * per message.
+ *
+ * Pruned (`prune`, in the flush transaction, so against the very position stored with them):
+ * a new run re-reads the partition from its resume position R and must decide every message
+ * after R as the first reading did. The partition's newest mark N was taken at or before R, so
+ * every message re-read was stored at or after N was, and N was fresh when stored (its signed
+ * time within the skew of that): each re-read message was stored at or after N.signedAt − skew.
+ * That is the `oldestReadable` of replayMarkPruneBefore (libs/contracts), whose reasoning
+ * says why a mark signed before it minus the skew refuses nothing: marks signed more than twice
+ * the skew (and a margin) before the partition's newest go. The bound needs no clock but the
+ * signatures' and holds however far behind R is (an outage: the re-read is older than the wall
+ * clock, and marks older than the wall clock minus the skew are still needed then). The
+ * TELEMETRY stream's max age only shortens what a re-read can see, so it never makes a pruned
+ * mark needed again; a partition that went quiet keeps its last marks (at most the nodes
+ * heard within twice the skew before it did) until a node speaks there again.
  */
 export class ReplayMarks {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly skewMs: number,
+  ) {}
 
   /** The partition's marks into `guard` (a new run of the partition). */
   async seed(partition: number, guard: ReplayGuard): Promise<number> {
@@ -64,5 +81,33 @@ export class ReplayMarks {
       ],
       tx,
     );
+  }
+
+  /**
+   * In the flush transaction `tx`, after `write`: deletes at most `batch` of the partition's
+   * marks that can refuse nothing a re-read from the stored position reads (see the class).
+   * Returns how many went (a full batch: more may be left for the next round).
+   */
+  async prune(tx: EntityManager, partition: number, batch = REPLAY_MARKS_PRUNE_BATCH): Promise<number> {
+    const [newest] = await this.db.query<{ signed_at: Date | null }>(
+      'replay_marks_newest',
+      'SELECT max(signed_at) AS signed_at FROM metrics.replay_marks WHERE partition = $1',
+      [partition],
+      tx,
+    );
+    if (!newest?.signed_at) return 0;
+    const before = replayMarkPruneBefore(newest.signed_at.getTime() - this.skewMs, this.skewMs);
+    const [gone] = await this.db.query<{ n: number }>(
+      'replay_marks_prune',
+      `WITH gone AS (
+         DELETE FROM metrics.replay_marks
+          WHERE ctid = ANY(ARRAY(SELECT ctid FROM metrics.replay_marks
+                                  WHERE partition = $1 AND signed_at < to_timestamp($2 / 1000.0) LIMIT $3))
+          RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [partition, before, batch],
+      tx,
+    );
+    return gone.n;
   }
 }

@@ -84,18 +84,20 @@ export class IdentityVerifier {
       .catch((e: unknown) => this.obs.logger.warn({ err: e, node_id: nodeId }, 'replay mark not forgotten'));
   }
 
-  async verify(msg: JsMsg, claimedNodeId: string): Promise<void> {
+  /** Refuses (see the class) or answers whether the message came signed by an enrolled node. */
+  async verify(msg: JsMsg, claimedNodeId: string): Promise<{ enrolled: boolean }> {
     const subject = this.topology.parse.telemetry(msg.subject);
     const subjectNode = subject?.nodeId ?? '';
     const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
     const checked = checkIdentity(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
     if (!checked.ok) return this.reject(msg, claimedNodeId, checked);
-    if (!checked.stamp || !subject) return;
+    if (!checked.stamp || !subject) return { enrolled: false };
     const replayed = await this.replays.check(subject.kind, claimedNodeId, checked.stamp, {
       streamSeq: msg.seq,
       storedAt: Math.floor(msg.info.timestampNanos / 1e6),
     });
     if (replayed) await this.reject(msg, claimedNodeId, replayed);
+    return { enrolled: true };
   }
 
   private async identity(nodeId: string): Promise<CachedIdentity> {

@@ -12,7 +12,7 @@ import {
   SupervisorEvent,
 } from '@vigil/contracts';
 import type { StoredEvent } from '@vigil/event-store';
-import { JetStreamWorker, RetryableError } from '@vigil/messaging';
+import { JetStreamWorker, PoisonMessageError, RetryableError } from '@vigil/messaging';
 import {
   Bus,
   Cache,
@@ -27,9 +27,14 @@ import { currentTraceId } from '@vigil/telemetry';
 import type { RegistryEnv } from '../config';
 import { NodeCommands } from '../domain/node/node.commands';
 import { IdentityVerifier } from '../identity/identity.verifier';
+import { ReplayMarksPruner } from '../identity/replay-marks-pruner';
 import { RegistryMetrics } from '../registry.metrics';
 import { PresenceStore } from './presence.store';
+import { nodeRegistered, UnenrolledNodeLimit } from './unenrolled-nodes';
 import { recordSupervisorEvent } from './supervised-processes';
+
+/** How often one replica prunes the stored replay marks (ReplayMarksPruner). */
+const MARKS_PRUNE_MS = 60_000;
 
 /**
  * Turns heartbeats and inventory into node events, and silence into `node.offline`.
@@ -42,6 +47,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly presence: PresenceStore;
   private readonly workers: JetStreamWorker[];
   private readonly sweeper: LeasedSchedule;
+  private readonly marksPruning: LeasedSchedule;
+  private readonly unenrolled: UnenrolledNodeLimit;
 
   constructor(
     private readonly bus: Bus,
@@ -54,6 +61,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     @InjectConfig() private readonly config: ServiceConfig & RegistryEnv,
   ) {
     this.presence = new PresenceStore(cache);
+    this.unenrolled = new UnenrolledNodeLimit(db, config.VIGIL_MAX_UNENROLLED_NODES);
     const deps = {
       js: bus.js,
       jsm: bus.jsm,
@@ -107,6 +115,13 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       () => this.sweep(),
       (e) => obs.logger.error({ err: e }, 'presence sweep failed'),
     );
+    const pruner = new ReplayMarksPruner(db, bus.jsm, t, config.VIGIL_SIGNATURE_SKEW_MS);
+    this.marksPruning = new LeasedSchedule(
+      new RedisLease(cache.redis, cache.key('registry', 'lease', 'replay-marks-prune'), MARKS_PRUNE_MS * 3),
+      MARKS_PRUNE_MS,
+      async () => metrics.replayMarksPruned.inc(await pruner.prune()),
+      (e) => obs.logger.error({ err: e }, 'replay marks prune failed'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -117,10 +132,12 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     });
     for (const w of this.workers) await w.start();
     this.sweeper.start();
+    this.marksPruning.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
+    await this.marksPruning.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
   }
 
@@ -130,11 +147,21 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async onHeartbeat(msg: JsMsg): Promise<void> {
     const hb = decodeJson(Heartbeat, msg.data, 'heartbeat');
-    await this.verifier.verify(msg, hb.nodeId);
+    const { enrolled } = await this.verifier.verify(msg, hb.nodeId);
     // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
     const known = await this.presence.sighted(hb.nodeId, receivedAt);
+    // Presence does not know the node (new, or forgotten while offline): one that never
+    // enrolled registers only below the limit. Nothing was kept for it yet (sighted adds
+    // only nodes presence knows).
+    if (known.status === null && !enrolled && !(await this.unenrolled.admit(hb.nodeId))) {
+      this.metrics.unenrolledRefused.inc();
+      throw new PoisonMessageError(
+        'over_limit',
+        `unenrolled_nodes: node ${hb.nodeId} never enrolled and ${this.unenrolled.max} nodes that never enrolled are registered (VIGIL_MAX_UNENROLLED_NODES)`,
+      );
+    }
     if (known.status !== 'online') await this.bringOnline(hb, receivedAt, `hb:${msg.seq}`);
     if (hb.config) await this.recordConfig(hb.nodeId, hb.config, known.configFingerprint, `hb:${msg.seq}`);
   }
@@ -184,6 +211,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private async onAgentEvent(msg: JsMsg): Promise<void> {
     const event = decodeJson(SupervisorEvent, msg.data, 'supervisor event');
     await this.verifier.verify(msg, event.nodeId);
+    // Only for a registered node, as inventory (its first heartbeat registers it): an id
+    // nobody registered (or the limit refused) keeps no rows; parked after the worker's tries.
+    if (!(await nodeRegistered(this.db, event.nodeId)))
+      throw new RetryableError(`node ${event.nodeId} is not registered yet`, 2000);
     await recordSupervisorEvent(this.db, event);
   }
 

@@ -23,6 +23,17 @@ return n
 `;
 
 /**
+ * A sighting of ARGV[2] at ARGV[1]: last-seen moves forward (ZADD GT) only for a node presence
+ * knows (it has a status), so that a heartbeat from an id nobody registered keeps nothing in
+ * Redis; its status and config fingerprint are returned.
+ */
+const SIGHTED = `
+local status = redis.call('HGET', KEYS[2], ARGV[2])
+if status then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2]) end
+return { status, redis.call('HGET', KEYS[3], ARGV[2]) }
+`;
+
+/**
  * Presence in Redis: when each node was last heard (a sorted set scored by Unix ms)
  * and the status last decided for it (a hash). This is a cache of the event log:
  * losing it costs one trip to the aggregate per node, never a wrong event.
@@ -67,22 +78,24 @@ export class PresenceStore {
   }
 
   /**
-   * Records a sighting (never moving last-seen backwards: ZADD GT) and reads what the
-   * heartbeat's fast path needs, in one round trip.
+   * Records a sighting of a node presence knows (never moving last-seen backwards: ZADD GT)
+   * and reads what the heartbeat's fast path needs, in one round trip. A node without a status
+   * is not tracked here: `setOnline` tracks it once it is registered.
    */
   async sighted(
     nodeId: string,
     at: Date,
   ): Promise<{ status: PresenceStatus | null; configFingerprint: string | null }> {
-    const replies = await this.cache.redis
-      .pipeline()
-      .zadd(this.lastSeenKey, 'GT', at.getTime(), nodeId)
-      .hget(this.statusKey, nodeId)
-      .hget(this.configKey, nodeId)
-      .exec();
-    const failed = replies?.find(([err]) => err);
-    if (!replies || failed) throw failed?.[0] ?? new Error('redis pipeline returned nothing');
-    return { status: replies[1][1] as PresenceStatus | null, configFingerprint: replies[2][1] as string | null };
+    const [status, configFingerprint] = (await this.cache.redis.eval(
+      SIGHTED,
+      3,
+      this.lastSeenKey,
+      this.statusKey,
+      this.configKey,
+      String(at.getTime()),
+      nodeId,
+    )) as [string | null, string | null];
+    return { status: status as PresenceStatus | null, configFingerprint: configFingerprint ?? null };
   }
 
   async status(nodeId: string): Promise<PresenceStatus | null> {

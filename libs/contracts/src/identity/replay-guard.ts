@@ -157,3 +157,35 @@ export class ReplayGuard {
     for (const [nodeId, last] of this.last) if (now - last.signedAt > this.skewMs) this.last.delete(nodeId);
   }
 }
+
+/**
+ * Stored marks (a consumer's durable replay state) pruned per statement at most: a prune is a
+ * batch of this many rows, repeated next round while it finds full batches.
+ */
+export const REPLAY_MARKS_PRUNE_BATCH = 1000;
+
+/**
+ * Slack for clocks that are not the stream's: a consumer's or Postgres' clock against the
+ * JetStream server's, and stream times that are not quite monotonic across a leader change.
+ */
+export const REPLAY_MARK_PRUNE_MARGIN_MS = 60_000;
+
+/**
+ * The signed time before which a stored mark can refuse nothing a consumer may still read,
+ * given `oldestReadable`: a lower bound of the time the stream stored every message the
+ * consumer may still read (or read again).
+ *
+ * A mark refuses only a message X that is not stale (X.signedAt ≥ X.storedAt − skew ≥
+ * oldestReadable − skew) and is a copy of one of the node's messages up to the mark, so signed
+ * at or before it (X.signedAt ≤ mark.signedAt: the agent's clock moves forward; ReplayGuard's
+ * own pruning rests on the same). A mark signed before oldestReadable − skew therefore refuses
+ * nothing: a copy of anything it covers is stale by then, and a new message of its node is
+ * taken with or without it. Dropping it changes no decision.
+ */
+export function replayMarkPruneBefore(
+  oldestReadable: number,
+  skewMs: number,
+  marginMs = REPLAY_MARK_PRUNE_MARGIN_MS,
+): number {
+  return oldestReadable - skewMs - marginMs;
+}

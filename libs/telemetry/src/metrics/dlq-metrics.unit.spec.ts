@@ -10,7 +10,13 @@ describe('createDlqMetrics', () => {
     expect(metric?.values).toEqual(
       DLQ_REASONS.map((reason) => ({ value: 0, labels: { service: 'registry-svc', reason } })),
     );
-    expect(DLQ_REASONS).toEqual(['invalid_payload', 'unknown_type', 'identity_mismatch', 'processing_failed']);
+    expect(DLQ_REASONS).toEqual([
+      'invalid_payload',
+      'unknown_type',
+      'identity_mismatch',
+      'over_limit',
+      'processing_failed',
+    ]);
   });
 
   it('returns the same counter when called twice, keeping its counts', async () => {
