@@ -7,6 +7,7 @@ import { Notifications1764500000000 } from './migrations/1764500000000-notificat
 import { SilencesAlertHistory1764600000000 } from './migrations/1764600000000-silences-alert-history';
 import { NodeIdentities1765100000000 } from './migrations/1765100000000-node-identities';
 import { AlertingReplayMarks1765519200000 } from './migrations/1765519200000-replay-marks';
+import { AlertingDlqRedriven1766300000000 } from './migrations/1766300000000-alerting-dlq-redriven';
 import { NotifyModule } from './notify/notify.module';
 import { RulesModule } from './rules/rules.module';
 import { SilencesModule } from './silences/silences.module';
@@ -25,6 +26,7 @@ import { SilencesModule } from './silences/silences.module';
           SilencesAlertHistory1764600000000,
           NodeIdentities1765100000000,
           AlertingReplayMarks1765519200000,
+          AlertingDlqRedriven1766300000000,
         ],
       },
       env: AlertEnv,

@@ -17,6 +17,7 @@ import { BoundEnrollmentTokens1765100000000 } from './migrations/1765100000000-b
 import { NodesListOrder1765400000000 } from './migrations/1765400000000-nodes-list-order';
 import { EnrollmentTokenAdmin1765530000000 } from './migrations/1765530000000-enrollment-token-admin';
 import { ReplayMarks1765519100000 } from './migrations/1765519100000-replay-marks';
+import { RegistryDlqRedriven1766300000000 } from './migrations/1766300000000-registry-dlq-redriven';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -41,6 +42,7 @@ import { RegistryMetrics } from './registry.metrics';
           NodesListOrder1765400000000,
           EnrollmentTokenAdmin1765530000000,
           ReplayMarks1765519100000,
+          RegistryDlqRedriven1766300000000,
         ],
       },
     }),

@@ -17,6 +17,7 @@ import {
 import { DlqOperations } from '@vigil/messaging';
 import { Bus, Observability } from '@vigil/platform';
 import { Access } from '../auth/access';
+import { Actor } from '../auth/principal';
 import { ApiSchemas } from '../http/api-schemas';
 import { ServiceClient } from '../http/service-client';
 
@@ -121,21 +122,22 @@ export class DlqController {
   @Post(':service/redrive')
   @HttpCode(200)
   @ApiSchemas({ body: z.object(selectionShape), summary: 'Redrive parked messages' })
-  redrive(@Param('service') service: string, @Body() body: unknown): Promise<DlqBatchReply> {
+  redrive(@Param('service') service: string, @Body() body: unknown, @Actor() actor: string): Promise<DlqBatchReply> {
     const s = validate(DlqOwner, service, 'service');
-    const selection = validate(DlqSelection, body ?? {}, 'body');
-    if (s === 'gateway') return this.own.redrive(selection);
-    return this.services.ask(dlqOperations(s).redrive, selection);
+    // The actor is the authenticated caller's, never the body's (the selection is strict).
+    const command = { ...validate(DlqSelection, body ?? {}, 'body'), actor };
+    if (s === 'gateway') return this.own.redrive(command);
+    return this.services.ask(dlqOperations(s).redrive, command);
   }
 
   /** `{ seqs }` or `{ all: true, filter? }`: deletes them from the DLQ. */
   @Post(':service/purge')
   @HttpCode(200)
   @ApiSchemas({ body: z.object(selectionShape), summary: 'Purge parked messages' })
-  purge(@Param('service') service: string, @Body() body: unknown): Promise<DlqBatchReply> {
+  purge(@Param('service') service: string, @Body() body: unknown, @Actor() actor: string): Promise<DlqBatchReply> {
     const s = validate(DlqOwner, service, 'service');
-    const selection = validate(DlqSelection, body ?? {}, 'body');
-    if (s === 'gateway') return this.own.purge(selection);
-    return this.services.ask(dlqOperations(s).purge, selection);
+    const command = { ...validate(DlqSelection, body ?? {}, 'body'), actor };
+    if (s === 'gateway') return this.own.purge(command);
+    return this.services.ask(dlqOperations(s).purge, command);
   }
 }

@@ -5,6 +5,7 @@ import { MetricsLateWrites1764400000000 } from './1764400000000-metrics-late-wri
 import { MetricsDlqRedriven1764500000000 } from './1764500000000-metrics-dlq-redriven';
 import { MetricsSeriesHash1764600000000 } from './1764600000000-metrics-series-hash';
 import { MetricsReplayMarks1765519000000 } from './1765519000000-metrics-replay-marks';
+import { MetricsDlqRedrivenActor1766300100000 } from './1766300100000-metrics-dlq-redriven-actor';
 
 /** metrics-svc's schema, in order: the service, its tests and the benchmarks migrate with this one list. */
 export const METRICS_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const METRICS_MIGRATIONS = [
   MetricsDlqRedriven1764500000000,
   MetricsSeriesHash1764600000000,
   MetricsReplayMarks1765519000000,
+  MetricsDlqRedrivenActor1766300100000,
 ];

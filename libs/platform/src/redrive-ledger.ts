@@ -1,0 +1,50 @@
+import type { ParkedMessage } from '@vigil/messaging';
+import type { EntityManager } from 'typeorm';
+import type { Database } from './infra';
+
+/**
+ * A service's durable record of the parked messages a redrive applied (`<schema>.dlq_redriven`:
+ * stream, stream_seq, dlq_seq, actor, redriven_at), keyed by the original's place in its stream.
+ * `once` claims the message and applies it in one transaction: the claim's row lock makes a
+ * concurrent redrive of the same message wait and then find it taken, and an apply that fails
+ * rolls the claim back (the message stays parked and may be redriven again).
+ *
+ * What the apply writes to Postgres commits with the claim. What it sends elsewhere (an event
+ * appended to the EVENTS stream) is not in the transaction: a crash between that append and the
+ * commit leaves no record, and a second redrive applies it again. Every apply given to `once`
+ * must therefore be idempotent for that window (the registry's commands decide on the node's
+ * state, so a heartbeat or an inventory applied twice appends nothing the second time).
+ */
+export class RedriveLedger {
+  readonly table: string;
+
+  constructor(
+    private readonly db: Database,
+    schema: string,
+  ) {
+    this.table = `${schema}.dlq_redriven`;
+  }
+
+  /** Applies `parked` unless a redrive already did: true when applied now, false when already. */
+  async once(parked: ParkedMessage, actor: string, apply: (tx: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.db.dataSource.transaction(async (tx) => {
+      const claimed: unknown[] = await tx.query(
+        `INSERT INTO ${this.table} (stream, stream_seq, dlq_seq, actor) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (stream, stream_seq) DO NOTHING RETURNING stream`,
+        [parked.stream, parked.streamSeq, parked.seq, actor],
+      );
+      if (claimed.length === 0) return false;
+      await apply(tx);
+      return true;
+    });
+  }
+
+  /** Forgets records older than the DLQ keeps messages (a message gone from it cannot be redriven). */
+  async prune(olderThanDays = 30): Promise<void> {
+    await this.db.query(
+      'dlq_redriven_prune',
+      `DELETE FROM ${this.table} WHERE redriven_at < now() - make_interval(days => $1)`,
+      [olderThanDays],
+    );
+  }
+}
