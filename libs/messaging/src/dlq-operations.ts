@@ -69,9 +69,9 @@ export function subjectMatches(pattern: string, subject: string): boolean {
  * stream): list, show, redrive and purge. They read single messages by sequence (STREAM.MSG.GET
  * with `next_by_subj` = its own DLQ subject) and delete single messages (STREAM.MSG.DELETE),
  * never one that is not its own. A redrive hands each message to the service's handler of its
- * kind; one refused again is parked again with its redrive count one higher; the messages a
- * request takes are those stored before it began, so what it parks again is never taken again
- * by the same request (no loop).
+ * kind, in the order their original stream stored them; one refused again is parked again with
+ * its redrive count one higher; the messages a request takes are those stored before it began,
+ * so what it parks again is never taken again by the same request (no loop).
  */
 export class DlqOperations {
   readonly subject: string;
@@ -104,7 +104,7 @@ export class DlqOperations {
 
   async redrive(sel: DlqCommand): Promise<DlqBatchReply> {
     const request: RedriveRequest = { actor: sel.actor };
-    const reply = await this.each(sel, async (p) => {
+    const reply = await this.each(sel, { inStreamOrder: true }, async (p) => {
       if (p.truncated)
         return { outcome: 'failed', detail: 'the payload was cut when it was parked: it cannot be redriven' };
       const handler = this.handlers.find((h) => h.accepts(p));
@@ -145,7 +145,7 @@ export class DlqOperations {
   }
 
   async purge(sel: DlqCommand): Promise<DlqBatchReply> {
-    const reply = await this.each(sel, async (p) => {
+    const reply = await this.each(sel, { inStreamOrder: false }, async (p) => {
       await this.delete(p.seq);
       return { outcome: 'purged' };
     });
@@ -160,8 +160,15 @@ export class DlqOperations {
     return this.parse(m);
   }
 
+  /**
+   * Acts on each selected message. `inStreamOrder`: the messages of one original stream in the
+   * order that stream stored them (a redrive replays them as the consumer first read them: a
+   * node's heartbeat, which registers it, before its inventory), whatever order re-parking gave
+   * their copies in the DLQ.
+   */
   private async each(
     sel: DlqSelection,
+    { inStreamOrder }: { inStreamOrder: boolean },
     act: (p: ParkedMessage) => Promise<{ outcome: DlqOutcome; detail?: string }>,
   ): Promise<DlqBatchReply> {
     const results: DlqBatchReply['results'] = [];
@@ -176,6 +183,14 @@ export class DlqOperations {
       const scanned = await this.scan(sel.filter ?? {}, 0, DLQ_BATCH_MAX, last);
       targets = scanned.found;
       more = scanned.next !== undefined;
+    }
+    if (inStreamOrder) {
+      const key = (t: ParkedMessage | number) =>
+        typeof t === 'number' ? { s: '', q: t } : { s: t.stream, q: t.streamSeq };
+      targets = [...targets].sort((x, y) => {
+        const [a, b] = [key(x), key(y)];
+        return a.s === b.s ? a.q - b.q : a.s < b.s ? -1 : 1;
+      });
     }
     for (const t of targets) {
       if (typeof t === 'number') {

@@ -1,10 +1,10 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { type Context, decodeJson, type DomainEvent, EventEnvelope, ValidationError } from '@vigil/contracts';
+import type { Context, DomainEvent } from '@vigil/contracts';
 import type { Projection, ProjectionRunner } from '@vigil/event-store';
-import type { ParkedMessage, RedriveHandler, RedriveRequest, RedriveResult } from '@vigil/messaging';
+import type { RedriveHandler } from '@vigil/messaging';
 import type { Bus, Database, Observability } from './infra';
 import { projectionRunner } from './projections';
-import type { RedriveLedger } from './redrive-ledger';
+import { projectionRedrive, type RedriveLedger } from './redrive-ledger';
 
 /**
  * A read model this replica keeps with its own projection runner: started at bootstrap, stopped
@@ -35,32 +35,9 @@ export abstract class ReadModel<E extends DomainEvent, Change = void>
     this.runner = projectionRunner(infra, schema, context, this.projection);
   }
 
-  /**
-   * The redrive of the events this read model's runner parked (an event its catalog refused,
-   * e.g. one a newer service wrote, before this one was upgraded to read it). The event is read
-   * as the runner reads it and applied to the read model alone, at its original sequence, in
-   * the ledger's transaction: never appended to the EVENTS stream again. The runner's checkpoint
-   * is not moved (it went past the event when parking it). Other replicas' caches of the read
-   * model hear of the change only by their own expiry: afterCommit runs on this replica.
-   */
+  /** The redrive of the events this read model's runner parked (see `projectionRedrive`). */
   redriveHandler(ledger: RedriveLedger): RedriveHandler {
-    const consumer = `projection ${this.projection.name}`;
-    return {
-      accepts: (p: ParkedMessage) => p.stream === this.eventsStream && p.consumer === consumer,
-      redrive: async (p: ParkedMessage, { actor }: RedriveRequest): Promise<RedriveResult> => {
-        let event;
-        try {
-          event = { ...this.projection.catalog.read(decodeJson(EventEnvelope, p.data, 'event')), seq: p.streamSeq };
-        } catch (e) {
-          if (!(e instanceof ValidationError)) throw e;
-          return { outcome: 'refused', reason: 'invalid_payload', detail: e.message };
-        }
-        const applied = await ledger.once(p, actor, (tx) => this.projection.apply(event, tx));
-        if (!applied) return { outcome: 'already_applied' };
-        this.projection.afterCommit?.(event);
-        return { outcome: 'applied' };
-      },
-    };
+    return projectionRedrive(this.projection, this.eventsStream, ledger);
   }
 
   /** Tells `listener` of each change this replica's read model has committed. */

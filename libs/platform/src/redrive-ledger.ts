@@ -1,4 +1,6 @@
-import type { ParkedMessage } from '@vigil/messaging';
+import { decodeJson, type DomainEvent, EventEnvelope, ValidationError } from '@vigil/contracts';
+import type { Projection, StoredEvent } from '@vigil/event-store';
+import type { ParkedMessage, RedriveHandler } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Database } from './infra';
 
@@ -47,4 +49,36 @@ export class RedriveLedger {
       [olderThanDays],
     );
   }
+}
+
+/**
+ * The redrive of the events a projection's runner parked (an event its catalog refused, e.g.
+ * one a newer service wrote before this one was upgraded to read it): the event is read as the
+ * runner reads it and applied to the read model alone, at its original sequence, in the
+ * ledger's transaction. It is never appended to the EVENTS stream again, and the runner's
+ * checkpoint does not move (it went past the event when parking it). Other replicas' caches of
+ * the read model hear of the change only by their own expiry: afterCommit runs on this replica.
+ */
+export function projectionRedrive<E extends DomainEvent>(
+  projection: Projection<E>,
+  eventsStream: string,
+  ledger: RedriveLedger,
+): RedriveHandler {
+  const consumer = `projection ${projection.name}`;
+  return {
+    accepts: (p) => p.stream === eventsStream && p.consumer === consumer,
+    redrive: async (p, { actor }) => {
+      let event: StoredEvent<E>;
+      try {
+        event = { ...projection.catalog.read(decodeJson(EventEnvelope, p.data, 'event')), seq: p.streamSeq };
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        return { outcome: 'refused', reason: 'invalid_payload', detail: e.message };
+      }
+      const applied = await ledger.once(p, actor, (tx) => projection.apply(event, tx));
+      if (!applied) return { outcome: 'already_applied' };
+      projection.afterCommit?.(event);
+      return { outcome: 'applied' };
+    },
+  };
 }
