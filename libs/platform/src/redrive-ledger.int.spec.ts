@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@vigil/test-support';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { loadConfig } from './config';
 import { Database, Observability } from './infra';
-import { projectionRedrive, RedriveLedger } from './redrive-ledger';
+import { projectionRedrive, RedriveLedger, rereadRedrive } from './redrive-ledger';
 
 jest.setTimeout(60_000);
 
@@ -163,5 +163,28 @@ describe('projectionRedrive with RedriveLedger (real Postgres)', () => {
     await db.query('rename', 'ALTER TABLE things.items_away RENAME TO items');
     expect(await handler.redrive(q, admin)).toEqual({ outcome: 'applied' });
     expect((await items()).find((i) => i.id === 'c')).toEqual({ id: 'c', size: 1, seq: '10' });
+  });
+
+  it("an in-memory reader's event: refused while it does not read, recorded and already_applied once it does", async () => {
+    const before = (await records()).length;
+    const old = rereadRedrive({}, 'EVENTS', ledger);
+    const upgraded = rereadRedrive(
+      { thing: new EventCatalog<ItemAdded>([ItemAdded]) } as Record<string, EventCatalog<DomainEvent>>,
+      'EVENTS',
+      ledger,
+    );
+    const p = parked(11, envelope('d', 2), 'feed thing');
+    // No reader of that context in this service: not this handler's (the redrive answers unsupported).
+    expect(old.accepts(p)).toBe(false);
+    expect(upgraded.accepts(p)).toBe(true);
+    expect(upgraded.accepts(parked(11, envelope('d', 2)))).toBe(false);
+    expect(await upgraded.redrive(parked(12, { not: 'an event' }, 'reader thing'), admin)).toMatchObject({
+      outcome: 'refused',
+      reason: 'invalid_payload',
+    });
+    expect(await upgraded.redrive(p, admin)).toEqual({ outcome: 'already_applied' });
+    // Recorded with who asked; the read model of no projection touched.
+    expect((await records()).slice(before)).toEqual([{ stream_seq: '11', actor: 'user:admin' }]);
+    expect((await items()).find((i) => i.id === 'd')).toBeUndefined();
   });
 });

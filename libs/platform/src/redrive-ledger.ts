@@ -1,4 +1,11 @@
-import { decodeJson, type DomainEvent, EventEnvelope, ValidationError } from '@vigil/contracts';
+import {
+  type Context,
+  decodeJson,
+  type DomainEvent,
+  type EventCatalog,
+  EventEnvelope,
+  ValidationError,
+} from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { ParkedMessage, RedriveHandler } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
@@ -79,6 +86,41 @@ export function projectionRedrive<E extends DomainEvent>(
       if (!applied) return { outcome: 'already_applied' };
       projection.afterCommit?.(event);
       return { outcome: 'applied' };
+    },
+  };
+}
+
+/**
+ * The redrive of the events an in-memory reader parked (an EventFeed, `feed <context>`, or a
+ * reader of the last events, `reader <context>`: alert-svc's evaluators and dispatcher). Their
+ * state is not kept anywhere but memory: it is rebuilt by reading the context's history, in
+ * order, at each activation. A single old event is never applied to that state out of order (an
+ * old `node.offline` would take a node that is online now offline). The reader's catalog is this
+ * process's: if the event reads with it now, this process's readers took it, in its place, when
+ * they read the history at their activation (a fix of a catalog is a new build, hence a restart);
+ * the redrive records it (with who asked) and answers already_applied. If it still does not
+ * read, it is refused, and parked again with the reason.
+ */
+export function rereadRedrive(
+  catalogs: Partial<Record<Context, EventCatalog<DomainEvent>>>,
+  eventsStream: string,
+  ledger: RedriveLedger,
+): RedriveHandler {
+  const catalogOf = (consumer: string | undefined) => {
+    const m = /^(?:feed|reader) ([a-z_]+)$/.exec(consumer ?? '');
+    return m ? catalogs[m[1] as Context] : undefined;
+  };
+  return {
+    accepts: (p) => p.stream === eventsStream && catalogOf(p.consumer) !== undefined,
+    redrive: async (p, { actor }) => {
+      try {
+        catalogOf(p.consumer)!.read(decodeJson(EventEnvelope, p.data, 'event'));
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        return { outcome: 'refused', reason: 'invalid_payload', detail: e.message };
+      }
+      await ledger.once(p, actor, async () => undefined);
+      return { outcome: 'already_applied' };
     },
   };
 }

@@ -1,8 +1,25 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
-import { NotFoundError, notifyOperations, silenceOperations } from '@vigil/contracts';
+import {
+  alertEvents,
+  backupEvents,
+  type DomainEvent,
+  type EventCatalog,
+  nodeEvents,
+  NotFoundError,
+  notifyOperations,
+  silenceOperations,
+} from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Database, Observability, RedriveLedger, rpcServerDeps, serveDeadLetters } from '@vigil/platform';
+import {
+  Bus,
+  Database,
+  Observability,
+  RedriveLedger,
+  rereadRedrive,
+  rpcServerDeps,
+  serveDeadLetters,
+} from '@vigil/platform';
 import { AlertEvaluation } from '../evaluation/alert-evaluation';
 import { SampleGate } from '../evaluation/sample-gate';
 import { SampleRedrive } from '../evaluation/sample-redrive';
@@ -64,7 +81,7 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
     ];
   }
 
-  /** The sample batches the evaluator parks, and the events its projections park. */
+  /** The sample batches the evaluator parks, the events its projections park, and those its in-memory readers park. */
   private redrives() {
     const ledger = new RedriveLedger(this.db, 'alerting');
     return [
@@ -73,6 +90,12 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
       this.alerts.redriveHandler(ledger),
       this.silences.redriveHandler(ledger),
       this.rules.redriveHandler(ledger),
+      // The evaluators' and the dispatcher's in-memory readers (see rereadRedrive).
+      rereadRedrive(
+        { node: nodeEvents, backup: backupEvents, alert: alertEvents } as Record<string, EventCatalog<DomainEvent>>,
+        this.bus.topology.streams.events,
+        ledger,
+      ),
     ];
   }
 
