@@ -125,8 +125,9 @@ const USAGE = `Usage:
               redrive feeds each message back through its service's own checks, once (recorded with you as actor):
               metrics-svc sample batches; registry-svc heartbeats, inventory, agent events and its projections'
               events; alert-svc sample batches (evaluated by the replica holding the evaluator), its projections'
-              events and its event readers'. Outcomes: redriven, already_applied, reparked (still invalid, parked
-              again with the reason), failed (stays parked: ask again), unsupported (gateway), not_found`;
+              events and its event readers'; the gateway its read models' events. Outcomes: redriven,
+              already_applied, reparked (still invalid, parked again with the reason), failed (stays parked:
+              ask again), unsupported, not_found`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);

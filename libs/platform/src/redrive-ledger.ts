@@ -11,6 +11,9 @@ import type { ParkedMessage, RedriveHandler } from '@vigil/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Database } from './infra';
 
+/** How often a redrive forgets the old records (see `prune`). */
+const PRUNE_EVERY_MS = 3_600_000;
+
 /**
  * A service's durable record of the parked messages a redrive applied (`<schema>.dlq_redriven`:
  * stream, stream_seq, dlq_seq, actor, redriven_at), keyed by the original's place in its stream.
@@ -26,6 +29,7 @@ import type { Database } from './infra';
  */
 export class RedriveLedger {
   readonly table: string;
+  private prunedAt = 0;
 
   constructor(
     private readonly db: Database,
@@ -36,6 +40,10 @@ export class RedriveLedger {
 
   /** Applies `parked` unless a redrive already did: true when applied now, false when already. */
   async once(parked: ParkedMessage, actor: string, apply: (tx: EntityManager) => Promise<void>): Promise<boolean> {
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      await this.prune();
+      this.prunedAt = Date.now();
+    }
     return this.db.dataSource.transaction(async (tx) => {
       const claimed: unknown[] = await tx.query(
         `INSERT INTO ${this.table} (stream, stream_seq, dlq_seq, actor) VALUES ($1, $2, $3, $4)
@@ -48,7 +56,10 @@ export class RedriveLedger {
     });
   }
 
-  /** Forgets records older than the DLQ keeps messages (a message gone from it cannot be redriven). */
+  /**
+   * Forgets records older than the DLQ keeps messages (14 days from their parking): no copy of
+   * their originals can be left to redrive. Done by `once` at most every PRUNE_EVERY_MS.
+   */
   async prune(olderThanDays = 30): Promise<void> {
     await this.db.query(
       'dlq_redriven_prune',

@@ -15,7 +15,10 @@ import {
   z,
 } from '@vigil/contracts';
 import { DlqOperations } from '@vigil/messaging';
-import { Bus, Observability } from '@vigil/platform';
+import { Bus, Database, Observability, RedriveLedger } from '@vigil/platform';
+import { AuditReadModel } from '../audit/audit.read-model';
+import { ApiKeys } from '../keys/api-keys';
+import { UsersReadModel } from '../users/users.read-model';
 import { Access } from '../auth/access';
 import { Actor } from '../auth/principal';
 import { ApiSchemas } from '../http/api-schemas';
@@ -53,15 +56,24 @@ export interface DlqListAnswer {
 @Controller('api/v1/dlq')
 @Access('admin')
 export class DlqController {
-  /** The gateway's own DLQ (its read models park there): listed, shown and purged here; no redrive. */
+  /**
+   * The gateway's own DLQ (its read models park there): listed, shown, purged and redriven here
+   * (an event applied to its read model once, recorded in gateway.dlq_redriven).
+   */
   private readonly own: DlqOperations;
 
   constructor(
     private readonly services: ServiceClient,
     bus: Bus,
     obs: Observability,
+    db: Database,
+    users: UsersReadModel,
+    keys: ApiKeys,
+    audit: AuditReadModel,
   ) {
-    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, [], obs.logger);
+    const ledger = new RedriveLedger(db, 'gateway');
+    const redrives = [users, keys, audit].map((m) => m.redriveHandler(ledger));
+    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, redrives, obs.logger);
   }
 
   private list1(owner: DlqOwner, request: z.infer<typeof DlqListRequest>) {
