@@ -8,7 +8,9 @@ import {
   agentEventMessage,
   type AgentMessage,
   type DlqBatchReply,
+  DlqHeaders,
   type DlqEntry,
+  dlqOperations,
   encodePublicKey,
   heartbeatMessage,
   identityCommands,
@@ -20,7 +22,7 @@ import {
   signMessage,
   type z,
 } from '@vigil/contracts';
-import { requestQuery } from '@vigil/messaging';
+import { dlqCopyHeaders, requestQuery } from '@vigil/messaging';
 import { eventually, repoRoot, testGatewayAuth } from '@vigil/test-support';
 import { Client } from 'pg';
 import { highCpuRule, storedAlertEvents, storedEvents } from './alerting';
@@ -60,11 +62,17 @@ describe('DLQ redrive: registry-svc and alert-svc', () => {
     (await gw<{ entries: DlqEntry[] }>(`/api/v1/dlq?service=${service}&subject=${subject}`)).body.entries ?? [];
 
   /** Publishes `m` as the agent would, signed with `key` over a fresh stamp. */
-  async function publish(m: AgentMessage, key: KeyObject, data?: Uint8Array): Promise<void> {
+  async function publish(
+    m: AgentMessage,
+    key: KeyObject,
+    data?: Uint8Array,
+  ): Promise<{ headers: MsgHdrs; seq: number }> {
     const h = headers();
     const signed = signMessage(key, m, { signedAt: Date.now(), boot: 1, seq: ++stampSeq });
     for (const [name, v] of Object.entries(signed)) h.set(name, v);
-    await platform.bus.js.publish(m.subject, data ?? m.data, { headers: h, msgID: m.msgId });
+    h.set('Nats-Msg-Id', m.msgId);
+    const ack = await platform.bus.js.publish(m.subject, data ?? m.data, { headers: h });
+    return { headers: h, seq: ack.seq };
   }
 
   /** The DLQ copy `seq` as stored (read before a redrive deletes it). */
@@ -243,24 +251,41 @@ describe('DLQ redrive: registry-svc and alert-svc', () => {
     expect(await listed('registry-svc', 'telemetry.heartbeat.late-r')).toEqual([
       expect.objectContaining({ reason: 'invalid_payload', redrives: 1 }),
     ]);
-    // A well-behaved heartbeat of the node still flows.
-    await publish(
-      heartbeatMessage(
-        topology,
-        { ...JSON.parse(Buffer.from(heartbeat.data).toString()), seq: 3, sentAt: new Date().toISOString() },
-        'boot-1',
-      ),
-      late.privateKey,
+    // A well-behaved heartbeat of the node still flows: its last-seen moves.
+    const lastSeen = async () =>
+      (await gw<{ lastSeenAt: string | null }>('/api/v1/nodes/late-r')).body.lastSeenAt ?? '';
+    const seenBefore = await lastSeen();
+    await new Promise((r) => setTimeout(r, 20));
+    const live = heartbeatMessage(
+      topology,
+      { ...JSON.parse(Buffer.from(heartbeat.data).toString()), seq: 3, sentAt: new Date().toISOString() },
+      'boot-1',
     );
-    await eventually(
-      async () =>
-        (
-          await pg.query<{ last_seen_at: Date | null }>('SELECT last_seen_at FROM registry.nodes WHERE id = $1', [
-            'late-r',
-          ])
-        ).rows[0]?.last_seen_at != null,
-      { what: 'a live heartbeat of late-r seen' },
+    const liveSent = await publish(live, late.privateKey);
+    await eventually(async () => (await lastSeen()) > seenBefore, { what: 'a live heartbeat of late-r seen' });
+
+    // A copy of that signed heartbeat stored again later (a replay) is parked by the live check as
+    // `replayed` (the stream's duplicate window hides a copy sent now, so its DLQ copy is written
+    // here as the consumer writes it). Valid in every other way, no redrive takes it.
+    const { js } = platform.bus;
+    const replayCopy = dlqCopyHeaders(
+      { subject: live.subject, data: live.data, headers: liveSent.headers, seq: liveSent.seq + 1_000_000 },
+      {
+        reason: "identity_mismatch: replayed: node late-r's message 1/9 is not after the last taken, 1/9",
+        service: 'registry-svc',
+        stream: topology.streams.telemetry,
+        parkedAt: new Date().toISOString(),
+      },
     );
+    replayCopy.set(DlqHeaders.storedAt, String(Date.now()));
+    const replay = {
+      seq: (await js.publish(topology.subjects.dlq('registry-svc'), live.data, { headers: replayCopy })).seq,
+    };
+    const replayRedrive = await gw<DlqBatchReply>('/api/v1/dlq/registry-svc/redrive', { seqs: [replay.seq] });
+    expect(replayRedrive.body.results).toEqual([
+      { seq: replay.seq, outcome: 'reparked', detail: expect.stringMatching(/^identity_mismatch: replayed: /) },
+    ]);
+    expect(await redriven('registry')).toHaveLength(3);
   });
 
   it('redrives a sample batch alert-svc refused, from the command line, into the evaluator once', async () => {
@@ -328,6 +353,23 @@ describe('DLQ redrive: registry-svc and alert-svc', () => {
     const again = vigil('dlq', 'redrive', 'alert-svc', String(left));
     expect(JSON.parse(again.stdout)).toMatchObject({ results: [{ seq: left, outcome: 'already_applied' }] });
     expect(await redriven('alerting')).toHaveLength(1);
+  });
+
+  it('takes the actor from the session only: a body naming one is refused, and a request over NATS without one too', async () => {
+    const forged = await gw<{ detail?: string }>('/api/v1/dlq/registry-svc/redrive', {
+      all: true,
+      actor: 'user:someone-else',
+    });
+    expect(forged.status).toBe(400);
+    expect(JSON.stringify(forged.body)).toMatch(/actor/);
+    await expect(ask(dlqOperations('registry-svc').redrive, { all: true } as never)).rejects.toThrow(/actor/);
+    // A well-formed request still goes through.
+    const fine = await gw<DlqBatchReply>('/api/v1/dlq/registry-svc/redrive', {
+      all: true,
+      filter: { subject: 'nothing.here' },
+    });
+    expect(fine.status).toBe(200);
+    expect(fine.body.results).toEqual([]);
   });
 
   it("never deletes another service's parked message: registry-svc answers not_found for alert-svc's", async () => {
