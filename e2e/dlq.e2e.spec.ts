@@ -372,7 +372,7 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
     expect(vigil('dlq', 'redrive', 'metrics-svc').stderr).toMatch(/by sequence, or --all/);
   });
 
-  it("shows and purges the gateway's own DLQ (its read models park there), with the gateway's own NATS rights", async () => {
+  it("shows, redrives and purges the gateway's own DLQ (its read models park there), with the gateway's own NATS rights", async () => {
     const { js, topology } = platform.bus;
     const h = headers();
     h.set('Nats-Expected-Stream', topology.streams.events);
@@ -389,10 +389,14 @@ describe('DLQ: parking hostile messages, park failures, redrive', () => {
     expect(everyone.some((e) => e.seq === entry.seq && e.service === 'gateway')).toBe(true);
     const shown = await gw<{ payload: { encoding: string; data: string } }>(`/api/v1/dlq/gateway/${entry.seq}`);
     expect(shown.body.payload).toEqual({ encoding: 'utf8', data: '{"broken":', truncated: false });
+    // Redriven into the users read model it is still not an event: parked again with the reason.
     expect((await gw<DlqBatchReply>('/api/v1/dlq/gateway/redrive', { seqs: [entry.seq] })).body.results).toEqual([
-      expect.objectContaining({ outcome: 'unsupported' }),
+      { seq: entry.seq, outcome: 'reparked', detail: expect.stringMatching(/^invalid_payload: /) },
     ]);
-    expect((await gw<DlqBatchReply>('/api/v1/dlq/gateway/purge', { seqs: [entry.seq] })).body.counts).toEqual({
+    const reparked = (await gw<{ entries: DlqEntry[] }>('/api/v1/dlq?service=gateway&subject=events.user.*')).body
+      .entries;
+    expect(reparked).toEqual([expect.objectContaining({ redrives: 1, streamSeq: entry.streamSeq })]);
+    expect((await gw<DlqBatchReply>('/api/v1/dlq/gateway/purge', { seqs: [reparked[0].seq] })).body.counts).toEqual({
       purged: 1,
     });
     expect(

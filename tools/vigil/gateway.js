@@ -121,7 +121,13 @@ const USAGE = `Usage:
               | show <service> <seq>
               | redrive <service> (<seq>… | --all [--reason R] [--subject PATTERN])
               | purge <service> (<seq>… | --all [--reason R] [--subject PATTERN])
-              (admins; services: registry-svc, metrics-svc, alert-svc, gateway; a pattern: telemetry.samples.*.node1)`;
+              (admins; services: registry-svc, metrics-svc, alert-svc, gateway; a pattern: telemetry.samples.*.node1)
+              redrive feeds each message back through its service's own checks, once (recorded with you as actor):
+              metrics-svc sample batches; registry-svc heartbeats, inventory, agent events and its projections'
+              events; alert-svc sample batches (evaluated by the replica holding the evaluator), its projections'
+              events and its event readers'; the gateway its read models' events. Outcomes: redriven,
+              already_applied, reparked (still invalid, parked again with the reason), failed (stays parked:
+              ask again), unsupported, not_found`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);

@@ -8,6 +8,7 @@ import { SilencesAlertHistory1764600000000 } from './migrations/1764600000000-si
 import { NodeIdentities1765100000000 } from './migrations/1765100000000-node-identities';
 import { AlertingReplayMarks1765519200000 } from './migrations/1765519200000-replay-marks';
 import { AlertingReplayMarksPruning1766200000002 } from './migrations/1766200000002-replay-marks-pruning';
+import { AlertingDlqRedriven1766300000000 } from './migrations/1766300000000-alerting-dlq-redriven';
 import { NotifyModule } from './notify/notify.module';
 import { RulesModule } from './rules/rules.module';
 import { SilencesModule } from './silences/silences.module';
@@ -27,6 +28,7 @@ import { SilencesModule } from './silences/silences.module';
           NodeIdentities1765100000000,
           AlertingReplayMarks1765519200000,
           AlertingReplayMarksPruning1766200000002,
+          AlertingDlqRedriven1766300000000,
         ],
       },
       env: AlertEnv,

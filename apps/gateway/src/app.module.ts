@@ -18,6 +18,8 @@ import { GatewayUsers1765100000000 } from './migrations/1765100000000-gateway-us
 import { GatewayAudit1765200000000 } from './migrations/1765200000000-gateway-audit';
 import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-api-keys';
 import { GatewaySsoUsers1765400000000 } from './migrations/1765400000000-gateway-sso-users';
+import { GatewayDlqRedriven1766300000000 } from './migrations/1766300000000-gateway-dlq-redriven';
+import { KeysModule } from './keys/keys.module';
 import { NodesController } from './nodes/nodes.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { UsersModule } from './users/users.module';
@@ -36,11 +38,13 @@ import { UsersModule } from './users/users.module';
           GatewayAudit1765200000000,
           GatewayApiKeys1765300000000,
           GatewaySsoUsers1765400000000,
+          GatewayDlqRedriven1766300000000,
         ],
       },
     }),
     AuditModule,
     UsersModule,
+    KeysModule,
     AuthModule,
     DiscoveryModule,
   ],

@@ -18,6 +18,7 @@ import { NodesListOrder1765400000000 } from './migrations/1765400000000-nodes-li
 import { EnrollmentTokenAdmin1765530000000 } from './migrations/1765530000000-enrollment-token-admin';
 import { ReplayMarks1765519100000 } from './migrations/1765519100000-replay-marks';
 import { ReplayMarksPruning1766200000001 } from './migrations/1766200000001-replay-marks-pruning';
+import { RegistryDlqRedriven1766300000000 } from './migrations/1766300000000-registry-dlq-redriven';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -43,6 +44,7 @@ import { RegistryMetrics } from './registry.metrics';
           EnrollmentTokenAdmin1765530000000,
           ReplayMarks1765519100000,
           ReplayMarksPruning1766200000001,
+          RegistryDlqRedriven1766300000000,
         ],
       },
     }),

@@ -117,20 +117,31 @@ export const DlqShowReply = DlqEntry.extend({
   }),
 });
 
-/** Which messages a redrive or purge takes: listed sequences, or every one matching a filter. */
-export const DlqSelection = z
-  .object({
-    seqs: z.array(Seq).min(1).max(DLQ_BATCH_MAX).optional(),
-    /** With `all: true`, every message matching it (up to DLQ_BATCH_MAX per request). */
-    filter: DlqFilter.optional(),
-    all: z.literal(true).optional(),
-  })
-  .strict()
-  .refine((s) => (s.seqs !== undefined) !== (s.all === true), {
-    message: 'name the messages (seqs) or ask for all matching (all: true, optional filter), not both',
-  })
-  .refine((s) => s.filter === undefined || s.all === true, { message: 'filter goes with all: true' });
+const selectionFields = {
+  seqs: z.array(Seq).min(1).max(DLQ_BATCH_MAX).optional(),
+  /** With `all: true`, every message matching it (up to DLQ_BATCH_MAX per request). */
+  filter: DlqFilter.optional(),
+  all: z.literal(true).optional(),
+};
+
+function selected<T extends z.ZodType<{ seqs?: number[]; filter?: DlqFilter; all?: true }>>(schema: T) {
+  return schema
+    .refine((s) => (s.seqs !== undefined) !== (s.all === true), {
+      message: 'name the messages (seqs) or ask for all matching (all: true, optional filter), not both',
+    })
+    .refine((s) => s.filter === undefined || s.all === true, { message: 'filter goes with all: true' });
+}
+
+/** Which messages a redrive or purge takes: listed sequences, or every one matching a filter (the client's body). */
+export const DlqSelection = selected(z.object(selectionFields).strict());
 export type DlqSelection = z.infer<typeof DlqSelection>;
+
+/** Who asks for a DLQ change (`user:<id>`, `key:<id>`, set by the gateway from the session): recorded with what it changed. */
+export const DlqActor = z.string().min(1).max(256);
+
+/** A redrive or purge as the gateway asks a service: the selection and who asked. */
+export const DlqCommand = selected(z.object({ ...selectionFields, actor: DlqActor }).strict());
+export type DlqCommand = z.infer<typeof DlqCommand>;
 
 export const DlqOutcome = z.enum([
   'redriven',
@@ -158,7 +169,7 @@ export function dlqOperations(service: DlqService) {
   return {
     list: { kind: 'qry', context, what: 'dlq-list', request: DlqListRequest, reply: DlqListReply },
     show: { kind: 'qry', context, what: 'dlq-show', request: DlqShowRequest, reply: DlqShowReply },
-    redrive: { kind: 'cmd', context, what: 'dlq-redrive', request: DlqSelection, reply: DlqBatchReply },
-    purge: { kind: 'cmd', context, what: 'dlq-purge', request: DlqSelection, reply: DlqBatchReply },
+    redrive: { kind: 'cmd', context, what: 'dlq-redrive', request: DlqCommand, reply: DlqBatchReply },
+    purge: { kind: 'cmd', context, what: 'dlq-purge', request: DlqCommand, reply: DlqBatchReply },
   } as const;
 }

@@ -94,7 +94,9 @@ export class EventFeed<E extends DomainEvent> {
             event = this.catalog.read(parseJson(m.data, 'event'));
           } catch (e) {
             if (!(e instanceof ValidationError)) throw e;
-            await this.bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream);
+            await this.bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream, {
+              consumer: `feed ${this.context}`,
+            });
             progressed(m.seq);
             continue;
           }

@@ -16,7 +16,9 @@ export async function readEvent<E extends DomainEvent>(
     return { ...catalog.read(parseJson(m.data, `${context} event`)), seq: m.seq };
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    await bus.dlq.parkMessage(m, 'invalid_payload', e.message, bus.topology.streams.events);
+    await bus.dlq.parkMessage(m, 'invalid_payload', e.message, bus.topology.streams.events, {
+      consumer: `reader ${context}`,
+    });
     return undefined;
   }
 }

@@ -106,7 +106,7 @@ describe('DlqOperations', () => {
     expect([cut.encoding, (cut.data as string).length, cut.truncated]).toEqual(['utf8', DLQ_SHOW_MAX_BYTES, true]);
     const other = (await theirOps.list({ limit: 1 })).entries[0];
     await expect(ops.show({ seq: other.seq })).rejects.toMatchObject({ type: 'not_found' });
-    expect(await ops.purge({ seqs: [other.seq] })).toMatchObject({
+    expect(await ops.purge({ seqs: [other.seq], actor: 'user:admin' })).toMatchObject({
       results: [{ seq: other.seq, outcome: 'not_found' }],
     });
     expect((await theirOps.list({ limit: 50 })).entries).toHaveLength(1);
@@ -120,7 +120,7 @@ describe('DlqOperations', () => {
     });
     behaviour.set(3, async () => ({ outcome: 'refused', reason: 'identity_mismatch', detail: 'still not enrolled' }));
     behaviour.set(5, async () => ({ outcome: 'applied' }));
-    const reply = await ops.redrive({ seqs: [1, 3, 4, 5].map((n) => parked.get(n)!.seq) });
+    const reply = await ops.redrive({ seqs: [1, 3, 4, 5].map((n) => parked.get(n)!.seq), actor: 'user:admin' });
     expect(reply.results.map((r) => [r.outcome, r.detail])).toEqual([
       ['failed', 'connect ECONNREFUSED 127.0.0.1:5432'],
       ['reparked', 'identity_mismatch: still not enrolled'],
@@ -146,7 +146,7 @@ describe('DlqOperations', () => {
     // All matching, with a handler that always refuses: each message once, none taken twice.
     seen.length = 0;
     behaviour.set(1, async () => ({ outcome: 'refused', reason: 'invalid_payload', detail: 'again' }));
-    const all = await ops.redrive({ all: true, filter: { subject: 'telemetry.>' } });
+    const all = await ops.redrive({ all: true, filter: { subject: 'telemetry.>' }, actor: 'user:admin' });
     expect(all.results.map((r) => r.outcome)).toEqual(['reparked', 'reparked']);
     expect(all.more).toBe(false);
     expect(seen.map((p) => [p.streamSeq, p.redrives])).toEqual([
@@ -158,7 +158,10 @@ describe('DlqOperations', () => {
 
     // Two purges of the same messages at once: both done, neither fails.
     const seqs = (await ops.list({ limit: 50 })).entries.map((e) => e.seq);
-    const both = await Promise.all([ops.purge({ seqs }), ops.purge({ seqs })]);
+    const both = await Promise.all([
+      ops.purge({ seqs, actor: 'user:admin' }),
+      ops.purge({ seqs, actor: 'user:admin' }),
+    ]);
     for (const r of both)
       expect(r.results.every((x) => x.outcome === 'purged' || x.outcome === 'not_found')).toBe(true);
     expect(both.flatMap((r) => r.results).filter((x) => x.outcome === 'purged').length).toBeGreaterThanOrEqual(3);

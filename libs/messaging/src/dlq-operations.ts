@@ -11,6 +11,7 @@ import {
   NotFoundError,
   type DlqOutcome,
   type DlqReason,
+  type DlqCommand,
   type DlqSelection,
   type Topology,
   z,
@@ -36,6 +37,11 @@ export type RedriveResult =
   /** Refused again, on its content: it is parked again with one more redrive. */
   | { outcome: 'refused'; reason: DlqReason; detail: string };
 
+/** Who asked for a redrive (the admin the gateway authenticated): recorded with what it applied. */
+export interface RedriveRequest {
+  actor: string;
+}
+
 /**
  * Feeds a parked message back through the service's own handling. A failure of the service's
  * infrastructure (Postgres down) throws: the message stays parked, as it was.
@@ -43,7 +49,7 @@ export type RedriveResult =
 export interface RedriveHandler {
   /** Whether it takes this message (by its original stream and subject). */
   accepts(parked: ParkedMessage): boolean;
-  redrive(parked: ParkedMessage): Promise<RedriveResult>;
+  redrive(parked: ParkedMessage, request: RedriveRequest): Promise<RedriveResult>;
 }
 
 /** Whether `subject` matches the NATS pattern `pattern` (`*` one token, `>` the rest). */
@@ -63,9 +69,9 @@ export function subjectMatches(pattern: string, subject: string): boolean {
  * stream): list, show, redrive and purge. They read single messages by sequence (STREAM.MSG.GET
  * with `next_by_subj` = its own DLQ subject) and delete single messages (STREAM.MSG.DELETE),
  * never one that is not its own. A redrive hands each message to the service's handler of its
- * kind; one refused again is parked again with its redrive count one higher; the messages a
- * request takes are those stored before it began, so what it parks again is never taken again
- * by the same request (no loop).
+ * kind, in the order their original stream stored them; one refused again is parked again with
+ * its redrive count one higher; the messages a request takes are those stored before it began,
+ * so what it parks again is never taken again by the same request (no loop).
  */
 export class DlqOperations {
   readonly subject: string;
@@ -96,8 +102,9 @@ export class DlqOperations {
     return { ...entry, headers, payload: { ...payload, truncated: payload.truncated || entry.truncated === true } };
   }
 
-  async redrive(sel: DlqSelection): Promise<DlqBatchReply> {
-    return this.each(sel, async (p) => {
+  async redrive(sel: DlqCommand): Promise<DlqBatchReply> {
+    const request: RedriveRequest = { actor: sel.actor };
+    const reply = await this.each(sel, { inStreamOrder: true }, async (p) => {
       if (p.truncated)
         return { outcome: 'failed', detail: 'the payload was cut when it was parked: it cannot be redriven' };
       const handler = this.handlers.find((h) => h.accepts(p));
@@ -105,7 +112,7 @@ export class DlqOperations {
         return { outcome: 'unsupported', detail: `${this.service} has no redrive for ${p.originalSubject}` };
       let result: RedriveResult;
       try {
-        result = await handler.redrive(p);
+        result = await handler.redrive(p, request);
       } catch (e) {
         this.logger.warn(
           { err: e, seq: p.seq, subject: p.originalSubject },
@@ -133,13 +140,17 @@ export class DlqOperations {
       await this.delete(p.seq);
       return { outcome: result.outcome === 'applied' ? 'redriven' : 'already_applied' };
     });
+    this.logger.info({ dlq: this.subject, actor: sel.actor, counts: reply.counts }, 'DLQ redrive');
+    return reply;
   }
 
-  async purge(sel: DlqSelection): Promise<DlqBatchReply> {
-    return this.each(sel, async (p) => {
+  async purge(sel: DlqCommand): Promise<DlqBatchReply> {
+    const reply = await this.each(sel, { inStreamOrder: false }, async (p) => {
       await this.delete(p.seq);
       return { outcome: 'purged' };
     });
+    this.logger.info({ dlq: this.subject, actor: sel.actor, counts: reply.counts }, 'DLQ purge');
+    return reply;
   }
 
   /** One parked message of this service by its DLQ sequence (undefined: none, or another service's). */
@@ -149,8 +160,15 @@ export class DlqOperations {
     return this.parse(m);
   }
 
+  /**
+   * Acts on each selected message. `inStreamOrder`: the messages of one original stream in the
+   * order that stream stored them (a redrive replays them as the consumer first read them: a
+   * node's heartbeat, which registers it, before its inventory), whatever order re-parking gave
+   * their copies in the DLQ.
+   */
   private async each(
     sel: DlqSelection,
+    { inStreamOrder }: { inStreamOrder: boolean },
     act: (p: ParkedMessage) => Promise<{ outcome: DlqOutcome; detail?: string }>,
   ): Promise<DlqBatchReply> {
     const results: DlqBatchReply['results'] = [];
@@ -165,6 +183,14 @@ export class DlqOperations {
       const scanned = await this.scan(sel.filter ?? {}, 0, DLQ_BATCH_MAX, last);
       targets = scanned.found;
       more = scanned.next !== undefined;
+    }
+    if (inStreamOrder) {
+      const key = (t: ParkedMessage | number) =>
+        typeof t === 'number' ? { s: '', q: t } : { s: t.stream, q: t.streamSeq };
+      targets = [...targets].sort((x, y) => {
+        const [a, b] = [key(x), key(y)];
+        return a.s === b.s ? a.q - b.q : a.s < b.s ? -1 : 1;
+      });
     }
     for (const t of targets) {
       if (typeof t === 'number') {

@@ -143,8 +143,8 @@ export function classifyParkFailure(e: unknown): ParkFailure {
 /**
  * Parks a message the service cannot accept in `dlq.<service>`: the original bytes, with the
  * reason and provenance in headers. The DLQ publish is a JetStream publish with a message id
- * derived from the origin, so parking the same delivery twice (after a crash before the ack)
- * stores it once.
+ * derived from the origin and the reader, so parking the same delivery twice (after a crash
+ * before the ack) stores it once.
  *
  * The copy never carries a JetStream control header (`Nats-Expected-Stream`, `Nats-Msg-Id`,
  * `Nats-Rollup`, ...): the DLQ stream would apply it to the copy and refuse it, and the
@@ -211,7 +211,11 @@ export class DeadLetters {
       data = data.subarray(0, Math.max(0, room));
     }
     const redrives = opts.redrives ?? 0;
-    const msgID = `dlq:${this.service}:${stream}:${msg.seq}${redrives ? `:r${redrives}` : ''}`;
+    // One copy per reader: readers of one service that refuse the same event (a projection and
+    // an in-memory feed) each park theirs, so the projection's copy (the one a redrive applies)
+    // is never dropped as a duplicate of another reader's.
+    const reader = opts.consumer ? `:${opts.consumer.replace(/\s+/g, '-').slice(0, 128)}` : '';
+    const msgID = `dlq:${this.service}:${stream}:${msg.seq}${reader}${redrives ? `:r${redrives}` : ''}`;
     const subject = this.topology.subjects.dlq(this.service);
     try {
       await this.js.publish(subject, data, { headers: h, msgID });

@@ -13,3 +13,4 @@ export * from './process-guards';
 export * from './dead-letters';
 export * from './bounded-map';
 export * from './startup-wait';
+export * from './redrive-ledger';

@@ -1,8 +1,10 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import type { Context, DomainEvent } from '@vigil/contracts';
 import type { Projection, ProjectionRunner } from '@vigil/event-store';
+import type { RedriveHandler } from '@vigil/messaging';
 import type { Bus, Database, Observability } from './infra';
 import { projectionRunner } from './projections';
+import { projectionRedrive, type RedriveLedger } from './redrive-ledger';
 
 /**
  * A read model this replica keeps with its own projection runner: started at bootstrap, stopped
@@ -16,6 +18,8 @@ export abstract class ReadModel<E extends DomainEvent, Change = void>
 {
   protected readonly runner: ProjectionRunner<E>;
   private readonly listeners: ((change: Change) => void)[] = [];
+  private readonly projection: Projection<E>;
+  private readonly eventsStream: string;
 
   protected constructor(
     infra: { bus: Bus; db: Database; obs: Observability },
@@ -24,14 +28,16 @@ export abstract class ReadModel<E extends DomainEvent, Change = void>
     projection: (changed: (change: Change) => void) => Projection<E>,
     private readonly startAt: 'init' | 'bootstrap' = 'bootstrap',
   ) {
-    this.runner = projectionRunner(
-      infra,
-      schema,
-      context,
-      projection((change) => {
-        for (const listener of this.listeners) listener(change);
-      }),
-    );
+    this.projection = projection((change) => {
+      for (const listener of this.listeners) listener(change);
+    });
+    this.eventsStream = infra.bus.topology.streams.events;
+    this.runner = projectionRunner(infra, schema, context, this.projection);
+  }
+
+  /** The redrive of the events this read model's runner parked (see `projectionRedrive`). */
+  redriveHandler(ledger: RedriveLedger): RedriveHandler {
+    return projectionRedrive(this.projection, this.eventsStream, ledger);
   }
 
   /** Tells `listener` of each change this replica's read model has committed. */

@@ -12,6 +12,7 @@ import {
   nodeEvents,
   type OfflineRule,
   type RuleView,
+  type SampleBatch,
   type ThresholdRule,
   ValidationError,
 } from '@vigil/contracts';
@@ -280,6 +281,40 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     await ended;
   }
 
+  /** One admitted batch through the evaluators (absent sees it as received at `receivedAt`). */
+  private evaluate(machine: AlertMachine, batch: SampleBatch, receivedAt: number): void {
+    this.held?.absent.see(batch, receivedAt);
+    for (const o of this.evaluator.evaluate(batch)) {
+      const rule = this.rules.get(o.ruleId);
+      if (!rule) continue;
+      const annotations = renderAnnotations(rule.annotations, {
+        labels: o.labels,
+        value: o.value,
+        node: o.nodeId,
+      });
+      void machine.observe(
+        { ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels },
+        timingOf(rule),
+        o.at,
+        o.holds,
+        o.value,
+        annotations,
+      );
+    }
+  }
+
+  /**
+   * A redriven batch (SampleRedrive, after its checks) through the same evaluators as a live
+   * one, as a late batch of an agent's spool is: false when this replica is not the evaluator
+   * (another holds the lease, or it is stopping), and nothing was evaluated.
+   */
+  evaluateRedriven(batch: SampleBatch, storedAt: number): boolean {
+    const machine = this.machine;
+    if (!machine || this.leased.stopping) return false;
+    this.evaluate(machine, batch, storedAt);
+    return true;
+  }
+
   /** Live samples only: after a restart the state comes from the events and the samples from now on. */
   private async read(admit: SampleAdmission): Promise<void> {
     const { js, topology } = this.bus;
@@ -309,24 +344,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
             continue;
           }
           if (!(await admit(msg, batch))) continue;
-          this.held?.absent.see(batch, Date.now());
-          for (const o of this.evaluator.evaluate(batch)) {
-            const rule = this.rules.get(o.ruleId);
-            if (!rule) continue;
-            const annotations = renderAnnotations(rule.annotations, {
-              labels: o.labels,
-              value: o.value,
-              node: o.nodeId,
-            });
-            void machine.observe(
-              { ruleId: o.ruleId, fingerprint: o.fingerprint, labels: o.labels },
-              timingOf(rule),
-              o.at,
-              o.holds,
-              o.value,
-              annotations,
-            );
-          }
+          this.evaluate(machine, batch, Date.now());
         }
       } catch (e) {
         if (!this.machine || this.leased.stopping) break;

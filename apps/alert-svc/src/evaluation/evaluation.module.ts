@@ -8,5 +8,6 @@ import { SampleGate } from './sample-gate';
 @Module({
   imports: [RulesModule],
   providers: [AlertEvaluation, SampleGate, SecurityViolations],
+  exports: [AlertEvaluation, SampleGate],
 })
 export class EvaluationModule {}

@@ -10,16 +10,20 @@ import {
   replayMarkPruneBefore,
   type SampleBatch,
 } from '@vigil/contracts';
-import type { ProjectionRunner } from '@vigil/event-store';
+import type { Projection, ProjectionRunner } from '@vigil/event-store';
+import type { RedriveHandler } from '@vigil/messaging';
 import {
   Bus,
   Database,
   IdentityGate,
   InjectConfig,
   Observability,
+  projectionRedrive,
   projectionRunner,
+  type RedriveLedger,
   SecurityViolations,
   type ServiceConfig,
+  type Violation,
 } from '@vigil/platform';
 import { Counter } from 'prom-client';
 import type { AlertEnv } from '../config';
@@ -50,6 +54,7 @@ import type { AlertEnv } from '../config';
 export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly gate: IdentityGate;
   private readonly runner: ProjectionRunner<IdentityEvent>;
+  private readonly identities: Projection<IdentityEvent>;
   private started?: Promise<void>;
   private live?: ReplayGuard;
   /** The live reader's last stream position (stored with the marks: where a catch-up starts). */
@@ -84,7 +89,8 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
         help: 'Stored replay marks deleted because they can no longer refuse a message (alerting.replay_marks)',
         registers: [obs.registry],
       });
-    this.runner = projectionRunner({ bus, db, obs }, 'alerting', 'identity', this.gate.projection());
+    this.identities = this.gate.projection();
+    this.runner = projectionRunner({ bus, db, obs }, 'alerting', 'identity', this.identities);
   }
 
   /** Loads the identities and follows them; the evaluator waits for it before it reads a sample. */
@@ -132,6 +138,26 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
       live: (msg, batch) => this.admit(msg, batch, live, true),
       history: (msg, batch) => this.admit(msg, batch, history, false),
     };
+  }
+
+  /** The redrive of the identity events this replica's projection parked. */
+  identitiesRedrive(ledger: RedriveLedger): RedriveHandler {
+    return projectionRedrive(this.identities, this.bus.topology.streams.events, ledger);
+  }
+
+  /**
+   * The check of a batch an admin redrives (SampleRedrive): the gate's, with the identities as
+   * they are now and the signed time against the time the stream stored it, in a replay state
+   * of its own (the live marks have moved past it; see SampleRedrive). Not reported again.
+   */
+  checkRedriven(msg: JsMsg, batch: SampleBatch): Violation | undefined {
+    const subjectNode = this.bus.topology.parse.samples(msg.subject)?.nodeId ?? '';
+    const replays = this.gate.newReplayGuard();
+    try {
+      return this.gate.check(msg, subjectNode, batch.nodeId, { replays });
+    } finally {
+      this.gate.releaseReplayGuard(replays);
+    }
   }
 
   /** The reader stopped: its last marks are stored. */

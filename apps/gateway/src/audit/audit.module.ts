@@ -10,6 +10,6 @@ import { AuditReadModel } from './audit.read-model';
 @Module({
   controllers: [AuditController],
   providers: [AuditLog, AuditReadModel, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
-  exports: [AuditLog],
+  exports: [AuditLog, AuditReadModel],
 })
 export class AuditModule {}

@@ -15,8 +15,12 @@ import {
   z,
 } from '@vigil/contracts';
 import { DlqOperations } from '@vigil/messaging';
-import { Bus, Observability } from '@vigil/platform';
+import { Bus, Database, Observability, RedriveLedger } from '@vigil/platform';
+import { AuditReadModel } from '../audit/audit.read-model';
+import { ApiKeys } from '../keys/api-keys';
+import { UsersReadModel } from '../users/users.read-model';
 import { Access } from '../auth/access';
+import { Actor } from '../auth/principal';
 import { ApiSchemas } from '../http/api-schemas';
 import { ServiceClient } from '../http/service-client';
 
@@ -52,15 +56,24 @@ export interface DlqListAnswer {
 @Controller('api/v1/dlq')
 @Access('admin')
 export class DlqController {
-  /** The gateway's own DLQ (its read models park there): listed, shown and purged here; no redrive. */
+  /**
+   * The gateway's own DLQ (its read models park there): listed, shown, purged and redriven here
+   * (an event applied to its read model once, recorded in gateway.dlq_redriven).
+   */
   private readonly own: DlqOperations;
 
   constructor(
     private readonly services: ServiceClient,
     bus: Bus,
     obs: Observability,
+    db: Database,
+    users: UsersReadModel,
+    keys: ApiKeys,
+    audit: AuditReadModel,
   ) {
-    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, [], obs.logger);
+    const ledger = new RedriveLedger(db, 'gateway');
+    const redrives = [users, keys, audit].map((m) => m.redriveHandler(ledger));
+    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, redrives, obs.logger);
   }
 
   private list1(owner: DlqOwner, request: z.infer<typeof DlqListRequest>) {
@@ -121,21 +134,22 @@ export class DlqController {
   @Post(':service/redrive')
   @HttpCode(200)
   @ApiSchemas({ body: z.object(selectionShape), summary: 'Redrive parked messages' })
-  redrive(@Param('service') service: string, @Body() body: unknown): Promise<DlqBatchReply> {
+  redrive(@Param('service') service: string, @Body() body: unknown, @Actor() actor: string): Promise<DlqBatchReply> {
     const s = validate(DlqOwner, service, 'service');
-    const selection = validate(DlqSelection, body ?? {}, 'body');
-    if (s === 'gateway') return this.own.redrive(selection);
-    return this.services.ask(dlqOperations(s).redrive, selection);
+    // The actor is the authenticated caller's, never the body's (the selection is strict).
+    const command = { ...validate(DlqSelection, body ?? {}, 'body'), actor };
+    if (s === 'gateway') return this.own.redrive(command);
+    return this.services.ask(dlqOperations(s).redrive, command);
   }
 
   /** `{ seqs }` or `{ all: true, filter? }`: deletes them from the DLQ. */
   @Post(':service/purge')
   @HttpCode(200)
   @ApiSchemas({ body: z.object(selectionShape), summary: 'Purge parked messages' })
-  purge(@Param('service') service: string, @Body() body: unknown): Promise<DlqBatchReply> {
+  purge(@Param('service') service: string, @Body() body: unknown, @Actor() actor: string): Promise<DlqBatchReply> {
     const s = validate(DlqOwner, service, 'service');
-    const selection = validate(DlqSelection, body ?? {}, 'body');
-    if (s === 'gateway') return this.own.purge(selection);
-    return this.services.ask(dlqOperations(s).purge, selection);
+    const command = { ...validate(DlqSelection, body ?? {}, 'body'), actor };
+    if (s === 'gateway') return this.own.purge(command);
+    return this.services.ask(dlqOperations(s).purge, command);
   }
 }

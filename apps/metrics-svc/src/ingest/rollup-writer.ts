@@ -86,7 +86,7 @@ export class RollupWriter {
    */
   async writeRedriven(
     partition: number,
-    origin: { stream: string; streamSeq: number; dlqSeq: number },
+    origin: { stream: string; streamSeq: number; dlqSeq: number; actor: string },
     rows: RollupRow[],
     now: number,
   ): Promise<boolean> {
@@ -101,9 +101,9 @@ export class RollupWriter {
         const recorded = await this.q<{ stream: string }>(
           tx,
           'redrive_record',
-          `INSERT INTO metrics.dlq_redriven (stream, stream_seq, dlq_seq) VALUES ($1, $2, $3)
+          `INSERT INTO metrics.dlq_redriven (stream, stream_seq, dlq_seq, actor) VALUES ($1, $2, $3, $4)
              ON CONFLICT (stream, stream_seq) DO NOTHING RETURNING stream`,
-          [origin.stream, origin.streamSeq, origin.dlqSeq],
+          [origin.stream, origin.streamSeq, origin.dlqSeq, origin.actor],
         );
         if (recorded.length === 0) return false;
         if (rows.length > 0) {

@@ -94,6 +94,7 @@ describe('SampleRedrive (metrics-svc) with Postgres going away and coming back',
     };
   }
 
+  const admin = { actor: 'user:admin' };
   const storedSum = async (nodeId: string) =>
     Number(
       (
@@ -120,30 +121,38 @@ describe('SampleRedrive (metrics-svc) with Postgres going away and coming back',
   it('fails while Postgres is down, merges once it is back, and never merges the same original twice', async () => {
     const copy = parkedCopy(10, 500, batch('rd1', 40));
     pg.down();
-    await expect(redrive.redrive(copy)).rejects.toThrow();
+    await expect(redrive.redrive(copy, admin)).rejects.toThrow();
     await pg.up();
     // The pool finds its connections cut: the first attempts may fail too, and change nothing.
-    const result = await eventually(() => redrive.redrive(copy).catch(() => undefined), {
+    const result = await eventually(() => redrive.redrive(copy, admin).catch(() => undefined), {
       what: 'the redrive to go through once Postgres is back',
       timeoutMs: 30_000,
       intervalMs: 500,
     });
     expect(result).toEqual({ outcome: 'applied' });
     expect(await storedSum('rd1')).toBe(41);
+    // Who asked is kept with the record.
+    const who = await db.query<{ actor: string }>(
+      'test',
+      'SELECT actor FROM metrics.dlq_redriven WHERE stream_seq = 500',
+    );
+    expect(who).toEqual([{ actor: 'user:admin' }]);
     // The same original parked again (a crash before the DLQ copy was deleted, or re-parked): not again.
-    expect(await redrive.redrive({ ...copy, seq: 11, redrives: 1 })).toEqual({ outcome: 'already_applied' });
+    expect(await redrive.redrive({ ...copy, seq: 11, redrives: 1 }, admin)).toEqual({ outcome: 'already_applied' });
     expect(await storedSum('rd1')).toBe(41);
     // Another original of the same node is merged into the same bucket.
-    expect(await redrive.redrive(parkedCopy(12, 501, { ...batch('rd1', 2), seq: 2 }))).toEqual({ outcome: 'applied' });
+    expect(await redrive.redrive(parkedCopy(12, 501, { ...batch('rd1', 2), seq: 2 }), admin)).toEqual({
+      outcome: 'applied',
+    });
     expect(await storedSum('rd1')).toBe(41 + 3);
   });
 
   it('refuses, without writing, what the ingest would refuse: a malformed batch, a batch in another node’s name', async () => {
     const malformed = parkedCopy(20, 600, batch('rd2', 1), Buffer.from('{"nodeId":"rd2","samples":"nope"}'));
-    expect(await redrive.redrive(malformed)).toMatchObject({ outcome: 'refused', reason: 'invalid_payload' });
+    expect(await redrive.redrive(malformed, admin)).toMatchObject({ outcome: 'refused', reason: 'invalid_payload' });
     const m = parkedCopy(21, 601, batch('rd3', 1));
     const misaddressed = { ...m, originalSubject: m.originalSubject.replace(/rd3$/, 'rd2') };
-    expect(await redrive.redrive(misaddressed)).toMatchObject({
+    expect(await redrive.redrive(misaddressed, admin)).toMatchObject({
       outcome: 'refused',
       reason: 'identity_mismatch',
       detail: expect.stringMatching(/^subject_mismatch/),

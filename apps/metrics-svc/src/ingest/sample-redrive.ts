@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { type Topology, ValidationError } from '@vigil/contracts';
-import type { ParkedMessage, RedriveHandler, RedriveResult } from '@vigil/messaging';
+import type { ParkedMessage, RedriveHandler, RedriveRequest, RedriveResult } from '@vigil/messaging';
 import type { Database, IdentityGate } from '@vigil/platform';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { decodeIngestBatch } from './batch-decoder';
@@ -40,7 +40,7 @@ export class SampleRedrive implements RedriveHandler {
     return p.stream === topology.streams.telemetry && topology.parse.samples(p.originalSubject) !== undefined;
   }
 
-  async redrive(p: ParkedMessage): Promise<RedriveResult> {
+  async redrive(p: ParkedMessage, { actor }: RedriveRequest): Promise<RedriveResult> {
     const { topology, identity, metrics } = this.deps;
     const target = topology.parse.samples(p.originalSubject);
     if (!target) return { outcome: 'refused', reason: 'invalid_payload', detail: 'not a sample batch subject' };
@@ -64,11 +64,13 @@ export class SampleRedrive implements RedriveHandler {
       seq: p.streamSeq,
       info: { timestampNanos: storedAt * 1e6 },
     } as unknown as JsMsg;
-    const violation = identity.check(original, target.nodeId, batch.nodeId, { replays: identity.newReplayGuard() });
+    const replays = identity.newReplayGuard();
+    const violation = identity.check(original, target.nodeId, batch.nodeId, { replays });
+    identity.releaseReplayGuard(replays);
     if (violation) {
       return { outcome: 'refused', reason: 'identity_mismatch', detail: `${violation.reason}: ${violation.detail}` };
     }
-    const origin = { stream: p.stream, streamSeq: p.streamSeq, dlqSeq: p.seq };
+    const origin = { stream: p.stream, streamSeq: p.streamSeq, dlqSeq: p.seq, actor };
     if (batch.timestamp < now - this.deps.oldestMs) {
       // Older than the longest retention: the ingest would not store it either.
       metrics.discarded.inc({ reason: 'too_old' }, batch.values.length);

@@ -6,6 +6,7 @@ import { MetricsDlqRedriven1764500000000 } from './1764500000000-metrics-dlq-red
 import { MetricsSeriesHash1764600000000 } from './1764600000000-metrics-series-hash';
 import { MetricsReplayMarks1765519000000 } from './1765519000000-metrics-replay-marks';
 import { MetricsReplayMarksPruning1766200000000 } from './1766200000000-metrics-replay-marks-pruning';
+import { MetricsDlqRedrivenActor1766300100000 } from './1766300100000-metrics-dlq-redriven-actor';
 
 /** metrics-svc's schema, in order: the service, its tests and the benchmarks migrate with this one list. */
 export const METRICS_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const METRICS_MIGRATIONS = [
   MetricsSeriesHash1764600000000,
   MetricsReplayMarks1765519000000,
   MetricsReplayMarksPruning1766200000000,
+  MetricsDlqRedrivenActor1766300100000,
 ];

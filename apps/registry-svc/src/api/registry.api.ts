@@ -11,12 +11,16 @@ import {
   registryQueries,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import { Bus, Cache, Database, Observability, rpcServerDeps, serveDeadLetters } from '@vigil/platform';
+import { Bus, Cache, Database, Observability, RedriveLedger, rpcServerDeps, serveDeadLetters } from '@vigil/platform';
 import { PresenceStore } from '../presence/presence.store';
 import { supervisedProcesses } from '../presence/supervised-processes';
 import { IdentityService } from '../identity/identity.service';
+import { IdentityVerifier } from '../identity/identity.verifier';
 import { MaintenanceService } from '../maintenance/maintenance.service';
 import { NodesReadModel } from '../projections/nodes.read-model';
+import { IdentitiesReadModel } from '../projections/identities.read-model';
+import { PresenceService } from '../presence/presence.service';
+import { TelemetryRedrive } from '../presence/telemetry-redrive';
 
 interface NodeRow {
   id: string;
@@ -50,6 +54,9 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly identity: IdentityService,
     private readonly maintenance: MaintenanceService,
     cache: Cache,
+    private readonly presenceService: PresenceService,
+    private readonly verifier: IdentityVerifier,
+    private readonly identities: IdentitiesReadModel,
   ) {
     this.presence = new PresenceStore(cache);
   }
@@ -86,8 +93,18 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       // The gateway names its caller; an ask straight over NATS (the admin identity) names none.
       serveQuery(deps, identityCommands.revokeNode, (r) => this.identity.revoke(r, r.actor ?? 'operator')),
       serveQuery(deps, identityCommands.rekeyNode, (r) => this.identity.allowRekey(r, r.actor ?? 'operator')),
-      // Its own DLQ: list, show and purge; it has no redrive (a projection's event is read again by a rebuild).
-      ...serveDeadLetters(this.bus, this.obs, 'registry-svc').subscriptions,
+      // Its own DLQ: list, show, purge, and redrive of every kind it parks (recorded in registry.dlq_redriven).
+      ...serveDeadLetters(this.bus, this.obs, 'registry-svc', this.redrives()).subscriptions,
+    ];
+  }
+
+  /** The agent messages its consumers park, and the events its projections park. */
+  private redrives() {
+    const ledger = new RedriveLedger(this.db, 'registry');
+    return [
+      new TelemetryRedrive(this.bus.topology, this.presenceService, this.verifier, ledger),
+      this.nodes.redriveHandler(ledger),
+      this.identities.redriveHandler(ledger),
     ];
   }
 

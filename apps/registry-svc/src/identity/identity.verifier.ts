@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { checkIdentity, decodePublicKey, type KnownIdentity, type Topology } from '@vigil/contracts';
+import { checkIdentity, decodePublicKey, type KnownIdentity, staleStamp, type Topology } from '@vigil/contracts';
 import { PoisonMessageError } from '@vigil/messaging';
 import {
   boundedMapMetrics,
@@ -47,6 +47,7 @@ export class IdentityVerifier {
   private readonly topology: Topology;
   private readonly requireEnrollment: boolean;
   private readonly replays: SharedReplayState;
+  private readonly skewMs: number;
 
   constructor(
     private readonly db: Database,
@@ -62,6 +63,7 @@ export class IdentityVerifier {
     });
     this.topology = bus.topology;
     this.requireEnrollment = config.VIGIL_REQUIRE_ENROLLMENT;
+    this.skewMs = config.VIGIL_SIGNATURE_SKEW_MS;
     this.replays = new SharedReplayState(db, config.VIGIL_SIGNATURE_SKEW_MS);
     // Invalidated once this replica has committed the event (every replica runs the
     // projection); a lookup that overlapped the invalidation does not cache what it read.
@@ -98,6 +100,33 @@ export class IdentityVerifier {
     });
     if (replayed) await this.reject(msg, claimedNodeId, replayed);
     return { enrolled: true };
+  }
+
+  /**
+   * The check of a message an admin redrives, possibly long after the stream stored it: the
+   * node the subject names is the payload's, the node is not revoked (now), an enrolled node's
+   * signature is valid, and the signed time is within the skew of the time the stream stored
+   * the original (as the live check: against the stored time, never against now). Not the
+   * replay marks: they have moved past every message stored during an outage and would refuse
+   * each one. What stands in for them: each stored message is redriven once (the ledger, by its
+   * stream sequence), a message parked as a replay is not redriven (TelemetryRedrive), and what
+   * a redrive applies is idempotent. A refusal throws PoisonMessageError like `verify`, but is
+   * not reported as a violation again: it was when the message was parked.
+   */
+  async verifyRedriven(msg: JsMsg, claimedNodeId: string): Promise<{ enrolled: boolean }> {
+    const subject = this.topology.parse.telemetry(msg.subject);
+    const subjectNode = subject?.nodeId ?? '';
+    // Read now, not from the cache: a revocation since the message was parked must count.
+    this.cache.delete(claimedNodeId);
+    const identity = subjectNode === claimedNodeId ? await this.identity(claimedNodeId) : undefined;
+    const checked = checkIdentity(msg, subjectNode, claimedNodeId, identity, this.requireEnrollment);
+    const refusal = !checked.ok
+      ? checked
+      : checked.stamp
+        ? staleStamp(claimedNodeId, checked.stamp, Math.floor(msg.info.timestampNanos / 1e6), this.skewMs)
+        : undefined;
+    if (refusal) throw new PoisonMessageError('identity_mismatch', `${refusal.reason}: ${refusal.detail}`);
+    return { enrolled: checked.ok && checked.stamp !== undefined };
   }
 
   private async identity(nodeId: string): Promise<CachedIdentity> {

@@ -36,6 +36,9 @@ import { recordSupervisorEvent } from './supervised-processes';
 /** How often one replica prunes the stored replay marks (ReplayMarksPruner). */
 const MARKS_PRUNE_MS = 60_000;
 
+/** How a message's sender is checked; answers whether it came signed by an enrolled node. */
+export type Verify = (msg: JsMsg, claimedNodeId: string) => Promise<{ enrolled: boolean }>;
+
 /**
  * Turns heartbeats and inventory into node events, and silence into `node.offline`.
  *
@@ -145,9 +148,24 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     return { correlationId: currentTraceId() ?? causationId, causationId, actor: `agent:${nodeId}` };
   }
 
-  private async onHeartbeat(msg: JsMsg): Promise<void> {
+  /** How a message's sender is checked: `verify` for the live consumers, `verifyRedriven` for a redrive. */
+  private readonly live: Verify = (msg, nodeId) => this.verifier.verify(msg, nodeId);
+
+  /**
+   * The handling of each kind of agent message, for a redrive: the same decoding, checks and
+   * effects as the live consumers', with the sender checked by `verify`.
+   */
+  handlers(verify: Verify): Record<'heartbeat' | 'inventory' | 'agentEvent', (msg: JsMsg) => Promise<void>> {
+    return {
+      heartbeat: (msg) => this.onHeartbeat(msg, verify),
+      inventory: (msg) => this.onInventory(msg, verify),
+      agentEvent: (msg) => this.onAgentEvent(msg, verify),
+    };
+  }
+
+  private async onHeartbeat(msg: JsMsg, verify = this.live): Promise<void> {
     const hb = decodeJson(Heartbeat, msg.data, 'heartbeat');
-    const { enrolled } = await this.verifier.verify(msg, hb.nodeId);
+    const { enrolled } = await verify(msg, hb.nodeId);
     // The time JetStream stored the heartbeat, not the agent's clock (which may be off)
     // nor ours (a backlog replayed after an outage is not fresh).
     const receivedAt = msg.time;
@@ -208,9 +226,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /** What happened to a process a node's agent supervises (started, exited, restarted …). */
-  private async onAgentEvent(msg: JsMsg): Promise<void> {
+  private async onAgentEvent(msg: JsMsg, verify = this.live): Promise<void> {
     const event = decodeJson(SupervisorEvent, msg.data, 'supervisor event');
-    await this.verifier.verify(msg, event.nodeId);
+    await verify(msg, event.nodeId);
     // Only for a registered node, as inventory (its first heartbeat registers it): an id
     // nobody registered (or the limit refused) keeps no rows; parked after the worker's tries.
     if (!(await nodeRegistered(this.db, event.nodeId)))
@@ -218,9 +236,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     await recordSupervisorEvent(this.db, event);
   }
 
-  private async onInventory(msg: JsMsg): Promise<void> {
+  private async onInventory(msg: JsMsg, verify = this.live): Promise<void> {
     const inventory = decodeJson(Inventory, msg.data, 'inventory');
-    await this.verifier.verify(msg, inventory.nodeId);
+    await verify(msg, inventory.nodeId);
     const hash = inventoryHash(inventory);
     try {
       await this.commands.handle(
