@@ -53,7 +53,7 @@ export class AbsentEvaluator {
       for (const rule of rules) {
         if (!matchesLabels(rule.matchers, batch.nodeId, s.labels)) continue;
         const group = groupBy(rule.by, s.labels, batch.nodeId);
-        this.tracker.seen(rule.id, rule.for, alertOf(rule, group), group, receivedAt);
+        this.tracker.seen(rule.id, rule.for, () => alertOf(rule, group), group, receivedAt);
       }
     }
   }
