@@ -1,6 +1,7 @@
 import { z } from '@vigil/contracts';
 import { AgentIdentityEnv } from '@vigil/platform';
 import { DEFAULT_MAX_GROUPS_PER_RULE } from './evaluation/group-limit';
+import { DEFAULT_MAX_WINDOW_SAMPLES } from './evaluation/threshold.evaluator';
 
 /** alert-svc's own environment keys (the common ones come from the platform). */
 export const AlertEnv = z.object({
@@ -31,6 +32,11 @@ export const AlertEnv = z.object({
    * `vigil_alert_groups_limited_total{rule,holder}` and logged once a minute; none held is dropped.
    */
   VIGIL_ALERT_MAX_GROUPS_PER_RULE: z.coerce.number().int().min(1).default(DEFAULT_MAX_GROUPS_PER_RULE),
+  /**
+   * The samples all threshold windows (`avg/max/min over D`) hold together. Past it the least
+   * recently fed windows are evicted, counted in `vigil_alert_window_budget_evictions_total`.
+   */
+  VIGIL_ALERT_MAX_WINDOW_SAMPLES: z.coerce.number().int().min(1).default(DEFAULT_MAX_WINDOW_SAMPLES),
   /** As in metrics-svc: the identity gate applied to the samples the rules read. */
   ...AgentIdentityEnv,
 });

@@ -38,11 +38,16 @@ export class LruMap<K, V> {
   private current = new Map<K, V>();
   private previous = new Map<K, V>();
   private readonly half: number;
-  private evicted = 0;
+  private evictedCount = 0;
 
+  /**
+   * `evicted` is told of each entry evicted (by the bound or by `shift`), for an owner that
+   * accounts for what its entries hold; not of entries deleted or replaced.
+   */
   constructor(
     readonly max: number,
     private readonly metrics?: { name: string } & BoundedMapMetrics,
+    private readonly evicted?: (key: K, value: V) => void,
   ) {
     if (!(max >= 2)) throw new Error(`LruMap bound must be at least 2, not ${max}`);
     this.half = Math.floor(max / 2);
@@ -104,21 +109,39 @@ export class LruMap<K, V> {
 
   /** Entries evicted since creation. */
   get evictions(): number {
-    return this.evicted;
+    return this.evictedCount;
+  }
+
+  /** Evicts the least recently used entry (of the older generation, else of the newer) and returns it. */
+  shift(): [K, V] | undefined {
+    if (this.previous.size === 0) [this.previous, this.current] = [this.current, this.previous];
+    const first = this.previous.entries().next();
+    if (first.done) return undefined;
+    const [key, value] = first.value;
+    this.previous.delete(key);
+    this.count(1);
+    this.evicted?.(key, value);
+    this.report();
+    return [key, value];
   }
 
   private add(key: K, value: V): void {
     this.current.set(key, value);
     if (this.current.size >= this.half) {
-      const dropped = this.previous.size;
+      const dropped = this.previous;
       this.previous = this.current;
       this.current = new Map();
-      if (dropped > 0) {
-        this.evicted += dropped;
-        this.metrics?.evictions.inc({ map: this.metrics.name }, dropped);
+      if (dropped.size > 0) {
+        this.count(dropped.size);
+        if (this.evicted) for (const [k, v] of dropped) this.evicted(k, v);
       }
     }
     this.report();
+  }
+
+  private count(evicted: number): void {
+    this.evictedCount += evicted;
+    this.metrics?.evictions.inc({ map: this.metrics.name }, evicted);
   }
 
   private report(): void {

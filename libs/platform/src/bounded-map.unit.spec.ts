@@ -31,6 +31,23 @@ describe('LruMap', () => {
     expect(page).toMatch(/vigil_bounded_map_entries\{map="test"\} 3/);
   });
 
+  it('tells its owner of each entry evicted (by the bound or by shift), least recently used first', () => {
+    const evicted: string[] = [];
+    const m = new LruMap<string, number>(6, undefined, (k) => evicted.push(k));
+    m.set('a', 1).set('b', 2).set('c', 3); // a generation of 3 is full: a, b, c become the older one
+    m.get('a'); // a recent again
+    expect(m.shift()).toEqual(['b', 2]);
+    expect(m.shift()).toEqual(['c', 3]);
+    expect(m.shift()).toEqual(['a', 1]); // the older generation is empty: the newer one's oldest
+    m.set('x', 0);
+    m.delete('x'); // a delete is not an eviction
+    m.set('d', 4).set('e', 5).set('f', 6).set('g', 7).set('h', 8).set('i', 9); // d, e, f dropped with their generation
+    expect(evicted).toEqual(['b', 'c', 'a', 'd', 'e', 'f']);
+    expect(m.evictions).toBe(6);
+    expect(m.shift()).toEqual(['g', 7]);
+    expect(m.size).toBe(2);
+  });
+
   it('holds one million distinct keys in a bounded heap (bound 10,000: under 5 MB after GC)', () => {
     const m = new LruMap<string, { key: null; revoked: boolean; loadedAt: number }>(10_000);
     const before = heapAfterGc();

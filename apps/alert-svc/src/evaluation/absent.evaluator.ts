@@ -1,4 +1,4 @@
-import { type AbsentRule, matchesLabels, NODE_LABEL, type SampleBatch } from '@vigil/contracts';
+import { type AbsentRule, matchesLabels, type SampleBatch } from '@vigil/contracts';
 import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink, groupBy } from './condition';
 import { type GroupLimit, quietGroupLimit } from './group-limit';
@@ -52,8 +52,8 @@ export class AbsentEvaluator {
       if (!rules) continue;
       for (const rule of rules) {
         if (!matchesLabels(rule.matchers, batch.nodeId, s.labels)) continue;
-        const group = groupBy(rule.by, { ...s.labels, [NODE_LABEL]: batch.nodeId });
-        this.tracker.seen(rule.id, rule.for, alertOf(rule, group), group, receivedAt);
+        const group = groupBy(rule.by, s.labels, batch.nodeId);
+        this.tracker.seen(rule.id, rule.for, () => alertOf(rule, group), group, receivedAt);
       }
     }
   }

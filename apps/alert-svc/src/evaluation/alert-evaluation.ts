@@ -40,7 +40,7 @@ import { MissingEvaluator } from './missing.evaluator';
 import { OfflineEvaluator } from './offline.evaluator';
 import { type SampleAdmission, SampleGate } from './sample-gate';
 import { readRecentSamples } from './sample-history';
-import { DEFAULT_MAX_WINDOWS, ThresholdEvaluator } from './threshold.evaluator';
+import { DEFAULT_MAX_WINDOWS, ThresholdEvaluator, windowBudgetMetrics } from './threshold.evaluator';
 
 /** The evaluators of one activation that hold conditions over time, and the feeds they read. */
 interface Held {
@@ -87,7 +87,10 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
     private readonly gate: SampleGate,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
-    this.evaluator = new ThresholdEvaluator(DEFAULT_MAX_WINDOWS, boundedMapMetrics(obs.registry));
+    this.evaluator = new ThresholdEvaluator(DEFAULT_MAX_WINDOWS, boundedMapMetrics(obs.registry), {
+      maxSamples: config.VIGIL_ALERT_MAX_WINDOW_SAMPLES,
+      metrics: windowBudgetMetrics(obs.registry),
+    });
     this.groupLimit = reportedGroupLimit(config.VIGIL_ALERT_MAX_GROUPS_PER_RULE, obs.registry, obs.logger);
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'evaluator'), config.VIGIL_ALERT_LEASE_MS);
     this.leased = new LeasedActivation(

@@ -165,13 +165,32 @@ export class AlertMachine {
   }
 
   private step(t: Tracked, command: AlertCommand): Promise<void> {
+    let before: number | undefined;
     t.busy = t.busy
-      .then(() => this.run(t, command))
+      .then(() => {
+        before = nextDeadline(t.state, t.timing);
+        return this.run(t, command);
+      })
       .catch((err: unknown) => {
         this.deps.logger.error({ err, fingerprint: t.id.fingerprint, rule: t.id.ruleId }, 'alert transition failed');
       })
-      .finally(() => this.schedule());
+      .finally(() => this.rescheduleAfter(t, before));
     return t.busy;
+  }
+
+  /**
+   * Sets the timer after a step of `t` whose deadline was `before`: when the timer was not set
+   * for `t`, only `t`'s new deadline can make it earlier (one alert, not all: a thousand alerts
+   * stepping at once were a million deadline reads); otherwise every deadline is read again.
+   */
+  private rescheduleAfter(t: Tracked, before: number | undefined): void {
+    if (before === undefined || before !== this.timerAt) {
+      const after = this.alerts.get(t.id.fingerprint) === t ? nextDeadline(t.state, t.timing) : undefined;
+      if (after === undefined || after >= this.timerAt) return;
+      if (!this.stopped) this.setTimer(after);
+      return;
+    }
+    this.schedule();
   }
 
   private async run(t: Tracked, command: AlertCommand): Promise<void> {
@@ -216,26 +235,29 @@ export class AlertMachine {
     if (this.stopped) return;
     let next = Infinity;
     for (const t of this.alerts.values()) next = Math.min(next, nextDeadline(t.state, t.timing) ?? Infinity);
-    if (next === this.timerAt) return;
+    if (next !== this.timerAt) this.setTimer(next);
+  }
+
+  private setTimer(at: number): void {
     clearTimeout(this.timer);
-    this.timerAt = next;
-    if (next === Infinity) return;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, next - this.clock()));
+    this.timerAt = at;
+    if (at === Infinity) return;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.clock()));
   }
 
   /** Ticks the alerts that are due; each step sets the timer again once it is done. */
   private fire(): void {
     this.timerAt = Infinity;
     const now = this.clock();
-    let ticked = false;
+    let later = Infinity;
     for (const t of this.alerts.values()) {
       const due = nextDeadline(t.state, t.timing);
-      if (due !== undefined && due <= now) {
-        ticked = true;
-        void this.step(t, { type: 'Tick', at: now, annotations: t.annotations });
-      }
+      if (due === undefined) continue;
+      if (due <= now) void this.step(t, { type: 'Tick', at: now, annotations: t.annotations });
+      else later = Math.min(later, due);
     }
-    if (!ticked) this.schedule();
+    // The alerts not due yet; each step ticked sets the timer earlier if its alert's next deadline is.
+    if (!this.stopped) this.setTimer(later);
   }
 }
 

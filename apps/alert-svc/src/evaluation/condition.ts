@@ -1,4 +1,4 @@
-import type { AlertRule } from '@vigil/contracts';
+import { type AlertRule, NODE_LABEL } from '@vigil/contracts';
 import { alertFingerprint } from './fingerprint';
 
 /** One rule's condition for one label set at `at`, as an evaluator found it. */
@@ -24,9 +24,17 @@ export function alertOf(
   return { fingerprint: alertFingerprint(rule.id, labels), labels };
 }
 
-/** The `by` labels of a label set; a label it lacks is left out (as Prometheus' `by` does). */
-export function groupBy(by: readonly string[], labels: Readonly<Record<string, string>>): Record<string, string> {
+/** The `by` labels of a label set (its `node` being `nodeId` when given); a label it lacks is left out (as Prometheus' `by` does). */
+export function groupBy(
+  by: readonly string[],
+  labels: Readonly<Record<string, string>>,
+  nodeId?: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of by) if (labels[name] !== undefined && labels[name] !== '') out[name] = labels[name];
+  for (const name of by) {
+    // A series' node is its batch's (`nodeId`), whatever label it carries (no merged copy made per sample).
+    const value = nodeId !== undefined && name === NODE_LABEL ? nodeId : labels[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
   return out;
 }

@@ -36,7 +36,7 @@ export class MissingEvaluator {
     for (const rule of this.rules.values()) {
       if (event.type !== rule.event) continue;
       const group = groupBy(rule.by, labels);
-      this.tracker.seen(rule.id, rule.for, alertOf(rule, group), group, at);
+      this.tracker.seen(rule.id, rule.for, () => alertOf(rule, group), group, at);
     }
   }
 

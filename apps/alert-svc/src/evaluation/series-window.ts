@@ -16,7 +16,9 @@ export class SeriesWindow {
 
   constructor(private readonly durationMs: number) {}
 
-  add(at: number, value: number): void {
+  /** Adds a sample; returns by how many samples the window grew (0 or less when it dropped old ones). */
+  add(at: number, value: number): number {
+    const before = this.times.length;
     let i = this.times.length;
     while (i > 0 && this.times[i - 1] > at) i--;
     this.times.splice(i, 0, at);
@@ -29,6 +31,7 @@ export class SeriesWindow {
       this.times.splice(0, drop);
       this.values.splice(0, drop);
     }
+    return this.times.length - before;
   }
 
   /** The aggregate of the samples in (newest - duration, newest]. */

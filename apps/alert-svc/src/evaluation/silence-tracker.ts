@@ -1,3 +1,4 @@
+import { labelsKey } from '@vigil/contracts';
 import type { ConditionSink } from './condition';
 import { Deadlines } from './deadlines';
 import { type GroupLimit, PerRuleCount, quietGroupLimit } from './group-limit';
@@ -35,6 +36,8 @@ export interface Regroup {
  */
 export class SilenceTracker {
   private readonly groups = new Map<string, Group>();
+  /** The fingerprint of each group held, by its rule and `by` labels (`groupKey`). */
+  private readonly byGroup = new Map<string, string>();
   private readonly perRule = new PerRuleCount();
   private readonly deadlines: Deadlines<string>;
   private live = false;
@@ -47,20 +50,29 @@ export class SilenceTracker {
     this.deadlines = new Deadlines((fingerprint) => this.silent(fingerprint), clock);
   }
 
+  /**
+   * A sample of `group` of rule `ruleId` at `at`. `alertOf` (labels and a SHA-256 fingerprint) is
+   * called only for a group not held yet and admitted: a held group is found by its rule and
+   * labels, and one refused costs no fingerprint.
+   */
   seen(
     ruleId: string,
     forMs: number,
-    alert: { fingerprint: string; labels: Record<string, string> },
+    alertOf: () => { fingerprint: string; labels: Record<string, string> },
     group: Record<string, string>,
     at: number,
   ): void {
-    let g = this.groups.get(alert.fingerprint);
+    const key = groupKey(ruleId, group);
+    const held = this.byGroup.get(key);
+    let g = held === undefined ? undefined : this.groups.get(held);
     if (!g) {
       if (this.perRule.get(ruleId) >= this.limit.maxPerRule) {
         this.limit.refused(ruleId, 'silence_groups');
         return;
       }
+      const alert = alertOf();
       this.groups.set(alert.fingerprint, (g = { ruleId, ...alert, group, lastAt: at, forMs, state: 'unknown' }));
+      this.byGroup.set(key, alert.fingerprint);
       this.perRule.add(ruleId);
     }
     g.lastAt = Math.max(g.lastAt, at);
@@ -86,6 +98,7 @@ export class SilenceTracker {
     for (const g of this.groups.values()) {
       if (g.ruleId !== ruleId) continue;
       this.groups.delete(g.fingerprint);
+      this.byGroup.delete(groupKey(ruleId, g.group));
       this.perRule.add(ruleId, -1);
       this.deadlines.delete(g.fingerprint);
       if (regroup) carried.push({ ...g, ...regroup.alertOf(g.group), forMs: regroup.forMs, state: 'unknown' });
@@ -93,6 +106,7 @@ export class SilenceTracker {
     for (const g of carried) {
       if (!this.groups.has(g.fingerprint)) this.perRule.add(ruleId);
       this.groups.set(g.fingerprint, g);
+      this.byGroup.set(groupKey(ruleId, g.group), g.fingerprint);
       if (this.live) this.deadlines.set(g.fingerprint, g.lastAt + g.forMs);
     }
   }
@@ -122,4 +136,9 @@ export class SilenceTracker {
       value: null,
     });
   }
+}
+
+/** A group's identity within the tracker: its rule and its `by` labels (what its fingerprint is made of). */
+function groupKey(ruleId: string, group: Readonly<Record<string, string>>): string {
+  return `${ruleId}\n${labelsKey(group)}`;
 }

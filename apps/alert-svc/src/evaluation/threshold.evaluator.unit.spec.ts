@@ -1,7 +1,8 @@
 import { AlertRule, type AlertRuleInput, type SampleBatch, type ThresholdRule } from '@vigil/contracts';
 import { alertFingerprint } from './fingerprint';
 import { MAX_WINDOW_SAMPLES, SeriesWindow } from './series-window';
-import { ThresholdEvaluator } from './threshold.evaluator';
+import { ThresholdEvaluator, windowBudgetMetrics } from './threshold.evaluator';
+import { Registry } from 'prom-client';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -93,6 +94,38 @@ describe('ThresholdEvaluator', () => {
     // The steady series, fed every 100 batches, kept its window through the flood: 80 and 100 alternating.
     const [steady] = e.evaluate(batch('n1', T + 1_000_000, [{ name: 'cpu', labels: { core: 'steady' }, value: 90 }]));
     expect(steady.value).toBeCloseTo((5000 * 80 + 5000 * 100 + 90) / 10_001, 6);
+  });
+});
+
+describe('ThresholdEvaluator sample budget', () => {
+  it('counts the samples its windows hold, evicts those not fed lately past the budget, frees a changed rule’s', async () => {
+    const registry = new Registry();
+    const metrics = windowBudgetMetrics(registry);
+    const e = new ThresholdEvaluator(100, undefined, { maxSamples: 10, metrics });
+    const cpu = rule({ id: 'cpu', metric: 'cpu', value: 90, window: { aggregate: 'avg', duration: '1h' } });
+    e.setRules([cpu]);
+    const feed = (core: string, at: number, value = 50) =>
+      e.evaluate(batch('n1', T + at, [{ name: 'cpu', labels: { core }, value }]))[0];
+    for (let i = 0; i < 4; i++) feed('a', i);
+    for (let i = 0; i < 4; i++) feed('b', 10 + i);
+    for (let i = 0; i < 3; i++) feed('c', 20 + i);
+    // 11 samples: the windows become the older generation, a (the first fed) goes.
+    expect(e.sampleCount).toBe(7);
+    expect(feed('b', 30, 100).value).toBe((4 * 50 + 100) / 5); // fed again: recent, and whole
+    for (let i = 0; i < 3; i++) feed('d', 40 + i);
+    // 11 again: c, not fed since, goes; b (fed) stays.
+    expect(e.sampleCount).toBe(8);
+    expect(feed('c', 50, 100).value).toBe(100); // c starts over
+    expect(feed('b', 51, 100).value).toBe((4 * 50 + 2 * 100) / 6);
+    expect((await metrics.evictions.get()).values[0].value).toBe(2);
+    expect((await metrics.samples.get()).values[0].value).toBe(e.sampleCount);
+    // A window larger than the budget alone is kept (its own bound is MAX_WINDOW_SAMPLES).
+    for (let i = 0; i < 20; i++) feed('b', 60 + i);
+    expect(e.windowCount).toBe(1);
+    expect(e.sampleCount).toBe(26);
+    // Windows of a changed rule start over, their samples freed.
+    e.setRules([{ ...cpu, window: { aggregate: 'avg', duration: 60_000 } }]);
+    expect(e.sampleCount).toBe(0);
   });
 });
 

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import {
+  INVALID_SILENCE_EFFECT,
   type LabelMatcher,
   type ListSilencesRequest,
   NotFoundError,
   type SilenceEvent,
   type SilenceView,
+  storedSilenceProblem,
   type z,
 } from '@vigil/contracts';
 import { Bus, Database, Observability, ReadModel } from '@vigil/platform';
+import { Gauge } from 'prom-client';
 import { silencesProjection } from './silences.projection';
 
 interface SilenceRow {
@@ -18,6 +21,7 @@ interface SilenceRow {
   created_by: string;
   comment: string;
   expired_at: Date | null;
+  expired_by: string | null;
 }
 
 /** A silence as the pipeline checks it (times in Unix ms). */
@@ -28,16 +32,34 @@ export interface ActiveSilence {
   endsAt: number;
 }
 
-/** The silences read model (`alerting.silences`), kept by this replica's projection runner. */
+/**
+ * The silences read model (`alerting.silences`), kept by this replica's projection runner. A
+ * stored silence today's contract refuses (a pattern RE2 refuses) is listed with `invalid` saying
+ * why, logged when its event is applied and counted in `vigil_alert_silences_invalid`; it is
+ * never handed to the pipeline (`unexpired`), so it silences nothing, and it can be expired.
+ */
 @Injectable()
 export class SilenceQueries extends ReadModel<SilenceEvent> {
+  private readonly invalidSilences: Gauge;
+
   constructor(
     private readonly bus: Bus,
     private readonly db: Database,
     obs: Observability,
   ) {
     // Subscribers hear of each committed silence change (on every replica).
-    super({ bus, db, obs }, 'alerting', 'silence', silencesProjection);
+    super({ bus, db, obs }, 'alerting', 'silence', (changed) =>
+      silencesProjection(changed, (silence, problem) =>
+        obs.logger.warn({ silence, problem }, 'stored silence refused by the contract: kept, silences nothing'),
+      ),
+    );
+    this.invalidSilences =
+      (obs.registry.getSingleMetric('vigil_alert_silences_invalid') as Gauge | undefined) ??
+      new Gauge({
+        name: 'vigil_alert_silences_invalid',
+        help: 'Unexpired stored silences the contract refuses today (listed as invalid, silencing nothing)',
+        registers: [obs.registry],
+      });
   }
 
   /** Settles once this replica's read model has applied the stream up to `seq`. */
@@ -67,7 +89,9 @@ export class SilenceQueries extends ReadModel<SilenceEvent> {
       'silences_unexpired',
       'SELECT * FROM alerting.silences WHERE expired_at IS NULL AND ends_at > now()',
     );
-    return rows.map((r) => ({
+    const valid = rows.filter((r) => invalidSilence(r) === undefined);
+    this.invalidSilences.set(rows.length - valid.length);
+    return valid.map((r) => ({
       id: r.id,
       matchers: r.matchers,
       startsAt: r.starts_at.getTime(),
@@ -84,8 +108,22 @@ export class SilenceQueries extends ReadModel<SilenceEvent> {
   }
 }
 
+/** Why today's contract refuses a stored silence, and that it silences nothing; undefined when it is valid. */
+function invalidSilence(r: SilenceRow): string | undefined {
+  const problem = storedSilenceProblem({
+    id: r.id,
+    matchers: r.matchers,
+    startsAt: r.starts_at.toISOString(),
+    endsAt: r.ends_at.toISOString(),
+    createdBy: r.created_by,
+    comment: r.comment,
+  });
+  return problem === undefined ? undefined : `${problem} (${INVALID_SILENCE_EFFECT})`;
+}
+
 function silenceView(r: SilenceRow, now: number): SilenceView {
   const ended = r.expired_at !== null || r.ends_at.getTime() <= now;
+  const invalid = invalidSilence(r);
   return {
     id: r.id,
     matchers: r.matchers,
@@ -95,5 +133,7 @@ function silenceView(r: SilenceRow, now: number): SilenceView {
     comment: r.comment,
     state: ended ? 'expired' : r.starts_at.getTime() > now ? 'pending' : 'active',
     ...(r.expired_at ? { expiredAt: r.expired_at.toISOString() } : {}),
+    ...(r.expired_by ? { expiredBy: r.expired_by } : {}),
+    ...(invalid === undefined ? {} : { invalid }),
   };
 }
