@@ -342,7 +342,11 @@ async function dlq(argv) {
       if (!res.ok) throw await failure(res);
       const reply = await res.json();
       process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
-      if (reply.more) process.stderr.write(`more messages match: run it again\n`);
+      if (reply.remaining)
+        process.stderr.write(
+          `${reply.remaining} selected messages not taken (its time budget ran out): run it again\n`,
+        );
+      else if (reply.more) process.stderr.write(`more messages match: run it again\n`);
       // Anything not done (failed, unsupported, not found) is an exit code a script can see.
       const undone = reply.results.filter((r) => !['redriven', 'already_applied', 'purged'].includes(r.outcome));
       return undone.length ? 3 : 0;

@@ -14,6 +14,7 @@ export class RegistryMetrics {
   readonly presenceEvictions: Counter;
   readonly replayMarksPruned: Counter;
   readonly unenrolledRefused: Counter;
+  readonly supervisedProcessesRefused: Counter;
 
   constructor(db: Database, obs: Observability) {
     const registry = obs.registry;
@@ -76,6 +77,11 @@ export class RegistryMetrics {
     this.unenrolledRefused = new Counter({
       name: 'vigil_registry_unenrolled_refused_total',
       help: 'Heartbeats of new nodes that never enrolled refused (parked as over_limit): VIGIL_MAX_UNENROLLED_NODES were registered',
+      registers: [registry],
+    });
+    this.supervisedProcessesRefused = new Counter({
+      name: 'vigil_registry_supervised_processes_refused_total',
+      help: 'Supervisor events naming a new process of a node that has VIGIL_MAX_SUPERVISED_PROCESSES already (parked as over_limit)',
       registers: [registry],
     });
     this.presenceRebuilds = new Counter({

@@ -56,6 +56,12 @@ export const DLQ_SHOW_MAX_BYTES = 64 * 1024;
 export const DLQ_SCAN_MAX = 2000;
 /** At most this many messages per redrive or purge request. */
 export const DLQ_BATCH_MAX = 500;
+/**
+ * A redrive takes no further message once it has run this long: it answers with what it did
+ * and how many of its selection remain (`remaining`), well before the gateway's request timeout
+ * (VIGIL_RPC_TIMEOUT_MS, 5 s by default). One message's own handling is not cut short.
+ */
+export const DLQ_REDRIVE_BUDGET_MS = 2000;
 
 const Seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -158,8 +164,10 @@ export const DlqResult = z.object({ seq: Seq, outcome: DlqOutcome, detail: z.str
 export const DlqBatchReply = z.object({
   results: z.array(DlqResult),
   counts: z.record(z.string(), z.number().int()),
-  /** More messages matched than one request takes: ask again. */
+  /** More messages matched than one request takes, or its time budget ran out: ask again. */
   more: z.boolean(),
+  /** Messages of this request's selection not taken, its time budget (DLQ_REDRIVE_BUDGET_MS) spent: still parked. */
+  remaining: z.number().int().nonnegative().optional(),
 });
 export type DlqBatchReply = z.infer<typeof DlqBatchReply>;
 

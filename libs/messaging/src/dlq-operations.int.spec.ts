@@ -1,5 +1,5 @@
 import { headers } from '@nats-io/nats-core';
-import { DLQ_SHOW_MAX_BYTES, DlqHeaders } from '@vigil/contracts';
+import { BusyError, DLQ_SHOW_MAX_BYTES, DlqHeaders } from '@vigil/contracts';
 import { createTestBus, type TestBus } from '@vigil/test-support';
 import pino from 'pino';
 import { Counter } from 'prom-client';
@@ -167,5 +167,45 @@ describe('DlqOperations', () => {
     expect(both.flatMap((r) => r.results).filter((x) => x.outcome === 'purged').length).toBeGreaterThanOrEqual(3);
     expect((await ops.list({ limit: 50 })).entries).toEqual([]);
     expect((await theirOps.list({ limit: 50 })).entries).toHaveLength(1);
+  });
+
+  it('runs one redrive at a time (busy meanwhile) and stops taking messages when its time budget is spent', async () => {
+    const dlq = new DeadLetters(bus.js, bus.topology, 'registry-svc', counter);
+    const taken: number[] = [];
+    const slow: RedriveHandler = {
+      accepts: () => true,
+      // Each message's handling takes 60 ms (a handler waiting on its database).
+      redrive: async (p) => {
+        taken.push(p.streamSeq);
+        await new Promise((r) => setTimeout(r, 60));
+        return { outcome: 'applied' };
+      },
+    };
+    const bounded = new DlqOperations(bus.jsm, bus.topology, 'registry-svc', dlq, [slow], logger, {
+      budgetMs: 150,
+      retryAfterSeconds: 2,
+    });
+    for (let i = 1; i <= 8; i++) await park(dlq, 100 + i, s(`telemetry.heartbeat.n${i}`), Buffer.from('{}'));
+
+    const first = bounded.redrive({ all: true, actor: 'user:admin' });
+    const second = bounded.redrive({ all: true, actor: 'user:other' });
+    await expect(second).rejects.toThrow(BusyError);
+    await expect(second).rejects.toMatchObject({ retryAfterSeconds: 2 });
+    const reply = await first;
+    // Taken at 0 and 60 ms (120 ms when the machine is slow), none after 150 ms: answered well
+    // before the 480 ms all eight take, with the number left.
+    const done = reply.results.length;
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(done).toBeLessThanOrEqual(3);
+    expect(reply.results.every((r) => r.outcome === 'redriven')).toBe(true);
+    expect([reply.more, reply.remaining]).toEqual([true, 8 - done]);
+    expect((await bounded.list({ limit: 50 })).entries).toHaveLength(8 - done);
+
+    // Done, the process takes the next redrive, which goes on with the rest; each once, in order.
+    let rounds = 1;
+    for (let r = reply; r.more; rounds++) r = await bounded.redrive({ all: true, actor: 'user:admin' });
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    expect(taken).toEqual([101, 102, 103, 104, 105, 106, 107, 108]);
+    expect((await bounded.list({ limit: 50 })).entries).toEqual([]);
   });
 });

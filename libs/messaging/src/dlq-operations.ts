@@ -1,7 +1,9 @@
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import {
+  BusyError,
   DLQ_BATCH_MAX,
+  DLQ_REDRIVE_BUDGET_MS,
   DLQ_SCAN_MAX,
   DLQ_SHOW_MAX_BYTES,
   type DlqBatchReply,
@@ -52,6 +54,14 @@ export interface RedriveHandler {
   redrive(parked: ParkedMessage, request: RedriveRequest): Promise<RedriveResult>;
 }
 
+/** How much one redrive may take of the process. */
+export interface RedriveBounds {
+  /** After this long a redrive takes no further message (DLQ_REDRIVE_BUDGET_MS). */
+  budgetMs: number;
+  /** What a redrive asked while another runs tells the client to wait (Retry-After). */
+  retryAfterSeconds: number;
+}
+
 /** Whether `subject` matches the NATS pattern `pattern` (`*` one token, `>` the rest). */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const p = pattern.split('.');
@@ -72,9 +82,15 @@ export function subjectMatches(pattern: string, subject: string): boolean {
  * kind, in the order their original stream stored them; one refused again is parked again with
  * its redrive count one higher; the messages a request takes are those stored before it began,
  * so what it parks again is never taken again by the same request (no loop).
+ *
+ * One redrive at a time per process: a handler holds database connections (the ledger's and its
+ * own), so concurrent redrives would take the pool from the service's own work; one asked
+ * meanwhile is answered busy (the gateway: 503 with Retry-After). A redrive stops taking messages
+ * after `bounds.budgetMs` and answers what it did, with the number left (`remaining`).
  */
 export class DlqOperations {
   readonly subject: string;
+  private redriving = false;
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -83,6 +99,7 @@ export class DlqOperations {
     private readonly deadLetters: DeadLetters,
     private readonly handlers: RedriveHandler[],
     private readonly logger: Logger,
+    private readonly bounds: RedriveBounds = { budgetMs: DLQ_REDRIVE_BUDGET_MS, retryAfterSeconds: 1 },
   ) {
     this.subject = topology.subjects.dlq(service);
   }
@@ -103,8 +120,23 @@ export class DlqOperations {
   }
 
   async redrive(sel: DlqCommand): Promise<DlqBatchReply> {
+    if (this.redriving)
+      throw new BusyError(
+        `busy: a redrive is running in this ${this.service} process; retry in ${this.bounds.retryAfterSeconds} s`,
+        this.bounds.retryAfterSeconds,
+      );
+    this.redriving = true;
+    try {
+      return await this.redriveBounded(sel);
+    } finally {
+      this.redriving = false;
+    }
+  }
+
+  private async redriveBounded(sel: DlqCommand): Promise<DlqBatchReply> {
     const request: RedriveRequest = { actor: sel.actor };
-    const reply = await this.each(sel, { inStreamOrder: true }, async (p) => {
+    const deadline = Date.now() + this.bounds.budgetMs;
+    const reply = await this.each(sel, { inStreamOrder: true, deadline }, async (p) => {
       if (p.truncated)
         return { outcome: 'failed', detail: 'the payload was cut when it was parked: it cannot be redriven' };
       const handler = this.handlers.find((h) => h.accepts(p));
@@ -140,7 +172,10 @@ export class DlqOperations {
       await this.delete(p.seq);
       return { outcome: result.outcome === 'applied' ? 'redriven' : 'already_applied' };
     });
-    this.logger.info({ dlq: this.subject, actor: sel.actor, counts: reply.counts }, 'DLQ redrive');
+    this.logger.info(
+      { dlq: this.subject, actor: sel.actor, counts: reply.counts, remaining: reply.remaining ?? 0 },
+      'DLQ redrive',
+    );
     return reply;
   }
 
@@ -164,11 +199,12 @@ export class DlqOperations {
    * Acts on each selected message. `inStreamOrder`: the messages of one original stream in the
    * order that stream stored them (a redrive replays them as the consumer first read them: a
    * node's heartbeat, which registers it, before its inventory), whatever order re-parking gave
-   * their copies in the DLQ.
+   * their copies in the DLQ. `deadline` (ms since the epoch): no message is taken after it (at
+   * least one is), the rest counted in `remaining`.
    */
   private async each(
     sel: DlqSelection,
-    { inStreamOrder }: { inStreamOrder: boolean },
+    { inStreamOrder, deadline = Infinity }: { inStreamOrder: boolean; deadline?: number },
     act: (p: ParkedMessage) => Promise<{ outcome: DlqOutcome; detail?: string }>,
   ): Promise<DlqBatchReply> {
     const results: DlqBatchReply['results'] = [];
@@ -192,7 +228,12 @@ export class DlqOperations {
         return a.s === b.s ? a.q - b.q : a.s < b.s ? -1 : 1;
       });
     }
-    for (const t of targets) {
+    let remaining = 0;
+    for (const [i, t] of targets.entries()) {
+      if (i > 0 && Date.now() >= deadline) {
+        remaining = targets.length - i;
+        break;
+      }
       if (typeof t === 'number') {
         results.push({ seq: t, outcome: 'not_found' });
         continue;
@@ -206,7 +247,7 @@ export class DlqOperations {
     }
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
-    return { results, counts, more };
+    return remaining > 0 ? { results, counts, more: true, remaining } : { results, counts, more };
   }
 
   /** Messages after `after` matching `filter`, up to `limit`; `next` when there may be more. */

@@ -1,5 +1,5 @@
 import type { Subscription } from '@nats-io/nats-core';
-import { dlqOperations, type DlqService } from '@vigil/contracts';
+import { DLQ_REDRIVE_BUDGET_MS, dlqOperations, type DlqService } from '@vigil/contracts';
 import { DlqOperations, type RedriveHandler, serveQuery } from '@vigil/messaging';
 import { type Bus, type Observability, rpcServerDeps } from './infra';
 
@@ -14,7 +14,10 @@ export function serveDeadLetters(
   service: DlqService,
   handlers: RedriveHandler[] = [],
 ): { operations: DlqOperations; subscriptions: Subscription[] } {
-  const operations = new DlqOperations(bus.jsm, bus.topology, service, bus.dlq, handlers, obs.logger);
+  const operations = new DlqOperations(bus.jsm, bus.topology, service, bus.dlq, handlers, obs.logger, {
+    budgetMs: DLQ_REDRIVE_BUDGET_MS,
+    retryAfterSeconds: bus.queries.retryAfterSeconds,
+  });
   const ops = dlqOperations(service);
   const deps = rpcServerDeps(bus, obs);
   return {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  DLQ_REDRIVE_BUDGET_MS,
   DLQ_SERVICES,
   type DlqBatchReply,
   type DlqEntry,
@@ -73,7 +74,10 @@ export class DlqController {
   ) {
     const ledger = new RedriveLedger(db, 'gateway');
     const redrives = [users, keys, audit].map((m) => m.redriveHandler(ledger));
-    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, redrives, obs.logger);
+    this.own = new DlqOperations(bus.jsm, bus.topology, 'gateway', bus.dlq, redrives, obs.logger, {
+      budgetMs: DLQ_REDRIVE_BUDGET_MS,
+      retryAfterSeconds: bus.queries.retryAfterSeconds,
+    });
   }
 
   private list1(owner: DlqOwner, request: z.infer<typeof DlqListRequest>) {

@@ -233,7 +233,14 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     // nobody registered (or the limit refused) keeps no rows; parked after the worker's tries.
     if (!(await nodeRegistered(this.db, event.nodeId)))
       throw new RetryableError(`node ${event.nodeId} is not registered yet`, 2000);
-    await recordSupervisorEvent(this.db, event);
+    const max = this.config.VIGIL_MAX_SUPERVISED_PROCESSES;
+    if ((await recordSupervisorEvent(this.db, event, max)) === 'over_limit') {
+      this.metrics.supervisedProcessesRefused.inc();
+      throw new PoisonMessageError(
+        'over_limit',
+        `supervised_processes_per_node: node ${event.nodeId} already has ${max} supervised processes; ${JSON.stringify(event.process)} is not one of them (VIGIL_MAX_SUPERVISED_PROCESSES)`,
+      );
+    }
   }
 
   private async onInventory(msg: JsMsg, verify = this.live): Promise<void> {

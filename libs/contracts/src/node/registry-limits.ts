@@ -10,6 +10,13 @@ export const REGISTRY_LIMITS = {
    * never enrolled is refused. Known nodes and enrolled ones are not affected.
    */
   unenrolled_nodes: 10_000,
+  /**
+   * Distinct process names one node's supervisor events may keep rows for in
+   * `registry.supervised_processes`, the default of VIGIL_MAX_SUPERVISED_PROCESSES. An agent
+   * supervises a handful of exporters; past this many, an event naming a new process is parked
+   * as over_limit, while the processes already recorded keep updating.
+   */
+  supervised_processes_per_node: 256,
 } as const;
 
 export type RegistryLimit = keyof typeof REGISTRY_LIMITS;
