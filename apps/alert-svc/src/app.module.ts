@@ -9,6 +9,7 @@ import { NodeIdentities1765100000000 } from './migrations/1765100000000-node-ide
 import { AlertingReplayMarks1765519200000 } from './migrations/1765519200000-replay-marks';
 import { AlertingReplayMarksPruning1766200000002 } from './migrations/1766200000002-replay-marks-pruning';
 import { AlertingDlqRedriven1766300000000 } from './migrations/1766300000000-alerting-dlq-redriven';
+import { DlqModule } from './dlq/dlq.module';
 import { NotifyModule } from './notify/notify.module';
 import { RulesModule } from './rules/rules.module';
 import { SilencesModule } from './silences/silences.module';
@@ -37,6 +38,7 @@ import { SilencesModule } from './silences/silences.module';
     SilencesModule,
     EvaluationModule,
     NotifyModule,
+    DlqModule,
   ],
 })
 export class AppModule {}

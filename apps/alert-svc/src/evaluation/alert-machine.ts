@@ -161,6 +161,11 @@ export class AlertMachine {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.sweeper);
+    await this.idle();
+  }
+
+  /** Resolves once every transition asked so far has run (its events appended). */
+  async idle(): Promise<void> {
     await Promise.all([...this.alerts.values()].map((t) => t.busy));
   }
 

@@ -1,29 +1,8 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
-import {
-  alertEvents,
-  backupEvents,
-  type DomainEvent,
-  type EventCatalog,
-  nodeEvents,
-  NotFoundError,
-  notifyOperations,
-  silenceOperations,
-} from '@vigil/contracts';
+import { NotFoundError, notifyOperations, silenceOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
-import {
-  Bus,
-  Database,
-  Observability,
-  RedriveLedger,
-  rereadRedrive,
-  rpcServerDeps,
-  serveDeadLetters,
-} from '@vigil/platform';
-import { AlertEvaluation } from '../evaluation/alert-evaluation';
-import { SampleGate } from '../evaluation/sample-gate';
-import { SampleRedrive } from '../evaluation/sample-redrive';
-import { RulesReadModel } from '../rules/rules.read-model';
+import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
 import { AlertQueries } from './alert-queries';
 import { NotificationLog } from './notification-log';
 import { Receivers } from './pipeline/receivers';
@@ -43,10 +22,6 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly alerts: AlertQueries,
     private readonly log: NotificationLog,
     private readonly receivers: Receivers,
-    private readonly db: Database,
-    private readonly gate: SampleGate,
-    private readonly evaluation: AlertEvaluation,
-    private readonly rules: RulesReadModel,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,8 +38,6 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
       serveQuery(deps, notifyOperations.history, (r) => alerts.history(r)),
       serveQuery(deps, notifyOperations.notifications, (r) => log.list(r)),
       serveQuery(deps, notifyOperations.receivers, async () => ({ receivers: receivers.names() })),
-      // Its own DLQ: list, show, purge, and redrive (recorded in alerting.dlq_redriven).
-      ...serveDeadLetters(this.bus, this.obs, 'alert-svc', this.redrives()).subscriptions,
       serveQuery(deps, notifyOperations.testReceiver, async (r) => {
         const result = await receivers.test(r.receiver);
         if (!result) throw new NotFoundError(`no receiver "${r.receiver}"`);
@@ -78,24 +51,6 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
           ...(result.error ? { error: result.error } : {}),
         };
       }),
-    ];
-  }
-
-  /** The sample batches the evaluator parks, the events its projections park, and those its in-memory readers park. */
-  private redrives() {
-    const ledger = new RedriveLedger(this.db, 'alerting');
-    return [
-      new SampleRedrive(this.bus.topology, this.gate, this.evaluation, ledger),
-      this.gate.identitiesRedrive(ledger),
-      this.alerts.redriveHandler(ledger),
-      this.silences.redriveHandler(ledger),
-      this.rules.redriveHandler(ledger),
-      // The evaluators' and the dispatcher's in-memory readers (see rereadRedrive).
-      rereadRedrive(
-        { node: nodeEvents, backup: backupEvents, alert: alertEvents } as Record<string, EventCatalog<DomainEvent>>,
-        this.bus.topology.streams.events,
-        ledger,
-      ),
     ];
   }
 

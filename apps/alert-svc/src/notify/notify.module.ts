@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { NotifyApi } from './notify.api';
-import { EvaluationModule } from '../evaluation/evaluation.module';
-import { RulesModule } from '../rules/rules.module';
 import { SilencesModule } from '../silences/silences.module';
 import { AlertQueries } from './alert-queries';
 import { NotificationLog } from './notification-log';
 import { NotificationDispatcher } from './pipeline/dispatcher';
 import { Receivers } from './pipeline/receivers';
 
-/** The notification pipeline, its log, the alerts read model, their operations over NATS, and the DLQ's. */
+/** The notification pipeline, its log, the alerts read model and their operations over NATS. */
 @Module({
-  imports: [SilencesModule, EvaluationModule, RulesModule],
+  imports: [SilencesModule],
   providers: [Receivers, NotificationLog, AlertQueries, NotificationDispatcher, NotifyApi],
+  exports: [AlertQueries],
 })
 export class NotifyModule {}
