@@ -24,8 +24,13 @@ const ROUNDS = 100;
 const FLOOD = SERIES * ROUNDS;
 /** VIGIL_ALERT_MAX_WINDOW_SAMPLES for this test (the flood sends ten times as many within its windows). */
 const BUDGET = 100_000;
-/** Heap growth after GC the windows may leave (without the budget: a million samples, see the commit). */
-const HEAP_CEILING_MB = 12;
+/** Heap growth after GC the windows may leave (without the budget, a million samples: +25.6 MB). */
+const HEAP_CEILING_MB = 20;
+/**
+ * Heap growth over the flood's second half, once the budget is full: none is expected; without
+ * the budget (1e9) the windows keep every sample, about half of the +25.6 MB in the second half.
+ */
+const SECOND_HALF_CEILING_MB = 8;
 /** The well-behaved series is sent a sample every GOOD_EVERY flood samples (every second of its time). */
 const GOOD_EVERY = 1000;
 
@@ -90,26 +95,39 @@ describe('threshold windows under a shared sample budget (real evaluator, real N
       see({ nodeId, seq: 1, timestamp: at, intervalMs: 1000, samples: [{ name, labels, value }] });
 
     const t0 = Date.now() - FLOOD;
+    await machine.idle();
     const before = heapAfterGc();
     const started = performance.now();
-    for (let i = 0; i < FLOOD; i++) {
-      const series = i % SERIES;
-      batch(`n${series}`, t0 + i, 'm', { id: String(series) }, 1);
-      // The good series: 95 for the first half (its alert fires), 50 after (it resolves).
-      if (i % GOOD_EVERY === 0) batch('good', t0 + i, 'good_temp', {}, i < FLOOD / 2 ? 95 : 50);
-    }
+    const flood = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const series = i % SERIES;
+        batch(`n${series}`, t0 + i, 'm', { id: String(series) }, 1);
+        // The good series: 95 for the first half (its alert fires), 50 after (it resolves).
+        if (i % GOOD_EVERY === 0) batch('good', t0 + i, 'good_temp', {}, i < FLOOD / 2 ? 95 : 50);
+      }
+    };
+    // The budget is full early in the first half: over the second the heap must not grow. Heap
+    // readings once the alert machine's transitions have run (not what is in flight).
+    flood(0, FLOOD / 2);
+    await machine.idle();
+    const half = heapAfterGc();
+    flood(FLOOD / 2, FLOOD);
     const floodMs = performance.now() - started;
-    const grown = heapAfterGc() - before;
+    await machine.idle();
+    const after = heapAfterGc();
+    const grown = after - before;
+    const secondHalf = after - half;
     const evicted = (await metrics.evictions.get()).values[0].value;
     process.stdout.write(
       `threshold windows after ${FLOOD} samples of ${SERIES} series in ${Math.round(floodMs)} ms: ` +
         `${threshold.windowCount} windows, ${threshold.sampleCount} samples (at most ${mostHeld}), ` +
-        `${evicted} evicted, heap after GC +${(grown / MiB).toFixed(1)} MB\n`,
+        `${evicted} evicted, heap after GC +${(grown / MiB).toFixed(1)} MB (second half: ${(secondHalf / MiB).toFixed(1)} MB)\n`,
     );
     expect(mostHeld).toBeLessThanOrEqual(BUDGET);
     expect((await metrics.samples.get()).values[0].value).toBe(threshold.sampleCount);
     expect(evicted).toBeGreaterThan(0);
     expect(grown).toBeLessThan(HEAP_CEILING_MB * MiB);
+    expect(secondHalf).toBeLessThan(SECOND_HALF_CEILING_MB * MiB);
 
     // The good window was never evicted: the first average under 90 is over its whole minute
     // (53 samples of 95 and 7 of 50), not over the samples since an eviction.

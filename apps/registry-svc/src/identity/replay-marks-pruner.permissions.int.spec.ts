@@ -2,7 +2,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createTopology, type Topology } from '@vigil/contracts';
 import { Database, loadConfig, Observability } from '@vigil/platform';
-import { AuthNatsServer, createTestDatabase, natsServerBinary, type TestDatabase, uniqueId } from '@vigil/test-support';
+import { AuthNatsServer, createTestDatabase, requireTool, type TestDatabase, uniqueId } from '@vigil/test-support';
 import { createLogger } from '@vigil/telemetry';
 import { RegistryEnv } from '../config';
 import { ReplayMarks1765519100000 } from '../migrations/1765519100000-replay-marks';
@@ -12,7 +12,8 @@ import { ReplayMarksPruner } from './replay-marks-pruner';
 jest.setTimeout(30_000);
 
 const SKEW = 200;
-const describeWithServer = natsServerBinary() ? describe : describe.skip;
+const natsServer = requireTool('nats-server', 'nats-server');
+const describeWithServer = natsServer ? describe : describe.skip;
 
 /**
  * The pruner as registry-svc runs it: connected as the `registry-svc` NATS user, with the
