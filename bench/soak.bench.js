@@ -19,7 +19,7 @@
 const { parseArgs } = require('node:util');
 const { cycleSteps, formatReport, runChaos, stopAll } = require('../tools/chaos/chaos');
 const { rssKb } = require('./lib/proc');
-const { histogramDelta, histogramOf, quantile, scrape } = require('./lib/prom');
+const { histogramDelta, histogramOf, quantile, scrape, sumOf } = require('./lib/prom');
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,6 +45,8 @@ const PARTITIONS = Math.round(number('partitions', 1));
 if (2 * WINDOW_MS > MINUTES * 60_000) throw new Error('--window must be at most half of --minutes');
 const READING_MS = 10_000;
 const LAG = 'vigil_metrics_ingest_lag_seconds';
+/** Batches folded again after a rewind or a takeover: not in the lag histogram, counted here. */
+const REREAD = 'vigil_metrics_ingest_reread_batches_total';
 const log = (line) => process.stderr.write(`[soak] ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,6 +84,7 @@ const changePct = (first, last) =>
 async function main() {
   const rssReadings = []; // { t, service, kb }
   const lag = { first: undefined, last: undefined };
+  const reread = { first: 0, last: 0, total: 0 };
   const previous = new Map(); // instance -> { pid, histogram }
   const chaosRun = [];
   let windows;
@@ -112,11 +115,16 @@ async function main() {
         const page = await scrape(`http://127.0.0.1:${platform.ports[instance]}/metrics`).catch(() => undefined);
         if (!page || !pid) continue;
         const h = histogramOf(page, LAG);
+        const rereadNow = sumOf(page, REREAD) ?? 0;
         const before = previous.get(instance);
         // A new process: everything it observed since it started is new.
-        const delta = histogramDelta(before?.pid === pid ? before.histogram : undefined, h);
-        previous.set(instance, { pid, histogram: h });
+        const same = before?.pid === pid;
+        const delta = histogramDelta(same ? before.histogram : undefined, h);
+        const rereadDelta = rereadNow - (same ? before.reread : 0);
+        previous.set(instance, { pid, histogram: h, reread: rereadNow });
         if (which) lag[which] = addInto(lag[which], delta);
+        reread.total += rereadDelta;
+        if (which) reread[which] += rereadDelta;
       }
       if (!midDone && t - streamStart >= (end - streamStart) / 2) {
         await midRun();
@@ -189,6 +197,7 @@ async function main() {
     lagP99,
     flat: Object.values(rss).every((r) => within(r.changePct)) && within(lagP99.changePct),
     lagObservations: { first: lag.first?.count ?? 0, last: lag.last?.count ?? 0 },
+    rereadBatches: reread,
     chaos: chaosRun,
     ledger: {
       passed: report.passed,
