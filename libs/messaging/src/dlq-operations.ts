@@ -1,4 +1,4 @@
-import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg, StoredMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import {
   BusyError,
@@ -29,6 +29,24 @@ export interface ParkedMessage extends DlqEntry {
   /** The original headers (as the sender set them; control headers included, inert here). */
   headers: MsgHdrs;
   data: Uint8Array;
+}
+
+/**
+ * The parked message as its consumer first read it (subject, data, headers, stream sequence and
+ * time of storage), for a redrive that runs it through the consumer's own checks; `storedAt` is
+ * when the original stream stored it (Unix ms), the time its staleness is judged against.
+ */
+export function parkedOriginal(p: ParkedMessage): { msg: JsMsg; storedAt: number } {
+  const storedAt = Date.parse(p.storedAt ?? p.parkedAt);
+  const msg = {
+    subject: p.originalSubject,
+    data: p.data,
+    headers: p.headers,
+    seq: p.streamSeq,
+    time: new Date(storedAt),
+    info: { timestampNanos: storedAt * 1e6 },
+  } as unknown as JsMsg;
+  return { msg, storedAt };
 }
 
 /** What a redrive handler made of a parked message. */

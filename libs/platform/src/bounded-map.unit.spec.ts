@@ -1,15 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import { boundedMapMetrics, LruMap } from './bounded-map';
-
-setFlagsFromString('--expose_gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
+import { heapAfterGc } from '@vigil/test-support';
 
 describe('LruMap', () => {
   it('evicts the least recently used entries past its bound, and counts them', async () => {

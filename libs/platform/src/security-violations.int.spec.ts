@@ -1,7 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { DeadLetters } from '@vigil/messaging';
-import { createTestBus, type TestBus } from '@vigil/test-support';
+import { createTestBus, type TestBus, heapAfterGc } from '@vigil/test-support';
 import { createLogger } from '@vigil/telemetry';
 import { z } from 'zod';
 import { loadConfig } from './config';
@@ -9,14 +7,6 @@ import { Bus, Observability } from './infra';
 import { SecurityViolations } from './security-violations';
 
 jest.setTimeout(60_000);
-
-setFlagsFromString('--expose_gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 /**
  * Issue 19, point 6: a flood of forged messages, each claiming another node id, is refused;

@@ -12,3 +12,4 @@ export * from './postgres-server';
 export * from './redis-server';
 export * from './fuzz';
 export * from './tools';
+export * from './heap';

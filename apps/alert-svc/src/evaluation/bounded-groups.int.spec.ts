@@ -1,23 +1,13 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type AlertEvent, alertEvents, AlertRule, type AlertRuleInput, type SampleBatch } from '@vigil/contracts';
 import { EventStore } from '@vigil/event-store';
 import { createLogger } from '@vigil/telemetry';
-import { createTestBus, eventually, type TestBus } from '@vigil/test-support';
+import { createTestBus, eventually, type TestBus, heapAfterGc } from '@vigil/test-support';
 import { type Counter, Registry } from 'prom-client';
 import { AbsentEvaluator } from './absent.evaluator';
 import { AlertMachine, STALE_MS } from './alert-machine';
 import { alertOf, type Condition } from './condition';
 import { reportedGroupLimit } from './group-limit';
 import { ThresholdEvaluator } from './threshold.evaluator';
-
-setFlagsFromString('--expose_gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const MiB = 1024 * 1024;
 const FLOOD = 1_000_000;

@@ -1,6 +1,11 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { decodeSampleBatch, type Topology, ValidationError } from '@vigil/contracts';
-import type { ParkedMessage, RedriveHandler, RedriveRequest, RedriveResult } from '@vigil/messaging';
+import {
+  type ParkedMessage,
+  parkedOriginal,
+  type RedriveHandler,
+  type RedriveRequest,
+  type RedriveResult,
+} from '@vigil/messaging';
 import type { RedriveLedger } from '@vigil/platform';
 import type { AlertEvaluation } from './alert-evaluation';
 import type { SampleGate } from './sample-gate';
@@ -47,14 +52,7 @@ export class SampleRedrive implements RedriveHandler {
       if (!(e instanceof ValidationError)) throw e;
       return { outcome: 'refused', reason: 'invalid_payload', detail: e.message };
     }
-    const storedAt = Date.parse(p.storedAt ?? p.parkedAt);
-    const original = {
-      subject: p.originalSubject,
-      data: p.data,
-      headers: p.headers,
-      seq: p.streamSeq,
-      info: { timestampNanos: storedAt * 1e6 },
-    } as unknown as JsMsg;
+    const { msg: original, storedAt } = parkedOriginal(p);
     const violation = this.gate.checkRedriven(original, batch);
     if (violation) {
       return { outcome: 'refused', reason: 'identity_mismatch', detail: `${violation.reason}: ${violation.detail}` };

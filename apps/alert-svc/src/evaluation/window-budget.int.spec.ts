@@ -1,21 +1,11 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type AlertEvent, alertEvents, AlertRule, type AlertRuleInput, type SampleBatch } from '@vigil/contracts';
 import { EventStore } from '@vigil/event-store';
 import { createLogger } from '@vigil/telemetry';
-import { createTestBus, eventually, type TestBus } from '@vigil/test-support';
+import { createTestBus, eventually, type TestBus, heapAfterGc } from '@vigil/test-support';
 import { Registry } from 'prom-client';
 import { AlertMachine, STALE_MS } from './alert-machine';
 import { alertOf } from './condition';
 import { type Observation, DEFAULT_MAX_WINDOWS, ThresholdEvaluator, windowBudgetMetrics } from './threshold.evaluator';
-
-setFlagsFromString('--expose_gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const MiB = 1024 * 1024;
 /** Flooding series, each sent ROUNDS samples one after the other (round robin, 1 ms apart). */

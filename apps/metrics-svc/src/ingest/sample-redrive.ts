@@ -1,6 +1,11 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { type Topology, ValidationError } from '@vigil/contracts';
-import type { ParkedMessage, RedriveHandler, RedriveRequest, RedriveResult } from '@vigil/messaging';
+import {
+  type ParkedMessage,
+  parkedOriginal,
+  type RedriveHandler,
+  type RedriveRequest,
+  type RedriveResult,
+} from '@vigil/messaging';
 import type { Database, IdentityGate } from '@vigil/platform';
 import type { MetricsSvcMetrics } from '../metrics-svc.metrics';
 import { decodeIngestBatch } from './batch-decoder';
@@ -55,15 +60,7 @@ export class SampleRedrive implements RedriveHandler {
       if (!(e instanceof ValidationError)) throw e;
       return { outcome: 'refused', reason: 'invalid_payload', detail: e.message };
     }
-    // The original as the ingest read it: its subject, headers, sequence and time of storage.
-    const storedAt = Date.parse(p.storedAt ?? p.parkedAt);
-    const original = {
-      subject: p.originalSubject,
-      data: p.data,
-      headers: p.headers,
-      seq: p.streamSeq,
-      info: { timestampNanos: storedAt * 1e6 },
-    } as unknown as JsMsg;
+    const { msg: original } = parkedOriginal(p);
     const replays = identity.newReplayGuard();
     const violation = identity.check(original, target.nodeId, batch.nodeId, { replays });
     identity.releaseReplayGuard(replays);

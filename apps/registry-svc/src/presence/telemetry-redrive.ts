@@ -1,7 +1,7 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { type Topology, ValidationError } from '@vigil/contracts';
 import {
   type ParkedMessage,
+  parkedOriginal,
   PoisonMessageError,
   type RedriveHandler,
   type RedriveRequest,
@@ -58,16 +58,7 @@ export class TelemetryRedrive implements RedriveHandler {
         : parsed.kind === 'inventory'
           ? this.apply.inventory
           : this.apply.agentEvent;
-    // The original as the consumer read it: its subject, headers, sequence and time of storage.
-    const storedAt = Date.parse(p.storedAt ?? p.parkedAt);
-    const original = {
-      subject: p.originalSubject,
-      data: p.data,
-      headers: p.headers,
-      seq: p.streamSeq,
-      time: new Date(storedAt),
-      info: { timestampNanos: storedAt * 1e6 },
-    } as unknown as JsMsg;
+    const { msg: original } = parkedOriginal(p);
     try {
       return (await this.ledger.once(p, actor, () => handle(original)))
         ? { outcome: 'applied' }
