@@ -1,7 +1,13 @@
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTopology, NATS_IDENTITIES } from '@vigil/contracts';
+import {
+  createTopology,
+  isNatsRespondingIdentity,
+  NATS_IDENTITIES,
+  NATS_RESPONDING_IDENTITIES,
+  natsResponderUser,
+} from '@vigil/contracts';
 import * as bcrypt from 'bcryptjs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,13 +28,18 @@ describe("npm start's secrets and server configurations", () => {
     const files = readdirSync(secretsDir).sort();
     expect(files).toEqual(NATS_IDENTITIES.map((i) => `nats-${i}.password`).sort());
     for (const f of files) expect(statSync(join(secretsDir, f)).mode & 0o777).toBe(0o600);
-    const hashes = [...config.matchAll(/password: "([^"]+)"/g)].map((m) => m[1]);
-    expect(hashes).toHaveLength(NATS_IDENTITIES.length);
-    NATS_IDENTITIES.forEach((identity, i) => {
+    const hashes = new Map(
+      [...config.matchAll(/user: "([^"]+)"\n\s*password: "([^"]+)"/g)].map((m) => [m[1], m[2]] as const),
+    );
+    // Every identity, and each service's responder (`<service>-rpc`) with the service's password.
+    expect(hashes.size).toBe(NATS_IDENTITIES.length + NATS_RESPONDING_IDENTITIES.length);
+    for (const identity of NATS_IDENTITIES) {
       const plain: string = secure.secretFile(`nats-${identity}`, secretsDir).value;
       expect(config).not.toContain(plain);
-      expect(bcrypt.compareSync(plain, hashes[i])).toBe(true);
-    });
+      expect(bcrypt.compareSync(plain, hashes.get(identity) ?? '')).toBe(true);
+      if (isNatsRespondingIdentity(identity))
+        expect(bcrypt.compareSync(plain, hashes.get(natsResponderUser(identity)) ?? '')).toBe(true);
+    }
     expect(config).toContain('listen: "127.0.0.1:4223"');
   });
 

@@ -9,8 +9,13 @@
  * their config; only `admin` creates, updates, purges or deletes streams.
  *
  * Replies: each identity receives its replies on its own inbox prefix (`natsInboxPrefix`), so
- * no identity but `admin` can read another's replies, and answers its requesters through
- * `allow_responses`. Not per node: every agent shares the `agent` user, so an agent can publish
+ * no identity but `admin` can read another's replies. A service answers its requesters as a
+ * second user, its responder (`natsResponderUser`: `<service>-rpc`, same password), which may
+ * only receive its `cmd.*`/`qry.*` requests and publish their replies (`allow_responses`): the
+ * user that reads the streams has no `allow_responses`, since nats-server 2.9 then tracks the
+ * `$JS.ACK` reply subject of every stream message it delivers to that user and, at fleet rates,
+ * spends its CPU there instead of acknowledging the agents' publishes
+ * (`npm run bench -- nats-responses`). Not per node: every agent shares the `agent` user, so an agent can publish
  * telemetry in another node's name (registry-svc and metrics-svc refuse what an enrolled
  * node did not sign) and read any node's config document.
  */
@@ -37,6 +42,22 @@ export interface NatsPermissions {
   readonly subscribe: SubjectPermissions;
   /** May publish to the reply subject of a request it received (it answers requests). */
   readonly allowResponses: boolean;
+}
+
+/** The identities that answer requests (`cmd.*`, `qry.*`) and so have a responder user. */
+export const NATS_RESPONDING_IDENTITIES = ['registry-svc', 'metrics-svc', 'alert-svc', 'backup-svc'] as const;
+export type NatsRespondingIdentity = (typeof NATS_RESPONDING_IDENTITIES)[number];
+
+export function isNatsRespondingIdentity(name: string): name is NatsRespondingIdentity {
+  return (NATS_RESPONDING_IDENTITIES as readonly string[]).includes(name);
+}
+
+/**
+ * The user a service answers requests as: `<service>-rpc`, with the service's password
+ * (`natsAuthorizationConfig` writes both), on a connection of its own.
+ */
+export function natsResponderUser(identity: NatsRespondingIdentity): string {
+  return `${identity}-rpc`;
 }
 
 /** The inbox an identity's connection must use (`inboxPrefix`), since it may subscribe to no other. */
@@ -147,11 +168,23 @@ function service(identity: keyof typeof SERVICE_ROLES, t: Topology): NatsPermiss
       ],
       deny: role.deadLetters ? streamAdminDeniedButDlq(t) : streamAdminDenied(),
     },
+    subscribe: { allow: [`${natsInboxPrefix(identity)}.>`], deny: [] },
+    allowResponses: false,
+  };
+}
+
+/**
+ * A service's responder (`natsResponderUser`): receives the requests of the contexts the
+ * service answers, in their queue group, and publishes nothing but the replies to them
+ * (`allow_responses`: one reply each, to a request it received). It reads no stream, so the
+ * server tracks only the requests' reply subjects.
+ */
+export function natsResponderPermissions(identity: NatsRespondingIdentity, t: Topology): NatsPermissions {
+  const role = SERVICE_ROLES[identity];
+  return {
+    publish: { allow: [], deny: ['>'] },
     subscribe: {
-      allow: [
-        ...role.answers.flatMap((context) => [t.subjects.cmd(context, '*'), t.subjects.qry(context, '*')]),
-        `${natsInboxPrefix(identity)}.>`,
-      ],
+      allow: role.answers.flatMap((context) => [t.subjects.cmd(context, '*'), t.subjects.qry(context, '*')]),
       deny: [],
     },
     allowResponses: true,
@@ -246,16 +279,22 @@ export interface NatsUser {
 
 /**
  * The `authorization { users: [...] }` block of a nats-server configuration for `users`, each
- * with its identity's permissions. Strings are JSON-quoted, which the NATS config format reads.
+ * with its identity's permissions, and for each service its responder (`natsResponderUser`)
+ * with the same password. Strings are JSON-quoted, which the NATS config format reads.
  */
 export function natsAuthorizationConfig(t: Topology, users: readonly NatsUser[]): string {
   const list = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   const side = (p: SubjectPermissions) =>
     p.deny.length ? `{ allow: ${list(p.allow)}, deny: ${list(p.deny)} }` : `{ allow: ${list(p.allow)} }`;
-  const entries = users.map(({ identity, password }) => {
-    const p = natsPermissions(identity, t);
+  const all = users.flatMap(({ identity, password }) => [
+    { user: identity as string, password, p: natsPermissions(identity, t) },
+    ...(isNatsRespondingIdentity(identity)
+      ? [{ user: natsResponderUser(identity), password, p: natsResponderPermissions(identity, t) }]
+      : []),
+  ]);
+  const entries = all.map(({ user, password, p }) => {
     const lines = [
-      `      user: ${JSON.stringify(identity)}`,
+      `      user: ${JSON.stringify(user)}`,
       `      password: ${JSON.stringify(password)}`,
       `      permissions: {`,
       `        publish: ${side(p.publish)}`,

@@ -1,4 +1,10 @@
-import { NATS_IDENTITIES, natsAuthorizationConfig, natsPermissions } from './nats-permissions';
+import {
+  NATS_IDENTITIES,
+  NATS_RESPONDING_IDENTITIES,
+  natsAuthorizationConfig,
+  natsPermissions,
+  natsResponderPermissions,
+} from './nats-permissions';
 import { createTopology } from './topology';
 
 const t = createTopology('t1', 4);
@@ -88,7 +94,25 @@ describe('NATS permissions per identity', () => {
     ]);
     expect(config).toContain('user: "agent"');
     expect(config).toContain('password: "p\\"1"');
-    expect(config).toContain('allow_responses: true');
-    expect(config.match(/user:/g)).toHaveLength(2);
+    // The service and its responder, with the same password; only the responder answers.
+    expect(config.match(/user:/g)).toHaveLength(3);
+    const entry = (user: string) => config.split(/\n    \{\n/).find((e) => e.includes(`user: "${user}"`)) ?? '';
+    expect(entry('registry-svc')).not.toContain('allow_responses');
+    expect(entry('registry-svc-rpc')).toContain('allow_responses: true');
+    expect(entry('registry-svc-rpc')).toContain('password: "$2a$11$abc"');
+    expect(entry('registry-svc-rpc')).toContain('publish: { allow: [], deny: [">"] }');
+    expect(entry('registry-svc-rpc')).toContain('subscribe: { allow: ["t1.cmd.registry.*", "t1.qry.registry.*"] }');
+    expect(entry('agent')).not.toContain('allow_responses');
+  });
+
+  it('no identity that reads a stream answers requests: only the responders have allow_responses', () => {
+    for (const identity of NATS_IDENTITIES) expect(natsPermissions(identity, t).allowResponses).toBe(false);
+    for (const identity of NATS_RESPONDING_IDENTITIES) {
+      const p = natsResponderPermissions(identity, t);
+      expect(p.allowResponses).toBe(true);
+      expect(p.publish).toEqual({ allow: [], deny: ['>'] });
+      expect(p.subscribe.allow.every((s) => /^t1\.(cmd|qry)\.[a-z-]+\.\*$/.test(s))).toBe(true);
+      expect(natsPermissions(identity, t).subscribe.allow).toEqual([`_INBOX_${identity}.>`]);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { isNatsIdentity, natsInboxPrefix } from '@vigil/contracts';
+import { isNatsIdentity, isNatsRespondingIdentity, natsInboxPrefix, natsResponderUser } from '@vigil/contracts';
 import type { Logger } from 'pino';
 
 /** A NATS user and its password (never logged). */
@@ -53,6 +53,22 @@ export function natsCredentialsFromEnv(env: NodeJS.ProcessEnv, prefix = 'NATS'):
   }
   if (!inline) throw new Error(`${userVar} is set without ${passVar} or ${fileVar}`);
   return { user, pass: inline };
+}
+
+/**
+ * The credentials a service answers requests with, on a connection of their own: `NATS_RPC_USER`
+ * with `NATS_RPC_PASSWORD` or `NATS_RPC_PASSWORD_FILE` when set; else, for one of Vigil's
+ * services, its responder user (`<service>-rpc`) with the service's password, as
+ * `natsAuthorizationConfig` writes it; else (another user, or none) the service's own.
+ */
+export function natsResponderCredentials(
+  env: NodeJS.ProcessEnv,
+  own: NatsCredentials | undefined,
+): NatsCredentials | undefined {
+  const given = natsCredentialsFromEnv(env, 'NATS_RPC');
+  if (given) return given;
+  if (own && isNatsRespondingIdentity(own.user)) return { user: natsResponderUser(own.user), pass: own.pass };
+  return own;
 }
 
 /** The options of nats.js's connect() that say who we are and how the server is verified. */

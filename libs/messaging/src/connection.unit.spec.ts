@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { natsAuthOptions, natsCredentialsFromEnv } from './connection';
+import { natsAuthOptions, natsCredentialsFromEnv, natsResponderCredentials } from './connection';
 
 describe('NATS credentials from the environment', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-nats-cred-'));
@@ -40,6 +40,19 @@ describe('NATS credentials from the environment', () => {
       `NATS_PASSWORD_FILE: cannot read ${join(dir, 'absent')}: ENOENT`,
     ]);
     expect(failures.join()).not.toContain('s3cret');
+  });
+
+  it("answers requests as the service's responder user with its password, or as NATS_RPC_USER when set", () => {
+    const own = { user: 'metrics-svc', pass: 'p' };
+    expect(natsResponderCredentials({}, own)).toEqual({ user: 'metrics-svc-rpc', pass: 'p' });
+    expect(natsResponderCredentials({ NATS_RPC_USER: 'm-rpc', NATS_RPC_PASSWORD: 'q' }, own)).toEqual({
+      user: 'm-rpc',
+      pass: 'q',
+    });
+    // Not one of Vigil's responding services (the gateway, admin, an operator's own user): its own.
+    expect(natsResponderCredentials({}, { user: 'admin', pass: 'a' })).toEqual({ user: 'admin', pass: 'a' });
+    expect(natsResponderCredentials({}, undefined)).toBeUndefined();
+    expect(() => natsResponderCredentials({ NATS_RPC_USER: 'm-rpc' }, own)).toThrow(/NATS_RPC_PASSWORD/);
   });
 
   it('turns them, the inbox and the CA into connect options', () => {

@@ -1,5 +1,5 @@
 import { describeIssues, z } from '@vigil/contracts';
-import { type NatsCredentials, natsCredentialsFromEnv } from '@vigil/messaging';
+import { type NatsCredentials, natsCredentialsFromEnv, natsResponderCredentials } from '@vigil/messaging';
 
 /** What every service reads from the environment; a service extends it with its own keys. */
 export const BaseEnv = z.object({
@@ -40,6 +40,11 @@ export interface ServiceConfig extends BaseEnv {
    * an anonymous connection (a server without authorization). Never logged.
    */
   natsCredentials?: NatsCredentials;
+  /**
+   * The user its `cmd.*`/`qry.*` handlers answer as, on a second connection
+   * (`natsResponderCredentials`: NATS_RPC_USER…, else `<service>-rpc`). Never logged.
+   */
+  natsResponderCredentials?: NatsCredentials;
 }
 
 /**
@@ -61,11 +66,19 @@ export function loadConfig<S extends z.ZodObject>(
     throw new Error(`${service}: invalid environment: ${describeIssues(parsed.error)}`);
   }
   let natsCredentials: NatsCredentials | undefined;
+  let responder: NatsCredentials | undefined;
   try {
     natsCredentials = natsCredentialsFromEnv(env);
+    responder = natsResponderCredentials(env, natsCredentials);
   } catch (e) {
     throw new Error(`${service}: invalid environment: ${(e as Error).message}`);
   }
   const data = parsed.data as Record<string, unknown>;
-  return { ...(data as BaseEnv & z.infer<S>), service, httpPort: data[portVariable] as number, natsCredentials };
+  return {
+    ...(data as BaseEnv & z.infer<S>),
+    service,
+    httpPort: data[portVariable] as number,
+    natsCredentials,
+    natsResponderCredentials: responder,
+  };
 }

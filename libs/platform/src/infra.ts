@@ -3,6 +3,7 @@ import { type NatsConnection, errors as natsErrors } from '@nats-io/nats-core';
 import {
   createTopology,
   ensureStreams,
+  isNatsRespondingIdentity,
   MissingStreamError,
   type Topology,
   UnavailableError,
@@ -50,7 +51,11 @@ export class Observability {
   }
 }
 
-/** The message bus: connection, JetStream, the deployment's names and this service's dead letters. */
+/**
+ * The message bus: connection, JetStream, the deployment's names and this service's dead letters.
+ * Requests are answered on a second connection, `responder` (the service's responder user, the
+ * only one with `allow_responses`: see `natsResponderUser`); everything else uses `nc`.
+ */
 export class Bus {
   constructor(
     readonly nc: NatsConnection,
@@ -62,6 +67,8 @@ export class Bus {
     readonly queries: QueryLimiter = new QueryLimiter(32),
     /** What a projection does when its checkpoint is past the end of `EVENTS` (VIGIL_PROJECTION_STREAM_RESET). */
     readonly onStreamReset: 'refuse' | 'rebuild' = 'refuse',
+    /** The connection `serveQuery` subscribes and answers on; absent: `nc`. */
+    readonly responder: NatsConnection = nc,
   ) {}
 
   static async connect(config: ServiceConfig, obs: Observability): Promise<Bus> {
@@ -79,6 +86,22 @@ export class Bus {
       await nc.close();
       throw e;
     });
+    // Only the services answer requests; the gateway asks on `nc`.
+    const responder = !isNatsRespondingIdentity(config.service)
+      ? nc
+      : await connectNats({
+          url: config.NATS_URL,
+          name: `${config.service}:${process.pid}:rpc`,
+          logger: obs.logger,
+          credentials: config.natsResponderCredentials,
+          caFile: config.NATS_CA_FILE,
+        }).catch(async (e: unknown) => {
+          await nc.close();
+          throw new Error(
+            `cannot connect to NATS as ${config.natsResponderCredentials?.user ?? 'anonymous'} (requests): ${(e as Error).message}`,
+            { cause: e },
+          );
+        });
     const dlq = new DeadLetters(js, topology, config.service, obs.dlq.messages, {
       failures: obs.dlq.parkFailures,
       logger: obs.logger,
@@ -92,11 +115,14 @@ export class Bus {
       dlq,
       new QueryLimiter(config.VIGIL_QUERY_CONCURRENCY, config.VIGIL_QUERY_RETRY_AFTER_S, obs.nats.queriesInFlight),
       config.VIGIL_PROJECTION_STREAM_RESET,
+      responder,
     );
   }
 
   async close(): Promise<void> {
     this.dlq.close();
+    // Requests first: none is taken that the bus could no longer serve.
+    if (this.responder !== this.nc && !this.responder.isClosed()) await this.responder.drain();
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 }
@@ -135,7 +161,7 @@ function isPermissionViolation(e: unknown): boolean {
 /** What `serveQuery` needs, from this process's bus and instruments. */
 export function rpcServerDeps(bus: Bus, obs: Observability): RpcServerDeps {
   return {
-    nc: bus.nc,
+    nc: bus.responder,
     topology: bus.topology,
     logger: obs.logger,
     messages: obs.nats.messages,

@@ -10,16 +10,19 @@ import {
   identityCommands,
   MissingStreamError,
   type NatsIdentity,
+  type NatsRespondingIdentity,
   nodeEvents,
   streamDefinitions,
+  type QueryDefinition,
   type Topology,
   z,
 } from '@vigil/contracts';
+import { requestQuery, serveQuery } from '@vigil/messaging';
 import { EventStore } from '@vigil/event-store';
 import { createLogger } from '@vigil/telemetry';
 import { AuthNatsServer, requireTool, uniqueId } from '@vigil/test-support';
 import { loadConfig } from './config';
-import { Bus, Observability } from './infra';
+import { Bus, Observability, rpcServerDeps } from './infra';
 
 jest.setTimeout(60_000);
 
@@ -65,6 +68,11 @@ describeWithServer('NATS with authorization: each identity may do its own job an
     connections.push(nc);
     return nc;
   };
+  const responder = async (identity: NatsRespondingIdentity) => {
+    const nc = await server.connectResponder(identity);
+    connections.push(nc);
+    return nc;
+  };
 
   beforeAll(async () => {
     t = createTopology(uniqueId(), 4);
@@ -93,7 +101,7 @@ describeWithServer('NATS with authorization: each identity may do its own job an
     });
 
     it("an agent asking for the enrollment tokens, making or revoking one, or revoking a node (the gateway's commands)", async () => {
-      const registry = await as('registry-svc');
+      const registry = await responder('registry-svc');
       const answered: string[] = [];
       const answer = (_e: unknown, m: { subject: string; respond(data: string): boolean }) => {
         answered.push(m.subject);
@@ -121,6 +129,39 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       expect(answered).toEqual(asks);
       for (const sub of subs) sub.unsubscribe();
       await registry.flush();
+    });
+
+    it("a service's stream reader answering requests, or its responder reading a stream, appending or replying unasked", async () => {
+      const reader = await as('registry-svc');
+      const gateway = await as('gateway');
+      const forged: string[] = [];
+      const inbox = gateway.subscribe('_INBOX_gateway.forged', { callback: (_e, m) => void forged.push(m.string()) });
+      await gateway.flush();
+      // The reader may not take the registry's requests (its subscription is refused) …
+      const taken = reader.subscribe(t.subjects.qry('registry', 'forged'), {
+        callback: (e, m) => void (e ? undefined : m.respond('by the reader')),
+      });
+      await reader.flush();
+      await expect(gateway.request(t.subjects.qry('registry', 'forged'), '{}', { timeout: 1000 })).rejects.toThrow(
+        /no responders|503|TIMEOUT/i,
+      );
+      // … nor publish to the gateway's inbox.
+      reader.publish('_INBOX_gateway.forged', 'by the reader');
+      await reader.flush();
+      const rpc = await responder('registry-svc');
+      await expect(
+        jetstream(rpc).publish(t.subjects.events('node', 'forged'), '{}', { timeout: 1000 }),
+      ).rejects.toThrow(/Permissions Violation|TIMEOUT|no responders/i);
+      await expect(jetstream(rpc).consumers.get(t.streams.telemetry)).rejects.toThrow(
+        /Permissions Violation|TIMEOUT|no responders/i,
+      );
+      rpc.publish('_INBOX_gateway.forged', 'by the responder');
+      await rpc.flush();
+      await gateway.flush();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(forged).toEqual([]);
+      taken.unsubscribe();
+      inbox.unsubscribe();
     });
 
     it('the gateway purging or deleting a stream, or appending an event', async () => {
@@ -203,12 +244,13 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       await jetstream(await as('backup-svc')).publish(t.subjects.events('backup', 'b1'), '{}');
     });
 
-    it('the gateway asks a service, which answers on its inbox', async () => {
-      const registry = await as('registry-svc');
-      registry.subscribe(t.subjects.qry('registry', '*'), { callback: (_e, m) => void m.respond('pong') });
+    it("the gateway asks a service, whose responder answers on the gateway's inbox", async () => {
+      const registry = await responder('registry-svc');
+      const sub = registry.subscribe(t.subjects.qry('registry', '*'), { callback: (_e, m) => void m.respond('pong') });
       await registry.flush();
       const reply = await (await as('gateway')).request(t.subjects.qry('registry', 'ping'), 'ping', { timeout: 2000 });
       expect(reply.string()).toBe('pong');
+      sub.unsubscribe();
     });
 
     it('an agent publishes telemetry and reads (and follows) the fleet and its own config keys', async () => {
@@ -252,10 +294,24 @@ describeWithServer('NATS with authorization: each identity may do its own job an
         VIGIL_PARTITIONS: '4',
       });
 
-    it('as a restricted service: checks the provisioned streams and connects', async () => {
+    it('as a restricted service: checks the provisioned streams, connects, and answers requests as its responder', async () => {
       const bus = await Bus.connect(config(), obs);
       expect(bus.topology.prefix).toBe(t.prefix);
+      // Two connections: the streams' reader (no allow_responses) and the responder.
+      expect(bus.responder).not.toBe(bus.nc);
+      const ping: QueryDefinition<z.ZodObject<{ n: z.ZodNumber }>, z.ZodObject<{ n: z.ZodNumber }>> = {
+        kind: 'qry',
+        context: 'registry',
+        what: 'ping-test',
+        request: z.object({ n: z.number() }),
+        reply: z.object({ n: z.number() }),
+      };
+      const sub = serveQuery(rpcServerDeps(bus, obs), ping, async ({ n }) => ({ n: n + 1 }));
+      await bus.responder.flush();
+      expect(await requestQuery(await as('gateway'), t, ping, { n: 41 }, 2000)).toEqual({ n: 42 });
+      sub.unsubscribe();
       await bus.close();
+      expect(bus.responder.isClosed()).toBe(true);
     });
 
     it('as a user that may manage streams (admin): still creates a missing one', async () => {

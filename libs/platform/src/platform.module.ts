@@ -103,8 +103,10 @@ function dependencyChecks(bus: Bus, db: Database, cache: Cache): DependencyCheck
     {
       name: 'nats',
       check: async () => {
-        if (bus.nc.isClosed()) throw new Error('connection closed');
-        await bus.nc.flush();
+        for (const nc of new Set([bus.nc, bus.responder])) {
+          if (nc.isClosed()) throw new Error('connection closed');
+          await nc.flush();
+        }
       },
     },
     { name: 'postgres', check: async () => void (await db.dataSource.query('SELECT 1')) },

@@ -8,6 +8,8 @@ import { connect } from '@nats-io/transport-node';
 import {
   NATS_IDENTITIES,
   natsAuthorizationConfig,
+  type NatsRespondingIdentity,
+  natsResponderUser,
   natsInboxPrefix,
   provisionBus,
   type NatsIdentity,
@@ -138,6 +140,17 @@ export class AuthNatsServer {
       pass: this.passwords[identity],
       inboxPrefix: natsInboxPrefix(identity),
       name: `vigil-test:${identity}`,
+      ...(this.options.tls ? { tls: { caFile: this.options.tls.caFile } } : {}),
+    });
+  }
+
+  /** A connection as the responder user of `identity` (`<service>-rpc`), as a service answers requests. */
+  connectResponder(identity: NatsRespondingIdentity): Promise<NatsConnection> {
+    return connect({
+      servers: this.url,
+      user: natsResponderUser(identity),
+      pass: this.passwords[identity],
+      name: `vigil-test:${natsResponderUser(identity)}`,
       ...(this.options.tls ? { tls: { caFile: this.options.tls.caFile } } : {}),
     });
   }
