@@ -8,6 +8,18 @@
  * the last. At the end the ledger is compared with what Vigil stored, per series (tools/chaos/ledger.js).
  *
  *   npm run bench -- soak [--minutes 60] [--nodes 3000] [--chaos-every 5] [--window 10] [--partitions 16]
+ *                         [--nats-monitor PORT]
+ *
+ * The streams have the production limits (DEFAULT_STREAM_LIMITS: TELEMETRY 24 h or 8 GiB),
+ * not the tests' 256 MiB: on nats-server 2.9.10, a stream at its byte limit whose subjects carry
+ * the node id spends most of a core removing its oldest messages (nats-server #4043, improved in
+ * 2.9.16), which at 3,000 nodes the tests' limit reaches in under three minutes. An hour at
+ * 3,000 nodes stays under 8 GiB (about 6.5 GB); --stream-limits test puts the tests' limit back.
+ *
+ * --nats-monitor serves the private nats-server's monitoring on 127.0.0.1:PORT and its Go profiler
+ * on PORT+1 (`curl 127.0.0.1:PORT+1/debug/pprof/profile?seconds=20 > nats.pprof`). Every minute a
+ * progress line gives the CPU each process used (services, nats-server, Postgres with its
+ * backends, Redis, this bench with its fleet) and the fleet's backlog.
  *
  * Progress goes to stderr; the last line of stdout is one JSON object:
  *   rss[service] = { firstMb, lastMb, changePct } (mean RSS over each window; a process restarted by
@@ -18,7 +30,8 @@
  */
 const { parseArgs } = require('node:util');
 const { cycleSteps, formatReport, runChaos, stopAll } = require('../tools/chaos/chaos');
-const { rssKb } = require('./lib/proc');
+const { spawnSync } = require('node:child_process');
+const { cpuOfPids, rssKb } = require('./lib/proc');
 const { histogramDelta, histogramOf, quantile, scrape, sumOf } = require('./lib/prom');
 
 const { values: opts } = parseArgs({
@@ -28,6 +41,8 @@ const { values: opts } = parseArgs({
     'chaos-every': { type: 'string', default: '5' },
     window: { type: 'string', default: '10' },
     partitions: { type: 'string', default: '16' },
+    'nats-monitor': { type: 'string' },
+    'stream-limits': { type: 'string', default: 'production' },
   },
   strict: true,
 });
@@ -43,6 +58,18 @@ const CHAOS_EVERY_MS = number('chaos-every', 0.25) * 60_000;
 const WINDOW_MS = number('window', 0.5) * 60_000;
 const PARTITIONS = Math.round(number('partitions', 1));
 if (2 * WINDOW_MS > MINUTES * 60_000) throw new Error('--window must be at most half of --minutes');
+if (!['production', 'test'].includes(opts['stream-limits']))
+  throw new Error(`--stream-limits must be production or test, got "${opts['stream-limits']}"`);
+const STREAM_LIMITS =
+  opts['stream-limits'] === 'production'
+    ? (() => {
+        const { DEFAULT_STREAM_LIMITS } = require('@vigil/contracts');
+        return {
+          telemetryMaxAgeMs: DEFAULT_STREAM_LIMITS.telemetryMaxAgeMs,
+          telemetryMaxBytes: DEFAULT_STREAM_LIMITS.telemetryMaxBytes,
+        };
+      })()
+    : {};
 const READING_MS = 10_000;
 const LAG = 'vigil_metrics_ingest_lag_seconds';
 /** Batches folded again after a rewind or a takeover: not in the lag histogram, counted here. */
@@ -75,6 +102,51 @@ function addInto(acc, delta) {
   return acc;
 }
 
+/** Pids of `pid`'s children (Postgres' backends under the postmaster). */
+function childrenOf(pid) {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
+}
+
+/** The processes the run needs, by name: every service, nats-server, Postgres (with its backends), Redis. */
+function platformProcesses(platform) {
+  const out = Object.entries(platform.pids()).map(([name, pid]) => ({ name, pids: [pid] }));
+  const nats = platform.nats?.pid();
+  if (nats) out.push({ name: 'nats', pids: [nats] });
+  const pg = platform.postgres?.pid();
+  if (pg) out.push({ name: 'postgres', pids: [pg, ...childrenOf(pg)] });
+  const redis = platform.redis?.pid();
+  if (redis) out.push({ name: 'redis', pids: [redis] });
+  return out;
+}
+
+/** CPU seconds per process name, and this bench's own (the fleet and the readings). */
+async function cpuReading(platform) {
+  const out = { bench: process.cpuUsage() };
+  for (const { name, pids } of platformProcesses(platform)) {
+    const of = await cpuOfPids(pids);
+    out[name] = { pids: of };
+  }
+  return out;
+}
+
+/** CPU % of each between two readings (a pid new in the second counts whole), and their sum. */
+function cpuPercents(before, after, ms) {
+  const pct = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name];
+    let s;
+    if (name === 'bench') s = (a.user + a.system - (b.user + b.system)) / 1e6;
+    else {
+      s = 0;
+      for (const [pid, v] of a.pids) s += v - (b?.pids.get(pid) ?? 0);
+    }
+    pct[name] = Math.round((s / (ms / 1000)) * 100);
+  }
+  pct.total = Object.values(pct).reduce((x, y) => x + y, 0);
+  return pct;
+}
+
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
 const changePct = (first, last) =>
   first === undefined || last === undefined || first === 0
@@ -89,8 +161,9 @@ async function main() {
   const chaosRun = [];
   let windows;
 
-  const schedule = async ({ platform, runStep, midRun }) => {
+  const schedule = async ({ platform, fleet, runStep, midRun }) => {
     const streamStart = Date.now();
+    let cpuBefore = { at: Date.now(), reading: await cpuReading(platform) };
     const end = streamStart + MINUTES * 60_000;
     windows = { first: [streamStart, streamStart + WINDOW_MS], last: [end - WINDOW_MS, end] };
     const order = interleaved(cycleSteps());
@@ -126,6 +199,15 @@ async function main() {
         reread.total += rereadDelta;
         if (which) reread[which] += rereadDelta;
       }
+      if (t - cpuBefore.at >= 60_000) {
+        const reading = await cpuReading(platform);
+        const pct = cpuPercents(cpuBefore.reading, reading, Date.now() - cpuBefore.at);
+        cpuBefore = { at: Date.now(), reading };
+        const parts = Object.entries(pct).map(([name, v]) => `${name} ${v}`);
+        log(
+          `${Math.round((t - streamStart) / 60_000)} min: cpu % ${parts.join(', ')}; fleet backlog ${fleet.backlog()}`,
+        );
+      }
       if (!midDone && t - streamStart >= (end - streamStart) / 2) {
         await midRun();
         midDone = true;
@@ -158,6 +240,8 @@ async function main() {
     partitions: PARTITIONS,
     heartbeatMs: 5000,
     bucketed: false,
+    natsMonitorPort: opts['nats-monitor'] ? Number(opts['nats-monitor']) : undefined,
+    streamLimits: STREAM_LIMITS,
     settleTimeoutMs: 300_000,
     drainTimeoutMs: 300_000,
     readyTimeoutMs: 120_000,
@@ -189,6 +273,7 @@ async function main() {
   const result = {
     bench: 'soak',
     minutes: MINUTES,
+    streamLimits: opts['stream-limits'],
     nodes: NODES,
     partitions: PARTITIONS,
     chaosEveryMin: CHAOS_EVERY_MS / 60_000,

@@ -69,6 +69,10 @@ const DEFAULTS = {
   /** Every step of the cycle, in order (a subset for a shorter run). */
   steps: undefined,
   bucketed: true,
+  /** Stream limits over the tests' (TEST_STREAM_LIMITS with a 10-min duplicate window). */
+  streamLimits: undefined,
+  /** nats-server's monitoring port (and its profiler on the next one), for diagnosis; none by default. */
+  natsMonitorPort: undefined,
   log: (line) => process.stderr.write(`[chaos] ${line}\n`),
 };
 
@@ -145,9 +149,9 @@ class ChaosPlatform {
   async start() {
     const o = this.o;
     this.log(`private servers in ${this.dir}`);
-    this.nats = new AuthNatsServer(this.topology);
+    this.nats = new AuthNatsServer(this.topology, o.natsMonitorPort ? { monitorPort: o.natsMonitorPort } : {});
     await this.nats.start();
-    await this.nats.provision({ ...TEST_STREAM_LIMITS, duplicateWindowMs: 10 * 60_000 });
+    await this.nats.provision({ ...TEST_STREAM_LIMITS, duplicateWindowMs: 10 * 60_000, ...o.streamLimits });
     this.postgres = new PrivatePostgres(path.join(this.dir, 'pg'), await freePort());
     await this.postgres.init();
     this.redis = new PrivateRedis(path.join(this.dir, 'redis'), await freePort());

@@ -41,6 +41,11 @@ export function natsServerBinary(): string | undefined {
 export interface AuthNatsServerOptions {
   /** TLS for clients: the server's certificate and key, and the CA the helper's own connections trust (PEM). */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /**
+   * Serve nats-server's monitoring (`/varz`, `/jsz`, `/connz`…) on this port, and its Go
+   * profiler (`/debug/pprof/profile`) on the next one, on 127.0.0.1: for diagnosing a bench.
+   */
+  monitorPort?: number;
 }
 
 /**
@@ -101,6 +106,9 @@ export class AuthNatsServer {
       `listen: "127.0.0.1:${this.port}"`,
       `jetstream { store_dir: ${JSON.stringify(join(this.dir, 'js'))} }`,
       tls,
+      ...(this.options.monitorPort
+        ? [`http: "127.0.0.1:${this.options.monitorPort}"`, `prof_port: ${this.options.monitorPort + 1}`]
+        : []),
       natsAuthorizationConfig(this.topology, users),
     ].join('\n');
     const configFile = join(this.dir, 'nats.conf');
@@ -117,6 +125,11 @@ export class AuthNatsServer {
       { timeoutMs: 15_000, what: 'nats-server with authorization' },
     );
     return this;
+  }
+
+  /** The server's process id while it runs. */
+  pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
   }
 
   /** Kills the server process (SIGKILL), keeping its folder for a later `start()`. */
