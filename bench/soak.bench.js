@@ -14,7 +14,8 @@
  * not the tests' 256 MiB: on nats-server 2.9.10, a stream at its byte limit whose subjects carry
  * the node id spends most of a core removing its oldest messages (nats-server #4043, improved in
  * 2.9.16), which at 3,000 nodes the tests' limit reaches in under three minutes. An hour at
- * 3,000 nodes stays under 8 GiB (about 6.5 GB); --stream-limits test puts the tests' limit back.
+ * 3,000 nodes stays under 8 GiB (about 6.4 GB, from the rate at which it filled 256 MiB);
+ * --stream-limits test puts the tests' limit back.
  *
  * --nats-monitor serves the private nats-server's monitoring on 127.0.0.1:PORT and its Go profiler
  * on PORT+1 (`curl 127.0.0.1:PORT+1/debug/pprof/profile?seconds=20 > nats.pprof`). Every minute a
@@ -30,8 +31,8 @@
  */
 const { parseArgs } = require('node:util');
 const { cycleSteps, formatReport, runChaos, stopAll } = require('../tools/chaos/chaos');
-const { spawnSync } = require('node:child_process');
-const { cpuOfPids, rssKb } = require('./lib/proc');
+const { DEFAULT_STREAM_LIMITS } = require('@vigil/contracts');
+const { childPids, cpuDelta, cpuOfPids, rssKb } = require('./lib/proc');
 const { histogramDelta, histogramOf, quantile, scrape, sumOf } = require('./lib/prom');
 
 const { values: opts } = parseArgs({
@@ -62,13 +63,10 @@ if (!['production', 'test'].includes(opts['stream-limits']))
   throw new Error(`--stream-limits must be production or test, got "${opts['stream-limits']}"`);
 const STREAM_LIMITS =
   opts['stream-limits'] === 'production'
-    ? (() => {
-        const { DEFAULT_STREAM_LIMITS } = require('@vigil/contracts');
-        return {
-          telemetryMaxAgeMs: DEFAULT_STREAM_LIMITS.telemetryMaxAgeMs,
-          telemetryMaxBytes: DEFAULT_STREAM_LIMITS.telemetryMaxBytes,
-        };
-      })()
+    ? {
+        telemetryMaxAgeMs: DEFAULT_STREAM_LIMITS.telemetryMaxAgeMs,
+        telemetryMaxBytes: DEFAULT_STREAM_LIMITS.telemetryMaxBytes,
+      }
     : {};
 const READING_MS = 10_000;
 const LAG = 'vigil_metrics_ingest_lag_seconds';
@@ -102,47 +100,31 @@ function addInto(acc, delta) {
   return acc;
 }
 
-/** Pids of `pid`'s children (Postgres' backends under the postmaster). */
-function childrenOf(pid) {
-  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
-}
-
-/** The processes the run needs, by name: every service, nats-server, Postgres (with its backends), Redis. */
+/** The processes the run needs, by name: every service, nats-server, Postgres (with its backends), Redis, this bench (with its fleet). */
 function platformProcesses(platform) {
   const out = Object.entries(platform.pids()).map(([name, pid]) => ({ name, pids: [pid] }));
   const nats = platform.nats?.pid();
   if (nats) out.push({ name: 'nats', pids: [nats] });
   const pg = platform.postgres?.pid();
-  if (pg) out.push({ name: 'postgres', pids: [pg, ...childrenOf(pg)] });
+  if (pg) out.push({ name: 'postgres', pids: [pg, ...childPids(pg)] });
   const redis = platform.redis?.pid();
   if (redis) out.push({ name: 'redis', pids: [redis] });
+  out.push({ name: 'bench', pids: [process.pid] });
   return out;
 }
 
-/** CPU seconds per process name, and this bench's own (the fleet and the readings). */
+/** CPU seconds of each process the run needs, by name (cpuOfPids per name). */
 async function cpuReading(platform) {
-  const out = { bench: process.cpuUsage() };
-  for (const { name, pids } of platformProcesses(platform)) {
-    const of = await cpuOfPids(pids);
-    out[name] = { pids: of };
-  }
+  const out = new Map();
+  for (const { name, pids } of platformProcesses(platform)) out.set(name, await cpuOfPids(pids));
   return out;
 }
 
 /** CPU % of each between two readings (a pid new in the second counts whole), and their sum. */
 function cpuPercents(before, after, ms) {
   const pct = {};
-  for (const [name, a] of Object.entries(after)) {
-    const b = before[name];
-    let s;
-    if (name === 'bench') s = (a.user + a.system - (b.user + b.system)) / 1e6;
-    else {
-      s = 0;
-      for (const [pid, v] of a.pids) s += v - (b?.pids.get(pid) ?? 0);
-    }
-    pct[name] = Math.round((s / (ms / 1000)) * 100);
-  }
+  for (const [name, pids] of after)
+    pct[name] = Math.round((cpuDelta(before.get(name) ?? new Map(), pids) / (ms / 1000)) * 100);
   pct.total = Object.values(pct).reduce((x, y) => x + y, 0);
   return pct;
 }

@@ -89,4 +89,20 @@ function pidsNamed(name) {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
 }
 
-module.exports = { CLOCK_TICKS, cpuSeconds, cpuSecondsSync, rssKb, cpuOfPids, cpuDelta, RssSampler, pidsNamed };
+/** Pids of `pid`'s children (pgrep -P), e.g. Postgres' backends under the postmaster. */
+function childPids(pid) {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
+}
+
+module.exports = {
+  CLOCK_TICKS,
+  cpuSeconds,
+  cpuSecondsSync,
+  rssKb,
+  cpuOfPids,
+  cpuDelta,
+  RssSampler,
+  pidsNamed,
+  childPids,
+};

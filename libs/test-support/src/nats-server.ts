@@ -147,23 +147,21 @@ export class AuthNatsServer {
 
   /** A connection as `identity`, on its own inbox prefix as the services use. */
   connect(identity: NatsIdentity): Promise<NatsConnection> {
-    return connect({
-      servers: this.url,
-      user: identity,
-      pass: this.passwords[identity],
-      inboxPrefix: natsInboxPrefix(identity),
-      name: `vigil-test:${identity}`,
-      ...(this.options.tls ? { tls: { caFile: this.options.tls.caFile } } : {}),
-    });
+    return this.connectAs(identity, this.passwords[identity], natsInboxPrefix(identity));
   }
 
   /** A connection as the responder user of `identity` (`<service>-rpc`), as a service answers requests. */
   connectResponder(identity: NatsRespondingIdentity): Promise<NatsConnection> {
+    return this.connectAs(natsResponderUser(identity), this.passwords[identity]);
+  }
+
+  private connectAs(user: string, pass: string, inboxPrefix?: string): Promise<NatsConnection> {
     return connect({
       servers: this.url,
-      user: natsResponderUser(identity),
-      pass: this.passwords[identity],
-      name: `vigil-test:${natsResponderUser(identity)}`,
+      user,
+      pass,
+      ...(inboxPrefix ? { inboxPrefix } : {}),
+      name: `vigil-test:${user}`,
       ...(this.options.tls ? { tls: { caFile: this.options.tls.caFile } } : {}),
     });
   }
