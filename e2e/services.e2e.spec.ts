@@ -1,5 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createTopology, type NatsIdentity } from '@vigil/contracts';
+import {
+  createTopology,
+  isNatsRespondingIdentity,
+  type NatsIdentity,
+  type NatsRespondingIdentity,
+} from '@vigil/contracts';
 import {
   AuthNatsServer,
   createTestDatabase,
@@ -73,8 +78,10 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
 
   beforeAll(async () => {
     redisPort = await freePort();
-    // NATS with authorization: each service connects as itself; the streams are provisioned as admin.
-    nats = await new AuthNatsServer(createTopology(uniqueId())).start();
+    // NATS with authorization: each service connects as itself, and answers requests as its
+    // responder user with a password of its own (NATS_RPC_USER/NATS_RPC_PASSWORD); the streams
+    // are provisioned as admin.
+    nats = await new AuthNatsServer(createTopology(uniqueId()), { separateResponderPasswords: true }).start();
     await nats.provision();
     redis = startRedis();
     db = await createTestDatabase();
@@ -193,6 +200,31 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
     }
   });
 
+  it('answers 503 on /health/ready while only its responder user is refused, and 200 once it is allowed again', async () => {
+    const responding = running.filter(({ app }) => isNatsRespondingIdentity(app));
+    expect(responding.map(({ app }) => app).sort()).toEqual(['alert-svc', 'backup-svc', 'metrics-svc', 'registry-svc']);
+    const rotated = { ...nats.responderPasswords };
+    for (const { app } of responding) nats.responderPasswords[app as NatsRespondingIdentity] = 'rotated-elsewhere';
+    // The server disconnects the responder connections, and refuses them when they come back.
+    await nats.reload();
+    for (const { port } of responding) {
+      const r = await eventually(
+        async () => ((await health(port, '/health/ready')).status === 503 ? health(port, '/health/ready') : undefined),
+        { what: 'readiness to fail with the responder refused' },
+      );
+      expect(r.body.checks.nats.status).toBe('down');
+      expect(r.body.checks.postgres.status).toBe('up');
+    }
+    Object.assign(nats.responderPasswords, rotated);
+    await nats.reload();
+    for (const { port } of responding) {
+      await eventually(async () => (await health(port, '/health/ready')).status === 200, {
+        timeoutMs: 20_000,
+        what: 'readiness back with the responder allowed',
+      });
+    }
+  });
+
   it('writes JSON log lines with time, level, msg and service, and no connection secrets', () => {
     for (const { app, process } of running) {
       const json = process.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
@@ -208,8 +240,9 @@ describe('every service: health, readiness under outages, metrics, logs', () => 
         );
       }
       expect(process.lines.filter((l) => !l.startsWith('{'))).toEqual([]);
-      const password = nats.passwords[app as NatsIdentity];
-      expect(process.lines.filter((l) => l.includes(password))).toEqual([]);
+      const secrets = [nats.passwords[app as NatsIdentity], nats.responderPasswords[app as NatsRespondingIdentity]];
+      for (const secret of secrets.filter((s) => s !== undefined))
+        expect(process.lines.filter((l) => l.includes(secret))).toEqual([]);
     }
   });
 });

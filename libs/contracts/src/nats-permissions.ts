@@ -275,6 +275,8 @@ export interface NatsUser {
   identity: NatsIdentity;
   /** The password as the server configuration holds it: a bcrypt hash (`$2a$…`) or plain text. */
   password: string;
+  /** The responder user's (`<service>-rpc`), when it differs (`NATS_RPC_PASSWORD`); absent: `password`. */
+  responderPassword?: string;
 }
 
 /**
@@ -286,10 +288,16 @@ export function natsAuthorizationConfig(t: Topology, users: readonly NatsUser[])
   const list = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   const side = (p: SubjectPermissions) =>
     p.deny.length ? `{ allow: ${list(p.allow)}, deny: ${list(p.deny)} }` : `{ allow: ${list(p.allow)} }`;
-  const all = users.flatMap(({ identity, password }) => [
+  const all = users.flatMap(({ identity, password, responderPassword }) => [
     { user: identity as string, password, p: natsPermissions(identity, t) },
     ...(isNatsRespondingIdentity(identity)
-      ? [{ user: natsResponderUser(identity), password, p: natsResponderPermissions(identity, t) }]
+      ? [
+          {
+            user: natsResponderUser(identity),
+            password: responderPassword ?? password,
+            p: natsResponderPermissions(identity, t),
+          },
+        ]
       : []),
   ]);
   const entries = all.map(({ user, password, p }) => {

@@ -7,11 +7,14 @@ import {
   type Topology,
   ValidationError,
 } from '@vigil/contracts';
-import type { DeadLetters } from '@vigil/messaging';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { closeOnReconnect, type DeadLetters } from '@vigil/messaging';
 import type { Logger } from 'pino';
 
 /** What reading a context's events off the `EVENTS` stream takes of a service's bus (the platform's `Bus` has it). */
 export interface EventBus {
+  /** The connection `js` uses: a reconnect restarts the feed's consumer at once (`closeOnReconnect`). */
+  readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly topology: Topology;
@@ -46,12 +49,16 @@ export class EventFeed<E extends DomainEvent> {
     private readonly follower: EventFollower<E>,
   ) {}
 
+  private unwatch?: () => void;
+
   start(): void {
+    this.unwatch = closeOnReconnect(this.bus.nc, () => this.messages);
     this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
     await this.messages?.close().catch(() => undefined);
     await this.running;
   }

@@ -7,7 +7,8 @@ import {
 } from '@nats-io/jetstream';
 import { SpanKind } from '@opentelemetry/api';
 import { decodeJson, type DomainEvent, type EventCatalog, EventEnvelope, ValidationError } from '@vigil/contracts';
-import type { DeadLetters } from '@vigil/messaging';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { closeOnReconnect, type DeadLetters } from '@vigil/messaging';
 import { extractTraceContext, withSpan } from '@vigil/telemetry';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -59,6 +60,8 @@ export class ProjectionAheadOfStream extends Error {
 
 export interface ProjectionRunnerDeps {
   js: JetStreamClient;
+  /** The connection `js` uses: on a reconnect the runner reads again from its position at once (`closeOnReconnect`). */
+  nc?: NatsConnection;
   /** For the stream's end at start; made from `js` when absent. */
   jsm?: JetStreamManager;
   dataSource: DataSource;
@@ -91,6 +94,7 @@ export interface ProjectionRunnerDeps {
 export class ProjectionRunner<E extends DomainEvent> {
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  private unwatch?: () => void;
   private stopped = true;
   private position = 0;
   private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
@@ -109,6 +113,7 @@ export class ProjectionRunner<E extends DomainEvent> {
     this.position = await this.readCheckpoint();
     if (this.position > 0) await this.checkStreamNotReset();
     this.stopped = false;
+    if (this.deps.nc) this.unwatch = closeOnReconnect(this.deps.nc, () => this.messages);
     this.loop = this.run();
   }
 
@@ -125,6 +130,7 @@ export class ProjectionRunner<E extends DomainEvent> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
     await this.messages?.close();
     await this.loop;
   }

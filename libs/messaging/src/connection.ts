@@ -84,13 +84,17 @@ export function natsAuthOptions(
   };
 }
 
-/** Connects and keeps reconnecting forever; status changes are logged, never fatal. */
+/**
+ * Connects and keeps reconnecting forever, through refused credentials too (a password being
+ * rotated on the server before the service's secret); status changes are logged, never fatal.
+ */
 export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnection> {
   const nc = await connect({
     servers: opts.url.split(','),
     name: opts.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    ignoreAuthErrorAbort: true,
     waitOnFirstConnect: true,
     ...natsAuthOptions(opts),
   });

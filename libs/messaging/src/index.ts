@@ -4,4 +4,5 @@ export * from './dlq-operations';
 export * from './publish';
 export * from './worker';
 export * from './rpc';
+export * from './reconnect';
 export * from './agent-publish';

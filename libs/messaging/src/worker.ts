@@ -7,13 +7,14 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { SpanKind } from '@opentelemetry/api';
 import { type DlqReason, ValidationError } from '@vigil/contracts';
 import { extractTraceContext, withSpan } from '@vigil/telemetry';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import type { DeadLetters } from './dlq';
+import { closeOnReconnect } from './reconnect';
 
 /** Thrown by a handler for a failure that may pass (a dependency down): the message is redelivered later. */
 export class RetryableError extends Error {
@@ -57,6 +58,8 @@ export interface DurableConsumerSpec {
 
 export interface WorkerDeps {
   js: JetStreamClient;
+  /** The connection `js` uses: on a reconnect the worker pulls again at once (`closeOnReconnect`). */
+  nc?: NatsConnection;
   jsm: JetStreamManager;
   logger: Logger;
   dlq: DeadLetters;
@@ -77,6 +80,7 @@ const CONSUMER_NOT_FOUND = 10014;
 export class JetStreamWorker {
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  private unwatch?: () => void;
   private stopped = false;
 
   constructor(
@@ -87,11 +91,13 @@ export class JetStreamWorker {
 
   async start(): Promise<void> {
     await this.ensureConsumer();
+    if (this.deps.nc) this.unwatch = closeOnReconnect(this.deps.nc, () => this.messages);
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
     await this.messages?.close();
     await this.loop;
   }

@@ -16,6 +16,7 @@ export function projectionRunner<E extends DomainEvent>(
   return new ProjectionRunner(
     {
       js: bus.js,
+      nc: bus.nc,
       jsm: bus.jsm,
       dataSource: db.dataSource,
       checkpointTable: `${schema}.projection_checkpoints`,

@@ -7,6 +7,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
   NATS_IDENTITIES,
+  NATS_RESPONDING_IDENTITIES,
+  isNatsRespondingIdentity,
   natsAuthorizationConfig,
   type NatsRespondingIdentity,
   natsResponderUser,
@@ -46,6 +48,11 @@ export interface AuthNatsServerOptions {
    * profiler (`/debug/pprof/profile`) on the next one, on 127.0.0.1: for diagnosing a bench.
    */
   monitorPort?: number;
+  /**
+   * Give each service's responder user (`<service>-rpc`) a password of its own, which `env()`
+   * passes as `NATS_RPC_PASSWORD`; by default it shares the service's, as `npm start` does.
+   */
+  separateResponderPasswords?: boolean;
 }
 
 /**
@@ -55,6 +62,8 @@ export interface AuthNatsServerOptions {
  */
 export class AuthNatsServer {
   readonly passwords: Record<NatsIdentity, string>;
+  /** The responder users' passwords, with `separateResponderPasswords`. */
+  readonly responderPasswords: Partial<Record<NatsRespondingIdentity, string>> = {};
   readonly dir = mkdtempSync(join(tmpdir(), 'vigil-nats-auth-'));
   private child?: ChildProcess;
   private exited?: Promise<void>;
@@ -67,6 +76,9 @@ export class AuthNatsServer {
     this.passwords = Object.fromEntries(
       NATS_IDENTITIES.map((identity) => [identity, randomBytes(18).toString('base64url')]),
     ) as Record<NatsIdentity, string>;
+    if (options.separateResponderPasswords)
+      for (const identity of NATS_RESPONDING_IDENTITIES)
+        this.responderPasswords[identity] = randomBytes(18).toString('base64url');
   }
 
   get url(): string {
@@ -86,7 +98,6 @@ export class AuthNatsServer {
     }
   }
 
-  /** Starts the server; again after `kill()`, on the same port with the same users and data. */
   /** The server's log lines about refused publishes and subscriptions, so far. */
   permissionViolations(): string[] {
     return this.log()
@@ -94,25 +105,17 @@ export class AuthNatsServer {
       .filter((line) => / (Publish|Subscription) Violation /.test(line));
   }
 
-  async start(): Promise<this> {
+  /**
+   * Starts the server; again after `kill()`, on the same port with the same users and data.
+   * `jetstream: false` starts it without JetStream, as a restarted server answers clients before
+   * it has recovered its streams.
+   */
+  async start(opts: { jetstream?: boolean } = {}): Promise<this> {
     const binary = natsServerBinary();
     if (!binary) throw new Error('nats-server is not installed (Debian package "nats-server")');
     if (!this.port) this.port = await freePort();
-    const users = NATS_IDENTITIES.map((identity) => ({ identity, password: this.passwords[identity] }));
-    const tls = this.options.tls
-      ? `tls {\n  cert_file: ${JSON.stringify(this.options.tls.certFile)}\n  key_file: ${JSON.stringify(this.options.tls.keyFile)}\n}\n`
-      : '';
-    const config = [
-      `listen: "127.0.0.1:${this.port}"`,
-      `jetstream { store_dir: ${JSON.stringify(join(this.dir, 'js'))} }`,
-      tls,
-      ...(this.options.monitorPort
-        ? [`http: "127.0.0.1:${this.options.monitorPort}"`, `prof_port: ${this.options.monitorPort + 1}`]
-        : []),
-      natsAuthorizationConfig(this.topology, users),
-    ].join('\n');
-    const configFile = join(this.dir, 'nats.conf');
-    writeFileSync(configFile, config, { mode: 0o600 });
+    this.jetstream = opts.jetstream !== false;
+    const configFile = this.writeConfig();
     const readyBefore = this.log().split('Server is ready').length;
     const child = spawn(binary, ['-c', configFile, '-l', this.logFile], { stdio: 'ignore' });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -125,6 +128,48 @@ export class AuthNatsServer {
       { timeoutMs: 15_000, what: 'nats-server with authorization' },
     );
     return this;
+  }
+
+  /**
+   * Writes the configuration again (the passwords as they are now, e.g. a rotated
+   * `responderPasswords` entry) and has the running server reload it (SIGHUP): clients whose
+   * credentials no longer hold are disconnected.
+   */
+  async reload(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) throw new Error('nats-server is not running');
+    this.writeConfig();
+    const before = this.log().split('Reloaded server configuration').length;
+    child.kill('SIGHUP');
+    await eventually(() => this.log().split('Reloaded server configuration').length > before, {
+      timeoutMs: 10_000,
+      what: 'nats-server to reload its configuration',
+    });
+  }
+
+  private jetstream = true;
+
+  private writeConfig(): string {
+    const users = NATS_IDENTITIES.map((identity) => ({
+      identity,
+      password: this.passwords[identity],
+      responderPassword: isNatsRespondingIdentity(identity) ? this.responderPasswords[identity] : undefined,
+    }));
+    const tls = this.options.tls
+      ? `tls {\n  cert_file: ${JSON.stringify(this.options.tls.certFile)}\n  key_file: ${JSON.stringify(this.options.tls.keyFile)}\n}\n`
+      : '';
+    const config = [
+      `listen: "127.0.0.1:${this.port}"`,
+      this.jetstream ? `jetstream { store_dir: ${JSON.stringify(join(this.dir, 'js'))} }` : '',
+      tls,
+      ...(this.options.monitorPort
+        ? [`http: "127.0.0.1:${this.options.monitorPort}"`, `prof_port: ${this.options.monitorPort + 1}`]
+        : []),
+      natsAuthorizationConfig(this.topology, users),
+    ].join('\n');
+    const configFile = join(this.dir, 'nats.conf');
+    writeFileSync(configFile, config, { mode: 0o600 });
+    return configFile;
   }
 
   /** The server's process id while it runs. */
@@ -142,7 +187,10 @@ export class AuthNatsServer {
 
   /** The environment a process connecting as `identity` needs. */
   env(identity: NatsIdentity): Record<string, string> {
-    return { NATS_URL: this.url, NATS_USER: identity, NATS_PASSWORD: this.passwords[identity] };
+    const own = { NATS_URL: this.url, NATS_USER: identity, NATS_PASSWORD: this.passwords[identity] };
+    const responder = isNatsRespondingIdentity(identity) ? this.responderPasswords[identity] : undefined;
+    if (!responder || !isNatsRespondingIdentity(identity)) return own;
+    return { ...own, NATS_RPC_USER: natsResponderUser(identity), NATS_RPC_PASSWORD: responder };
   }
 
   /** A connection as `identity`, on its own inbox prefix as the services use. */
@@ -152,7 +200,7 @@ export class AuthNatsServer {
 
   /** A connection as the responder user of `identity` (`<service>-rpc`), as a service answers requests. */
   connectResponder(identity: NatsRespondingIdentity): Promise<NatsConnection> {
-    return this.connectAs(natsResponderUser(identity), this.passwords[identity]);
+    return this.connectAs(natsResponderUser(identity), this.responderPasswords[identity] ?? this.passwords[identity]);
   }
 
   private connectAs(user: string, pass: string, inboxPrefix?: string): Promise<NatsConnection> {

@@ -1,5 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { closeOnReconnect } from '@vigil/messaging';
 import {
   type AbsentRule,
   type AlertEvent,
@@ -321,17 +322,23 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
   /** Live samples only: after a restart the state comes from the events and the samples from now on. */
   private async read(admit: SampleAdmission): Promise<void> {
     const { js, topology } = this.bus;
+    // After a reconnect or a failure: on from the batch after the last one read.
+    let next: number | undefined;
+    const unwatch = closeOnReconnect(this.bus.nc, () => this.messages);
     while (this.machine && !this.leased.stopping) {
       try {
         const consumer = await js.consumers.get(topology.streams.telemetry, {
           filter_subjects: topology.subjects.allSamples(),
-          deliver_policy: DeliverPolicy.New,
+          ...(next === undefined
+            ? { deliver_policy: DeliverPolicy.New }
+            : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }),
         });
         this.messages = await consumer.consume({ max_messages: 1000 });
         let slice = performance.now();
         for await (const msg of this.messages) {
           const machine = this.machine;
           if (!machine) break;
+          next = msg.seq + 1;
           // A backlog of buffered batches is read without awaiting anything: let the timers
           // (a window closing) and the notification pipeline in between every few ms.
           if (performance.now() - slice > READ_SLICE_MS) {
@@ -355,6 +362,7 @@ export class AlertEvaluation implements OnApplicationBootstrap, BeforeApplicatio
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    unwatch();
   }
 }
 

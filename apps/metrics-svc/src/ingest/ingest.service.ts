@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { closeOnReconnect } from '@vigil/messaging';
 import { RedisLease } from '@vigil/platform';
 import type { Bus, Cache, Database } from '@vigil/platform';
 import type { Logger } from 'pino';
@@ -228,6 +229,13 @@ export class IngestService {
   private async read(): Promise<void> {
     const { js, topology } = this.bus;
     let backoff = 250;
+    // A reconnect closes the reader (see closeOnReconnect): it reads again from the stored
+    // positions, and each worker skips what it has read already (`offer`).
+    const unwatch = closeOnReconnect(this.bus.nc, () => {
+      // Failures while the server had no JetStream say nothing about the one just reached.
+      backoff = 250;
+      return this.messages;
+    });
     while (!this.stopped) {
       let from = Infinity;
       for (const { worker } of this.workers.values()) from = Math.min(from, worker.startSeq());
@@ -285,9 +293,10 @@ export class IngestService {
         this.logger.error({ err: e }, 'sample reader failed; reading again from the stored positions');
         void this.messages?.close().catch(() => undefined);
         await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 10_000);
+        backoff = Math.min(backoff * 2, 2_000);
       }
     }
+    unwatch();
   }
 
   private membersKey(): string {

@@ -67,6 +67,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     this.unenrolled = new UnenrolledNodeLimit(db, config.VIGIL_MAX_UNENROLLED_NODES);
     const deps = {
       js: bus.js,
+      nc: bus.nc,
       jsm: bus.jsm,
       logger: obs.logger,
       dlq: bus.dlq,

@@ -1,5 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { closeOnReconnect } from '@vigil/messaging';
 import { type AlertEvent, alertEvents, type NodeEvent, nodeEvents, uuidv7 } from '@vigil/contracts';
 import { EventFeed, forEachLastEvent, readEvent } from '@vigil/event-store';
 import {
@@ -253,6 +254,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   private async read(fromSeq: number, skip: Map<string, number>): Promise<void> {
     const { js, topology } = this.bus;
     let next = fromSeq;
+    const unwatch = closeOnReconnect(this.bus.nc, () => this.messages);
     while (this.active && !this.leased.stopping) {
       try {
         const consumer = await js.consumers.get(topology.streams.events, {
@@ -288,6 +290,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    unwatch();
   }
 
   /** Sends what is due now and sets the timer for what is due next. */
