@@ -48,3 +48,4 @@ export * from './audit/audit.events';
 export * from './apikey/apikey.events';
 export * from './nats-permissions';
 export * from './provision';
+export * from './live/live.schema';
