@@ -25,7 +25,8 @@
  * Progress goes to stderr; the last line of stdout is one JSON object:
  *   rss[service] = { firstMb, lastMb, changePct } (mean RSS over each window; a process restarted by
  *   the chaos starts small again, so a step in the last window lowers its mean), lagP99 = { first,
- *   last, changePct } in seconds, flat (every change within ±10 %), the chaos steps run and the
+ *   last, changePct } in seconds, flat (every change within ±10 %), lagByMinute (each minute's
+ *   lag p99, observations and batches folded again: which step a bad window comes from), the chaos steps run and the
  *   ledger's verdict (passed, failures, samples lost and counted twice, alerts, notifications).
  * Exits 1 when the ledger finds a loss or a duplicate.
  */
@@ -139,6 +140,9 @@ async function main() {
   const rssReadings = []; // { t, service, kb }
   const lag = { first: undefined, last: undefined };
   const reread = { first: 0, last: 0, total: 0 };
+  // The lag of each minute (p99 and observations) and the batches folded again in it.
+  let minute = { lag: undefined, reread: 0 };
+  const lagByMinute = [];
   const previous = new Map(); // instance -> { pid, histogram }
   const chaosRun = [];
   let windows;
@@ -178,6 +182,8 @@ async function main() {
         const rereadDelta = rereadNow - (same ? before.reread : 0);
         previous.set(instance, { pid, histogram: h, reread: rereadNow });
         if (which) lag[which] = addInto(lag[which], delta);
+        minute.lag = addInto(minute.lag, delta);
+        minute.reread += rereadDelta;
         reread.total += rereadDelta;
         if (which) reread[which] += rereadDelta;
       }
@@ -186,9 +192,14 @@ async function main() {
         const pct = cpuPercents(cpuBefore.reading, reading, Date.now() - cpuBefore.at);
         cpuBefore = { at: Date.now(), reading };
         const parts = Object.entries(pct).map(([name, v]) => `${name} ${v}`);
+        const at = Math.round((t - streamStart) / 60_000);
+        const lagP99 = minute.lag && quantile(0.99, minute.lag);
+        const lagS = lagP99 === undefined ? undefined : Math.round(lagP99 * 1000) / 1000;
+        lagByMinute.push({ minute: at, lagP99: lagS, observations: minute.lag?.count ?? 0, reread: minute.reread });
         log(
-          `${Math.round((t - streamStart) / 60_000)} min: cpu % ${parts.join(', ')}; fleet backlog ${fleet.backlog()}`,
+          `${at} min: cpu % ${parts.join(', ')}; fleet backlog ${fleet.backlog()}; lag p99 ${lagS ?? '-'} s over ${minute.lag?.count ?? 0}, folded again ${minute.reread}`,
         );
+        minute = { lag: undefined, reread: 0 };
       }
       if (!midDone && t - streamStart >= (end - streamStart) / 2) {
         await midRun();
@@ -265,6 +276,7 @@ async function main() {
     flat: Object.values(rss).every((r) => within(r.changePct)) && within(lagP99.changePct),
     lagObservations: { first: lag.first?.count ?? 0, last: lag.last?.count ?? 0 },
     rereadBatches: reread,
+    lagByMinute,
     chaos: chaosRun,
     ledger: {
       passed: report.passed,
