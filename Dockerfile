@@ -27,10 +27,12 @@ COPY libs/test-support/package.json libs/test-support/
 RUN npm install --no-audit --no-fund
 
 COPY . .
-# /out gets each project's package.json and dist/ (the workspace links in node_modules point there).
+# /out gets each project's package.json and dist/ (the workspace links in node_modules point there);
+# the console (apps/dashboard) is a dist/ only, which the gateway serves at /.
 RUN npm run build \
  && for project in apps/* libs/*; do \
-      mkdir -p "/out/$project" && cp "$project/package.json" "/out/$project/" && cp -r "$project/dist" "/out/$project/dist"; \
+      mkdir -p "/out/$project" && { [ ! -f "$project/package.json" ] || cp "$project/package.json" "/out/$project/"; } \
+      && cp -r "$project/dist" "/out/$project/dist"; \
     done \
  && find /out -name '*.tsbuildinfo' -delete \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

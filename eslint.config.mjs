@@ -12,7 +12,16 @@ if (!process.env.NX_TASK_TARGET_PROJECT) {
   await nxDevkit.createProjectGraphAsync({ exitOnError: true });
 }
 
-const apps = ['gateway', 'registry-svc', 'metrics-svc', 'alert-svc', 'backup-svc', 'node-agent', 'fleet-sim'];
+const apps = [
+  'gateway',
+  'registry-svc',
+  'metrics-svc',
+  'alert-svc',
+  'backup-svc',
+  'node-agent',
+  'fleet-sim',
+  'dashboard',
+];
 const libs = ['contracts', 'telemetry', 'messaging', 'event-store', 'platform', 'test-support'];
 
 /** Who may depend on whom: tags live in each project's project.json. */
@@ -98,7 +107,8 @@ export default defineConfig(
   },
 
   {
-    files: ['**/*.ts'],
+    // TypeScript, and the console's TSX (apps/dashboard: JSX for Preact, browser globals).
+    files: ['**/*.{ts,tsx}'],
     extends: [tseslint.configs.recommended],
     rules: {
       '@typescript-eslint/no-unused-vars': unusedVars,
@@ -107,7 +117,7 @@ export default defineConfig(
   },
 
   {
-    files: ['apps/**/*.{ts,js}', 'libs/**/*.{ts,js}'],
+    files: ['apps/**/*.{ts,tsx,js}', 'libs/**/*.{ts,js}'],
     plugins: { '@nx': nxPlugin },
     rules: { '@nx/enforce-module-boundaries': boundaries([]) },
   },
@@ -116,7 +126,7 @@ export default defineConfig(
     files: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(['type:testing']) },
   },
-  { files: ['**/*.{ts,js,cjs,mjs}'], rules: { 'no-restricted-imports': restrictedImports(null) } },
+  { files: ['**/*.{ts,tsx,js,cjs,mjs}'], rules: { 'no-restricted-imports': restrictedImports(null) } },
   ...libs.map((lib) => ({
     files: [`libs/${lib}/**/*.{ts,js}`],
     rules: { 'no-restricted-imports': restrictedImports(lib) },
@@ -124,7 +134,7 @@ export default defineConfig(
 
   {
     // Services log through pino (structured JSON with trace ids); console output bypasses that.
-    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    files: ['apps/*/src/**/*.{ts,tsx}', 'libs/*/src/**/*.ts'],
     rules: { 'no-console': 'error' },
   },
   {

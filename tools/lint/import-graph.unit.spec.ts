@@ -5,7 +5,7 @@ import ts from 'typescript';
 /**
  * Imports go in one direction: no file of an app or library imports, through relative imports,
  * a file that imports it back (directly or around a longer loop), and the layers the structure
- * issue names stay apart. Every non-spec `.ts` file under `apps/<app>/src` and `libs/<lib>/src`
+ * issue names stay apart. Every non-spec `.ts` and `.tsx` file under `apps/<app>/src` and `libs/<lib>/src`
  * is read with the TypeScript compiler's import scanner (type-only imports count: they tie the
  * files together all the same).
  */
@@ -20,16 +20,17 @@ function sourceFiles(dir: string): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts')) out.push(path);
+    else if (/\.tsx?$/.test(name) && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts')) out.push(path);
   }
   return out;
 }
 
-/** The `.ts` file a relative specifier names (`./x`, `./x.js`, `./dir` with an index), if any. */
+/** The `.ts`/`.tsx` file a relative specifier names (`./x`, `./x.js`, `./dir` with an index), if any. */
 function resolveRelative(from: string, specifier: string): string | undefined {
   const base = resolve(dirname(from), specifier);
   const stem = base.endsWith('.js') ? base.slice(0, -3) : base;
-  for (const candidate of [`${stem}.ts`, join(stem, 'index.ts')]) if (existsSync(candidate)) return candidate;
+  for (const candidate of [`${stem}.ts`, `${stem}.tsx`, join(stem, 'index.ts')])
+    if (existsSync(candidate)) return candidate;
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 'use strict';
-// Incremental build of every project (tsc -b), with the compiler's own output.
+// Incremental build of every project (tsc -b), then the console (Vite, apps/dashboard), with the tools' own output.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { ROOT } = require('./config');
@@ -11,7 +11,17 @@ function build() {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  return result.status === 0;
+  if (result.status !== 0) return false;
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const bundle = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', path.join(ROOT, 'apps/dashboard/vite.config.mjs')],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  return bundle.status === 0;
 }
 
 module.exports = { build };

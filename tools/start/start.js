@@ -130,6 +130,7 @@ async function run(options, platform) {
 
   const gateway = config.services.find((s) => s.name === 'gateway');
   log.info('Vigil is running');
+  log.info(`  console:  http://127.0.0.1:${gateway.port}/ (user admin)`);
   log.info(`  nodes:    http://localhost:${gateway.port}/api/v1/nodes (log in first)`);
   log.info(
     auth.passwordFile

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm test`: builds every project (the end-to-end suites start the built
- * services), then runs Jest twice: unit and integration suites in parallel, then
+ * services, and the console's browser suite loads the built console), then runs Jest twice: unit and integration suites in parallel, then
  * the end-to-end suites one at a time (each starts several real processes, and
  * their timing assertions must not compete for two cores). Extra arguments go to
  * both Jest runs. Ends with one line `N passed, N failed, N skipped`.
@@ -23,6 +23,10 @@ function run(cmd, args) {
 
 if (run(bin('tsc'), ['-b', 'tsconfig.build.json']) !== 0) {
   console.error('build failed');
+  process.exit(1);
+}
+if (run('npm', ['run', '--silent', 'build:console']) !== 0) {
+  console.error('the console (apps/dashboard) did not build');
   process.exit(1);
 }
 

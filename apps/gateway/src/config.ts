@@ -63,6 +63,8 @@ export const GatewayEnv = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url())),
+  /** The built web console served at `/`; apps/dashboard/dist beside the gateway if not given. */
+  VIGIL_DASHBOARD_DIR: z.string().min(1).max(4096).optional(),
   /** Requests per window: each client address, and each authenticated user or API key (counted in Redis). */
   VIGIL_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
   VIGIL_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1200),

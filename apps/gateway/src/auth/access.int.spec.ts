@@ -70,7 +70,7 @@ describe('gateway access', () => {
     expect(all.length).toBeGreaterThan(40);
     expect(all.filter((r) => r.access === undefined)).toEqual([]);
     // Anonymous only for health, metrics, the API's document and its page, login (password and
-    // single sign-on) and refresh.
+    // single sign-on, and whether single sign-on is on) and refresh.
     expect(
       all
         .filter((r) => r.access === 'public')
@@ -83,6 +83,7 @@ describe('gateway access', () => {
       'GET /api/openapi.json',
       'GET /api/v1/auth/oidc/callback',
       'GET /api/v1/auth/oidc/login',
+      'GET /api/v1/auth/oidc/status',
       'GET /health',
       'GET /health/live',
       'GET /health/ready',

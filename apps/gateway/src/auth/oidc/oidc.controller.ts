@@ -6,6 +6,7 @@ import { Public } from '../access';
 import { cookie, setSessionCookies } from '../cookies';
 import { LoginLimiter } from '../login-limiter';
 import { FLOW_TTL_S } from './oidc.flows';
+import { OidcRelyingParty } from './oidc.relying-party';
 import { SsoLogin } from './sso-login';
 
 /** Binds a flow to the browser that started it; Lax, so the provider's redirect back brings it. */
@@ -24,7 +25,18 @@ export class OidcController {
     private readonly sso: SsoLogin,
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditLog,
+    private readonly rp: OidcRelyingParty,
   ) {}
+
+  /**
+   * Whether single sign-on is configured, and whether the provider has answered discovery: the
+   * console shows its SSO button from this. Names no issuer, client or setting.
+   */
+  @Get('status')
+  @Public()
+  status(): { enabled: boolean; available: boolean } {
+    return { enabled: this.rp.settings !== undefined, available: this.rp.available };
+  }
 
   @Get('login')
   @Public()

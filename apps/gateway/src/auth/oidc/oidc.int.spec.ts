@@ -223,6 +223,8 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
     const down = await gw.fetch('/api/v1/auth/oidc/login', { redirect: 'manual' });
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ detail: expect.stringMatching(/identity provider/) });
+    // The console's SSO button: configured, not usable yet.
+    expect(await (await gw.fetch('/api/v1/auth/oidc/status')).json()).toEqual({ enabled: true, available: false });
     expect(await gw.login('admin', TEST_ADMIN_PASSWORD)).toMatch(/^vat1\./);
     setAccounts(ACCOUNTS);
     provider = await startProvider(providerPort, callbackUrl, accountsFile);
@@ -233,6 +235,7 @@ describe('gateway single sign-on (OIDC, code flow with PKCE)', () => {
       status = (await gw.fetch('/api/v1/auth/oidc/login', { redirect: 'manual' })).status;
     }
     expect(status).toBe(302);
+    expect(await (await gw.fetch('/api/v1/auth/oidc/status')).json()).toEqual({ enabled: true, available: true });
   });
 
   it('redirects to the provider with PKCE S256, state and nonce, the state bound to the browser', async () => {

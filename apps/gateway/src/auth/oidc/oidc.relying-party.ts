@@ -90,6 +90,11 @@ export class OidcRelyingParty implements OnModuleInit, BeforeApplicationShutdown
     return { issuer: idToken.iss, subject: idToken.sub, claims };
   }
 
+  /** Configured, and the provider has answered discovery. */
+  get available(): boolean {
+    return this.settings !== undefined && this.configuration !== undefined;
+  }
+
   /** Throws NotFoundError when SSO is not configured, UnavailableError until discovery succeeded. */
   assertAvailable(): void {
     this.ready();
