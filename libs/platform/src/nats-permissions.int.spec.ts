@@ -253,6 +253,25 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       sub.unsubscribe();
     });
 
+    it("the gateway follows one node's sample batches with a core subscription (live API), but no other telemetry or event subject", async () => {
+      const gateway = await as('gateway');
+      const seen: string[] = [];
+      const samples = gateway.subscribe(t.subjects.samples(2, 'live1'), { callback: (_e, m) => void seen.push(m.subject) });
+      await gateway.flush();
+      await jetstream(await as('agent')).publish(t.subjects.samples(2, 'live1'), '{}');
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual([t.subjects.samples(2, 'live1')]);
+      samples.unsubscribe();
+      for (const subject of [t.subjects.heartbeat('live1'), t.subjects.eventsOf('node'), t.subjects.allSamples()]) {
+        const refused = await as('gateway');
+        const errors: string[] = [];
+        const sub = refused.subscribe(subject, { callback: (e) => void (e && errors.push(e.message)) });
+        await refused.flush();
+        await new Promise((r) => setTimeout(r, 200));
+        expect([subject, sub.isClosed() || errors.some((m) => REFUSED.test(m))]).toEqual([subject, true]);
+      }
+    });
+
     it('an agent publishes telemetry and reads (and follows) the fleet and its own config keys', async () => {
       const admin = await new Kvm(await as('admin')).open(t.buckets.agentConfig);
       await admin.put('fleet', '{"version":"f1"}');
