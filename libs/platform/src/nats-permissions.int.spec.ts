@@ -262,6 +262,22 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(seen).toEqual([t.subjects.samples(2, 'live1')]);
       samples.unsubscribe();
+      // Its event topics: an ordered consumer on a context, and a resumption's named ephemeral consumer.
+      expect(await readAll(gateway, t.streams.events, t.subjects.eventsOf('node'))).toContain(
+        t.subjects.events('node', 'r1'),
+      );
+      const replay = await (await jetstreamManager(gateway)).consumers.add(t.streams.events, {
+        name: `live_${uniqueId()}`,
+        filter_subject: t.subjects.eventsOf('node'),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: 1,
+        ack_policy: AckPolicy.None,
+        mem_storage: true,
+        inactive_threshold: 30_000_000_000,
+      });
+      expect(replay.num_pending).toBeGreaterThan(0);
+      const first = await (await jetstream(gateway).consumers.get(t.streams.events, replay.name)).next({ expires: 2000 });
+      expect(first?.subject).toBe(t.subjects.events('node', 'r1'));
       for (const subject of [t.subjects.heartbeat('live1'), t.subjects.eventsOf('node'), t.subjects.allSamples()]) {
         const refused = await as('gateway');
         const errors: string[] = [];
