@@ -102,7 +102,7 @@ export class LiveHub implements OnApplicationBootstrap, OnModuleDestroy {
   open(ws: WebSocket, auth: Authenticated): void {
     const socket = new LiveSocket(ws, auth, this.deps);
     this.sockets.add(socket);
-    this.metrics.m.sockets.set(this.sockets.size);
+    this.metrics.m.sockets.inc();
     this.logger.info({ principal: socket.actor, role: auth.principal.role }, 'live: socket opened');
     socket.welcome();
   }
@@ -115,13 +115,14 @@ export class LiveHub implements OnApplicationBootstrap, OnModuleDestroy {
       await new Promise((r) => setTimeout(r, 50));
     for (const socket of this.sockets) socket.terminate('going_away');
     this.samples.close();
+    this.metrics.m.feeds.dec({ kind: 'events' }, this.feeds.size);
     await Promise.all([...this.feeds.values()].map((f) => f.stop()));
   }
 
   private closed(socket: LiveSocket, reason: LiveCloseReason, code: number): void {
     if (!this.sockets.delete(socket)) return;
     this.release(socket.actor);
-    this.metrics.m.sockets.set(this.sockets.size);
+    this.metrics.m.sockets.dec();
     this.metrics.m.closes.inc({ reason });
     this.logger.info({ principal: socket.actor, reason, code }, 'live: socket closed');
   }
@@ -132,7 +133,7 @@ export class LiveHub implements OnApplicationBootstrap, OnModuleDestroy {
       const observe = topic === 'fleet' ? this.nodeScope.observe.bind(this.nodeScope) : undefined;
       feed = new TopicFeed(this.bus, this.logger, EVENT_TOPICS[topic], observe);
       this.feeds.set(topic, feed);
-      this.metrics.m.feeds.set({ kind: 'events' }, this.feeds.size);
+      this.metrics.m.feeds.inc({ kind: 'events' });
     }
     await feed.start();
     return feed;

@@ -73,7 +73,7 @@ describe('LiveSocket', () => {
     await client.frame('subscribed');
     expect(Object.fromEntries(followed)).toEqual({ a: 1, b: 1 });
     client.ws.pause();
-    const frame = 'x'.repeat(64 * 1024);
+    const frame = JSON.stringify('x'.repeat(64 * 1024));
     let sent = 0;
     while (socket.sendText(frame, 'samples')) sent++;
     // What the kernel took, then at most send_queue_bytes held by the process.

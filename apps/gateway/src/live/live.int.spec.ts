@@ -233,7 +233,8 @@ describe('gateway live API', () => {
     await offline('f2');
     for (const c of [a, b]) await c.frame('event', (f) => f.id === 'fleet' && f.event.subject === 'node.f2');
     for (const c of [a, b]) expect(c.events('fleet').map((f) => f.event.type)).toEqual(['node.offline', 'node.offline']);
-    expect(await metric(gw, 'vigil_live_nats_subscriptions', 'kind="events"')).toBe(1);
+    // One fleet feed per replica (the two replicas of this process share their service's registry).
+    expect(await metric(gw, 'vigil_live_nats_subscriptions', 'kind="events"')).toBe(2);
   });
 
   it('sends the samples of the nodes asked for, cut to the metrics asked for, and nothing of other nodes', async () => {
@@ -266,11 +267,26 @@ describe('gateway live API', () => {
     });
     await sleep(200);
     expect(c.frames.filter((f) => f.type === 'samples')).toHaveLength(1);
+
+    // A second socket following the same node shares the process' one subscription of it.
+    const followed = () => metric(gw, 'vigil_live_nats_subscriptions', 'kind="samples"');
+    expect(await followed()).toBe(1);
+    const d = await open(gw.base, admin);
+    d.send({ op: 'subscribe', id: 'all', topic: 'samples', nodes: ['s1', 's3'] });
+    await d.frame('subscribed');
+    expect(await followed()).toBe(2);
+    publishSamples(batch('s1', 3));
+    expect((await d.frame('samples')).samples).toHaveLength(3);
+    await c.frame('samples', (f) => f.timestamp === 1_765_000_000_003);
+
     c.send({ op: 'unsubscribe', id: 'cpu' });
     await c.frame('unsubscribed');
-    publishSamples(batch('s1', 3));
+    expect(await followed()).toBe(2);
+    d.close();
+    await eventually(async () => (await followed()) === 0, { what: 'the node subscriptions released' });
+    publishSamples(batch('s1', 4));
     await sleep(200);
-    expect(c.frames.filter((f) => f.type === 'samples')).toHaveLength(1);
+    expect(c.frames.filter((f) => f.type === 'samples')).toHaveLength(2);
   });
 
   it('shows the audit trail to admins only', async () => {
@@ -415,8 +431,8 @@ describe('gateway live API', () => {
       value: i,
     }));
     let sent = 0;
-    // ~4 KiB a frame, 60 MiB in all: fifteen times the send queue's byte bound.
-    for (let seq = 1; seq <= 15_000; seq++) {
+    // ~4 KiB a frame, 40 MiB in all: ten times the send queue's byte bound.
+    for (let seq = 1; seq <= 10_000; seq++) {
       publishSamples({ nodeId: 'flood', seq, timestamp: seq, intervalMs: 1000, samples });
       sent++;
       if (seq % 500 === 0) await tbus.nc.flush();

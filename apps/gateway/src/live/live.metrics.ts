@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LiveTopic } from '@vigil/contracts';
 import { Observability } from '@vigil/platform';
+import { singleMetric } from '@vigil/telemetry';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Why a socket was closed by the server (or by its client: `client`). */
@@ -33,51 +34,40 @@ export const LIVE_DROP_REASONS = ['slow_consumer', 'closed'] as const;
 const FRAME_TOPICS = [...LiveTopic.options, 'control'] as const;
 export type LiveFrameTopic = (typeof FRAME_TOPICS)[number];
 
-/** The live API's instruments, known label values created at zero. */
+/**
+ * The live API's instruments, known label values created at zero. Safe to call twice on one
+ * registry (two gateway replicas in one test process share their service's registry): the
+ * gauges are moved by inc/dec, so such replicas add up.
+ */
 export function createLiveMetrics(registry: Registry) {
-  const sockets = new Gauge({ name: 'vigil_live_sockets', help: 'Open live API sockets', registers: [registry] });
-  const subscriptions = new Gauge({
-    name: 'vigil_live_subscriptions',
-    help: 'Open live API subscriptions, by topic',
-    labelNames: ['topic'],
-    registers: [registry],
-  });
-  const framesSent = new Counter({
-    name: 'vigil_live_frames_sent_total',
-    help: 'Frames sent to live API sockets, by topic',
-    labelNames: ['topic'],
-    registers: [registry],
-  });
-  const framesDropped = new Counter({
-    name: 'vigil_live_frames_dropped_total',
-    help: 'Frames not sent to a live API socket, by reason',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  const closes = new Counter({
-    name: 'vigil_live_closes_total',
-    help: 'Live API sockets closed, by reason',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  const refusals = new Counter({
-    name: 'vigil_live_upgrade_refusals_total',
-    help: 'Upgrades to the live API refused before the WebSocket was opened, by reason',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  const feeds = new Gauge({
-    name: 'vigil_live_nats_subscriptions',
-    help: 'Shared NATS readers of the live API in this process: one per event topic, one per node whose samples are followed',
-    labelNames: ['kind'],
-    registers: [registry],
-  });
-  for (const topic of LiveTopic.options) subscriptions.set({ topic }, 0);
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    singleMetric(registry, name, Gauge, () => new Gauge({ name, help, labelNames, registers: [registry] }));
+  const counter = (name: string, help: string, labelNames: string[]) =>
+    singleMetric(registry, name, Counter, () => new Counter({ name, help, labelNames, registers: [registry] }));
+  const sockets = gauge('vigil_live_sockets', 'Open live API sockets');
+  const subscriptions = gauge('vigil_live_subscriptions', 'Open live API subscriptions, by topic', ['topic']);
+  const framesSent = counter('vigil_live_frames_sent_total', 'Frames sent to live API sockets, by topic', ['topic']);
+  const framesDropped = counter('vigil_live_frames_dropped_total', 'Frames not sent to a live API socket, by reason', [
+    'reason',
+  ]);
+  const closes = counter('vigil_live_closes_total', 'Live API sockets closed, by reason', ['reason']);
+  const refusals = counter(
+    'vigil_live_upgrade_refusals_total',
+    'Upgrades to the live API refused before the WebSocket was opened, by reason',
+    ['reason'],
+  );
+  const feeds = gauge(
+    'vigil_live_nats_subscriptions',
+    'Shared NATS readers of the live API: one per event topic followed, one per node whose samples are followed',
+    ['kind'],
+  );
+  for (const topic of LiveTopic.options) subscriptions.inc({ topic }, 0);
   for (const topic of FRAME_TOPICS) framesSent.inc({ topic }, 0);
   for (const reason of LIVE_DROP_REASONS) framesDropped.inc({ reason }, 0);
   for (const reason of LIVE_CLOSE_REASONS) closes.inc({ reason }, 0);
   for (const reason of LIVE_REFUSALS) refusals.inc({ reason }, 0);
-  for (const kind of ['events', 'samples']) feeds.set({ kind }, 0);
+  for (const kind of ['events', 'samples']) feeds.inc({ kind }, 0);
+  sockets.inc(0);
   return { sockets, subscriptions, framesSent, framesDropped, closes, refusals, feeds };
 }
 export type LiveMetricsSet = ReturnType<typeof createLiveMetrics>;

@@ -23,7 +23,7 @@ export class SampleFeed {
   constructor(
     private readonly bus: Bus,
     private readonly logger: Logger,
-    private readonly followed: Gauge<'kind'>,
+    private readonly followed: Gauge,
   ) {}
 
   add(nodeId: string, listener: SampleListener): void {
@@ -36,7 +36,7 @@ export class SampleFeed {
       });
       node = { sub, listeners };
       this.nodes.set(nodeId, node);
-      this.followed.set({ kind: 'samples' }, this.nodes.size);
+      this.followed.inc({ kind: 'samples' });
     }
     node.listeners.add(listener);
   }
@@ -48,7 +48,7 @@ export class SampleFeed {
     if (node.listeners.size > 0) return;
     node.sub.unsubscribe();
     this.nodes.delete(nodeId);
-    this.followed.set({ kind: 'samples' }, this.nodes.size);
+    this.followed.dec({ kind: 'samples' });
   }
 
   /** Nodes followed now (one NATS subscription each). */
@@ -58,8 +58,8 @@ export class SampleFeed {
 
   close(): void {
     for (const { sub } of this.nodes.values()) sub.unsubscribe();
+    this.followed.dec({ kind: 'samples' }, this.nodes.size);
     this.nodes.clear();
-    this.followed.set({ kind: 'samples' }, 0);
   }
 
   private received(nodeId: string, listeners: Set<SampleListener>, m: Msg): void {

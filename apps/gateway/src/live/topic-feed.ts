@@ -89,7 +89,10 @@ export class TopicFeed {
           opt_start_seq: this.nextSeq,
         });
         this.messages = await consumer.consume();
-        if (this.stopped) break;
+        if (this.stopped) {
+          await this.messages.close().catch(() => undefined);
+          break;
+        }
         for await (const m of this.messages) {
           this.nextSeq = m.seq + 1;
           const delivery = decode(this.topic, m.seq, m.data);
