@@ -82,6 +82,7 @@ describe('LiveSocket', () => {
     expect(Object.fromEntries(followed)).toEqual({ a: 0, b: 0 });
     client.ws.resume();
     expect((await client.closed).code).toBe(LIVE_CLOSE.slow_consumer);
+    for (let i = 0; i < 50 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(closed).toEqual([{ reason: 'slow_consumer', code: LIVE_CLOSE.slow_consumer }]);
   });
 
