@@ -60,7 +60,8 @@ describe('live API end to end: agent → NATS → registry-svc → EVENTS → ga
       what: "the agent's samples on the socket",
     });
     expect(samples).toMatchObject({ id: 'load', nodeId: NODE });
-    if (samples.type === 'samples') expect(new Set(samples.samples.map((s) => s.name))).toEqual(new Set([NodeMetric.load1]));
+    if (samples.type === 'samples')
+      expect(new Set(samples.samples.map((s) => s.name))).toEqual(new Set([NodeMetric.load1]));
     ws.close();
 
     const gateway = platform.processes.find((p) => p.app === 'gateway');

@@ -75,6 +75,11 @@ export const GatewayEnv = z.object({
   /** Protocol ping interval; a socket that missed two pongs is terminated. */
   VIGIL_LIVE_PING_MS: z.coerce.number().int().min(100).max(600_000).default(LIVE_LIMITS.ping_ms),
   /** Events one resumption (`since`) replays at most; further behind, the client is sent `reset`. */
-  VIGIL_LIVE_RESUME_EVENTS: z.coerce.number().int().min(1).max(LIVE_LIMITS.resume_events).default(LIVE_LIMITS.resume_events),
+  VIGIL_LIVE_RESUME_EVENTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIVE_LIMITS.resume_events)
+    .default(LIVE_LIMITS.resume_events),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

@@ -256,7 +256,9 @@ describeWithServer('NATS with authorization: each identity may do its own job an
     it("the gateway follows one node's sample batches with a core subscription (live API), but no other telemetry or event subject", async () => {
       const gateway = await as('gateway');
       const seen: string[] = [];
-      const samples = gateway.subscribe(t.subjects.samples(2, 'live1'), { callback: (_e, m) => void seen.push(m.subject) });
+      const samples = gateway.subscribe(t.subjects.samples(2, 'live1'), {
+        callback: (_e, m) => void seen.push(m.subject),
+      });
       await gateway.flush();
       await jetstream(await as('agent')).publish(t.subjects.samples(2, 'live1'), '{}');
       for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -266,7 +268,9 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       expect(await readAll(gateway, t.streams.events, t.subjects.eventsOf('node'))).toContain(
         t.subjects.events('node', 'r1'),
       );
-      const replay = await (await jetstreamManager(gateway)).consumers.add(t.streams.events, {
+      const replay = await (
+        await jetstreamManager(gateway)
+      ).consumers.add(t.streams.events, {
         name: `live_${uniqueId()}`,
         filter_subject: t.subjects.eventsOf('node'),
         deliver_policy: DeliverPolicy.StartSequence,
@@ -276,7 +280,9 @@ describeWithServer('NATS with authorization: each identity may do its own job an
         inactive_threshold: 30_000_000_000,
       });
       expect(replay.num_pending).toBeGreaterThan(0);
-      const first = await (await jetstream(gateway).consumers.get(t.streams.events, replay.name)).next({ expires: 2000 });
+      const first = await (
+        await jetstream(gateway).consumers.get(t.streams.events, replay.name)
+      ).next({ expires: 2000 });
       expect(first?.subject).toBe(t.subjects.events('node', 'r1'));
       for (const subject of [t.subjects.heartbeat('live1'), t.subjects.eventsOf('node'), t.subjects.allSamples()]) {
         const refused = await as('gateway');

@@ -1,8 +1,4 @@
-import {
-  Injectable,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { LIVE_CLOSE, UnavailableError } from '@vigil/contracts';
 import { Bus, InjectConfig, Observability, type ServiceConfig } from '@vigil/platform';
 import type { Logger } from '@vigil/telemetry';
@@ -66,7 +62,8 @@ export class LiveHub implements OnApplicationBootstrap, OnModuleDestroy {
       samples: this.samples,
       nodeScope,
       feed: (topic) => this.feed(topic),
-      replay: (topic, since, upTo) => this.replay(() => replayEvents(this.bus, topic, since, upTo, this.deps.resumeLimit)),
+      replay: (topic, since, upTo) =>
+        this.replay(() => replayEvents(this.bus, topic, since, upTo, this.deps.resumeLimit)),
       closed: (socket, reason, code) => this.closed(socket, reason, code),
     };
   }
@@ -110,7 +107,8 @@ export class LiveHub implements OnApplicationBootstrap, OnModuleDestroy {
   /** Every socket closed with 1001 (those that do not answer within a second are cut), then the NATS readers stopped. */
   async onModuleDestroy(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (const socket of this.sockets) socket.close(LIVE_CLOSE.going_away, 'the gateway is shutting down', 'going_away');
+    for (const socket of this.sockets)
+      socket.close(LIVE_CLOSE.going_away, 'the gateway is shutting down', 'going_away');
     for (let waited = 0; this.sockets.size > 0 && waited < SHUTDOWN_GRACE_MS; waited += 50)
       await new Promise((r) => setTimeout(r, 50));
     for (const socket of this.sockets) socket.terminate('going_away');

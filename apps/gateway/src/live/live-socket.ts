@@ -74,7 +74,10 @@ export class LiveSocket {
     ws.on('pong', () => (this.unanswered = 0));
     ws.on('error', (e: Error & { code?: string }) => {
       if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.closeReason ??= 'frame_too_large';
-      this.deps.logger.debug({ principal: this.actor, err: { message: e.message, code: e.code } }, 'live: socket error');
+      this.deps.logger.debug(
+        { principal: this.actor, err: { message: e.message, code: e.code } },
+        'live: socket error',
+      );
     });
     ws.on('close', (code) => {
       this.dropSubscriptions();
@@ -170,9 +173,9 @@ export class LiveSocket {
       return;
     }
     if (isBinary) return this.refuse({ code: 'bad_request', message: 'frames are JSON text, not binary' });
-    const text = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString(
-      'utf8',
-    );
+    const text = (
+      Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+    ).toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -246,7 +249,12 @@ export class LiveSocket {
           field: 'topic',
           message: `this API key is limited to ${describeScope(scope)}, which the topic ${topic.name} cannot apply`,
         });
-      subscription = new EventSubscription(this, id, topic, frame.since === undefined ? undefined : Number(frame.since));
+      subscription = new EventSubscription(
+        this,
+        id,
+        topic,
+        frame.since === undefined ? undefined : Number(frame.since),
+      );
     }
     // Taken at once: a second frame with the same id, or past the limit, is refused while this one opens.
     this.subscriptions.set(id, subscription);

@@ -77,7 +77,10 @@ export class LiveUpgrade implements OnApplicationBootstrap, OnModuleDestroy {
         target: LIVE_PATH,
       });
       const principal = actorOf(auth.principal);
-      if (presented.via === 'cookie' && !originAllowed(req.headers.origin, req.headers.host, this.config.VIGIL_CORS_ORIGINS))
+      if (
+        presented.via === 'cookie' &&
+        !originAllowed(req.headers.origin, req.headers.host, this.config.VIGIL_CORS_ORIGINS)
+      )
         return this.refuse(socket, 403, 'origin', 'this origin may not open the live API with the session cookie', {
           principal,
         });

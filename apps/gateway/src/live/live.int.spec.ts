@@ -118,9 +118,7 @@ describe('gateway live API', () => {
   const metricsText = async (g: GatewayUnderTest) => (await g.fetch('/metrics')).text();
   /** The value of one series of the gateway's /metrics (0 when absent). */
   const metric = async (g: GatewayUnderTest, name: string, label: string) => {
-    const line = (await metricsText(g))
-      .split('\n')
-      .find((l) => l.startsWith(`${name}{`) && l.includes(label));
+    const line = (await metricsText(g)).split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   };
 
@@ -146,7 +144,12 @@ describe('gateway live API', () => {
         nc: tbus.nc,
         topology: tbus.topology,
         logger: pino({ level: 'silent' }),
-        messages: new Counter({ name: 'm', help: 'm', labelNames: ['subject', 'result'], registers: [registryMetrics] }),
+        messages: new Counter({
+          name: 'm',
+          help: 'm',
+          labelNames: ['subject', 'result'],
+          registers: [registryMetrics],
+        }),
         duration: new Histogram({ name: 'd', help: 'd', labelNames: ['subject'], registers: [registryMetrics] }),
       },
       registryQueries.listNodes,
@@ -232,7 +235,8 @@ describe('gateway live API', () => {
     }
     await offline('f2');
     for (const c of [a, b]) await c.frame('event', (f) => f.id === 'fleet' && f.event.subject === 'node.f2');
-    for (const c of [a, b]) expect(c.events('fleet').map((f) => f.event.type)).toEqual(['node.offline', 'node.offline']);
+    for (const c of [a, b])
+      expect(c.events('fleet').map((f) => f.event.type)).toEqual(['node.offline', 'node.offline']);
     // One fleet feed per replica (the two replicas of this process share their service's registry).
     expect(await metric(gw, 'vigil_live_nats_subscriptions', 'kind="events"')).toBe(2);
   });
@@ -348,8 +352,20 @@ describe('gateway live API', () => {
     });
     c.send({ op: 'subscribe', id: 'mine', topic: 'samples', nodes: ['n1'] });
     await c.frame('subscribed', (f) => f.id === 'mine');
-    publishSamples({ nodeId: 'n2', seq: 1, timestamp: 1, intervalMs: 1000, samples: [{ name: 'x', labels: {}, value: 1 }] });
-    publishSamples({ nodeId: 'n1', seq: 1, timestamp: 2, intervalMs: 1000, samples: [{ name: 'x', labels: {}, value: 1 }] });
+    publishSamples({
+      nodeId: 'n2',
+      seq: 1,
+      timestamp: 1,
+      intervalMs: 1000,
+      samples: [{ name: 'x', labels: {}, value: 1 }],
+    });
+    publishSamples({
+      nodeId: 'n1',
+      seq: 1,
+      timestamp: 2,
+      intervalMs: 1000,
+      samples: [{ name: 'x', labels: {}, value: 1 }],
+    });
     expect(await c.frame('samples')).toMatchObject({ id: 'mine', nodeId: 'n1' });
     c.send({ op: 'subscribe', id: 'sil', topic: 'silences' });
     expect(await c.frame('error', (f) => f.id === 'sil')).toMatchObject({ code: 'forbidden', field: 'topic' });
@@ -379,7 +395,10 @@ describe('gateway live API', () => {
     for (let i = 0; i < RESUME_LIMIT; i++) await offline(`r${10 + i}`);
     const behind = await open(gw.base, admin);
     behind.send({ op: 'subscribe', id: 'f', topic: 'fleet', since: cursor });
-    expect(await behind.frame('reset')).toMatchObject({ id: 'f', reason: expect.stringContaining('more than 5 events') });
+    expect(await behind.frame('reset')).toMatchObject({
+      id: 'f',
+      reason: expect.stringContaining('more than 5 events'),
+    });
     behind.send({ op: 'subscribe', id: 'f', topic: 'fleet', since: '99999999' });
     expect(await behind.frame('reset', (f) => f.reason.includes('past the end'))).toMatchObject({ id: 'f' });
     behind.send({ op: 'subscribe', id: 'f', topic: 'fleet' });
@@ -396,7 +415,11 @@ describe('gateway live API', () => {
     const samples = fc.sample(
       fc.oneof(
         fc.anything(),
-        fc.record({ op: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'x'), id: fc.string(), topic: fc.string() }),
+        fc.record({
+          op: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'x'),
+          id: fc.string(),
+          topic: fc.string(),
+        }),
       ),
       { seed: fuzzSeed(), numRuns: 30 },
     );

@@ -17,7 +17,11 @@ export function isLivePath(url: string | undefined): boolean {
  * without one is refused too: a page of another site must never ride on the cookie (cross-site
  * WebSocket hijacking; SameSite=Strict does not cover a same-site but cross-origin page).
  */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+): boolean {
   if (!origin) return false;
   let url: URL;
   try {

@@ -3,13 +3,9 @@ import { isLivePath, originAllowed } from './upgrade-policy';
 
 describe('live API upgrade policy', () => {
   it('serves /ws only', () => {
-    expect([isLivePath('/ws'), isLivePath('/ws?x=1'), isLivePath('/ws/'), isLivePath('/wss'), isLivePath('/')]).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect([isLivePath('/ws'), isLivePath('/ws?x=1'), isLivePath('/ws/'), isLivePath('/wss'), isLivePath('/')]).toEqual(
+      [true, true, false, false, false],
+    );
   });
 
   it("takes a cookie from the gateway's own origin or a configured one, never from another or none", () => {
