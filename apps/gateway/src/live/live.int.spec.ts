@@ -20,11 +20,13 @@ import {
   eventually,
   fuzzSeed,
   heapAfterGc,
+  requireTool,
   sleep,
   type TestBus,
   type TestDatabase,
   testUrls,
 } from '@vigil/test-support';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import pino from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -32,6 +34,8 @@ import { type GatewayUnderTest, isolatedGatewayEnv, startGateway, TEST_ADMIN_PAS
 import { connectLive, type LiveClient, openLive } from '../testing/live-client';
 
 jest.setTimeout(90_000);
+
+const promtool = requireTool('promtool', 'prometheus');
 
 const CONSOLE = 'https://console.example.com';
 const RESUME_LIMIT = 5;
@@ -499,6 +503,25 @@ describe('gateway live API', () => {
     const sessionMs = Date.now() - started;
     expect([keyMs, sessionMs].every((ms) => ms < LIVE_LIMITS.revocation_ms)).toBe(true);
     expect((await connectLive(gw2.base, { authorization: `Bearer ${key.key}` })).status).toBe(401);
+  });
+
+  (promtool ? it : it.skip)('serves the live instruments on /metrics in a form promtool accepts', async () => {
+    const page = await metricsText(gw);
+    for (const name of [
+      'vigil_live_sockets',
+      'vigil_live_subscriptions',
+      'vigil_live_frames_sent_total',
+      'vigil_live_frames_dropped_total',
+      'vigil_live_closes_total',
+      'vigil_live_upgrade_refusals_total',
+      'vigil_live_nats_subscriptions',
+    ])
+      expect(page).toContain(`# TYPE ${name} `);
+    const check = spawnSync(promtool as string, ['check', 'metrics'], { input: page });
+    expect({ code: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
+      code: 0,
+      problems: '',
+    });
   });
 
   it('holds at most VIGIL_LIVE_MAX_SOCKETS_PER_PRINCIPAL sockets of one principal (503 beyond)', async () => {
