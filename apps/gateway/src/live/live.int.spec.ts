@@ -409,6 +409,22 @@ describe('gateway live API', () => {
     await behind.frame('subscribed');
   });
 
+  it('resumes without gaps or duplicates while events keep arriving during the replay', async () => {
+    const watcher = await open(gw.base, admin);
+    watcher.send({ op: 'subscribe', id: 'f', topic: 'fleet' });
+    await watcher.frame('subscribed');
+    await offline('c0');
+    const cursor = (await watcher.frame('event', (f) => f.event.subject === 'node.c0')).cursor;
+    const missed = [(await offline('c1')).lastSeq, (await offline('c2')).lastSeq];
+    const c = await open(gw2.base, admin);
+    c.send({ op: 'subscribe', id: 'f', topic: 'fleet', since: cursor });
+    const during: number[] = [];
+    for (let i = 3; i < 6; i++) during.push((await offline(`c${i}`)).lastSeq);
+    const last = String(during.at(-1));
+    await c.frame('event', (f) => f.cursor === last);
+    expect(c.events('f').map((f) => Number(f.cursor))).toEqual([...missed, ...during]);
+  });
+
   it('refuses invalid frames with an error naming the field and keeps the socket open (fuzzed, fixed seed)', async () => {
     const c = await open(gw.base, admin);
     c.send({ op: 'subscribe', id: 'x', topic: 'weather' });
