@@ -64,6 +64,17 @@ describe('live API end to end: agent → NATS → registry-svc → EVENTS → ga
       expect(new Set(samples.samples.map((s) => s.name))).toEqual(new Set([NodeMetric.load1]));
     ws.close();
 
+    // The fan-out continues the trace of registry-svc's append.
+    await eventually(
+      () => {
+        const fanout = platform.otlp.spans.filter((s) => s.service === 'gateway' && s.name === 'live fleet');
+        return fanout.some((f) =>
+          platform.otlp.spans.some((s) => s.service === 'registry-svc' && s.traceId === f.traceId),
+        );
+      },
+      { timeoutMs: 10_000, what: "a gateway fan-out span in registry-svc's trace" },
+    );
+
     const gateway = platform.processes.find((p) => p.app === 'gateway');
     const logs = gateway?.lines.join('\n') ?? '';
     expect(logs).toContain('live: socket opened');

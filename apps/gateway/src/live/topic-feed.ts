@@ -1,8 +1,9 @@
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { SpanKind } from '@opentelemetry/api';
 import { parseJson, ValidationError } from '@vigil/contracts';
 import { closeOnReconnect } from '@vigil/messaging';
 import type { Bus } from '@vigil/platform';
-import type { Logger } from '@vigil/telemetry';
+import { extractTraceContext, getTracer, type Logger } from '@vigil/telemetry';
 import { type EventTopic, liveEvent, type LiveEventDelivery } from './event-topics';
 
 /** What a topic's feed hands each event to: a socket's subscription. */
@@ -100,8 +101,21 @@ export class TopicFeed {
             this.logger.warn({ topic: this.topic.name, seq: m.seq }, 'live: an event that cannot be read was skipped');
             continue;
           }
-          this.observe?.(delivery);
-          for (const listener of this.listeners) listener.deliver(delivery);
+          // One span per event and process (not per socket), continuing the trace of whoever appended it.
+          const span = getTracer().startSpan(
+            `live ${this.topic.name}`,
+            {
+              kind: SpanKind.CONSUMER,
+              attributes: { 'vigil.live.cursor': m.seq, 'vigil.live.sockets': this.listeners.size },
+            },
+            extractTraceContext(m.headers),
+          );
+          try {
+            this.observe?.(delivery);
+            for (const listener of this.listeners) listener.deliver(delivery);
+          } finally {
+            span.end();
+          }
         }
       } catch (e) {
         if (this.stopped) break;
