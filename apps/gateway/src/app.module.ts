@@ -20,6 +20,7 @@ import { GatewayApiKeys1765300000000 } from './migrations/1765300000000-gateway-
 import { GatewaySsoUsers1765400000000 } from './migrations/1765400000000-gateway-sso-users';
 import { GatewayDlqRedriven1766300000000 } from './migrations/1766300000000-gateway-dlq-redriven';
 import { KeysModule } from './keys/keys.module';
+import { LiveModule } from './live/live.module';
 import { NodesController } from './nodes/nodes.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { UsersModule } from './users/users.module';
@@ -46,6 +47,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     KeysModule,
     AuthModule,
+    LiveModule,
     DiscoveryModule,
   ],
   controllers: [

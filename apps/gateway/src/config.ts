@@ -1,4 +1,4 @@
-import { Password, z } from '@vigil/contracts';
+import { LIVE_LIMITS, Password, z } from '@vigil/contracts';
 
 export const GatewayEnv = z.object({
   VIGIL_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
@@ -69,5 +69,19 @@ export const GatewayEnv = z.object({
   VIGIL_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
   VIGIL_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   VIGIL_RATE_LIMIT_PER_PRINCIPAL: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Live API (`GET /ws`): sockets this replica holds at most, in all and per user or API key (503 beyond). */
+  VIGIL_LIVE_MAX_SOCKETS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  VIGIL_LIVE_MAX_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(10_000).default(16),
+  /** How often every socket's credential is checked again (a revoked one is closed 4001 within this, plus the check). */
+  VIGIL_LIVE_RECHECK_MS: z.coerce.number().int().min(100).max(2000).default(2000),
+  /** Protocol ping interval; a socket that missed two pongs is terminated. */
+  VIGIL_LIVE_PING_MS: z.coerce.number().int().min(100).max(600_000).default(LIVE_LIMITS.ping_ms),
+  /** Events one resumption (`since`) replays at most; further behind, the client is sent `reset`. */
+  VIGIL_LIVE_RESUME_EVENTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIVE_LIMITS.resume_events)
+    .default(LIVE_LIMITS.resume_events),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

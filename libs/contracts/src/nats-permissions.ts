@@ -210,7 +210,16 @@ function gateway(t: Topology): NatsPermissions {
       ],
       deny: streamAdminDeniedButDlq(t),
     },
-    subscribe: { allow: [`${natsInboxPrefix('gateway')}.>`], deny: [] },
+    subscribe: {
+      allow: [
+        `${natsInboxPrefix('gateway')}.>`,
+        // The live API's `samples` topic: core subscriptions on the samples of the nodes its
+        // sockets ask for (`telemetry.samples.<p>.<node>`). Its event topics read EVENTS through
+        // ordered consumers (above), whose messages arrive on the gateway's inbox: no event subject.
+        t.subjects.samplesOfAnyNode(),
+      ],
+      deny: [],
+    },
     allowResponses: false,
   };
 }

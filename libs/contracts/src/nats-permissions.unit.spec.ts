@@ -87,6 +87,13 @@ describe('NATS permissions per identity', () => {
     expect(natsPermissions('agent', t).subscribe.allow).toEqual(['_INBOX_agent.>']);
   });
 
+  it("lets the gateway subscribe to its inbox and to single nodes' sample batches (the live API), and nothing else", () => {
+    expect(natsPermissions('gateway', t).subscribe).toEqual({
+      allow: ['_INBOX_gateway.>', 't1.telemetry.samples.*.*'],
+      deny: [],
+    });
+  });
+
   it('renders a nats-server authorization block with every user', () => {
     const config = natsAuthorizationConfig(t, [
       { identity: 'agent', password: 'p"1' },

@@ -33,6 +33,8 @@ export interface Topology {
     allAgentEvents(): string;
     samples(partition: number, nodeId: string): string;
     samplesOfPartition(partition: number): string;
+    /** `telemetry.samples.*.*`: one node's samples in any partition (what a core subscription of the gateway's live API may take). */
+    samplesOfAnyNode(): string;
     allSamples(): string;
     allTelemetry(): string;
     events(context: Context, aggregateId: string): string;
@@ -113,6 +115,7 @@ export function createTopology(prefix = '', partitions = DEFAULT_PARTITIONS): To
       allAgentEvents: () => s('telemetry.agent-events.*'),
       samples: (p, nodeId) => s(`telemetry.samples.${p}.${assertToken(nodeId, 'nodeId')}`),
       samplesOfPartition: (p) => s(`telemetry.samples.${p}.*`),
+      samplesOfAnyNode: () => s('telemetry.samples.*.*'),
       allSamples: () => s('telemetry.samples.>'),
       allTelemetry: () => s('telemetry.>'),
       events: (context, aggregateId) => s(`events.${context}.${assertToken(aggregateId, 'aggregateId')}`),

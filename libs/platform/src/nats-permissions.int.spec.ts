@@ -253,6 +253,47 @@ describeWithServer('NATS with authorization: each identity may do its own job an
       sub.unsubscribe();
     });
 
+    it("the gateway follows one node's sample batches with a core subscription (live API), but no other telemetry or event subject", async () => {
+      const gateway = await as('gateway');
+      const seen: string[] = [];
+      const samples = gateway.subscribe(t.subjects.samples(2, 'live1'), {
+        callback: (_e, m) => void seen.push(m.subject),
+      });
+      await gateway.flush();
+      await jetstream(await as('agent')).publish(t.subjects.samples(2, 'live1'), '{}');
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual([t.subjects.samples(2, 'live1')]);
+      samples.unsubscribe();
+      // Its event topics: an ordered consumer on a context, and a resumption's named ephemeral consumer.
+      expect(await readAll(gateway, t.streams.events, t.subjects.eventsOf('node'))).toContain(
+        t.subjects.events('node', 'r1'),
+      );
+      const replay = await (
+        await jetstreamManager(gateway)
+      ).consumers.add(t.streams.events, {
+        name: `live_${uniqueId()}`,
+        filter_subject: t.subjects.eventsOf('node'),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: 1,
+        ack_policy: AckPolicy.None,
+        mem_storage: true,
+        inactive_threshold: 30_000_000_000,
+      });
+      expect(replay.num_pending).toBeGreaterThan(0);
+      const first = await (
+        await jetstream(gateway).consumers.get(t.streams.events, replay.name)
+      ).next({ expires: 2000 });
+      expect(first?.subject).toBe(t.subjects.events('node', 'r1'));
+      for (const subject of [t.subjects.heartbeat('live1'), t.subjects.eventsOf('node'), t.subjects.allSamples()]) {
+        const refused = await as('gateway');
+        const errors: string[] = [];
+        const sub = refused.subscribe(subject, { callback: (e) => void (e && errors.push(e.message)) });
+        await refused.flush();
+        await new Promise((r) => setTimeout(r, 200));
+        expect([subject, sub.isClosed() || errors.some((m) => REFUSED.test(m))]).toEqual([subject, true]);
+      }
+    });
+
     it('an agent publishes telemetry and reads (and follows) the fleet and its own config keys', async () => {
       const admin = await new Kvm(await as('admin')).open(t.buckets.agentConfig);
       await admin.put('fleet', '{"version":"f1"}');

@@ -11,6 +11,7 @@ export { extractTraceContext, injectTraceHeaders } from './tracing/nats-headers'
 export { createLogger, type Logger, type LoggerOptions } from './logging/logger';
 export { redactUrl } from './logging/redact';
 export { createMetricsRegistry } from './metrics/registry';
+export { singleMetric } from './metrics/single-metric';
 export { createHttpMetrics, type HttpLabel, type HttpMetrics } from './metrics/http-metrics';
 export { createNatsMetrics, type NatsMetrics } from './metrics/nats-metrics';
 export { createDbMetrics, type DbMetrics } from './metrics/db-metrics';

@@ -23,5 +23,6 @@ import { PlatformRoutesArePublic } from './platform-routes';
     PlatformRoutesArePublic,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
+  exports: [Authenticator],
 })
 export class AuthModule {}

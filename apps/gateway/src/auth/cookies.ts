@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { CookieOptions, Request, Response } from 'express';
 import type { SessionTokens } from '@vigil/contracts';
 
@@ -7,7 +8,7 @@ export const REFRESH_COOKIE = 'vigil_refresh';
 const REFRESH_PATH = '/api/v1/auth';
 
 /** One cookie's value from the request's Cookie header. */
-export function cookie(req: Request, name: string): string | undefined {
+export function cookie(req: { headers: IncomingHttpHeaders }, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {

@@ -29,6 +29,11 @@ export class RateLimiter {
     this.admit('ip', req.ip ?? 'unknown', this.config.VIGIL_RATE_LIMIT_PER_IP).then(() => next(), next);
   };
 
+  /** The per-address limit outside express (the live API's upgrade requests); throws RateLimitedError beyond it. */
+  admitAddress(address: string): Promise<void> {
+    return this.admit('ip', address, this.config.VIGIL_RATE_LIMIT_PER_IP);
+  }
+
   /** The per-user / per-key limit; throws RateLimitedError beyond it. */
   admitPrincipal(principal: Principal): Promise<void> {
     return this.admit(principal.kind, principal.id, this.config.VIGIL_RATE_LIMIT_PER_PRINCIPAL);

@@ -10,7 +10,6 @@ import {
 } from '@vigil/contracts';
 import { CommandHandler, commandMeta, EventStore } from '@vigil/event-store';
 import { Bus, Database, InjectConfig, Observability, ReadModel, type ServiceConfig } from '@vigil/platform';
-import type { Request } from 'express';
 import { AuditLog } from '../audit/audit-log';
 import type { GatewayEnv } from '../config';
 import { apiKeyDecider, type ApiKeyCommand, type ApiKeyState } from '../domain/apikey/apikey.decider';
@@ -27,6 +26,14 @@ interface KeyRow {
   revoked_at: Date | null;
   last_used_at: Date | null;
   scope: Labels | null;
+}
+
+/** Where a key was used, for its audit record (`key.used`): the caller's address, user agent, request id and path. */
+export interface KeyUse {
+  sourceIp: string;
+  userAgent: string;
+  requestId: string;
+  target: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -97,7 +104,7 @@ export class ApiKeys extends ReadModel<ApiKeyEvent> {
    */
   async authenticate(
     token: string,
-    req: Request,
+    use: KeyUse,
   ): Promise<{ id: string; role: Role; owner: string; scope?: Labels } | undefined> {
     if (!wellFormedApiKey(token)) return undefined;
     const [row] = await this.db.query<{ id: string; role: Role; created_by: string; scope: Labels | null }>(
@@ -119,15 +126,26 @@ export class ApiKeys extends ReadModel<ApiKeyEvent> {
     if (used.length > 0)
       await this.audit.record({
         actor: `key:${row.id}`,
-        sourceIp: (req.ip ?? '').slice(0, 64),
-        userAgent: (req.header('user-agent') ?? '').slice(0, 512),
-        requestId: String(req.res?.getHeader('x-request-id') ?? '').slice(0, 128),
+        sourceIp: use.sourceIp.slice(0, 64),
+        userAgent: use.userAgent.slice(0, 512),
+        requestId: use.requestId.slice(0, 128),
         action: 'key.used',
-        target: req.path.slice(0, 1024),
+        target: use.target.slice(0, 1024),
         status: 0,
         outcome: 'success',
       });
     return { id: row.id, role: row.role, owner: row.created_by, ...(row.scope ? { scope: row.scope } : {}) };
+  }
+
+  /** Which of `keyIds` are still live (not revoked, not expired): one query for all of them (the live API's re-check). */
+  async stillLive(keyIds: readonly string[]): Promise<Set<string>> {
+    if (keyIds.length === 0) return new Set();
+    const rows = await this.db.query<{ id: string }>(
+      'api_keys_still_live',
+      'SELECT id FROM gateway.api_keys WHERE id = ANY($1::text[]) AND revoked_at IS NULL AND expires_at > now()',
+      [keyIds],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   private async run(command: ApiKeyCommand, actor: string): Promise<void> {

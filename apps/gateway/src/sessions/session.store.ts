@@ -51,17 +51,31 @@ export class SessionStore {
     return this.tokens(sessionId, user, refresh, now);
   }
 
-  /** The session of a valid access token, or undefined when the token is bad or the session gone. */
+  /** The session of a valid access token (and when the token expires), or undefined when the token is bad or the session gone. */
   async authenticate(
     accessToken: string,
     now = Date.now(),
-  ): Promise<(SessionRecord & { sessionId: string }) | undefined> {
+  ): Promise<(SessionRecord & { sessionId: string; expiresAt: number }) | undefined> {
     const claims = verifyAccessToken(accessToken, this.keys.accessKey, now);
     if (!claims) return undefined;
     const raw = await this.cache.redis.get(this.key(claims.sid));
     if (!raw) return undefined;
     const record = JSON.parse(raw) as SessionRecord;
-    return record.username === claims.sub ? { ...record, sessionId: claims.sid } : undefined;
+    return record.username === claims.sub ? { ...record, sessionId: claims.sid, expiresAt: claims.exp } : undefined;
+  }
+
+  /**
+   * Which of `sessionIds` are still open, each with the user and role it holds: one MGET for all
+   * of them (the live API checks its sockets' sessions with it every couple of seconds).
+   */
+  async stillOpen(sessionIds: readonly string[]): Promise<Map<string, SessionRecord>> {
+    const open = new Map<string, SessionRecord>();
+    if (sessionIds.length === 0) return open;
+    const raws = await this.cache.redis.mget(...sessionIds.map((id) => this.key(id)));
+    raws.forEach((raw, i) => {
+      if (raw) open.set(sessionIds[i], JSON.parse(raw) as SessionRecord);
+    });
+    return open;
   }
 
   /** Trades a refresh token for new tokens; a rotated token presented again revokes its whole family. */

@@ -14,6 +14,8 @@ import { MetricName } from '../node/samples.schema';
 export const LIVE_LIMITS = {
   /** Bytes of one client frame; a larger one closes the socket (1009). */
   client_frame_bytes: 16 * 1024,
+  /** Client frames one socket may send per second on average (bursts of twice that); beyond: close 4029. */
+  client_frames_per_second: 20,
   /** Subscriptions open at once on one socket. */
   subscriptions: 32,
   /** Nodes in one `samples` subscription. */
@@ -90,15 +92,46 @@ const SamplesSubscribe = z.object({
   metrics: z.array(MetricName).min(1).max(LIVE_LIMITS.sample_metrics).optional(),
 });
 
+const Unsubscribe = z.object({ op: z.literal('unsubscribe'), id: LiveSubscriptionId });
+/** Application-level ping (browsers cannot send protocol pings): answered with `pong`. */
+const Ping = z.object({ op: z.literal('ping'), t: z.number().finite().optional() });
+
 /** A frame from the client. */
-export const LiveClientFrame = z.union([
-  EventSubscribe,
-  SamplesSubscribe,
-  z.object({ op: z.literal('unsubscribe'), id: LiveSubscriptionId }),
-  /** Application-level ping (browsers cannot send protocol pings): answered with `pong`. */
-  z.object({ op: z.literal('ping'), t: z.number().finite().optional() }),
-]);
+export const LiveClientFrame = z.union([EventSubscribe, SamplesSubscribe, Unsubscribe, Ping]);
 export type LiveClientFrame = z.infer<typeof LiveClientFrame>;
+
+/** Why a client frame was refused: `field` is the dotted path into the frame (`nodes.3`), absent for the frame itself. */
+export interface LiveFrameProblem {
+  field?: string;
+  message: string;
+}
+
+/**
+ * A client frame (already parsed from JSON) checked against the schema its `op` (and for a
+ * subscription its `topic`) selects, so that a refusal names the field that is wrong rather than
+ * "no union member matched".
+ */
+export function readLiveClientFrame(value: unknown): { frame: LiveClientFrame } | { problem: LiveFrameProblem } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { problem: { message: 'a frame must be a JSON object' } };
+  const { op, topic } = value as { op?: unknown; topic?: unknown };
+  const schema =
+    op === 'subscribe'
+      ? topic === 'samples'
+        ? SamplesSubscribe
+        : EventSubscribe
+      : op === 'unsubscribe'
+        ? Unsubscribe
+        : op === 'ping'
+          ? Ping
+          : undefined;
+  if (!schema) return { problem: { field: 'op', message: 'must be "subscribe", "unsubscribe" or "ping"' } };
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { frame: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue.path.map(String).join('.');
+  return { problem: { ...(field ? { field } : {}), message: issue.message } };
+}
 
 /** A domain event as the live API shows it (the envelope without its causation metadata). */
 export const LiveEvent = z.object({
