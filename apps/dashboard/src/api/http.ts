@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     /** The problem's `detail` (or `title`), as the gateway wrote it. */
     readonly detail: string,
+    /** The problem's `errors` (a validation problem: the contract's issues, each with its `path`). */
+    readonly errors?: unknown,
   ) {
     super(`${status}: ${detail}`);
   }
@@ -45,14 +47,16 @@ export function refreshSession(): Promise<boolean> {
 
 async function problemOf(r: Response): Promise<ApiError> {
   let detail = r.statusText || 'request failed';
+  let errors: unknown;
   try {
-    const body = (await r.json()) as { detail?: unknown; title?: unknown };
+    const body = (await r.json()) as { detail?: unknown; title?: unknown; errors?: unknown };
     if (typeof body.detail === 'string') detail = body.detail;
     else if (typeof body.title === 'string') detail = body.title;
+    errors = body.errors;
   } catch {
     // not JSON: keep the status text
   }
-  return new ApiError(r.status, detail);
+  return new ApiError(r.status, detail, errors);
 }
 
 export interface ApiOptions {

@@ -6,6 +6,9 @@
 import type { Role } from '@vigil/contracts';
 
 export type {
+  AlertListReply,
+  AlertView,
+  LabelMatcher,
   LatestReply,
   ListNodesReply,
   LiveClientFrame,
@@ -16,6 +19,8 @@ export type {
   RangeQueryReply,
   Role,
   SessionTokens,
+  SilenceListReply,
+  SilenceView,
   TopKReply,
   UserView,
 } from '@vigil/contracts';

@@ -24,8 +24,24 @@ export interface FleetFilters {
   desc: boolean;
 }
 
+export const ALERT_STATES = ['firing', 'pending'] as const;
+export type AlertStateFilter = (typeof ALERT_STATES)[number];
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type SeverityFilter = (typeof SEVERITIES)[number];
+
+export interface AlertFilters {
+  /** Text searched in the alert's rule, labels and annotations. */
+  q: string;
+  state?: AlertStateFilter;
+  severity?: SeverityFilter;
+}
+
+export const DEFAULT_ALERT_FILTERS: AlertFilters = { q: '' };
+
 export type Route =
   | { view: 'overview'; filters: FleetFilters }
+  | { view: 'alerts'; filters: AlertFilters }
+  | { view: 'silences' }
   | { view: 'node'; id: string; range: RangeKey }
   | { view: 'users' }
   | { view: 'login'; next: string }
@@ -64,6 +80,16 @@ export function parseRoute(pathname: string, search: string): Route {
     }
     return { view: 'node', id, range: oneOf(RANGES, params.get('range')) ?? '1h' };
   }
+  if (path === '/alerts')
+    return {
+      view: 'alerts',
+      filters: {
+        q: (params.get('q') ?? '').slice(0, 200),
+        state: oneOf(ALERT_STATES, params.get('state')),
+        severity: oneOf(SEVERITIES, params.get('severity')),
+      },
+    };
+  if (path === '/silences') return { view: 'silences' };
   if (path === '/users') return { view: 'users' };
   if (path === '/login') return { view: 'login', next: safeNext(params.get('next')) };
   return { view: 'notFound', path };
@@ -90,6 +116,17 @@ export function routeHref(route: Route): string {
     }
     case 'node':
       return `/nodes/${encodeURIComponent(route.id)}${route.range === '1h' ? '' : `?range=${route.range}`}`;
+    case 'alerts': {
+      const p = new URLSearchParams();
+      const f = route.filters;
+      if (f.state) p.set('state', f.state);
+      if (f.severity) p.set('severity', f.severity);
+      if (f.q) p.set('q', f.q);
+      const qs = p.toString();
+      return qs ? `/alerts?${qs}` : '/alerts';
+    }
+    case 'silences':
+      return '/silences';
     case 'users':
       return '/users';
     case 'login':

@@ -1,4 +1,4 @@
-import { DEFAULT_FILTERS, parseRoute, type Route, routeHref, safeNext } from './routes';
+import { DEFAULT_ALERT_FILTERS, DEFAULT_FILTERS, parseRoute, type Route, routeHref, safeNext } from './routes';
 
 const round = (route: Route) => {
   const url = new URL(routeHref(route), 'http://console.test');
@@ -21,6 +21,18 @@ describe('console routes', () => {
     expect(routeHref({ view: 'node', id: 'a', range: '1h' })).toBe('/nodes/a');
     expect(round({ view: 'users' })).toEqual({ view: 'users' });
     expect(routeHref({ view: 'overview', filters: DEFAULT_FILTERS })).toBe('/');
+  });
+
+  it('keeps the alerts view’s filters in the URL', () => {
+    const alerts: Route = { view: 'alerts', filters: { q: 'web 1', state: 'firing', severity: 'critical' } };
+    expect(routeHref(alerts)).toBe('/alerts?state=firing&severity=critical&q=web+1');
+    expect(round(alerts)).toEqual(alerts);
+    expect(routeHref({ view: 'alerts', filters: DEFAULT_ALERT_FILTERS })).toBe('/alerts');
+    expect(parseRoute('/alerts', '?state=resolved&severity=loud')).toEqual({
+      view: 'alerts',
+      filters: DEFAULT_ALERT_FILTERS,
+    });
+    expect(round({ view: 'silences' })).toEqual({ view: 'silences' });
   });
 
   it('ignores what it does not know instead of failing', () => {
