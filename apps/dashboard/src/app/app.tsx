@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { AlertsView } from '../alerts/alerts-view';
+import { SilencesView } from '../alerts/silences-view';
 import { api, ApiError, onSessionEnded, refreshSession } from '../api/http';
 import type { Me } from '../api/types';
 import { FleetStore } from '../fleet/store';
@@ -122,16 +124,15 @@ export function App() {
   }, [session, route, navigate]);
 
   useEffect(() => {
-    const title =
-      route.view === 'overview'
-        ? t('overview.title')
-        : route.view === 'node'
-          ? route.id
-          : route.view === 'users'
-            ? t('users.title')
-            : route.view === 'login'
-              ? t('login.title')
-              : t('notFound.title');
+    const TITLES: Record<Exclude<Route['view'], 'node'>, MessageKey> = {
+      overview: 'overview.title',
+      alerts: 'alerts.title',
+      silences: 'silences.title',
+      users: 'users.title',
+      login: 'login.title',
+      notFound: 'notFound.title',
+    };
+    const title = route.view === 'node' ? route.id : t(TITLES[route.view]);
     document.title = `${title} · ${t('app.name')}`;
   }, [route, t]);
 
@@ -224,6 +225,16 @@ export function App() {
                 {t('nav.fleet')}
               </Link>
             </li>
+            <li>
+              <Link href="/alerts" current={route.view === 'alerts'}>
+                {t('nav.alerts')}
+              </Link>
+            </li>
+            <li>
+              <Link href="/silences" current={route.view === 'silences'}>
+                {t('nav.silences')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -258,6 +269,10 @@ function View(props: { route: Route; theme: string }) {
       return <OverviewView filters={route.filters} />;
     case 'node':
       return <NodeDetailView key={route.id} id={route.id} range={route.range} theme={props.theme} />;
+    case 'alerts':
+      return <AlertsView filters={route.filters} />;
+    case 'silences':
+      return <SilencesView />;
     case 'users':
       return <UsersView />;
     case 'login':
