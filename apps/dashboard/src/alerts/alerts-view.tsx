@@ -233,6 +233,7 @@ function AlertRow(props: { alert: AlertView; now: number; onSilence?: (a: AlertV
   const a = props.alert;
   const node = a.labels.node;
   const since = alertSince(a);
+  // `now` ticks every few seconds: a transition newer than the last tick reads "now", not "in 2 seconds".
   const rest = Object.fromEntries(Object.entries(a.labels).filter(([k]) => k !== 'alertname' && k !== 'severity'));
   return (
     <tr data-fingerprint={a.fingerprint} data-state={a.state}>
@@ -250,7 +251,7 @@ function AlertRow(props: { alert: AlertView; now: number; onSilence?: (a: AlertV
       </td>
       <td>
         <time dateTime={since} title={fmt.dateTime(since)}>
-          {fmt.relative(since, props.now)}
+          {fmt.relative(since, Math.max(props.now, Date.parse(since)))}
         </time>
       </td>
       <td>{a.annotations.summary ?? a.annotations.description ?? t('common.none')}</td>
