@@ -227,7 +227,7 @@ interface AxeViolation {
     await dialog.waitFor();
     const labels = await dialog
       .getByLabel('Label', { exact: true })
-      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+      .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
     expect([...labels].sort()).toEqual(['alertname', 'node', 'severity']);
     const index = labels.indexOf('node');
     const nodes = () =>
@@ -244,14 +244,19 @@ interface AxeViolation {
     // Escape closes it, and the focus goes back to the button that opened it.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    expect(await opener.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await opener.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
 
     await opener.click();
     await dialog.waitFor();
     // The focus stays in the dialog: Tab from its last control comes back to its first.
     await dialog.getByRole('button', { name: 'Create silence' }).focus();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
+    expect(
+      await dialog.evaluate((d) => {
+        const focused = d.ownerDocument.activeElement;
+        return focused !== null && d.contains(focused);
+      }),
+    ).toBe(true);
 
     await dialog.locator(`#silence-op-${index}`).selectOption('=~');
     await dialog.locator(`#silence-value-${index}`).fill('e2e-web-.*');
