@@ -491,7 +491,13 @@ async function main() {
     await startService(
       scope,
       'registry-svc',
-      { ...common, VIGIL_REGISTRY_PORT: String(registryPort), VIGIL_OFFLINE_TIMEOUT_MS: '3600000' },
+      {
+        ...common,
+        VIGIL_REGISTRY_PORT: String(registryPort),
+        VIGIL_OFFLINE_TIMEOUT_MS: '3600000',
+        // The default cap (10,000 unenrolled nodes) would refuse the nodes registering in the live phase.
+        VIGIL_MAX_UNENROLLED_NODES: String(NODES + 100_000),
+      },
       registryPort,
     );
     const metricsPort = await freePort();
