@@ -49,7 +49,8 @@ const { chromium } = require('playwright-core');
 const WebSocket = require('ws');
 const { measure: measureBundle } = require('../tools/build/bundle-budget');
 const { createDatabase, openBus, registerRedisCleanup } = require('./lib/infra');
-const { RssSampler } = require('./lib/proc');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { cpuSeconds, RssSampler } = require('./lib/proc');
 const { closeAll, installSignalHandlers, Scope, trackChild } = require('./lib/scope');
 
 const arg = (name, fallback) => {
@@ -410,6 +411,11 @@ async function wsPhase(scope, bus, base, token, gatewayPid, result) {
     `${clients.length} clients subscribed in ${openS.toFixed(1)} s; ${WS_SECONDS} s of fleet events at ${EVENTS_PER_S}/s`,
   );
 
+  // What the bench's own process adds to the lag it measures: its event loop's delay and its CPU.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpu0 = { gateway: await cpuSeconds(gatewayPid), bench: process.cpuUsage() };
+  const phase0 = Date.now();
   measuring = true;
   let next = NODES;
   const newNodes = [];
@@ -426,6 +432,10 @@ async function wsPhase(scope, bus, base, token, gatewayPid, result) {
   await Promise.all(newNodes);
   await sleep(3000); // the last events' frames
   measuring = false;
+  loopDelay.disable();
+  const phaseS = (Date.now() - phase0) / 1000;
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const gatewayCpuS = (await cpuSeconds(gatewayPid)) - cpu0.gateway;
   await sampler.sample();
   const all = [...lag.event, ...lag.samples];
   const q = (xs, p) => fixed(quantile(xs, p), 1);
@@ -447,6 +457,11 @@ async function wsPhase(scope, bus, base, token, gatewayPid, result) {
     bus_samples_lag_p99_ms: q(bus_.samples, 0.99),
     bus_lag_p99_ms: q([...bus_.event, ...bus_.samples], 0.99),
     gateway_rss_mb: sampler.peakMb(gatewayPid),
+    ws_phase_s: fixed(phaseS, 1),
+    gateway_cpu_s_ws_phase: fixed(gatewayCpuS, 2),
+    bench_cpu_s_ws_phase: fixed((benchCpu.user + benchCpu.system) / 1e6, 2),
+    bench_event_loop_delay_p99_ms: fixed(loopDelay.percentile(99) / 1e6, 1),
+    bench_event_loop_delay_max_ms: fixed(loopDelay.max / 1e6, 1),
     gateway_rss_before_ws_mb: rssBefore,
   });
   for (const c of clients) c.terminate();
