@@ -1,19 +1,20 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Heartbeat, type ListNodesReply, type SampleBatch, sampleBatchMessage } from '@vigil/contracts';
-import { eventually, repoRoot, requireTool, testGatewayAuth } from '@vigil/test-support';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { eventually, testGatewayAuth } from '@vigil/test-support';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { highCpuRule } from './alerting';
+import {
+  chromiumPath,
+  consoleBuilt,
+  consoleContext,
+  expectAccessible,
+  launchChromium,
+  screenshot,
+  watchedPage,
+} from './console-browser';
 import { TestPlatform } from './platform';
 
 jest.setTimeout(240_000);
 
-/** Debian's chromium (CI installs it, .ci/run); under CI=true a missing one fails the suite. */
-const chromiumPath = requireTool('/usr/bin/chromium', 'chromium');
-
-const CONSOLE_DIST = join(repoRoot, 'apps', 'dashboard', 'dist');
-const ARTIFACTS = process.env.VIGIL_TEST_ARTIFACTS ?? join(repoRoot, 'test-artifacts', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWER = { username: 'e2e-alerts-viewer', password: 'e2e-alerts-viewer-password-0123' };
 
 const FLEET = [
@@ -28,13 +29,6 @@ const RULE = highCpuRule({
   for: 2000,
   annotations: { summary: 'CPU busy on {{ $labels.node }}' },
 });
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 /**
  * The console's Alerts and Silences views in a real browser (Debian's chromium, headless, through
@@ -91,30 +85,9 @@ interface AxeViolation {
     );
   }
 
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-  async function axe(name: string, p: Page = page): Promise<void> {
-    const violations = await p.evaluate(async () => {
-      const { axe } = globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } };
-      return (await axe.run()).violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })),
-      }));
-    });
-    const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect([name, blocking]).toEqual([name, []]);
-  }
-
-  async function newPage(): Promise<Page> {
-    const p = await context.newPage();
-    p.on('console', (m) => {
-      if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
-    });
-    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    return p;
-  }
+  const shot = (name: string, p: Page = page) => screenshot(p, name);
+  const axe = (name: string, p: Page = page) => expectAccessible(p, name);
+  const newPage = () => watchedPage(context, problems);
 
   async function signIn(p: Page, path: string, username: string, password: string): Promise<void> {
     await p.goto(`${base}${path}`);
@@ -131,9 +104,7 @@ interface AxeViolation {
     });
 
   beforeAll(async () => {
-    if (!existsSync(join(CONSOLE_DIST, 'index.html')))
-      throw new Error(`the console is not built (${CONSOLE_DIST}): npm run build`);
-    mkdirSync(ARTIFACTS, { recursive: true });
+    consoleBuilt();
     await platform.setup();
     await Promise.all([
       platform.startRegistry(),
@@ -158,14 +129,8 @@ interface AxeViolation {
     });
     expect(put.status).toBeLessThan(300);
 
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    context = await browser.newContext({
-      locale: 'en-US',
-      colorScheme: 'light',
-      viewport: { width: 1280, height: 900 },
-    });
-    // An init script is not subject to the page's CSP (an injected <script> would be, and is refused).
-    await context.addInitScript({ content: AXE });
+    browser = await launchChromium();
+    context = await consoleContext(browser);
     page = await newPage();
   });
 
@@ -325,10 +290,8 @@ interface AxeViolation {
       body: JSON.stringify({ ...VIEWER, role: 'viewer' }),
     });
     expect(created.status).toBe(201);
-    const viewerContext = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    await viewerContext.addInitScript({ content: AXE });
-    const p = await viewerContext.newPage();
-    p.on('pageerror', (e) => problems.push(`page error (viewer): ${e.message}`));
+    const viewerContext = await consoleContext(browser);
+    const p = await watchedPage(viewerContext, problems);
     try {
       await signIn(p, '/alerts', VIEWER.username, VIEWER.password);
       await alertRow(p, 'e2e-web-1').waitFor();

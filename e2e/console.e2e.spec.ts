@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type Heartbeat,
   type Inventory,
@@ -8,18 +6,21 @@ import {
   type SampleBatch,
   sampleBatchMessage,
 } from '@vigil/contracts';
-import { eventually, loginToGateway, repoRoot, requireTool, testGatewayAuth } from '@vigil/test-support';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { eventually, loginToGateway, testGatewayAuth } from '@vigil/test-support';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  chromiumPath,
+  consoleBuilt,
+  consoleContext,
+  expectAccessible,
+  launchChromium,
+  screenshot,
+  watchedPage,
+} from './console-browser';
 import { TestPlatform } from './platform';
 
 jest.setTimeout(240_000);
 
-/** Debian's chromium (CI installs it, .ci/run); under CI=true a missing one fails the suite. */
-const chromiumPath = requireTool('/usr/bin/chromium', 'chromium');
-
-const CONSOLE_DIST = join(repoRoot, 'apps', 'dashboard', 'dist');
-const ARTIFACTS = process.env.VIGIL_TEST_ARTIFACTS ?? join(repoRoot, 'test-artifacts', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const OPERATOR = { username: 'e2e-operator', password: 'e2e-operator-password-0123' };
 
 const FLEET = [
@@ -28,13 +29,6 @@ const FLEET = [
   { id: 'e2e-db-1', hostname: 'db-1', labels: { env: 'staging', role: 'db' } },
 ];
 const BULK = 1500;
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 /**
  * The console in a real browser (Debian's chromium, headless, through playwright-core) against a
@@ -95,30 +89,15 @@ interface AxeViolation {
     );
   }
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-  async function axe(name: string): Promise<void> {
-    const violations = await page.evaluate(async () => {
-      const { axe } = globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } };
-      return (await axe.run()).violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })),
-      }));
-    });
-    const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect([name, blocking]).toEqual([name, []]);
-  }
+  const shot = (name: string) => screenshot(page, name);
+  const axe = (name: string) => expectAccessible(page, name);
 
   const table = () => page.locator('table.node-table');
   const tableHosts = async () => (await table().locator('tbody .col-host a').allTextContents()).sort();
   const text = (selector: string) => page.locator(selector).first().innerText();
 
   beforeAll(async () => {
-    if (!existsSync(join(CONSOLE_DIST, 'index.html')))
-      throw new Error(`the console is not built (${CONSOLE_DIST}): npm run build`);
-    mkdirSync(ARTIFACTS, { recursive: true });
+    consoleBuilt();
     await platform.setup();
     await Promise.all([platform.startRegistry(), platform.startMetrics(), platform.startGateway()]);
     base = platform.url('gateway', '');
@@ -147,19 +126,9 @@ interface AxeViolation {
     const inv = inventoryMessage(platform.bus.topology, inventory);
     await platform.bus.js.publish(inv.subject, inv.data, { msgID: inv.msgId });
 
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    context = await browser.newContext({
-      locale: 'en-US',
-      colorScheme: 'light',
-      viewport: { width: 1280, height: 900 },
-    });
-    // An init script is not subject to the page's CSP (an injected <script> would be, and is refused).
-    await context.addInitScript({ content: AXE });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    browser = await launchChromium();
+    context = await consoleContext(browser);
+    page = await watchedPage(context, problems);
   });
 
   afterAll(async () => {
