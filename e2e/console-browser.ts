@@ -1,10 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, requireTool } from '@vigil/test-support';
+import { repoRoot } from '@vigil/test-support';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-
-/** Debian's chromium (CI installs it, .ci/run); under CI=true a missing one fails the suite. */
-export const chromiumPath = requireTool('/usr/bin/chromium', 'chromium');
 
 const CONSOLE_DIST = join(repoRoot, 'apps', 'dashboard', 'dist');
 const ARTIFACTS = process.env.VIGIL_TEST_ARTIFACTS ?? join(repoRoot, 'test-artifacts', 'console');
@@ -24,8 +21,9 @@ export function consoleBuilt(): void {
   mkdirSync(ARTIFACTS, { recursive: true });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+/** Headless chromium at `executablePath` (each suite finds it with requireTool, so CI=true fails without it). */
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
 }
 
 /** An English, light, 1280×900 context (its own cookies) that carries axe-core into every page. */

@@ -6,10 +6,9 @@ import {
   type SampleBatch,
   sampleBatchMessage,
 } from '@vigil/contracts';
-import { eventually, loginToGateway, testGatewayAuth } from '@vigil/test-support';
+import { eventually, requireTool, loginToGateway, testGatewayAuth } from '@vigil/test-support';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
-  chromiumPath,
   consoleBuilt,
   consoleContext,
   expectAccessible,
@@ -20,6 +19,9 @@ import {
 import { TestPlatform } from './platform';
 
 jest.setTimeout(240_000);
+
+/** Debian's chromium (CI installs it, .ci/run); under CI=true a missing one fails the suite. */
+const chromiumPath = requireTool('/usr/bin/chromium', 'chromium');
 
 const OPERATOR = { username: 'e2e-operator', password: 'e2e-operator-password-0123' };
 
@@ -126,7 +128,7 @@ const BULK = 1500;
     const inv = inventoryMessage(platform.bus.topology, inventory);
     await platform.bus.js.publish(inv.subject, inv.data, { msgID: inv.msgId });
 
-    browser = await launchChromium();
+    browser = await launchChromium(chromiumPath!);
     context = await consoleContext(browser);
     page = await watchedPage(context, problems);
   });
