@@ -16,6 +16,7 @@ export * from './node/registry-limits';
 export * from './node/inventory.schema';
 export * from './node/node.events';
 export * from './backup/backup.events';
+export * from './backup/manifest.schema';
 export * from './registry/registry.queries';
 export * as z from 'zod';
 export * from './streams';
