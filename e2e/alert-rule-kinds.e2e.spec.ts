@@ -105,7 +105,7 @@ function feedGpus(nodeId: string, gpus: () => string[]): { stop: () => void } {
 let nodes: EventStore<NodeEvent>;
 let backups: EventStore<BackupEvent>;
 let runs = 0;
-async function backupRun(type: BackupEvent['type'], job: string): Promise<void> {
+async function backupRun(type: 'backup.failed' | 'backup.succeeded', job: string): Promise<void> {
   const now = new Date().toISOString();
   const run = { runId: `run-${++runs}`, jobId: job, job, labels: { tier: 'gold' }, startedAt: now, finishedAt: now };
   await backups.append(

@@ -17,6 +17,8 @@ export * from './node/inventory.schema';
 export * from './node/node.events';
 export * from './backup/backup.events';
 export * from './backup/manifest.schema';
+export * from './backup/backup-job.schema';
+export * from './backup/backup-job.events';
 export * from './registry/registry.queries';
 export * as z from 'zod';
 export * from './streams';

@@ -100,7 +100,7 @@ const SERVICE_ROLES: Record<Exclude<NatsIdentity, 'gateway' | 'agent' | 'admin'>
     answers: ['alerting'],
     deadLetters: true,
   },
-  'backup-svc': { appends: ['backup'], reads: ['events'], answers: ['backup'], deadLetters: true },
+  'backup-svc': { appends: ['backup', 'backupjob'], reads: ['events'], answers: ['backup'], deadLetters: true },
 };
 
 /** Stream management no identity but `admin` may use, denied explicitly as well as left out. */

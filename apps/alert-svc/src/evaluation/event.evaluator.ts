@@ -1,4 +1,4 @@
-import { type BackupEvent, backupRunLabels, type EventRule, labelsKey, type WatchedEvent } from '@vigil/contracts';
+import { type BackupEvent, backupRunLabels, type EventRule, labelsKey, WatchedEvent } from '@vigil/contracts';
 import { sameRule } from '../domain/rule/rule-diff';
 import { alertOf, type ConditionSink, groupBy } from './condition';
 
@@ -7,6 +7,8 @@ interface LastOf {
   labels: Record<string, string>;
   at: Partial<Record<WatchedEvent, number>>;
 }
+
+const isWatched = (type: string): type is WatchedEvent => (WatchedEvent.options as readonly string[]).includes(type);
 
 /** When the alert of a fingerprint last had an event (from the restore), if ever. */
 export type LastAlertAt = (fingerprint: string) => number | undefined;
@@ -43,12 +45,14 @@ export class EventEvaluator {
   }
 
   see(event: BackupEvent): void {
+    if (!isWatched(event.type)) return;
     const at = Date.parse(event.occurredAt);
     const labels = backupRunLabels(event.data);
     const key = labelsKey(labels);
     let l = this.last.get(key);
     if (!l) this.last.set(key, (l = { labels, at: {} }));
-    l.at[event.type] = Math.max(l.at[event.type] ?? -Infinity, at);
+    const type = event.type;
+    l.at[type] = Math.max(l.at[type] ?? -Infinity, at);
     if (!this.live) return;
     for (const rule of this.rules.values()) {
       if (event.type === rule.on) this.fire(rule, alertOf(rule, groupBy(rule.by, labels)), at);

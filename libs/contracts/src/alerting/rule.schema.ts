@@ -147,7 +147,13 @@ function ruleSchema(p: RuleParts) {
 }
 
 /** Events other contexts emit that rules can watch. */
-export const WatchedEvent = z.enum(['backup.failed', 'backup.succeeded']);
+export const WatchedEvent = z.enum([
+  'backup.failed',
+  'backup.succeeded',
+  'backup.verified',
+  'backup.rto_regressed',
+  'backup.verification_failed',
+]);
 export type WatchedEvent = z.infer<typeof WatchedEvent>;
 
 /** An alert rule as operators write it (YAML or the API); durations as text or ms. */
