@@ -25,7 +25,7 @@ describe('NATS permissions per identity', () => {
       't1.events.silence.*',
       't1.events.security.*',
     ]);
-    expect(eventsPublished('backup-svc')).toEqual(['t1.events.backup.*']);
+    expect(eventsPublished('backup-svc')).toEqual(['t1.events.backup.*', 't1.events.backupjob.*']);
     expect(eventsPublished('gateway')).toEqual(['t1.events.user.*', 't1.events.apikey.*', 't1.events.audit.*']);
     expect(eventsPublished('agent')).toEqual([]);
   });
