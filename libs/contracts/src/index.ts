@@ -19,6 +19,7 @@ export * from './backup/backup.events';
 export * from './backup/manifest.schema';
 export * from './backup/backup-job.schema';
 export * from './backup/backup-job.events';
+export * from './backup/backup.operations';
 export * from './registry/registry.queries';
 export * as z from 'zod';
 export * from './streams';

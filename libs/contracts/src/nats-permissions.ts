@@ -19,6 +19,7 @@
  * telemetry in another node's name (registry-svc and metrics-svc refuse what an enrolled
  * node did not sign) and read any node's config document.
  */
+import { drillScratchNames } from './backup/manifest.schema';
 import type { Context, Topology } from './topology';
 
 export const NATS_IDENTITIES = [
@@ -154,8 +155,33 @@ function readStream(stream: string): string[] {
   ];
 }
 
+/**
+ * backup-svc's restore drills replay an exported stream into a scratch stream of their own
+ * (`drillScratch`): it may create, read the state of, publish to and delete those, and change no
+ * other stream. NATS applies a deny over any allow, so its deny names the platform's streams one
+ * by one instead of `CREATE.>`/`DELETE.>`; streams not in its allow are refused anyway.
+ */
+function drillStreams(t: Topology): { allow: string[]; deny: string[] } {
+  const { streamPrefix, subjectPrefix } = drillScratchNames(t.prefix);
+  const platform = [...Object.values(t.streams), `KV_${t.buckets.agentConfig}`];
+  return {
+    allow: [
+      `${API}.STREAM.CREATE.${streamPrefix}*`,
+      `${API}.STREAM.INFO.${streamPrefix}*`,
+      `${API}.STREAM.DELETE.${streamPrefix}*`,
+      `${subjectPrefix}*.>`,
+    ],
+    deny: [
+      ...['UPDATE', 'PURGE'].map((op) => `${API}.STREAM.${op}.>`),
+      ...platform.flatMap((name) => ['CREATE', 'DELETE'].map((op) => `${API}.STREAM.${op}.${name}`)),
+      ...platform.filter((name) => name !== t.streams.dlq).map((name) => `${API}.STREAM.MSG.DELETE.${name}`),
+    ],
+  };
+}
+
 function service(identity: keyof typeof SERVICE_ROLES, t: Topology): NatsPermissions {
   const role = SERVICE_ROLES[identity];
+  const drills = identity === 'backup-svc' ? drillStreams(t) : undefined;
   return {
     publish: {
       allow: [
@@ -165,8 +191,9 @@ function service(identity: keyof typeof SERVICE_ROLES, t: Topology): NatsPermiss
         ...streamInfo(t),
         ...role.reads.flatMap((key) => readStream(t.streams[key])),
         ...(role.deadLetters ? ownDeadLetters(t) : []),
+        ...(drills?.allow ?? []),
       ],
-      deny: role.deadLetters ? streamAdminDeniedButDlq(t) : streamAdminDenied(),
+      deny: drills?.deny ?? (role.deadLetters ? streamAdminDeniedButDlq(t) : streamAdminDenied()),
     },
     subscribe: { allow: [`${natsInboxPrefix(identity)}.>`], deny: [] },
     allowResponses: false,

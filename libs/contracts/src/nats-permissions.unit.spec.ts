@@ -30,14 +30,25 @@ describe('NATS permissions per identity', () => {
     expect(eventsPublished('agent')).toEqual([]);
   });
 
-  it('gives stream management (create, update, delete, purge) to admin alone', () => {
-    for (const identity of NATS_IDENTITIES.filter((i) => i !== 'admin')) {
+  it("gives stream management (create, update, delete, purge) to admin alone, but the drills' scratch streams to backup-svc", () => {
+    for (const identity of NATS_IDENTITIES.filter((i) => i !== 'admin' && i !== 'backup-svc')) {
       const { allow, deny } = natsPermissions(identity, t).publish;
       expect(
         allow.filter((s) => /STREAM\.(CREATE|UPDATE|DELETE|PURGE)|\.>$|^>$/.test(s) && s.includes('STREAM')),
       ).toEqual([]);
       expect(deny).toEqual(expect.arrayContaining(['$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.DELETE.>']));
     }
+    const backup = natsPermissions('backup-svc', t).publish;
+    expect(backup.allow.filter((s) => /STREAM\.(CREATE|UPDATE|DELETE|PURGE)/.test(s))).toEqual([
+      '$JS.API.STREAM.CREATE.T1_VERIFY_*',
+      '$JS.API.STREAM.DELETE.T1_VERIFY_*',
+    ]);
+    expect(backup.allow).toContain('t1.verify.*.>');
+    for (const name of ['T1_TELEMETRY', 'T1_EVENTS', 'T1_DLQ', 'KV_t1-agent-config'])
+      expect(backup.deny).toEqual(
+        expect.arrayContaining([`$JS.API.STREAM.CREATE.${name}`, `$JS.API.STREAM.DELETE.${name}`]),
+      );
+    expect(backup.deny).toEqual(expect.arrayContaining(['$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.UPDATE.>']));
     expect(natsPermissions('admin', t).publish.allow).toEqual(['>']);
   });
 

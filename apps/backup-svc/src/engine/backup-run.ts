@@ -32,7 +32,10 @@ export interface BackupDeps {
  * versions) and its own SHA-256, then published at once. Any failure discards the staging area:
  * a backup either exists whole or not at all.
  */
-export async function runBackup(spec: BackupSpec, deps: BackupDeps): Promise<BackupManifest> {
+export async function runBackup(
+  spec: BackupSpec,
+  deps: BackupDeps,
+): Promise<{ manifest: BackupManifest; manifestSha256: string }> {
   if (!spec.postgres && !spec.events) throw new Error('a backup needs a database, an event stream or both');
   const startedAt = deps.clock();
   const staged = await deps.store.stage(spec.backupId);
@@ -68,9 +71,10 @@ export async function runBackup(spec: BackupSpec, deps: BackupDeps): Promise<Bac
     });
     const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
     await staged.write(MANIFEST, Readable.from([body]));
-    await staged.write(MANIFEST_SHA256, Readable.from([`${sha256Hex(body)}  ${MANIFEST}\n`]));
+    const manifestSha256 = sha256Hex(body);
+    await staged.write(MANIFEST_SHA256, Readable.from([`${manifestSha256}  ${MANIFEST}\n`]));
     await staged.publish();
-    return manifest;
+    return { manifest, manifestSha256 };
   } catch (e) {
     await staged.abort().catch(() => undefined);
     throw e;

@@ -65,7 +65,7 @@ describe('a backup of a database and the event stream, and its restore drill', (
     store,
     driver,
     scratchPostgresUrl: testUrls.postgresAdmin,
-    nats: { js: bus.js, jsm: bus.jsm },
+    nats: { js: bus.js, jsm: bus.jsm, prefix: bus.topology.prefix },
     jobs: 2,
     clock: () => Date.now(),
   });
@@ -79,7 +79,7 @@ describe('a backup of a database and the event stream, and its restore drill', (
 
   it('writes a manifest with every artifact, the row counts of the dump snapshot, the WAL position and the stream range', async () => {
     const store = new LocalDirectoryStore(join(root, 'main'));
-    const manifest = await runBackup(spec('b-1'), { store, driver, clock });
+    const { manifest, manifestSha256 } = await runBackup(spec('b-1'), { store, driver, clock });
     expect(await store.list()).toEqual(['b-1']);
     expect(manifest.postgres?.tables).toEqual([
       { schema: 'metrics', table: 'rollup_1m', rows: 20000 },
@@ -124,7 +124,7 @@ describe('a backup of a database and the event stream, and its restore drill', (
     expect(left.rows).toEqual([]);
     const streams: string[] = [];
     for await (const s of bus.jsm.streams.list()) streams.push(s.config.name);
-    expect(streams.filter((s) => s.startsWith('VIGIL_VERIFY_'))).toEqual([]);
+    expect(streams.filter((s) => s.includes('_VERIFY_'))).toEqual([]);
   });
 
   it('fails a corrupted, a truncated and a missing artifact, each with its reason', async () => {

@@ -7,7 +7,7 @@ import { PassThrough, type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Client } from 'pg';
-import { BackupManifest, type ManifestArtifact, NotFoundError } from '@vigil/contracts';
+import { BackupManifest, drillScratch, type ManifestArtifact, NotFoundError } from '@vigil/contracts';
 import { MANIFEST, MANIFEST_SHA256 } from './backup-run';
 import { Sha256Meter, sha256Hex } from './checksum';
 import { replayStream } from './events/stream-archive';
@@ -20,8 +20,8 @@ export interface VerifyDeps {
   driver: DatabaseDriver;
   /** A database on the server to restore into, where a scratch database may be created and dropped. */
   scratchPostgresUrl: string;
-  /** Where a scratch stream may be created and deleted. */
-  nats: { js: JetStreamClient; jsm: JetStreamManager };
+  /** Where a scratch stream may be created and deleted; `prefix`: the deployment's topology prefix. */
+  nats: { js: JetStreamClient; jsm: JetStreamManager; prefix: string };
   /** pg_restore's parallel jobs. */
   jobs: number;
   clock: () => number;
@@ -77,7 +77,7 @@ export async function verifyBackup(backupId: string, deps: VerifyDeps): Promise<
 
   const work = await mkdtemp(join(tmpdir(), 'vigil-verify-'));
   const scratchDb = `vigil_verify_${randomBytes(6).toString('hex')}`;
-  const scratchStream = `VIGIL_VERIFY_${randomBytes(6).toString('hex').toUpperCase()}`;
+  const scratch = drillScratch(deps.nats.prefix, randomBytes(6).toString('hex'));
   let dbCreated = false;
   let streamCreated = false;
   try {
@@ -119,19 +119,18 @@ export async function verifyBackup(backupId: string, deps: VerifyDeps): Promise<
     }
     if (manifest.events && failures.length === 0) {
       const range = manifest.events;
-      const prefix = scratchStream.toLowerCase().replace(/_/g, '-');
       try {
         await timed('events.replay', async () => {
-          await deps.nats.jsm.streams.add({ name: scratchStream, subjects: [`${prefix}.>`] });
+          await deps.nats.jsm.streams.add({ name: scratch.stream, subjects: [`${scratch.subjectPrefix}.>`] });
           streamCreated = true;
           await replayStream({
             js: deps.nats.js,
             archive: createReadStream(files.get('events') as string),
             expected: range,
-            subjectFor: (subject) => `${prefix}.${subject}`,
+            subjectFor: (subject) => `${scratch.subjectPrefix}.${subject}`,
             targetFirstSeq: 1,
           });
-          const info = await deps.nats.jsm.streams.info(scratchStream);
+          const info = await deps.nats.jsm.streams.info(scratch.stream);
           if (info.state.messages !== range.messages)
             throw new StepError(
               'events.replay',
@@ -146,7 +145,7 @@ export async function verifyBackup(backupId: string, deps: VerifyDeps): Promise<
     return { backupId, ok: true, failures: [], steps, manifest, rtoSeconds: (deps.clock() - start) / 1000 };
   } finally {
     if (dbCreated) await dropDatabase(deps.scratchPostgresUrl, scratchDb).catch(() => undefined);
-    if (streamCreated) await deps.nats.jsm.streams.delete(scratchStream).catch(() => undefined);
+    if (streamCreated) await deps.nats.jsm.streams.delete(scratch.stream).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,10 @@ import { BackupJob, BackupJobId } from './backup-job.schema';
 /** One backup job is one aggregate (`events.backupjob.<jobId>`). */
 export const BackupJobCreated = defineEvent('backupjob.created', { version: 1, schema: z.object({ job: BackupJob }) });
 export const BackupJobUpdated = defineEvent('backupjob.updated', { version: 1, schema: z.object({ job: BackupJob }) });
-export const BackupJobPaused = defineEvent('backupjob.paused', { version: 1, schema: z.object({ jobId: BackupJobId }) });
+export const BackupJobPaused = defineEvent('backupjob.paused', {
+  version: 1,
+  schema: z.object({ jobId: BackupJobId }),
+});
 export const BackupJobResumed = defineEvent('backupjob.resumed', {
   version: 1,
   schema: z.object({ jobId: BackupJobId }),

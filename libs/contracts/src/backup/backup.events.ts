@@ -45,7 +45,10 @@ export const BackupSucceeded = defineEvent('backup.succeeded', {
   schema: z.object({
     ...BackupRun,
     /** SHA-256 of the run's manifest (what a later verification checks first). */
-    manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    manifestSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** Where it is kept, as the job's target names it (no credentials). */
     location: z.string().max(1024).optional(),
   }),

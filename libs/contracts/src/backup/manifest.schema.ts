@@ -71,3 +71,23 @@ export const BackupManifest = z.object({
 export type BackupManifest = z.infer<typeof BackupManifest>;
 export type ManifestArtifact = z.infer<typeof ManifestArtifact>;
 export type ManifestTable = z.infer<typeof ManifestTable>;
+
+/**
+ * The scratch stream a restore drill replays an exported event stream into, and its subjects:
+ * `<P>_VERIFY_<token>` on `<p>.verify.<token>.>` (no prefix in production: `VERIFY_<token>`,
+ * `verify.<token>.>`). backup-svc may create and delete these streams, and no other.
+ */
+export function drillScratch(prefix: string, token: string): { stream: string; subjectPrefix: string } {
+  const p = drillScratchNames(prefix);
+  return {
+    stream: `${p.streamPrefix}${token.toUpperCase()}`,
+    subjectPrefix: `${p.subjectPrefix}${token.toLowerCase()}`,
+  };
+}
+
+export function drillScratchNames(prefix: string): { streamPrefix: string; subjectPrefix: string } {
+  return {
+    streamPrefix: prefix ? `${prefix.toUpperCase().replace(/-/g, '_')}_VERIFY_` : 'VERIFY_',
+    subjectPrefix: prefix ? `${prefix}.verify.` : 'verify.',
+  };
+}
