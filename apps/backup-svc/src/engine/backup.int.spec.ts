@@ -99,6 +99,7 @@ describe('a backup of a database and the event stream, and its restore drill', (
       expect({ bytes: bytes.length, sha256: sha256Hex(bytes) }).toEqual({ bytes: a.bytes, sha256: a.sha256 });
     }
     const body = await readFile(join(root, 'main', 'b-1', MANIFEST));
+    expect(manifestSha256).toBe(sha256Hex(body));
     expect(await readFile(join(root, 'main', 'b-1', MANIFEST_SHA256), 'utf8')).toBe(
       `${sha256Hex(body)}  ${MANIFEST}\n`,
     );
