@@ -105,6 +105,19 @@ export class TestPlatform {
     return { process: p, port };
   }
 
+  /** One backup-svc replica on its own port (several may run at once). */
+  async startBackup(extra: Record<string, string> = {}): Promise<{ process: ServiceProcess; port: number }> {
+    const port = await freePort();
+    const p = new ServiceProcess('backup-svc', {
+      ...this.env('backup-svc'),
+      VIGIL_BACKUP_PORT: String(port),
+      ...extra,
+    }).start();
+    this.processes.push(p);
+    await p.waitHttpOk(`http://127.0.0.1:${port}/health/ready`, READY_TIMEOUT_MS);
+    return { process: p, port };
+  }
+
   /** The gateway, with a known first admin password (and `extra` environment); logs in as that admin. */
   async startGateway(extra: Record<string, string> = {}): Promise<ServiceProcess> {
     const p = new ServiceProcess('gateway', { ...this.env('gateway'), ...testGatewayAuth.env, ...extra }).start();

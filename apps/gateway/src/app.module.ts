@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { PlatformModule } from '@vigil/platform';
 import { AlertsController } from './alerts/alerts.controller';
+import { BackupsController } from './backups/backups.controller';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EnrollmentController } from './enrollment/enrollment.controller';
@@ -57,6 +58,7 @@ import { UsersModule } from './users/users.module';
     PrometheusController,
     RulesController,
     AlertsController,
+    BackupsController,
     EnrollmentController,
     OpenApiController,
   ],

@@ -19,7 +19,7 @@
  * telemetry in another node's name (registry-svc and metrics-svc refuse what an enrolled
  * node did not sign) and read any node's config document.
  */
-import { drillScratchNames } from './backup/manifest.schema';
+import { drillScratch } from './backup/manifest.schema';
 import type { Context, Topology } from './topology';
 
 export const NATS_IDENTITIES = [
@@ -156,20 +156,20 @@ function readStream(stream: string): string[] {
 }
 
 /**
- * backup-svc's restore drills replay an exported stream into a scratch stream of their own
+ * backup-svc's restore drills replay an exported stream into the scratch stream
  * (`drillScratch`): it may create, read the state of, publish to and delete those, and change no
  * other stream. NATS applies a deny over any allow, so its deny names the platform's streams one
  * by one instead of `CREATE.>`/`DELETE.>`; streams not in its allow are refused anyway.
  */
 function drillStreams(t: Topology): { allow: string[]; deny: string[] } {
-  const { streamPrefix, subjectPrefix } = drillScratchNames(t.prefix);
+  const scratch = drillScratch(t.prefix);
   const platform = [...Object.values(t.streams), `KV_${t.buckets.agentConfig}`];
   return {
     allow: [
-      `${API}.STREAM.CREATE.${streamPrefix}*`,
-      `${API}.STREAM.INFO.${streamPrefix}*`,
-      `${API}.STREAM.DELETE.${streamPrefix}*`,
-      `${subjectPrefix}*.>`,
+      `${API}.STREAM.CREATE.${scratch.stream}`,
+      `${API}.STREAM.INFO.${scratch.stream}`,
+      `${API}.STREAM.DELETE.${scratch.stream}`,
+      `${scratch.subjectPrefix}.>`,
     ],
     deny: [
       ...['UPDATE', 'PURGE'].map((op) => `${API}.STREAM.${op}.>`),

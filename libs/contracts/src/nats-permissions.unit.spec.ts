@@ -40,10 +40,10 @@ describe('NATS permissions per identity', () => {
     }
     const backup = natsPermissions('backup-svc', t).publish;
     expect(backup.allow.filter((s) => /STREAM\.(CREATE|UPDATE|DELETE|PURGE)/.test(s))).toEqual([
-      '$JS.API.STREAM.CREATE.T1_VERIFY_*',
-      '$JS.API.STREAM.DELETE.T1_VERIFY_*',
+      '$JS.API.STREAM.CREATE.T1_VERIFY',
+      '$JS.API.STREAM.DELETE.T1_VERIFY',
     ]);
-    expect(backup.allow).toContain('t1.verify.*.>');
+    expect(backup.allow).toContain('t1.verify.>');
     for (const name of ['T1_TELEMETRY', 'T1_EVENTS', 'T1_DLQ', 'KV_t1-agent-config'])
       expect(backup.deny).toEqual(
         expect.arrayContaining([`$JS.API.STREAM.CREATE.${name}`, `$JS.API.STREAM.DELETE.${name}`]),

@@ -20,7 +20,10 @@ export interface VerifyDeps {
   driver: DatabaseDriver;
   /** A database on the server to restore into, where a scratch database may be created and dropped. */
   scratchPostgresUrl: string;
-  /** Where a scratch stream may be created and deleted; `prefix`: the deployment's topology prefix. */
+  /**
+   * Where the drills' scratch stream (`drillScratch` of the topology `prefix`) is created and
+   * deleted. There is one: the caller makes drills take turns.
+   */
   nats: { js: JetStreamClient; jsm: JetStreamManager; prefix: string };
   /** pg_restore's parallel jobs. */
   jobs: number;
@@ -77,7 +80,7 @@ export async function verifyBackup(backupId: string, deps: VerifyDeps): Promise<
 
   const work = await mkdtemp(join(tmpdir(), 'vigil-verify-'));
   const scratchDb = `vigil_verify_${randomBytes(6).toString('hex')}`;
-  const scratch = drillScratch(deps.nats.prefix, randomBytes(6).toString('hex'));
+  const scratch = drillScratch(deps.nats.prefix);
   let dbCreated = false;
   let streamCreated = false;
   try {
@@ -97,12 +100,12 @@ export async function verifyBackup(backupId: string, deps: VerifyDeps): Promise<
     const failures: string[] = [];
     if (manifest.postgres) {
       const pg = manifest.postgres;
-      const url = await timed('postgres.create-scratch', async () => {
-        const created = await createDatabase(deps.scratchPostgresUrl, scratchDb);
-        dbCreated = true;
-        return created;
-      });
       try {
+        const url = await timed('postgres.create-scratch', async () => {
+          const created = await createDatabase(deps.scratchPostgresUrl, scratchDb);
+          dbCreated = true;
+          return created;
+        });
         await timed('postgres.restore', () =>
           deps.driver.restore({ url, archive: files.get('postgres') as string, jobs: deps.jobs }),
         );
@@ -121,6 +124,8 @@ export async function verifyBackup(backupId: string, deps: VerifyDeps): Promise<
       const range = manifest.events;
       try {
         await timed('events.replay', async () => {
+          // Left by a drill that died (drills take turns: the caller holds the drill lease).
+          await deps.nats.jsm.streams.delete(scratch.stream).catch(() => undefined);
           await deps.nats.jsm.streams.add({ name: scratch.stream, subjects: [`${scratch.subjectPrefix}.>`] });
           streamCreated = true;
           await replayStream({

@@ -73,21 +73,14 @@ export type ManifestArtifact = z.infer<typeof ManifestArtifact>;
 export type ManifestTable = z.infer<typeof ManifestTable>;
 
 /**
- * The scratch stream a restore drill replays an exported event stream into, and its subjects:
- * `<P>_VERIFY_<token>` on `<p>.verify.<token>.>` (no prefix in production: `VERIFY_<token>`,
- * `verify.<token>.>`). backup-svc may create and delete these streams, and no other.
+ * The scratch stream restore drills replay an exported event stream into, and its subjects:
+ * `<P>_VERIFY` on `<p>.verify.>` (no prefix in production: `VERIFY`, `verify.>`). One per
+ * deployment (a NATS permission names a stream as one whole token), so drills take turns
+ * (backup-svc holds a Redis lease while one runs). backup-svc may create and delete this stream,
+ * and no other.
  */
-export function drillScratch(prefix: string, token: string): { stream: string; subjectPrefix: string } {
-  const p = drillScratchNames(prefix);
-  return {
-    stream: `${p.streamPrefix}${token.toUpperCase()}`,
-    subjectPrefix: `${p.subjectPrefix}${token.toLowerCase()}`,
-  };
-}
-
-export function drillScratchNames(prefix: string): { streamPrefix: string; subjectPrefix: string } {
-  return {
-    streamPrefix: prefix ? `${prefix.toUpperCase().replace(/-/g, '_')}_VERIFY_` : 'VERIFY_',
-    subjectPrefix: prefix ? `${prefix}.verify.` : 'verify.',
-  };
+export function drillScratch(prefix: string): { stream: string; subjectPrefix: string } {
+  return prefix
+    ? { stream: `${prefix.toUpperCase().replace(/-/g, '_')}_VERIFY`, subjectPrefix: `${prefix}.verify` }
+    : { stream: 'VERIFY', subjectPrefix: 'verify' };
 }
