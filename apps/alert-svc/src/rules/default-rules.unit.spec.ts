@@ -97,13 +97,21 @@ describe('default rule pack', () => {
     ['GPUDown', { kind: 'absent', metric: 'node_gpu_temperature_celsius', for: 3 * MIN, severity: 'critical' }],
     ['BackupMissing', { kind: 'missing', for: 26 * 60 * MIN, severity: 'warning' }],
     ['BackupFailed', { kind: 'event', severity: 'critical' }],
+    [
+      'RestoreDrillFailed',
+      { kind: 'event', on: 'backup.verification_failed', resolvedBy: 'backup.verified', severity: 'critical' },
+    ],
+    [
+      'RestoreTimeRegressed',
+      { kind: 'event', on: 'backup.rto_regressed', resolvedBy: 'backup.verified', severity: 'warning' },
+    ],
   ])('has %s', (name, expected) => {
     const rule = byName.get(name);
     expect(rule).toMatchObject(expected);
   });
 
   it('has no rule beyond the listed ones', () => {
-    expect(rules).toHaveLength(12);
+    expect(rules).toHaveLength(14);
   });
 
   it('watches only the all-CPU series for HighCPU', () => {
