@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api/http';
 import { useConsole } from '../app/context';
 import { isFingerprint, NOTIFICATION_STATES, type NotificationFilters, routeHref } from '../app/routes';
-import { ErrorNotice, Link, PageHeading, useLoad, useNow } from '../views/common';
+import { ErrorNotice, Link, PageHeading, useNow } from '../views/common';
 import { applyOutcome, listQuery, NOTIFICATION_STATE_KEY, outcomeOf, PAGE_SIZE } from './notifications';
 import type { NotificationListReply, NotificationView } from './types';
 import { useReceivers } from './receivers-view';

@@ -44,7 +44,7 @@ export function ReceiversView() {
   return (
     <>
       <PageHeading>{t('receivers.title')}</PageHeading>
-      <section aria-labelledby="receivers-list" class="card">
+      <section aria-labelledby="receivers-list" class="card notify-card">
         <h2 id="receivers-list">{t('receivers.list')}</h2>
         {receivers.error !== undefined && <ErrorNotice error={receivers.error} onRetry={receivers.reload} />}
         {receivers.loading && !receivers.value && (
@@ -99,7 +99,7 @@ export function ReceiversView() {
           </table>
         )}
       </section>
-      <section aria-labelledby="receivers-routing" class="card">
+      <section aria-labelledby="receivers-routing" class="card notify-card">
         <h2 id="receivers-routing">{t('routes.title')}</h2>
         {routing.error !== undefined &&
           (routing.error instanceof ApiError && routing.error.status === 403 ? (
