@@ -278,6 +278,11 @@ const RULE = highCpuRule({
         headers: { authorization: `Bearer ${await loginToGateway(base, VIEWER.username, VIEWER.password)}` },
       });
       expect(refused.status).toBe(403);
+      // The list's filters and page cursor are checked at the gateway: a cursor that is no id is refused.
+      for (const bad of ["before=1'%20OR%201=1", 'fingerprint=..%2F..', 'state=sent', 'limit=100000']) {
+        const r = await platform.gatewayFetch(`/api/v1/alerts/notifications?${bad}`);
+        expect([bad, r.status]).toEqual([bad, 400]);
+      }
     } finally {
       await viewerContext.close();
     }
