@@ -14,6 +14,12 @@ export const AlertEnv = z.object({
   VIGIL_ALERT_LEASE_MS: z.coerce.number().int().min(500).default(6000),
   /** The notification config (receivers, routing tree, inhibition rules): a YAML or JSON file. */
   VIGIL_ALERT_NOTIFY_CONFIG: z.string().min(1).optional(),
+  /**
+   * The console's address as operators open it (e.g. `https://vigil.example.com`): notifications
+   * link to their alerts there (`/alerts?fingerprint=…`). Takes the place of the notify config's
+   * `externalUrl`; with neither, messages carry no link.
+   */
+  VIGIL_EXTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** How long delivered and failed notifications stay in the history. */
   VIGIL_ALERT_NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** A notification still undelivered this long after it was recorded is given up. */

@@ -43,6 +43,7 @@ export * from './alerting/rule.schema';
 export * from './alerting/rule.events';
 export * from './alerting/rule.commands';
 export * from './alerting/alert.events';
+export * from './alerting/notification.events';
 export * from './alerting/notify-config.schema';
 export * from './alerting/silence.schema';
 export * from './alerting/notify.queries';

@@ -96,7 +96,7 @@ const SERVICE_ROLES: Record<Exclude<NatsIdentity, 'gateway' | 'agent' | 'admin'>
   },
   'alert-svc': {
     // `security`: its sample gate reports refused batches (SecurityViolations).
-    appends: ['rule', 'alert', 'silence', 'security'],
+    appends: ['rule', 'alert', 'silence', 'notification', 'security'],
     reads: ['telemetry', 'events'],
     answers: ['alerting'],
     deadLetters: true,

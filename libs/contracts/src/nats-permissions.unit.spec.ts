@@ -23,6 +23,7 @@ describe('NATS permissions per identity', () => {
       't1.events.rule.*',
       't1.events.alert.*',
       't1.events.silence.*',
+      't1.events.notification.*',
       't1.events.security.*',
     ]);
     expect(eventsPublished('backup-svc')).toEqual(['t1.events.backup.*', 't1.events.backupjob.*']);

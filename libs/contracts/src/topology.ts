@@ -15,6 +15,7 @@ export type Context =
   | 'rule'
   | 'alert'
   | 'silence'
+  | 'notification'
   | 'backup'
   | 'backupjob'
   | 'metrics'

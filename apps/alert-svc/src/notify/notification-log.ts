@@ -145,6 +145,7 @@ export class NotificationLog {
        WHERE ($1::text IS NULL OR receiver = $1) AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR group_key = $3)
          AND ($4::text IS NULL OR payload->'alerts' @> jsonb_build_array(jsonb_build_object('fingerprint', $4::text)))
          AND ($5::timestamptz IS NULL OR created_at >= $5) AND ($6::timestamptz IS NULL OR created_at < $6)
+         AND ($8::uuid IS NULL OR (created_at, id) < (SELECT b.created_at, b.id FROM alerting.notifications b WHERE b.id = $8))
        ORDER BY created_at DESC, id DESC LIMIT $7`,
       [
         request.receiver ?? null,
@@ -154,6 +155,7 @@ export class NotificationLog {
         request.since ?? null,
         request.until ?? null,
         request.limit,
+        request.before ?? null,
       ],
     );
     return {

@@ -5,6 +5,8 @@ import { serveQuery } from '@vigil/messaging';
 import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
 import { AlertQueries } from './alert-queries';
 import { NotificationLog } from './notification-log';
+import { NotificationOutcomes } from './notification-outcomes';
+import { routingView } from './routing-view';
 import { Receivers } from './pipeline/receivers';
 import { SilenceCommands } from '../silences/silence.commands';
 import { SilenceQueries } from '../silences/silences.read-model';
@@ -22,6 +24,7 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly alerts: AlertQueries,
     private readonly log: NotificationLog,
     private readonly receivers: Receivers,
+    private readonly outcomes: NotificationOutcomes,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,6 +41,7 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
       serveQuery(deps, notifyOperations.history, (r) => alerts.history(r)),
       serveQuery(deps, notifyOperations.notifications, (r) => log.list(r)),
       serveQuery(deps, notifyOperations.receivers, async () => ({ receivers: receivers.names() })),
+      serveQuery(deps, notifyOperations.routing, async () => routingView(receivers.config)),
       serveQuery(deps, notifyOperations.testReceiver, async (r) => {
         const result = await receivers.test(r.receiver);
         if (!result) throw new NotFoundError(`no receiver "${r.receiver}"`);
@@ -45,6 +49,7 @@ export class NotifyApi implements OnApplicationBootstrap, BeforeApplicationShutd
           { receiver: r.receiver, actor: r.actor, ok: result.ok, status: result.status },
           'test notification sent',
         );
+        await this.outcomes.tested(r.receiver, result, r.actor);
         return {
           ok: result.ok,
           ...(result.status === undefined ? {} : { status: result.status }),

@@ -81,6 +81,13 @@ export function AlertsView(props: { filters: AlertFilters }) {
           <Link href={routeHref({ view: 'silences' })}>{t('alerts.seeSilences')}</Link>
         </p>
       )}
+      {f.fingerprints && (
+        <LinkedAlerts
+          fingerprints={f.fingerprints}
+          found={f.fingerprints.filter((fp) => all.has(fp)).length}
+          loaded={state.loadedAt !== undefined}
+        />
+      )}
       <section aria-labelledby="alert-filters-title">
         <h2 id="alert-filters-title" class="sr-only">
           {t('alerts.filters')}
@@ -168,6 +175,28 @@ export function AlertsView(props: { filters: AlertFilters }) {
         />
       )}
     </>
+  );
+}
+
+/** Which alerts a link (a notification's) named, and how many of them are not pending or firing now. */
+function LinkedAlerts(props: { fingerprints: string[]; found: number; loaded: boolean }) {
+  const { t, fmt } = useConsole();
+  const gone = props.fingerprints.length - props.found;
+  return (
+    <div class="notice" role="status" data-linked-alerts={props.fingerprints.length}>
+      <p>{t('alerts.linked', { count: fmt.number(props.fingerprints.length) })}</p>
+      {props.loaded && gone > 0 && <p>{t('alerts.linkedGone', { count: fmt.number(gone) })}</p>}
+      <p>
+        {props.fingerprints.length === 1 && (
+          <>
+            <Link href={routeHref({ view: 'notifications', filters: { alert: props.fingerprints[0] } })}>
+              {t('alerts.linkedNotifications')}
+            </Link>{' '}
+          </>
+        )}
+        <Link href={routeHref({ view: 'alerts', filters: { q: '' } })}>{t('alerts.showAll')}</Link>
+      </p>
+    </div>
   );
 }
 

@@ -33,7 +33,9 @@ export const alertSince = (a: AlertView): string => (a.state === 'firing' && a.f
 export function selectAlerts(alerts: Iterable<AlertView>, f: AlertFilters): AlertView[] {
   const q = f.q.trim().toLowerCase();
   const out: AlertView[] = [];
+  const only = f.fingerprints?.length ? new Set(f.fingerprints) : undefined;
   for (const a of alerts) {
+    if (only && !only.has(a.fingerprint)) continue;
     if (f.state && a.state !== f.state) continue;
     if (f.severity && a.labels.severity !== f.severity) continue;
     if (q) {

@@ -64,6 +64,9 @@ describe('the alerts view’s list', () => {
     expect(fp({ q: 'MOUNT=/data' })).toEqual(['a3']);
     expect(fp({ q: 'nearly' })).toEqual(['a3']);
     expect(fp({ q: 'n-a2' })).toEqual(['a2']);
+    // A notification's link: exactly the alerts it names, with the other filters on top.
+    expect(fp({ fingerprints: ['a3', 'a1', 'gone'] })).toEqual(['a1', 'a3']);
+    expect(fp({ fingerprints: ['a3', 'a1'], severity: 'critical' })).toEqual(['a3']);
   });
 
   it('groups by alertname with counts, firing first', () => {

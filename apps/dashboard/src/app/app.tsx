@@ -8,6 +8,8 @@ import { formatters, initialLanguage, translator } from '../i18n/i18n';
 import { type Language, LANGUAGE_NAMES, LANGUAGES, type MessageKey } from '../i18n/messages';
 import { LiveClient, type LiveStatus, liveUrl } from '../live/live-client';
 import { NodeDetailView } from '../nodes/node-detail';
+import { NotificationsView } from '../notify/notifications-view';
+import { ReceiversView } from '../notify/receivers-view';
 import { seesUsers, UsersView } from '../users/users';
 import { Link, PageHeading } from '../views/common';
 import { LoginView } from '../views/login';
@@ -128,6 +130,8 @@ export function App() {
       overview: 'overview.title',
       alerts: 'alerts.title',
       silences: 'silences.title',
+      receivers: 'receivers.title',
+      notifications: 'notifications.title',
       users: 'users.title',
       login: 'login.title',
       notFound: 'notFound.title',
@@ -235,6 +239,16 @@ export function App() {
                 {t('nav.silences')}
               </Link>
             </li>
+            <li>
+              <Link href="/receivers" current={route.view === 'receivers'}>
+                {t('nav.receivers')}
+              </Link>
+            </li>
+            <li>
+              <Link href="/notifications" current={route.view === 'notifications'}>
+                {t('nav.notifications')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -273,6 +287,10 @@ function View(props: { route: Route; theme: string }) {
       return <AlertsView filters={route.filters} />;
     case 'silences':
       return <SilencesView />;
+    case 'receivers':
+      return <ReceiversView />;
+    case 'notifications':
+      return <NotificationsView filters={route.filters} />;
     case 'users':
       return <UsersView />;
     case 'login':

@@ -34,6 +34,27 @@ export interface AlertFilters {
   q: string;
   state?: AlertStateFilter;
   severity?: SeverityFilter;
+  /** Exactly these alerts (a notification's link: `?fingerprint=a,b`); none: every alert. */
+  fingerprints?: string[];
+}
+
+/** An alert's fingerprint: 16 hex digits (as alert-svc makes them). */
+export const isFingerprint = (text: string): boolean => /^[0-9a-f]{16}$/.test(text);
+/** A notification's id (a UUID), the page cursor of the notifications list. */
+const isUuid = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+/** A receiver's name, as the notify config allows them. */
+const isReceiverName = (text: string): boolean => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(text);
+
+export const NOTIFICATION_STATES = ['pending', 'delivered', 'failed'] as const;
+export type NotificationStateFilter = (typeof NOTIFICATION_STATES)[number];
+
+export interface NotificationFilters {
+  receiver?: string;
+  state?: NotificationStateFilter;
+  /** One alert's notifications, by fingerprint. */
+  alert?: string;
+  /** The page after this notification (its id); none: the newest page. */
+  before?: string;
 }
 
 export const DEFAULT_ALERT_FILTERS: AlertFilters = { q: '' };
@@ -42,6 +63,8 @@ export type Route =
   | { view: 'overview'; filters: FleetFilters }
   | { view: 'alerts'; filters: AlertFilters }
   | { view: 'silences' }
+  | { view: 'receivers' }
+  | { view: 'notifications'; filters: NotificationFilters }
   | { view: 'node'; id: string; range: RangeKey }
   | { view: 'users' }
   | { view: 'login'; next: string }
@@ -87,12 +110,36 @@ export function parseRoute(pathname: string, search: string): Route {
         q: (params.get('q') ?? '').slice(0, 200),
         state: oneOf(ALERT_STATES, params.get('state')),
         severity: oneOf(SEVERITIES, params.get('severity')),
+        ...fingerprints(params.get('fingerprint')),
       },
     };
   if (path === '/silences') return { view: 'silences' };
+  if (path === '/receivers') return { view: 'receivers' };
+  if (path === '/notifications') {
+    const receiver = params.get('receiver') ?? '';
+    const alert = params.get('alert') ?? '';
+    const before = params.get('before') ?? '';
+    return {
+      view: 'notifications',
+      filters: {
+        ...(isReceiverName(receiver) ? { receiver } : {}),
+        ...(oneOf(NOTIFICATION_STATES, params.get('state'))
+          ? { state: oneOf(NOTIFICATION_STATES, params.get('state')) }
+          : {}),
+        ...(isFingerprint(alert) ? { alert } : {}),
+        ...(isUuid(before) ? { before: before.toLowerCase() } : {}),
+      },
+    };
+  }
   if (path === '/users') return { view: 'users' };
   if (path === '/login') return { view: 'login', next: safeNext(params.get('next')) };
   return { view: 'notFound', path };
+}
+
+/** `a,b,c`: the valid fingerprints, at most 20 (what a notification's link names), none repeated. */
+function fingerprints(text: string | null): { fingerprints?: string[] } {
+  const list = [...new Set((text ?? '').split(',').filter(isFingerprint))].slice(0, 20);
+  return list.length > 0 ? { fingerprints: list } : {};
 }
 
 /** Where to go after logging in: a path of the console only (never another origin, never `//host`). */
@@ -123,10 +170,25 @@ export function routeHref(route: Route): string {
       if (f.severity) p.set('severity', f.severity);
       if (f.q) p.set('q', f.q);
       const qs = p.toString();
-      return qs ? `/alerts?${qs}` : '/alerts';
+      // Fingerprints are hex: the list stays readable (`a,b`), as alert-svc's links write it.
+      const fps = f.fingerprints?.length ? `fingerprint=${f.fingerprints.join(',')}` : '';
+      const all = [qs, fps].filter(Boolean).join('&');
+      return all ? `/alerts?${all}` : '/alerts';
     }
     case 'silences':
       return '/silences';
+    case 'receivers':
+      return '/receivers';
+    case 'notifications': {
+      const p = new URLSearchParams();
+      const f = route.filters;
+      if (f.receiver) p.set('receiver', f.receiver);
+      if (f.state) p.set('state', f.state);
+      if (f.alert) p.set('alert', f.alert);
+      if (f.before) p.set('before', f.before);
+      const qs = p.toString();
+      return qs ? `/notifications?${qs}` : '/notifications';
+    }
     case 'users':
       return '/users';
     case 'login':

@@ -52,3 +52,52 @@ describe('console routes', () => {
     expect(parseRoute('/login', '?next=%2F%2Fevil.example')).toEqual({ view: 'login', next: '/' });
   });
 });
+
+describe('receivers, notifications and the links notifications carry', () => {
+  const a = '00000000000000a1';
+  const b = '00000000000000b2';
+
+  it('opens the alerts a notification links to (alert-svc writes /alerts?fingerprint=a,b)', () => {
+    expect(parseRoute('/alerts', `?fingerprint=${a},${b}`)).toEqual({
+      view: 'alerts',
+      filters: { q: '', fingerprints: [a, b] },
+    });
+    const linked: Route = { view: 'alerts', filters: { q: '', fingerprints: [a, b] } };
+    expect(routeHref(linked)).toBe(`/alerts?fingerprint=${a},${b}`);
+    expect(round(linked)).toEqual(linked);
+    expect(routeHref({ view: 'alerts', filters: { q: 'x', state: 'firing', fingerprints: [a] } })).toBe(
+      `/alerts?state=firing&q=x&fingerprint=${a}`,
+    );
+    // Anything not a fingerprint is dropped, repeats once, and at most 20 are kept.
+    expect(parseRoute('/alerts', `?fingerprint=${a},<script>,${a},XYZ`)).toEqual({
+      view: 'alerts',
+      filters: { q: '', fingerprints: [a] },
+    });
+    expect(parseRoute('/alerts', '?fingerprint=zz')).toEqual({ view: 'alerts', filters: DEFAULT_ALERT_FILTERS });
+    const many = Array.from({ length: 25 }, (_, i) => i.toString(16).padStart(16, '0')).join(',');
+    const parsed = parseRoute('/alerts', `?fingerprint=${many}`);
+    expect(parsed.view === 'alerts' && parsed.filters.fingerprints?.length).toBe(20);
+  });
+
+  it('keeps the notifications view’s filters and page in the URL', () => {
+    const page: Route = {
+      view: 'notifications',
+      filters: {
+        receiver: 'ops-hook',
+        state: 'failed',
+        alert: a,
+        before: '01956a8e-7c00-7000-8000-000000000001',
+      },
+    };
+    expect(routeHref(page)).toBe(
+      `/notifications?receiver=ops-hook&state=failed&alert=${a}&before=01956a8e-7c00-7000-8000-000000000001`,
+    );
+    expect(round(page)).toEqual(page);
+    expect(routeHref({ view: 'notifications', filters: {} })).toBe('/notifications');
+    expect(parseRoute('/notifications', '?receiver=a%20b&state=sent&alert=nope&before=1')).toEqual({
+      view: 'notifications',
+      filters: {},
+    });
+    expect(round({ view: 'receivers' })).toEqual({ view: 'receivers' });
+  });
+});

@@ -4,7 +4,10 @@
  * messages.unit.spec.ts fails when a key is missing in either language, when their placeholders
  * differ, and when a key is used nowhere.
  */
+import { en as notifyEn, zhCN as notifyZhCN } from './messages-notify';
+
 export const en = {
+  ...notifyEn,
   'app.name': 'Vigil',
   'app.skip': 'Skip to content',
   'nav.label': 'Main',
@@ -223,6 +226,7 @@ export const en = {
 export type MessageKey = keyof typeof en;
 
 export const zhCN: Record<MessageKey, string> = {
+  ...notifyZhCN,
   'app.name': 'Vigil',
   'app.skip': '跳到主要内容',
   'nav.label': '主导航',

@@ -12,6 +12,7 @@ import {
   type SilenceListReply,
   type SilenceView,
   type QueryDefinition,
+  type RoutingReply,
   type TestReceiverReply,
   type z,
   validate,
@@ -115,6 +116,12 @@ export class AlertsController {
   @Get('receivers')
   receivers(): Promise<{ receivers: { name: string; type: string }[] }> {
     return this.services.ask(notifyOperations.receivers, {});
+  }
+
+  /** The routing tree and inhibition rules alert-svc runs with (read-only: the notify config file is the source). */
+  @Get('routes')
+  routes(): Promise<RoutingReply> {
+    return this.services.ask(notifyOperations.routing, {});
   }
 
   /** Sends the receiver a test notification; its answer (200 even when the receiver refused: see `ok`). */

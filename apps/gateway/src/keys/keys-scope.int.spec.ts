@@ -255,6 +255,7 @@ describe('gateway API keys scoped by node labels', () => {
       ['GET', '/api/v1/label/node/values'],
       ['GET', '/api/v1/alerts/notifications'],
       ['GET', '/api/v1/alerts/receivers'],
+      ['GET', '/api/v1/alerts/routes'],
       ['POST', '/api/v1/alerts/receivers/x/test'],
       ['GET', '/api/v1/alerts/rules'],
       ['POST', '/api/v1/alerts/rules/apply'],

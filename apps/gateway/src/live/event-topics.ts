@@ -7,6 +7,7 @@ import {
   type LiveEvent,
   type LiveTopic,
   nodeEvents,
+  notificationEvents,
   type Role,
   silenceEvents,
 } from '@vigil/contracts';
@@ -64,6 +65,8 @@ export const EVENT_TOPICS: Readonly<Record<EventTopicName, EventTopic>> = {
     },
   },
   silences: { name: 'silences', context: 'silence', catalog: silenceEvents, role: 'viewer' },
+  // As REST (`GET /api/v1/alerts/notifications`), no node scope: a scoped key is refused.
+  notifications: { name: 'notifications', context: 'notification', catalog: notificationEvents, role: 'viewer' },
   backups: { name: 'backups', context: 'backup', catalog: backupEvents, role: 'viewer' },
   audit: { name: 'audit', context: 'audit', catalog: auditEvents, role: 'admin' },
 };

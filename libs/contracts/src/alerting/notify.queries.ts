@@ -77,6 +77,8 @@ export const ListNotificationsRequest = z
     fingerprint: Fingerprint.optional(),
     groupKey: z.string().min(1).max(512).optional(),
     ...range,
+    /** The next page: the notifications after (older than) this one, as the list orders them. */
+    before: z.uuid().optional(),
     limit: Limit,
   })
   .refine(ordered, orderedIssue);
@@ -96,6 +98,43 @@ export const NotificationView = z.object({
 export type NotificationView = z.infer<typeof NotificationView>;
 export const NotificationListReply = z.object({ notifications: z.array(NotificationView) });
 export type NotificationListReply = z.infer<typeof NotificationListReply>;
+
+/** A label matcher of the routing tree as the API shows it. */
+const RouteMatcherView = z.object({ label: z.string(), op: z.enum(['=', '!=', '=~', '!~']), value: z.string() });
+
+/** One node of the routing tree (read-only; the config file is the source). Times in ms. */
+export interface RouteView {
+  receiver?: string;
+  matchers: { label: string; op: '=' | '!=' | '=~' | '!~'; value: string }[];
+  continue: boolean;
+  groupBy?: string[];
+  groupWaitMs?: number;
+  groupIntervalMs?: number;
+  repeatIntervalMs?: number;
+  muted?: boolean;
+  routes: RouteView[];
+}
+export const RouteView: z.ZodType<RouteView> = z.lazy(() =>
+  z.object({
+    receiver: z.string().optional(),
+    matchers: z.array(RouteMatcherView),
+    continue: z.boolean(),
+    groupBy: z.array(z.string()).optional(),
+    groupWaitMs: z.number().int().optional(),
+    groupIntervalMs: z.number().int().optional(),
+    repeatIntervalMs: z.number().int().optional(),
+    muted: z.boolean().optional(),
+    routes: z.array(RouteView),
+  }),
+);
+/** The routing tree (absent: no route configured, nothing is sent) and the inhibition rules. */
+export const RoutingReply = z.object({
+  route: RouteView.optional(),
+  inhibitRules: z.array(
+    z.object({ source: z.array(RouteMatcherView), target: z.array(RouteMatcherView), equal: z.array(z.string()) }),
+  ),
+});
+export type RoutingReply = z.infer<typeof RoutingReply>;
 
 export const ReceiverListReply = z.object({ receivers: z.array(z.object({ name: z.string(), type: z.string() })) });
 export const TestReceiverRequest = z.object({ receiver: ReceiverFilter, actor: Actor });
@@ -128,6 +167,13 @@ export const notifyOperations = {
     what: 'receivers-list',
     request: z.object({}),
     reply: ReceiverListReply,
+  },
+  routing: {
+    kind: 'qry',
+    context: 'alerting',
+    what: 'routing-show',
+    request: z.object({}),
+    reply: RoutingReply,
   },
   testReceiver: {
     kind: 'cmd',

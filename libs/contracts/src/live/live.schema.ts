@@ -58,6 +58,8 @@ export const LiveTopic = z.enum([
   'alerts',
   /** Silences created and expired. */
   'silences',
+  /** Notification outcomes: delivered, attempt failed (retrying), failed, given up; test sends. */
+  'notifications',
   /** Backup runs: succeeded, failed. */
   'backups',
   /** The audit log as it is written (admins only). */
@@ -78,7 +80,7 @@ export const LiveCursor = z.string().regex(/^\d{1,19}$/, 'must be a stream seque
 const EventSubscribe = z.object({
   op: z.literal('subscribe'),
   id: LiveSubscriptionId,
-  topic: z.enum(['fleet', 'alerts', 'silences', 'backups', 'audit']),
+  topic: z.enum(['fleet', 'alerts', 'silences', 'notifications', 'backups', 'audit']),
   /** Resume after this cursor: the events since are replayed first (at most LIVE_LIMITS.resume_events). */
   since: LiveCursor.optional(),
 });

@@ -1,4 +1,5 @@
 import type { Route } from '@vigil/contracts';
+import { alertsLink } from '../console-link';
 import type { NotifiedAlert, Notification } from '../notification';
 import type { MuteReason, Muting } from './muting';
 import { groupKeyOf, groupLabelsOf, type ResolvedRoute, routesFor } from './routing';
@@ -48,6 +49,7 @@ export interface AggregatorOptions {
   sendResolved: (receiver: string) => boolean;
   muting: Muting;
   newId: () => string;
+  /** The console's address: each notification links to its alerts there (`alertsLink`). */
   externalUrl?: string;
   /** Told of each alert a flush left out, and why (for the metrics). */
   onMuted?: (alert: AlertEntry, reason: MuteReason, receiver: string) => void;
@@ -219,7 +221,7 @@ export class Aggregator {
       groupLabels: g.labels,
       commonLabels: common(alerts.map((a) => a.labels)),
       commonAnnotations: common(alerts.map((a) => a.annotations)),
-      ...(this.opts.externalUrl ? { externalUrl: this.opts.externalUrl } : {}),
+      ...(this.opts.externalUrl ? { externalUrl: alertsLink(this.opts.externalUrl, alerts) } : {}),
       alerts: alerts.map(notified),
     };
   }

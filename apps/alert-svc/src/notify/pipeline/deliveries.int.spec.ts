@@ -9,6 +9,7 @@ import { Notifications1764500000000 } from '../../migrations/1764500000000-notif
 import { SilencesAlertHistory1764600000000 } from '../../migrations/1764600000000-silences-alert-history';
 import type { Notification, NotifyResult } from '../notification';
 import { NotificationLog } from '../notification-log';
+import { attemptOutcomeEvent } from '../notification-outcomes';
 import { WebhookReceiverConfig } from '@vigil/contracts';
 import { CaptureServer } from '../receivers/testing/capture-server';
 import { captureLogs } from '../receivers/testing/log-capture';
@@ -61,10 +62,14 @@ describe('Deliveries (Postgres outbox)', () => {
       },
     };
     const log = new NotificationLog(db);
+    const ends: string[] = [];
     const deliveries = new Deliveries({
       log,
       notifier: () => notifier,
       logger,
+      onAttemptEnded: async (e) => {
+        if (e.notification.id === first.id) ends.push(`${e.attempt}:${e.state}:${e.result.status}`);
+      },
       metrics: createNotifyMetrics(new Registry()),
       policy: { initialBackoffMs: 200, maxBackoffMs: 400, maxAgeMs: 60_000 },
       pollMs: 50,
@@ -110,6 +115,8 @@ describe('Deliveries (Postgres outbox)', () => {
           [other.id, ['delivered', 1]],
         ]),
       );
+      // Each attempt's outcome is told once the log has it (the outcome events are made of these).
+      expect(ends).toEqual(['1:pending:503', '2:pending:503', '3:delivered:200']);
     } finally {
       await deliveries.stop();
     }
@@ -134,10 +141,14 @@ describe('Deliveries (Postgres outbox)', () => {
       ['good', new WebhookNotifier(WebhookReceiverConfig.parse({ type: 'webhook', url: server.url('/ok') }), deps)],
     ]);
     const log = new NotificationLog(db);
+    const told: string[] = [];
     const deliveries = new Deliveries({
       log,
       notifier: (receiver) => notifiers.get(receiver),
       logger: captured.logger,
+      onAttemptEnded: async (e) => {
+        told.push(JSON.stringify(attemptOutcomeEvent(e, 'webhook')));
+      },
       metrics: createNotifyMetrics(new Registry()),
       policy: { initialBackoffMs: 200, maxBackoffMs: 400, maxAgeMs: 60_000 },
       pollMs: 50,
@@ -179,7 +190,11 @@ describe('Deliveries (Postgres outbox)', () => {
         [leaky.id],
       );
       expect(attempts.map((a) => a.error)).toEqual([rows.get(leaky.id)?.last_error]);
-      for (const text of [...attempts.map((a) => a.error ?? ''), ...captured.lines]) {
+      expect(told.map((t) => (JSON.parse(t) as { type: string }).type).sort()).toEqual([
+        'notification.delivered',
+        'notification.failed',
+      ]);
+      for (const text of [...attempts.map((a) => a.error ?? ''), ...captured.lines, ...told]) {
         expect(text).not.toContain(token);
         expect(text).not.toContain('q-9z8y7x6w');
         expect(text).not.toContain('/hooks');
@@ -190,4 +205,28 @@ describe('Deliveries (Postgres outbox)', () => {
       await server.close();
     }
   }, 30_000);
+
+  it('pages the history newest first with `before` (ties on the time included), each notification once', async () => {
+    const log = new NotificationLog(db);
+    const at = Date.now() + 60_000;
+    const mine = Array.from({ length: 5 }, () => ({ ...notification('paging', 'firing'), receiver: 'pager' }));
+    // Recorded together: one time for all five, so only the id orders them.
+    await log.record(mine.map((n) => ({ notification: n, firing: [], createdAt: at })));
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const r = await log.list({ receiver: 'pager', limit: 2, ...(before ? { before } : {}) });
+      seen.push(...r.notifications.map((n) => n.id));
+      if (r.notifications.length < 2) break;
+      before = r.notifications.at(-1)!.id;
+    }
+    expect(seen).toEqual(
+      mine
+        .map((n) => n.id)
+        .sort()
+        .reverse(),
+    );
+    // An id not in the history (deleted by retention): an empty page, not the newest one again.
+    expect((await log.list({ receiver: 'pager', limit: 2, before: randomUUID() })).notifications).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from '@vigil/telemetry';
 import type { Notifier, NotifyResult } from '../notification';
 import type { NotificationLog, PendingNotification } from '../notification-log';
+import type { AttemptEnd } from '../notification-outcomes';
 import type { Outgoing } from './aggregator';
 import type { NotifyMetrics } from './notify.metrics';
 
@@ -46,6 +47,8 @@ export interface DeliveriesDeps {
   concurrency?: number;
   /** Delivered and failed notifications older than this are deleted. */
   retentionMs?: number;
+  /** Told of each attempt's outcome once the log has it (the outcome events). */
+  onAttemptEnded?: (end: AttemptEnd) => Promise<void>;
   /** Runs with each deletion of old notifications, with the same cutoff: other histories kept as long. */
   expireAlongside?: (before: Date) => Promise<void>;
 }
@@ -184,14 +187,16 @@ export class Deliveries {
       : giveUp && result.retry
         ? `${result.error ?? 'failed'} (gave up after ${attempt} attempts)`
         : (result.error ?? 'failed');
+    const nextAttemptAt = new Date(now + delay);
     await log.endAttempt(row.id, attempt, {
       at: new Date(now),
       ok: result.ok,
       status: result.status ?? null,
       error,
       state,
-      nextAttemptAt: new Date(now + delay),
+      nextAttemptAt,
     });
+    await this.deps.onAttemptEnded?.({ notification: row.payload, attempt, result, state, error, nextAttemptAt });
     metrics.attempts.inc({ receiver: row.receiver, result: result.ok ? 'ok' : result.retry ? 'retry' : 'error' });
     if (state !== 'pending') metrics.outcomes.inc({ receiver: row.receiver, outcome: state });
     const fields = {

@@ -22,6 +22,7 @@ import { Receivers } from './receivers';
 import { SilenceQueries } from '../../silences/silences.read-model';
 import { AlertQueries } from '../alert-queries';
 import { NotificationLog } from '../notification-log';
+import { NotificationOutcomes } from '../notification-outcomes';
 
 /** What a notifier needs to hear of an alert event: its entry, or nothing (pending). */
 function entryOf(event: AlertEvent): AlertEntry | undefined {
@@ -84,6 +85,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     private readonly silences: SilenceQueries,
     private readonly log: NotificationLog,
     private readonly alerts: AlertQueries,
+    private readonly outcomes: NotificationOutcomes,
     @InjectConfig() private readonly config: ServiceConfig & AlertEnv,
   ) {
     this.lease = new RedisLease(cache.redis, cache.key('alert', 'dispatcher'), config.VIGIL_ALERT_LEASE_MS);
@@ -142,7 +144,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       sendResolved: (r) => this.receivers.sendResolved(r),
       muting,
       newId: () => uuidv7(),
-      externalUrl: config.externalUrl,
+      externalUrl: this.receivers.consoleUrl,
       onMuted: (_a, reason, receiver) => this.metrics.muted.inc({ receiver, reason: reason.by }),
     });
     const deliveries = new Deliveries({
@@ -150,6 +152,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       notifier: (r) => this.receivers.notifier(r),
       logger: this.obs.logger,
       metrics: this.metrics,
+      onAttemptEnded: (end) => this.outcomes.attemptEnded(end),
       policy: {
         initialBackoffMs: this.config.VIGIL_ALERT_DELIVERY_BACKOFF_MS,
         maxBackoffMs: 5 * 60_000,

@@ -4,6 +4,7 @@ import { InjectConfig, Observability, type ServiceConfig } from '@vigil/platform
 import type { AlertEnv } from '../../config';
 import type { Notifier, NotifyResult } from '../notification';
 import { createNotifier } from '../receivers/registry';
+import { consoleLink } from '../console-link';
 import { testNotification } from '../test-notification';
 import { loadNotifyConfig } from './notify-config-file';
 
@@ -11,10 +12,13 @@ import { loadNotifyConfig } from './notify-config-file';
 @Injectable()
 export class Receivers {
   readonly config: NotifyConfig;
+  /** The console's address (`VIGIL_EXTERNAL_URL`, else the config's `externalUrl`): notifications link into it. */
+  readonly consoleUrl?: string;
   private readonly notifiers = new Map<string, Notifier>();
 
   constructor(obs: Observability, @InjectConfig() env: ServiceConfig & AlertEnv) {
     this.config = loadNotifyConfig(env.VIGIL_ALERT_NOTIFY_CONFIG);
+    this.consoleUrl = env.VIGIL_EXTERNAL_URL ?? this.config.externalUrl;
     for (const [name, receiver] of Object.entries(this.config.receivers)) {
       this.notifiers.set(name, createNotifier(receiver, { logger: obs.logger.child({ receiver: name }) }));
     }
@@ -36,6 +40,10 @@ export class Receivers {
     return this.config.receivers[name]?.sendResolved ?? true;
   }
 
+  typeOf(name: string): string | undefined {
+    return this.config.receivers[name]?.type;
+  }
+
   names(): { name: string; type: string }[] {
     return Object.entries(this.config.receivers).map(([name, r]) => ({ name, type: r.type }));
   }
@@ -45,7 +53,9 @@ export class Receivers {
     const notifier = this.notifiers.get(name);
     if (!notifier) return undefined;
     return notifier.notify(
-      testNotification(name, { externalUrl: this.config.externalUrl }),
+      testNotification(name, {
+        ...(this.consoleUrl ? { externalUrl: consoleLink(this.consoleUrl, `/receivers`) } : {}),
+      }),
       AbortSignal.timeout(timeoutMs),
     );
   }
