@@ -47,6 +47,9 @@ export class OfflineEvaluator {
         if (!n) this.nodes.set(nodeId, (n = { labels: event.data.labels, offline: false, since: at }));
         n.labels = event.data.labels;
         return;
+      case 'node.labels_changed':
+        if (n) n.labels = event.data.labels;
+        return;
       case 'node.online':
       case 'node.offline': {
         if (!n) this.nodes.set(nodeId, (n = { labels: {}, offline: false, since: at }));

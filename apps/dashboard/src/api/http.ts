@@ -26,10 +26,10 @@ export function onSessionEnded(listener: Listener): () => void {
   return () => sessionEndedListeners.delete(listener);
 }
 
-let refreshing: Promise<boolean> | undefined;
+type RefreshOutcome = 'renewed' | 'refused' | 'unreachable';
+let refreshing: Promise<RefreshOutcome> | undefined;
 
-/** Renews the access cookie with the refresh cookie; true when the gateway accepted it. */
-export function refreshSession(): Promise<boolean> {
+function refresh(): Promise<RefreshOutcome> {
   refreshing ??= fetch('/api/v1/auth/refresh', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -37,12 +37,30 @@ export function refreshSession(): Promise<boolean> {
     credentials: 'same-origin',
   })
     // The answer carries the new tokens too; the console has no use for them (the cookies hold them).
-    .then((r) => r.ok)
-    .catch(() => false)
+    // 401: no refresh token, or one the gateway no longer takes. Anything else (429, 5xx) ends nothing.
+    .then((r): RefreshOutcome => (r.ok ? 'renewed' : r.status === 401 ? 'refused' : 'unreachable'))
+    .catch((): RefreshOutcome => 'unreachable')
     .finally(() => {
       refreshing = undefined;
     });
   return refreshing;
+}
+
+/** Renews the access cookie with the refresh cookie; true when the gateway accepted it. */
+export async function refreshSession(): Promise<boolean> {
+  return (await refresh()) === 'renewed';
+}
+
+/**
+ * The live API closed its socket because the credential is gone (4001): renews the session, and
+ * when the gateway refuses that (the session was revoked, or the user disabled or changed), the
+ * session has ended: `onSessionEnded` shows the login at once rather than at the next REST call.
+ * A gateway that cannot be reached ends nothing (the live client stops; REST decides later).
+ */
+export async function renewLiveSession(): Promise<boolean> {
+  const outcome = await refresh();
+  if (outcome === 'refused') for (const listener of sessionEndedListeners) listener();
+  return outcome === 'renewed';
 }
 
 async function problemOf(r: Response): Promise<ApiError> {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AlertsView } from '../alerts/alerts-view';
 import { SilencesView } from '../alerts/silences-view';
-import { api, ApiError, onSessionEnded, refreshSession } from '../api/http';
+import { api, ApiError, onSessionEnded, refreshSession, renewLiveSession } from '../api/http';
 import type { Me } from '../api/types';
 import { FleetStore } from '../fleet/store';
 import { formatters, initialLanguage, translator } from '../i18n/i18n';
@@ -107,7 +107,7 @@ export function App() {
   const userId = session.state === 'signedIn' ? session.me.id : undefined;
   useEffect(() => {
     if (!userId) return;
-    const live = new LiveClient({ url: liveUrl(location), renewSession: refreshSession, onStatus: setLiveStatus });
+    const live = new LiveClient({ url: liveUrl(location), renewSession: renewLiveSession, onStatus: setLiveStatus });
     const fleet = new FleetStore();
     fleet.startLive(live);
     live.start();

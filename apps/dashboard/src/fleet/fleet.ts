@@ -96,9 +96,21 @@ export function nodeIdOf(event: LiveEvent): string | undefined {
   return event.subject.startsWith('node.') ? event.subject.slice(5) : undefined;
 }
 
+/** `data.labels` of a label change when it is a map of text (the live frames are checked by hand). */
+function labelsOf(data: unknown): Record<string, string> | undefined {
+  const labels = (data as { labels?: unknown } | null)?.labels;
+  if (!labels || typeof labels !== 'object' || Array.isArray(labels)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (typeof v !== 'string') return undefined;
+    out[k] = v;
+  }
+  return out;
+}
+
 /**
- * Applies one fleet event to the rows. Presence and maintenance changes are applied as they are;
- * anything else about a node (registered, inventory or labels changed) answers `refetch` with the
+ * Applies one fleet event to the rows. Presence, maintenance and label changes are applied as
+ * they are; anything else about a node (registered, inventory changed) answers `refetch` with the
  * node's id, to be read again over REST.
  */
 export function applyFleetEvent(rows: Map<string, NodeRow>, event: LiveEvent): { changed: boolean; refetch?: string } {
@@ -118,6 +130,12 @@ export function applyFleetEvent(rows: Map<string, NodeRow>, event: LiveEvent): {
       if (!row) return { changed: false, refetch: id };
       rows.set(id, { ...row, maintenance: event.type === 'node.maintenance_started' });
       return { changed: true };
+    case 'node.labels_changed': {
+      const labels = labelsOf(event.data);
+      if (!row || !labels) return { changed: false, refetch: id };
+      rows.set(id, { ...row, labels });
+      return { changed: true };
+    }
     case 'node.config_reported':
       return { changed: false };
     default:

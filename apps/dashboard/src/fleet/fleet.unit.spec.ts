@@ -56,7 +56,7 @@ describe('the fleet overview’s rows', () => {
     expect(labelChoices(many)).toHaveLength(42);
   });
 
-  it('applies presence and maintenance events, and asks for the node again on anything else', () => {
+  it('applies presence, maintenance and label events, and asks for the node again on anything else', () => {
     const map = new Map(rows.map((r) => [r.id, r]));
     const event = (type: string, data: unknown, subject = 'node.web-2') => ({
       type,
@@ -80,6 +80,18 @@ describe('the fleet overview’s rows', () => {
       refetch: 'unknown',
     });
     expect(applyFleetEvent(map, event('node.config_reported', { nodeId: 'web-2' }))).toEqual({ changed: false });
+    // A label change is the whole new set: the label filter's choices and matches follow it.
+    expect(applyFleetEvent(map, event('node.labels_changed', { nodeId: 'web-2', labels: { env: 'staging' } }))).toEqual(
+      { changed: true },
+    );
+    expect(map.get('web-2')?.labels).toEqual({ env: 'staging' });
+    expect(labelChoices(map.values())).toContain('env=staging');
+    expect(ids(selectRows(map.values(), filters({ labels: ['env=staging'] }), collator))).toContain('web-2');
+    // Labels it cannot read: the node is read again.
+    expect(applyFleetEvent(map, event('node.labels_changed', { nodeId: 'web-2', labels: { env: 1 } }))).toEqual({
+      changed: false,
+      refetch: 'web-2',
+    });
     expect(applyFleetEvent(map, event('node.online', {}, 'alert.x'))).toEqual({ changed: false });
   });
 

@@ -45,6 +45,7 @@ export const EVENT_TOPICS: Readonly<Record<EventTopicName, EventTopic>> = {
       'node.maintenance_started',
       'node.maintenance_ended',
       'node.inventory_changed',
+      'node.labels_changed',
     ]),
     role: 'viewer',
     nodeOf: (e) => {

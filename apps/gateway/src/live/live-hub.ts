@@ -96,11 +96,11 @@ export class LiveHub implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** A socket just upgraded: it is greeted and follows the rules from now on. */
-  open(ws: WebSocket, auth: Authenticated): void {
+  open(ws: WebSocket, auth: Authenticated, address: string): void {
     const socket = new LiveSocket(ws, auth, this.deps);
     this.sockets.add(socket);
     this.metrics.m.sockets.inc();
-    this.logger.info({ principal: socket.actor, role: auth.principal.role }, 'live: socket opened');
+    this.logger.info({ principal: socket.actor, role: auth.principal.role, address }, 'live: socket opened');
     socket.welcome();
   }
 

@@ -387,12 +387,16 @@ class EventSubscription implements Subscription, TopicListener {
     if (this.visible(delivery)) this.socket.sendText(eventFrame(this.id, delivery), this.eventTopic.name);
   }
 
-  private visible({ event }: LiveEventDelivery): boolean {
+  private visible(delivery: LiveEventDelivery): boolean {
     const { types, nodeOf } = this.eventTopic;
-    if (types && !types.has(event.type)) return false;
+    if (types && !types.has(delivery.event.type)) return false;
     const scope = this.socket.scope;
     if (!scope) return true;
-    return nodeOf !== undefined && this.deps !== undefined && this.deps.nodeScope.inScope(scope, nodeOf(event));
+    return (
+      nodeOf !== undefined &&
+      this.deps !== undefined &&
+      this.deps.nodeScope.sees(scope, delivery, nodeOf(delivery.event))
+    );
   }
 }
 

@@ -12,7 +12,7 @@ import type { GatewayEnv } from '../config';
 import { RateLimiter } from '../http/rate-limiter';
 import { LiveHub } from './live-hub';
 import { type LiveRefusal, LiveMetrics } from './live.metrics';
-import { clientAddress, isLivePath, LIVE_PATH, originAllowed } from './upgrade-policy';
+import { forwardedClient, isLivePath, LIVE_PATH, originAllowed, type TrustProxyFn } from './upgrade-policy';
 
 /** Retry-After of a 503 for a full gateway. */
 const FULL_RETRY_AFTER_S = 5;
@@ -64,7 +64,8 @@ export class LiveUpgrade implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
-    const address = clientAddress(req);
+    // The same client address and host REST sees under VIGIL_TRUST_PROXY (express' compiled setting).
+    const { address, host } = forwardedClient(req, this.trustProxy());
     try {
       if (!isLivePath(req.url)) return this.refuse(socket, 404, 'not_found', `the live API is at ${LIVE_PATH}`);
       await this.rateLimiter.admitAddress(address);
@@ -77,12 +78,10 @@ export class LiveUpgrade implements OnApplicationBootstrap, OnModuleDestroy {
         target: LIVE_PATH,
       });
       const principal = actorOf(auth.principal);
-      if (
-        presented.via === 'cookie' &&
-        !originAllowed(req.headers.origin, req.headers.host, this.config.VIGIL_CORS_ORIGINS)
-      )
+      if (presented.via === 'cookie' && !originAllowed(req.headers.origin, host, this.config.VIGIL_CORS_ORIGINS))
         return this.refuse(socket, 403, 'origin', 'this origin may not open the live API with the session cookie', {
           principal,
+          address,
         });
       await this.rateLimiter.admitPrincipal(auth.principal);
       if (socket.destroyed) return;
@@ -104,15 +103,28 @@ export class LiveUpgrade implements OnApplicationBootstrap, OnModuleDestroy {
       });
       this.wss?.handleUpgrade(req, socket, head, (ws) => {
         opened = true;
-        this.hub.open(ws, auth);
+        this.hub.open(ws, auth, address);
       });
     } catch (e) {
-      if (e instanceof UnauthenticatedError) return this.refuse(socket, 401, 'unauthenticated', e.message);
+      if (e instanceof UnauthenticatedError) return this.refuse(socket, 401, 'unauthenticated', e.message, { address });
       if (e instanceof RateLimitedError)
-        return this.refuse(socket, 429, 'rate_limited', e.message, {}, { 'Retry-After': String(e.retryAfterSeconds) });
+        return this.refuse(
+          socket,
+          429,
+          'rate_limited',
+          e.message,
+          { address },
+          { 'Retry-After': String(e.retryAfterSeconds) },
+        );
       this.logger.error({ err: e, address }, 'live: upgrade failed');
       return this.refuse(socket, 503, 'unavailable', 'the live API is not available; try again');
     }
+  }
+
+  private trustProxy(): TrustProxyFn {
+    const app = this.adapterHost.httpAdapter.getInstance() as { get(setting: string): unknown };
+    const trust = app.get('trust proxy fn');
+    return typeof trust === 'function' ? (trust as TrustProxyFn) : () => false;
   }
 
   /** An HTTP answer on the raw socket, then the socket closed: no WebSocket is opened. */

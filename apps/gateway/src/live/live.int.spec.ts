@@ -377,6 +377,52 @@ describe('gateway live API', () => {
     expect(c.frames.filter((f) => f.type === 'samples')).toHaveLength(1);
   });
 
+  it('shows a scoped key the label change that moves a node into its scope, and the one that moves a node out, then nothing of it', async () => {
+    const prod = await createKey({ name: 'live-moves', role: 'viewer', scope: { env: 'prod' } });
+    const c = await open(gw.base, prod.key);
+    const all = await open(gw.base, admin);
+    for (const s of [c, all]) {
+      s.send({ op: 'subscribe', id: 'fleet', topic: 'fleet' });
+      await s.frame('subscribed', (f) => f.id === 'fleet');
+    }
+    const append = (nodeId: string, event: NodeEvent['type'], data: Record<string, unknown>) =>
+      nodesStore.append(nodeId, [{ type: event, data: { nodeId, ...data } } as never], 'any', meta);
+    await append('m1', 'node.registered', { hostname: 'm1', labels: { env: 'prod' }, agentVersion: 't' });
+    await append('m2', 'node.registered', { hostname: 'm2', labels: { env: 'dev' }, agentVersion: 't' });
+    await append('m2', 'node.labels_changed', { labels: { env: 'prod', team: 'web' } });
+    await append('m1', 'node.labels_changed', { labels: { env: 'dev' } });
+    await offline('m1');
+    const last = (await offline('m2')).lastSeq;
+    for (const s of [c, all]) await s.frame('event', (f) => f.id === 'fleet' && f.cursor === String(last));
+    const seen = (s: LiveClient) =>
+      s
+        .events('fleet')
+        .map((f) => `${f.event.type} ${f.event.subject}`)
+        .filter((e) => /node\.m\d$/.test(e));
+    expect(seen(all)).toEqual([
+      'node.registered node.m1',
+      'node.registered node.m2',
+      'node.labels_changed node.m2',
+      'node.labels_changed node.m1',
+      'node.offline node.m1',
+      'node.offline node.m2',
+    ]);
+    // m2 appears with the change that brings it in; m1 leaves with the change that takes it out.
+    expect(seen(c)).toEqual([
+      'node.registered node.m1',
+      'node.labels_changed node.m2',
+      'node.labels_changed node.m1',
+      'node.offline node.m2',
+    ]);
+    expect(c.events('fleet').find((f) => f.event.type === 'node.labels_changed')?.event.data).toEqual({
+      nodeId: 'm2',
+      labels: { env: 'prod', team: 'web' },
+    });
+    // Its samples follow the scope too: m2 is now the key's, m1 no longer is.
+    c.send({ op: 'subscribe', id: 'moved', topic: 'samples', nodes: ['m2', 'm1'] });
+    expect(await c.frame('error', (f) => f.id === 'moved')).toMatchObject({ code: 'not_found', field: 'nodes.1' });
+  });
+
   it('resumes after a cursor: the missed events first, then live ones, none twice; reset when too far behind', async () => {
     const first = await open(gw.base, admin);
     first.send({ op: 'subscribe', id: 'f', topic: 'fleet' });

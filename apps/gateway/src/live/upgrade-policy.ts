@@ -42,7 +42,35 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-/** The client's address as the socket has it (no forwarded header is trusted here, as for REST's limits). */
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/** express' compiled `trust proxy` (its `trust proxy fn` setting): whether the address `hop` steps from the gateway is a trusted proxy. */
+export type TrustProxyFn = (address: string, hop: number) => boolean;
+
+/**
+ * The client's address and the host it asked for, as express gives REST handlers `req.ip` and
+ * `req.host` under the same `trust proxy` (VIGIL_TRUST_PROXY): the socket's address, then the
+ * `X-Forwarded-For` entries from the nearest one outwards for as long as the address before each
+ * is a trusted proxy (proxy-addr's walk); `X-Forwarded-Host` (its first value) when the
+ * connecting peer is trusted, else `Host`. Without trust (the default) no forwarded header counts.
+ */
+export function forwardedClient(req: IncomingMessage, trust: TrustProxyFn): { address: string; host?: string } {
+  const socketAddress = req.socket.remoteAddress ?? 'unknown';
+  const forwardedFor = headerValue(req.headers['x-forwarded-for']);
+  const hops = [
+    socketAddress,
+    ...(forwardedFor ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a.length > 0)
+      .reverse(),
+  ];
+  let address = hops[0];
+  for (let i = 0; i < hops.length - 1 && trust(hops[i], i); i++) address = hops[i + 1];
+  const forwardedHost = headerValue(req.headers['x-forwarded-host']);
+  const host =
+    forwardedHost && trust(socketAddress, 0) ? forwardedHost.split(',')[0].trim() : (req.headers.host ?? undefined);
+  return { address, ...(host ? { host } : {}) };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
 }

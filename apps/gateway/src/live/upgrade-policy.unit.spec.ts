@@ -1,5 +1,9 @@
 import { FrameRate } from './frame-rate';
-import { isLivePath, originAllowed } from './upgrade-policy';
+import type { IncomingMessage } from 'node:http';
+import { forwardedClient, isLivePath, originAllowed, type TrustProxyFn } from './upgrade-policy';
+
+const upgradeFrom = (remoteAddress: string, headers: Record<string, string>) =>
+  ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
 
 describe('live API upgrade policy', () => {
   it('serves /ws only', () => {
@@ -20,6 +24,46 @@ describe('live API upgrade policy', () => {
     expect(originAllowed(undefined, 'gw.local', allowed)).toBe(false);
     expect(originAllowed('file://gw.local', 'gw.local', allowed)).toBe(false);
     expect(originAllowed('http://gw.local', 'bad host/x', [])).toBe(false);
+  });
+});
+
+describe('the client of an upgrade behind proxies (VIGIL_TRUST_PROXY)', () => {
+  const none: TrustProxyFn = () => false;
+  const loopback: TrustProxyFn = (a) => a === '127.0.0.1' || a === '::1';
+  const oneHop: TrustProxyFn = (_a, hop) => hop < 1;
+  const forwarded = {
+    'x-forwarded-for': '198.51.100.1, 10.0.0.5, 203.0.113.9',
+    'x-forwarded-host': 'vigil.example.com',
+  };
+
+  it('ignores forwarded headers unless the connecting peer is a trusted proxy', () => {
+    expect(forwardedClient(upgradeFrom('127.0.0.1', { host: 'gw:8080', ...forwarded }), none)).toEqual({
+      address: '127.0.0.1',
+      host: 'gw:8080',
+    });
+    expect(forwardedClient(upgradeFrom('192.0.2.4', { host: 'gw:8080', ...forwarded }), loopback)).toEqual({
+      address: '192.0.2.4',
+      host: 'gw:8080',
+    });
+  });
+
+  it('walks X-Forwarded-For from the nearest hop while each is trusted, as express does for req.ip', () => {
+    // loopback trusts 127.0.0.1 only: the entry it forwarded for is the client, the rest could be forged.
+    expect(forwardedClient(upgradeFrom('127.0.0.1', { host: 'gw:8080', ...forwarded }), loopback)).toEqual({
+      address: '203.0.113.9',
+      host: 'vigil.example.com',
+    });
+    expect(forwardedClient(upgradeFrom('192.0.2.4', forwarded), oneHop).address).toBe('203.0.113.9');
+    const all: TrustProxyFn = () => true;
+    expect(forwardedClient(upgradeFrom('127.0.0.1', forwarded), all).address).toBe('198.51.100.1');
+    expect(forwardedClient(upgradeFrom('127.0.0.1', { 'x-forwarded-for': ' , ' }), all).address).toBe('127.0.0.1');
+  });
+
+  it('takes the first X-Forwarded-Host of a trusted proxy, and Host without one', () => {
+    const twoHosts = { host: 'gw:8080', 'x-forwarded-host': 'a.example.com, b.example.com' };
+    expect(forwardedClient(upgradeFrom('127.0.0.1', twoHosts), loopback).host).toBe('a.example.com');
+    expect(forwardedClient(upgradeFrom('127.0.0.1', { host: 'gw:8080' }), loopback).host).toBe('gw:8080');
+    expect(forwardedClient(upgradeFrom('127.0.0.1', {}), loopback).host).toBeUndefined();
   });
 });
 

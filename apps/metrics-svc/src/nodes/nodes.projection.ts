@@ -4,8 +4,9 @@ import type { EntityManager } from 'typeorm';
 
 /**
  * `metrics.nodes`: each node's hostname and labels, for node selectors by label. Labels come
- * with `node.registered` and change with `node.inventory_changed`: the agent sends its
- * inventory again, labels included, as soon as its configured labels change. Presence and
+ * with `node.registered` and change with `node.inventory_changed` (the agent sends its
+ * inventory again, labels included, as soon as its configured labels change) and with
+ * `node.labels_changed`, which registry-svc decides from the same reports. Presence and
  * configuration events change nothing here and are passed over. `last_event_seq` is the last
  * event that changed the row.
  */
@@ -28,6 +29,13 @@ export const metricsNodesProjection: Projection<NodeEvent> = {
           event.data.nodeId,
           event.data.inventory.hostname,
           JSON.stringify(event.data.inventory.labels),
+          event.seq,
+        ]);
+        return;
+      case 'node.labels_changed':
+        await tx.query('UPDATE metrics.nodes SET labels = $2, last_event_seq = $3 WHERE node_id = $1', [
+          event.data.nodeId,
+          JSON.stringify(event.data.labels),
           event.seq,
         ]);
         return;

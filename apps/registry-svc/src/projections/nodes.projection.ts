@@ -46,6 +46,12 @@ export const nodesProjection: Projection<NodeEvent> = {
           ],
         );
         return;
+      case 'node.labels_changed':
+        await tx.query(
+          `UPDATE registry.nodes SET labels = $2, version = version + 1, last_event_seq = $3 WHERE id = $1`,
+          [event.data.nodeId, JSON.stringify(event.data.labels), event.seq],
+        );
+        return;
       case 'node.config_reported':
         await tx.query(
           `UPDATE registry.nodes SET config = $2, version = version + 1, last_event_seq = $3 WHERE id = $1`,

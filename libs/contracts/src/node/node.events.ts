@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AppliedConfig } from '../agent/agent-config.schema';
-import { IsoTimestamp, Labels, NodeId } from '../common.schema';
+import { IsoTimestamp, Labels, NodeId, NodeLabels } from '../common.schema';
 import { defineEvent, EventCatalog, type EventOf } from '../events/catalog';
 import { Inventory } from './inventory.schema';
 
@@ -37,6 +37,16 @@ export const NodeInventoryChanged = defineEvent('node.inventory_changed', {
   schema: z.object({ nodeId: NodeId, hash: z.string().min(1), inventory: Inventory }),
 });
 
+/**
+ * The node's labels are now `labels` (the whole set: a label absent here was removed). Decided
+ * when the agent reports labels other than the node's: in its inventory (which it sends again as
+ * soon as its configured labels change) or in the heartbeat that brings it online.
+ */
+export const NodeLabelsChanged = defineEvent('node.labels_changed', {
+  version: 1,
+  schema: z.object({ nodeId: NodeId, labels: NodeLabels }),
+});
+
 /** The agent reported a different configuration in effect (or a rejected one). */
 export const NodeConfigReported = defineEvent('node.config_reported', {
   version: 1,
@@ -65,6 +75,7 @@ export type NodeRegisteredEvent = EventOf<typeof NodeRegistered>;
 export type NodeOnlineEvent = EventOf<typeof NodeOnline>;
 export type NodeOfflineEvent = EventOf<typeof NodeOffline>;
 export type NodeInventoryChangedEvent = EventOf<typeof NodeInventoryChanged>;
+export type NodeLabelsChangedEvent = EventOf<typeof NodeLabelsChanged>;
 export type NodeConfigReportedEvent = EventOf<typeof NodeConfigReported>;
 export type NodeMaintenanceStartedEvent = EventOf<typeof NodeMaintenanceStarted>;
 export type NodeMaintenanceEndedEvent = EventOf<typeof NodeMaintenanceEnded>;
@@ -73,6 +84,7 @@ export type NodeEvent =
   | NodeOnlineEvent
   | NodeOfflineEvent
   | NodeInventoryChangedEvent
+  | NodeLabelsChangedEvent
   | NodeConfigReportedEvent
   | NodeMaintenanceStartedEvent
   | NodeMaintenanceEndedEvent;
@@ -84,6 +96,7 @@ export const nodeEvents = new EventCatalog<NodeEvent>([
   NodeOnline,
   NodeOffline,
   NodeInventoryChanged,
+  NodeLabelsChanged,
   NodeConfigReported,
   NodeMaintenanceStarted,
   NodeMaintenanceEnded,

@@ -66,6 +66,9 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
     case 'node.inventory_changed':
       if (!state.exists) return state;
       return { ...state, hostname: event.data.inventory.hostname, inventoryHash: event.data.hash };
+    case 'node.labels_changed':
+      if (!state.exists) return state;
+      return { ...state, labels: event.data.labels };
     case 'node.config_reported':
       if (!state.exists) return state;
       return { ...state, config: event.data.config };
@@ -84,6 +87,17 @@ export function evolveNode(state: NodeState, event: NodeEvent): NodeState {
 
 export function sameConfig(a: AppliedConfig | null, b: AppliedConfig | null): boolean {
   return a?.version === b?.version && a?.status === b?.status && a?.error === b?.error;
+}
+
+export function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+/** The node's labels are now `reported`, when they differ from what it had. */
+function decideLabels(state: Extract<NodeState, { exists: true }>, reported: Labels): NewEvent<NodeEvent>[] {
+  if (sameLabels(state.labels, reported)) return [];
+  return [{ type: 'node.labels_changed', data: { nodeId: state.nodeId, labels: reported } }];
 }
 
 function decideOnline(state: Extract<NodeState, { exists: true }>, receivedAt: Date): NewEvent<NodeEvent>[] {
@@ -111,7 +125,9 @@ export function decideNode(command: NodeCommand, state: NodeState): NewEvent<Nod
           { type: 'node.online', data: { nodeId: hb.nodeId, lastSeenAt: command.receivedAt.toISOString() } },
         ];
       }
-      return decideOnline(state, command.receivedAt);
+      // Only a heartbeat that brings the node online (not a late redelivery) may change its labels.
+      const online = decideOnline(state, command.receivedAt);
+      return online.length > 0 ? [...decideLabels(state, hb.labels), ...online] : [];
     }
     case 'RecordSighting':
       return state.exists ? decideOnline(state, command.receivedAt) : [];
@@ -131,6 +147,7 @@ export function decideNode(command: NodeCommand, state: NodeState): NewEvent<Nod
           type: 'node.inventory_changed',
           data: { nodeId: state.nodeId, hash: command.hash, inventory: command.inventory },
         },
+        ...decideLabels(state, command.inventory.labels),
       ];
     case 'RecordConfig':
       if (!state.exists || sameConfig(state.config, command.config)) return [];

@@ -103,7 +103,7 @@ describe('node decider', () => {
       interfaces: [],
       gpus: [],
       agentVersion: '0.1.0',
-      labels: {},
+      labels: { env: 'prod' },
     };
     const changed: NewEvent<NodeEvent> = {
       type: 'node.inventory_changed',
@@ -114,6 +114,76 @@ describe('node decider', () => {
     given()
       .when({ type: 'RecordInventory', inventory, hash: 'h1' })
       .thenThrows(/not registered/);
+  });
+});
+
+describe('labels', () => {
+  const labelsChanged = (labels: Record<string, string>): NewEvent<NodeEvent> => ({
+    type: 'node.labels_changed',
+    data: { nodeId: 'n1', labels },
+  });
+  const inventory = (labels: Record<string, string>) => ({
+    nodeId: 'n1',
+    collectedAt: T0,
+    hostname: 'web-1',
+    os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1', arch: 'x64' },
+    cpu: { model: 'x', cores: 2, physicalCores: 1 },
+    memoryBytes: 1,
+    disks: [],
+    interfaces: [],
+    gpus: [],
+    agentVersion: '0.1.0',
+    labels,
+  });
+
+  it('changes them when the inventory reports others, the whole set, and not again for the same', () => {
+    const moved = inventory({ env: 'staging', team: 'web' });
+    const changed: NewEvent<NodeEvent> = {
+      type: 'node.inventory_changed',
+      data: { nodeId: 'n1', hash: 'h2', inventory: moved },
+    };
+    given(registered)
+      .when({ type: 'RecordInventory', inventory: moved, hash: 'h2' })
+      .then([changed, labelsChanged({ env: 'staging', team: 'web' })]);
+    given(registered, changed, labelsChanged({ env: 'staging', team: 'web' }))
+      .when({ type: 'RecordInventory', inventory: inventory({ env: 'staging', team: 'web' }), hash: 'h3' })
+      .then([
+        {
+          type: 'node.inventory_changed',
+          data: { nodeId: 'n1', hash: 'h3', inventory: inventory({ env: 'staging', team: 'web' }) },
+        },
+      ]);
+    // A label removed is a change; the same labels in another order are not.
+    given(registered, labelsChanged({ env: 'staging', team: 'web' }))
+      .when({ type: 'RecordInventory', inventory: inventory({ team: 'web' }), hash: 'h4' })
+      .then([
+        { type: 'node.inventory_changed', data: { nodeId: 'n1', hash: 'h4', inventory: inventory({ team: 'web' }) } },
+        labelsChanged({ team: 'web' }),
+      ]);
+    given(registered, labelsChanged({ env: 'staging', team: 'web' }))
+      .when({ type: 'RecordInventory', inventory: inventory({ team: 'web', env: 'staging' }), hash: 'h5' })
+      .then([
+        {
+          type: 'node.inventory_changed',
+          data: { nodeId: 'n1', hash: 'h5', inventory: inventory({ team: 'web', env: 'staging' }) },
+        },
+      ]);
+  });
+
+  it('changes them with the heartbeat that brings the node online, never with a late one', () => {
+    const hb = { ...heartbeat, labels: { env: 'dev' } };
+    given(registered, online(T0), offline(T1))
+      .when({ type: 'RecordHeartbeat', heartbeat: hb, receivedAt: new Date(T2) })
+      .then([labelsChanged({ env: 'dev' }), online(T2)]);
+    given(registered, online(T0), offline(T1))
+      .when({ type: 'RecordHeartbeat', heartbeat: hb, receivedAt: new Date(T0) })
+      .then([]);
+    given(registered, online(T0))
+      .when({ type: 'RecordHeartbeat', heartbeat: hb, receivedAt: new Date(T1) })
+      .then([]);
+    given(registered, online(T0), offline(T1))
+      .when({ type: 'RecordHeartbeat', heartbeat, receivedAt: new Date(T2) })
+      .then([online(T2)]);
   });
 });
 
