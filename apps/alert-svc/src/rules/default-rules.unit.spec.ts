@@ -34,6 +34,8 @@ describe('default rule pack', () => {
     metric?: string;
     op?: string;
     value?: number;
+    on?: string;
+    resolvedBy?: string;
   };
   it.each<[string, Expected]>([
     ['NodeDown', { kind: 'offline', for: 2 * MIN, severity: 'critical' }],
