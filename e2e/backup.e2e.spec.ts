@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupEvents, type BackupRunView } from '@vigil/contracts';
-import { eventually, findTool, sleep } from '@vigil/test-support';
+import { createTestDatabase, eventually, findTool, repoRoot, sleep, testGatewayAuth } from '@vigil/test-support';
 import { TestPlatform } from './platform';
 
 jest.setTimeout(240_000);
@@ -108,6 +108,36 @@ describe('backups through the gateway', () => {
       if (!findTool('promtool')) throw new Error('promtool is not installed (Debian package "prometheus")');
       const check = spawnSync('promtool', ['check', 'metrics'], { input: page });
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    }
+  });
+
+  it('is driven by `vigil backup` too: runs listed, and a backup restored into a new database', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'vigil-cli-backup-'));
+    const vigil = (...args: string[]) =>
+      spawnSync(process.execPath, [join(repoRoot, 'tools/vigil/vigil.js'), ...args], {
+        env: { ...process.env, XDG_CONFIG_HOME: home, VIGIL_PASSWORD: '' },
+        encoding: 'utf8',
+        input: '',
+      });
+    const password = join(home, 'pw');
+    writeFileSync(password, `${testGatewayAuth.adminPassword}\n`);
+    expect(vigil('login', '--url', platform.url('gateway', ''), '--password-file', password).status).toBe(0);
+    const listed = vigil('backup', 'runs', '--job', 'nightly');
+    expect([listed.status, listed.stderr]).toEqual([0, '']);
+    expect((JSON.parse(listed.stdout) as { runs: BackupRunView[] }).runs.map((r) => r.runId)).toContain(runId);
+
+    const target = await createTestDatabase();
+    try {
+      const restored = vigil('backup', 'restore', runId, '--from', join(root, 'nightly'), '--into', target.url);
+      expect([restored.status, restored.stderr]).toEqual([0, '']);
+      expect(restored.stdout).toMatch(/^restored backup .+ tables, \d+ rows, row counts as in the manifest/);
+      // The platform's live database is refused without --allow-live.
+      const live = vigil('backup', 'restore', runId, '--from', join(root, 'nightly'), '--into', platform.db.url);
+      expect(live.status).toBe(1);
+      expect(live.stderr).toMatch(/it looks live/);
+    } finally {
+      await target.drop();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 'use strict';
-// `vigil login|logout|whoami|api|users|keys|tokens|password|dlq`: the gateway over HTTP, as a logged-in user. The session
+// `vigil login|logout|whoami|api|users|keys|tokens|password|dlq|backup`: the gateway over HTTP, as a logged-in user. The session
 // (gateway URL, access and refresh tokens) is kept in ~/.config/vigil/session.json, mode 0600
 // ($XDG_CONFIG_HOME respected); an expired access token is refreshed once, transparently.
 const fs = require('node:fs');
@@ -127,7 +127,11 @@ const USAGE = `Usage:
               events; alert-svc sample batches (evaluated by the replica holding the evaluator), its projections'
               events and its event readers'; the gateway its read models' events. Outcomes: redriven,
               already_applied, reparked (still invalid, parked again with the reason), failed (stays parked:
-              ask again), unsupported, not_found`;
+              ask again), unsupported, not_found
+  vigil backup jobs | job put <id> --file job.json | job pause|resume|delete <id> | run <jobId>
+              | runs [--job <id>] [--limit N] | verify <runId>
+              | restore <runId> --from <job directory> --into <postgres URL> [--allow-live] [--jobs N]
+              (restore runs where the backups are, with pg_restore; see README "Backups")`;
 
 async function login(argv, cwd) {
   const { options } = parseOptions(argv);
@@ -356,6 +360,54 @@ async function dlq(argv) {
   }
 }
 
+/**
+ * `vigil backup …`: jobs, runs and drills through the gateway; `restore` runs here, where the
+ * backups are (backup-svc's compiled restore command: it reads the directory and runs pg_restore).
+ */
+async function backup(argv, cwd) {
+  const { options, words } = parseOptions(argv.filter((a) => a !== '--allow-live'));
+  const [command, id] = words;
+  switch (command) {
+    case 'jobs':
+      return printed(await request('GET', '/api/v1/backups/jobs'));
+    case 'job': {
+      const [, verb, jobId] = words;
+      if (verb === 'put' && jobId && options.file) {
+        const job = JSON.parse(fs.readFileSync(path.resolve(cwd, options.file), 'utf8'));
+        return printed(await request('PUT', `/api/v1/backups/jobs/${encodeURIComponent(jobId)}`, job));
+      }
+      if (['pause', 'resume'].includes(verb) && jobId)
+        return printed(await request('POST', `/api/v1/backups/jobs/${encodeURIComponent(jobId)}/${verb}`));
+      if (verb === 'delete' && jobId)
+        return printed(await request('DELETE', `/api/v1/backups/jobs/${encodeURIComponent(jobId)}`));
+      throw new CliError('vigil backup job put <id> --file job.json | pause <id> | resume <id> | delete <id>');
+    }
+    case 'run':
+      if (!id) throw new CliError('vigil backup run <jobId>');
+      return printed(await request('POST', `/api/v1/backups/jobs/${encodeURIComponent(id)}/run`));
+    case 'runs': {
+      const query = new URLSearchParams();
+      if (options.job !== undefined) query.set('job', options.job);
+      if (options.limit !== undefined) query.set('limit', options.limit);
+      return printed(await request('GET', `/api/v1/backups/runs${query.size ? `?${query}` : ''}`));
+    }
+    case 'verify':
+      if (!id) throw new CliError('vigil backup verify <runId>');
+      return printed(await request('POST', `/api/v1/backups/runs/${encodeURIComponent(id)}/verify`));
+    case 'restore': {
+      const entry = path.join(__dirname, '..', '..', 'apps/backup-svc/dist/cli/backup-restore.cli.js');
+      if (!fs.existsSync(entry)) throw new CliError('apps/backup-svc is not built: run npm run build first');
+      return require(entry).runBackupRestoreCli(argv.slice(1), cwd);
+    }
+    default:
+      throw new CliError(
+        'vigil backup jobs | job put <id> --file job.json | job pause|resume|delete <id> | run <jobId>\n' +
+          '             | runs [--job <id>] [--limit N] | verify <runId>\n' +
+          '             | restore <runId> --from <job directory> --into <postgres URL> [--allow-live] [--jobs N]',
+      );
+  }
+}
+
 /** Runs one of this file's commands; the exit code. */
 async function runGatewayCli(command, argv, cwd) {
   try {
@@ -381,6 +433,8 @@ async function runGatewayCli(command, argv, cwd) {
         return await changeOwnPassword(argv, cwd);
       case 'dlq':
         return await dlq(argv);
+      case 'backup':
+        return await backup(argv, cwd);
       default:
         throw new CliError(USAGE);
     }
@@ -391,6 +445,6 @@ async function runGatewayCli(command, argv, cwd) {
   }
 }
 
-const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'tokens', 'password', 'dlq'];
+const COMMANDS = ['login', 'logout', 'whoami', 'api', 'users', 'keys', 'tokens', 'password', 'dlq', 'backup'];
 
 module.exports = { runGatewayCli, COMMANDS, sessionFile };

@@ -25,7 +25,7 @@ ${Object.entries(GROUPS)
   login    log in to the gateway (--url, --user, --password-file); then logout, whoami,
            api <METHOD> <path> [body], users list|get|create|role|password|disable|revoke-sessions,
            keys create|list|revoke, tokens create|list|revoke (enrollment), password (your own),
-           dlq list|show|redrive|purge`;
+           dlq list|show|redrive|purge, backup jobs|job|run|runs|verify|restore`;
 
 // `npm run` runs scripts in the repository root; files on the command line are relative to
 // where the user typed it, which npm passes as INIT_CWD.

@@ -176,7 +176,7 @@ export async function readManifest(store: ArtifactStore, backupId: string): Prom
 }
 
 /** Copies one artifact to `file` while measuring it; a problem as one line, or undefined. */
-async function checkArtifact(
+export async function checkArtifact(
   store: ArtifactStore,
   backupId: string,
   a: ManifestArtifact,

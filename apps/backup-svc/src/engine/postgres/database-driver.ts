@@ -20,8 +20,11 @@ export interface DatabaseDriver {
     schemas: string[];
     write: (archive: Readable) => Promise<WrittenArtifact>;
   }): Promise<{ artifact: WrittenArtifact; info: PostgresInfo }>;
-  /** Restores an archive file into the (empty) database at `url`. */
-  restore(opts: { url: string; archive: string; jobs: number }): Promise<void>;
+  /**
+   * Restores an archive file into the database at `url`: an empty one, or with `clean` one whose
+   * objects of the archive are dropped first (a restore over a live database).
+   */
+  restore(opts: { url: string; archive: string; jobs: number; clean?: boolean }): Promise<void>;
   /** Row counts of `tables` in the database at `url`, now. */
   countRows(url: string, tables: Pick<ManifestTable, 'schema' | 'table'>[]): Promise<ManifestTable[]>;
 }

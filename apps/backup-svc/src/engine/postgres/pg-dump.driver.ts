@@ -71,7 +71,7 @@ export class PgDumpDriver implements DatabaseDriver {
     }
   }
 
-  async restore(opts: { url: string; archive: string; jobs: number }): Promise<void> {
+  async restore(opts: { url: string; archive: string; jobs: number; clean?: boolean }): Promise<void> {
     const { dbname, env } = libpqConnection(opts.url);
     const args = [
       `--dbname=${dbname}`,
@@ -80,6 +80,7 @@ export class PgDumpDriver implements DatabaseDriver {
       '--no-acl',
       '--no-password',
       '--exit-on-error',
+      ...(opts.clean ? ['--clean', '--if-exists'] : []),
       opts.archive,
     ];
     const tool = runTool('postgres.restore', this.tools.pgRestore, args, env);
