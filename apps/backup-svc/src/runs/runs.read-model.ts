@@ -145,6 +145,16 @@ export class RunsReadModel extends ReadModel<BackupEvent, string> {
     return rows.map((r) => ({ runId: r.run_id, jobId: r.job_id }));
   }
 
+  /** The job's runs still `running` (someone may be writing them). */
+  async runningIds(jobId: string): Promise<Set<string>> {
+    const rows = await this.db.query<{ run_id: string }>(
+      'backup_runs_running_of_job',
+      `SELECT run_id FROM backup.runs WHERE job_id = $1 AND state = 'running'`,
+      [jobId],
+    );
+    return new Set(rows.map((r) => r.run_id));
+  }
+
   /** Failed runs of the job (their artifacts, if a dead runner published any, are swept). */
   async failedIds(jobId: string): Promise<Set<string>> {
     const rows = await this.db.query<{ run_id: string }>(

@@ -109,6 +109,13 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
         this.obs.logger.warn({ job: job.id, run: id }, 'removed what a failed run had published');
       }
     }
+    // Staging areas of runs no one writes any more (their runner died; the run was failed above).
+    const running = await this.runs.runningIds(job.id);
+    const swept = await store.sweep(
+      (id) => running.has(id) || this.runner.isActive(id),
+      this.config.VIGIL_BACKUP_ORPHAN_MS,
+    );
+    if (swept > 0) this.obs.logger.warn({ job: job.id, swept }, 'removed what unfinished runs had left');
   }
 }
 

@@ -29,6 +29,10 @@ export interface ArtifactStore {
   read(backupId: string, name: string): Promise<Readable>;
   /** Deletes a published backup and all its files. */
   remove(backupId: string): Promise<void>;
-  /** Removes what runs that never published left behind; returns how many. */
-  sweep(): Promise<number>;
+  /**
+   * Removes what runs that never published left behind, except the staging areas of the backups
+   * `inProgress` says are still being written (by this process or another) and those younger than
+   * `minAgeMs` (a run another replica has just started); returns how many.
+   */
+  sweep(inProgress?: (backupId: string) => boolean, minAgeMs?: number): Promise<number>;
 }

@@ -32,6 +32,7 @@ describe('LocalDirectoryStore', () => {
     await staged.write('a.bin', Readable.from(['partial']));
     // The process "dies" here: no publish, no abort.
     expect(await store.list()).toEqual([]);
+    expect(await store.sweep((id) => id === 'b-2')).toBe(0);
     expect(await store.sweep()).toBe(1);
     expect(await readdir(root)).toEqual([]);
   });

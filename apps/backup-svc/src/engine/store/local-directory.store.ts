@@ -75,7 +75,7 @@ export class LocalDirectoryStore implements ArtifactStore {
     await rm(join(this.root, checked(BackupId, backupId, 'backup id')), { recursive: true, force: true });
   }
 
-  async sweep(): Promise<number> {
+  async sweep(inProgress: (backupId: string) => boolean = () => false, minAgeMs = 0): Promise<number> {
     let names: string[];
     try {
       names = await readdir(this.root);
@@ -83,9 +83,14 @@ export class LocalDirectoryStore implements ArtifactStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw e;
     }
-    const partial = names.filter((n) => n.startsWith(STAGING));
-    for (const n of partial) await rm(join(this.root, n), { recursive: true, force: true });
-    return partial.length;
+    let swept = 0;
+    for (const n of names.filter((name) => name.startsWith(STAGING) && !inProgress(name.slice(STAGING.length)))) {
+      const path = join(this.root, n);
+      if (minAgeMs > 0 && Date.now() - (await stat(path)).mtimeMs < minAgeMs) continue;
+      await rm(path, { recursive: true, force: true });
+      swept++;
+    }
+    return swept;
   }
 }
 
