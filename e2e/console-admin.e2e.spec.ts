@@ -221,7 +221,7 @@ const OPERATOR = { username: 'e2e-admin-operator', password: 'e2e-admin-operator
     expect(await service('registry-svc').getAttribute('data-state')).toBe('up');
     expect(await service('backup-svc').getAttribute('data-state')).toBe('up');
     expect(await service('alert-svc').getAttribute('data-state')).toBe('down');
-    expect(await service('alert-svc').innerText()).toContain('No replica answered');
+    expect(await service('alert-svc').innerText()).toContain('No replica answered.');
     expect(await service('registry-svc').innerText()).toMatch(/postgres: up/);
     expect(await page.locator('[data-platform-status]').innerText()).toBe('Platform: a service is down');
     await page.locator('tr[data-reader="registry-heartbeats"]').waitFor();

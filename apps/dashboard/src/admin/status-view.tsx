@@ -51,7 +51,7 @@ export function StatusView() {
           </p>
           <p class="muted">
             {t('platform.checkedAt', {
-              relative: fmt.relative(s.at, now),
+              time: fmt.time(s.at),
               seconds: fmt.number(STATUS_REFRESH_MS / 1000),
             })}{' '}
             <button type="button" onClick={status.reload} disabled={status.loading}>
@@ -78,7 +78,9 @@ export function StatusView() {
                       </td>
                       <td>
                         {svc.replicas.length === 0 ? (
-                          <span class="muted">{t('platform.noReplica', { error: svc.error ?? '' })}</span>
+                          <span class="muted">
+                            {svc.error ? t('platform.noReplicaBecause', { error: svc.error }) : t('platform.noReplica')}
+                          </span>
                         ) : (
                           <ul class="replicas">
                             {svc.replicas.map((r, i) => (

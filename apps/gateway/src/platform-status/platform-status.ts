@@ -8,7 +8,7 @@ import type {
   ServiceStatusReply,
 } from '@vigil/contracts';
 
-/** What one service's replicas answered: their replies, and why there are none when there are none. */
+/** What one service's replicas answered: their replies, and what went wrong on the way. */
 export interface ServiceAnswers {
   service: PlatformService;
   replies: ServiceStatusReply[];
@@ -31,7 +31,7 @@ export function serviceHealth(a: ServiceAnswers): ServiceHealth {
       : replicas.every((r) => r.status === 'ok') && a.problems.length === 0
         ? 'up'
         : 'degraded';
-  const error = replicas.length === 0 ? (a.problems[0] ?? `no ${a.service} replica answered`).slice(0, 512) : undefined;
+  const error = replicas.length === 0 && a.problems.length > 0 ? a.problems[0].slice(0, 512) : undefined;
   return { service: a.service, state, replicas, ...(error ? { error } : {}) };
 }
 

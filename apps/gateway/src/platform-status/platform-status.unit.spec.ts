@@ -21,12 +21,10 @@ describe('platform status', () => {
     expect(of()).toBe('down');
   });
 
-  it('lists replicas by instance and says why there is none', () => {
+  it('lists replicas by instance and what went wrong when there is none', () => {
     const h = serviceHealth({ service: 'registry-svc', replies: [reply('b', 'ok'), reply('a', 'ok')], problems: [] });
     expect(h.replicas.map((r) => r.instance)).toEqual(['a', 'b']);
-    expect(serviceHealth({ service: 'alert-svc', replies: [], problems: [] }).error).toBe(
-      'no alert-svc replica answered',
-    );
+    expect(serviceHealth({ service: 'alert-svc', replies: [], problems: [] }).error).toBeUndefined();
     expect(serviceHealth({ service: 'alert-svc', replies: [], problems: ['timed out'] }).error).toBe('timed out');
     // A replica that answered against the contract makes the service degraded, not up.
     expect(serviceHealth({ service: 'alert-svc', replies: [reply('a', 'ok')], problems: ['bad'] }).state).toBe(

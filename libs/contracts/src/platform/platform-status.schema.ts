@@ -102,7 +102,10 @@ export const ServiceHealth = z.object({
   service: z.enum(PLATFORM_SERVICES),
   state: z.enum(['up', 'degraded', 'down']),
   replicas: z.array(ReplicaStatus).max(PLATFORM_STATUS_MAX_REPLICAS),
-  /** Why no replica is listed (no responder, timed out). */
+  /**
+   * With no replica listed: what went wrong beyond none answering within the wait (an answer that
+   * was an error or broke the contract, the request itself failing). Absent when simply none answered.
+   */
   error: ErrorText.optional(),
 });
 export type ServiceHealth = z.infer<typeof ServiceHealth>;
