@@ -150,5 +150,11 @@ describe('gateway audit trail', () => {
     const tooLong = await gw.fetch(`/api/v1/audit?q=${'x'.repeat(201)}`, { token: admin });
     expect(tooLong.status).toBe(400);
     expect(await tooLong.text()).toContain('q');
+    // Text Postgres cannot take as a parameter (U+0000) is refused before any query, naming the field.
+    const nul = await gw.fetch('/api/v1/audit?q=a%00', { token: admin });
+    expect(nul.status).toBe(400);
+    expect(await nul.text()).toMatch(/\bq\b/);
+    // A backslash, LIKE's escape character, is matched as itself too (unescaped at the end it would fail the query).
+    expect((await audit({ q: 'zed\\' })).items).toEqual([]);
   });
 });
