@@ -273,7 +273,9 @@ describe('requestEveryReplica', () => {
     subs.push(serveQuery(deps(), blob, async () => ({ filler: 'ok' }), { everyReplica: true }));
     subs.push(
       nc.subscribe(topology.subjects.qry('rpctest', 'blob'), {
-        callback: (_e, msg) => msg.respond(new TextEncoder().encode('{"ok":true,"data":{"filler":42}}')),
+        callback: (_e, msg) => {
+          msg.respond(new TextEncoder().encode('{"ok":true,"data":{"filler":42}}'));
+        },
       }),
     );
     await nc.flush();

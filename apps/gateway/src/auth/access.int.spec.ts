@@ -15,7 +15,8 @@ class ThrowawayController {
 }
 
 /** What only admins may use. */
-const ADMIN_ONLY = /^\/api\/v1\/(users|audit|keys|dlq|platform\/status|enrollment-tokens|nodes\/:id\/(revoke|rekey))(\/|$)/;
+const ADMIN_ONLY =
+  /^\/api\/v1\/(users|audit|keys|dlq|platform\/status|enrollment-tokens|nodes\/:id\/(revoke|rekey))(\/|$)/;
 const concrete = (path: string) => path.replace(/:[A-Za-z_]+/g, 'x1');
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 const body = (method: string, json: unknown) => (method === 'GET' || method === 'HEAD' ? undefined : json);
