@@ -24,6 +24,7 @@ import { KeysModule } from './keys/keys.module';
 import { LiveModule } from './live/live.module';
 import { NodesController } from './nodes/nodes.controller';
 import { OpenApiController } from './openapi/openapi.controller';
+import { PlatformStatusModule } from './platform-status/platform-status.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -49,6 +50,7 @@ import { UsersModule } from './users/users.module';
     KeysModule,
     AuthModule,
     LiveModule,
+    PlatformStatusModule,
     DiscoveryModule,
   ],
   controllers: [

@@ -54,3 +54,4 @@ export * from './apikey/apikey.events';
 export * from './nats-permissions';
 export * from './provision';
 export * from './live/live.schema';
+export * from './platform/platform-status.schema';

@@ -1,4 +1,5 @@
 import {
+  type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
   type JetStreamClient,
@@ -93,6 +94,7 @@ export interface ProjectionRunnerDeps {
  */
 export class ProjectionRunner<E extends DomainEvent> {
   private messages?: ConsumerMessages;
+  private consumer?: Consumer;
   private loop?: Promise<void>;
   private unwatch?: () => void;
   private stopped = true;
@@ -164,6 +166,16 @@ export class ProjectionRunner<E extends DomainEvent> {
     return this.position;
   }
 
+  /**
+   * The events of its subjects the server has not yet delivered to this runner (its ordered
+   * consumer's `num_pending`, asked afresh). Those delivered and waiting in the client's buffer
+   * (one pull batch at most) are not counted.
+   */
+  async pending(): Promise<number> {
+    if (!this.consumer || this.stopped) throw new Error(`projection ${this.projection.name} is not reading`);
+    return (await this.consumer.info(false)).num_pending;
+  }
+
   /** Resolves once the projection has applied everything up to `seq` (read-your-writes). */
   waitFor(seq: number, timeoutMs = 5000): Promise<void> {
     if (this.position >= seq) return Promise.resolve();
@@ -205,6 +217,7 @@ export class ProjectionRunner<E extends DomainEvent> {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.position + 1,
         });
+        this.consumer = consumer;
         this.messages = await consumer.consume();
         if (this.stopped) {
           // stop() ran while the consumer was being created. Closing an iterator nobody

@@ -16,7 +16,15 @@ import {
 import { createLogger } from '@vigil/telemetry';
 import { eventually, freePort, natsServerBinary, testUrls, uniqueId } from '@vigil/test-support';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { currentQuery, maxReplyBytes, QueryLimiter, requestQuery, type RpcServerDeps, serveQuery } from './rpc';
+import {
+  currentQuery,
+  maxReplyBytes,
+  QueryLimiter,
+  requestEveryReplica,
+  requestQuery,
+  type RpcServerDeps,
+  serveQuery,
+} from './rpc';
 
 jest.setTimeout(30_000);
 
@@ -193,5 +201,86 @@ describe('serveQuery replies that do not fit, cannot be sent, or find the servic
     await expect(requestQuery(client, topology, blob, { bytes: 1, delayMs: 0 }, 5000)).resolves.toMatchObject({
       filler: 'x',
     });
+  });
+});
+
+/** A query every replica answers (a replica's status), collected within bounds. */
+describe('requestEveryReplica', () => {
+  let nc: NatsConnection;
+  let topology: Topology;
+  const subs: Subscription[] = [];
+  const m = instruments();
+  const deps = (): RpcServerDeps => ({
+    nc,
+    topology,
+    logger: createLogger({ service: 'rpc-test', level: 'silent' }),
+    messages: m.messages,
+    duration: m.duration,
+  });
+  const bounds = { maxWaitMs: 2000, stallMs: 300, maxReplies: 5 };
+
+  beforeAll(async () => {
+    nc = await connect({ servers: testUrls.nats });
+    topology = createTopology(uniqueId());
+  });
+  afterEach(async () => {
+    for (const s of subs.splice(0)) s.unsubscribe();
+    await nc.flush();
+  });
+  afterAll(() => nc.close());
+
+  it('collects one answer per replica; none answering is an empty list, not an error', async () => {
+    expect(await requestEveryReplica(nc, topology, blob, { bytes: 1, delayMs: 0 }, bounds)).toEqual({
+      replies: [],
+      refused: [],
+    });
+    for (const replica of ['a', 'b', 'c'])
+      subs.push(serveQuery(deps(), blob, async () => ({ filler: replica }), { everyReplica: true }));
+    // A query served in the queue group, as every other is, is answered by one replica only.
+    subs.push(serveQuery(deps(), blobCommand, async () => ({ filler: 'q' })));
+    subs.push(serveQuery(deps(), blobCommand, async () => ({ filler: 'q' })));
+    await nc.flush();
+    const all = await requestEveryReplica(nc, topology, blob, { bytes: 1, delayMs: 0 }, bounds);
+    expect(all.replies.map((r) => r.filler).sort()).toEqual(['a', 'b', 'c']);
+    const queued = await requestEveryReplica(nc, topology, blobCommand, { bytes: 1, delayMs: 0 }, bounds);
+    expect(queued.replies).toHaveLength(1);
+  });
+
+  it('stops at its bounds: the most answers it takes, and a replica slower than the wait is left out', async () => {
+    for (let i = 0; i < 8; i++)
+      subs.push(serveQuery(deps(), blob, async () => ({ filler: String(i) }), { everyReplica: true }));
+    subs.push(
+      serveQuery(
+        deps(),
+        blobCommand,
+        async () => {
+          await sleep(3000);
+          return { filler: 'late' };
+        },
+        { everyReplica: true },
+      ),
+    );
+    subs.push(serveQuery(deps(), blobCommand, async () => ({ filler: 'prompt' }), { everyReplica: true }));
+    await nc.flush();
+    expect((await requestEveryReplica(nc, topology, blob, { bytes: 1, delayMs: 0 }, bounds)).replies).toHaveLength(5);
+    const started = Date.now();
+    const slow = await requestEveryReplica(nc, topology, blobCommand, { bytes: 1, delayMs: 0 }, bounds);
+    expect(slow.replies.map((r) => r.filler)).toEqual(['prompt']);
+    expect(Date.now() - started).toBeLessThan(2900);
+  });
+
+  it('lists an answer that breaks the contract as refused, beside the good ones', async () => {
+    subs.push(serveQuery(deps(), blob, async () => ({ filler: 'ok' }), { everyReplica: true }));
+    subs.push(
+      nc.subscribe(topology.subjects.qry('rpctest', 'blob'), {
+        callback: (_e, msg) => {
+          msg.respond(new TextEncoder().encode('{"ok":true,"data":{"filler":42}}'));
+        },
+      }),
+    );
+    await nc.flush();
+    const r = await requestEveryReplica(nc, topology, blob, { bytes: 1, delayMs: 0 }, bounds);
+    expect(r.replies).toEqual([{ filler: 'ok' }]);
+    expect(r.refused).toEqual([expect.stringContaining('filler')]);
   });
 });

@@ -97,9 +97,17 @@ export class QueryLimiter {
   }
 }
 
+export interface ServeOptions {
+  /**
+   * Every replica answers each request (no queue group), for a requester that collects the
+   * answers of all of them (`requestMany`): a replica's own status. Default false.
+   */
+  everyReplica?: boolean;
+}
+
 /**
  * Serves one query over NATS request/reply in a queue group (so N replicas share
- * the load). The request is validated against its contract; every answer is an
+ * the load; `options.everyReplica`: each replica answers). The request is validated against its contract; every answer is an
  * RpcReply, never a thrown error on the wire. A `qry` waits for no slot: beyond
  * `deps.queries` it is answered busy. A reply larger than the connection's max_payload is
  * answered "result too large" instead, and a reply that cannot be sent (connection closed)
@@ -109,11 +117,12 @@ export function serveQuery<Req extends z.ZodType, Rep extends z.ZodType>(
   deps: RpcServerDeps,
   def: QueryDefinition<Req, Rep>,
   handler: (request: z.infer<Req>) => Promise<z.infer<Rep>>,
+  options: ServeOptions = {},
 ): Subscription {
   const subject = operationSubject(deps.topology, def);
   const pattern = `${def.kind}.${def.context}.${def.what}`;
   return deps.nc.subscribe(subject, {
-    queue: `${def.context}-rpc`,
+    ...(options.everyReplica ? {} : { queue: `${def.context}-rpc` }),
     callback: (err, msg) => {
       if (err) {
         deps.logger.error({ err, subject }, 'query subscription failed');
@@ -250,6 +259,64 @@ export async function requestQuery<Req extends z.ZodType, Rep extends z.ZodType>
       const reply = decodeJson(RpcReply, msg.data, `${pattern} reply`);
       if (!reply.ok) throw errorFromWire(reply.error);
       return validate(def.reply, reply.data, `${pattern} reply`);
+    },
+  );
+}
+
+export interface EveryReplicaOptions {
+  /** The longest the whole request may take. */
+  maxWaitMs: number;
+  /** After an answer, how long to wait for another before stopping. */
+  stallMs: number;
+  /** At most this many answers are taken. */
+  maxReplies: number;
+}
+
+/**
+ * Asks a query that every replica answers (`serveQuery` with `everyReplica`) and collects the
+ * answers that come within the bounds. No replica answering is an empty list, not an error; an
+ * answer that is an error or breaks the contract is listed in `refused` (its text), not thrown.
+ */
+export async function requestEveryReplica<Req extends z.ZodType, Rep extends z.ZodType>(
+  nc: NatsConnection,
+  topology: Topology,
+  def: QueryDefinition<Req, Rep>,
+  request: z.input<Req>,
+  options: EveryReplicaOptions,
+): Promise<{ replies: z.infer<Rep>[]; refused: string[] }> {
+  const pattern = `${def.kind}.${def.context}.${def.what}`;
+  const body = validate(def.request, request, `${pattern} request`);
+  return withSpan(
+    `${pattern} request`,
+    { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': pattern } },
+    async () => {
+      const h = headers();
+      injectTraceHeaders(h);
+      const replies: z.infer<Rep>[] = [];
+      const refused: string[] = [];
+      try {
+        const answers = await nc.requestMany(operationSubject(topology, def), encodeJson(body), {
+          strategy: 'stall',
+          stall: options.stallMs,
+          maxWait: options.maxWaitMs,
+          headers: h,
+        });
+        for await (const msg of answers) {
+          try {
+            const reply = decodeJson(RpcReply, msg.data, `${pattern} reply`);
+            if (!reply.ok) throw errorFromWire(reply.error);
+            replies.push(validate(def.reply, reply.data, `${pattern} reply`));
+          } catch (e) {
+            refused.push(e instanceof Error ? e.message : String(e));
+          }
+          if (replies.length + refused.length >= options.maxReplies) break;
+        }
+      } catch (e) {
+        const noResponders =
+          e instanceof natsErrors.NoRespondersError || (e instanceof natsErrors.RequestError && e.isNoResponders());
+        if (!noResponders) throw e;
+      }
+      return { replies, refused };
     },
   );
 }

@@ -102,6 +102,17 @@ export class JetStreamWorker {
     await this.loop;
   }
 
+  /** Messages of its subjects not yet delivered to any replica, plus those delivered and not yet acknowledged. */
+  async pending(): Promise<number> {
+    const info = await this.deps.jsm.consumers.info(this.spec.stream, this.spec.durable);
+    return info.num_pending + info.num_ack_pending;
+  }
+
+  /** The durable's stream and name. */
+  get consumer(): { stream: string; durable: string } {
+    return { stream: this.spec.stream, durable: this.spec.durable };
+  }
+
   private async ensureConsumer(): Promise<void> {
     const { jsm } = this.deps;
     const { stream, durable } = this.spec;

@@ -14,3 +14,5 @@ export * from './dead-letters';
 export * from './bounded-map';
 export * from './startup-wait';
 export * from './redrive-ledger';
+export * from './bus-readers';
+export * from './status-responder';

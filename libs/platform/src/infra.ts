@@ -25,6 +25,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Registry } from 'prom-client';
 import { DataSource, type EntityManager, type MigrationInterface } from 'typeorm';
+import { BusReaders } from './bus-readers';
 import type { ServiceConfig } from './config';
 
 /** Logs and metrics of one process; every other piece takes what it needs from here. */
@@ -57,6 +58,9 @@ export class Observability {
  * only one with `allow_responses`: see `natsResponderUser`); everything else uses `nc`.
  */
 export class Bus {
+  /** This process's stream readers, for its status (`qry.<context>.status`). */
+  readonly readers = new BusReaders();
+
   constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,

@@ -15,9 +15,11 @@ import { loadConfig, type ServiceConfig } from './config';
 import { HealthController, MetricsController } from './http/health.controller';
 import { HttpObservabilityMiddleware } from './http/http-observability.middleware';
 import { Bus, Cache, Database, type DatabaseOptions, Observability } from './infra';
+import { SERVICE_CONFIG } from './service-config.token';
 import { untilAvailable } from './startup-wait';
+import { StatusResponder } from './status-responder';
 
-export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export { SERVICE_CONFIG };
 
 export interface PlatformOptions<S extends z.ZodObject> {
   service: string;
@@ -88,8 +90,9 @@ export class PlatformModule implements NestModule {
         },
         PlatformLifecycle,
         HttpObservabilityMiddleware,
+        StatusResponder,
       ],
-      exports: [SERVICE_CONFIG, Observability, Bus, Database, Cache, HealthChecker],
+      exports: [SERVICE_CONFIG, Observability, Bus, Database, Cache, HealthChecker, StatusResponder],
     };
   }
 

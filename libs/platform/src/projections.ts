@@ -13,7 +13,7 @@ export function projectionRunner<E extends DomainEvent>(
   projection: Projection<E>,
 ): ProjectionRunner<E> {
   const { bus, db, obs } = infra;
-  return new ProjectionRunner(
+  const runner = new ProjectionRunner(
     {
       js: bus.js,
       nc: bus.nc,
@@ -28,4 +28,11 @@ export function projectionRunner<E extends DomainEvent>(
     },
     projection,
   );
+  bus.readers.add({
+    name: `projection-${projection.name}`,
+    stream: bus.topology.streams.events,
+    kind: 'projection',
+    pending: () => runner.pending(),
+  });
+  return runner;
 }

@@ -8,6 +8,9 @@ import type { Role } from '@vigil/contracts';
 export type {
   AlertListReply,
   AlertView,
+  ApiKeyView,
+  AuditRecordView,
+  PlatformStatus,
   LabelMatcher,
   LatestReply,
   ListNodesReply,

@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { seesAdminViews } from '../admin/access';
+import { AdminView } from '../admin/admin-view';
 import { AlertsView } from '../alerts/alerts-view';
 import { SilencesView } from '../alerts/silences-view';
 import { api, ApiError, onSessionEnded, refreshSession, renewLiveSession } from '../api/http';
@@ -133,6 +135,9 @@ export function App() {
       receivers: 'receivers.title',
       notifications: 'notifications.title',
       users: 'users.title',
+      audit: 'audit.title',
+      keys: 'keys.title',
+      status: 'platform.title',
       login: 'login.title',
       notFound: 'notFound.title',
     };
@@ -256,6 +261,25 @@ export function App() {
                 </Link>
               </li>
             )}
+            {seesAdminViews(me.role) && (
+              <>
+                <li>
+                  <Link href="/audit" current={route.view === 'audit'}>
+                    {t('nav.audit')}
+                  </Link>
+                </li>
+                <li>
+                  <Link href="/keys" current={route.view === 'keys'}>
+                    {t('nav.keys')}
+                  </Link>
+                </li>
+                <li>
+                  <Link href="/status" current={route.view === 'status'}>
+                    {t('nav.status')}
+                  </Link>
+                </li>
+              </>
+            )}
           </ul>
         </nav>
         <span class={`live live-${liveStatus}`} role="status" title={t('live.label')}>
@@ -293,6 +317,10 @@ function View(props: { route: Route; theme: string }) {
       return <NotificationsView filters={route.filters} />;
     case 'users':
       return <UsersView />;
+    case 'audit':
+    case 'keys':
+    case 'status':
+      return <AdminView route={route} />;
     case 'login':
       return null;
     case 'notFound':

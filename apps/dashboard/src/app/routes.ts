@@ -59,8 +59,32 @@ export interface NotificationFilters {
 
 export const DEFAULT_ALERT_FILTERS: AlertFilters = { q: '' };
 
+export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** The audit trail's filters, as the API takes them (`GET /api/v1/audit`). */
+export interface AuditFilters {
+  /** `user:<name>`, `key:<id>` or `anonymous`: exact. */
+  actor: string;
+  /** `<METHOD> <route>` or `key.used`: exact. */
+  action: string;
+  /** Text in the actor, action, target or what was sent. */
+  q: string;
+  outcome?: AuditOutcome;
+  /** ISO timestamps: from (inclusive), to (exclusive). */
+  since?: string;
+  until?: string;
+  /** The page: records older than this sequence (the previous page's `next`); absent: the newest. */
+  before?: number;
+}
+
+export const DEFAULT_AUDIT_FILTERS: AuditFilters = { actor: '', action: '', q: '' };
+
 export type Route =
   | { view: 'overview'; filters: FleetFilters }
+  | { view: 'audit'; filters: AuditFilters }
+  | { view: 'keys' }
+  | { view: 'status' }
   | { view: 'alerts'; filters: AlertFilters }
   | { view: 'silences' }
   | { view: 'receivers' }
@@ -132,6 +156,9 @@ export function parseRoute(pathname: string, search: string): Route {
     };
   }
   if (path === '/users') return { view: 'users' };
+  if (path === '/audit') return { view: 'audit', filters: parseAuditFilters(params) };
+  if (path === '/keys') return { view: 'keys' };
+  if (path === '/status') return { view: 'status' };
   if (path === '/login') return { view: 'login', next: safeNext(params.get('next')) };
   return { view: 'notFound', path };
 }
@@ -140,6 +167,27 @@ export function parseRoute(pathname: string, search: string): Route {
 function fingerprints(text: string | null): { fingerprints?: string[] } {
   const list = [...new Set((text ?? '').split(',').filter(isFingerprint))].slice(0, 20);
   return list.length > 0 ? { fingerprints: list } : {};
+}
+
+/** An ISO timestamp the API takes, normalised; anything else is dropped. */
+function isoTime(text: string | null): string | undefined {
+  if (!text || text.length > 40) return undefined;
+  const t = Date.parse(text);
+  return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
+}
+
+function parseAuditFilters(params: URLSearchParams): AuditFilters {
+  const before = Number(params.get('before'));
+  return {
+    // The API's own bounds: longer text would be refused.
+    actor: (params.get('actor') ?? '').slice(0, 256),
+    action: (params.get('action') ?? '').slice(0, 256),
+    q: (params.get('q') ?? '').slice(0, 200),
+    outcome: oneOf(AUDIT_OUTCOMES, params.get('outcome')),
+    since: isoTime(params.get('since')),
+    until: isoTime(params.get('until')),
+    before: Number.isSafeInteger(before) && before > 0 ? before : undefined,
+  };
 }
 
 /** Where to go after logging in: a path of the console only (never another origin, never `//host`). */
@@ -191,6 +239,23 @@ export function routeHref(route: Route): string {
     }
     case 'users':
       return '/users';
+    case 'audit': {
+      const p = new URLSearchParams();
+      const f = route.filters;
+      if (f.actor) p.set('actor', f.actor);
+      if (f.action) p.set('action', f.action);
+      if (f.q) p.set('q', f.q);
+      if (f.outcome) p.set('outcome', f.outcome);
+      if (f.since) p.set('since', f.since);
+      if (f.until) p.set('until', f.until);
+      if (f.before !== undefined) p.set('before', String(f.before));
+      const qs = p.toString();
+      return qs ? `/audit?${qs}` : '/audit';
+    }
+    case 'keys':
+      return '/keys';
+    case 'status':
+      return '/status';
     case 'login':
       return route.next === '/' ? '/login' : `/login?next=${encodeURIComponent(route.next)}`;
     case 'notFound':

@@ -1,4 +1,12 @@
-import { DEFAULT_ALERT_FILTERS, DEFAULT_FILTERS, parseRoute, type Route, routeHref, safeNext } from './routes';
+import {
+  DEFAULT_ALERT_FILTERS,
+  DEFAULT_AUDIT_FILTERS,
+  DEFAULT_FILTERS,
+  parseRoute,
+  type Route,
+  routeHref,
+  safeNext,
+} from './routes';
 
 const round = (route: Route) => {
   const url = new URL(routeHref(route), 'http://console.test');
@@ -33,6 +41,34 @@ describe('console routes', () => {
       filters: DEFAULT_ALERT_FILTERS,
     });
     expect(round({ view: 'silences' })).toEqual({ view: 'silences' });
+  });
+
+  it('keeps the admin views and the audit trail’s filters and page in the URL', () => {
+    const audit: Route = {
+      view: 'audit',
+      filters: {
+        actor: 'user:admin',
+        action: 'POST /api/v1/keys',
+        q: 'grafana key',
+        outcome: 'failure',
+        since: '2026-12-07T10:00:00.000Z',
+        until: '2026-12-07T11:00:00.000Z',
+        before: 42,
+      },
+    };
+    expect(routeHref(audit)).toBe(
+      '/audit?actor=user%3Aadmin&action=POST+%2Fapi%2Fv1%2Fkeys&q=grafana+key&outcome=failure' +
+        '&since=2026-12-07T10%3A00%3A00.000Z&until=2026-12-07T11%3A00%3A00.000Z&before=42',
+    );
+    expect(round(audit)).toEqual(audit);
+    expect(routeHref({ view: 'audit', filters: DEFAULT_AUDIT_FILTERS })).toBe('/audit');
+    expect(parseRoute('/audit', '?outcome=maybe&since=yesterday&before=-3&until=2026-12-07T10:00:00%2B08:00')).toEqual({
+      view: 'audit',
+      filters: { ...DEFAULT_AUDIT_FILTERS, until: '2026-12-07T02:00:00.000Z' },
+    });
+    expect(parseRoute('/audit', `?q=${'x'.repeat(300)}`)).toMatchObject({ filters: { q: 'x'.repeat(200) } });
+    expect(round({ view: 'keys' })).toEqual({ view: 'keys' });
+    expect(round({ view: 'status' })).toEqual({ view: 'status' });
   });
 
   it('ignores what it does not know instead of failing', () => {

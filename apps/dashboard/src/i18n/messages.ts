@@ -1,3 +1,5 @@
+import { en as adminEn, zhCN as adminZhCN } from './messages-admin';
+
 /**
  * Every string the console shows, in English and Simplified Chinese. `{name}` marks a value put in
  * at run time (numbers, dates and durations are formatted by Intl for the language first).
@@ -221,6 +223,7 @@ export const en = {
   'forbidden.body': 'This page is for administrators; you are signed in as {role}.',
   'notFound.title': 'Page not found',
   'notFound.body': 'There is nothing at {path}.',
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -439,6 +442,7 @@ export const zhCN: Record<MessageKey, string> = {
   'forbidden.body': '此页面仅供管理员使用；您当前的角色是{role}。',
   'notFound.title': '页面不存在',
   'notFound.body': '{path} 处没有内容。',
+  ...adminZhCN,
 };
 
 export const LANGUAGES = ['en', 'zh-CN'] as const;

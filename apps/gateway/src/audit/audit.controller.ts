@@ -4,7 +4,7 @@ import { Access } from '../auth/access';
 import { AuditReadModel } from './audit.read-model';
 import { ApiSchemas } from '../http/api-schemas';
 
-/** The audit trail (admins): `actor`, `action`, `target` (a path or its beginning), `requestId`, `since`, `until`, `limit`, `before`. */
+/** The audit trail (admins): `actor`, `action`, `target` (a path or its beginning), `requestId`, `outcome`, `q` (text in the actor, action, target or what was sent), `since`, `until`, `limit`, `before`. */
 @Controller('api/v1/audit')
 @Access('admin')
 export class AuditController {

@@ -131,4 +131,30 @@ describe('gateway audit trail', () => {
     const second = await audit({ limit: '2', before: String(first.next) });
     expect(second.items[0].seq).toBeLessThan(first.items[1].seq);
   });
+
+  it('finds text in the actor, action, target or what was sent (LIKE wildcards taken literally) and filters by outcome', async () => {
+    await gw.fetch('/api/v1/users', {
+      method: 'POST',
+      token: admin,
+      json: { username: 'zed_100', role: 'viewer', password: 'zed-password-123' },
+    });
+    await gw.fetch('/api/v1/users/zedx100/disable', { method: 'POST', token: admin });
+    const byText = await audit({ q: 'ZED_1' });
+    expect(byText.items.map((i) => [i.action, i.changes])).toEqual([
+      ['POST /api/v1/users', { username: 'zed_100', role: 'viewer', password: '[redacted]' }],
+    ]);
+    expect((await audit({ q: 'users/zed%' })).items).toEqual([]);
+    const failed = await audit({ q: 'zed', outcome: 'failure' });
+    expect(failed.items.map((i) => [i.target, i.outcome])).toEqual([['/api/v1/users/zedx100/disable', 'failure']]);
+    expect((await audit({ q: 'disable', actor: 'user:nobody' })).items).toEqual([]);
+    const tooLong = await gw.fetch(`/api/v1/audit?q=${'x'.repeat(201)}`, { token: admin });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.text()).toContain('q');
+    // Text Postgres cannot take as a parameter (U+0000) is refused before any query, naming the field.
+    const nul = await gw.fetch('/api/v1/audit?q=a%00', { token: admin });
+    expect(nul.status).toBe(400);
+    expect(await nul.text()).toMatch(/\bq\b/);
+    // A backslash, LIKE's escape character, is matched as itself too (unescaped at the end it would fail the query).
+    expect((await audit({ q: 'zed\\' })).items).toEqual([]);
+  });
 });

@@ -42,6 +42,10 @@ export class AuditReadModel extends ReadModel<AuditEvent> {
     if (q.action) add('action = ?', q.action);
     if (q.target) add(`starts_with(target, ?)`, q.target);
     if (q.requestId) add('request_id = ?', q.requestId);
+    if (q.outcome) add('outcome = ?', q.outcome);
+    // A substring, not a pattern: LIKE's own wildcards in the text are matched as themselves.
+    if (q.q)
+      add(`concat_ws(' ', actor, action, target, changes::text) ILIKE '%' || ? || '%' ESCAPE '\\'`, likeLiteral(q.q));
     if (q.since) add('at >= ?', q.since);
     if (q.until) add('at < ?', q.until);
     if (q.before) add('seq < ?', q.before);
@@ -55,6 +59,11 @@ export class AuditReadModel extends ReadModel<AuditEvent> {
     const items = rows.slice(0, q.limit).map(view);
     return { items, next: rows.length > q.limit ? items[items.length - 1].seq : null };
   }
+}
+
+/** `text` with LIKE's wildcards and its escape character escaped. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function view(r: AuditRow): AuditRecordView {

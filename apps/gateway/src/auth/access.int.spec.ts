@@ -15,7 +15,8 @@ class ThrowawayController {
 }
 
 /** What only admins may use. */
-const ADMIN_ONLY = /^\/api\/v1\/(users|audit|keys|dlq|enrollment-tokens|nodes\/:id\/(revoke|rekey))(\/|$)/;
+const ADMIN_ONLY =
+  /^\/api\/v1\/(users|audit|keys|dlq|platform\/status|enrollment-tokens|nodes\/:id\/(revoke|rekey))(\/|$)/;
 const concrete = (path: string) => path.replace(/:[A-Za-z_]+/g, 'x1');
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 const body = (method: string, json: unknown) => (method === 'GET' || method === 'HEAD' ? undefined : json);
@@ -91,7 +92,7 @@ describe('gateway access', () => {
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/refresh',
     ]);
-    // Users, audit, keys, dead letters, enrollment tokens, node revocation and re-key are for admins, and nothing else is.
+    // Users, audit, keys, dead letters, the platform's status, enrollment tokens, node revocation and re-key are for admins, and nothing else is.
     expect(all.filter((r) => r.access === 'admin').every((r) => ADMIN_ONLY.test(r.path))).toBe(true);
     expect(all.filter((r) => r.access === 'admin').map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining(['POST /api/v1/enrollment-tokens', 'POST /api/v1/nodes/:id/revoke', 'POST /api/v1/users']),

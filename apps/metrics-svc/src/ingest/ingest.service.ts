@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { type Consumer, type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import { closeOnReconnect } from '@vigil/messaging';
 import { RedisLease } from '@vigil/platform';
 import type { Bus, Cache, Database } from '@vigil/platform';
@@ -87,6 +87,7 @@ export class IngestService {
   private stopped = true;
   private reader?: Promise<void>;
   private messages?: ConsumerMessages;
+  private readerConsumer?: Consumer;
   /** Sequence the reader will deliver next; a worker needing an earlier one restarts it. */
   private readerNext = Infinity;
   /** The reader's current consumer (one more each restart), and the one each worker is fed by. */
@@ -113,6 +114,16 @@ export class IngestService {
     private readonly opts: IngestOptions,
   ) {
     this.positions = new PartitionPositions(db);
+    bus.readers.add({
+      name: 'metrics-ingest',
+      stream: bus.topology.streams.telemetry,
+      kind: 'reader',
+      // The sample batches after what this replica has read, of every partition (its partitions' share is not told apart).
+      pending: async () => {
+        if (!this.readerConsumer || this.workers.size === 0) throw new Error('this replica holds no partition');
+        return (await this.readerConsumer.info(false)).num_pending;
+      },
+    });
     this.workerDeps = {
       bus,
       db,
@@ -263,6 +274,7 @@ export class IngestService {
           opt_start_seq: from,
           inactive_threshold: READER_INACTIVE_MS,
         });
+        this.readerConsumer = consumer;
         this.messages = await consumer.consume({ max_messages: 2000 });
         if (this.stopped || this.restart) {
           void this.messages.close().catch(() => undefined);

@@ -113,6 +113,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         (m) => this.onAgentEvent(m),
       ),
     ];
+    for (const worker of this.workers) {
+      const { stream, durable } = worker.consumer;
+      bus.readers.add({ name: durable, stream, kind: 'durable', pending: () => worker.pending() });
+    }
     this.sweeper = new LeasedSchedule(
       new RedisLease(cache.redis, cache.key('registry', 'lease', 'presence-sweep'), config.VIGIL_PRESENCE_SWEEP_MS * 3),
       config.VIGIL_PRESENCE_SWEEP_MS,

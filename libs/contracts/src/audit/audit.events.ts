@@ -35,6 +35,9 @@ export const AuditQuery = z.object({
   /** The path called, or its beginning. */
   target: z.string().max(1024).optional(),
   requestId: z.string().max(128).optional(),
+  outcome: z.enum(['success', 'failure']).optional(),
+  /** Text found (case-insensitive) in the actor, the action, the target or what was sent (`changes`). */
+  q: z.string().min(1).max(200).optional(),
   since: IsoTimestamp.optional(),
   until: IsoTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
