@@ -8,6 +8,8 @@ import { formatters, initialLanguage, translator } from '../i18n/i18n';
 import { type Language, LANGUAGE_NAMES, LANGUAGES, type MessageKey } from '../i18n/messages';
 import { LiveClient, type LiveStatus, liveUrl } from '../live/live-client';
 import { NodeDetailView } from '../nodes/node-detail';
+import { RuleFormView } from '../rules/rule-form';
+import { RulesView } from '../rules/rules-view';
 import { seesUsers, UsersView } from '../users/users';
 import { Link, PageHeading } from '../views/common';
 import { LoginView } from '../views/login';
@@ -124,15 +126,21 @@ export function App() {
   }, [session, route, navigate]);
 
   useEffect(() => {
-    const TITLES: Record<Exclude<Route['view'], 'node'>, MessageKey> = {
+    const TITLES: Record<Exclude<Route['view'], 'node' | 'rule'>, MessageKey> = {
       overview: 'overview.title',
       alerts: 'alerts.title',
       silences: 'silences.title',
+      rules: 'rules.title',
       users: 'users.title',
       login: 'login.title',
       notFound: 'notFound.title',
     };
-    const title = route.view === 'node' ? route.id : t(TITLES[route.view]);
+    const title =
+      route.view === 'node'
+        ? route.id
+        : route.view === 'rule'
+          ? (route.id ?? t('rule.newTitle'))
+          : t(TITLES[route.view]);
     document.title = `${title} · ${t('app.name')}`;
   }, [route, t]);
 
@@ -235,6 +243,11 @@ export function App() {
                 {t('nav.silences')}
               </Link>
             </li>
+            <li>
+              <Link href="/rules" current={route.view === 'rules' || route.view === 'rule'}>
+                {t('nav.rules')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -273,6 +286,10 @@ function View(props: { route: Route; theme: string }) {
       return <AlertsView filters={route.filters} />;
     case 'silences':
       return <SilencesView />;
+    case 'rules':
+      return <RulesView filters={route.filters} />;
+    case 'rule':
+      return <RuleFormView key={`${route.id ?? ''}:${route.kind}`} id={route.id} kind={route.kind} />;
     case 'users':
       return <UsersView />;
     case 'login':
