@@ -8,8 +8,7 @@ import { formatters, initialLanguage, translator } from '../i18n/i18n';
 import { type Language, LANGUAGE_NAMES, LANGUAGES, type MessageKey } from '../i18n/messages';
 import { LiveClient, type LiveStatus, liveUrl } from '../live/live-client';
 import { NodeDetailView } from '../nodes/node-detail';
-import { RuleFormView } from '../rules/rule-form';
-import { RulesView } from '../rules/rules-view';
+import { LazyRulesView } from '../rules/rules-lazy';
 import { seesUsers, UsersView } from '../users/users';
 import { Link, PageHeading } from '../views/common';
 import { LoginView } from '../views/login';
@@ -287,9 +286,9 @@ function View(props: { route: Route; theme: string }) {
     case 'silences':
       return <SilencesView />;
     case 'rules':
-      return <RulesView filters={route.filters} />;
+      return <LazyRulesView filters={route.filters} />;
     case 'rule':
-      return <RuleFormView key={`${route.id ?? ''}:${route.kind}`} id={route.id} kind={route.kind} />;
+      return <LazyRulesView rule={route} />;
     case 'users':
       return <UsersView />;
     case 'login':
