@@ -1,5 +1,12 @@
-import { type PreviewRuleReply, type SampleBatch, sampleBatchMessage } from '@vigil/contracts';
-import { loginToGateway } from '@vigil/test-support';
+import {
+  type BackupEvent,
+  backupEvents,
+  type PreviewRuleReply,
+  type SampleBatch,
+  sampleBatchMessage,
+} from '@vigil/contracts';
+import { EventStore } from '@vigil/event-store';
+import { loginToGateway, type ServiceProcess } from '@vigil/test-support';
 import { highCpuRule } from './alerting';
 import { TestPlatform } from './platform';
 
@@ -8,16 +15,31 @@ jest.setTimeout(120_000);
 const VIEWER = { username: 'e2e-preview-viewer', password: 'e2e-preview-viewer-password-0123' };
 
 /**
- * `POST /api/v1/alerts/rules/preview` through a real gateway and alert-svc: the rule is not
- * saved; alert-svc reads the samples the TELEMETRY stream holds and says which alerts the rule
- * would have now (pending or firing given `for`); a bad rule is refused naming the field, a
- * viewer is refused, and the route is in the OpenAPI document.
+ * `POST /api/v1/alerts/rules/preview` through a real gateway and two alert-svc replicas: the
+ * rule is not saved; whichever replica answers reads the samples the TELEMETRY stream holds (or
+ * the backup events' history) and says which alerts the rule would have now (pending or firing
+ * given `for`), the same answer from either; a bad rule is refused naming the field, a viewer is
+ * refused, and the route is in the OpenAPI document.
  */
 describe('rule preview through the gateway', () => {
   const platform = new TestPlatform();
   let seq = 0;
   /** When db-1 sent its last GPU sample (absent counts from when the stream received it). */
   let gpuQuietSince = 0;
+  const replicas: ServiceProcess[] = [];
+  let runs = 0;
+
+  async function backupRun(type: BackupEvent['type'], job: string): Promise<void> {
+    const { js, jsm, topology } = platform.bus;
+    const now = new Date().toISOString();
+    const run = { runId: `preview-run-${++runs}`, jobId: job, job, labels: {}, startedAt: now, finishedAt: now };
+    await new EventStore(js, jsm, topology, 'backup', backupEvents).append(
+      run.runId,
+      [type === 'backup.failed' ? { type, data: { ...run, error: 'exit 1' } } : { type, data: { ...run, bytes: 1 } }],
+      0,
+      { correlationId: 'e2e', causationId: null, actor: 'service:test' },
+    );
+  }
 
   async function publish(nodeId: string, samples: SampleBatch['samples'], at = Date.now()): Promise<void> {
     const { js, topology } = platform.bus;
@@ -37,7 +59,8 @@ describe('rule preview through the gateway', () => {
 
   beforeAll(async () => {
     await platform.setup();
-    await platform.startAlert({ VIGIL_ALERT_DEFAULT_RULES: 'false' });
+    for (let i = 0; i < 2; i++)
+      replicas.push((await platform.startAlert({ VIGIL_ALERT_DEFAULT_RULES: 'false' })).process);
     await platform.startGateway();
     const now = Date.now();
     // web-1 busy for the last 20 s, web-2 only for the last 2 s, db-1 idle.
@@ -92,6 +115,43 @@ describe('rule preview through the gateway', () => {
     });
     expect(status).toBe(200);
     expect(body.instances.map((i) => [i.node, i.labels.gpu, i.state])).toEqual([['e2e-db-1', '0', 'firing']]);
+  });
+
+  it('previews an event rule from the backup events’ history', async () => {
+    await backupRun('backup.failed', 'pg');
+    await backupRun('backup.failed', 'files');
+    await backupRun('backup.succeeded', 'files');
+    const { status, body } = await preview({
+      id: 'preview-backup-failed',
+      name: 'BackupFailed',
+      kind: 'event',
+      severity: 'warning',
+      on: 'backup.failed',
+      resolvedBy: 'backup.succeeded',
+    });
+    expect(status).toBe(200);
+    expect(body.instances.map((i) => [i.labels.job, i.state])).toEqual([['pg', 'firing']]);
+    expect(body).toMatchObject({ read: 3, complete: true, readFrom: null });
+  });
+
+  it('is answered by either replica, the same', async () => {
+    const rule = highCpuRule({ id: 'preview-cpu' });
+    const answers = new Set<string>();
+    for (let i = 0; i < 16; i++) {
+      const { status, body } = await preview(rule);
+      expect(status).toBe(200);
+      answers.add(JSON.stringify(body.instances.map((x) => [x.node, x.state])));
+    }
+    // Both nodes over 90 % in their last sample: firing at once (no `for`).
+    expect([...answers]).toEqual([
+      JSON.stringify([
+        ['e2e-web-1', 'firing'],
+        ['e2e-web-2', 'firing'],
+      ]),
+    ]);
+    // Queue-group delivery is random: 16 requests all to one replica is a 1 in 32,768 chance.
+    const previews = replicas.map((p) => p.lines.filter((l) => l.includes('"msg":"rule preview"')).length);
+    expect(previews.every((n) => n > 0)).toBe(true);
   });
 
   it('refuses a bad rule naming the field, and a viewer', async () => {
