@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
-import { BusyError, type PreviewRuleReply, ruleOperations } from '@vigil/contracts';
+import { type AlertRule, BusyError, type PreviewRuleReply, ruleOperations } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { Bus, InjectConfig, Observability, rpcServerDeps, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../config';
@@ -46,7 +46,7 @@ export class RulePreviewApi implements OnApplicationBootstrap, BeforeApplication
     await this.subscription?.drain();
   }
 
-  private async preview(rule: Parameters<typeof previewRule>[0]): Promise<PreviewRuleReply> {
+  private async preview(rule: AlertRule): Promise<PreviewRuleReply> {
     refuseBadTemplates(rule);
     if (this.running) throw new BusyError('busy: a rule preview is running in this alert-svc; retry in 1 s', 1);
     this.running = true;
