@@ -264,9 +264,17 @@ const GPU_DOWN = {
     await page.getByRole('button', { name: `Disable ConsoleGPUDown (${GPU_DOWN.id})` }).click();
     await page.locator(`tr[data-rule="${GPU_DOWN.id}"][data-enabled="false"]`).waitFor();
 
-    await page.getByRole('button', { name: `Delete ConsoleGPUDown (${GPU_DOWN.id})` }).click();
-    await gpu.getByRole('button', { name: 'Keep it' }).click();
-    await page.getByRole('button', { name: `Delete ConsoleGPUDown (${GPU_DOWN.id})` }).click();
+    // Delete asks in the row, which takes the focus; kept from the keyboard, the focus returns.
+    const focused = (name: string) =>
+      page.getByRole('button', { name, exact: true }).evaluate((el) => el === el.ownerDocument.activeElement);
+    const deleteButton = `Delete ConsoleGPUDown (${GPU_DOWN.id})`;
+    await page.getByRole('button', { name: deleteButton }).click();
+    await gpu.getByRole('button', { name: 'Keep it' }).waitFor();
+    expect(await focused('Keep it')).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: deleteButton }).waitFor();
+    expect(await focused(deleteButton)).toBe(true);
+    await page.getByRole('button', { name: deleteButton }).click();
     await gpu.getByRole('button', { name: 'Delete', exact: true }).click();
     await gpu.waitFor({ state: 'detached' });
     const listed = await platform.getJson<RuleListReply>('gateway', '/api/v1/alerts/rules');

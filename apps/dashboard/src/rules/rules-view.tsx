@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { RuleChange, RuleListReply, RuleView } from '@vigil/contracts';
 import { api } from '../api/http';
 import { useConsole } from '../app/context';
@@ -37,6 +37,13 @@ export function RulesView(props: { filters: RuleFilters }) {
   const [failure, setFailure] = useState<unknown>();
   const [busy, setBusy] = useState<string | undefined>();
   const [deleting, setDeleting] = useState<string | undefined>();
+  // The row's confirmation takes the focus; cancelled, it goes back to the row's Delete button.
+  const asked = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (deleting) document.getElementById(`rule-keep-${deleting}`)?.focus();
+    else if (asked.current) document.getElementById(`rule-delete-${asked.current}`)?.focus();
+    asked.current = deleting;
+  }, [deleting]);
   const all = list.value?.rules ?? [];
   const shown = useMemo(() => selectRules(all, f, fmt.collator), [list.value, f, fmt]);
   const mayEdit = canEditRules(me.role);
@@ -179,7 +186,7 @@ export function RulesView(props: { filters: RuleFilters }) {
                             <button type="button" disabled={busy === r.id} onClick={() => void act(v, 'delete')}>
                               {t('rules.confirm')}
                             </button>{' '}
-                            <button type="button" onClick={() => setDeleting(undefined)}>
+                            <button type="button" id={`rule-keep-${r.id}`} onClick={() => setDeleting(undefined)}>
                               {t('rules.cancel')}
                             </button>
                           </span>
@@ -195,6 +202,7 @@ export function RulesView(props: { filters: RuleFilters }) {
                             </button>{' '}
                             <button
                               type="button"
+                              id={`rule-delete-${r.id}`}
                               disabled={busy === r.id}
                               aria-label={t('rules.delete', { name: label })}
                               onClick={() => setDeleting(r.id)}
