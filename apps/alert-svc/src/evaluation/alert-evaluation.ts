@@ -378,7 +378,8 @@ export function evaluated(views: RuleView[]): Map<string, RuleView['rule']> {
   return new Map(views.map((v) => [v.rule.id, v.invalid === undefined ? v.rule : { ...v.rule, enabled: false }]));
 }
 
-function timingOf(rule: RuleView['rule']): MachineTiming {
+/** The alert timing the machine is given for a rule's alerts. */
+export function timingOf(rule: RuleView['rule']): MachineTiming {
   const keepFiringForMs = rule.keepFiringFor;
   switch (rule.kind) {
     case 'threshold':

@@ -160,6 +160,22 @@ export class SampleGate implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
+  /**
+   * The check for a reader that only looks (a rule preview): the gate's, with a replay state of
+   * its own for the one read; a refusal is not reported nor parked (the live reader does that).
+   * `release` when the read is done.
+   */
+  quietAdmission(): { admit: SampleAdmission; release: () => void } {
+    const replays = this.gate.newReplayGuard();
+    return {
+      admit: (msg, batch) => {
+        const subjectNode = this.bus.topology.parse.samples(msg.subject)?.nodeId ?? '';
+        return Promise.resolve(this.gate.check(msg, subjectNode, batch.nodeId, { replays }) === undefined);
+      },
+      release: () => this.gate.releaseReplayGuard(replays),
+    };
+  }
+
   /** The reader stopped: its last marks are stored. */
   async endReading(): Promise<void> {
     clearInterval(this.persistTimer);

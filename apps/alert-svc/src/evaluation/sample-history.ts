@@ -15,6 +15,7 @@ export async function readRecentSamples(
   see: (batch: SampleBatch, receivedAt: number) => void,
   running: () => boolean,
   admit: (msg: JsMsg, batch: SampleBatch) => Promise<boolean>,
+  { parkInvalid = true }: { parkInvalid?: boolean } = {},
 ): Promise<number> {
   const { js, jsm, topology } = bus;
   const stream = topology.streams.telemetry;
@@ -25,23 +26,31 @@ export async function readRecentSamples(
     deliver_policy: DeliverPolicy.StartTime,
     opt_start_time: new Date(since).toISOString(),
   });
+  // Nothing stored since: a fetch would wait out its expiry.
+  if ((await consumer.info()).num_pending === 0) return 0;
+  const take = async (m: JsMsg) => {
+    let batch: SampleBatch;
+    try {
+      batch = decodeSampleBatch(m.data);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      if (parkInvalid) await bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream);
+      return;
+    }
+    if (await admit(m, batch)) see(batch, Math.floor(m.info.timestampNanos / 1e6));
+  };
   let read = 0;
   for (let done = false; !done && running();) {
     let got = 0;
     for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
       got++;
       read++;
-      if (m.seq >= end || m.info.pending === 0) done = true;
-      if (m.seq > end) continue;
-      let batch: SampleBatch;
-      try {
-        batch = decodeSampleBatch(m.data);
-      } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        await bus.dlq.parkMessage(m, 'invalid_payload', e.message, stream);
-        continue;
+      if (m.seq <= end) await take(m);
+      // The last wanted: the fetch would otherwise wait out its expiry for messages not wanted.
+      if (m.seq >= end || m.info.pending === 0) {
+        done = true;
+        break;
       }
-      if (await admit(m, batch)) see(batch, Math.floor(m.info.timestampNanos / 1e6));
     }
     if (got === 0) done = true;
   }

@@ -1,18 +1,11 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import {
-  type AlertRule,
-  type ApplyRulesReply,
-  type RuleChange,
-  type RuleEvent,
-  ruleEvents,
-  ValidationError,
-} from '@vigil/contracts';
+import { type AlertRule, type ApplyRulesReply, type RuleChange, type RuleEvent, ruleEvents } from '@vigil/contracts';
 import { CommandHandler, commandMeta, EventStore } from '@vigil/event-store';
 import { Bus, InjectConfig, type ServiceConfig } from '@vigil/platform';
 import type { AlertEnv } from '../config';
 import { ruleDecider, type RuleCommand, type RuleState } from '../domain/rule/rule.decider';
 import { diffRules } from '../domain/rule/rule-diff';
-import { annotationProblems } from '../domain/rule/templates';
+import { refuseBadTemplates } from '../domain/rule/templates';
 import { loadDefaultRules } from './default-rules';
 import { RulesReadModel } from './rules.read-model';
 
@@ -85,12 +78,6 @@ function commandFor(change: RuleChange, rule: AlertRule | undefined): RuleComman
       return never;
     }
   }
-}
-
-/** Annotations are templates: one the renderer cannot read is refused, naming it. */
-function refuseBadTemplates(rule: AlertRule): void {
-  const [problem] = annotationProblems(rule.annotations);
-  if (problem) throw new ValidationError(`rule ${rule.id}: annotation ${problem.annotation}: ${problem.message}`);
 }
 
 const CHANGE_OF: Record<RuleEvent['type'], RuleChange['change']> = {

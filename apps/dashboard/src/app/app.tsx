@@ -12,6 +12,7 @@ import { LiveClient, type LiveStatus, liveUrl } from '../live/live-client';
 import { NodeDetailView } from '../nodes/node-detail';
 import { NotificationsView } from '../notify/notifications-view';
 import { ReceiversView } from '../notify/receivers-view';
+import { LazyRulesView } from '../rules/rules-lazy';
 import { seesUsers, UsersView } from '../users/users';
 import { Link, PageHeading } from '../views/common';
 import { LoginView } from '../views/login';
@@ -128,12 +129,13 @@ export function App() {
   }, [session, route, navigate]);
 
   useEffect(() => {
-    const TITLES: Record<Exclude<Route['view'], 'node'>, MessageKey> = {
+    const TITLES: Record<Exclude<Route['view'], 'node' | 'rule'>, MessageKey> = {
       overview: 'overview.title',
       alerts: 'alerts.title',
       silences: 'silences.title',
       receivers: 'receivers.title',
       notifications: 'notifications.title',
+      rules: 'rules.title',
       users: 'users.title',
       audit: 'audit.title',
       keys: 'keys.title',
@@ -141,7 +143,12 @@ export function App() {
       login: 'login.title',
       notFound: 'notFound.title',
     };
-    const title = route.view === 'node' ? route.id : t(TITLES[route.view]);
+    const title =
+      route.view === 'node'
+        ? route.id
+        : route.view === 'rule'
+          ? (route.id ?? t('rule.newTitle'))
+          : t(TITLES[route.view]);
     document.title = `${title} · ${t('app.name')}`;
   }, [route, t]);
 
@@ -254,6 +261,11 @@ export function App() {
                 {t('nav.notifications')}
               </Link>
             </li>
+            <li>
+              <Link href="/rules" current={route.view === 'rules' || route.view === 'rule'}>
+                {t('nav.rules')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -315,6 +327,10 @@ function View(props: { route: Route; theme: string }) {
       return <ReceiversView />;
     case 'notifications':
       return <NotificationsView filters={route.filters} />;
+    case 'rules':
+      return <LazyRulesView filters={route.filters} />;
+    case 'rule':
+      return <LazyRulesView rule={route} />;
     case 'users':
       return <UsersView />;
     case 'audit':

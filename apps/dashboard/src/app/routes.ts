@@ -79,6 +79,19 @@ export interface AuditFilters {
 }
 
 export const DEFAULT_AUDIT_FILTERS: AuditFilters = { actor: '', action: '', q: '' };
+export const RULE_KINDS = ['threshold', 'absent', 'offline', 'event', 'missing'] as const;
+export type RuleKindFilter = (typeof RULE_KINDS)[number];
+export const RULE_STATES = ['enabled', 'disabled'] as const;
+export type RuleStateFilter = (typeof RULE_STATES)[number];
+
+export interface RuleFilters {
+  /** Text searched in the rule's id, name, metric and labels. */
+  q: string;
+  kind?: RuleKindFilter;
+  state?: RuleStateFilter;
+}
+
+export const DEFAULT_RULE_FILTERS: RuleFilters = { q: '' };
 
 export type Route =
   | { view: 'overview'; filters: FleetFilters }
@@ -89,6 +102,9 @@ export type Route =
   | { view: 'silences' }
   | { view: 'receivers' }
   | { view: 'notifications'; filters: NotificationFilters }
+  | { view: 'rules'; filters: RuleFilters }
+  /** One rule's form: `id` null for a new rule (of `kind`). */
+  | { view: 'rule'; id: string | null; kind: RuleKindFilter }
   | { view: 'node'; id: string; range: RangeKey }
   | { view: 'users' }
   | { view: 'login'; next: string }
@@ -154,6 +170,28 @@ export function parseRoute(pathname: string, search: string): Route {
         ...(isUuid(before) ? { before: before.toLowerCase() } : {}),
       },
     };
+  }
+  if (path === '/rules')
+    return {
+      view: 'rules',
+      filters: {
+        q: (params.get('q') ?? '').slice(0, 200),
+        kind: oneOf(RULE_KINDS, params.get('kind')),
+        state: oneOf(RULE_STATES, params.get('state')),
+      },
+    };
+  const rule = /^\/rules\/([^/]+)$/.exec(path);
+  if (rule) {
+    const kind = oneOf(RULE_KINDS, params.get('kind')) ?? 'threshold';
+    // `/rules/new` is the form of a new rule; a rule whose id is `new` is `/rules/new?edit`.
+    if (rule[1] === 'new' && !params.has('edit')) return { view: 'rule', id: null, kind };
+    let id: string;
+    try {
+      id = decodeURIComponent(rule[1]);
+    } catch {
+      return { view: 'notFound', path };
+    }
+    return { view: 'rule', id, kind };
   }
   if (path === '/users') return { view: 'users' };
   if (path === '/audit') return { view: 'audit', filters: parseAuditFilters(params) };
@@ -237,6 +275,18 @@ export function routeHref(route: Route): string {
       const qs = p.toString();
       return qs ? `/notifications?${qs}` : '/notifications';
     }
+    case 'rules': {
+      const p = new URLSearchParams();
+      const f = route.filters;
+      if (f.kind) p.set('kind', f.kind);
+      if (f.state) p.set('state', f.state);
+      if (f.q) p.set('q', f.q);
+      const qs = p.toString();
+      return qs ? `/rules?${qs}` : '/rules';
+    }
+    case 'rule':
+      if (route.id === null) return route.kind === 'threshold' ? '/rules/new' : `/rules/new?kind=${route.kind}`;
+      return route.id === 'new' ? '/rules/new?edit' : `/rules/${encodeURIComponent(route.id)}`;
     case 'users':
       return '/users';
     case 'audit': {

@@ -2,6 +2,7 @@ import {
   DEFAULT_ALERT_FILTERS,
   DEFAULT_AUDIT_FILTERS,
   DEFAULT_FILTERS,
+  DEFAULT_RULE_FILTERS,
   parseRoute,
   type Route,
   routeHref,
@@ -69,6 +70,34 @@ describe('console routes', () => {
     expect(parseRoute('/audit', `?q=${'x'.repeat(300)}`)).toMatchObject({ filters: { q: 'x'.repeat(200) } });
     expect(round({ view: 'keys' })).toEqual({ view: 'keys' });
     expect(round({ view: 'status' })).toEqual({ view: 'status' });
+  });
+
+  it('keeps the rules view’s filters and the rule form in the URL', () => {
+    const rules: Route = { view: 'rules', filters: { q: 'cpu 1', kind: 'threshold', state: 'disabled' } };
+    expect(routeHref(rules)).toBe('/rules?kind=threshold&state=disabled&q=cpu+1');
+    expect(round(rules)).toEqual(rules);
+    expect(routeHref({ view: 'rules', filters: DEFAULT_RULE_FILTERS })).toBe('/rules');
+    expect(parseRoute('/rules', '?kind=loud&state=maybe')).toEqual({ view: 'rules', filters: DEFAULT_RULE_FILTERS });
+
+    const created: Route = { view: 'rule', id: null, kind: 'absent' };
+    expect(routeHref(created)).toBe('/rules/new?kind=absent');
+    expect(round(created)).toEqual(created);
+    expect(routeHref({ view: 'rule', id: null, kind: 'threshold' })).toBe('/rules/new');
+    // The kind of an existing rule is its own: the URL does not carry it.
+    expect(routeHref({ view: 'rule', id: 'high-cpu', kind: 'threshold' })).toBe('/rules/high-cpu');
+    expect(round({ view: 'rule', id: 'high-cpu', kind: 'threshold' })).toEqual({
+      view: 'rule',
+      id: 'high-cpu',
+      kind: 'threshold',
+    });
+    // A rule whose id is `new` is not the form of a new rule.
+    expect(routeHref({ view: 'rule', id: 'new', kind: 'threshold' })).toBe('/rules/new?edit');
+    expect(round({ view: 'rule', id: 'new', kind: 'threshold' })).toEqual({
+      view: 'rule',
+      id: 'new',
+      kind: 'threshold',
+    });
+    expect(parseRoute('/rules/%E0%A4%A', '')).toEqual({ view: 'notFound', path: '/rules/%E0%A4%A' });
   });
 
   it('ignores what it does not know instead of failing', () => {

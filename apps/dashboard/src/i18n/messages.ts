@@ -7,6 +7,7 @@ import { en as adminEn, zhCN as adminZhCN } from './messages-admin';
  * differ, and when a key is used nowhere.
  */
 import { en as notifyEn, zhCN as notifyZhCN } from './messages-notify';
+import * as rulesMessages from './messages-rules';
 
 export const en = {
   ...notifyEn,
@@ -224,6 +225,7 @@ export const en = {
   'notFound.title': 'Page not found',
   'notFound.body': 'There is nothing at {path}.',
   ...adminEn,
+  ...rulesMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -443,6 +445,7 @@ export const zhCN: Record<MessageKey, string> = {
   'notFound.title': '页面不存在',
   'notFound.body': '{path} 处没有内容。',
   ...adminZhCN,
+  ...rulesMessages.zhCN,
 };
 
 export const LANGUAGES = ['en', 'zh-CN'] as const;

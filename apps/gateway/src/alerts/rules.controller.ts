@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import {
   type ApplyRulesReply,
+  type PreviewRuleReply,
   type RuleChange,
   type RuleListReply,
   ruleOperations,
   ValidationError,
 } from '@vigil/contracts';
+import { ReadOnly } from '../audit/read-only';
 import { Access } from '../auth/access';
 import { Actor } from '../auth/principal';
 import { ServiceClient } from '../http/service-client';
@@ -36,6 +38,19 @@ export class RulesController {
   @HttpCode(200)
   apply(@Body() body: Record<string, unknown> | undefined, @Actor() actor: string): Promise<ApplyRulesReply> {
     return this.services.ask(ruleOperations.apply, { ...body, actor: actor });
+  }
+
+  /**
+   * Which alerts a proposed rule (not saved) would have now: alert-svc runs it through the live
+   * evaluators over the samples and events it can read (body `{ "rule": {...} }`). Changes nothing.
+   */
+  @Post('preview')
+  @ApiSchemas({ body: ruleOperations.preview.request, summary: 'What a proposed rule would fire now' })
+  @Access('operator')
+  @ReadOnly()
+  @HttpCode(200)
+  preview(@Body() body: Record<string, unknown> | undefined): Promise<PreviewRuleReply> {
+    return this.services.ask(ruleOperations.preview, { ...body });
   }
 
   /** Creates or replaces one rule; the body is the rule, its `id` the one in the path. */

@@ -1,3 +1,4 @@
+import { ValidationError } from '@vigil/contracts';
 import {
   asNumber,
   checkPrintfFormat,
@@ -87,6 +88,12 @@ export function annotationProblems(
   return Object.entries(annotations).flatMap(([annotation, text]) =>
     templateProblems(text).map((p) => ({ annotation, message: p.message })),
   );
+}
+
+/** Annotations are templates: a rule with one the renderer cannot read is refused, naming it. */
+export function refuseBadTemplates(rule: { id: string; annotations: Readonly<Record<string, string>> }): void {
+  const [problem] = annotationProblems(rule.annotations);
+  if (problem) throw new ValidationError(`rule ${rule.id}: annotation ${problem.annotation}: ${problem.message}`);
 }
 
 function show(v: TemplateValue): string {
