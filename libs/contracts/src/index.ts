@@ -49,3 +49,5 @@ export * from './apikey/apikey.events';
 export * from './nats-permissions';
 export * from './provision';
 export * from './live/live.schema';
+export * from './maintenance/maintenance-window.schema';
+export * from './maintenance/window-schedule';

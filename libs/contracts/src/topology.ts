@@ -10,7 +10,18 @@ import { AGENT_CONFIG_BUCKET } from './agent/agent-config.schema';
 import { SUBJECT_TOKEN_PATTERN } from './patterns';
 
 export type Context =
-  'node' | 'identity' | 'rule' | 'alert' | 'silence' | 'backup' | 'metrics' | 'security' | 'user' | 'audit' | 'apikey';
+  | 'node'
+  | 'identity'
+  | 'rule'
+  | 'alert'
+  | 'silence'
+  | 'backup'
+  | 'metrics'
+  | 'security'
+  | 'user'
+  | 'audit'
+  | 'apikey'
+  | 'maintenance';
 
 /** What a node's telemetry subject says: which kind of message, whose, and for samples the partition. */
 export type TelemetrySubject =

@@ -1,0 +1,66 @@
+import { type LabelMatcher, windowSelects } from '@vigil/contracts';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * `registry.maintenance_window_nodes`, written from two projections (windows and nodes) that run
+ * on their own: each takes this transaction-scoped lock before it reads the other's table, so
+ * the second to commit sees the first's row and no node registered beside a new window is missed.
+ */
+async function lockMembership(tx: EntityManager): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('registry.maintenance_window_nodes'))`);
+}
+
+/** Rows are written in batches of this many ids (one statement each). */
+const BATCH = 5000;
+
+async function insert(tx: EntityManager, windowIds: string[], nodeIds: string[]): Promise<void> {
+  for (let i = 0; i < windowIds.length; i += BATCH) {
+    await tx.query(
+      `INSERT INTO registry.maintenance_window_nodes (window_id, node_id)
+       SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [windowIds.slice(i, i + BATCH), nodeIds.slice(i, i + BATCH)],
+    );
+  }
+}
+
+/** A new window: every registered node its matchers select (read a page at a time). */
+export async function addWindowMembers(tx: EntityManager, windowId: string, matchers: LabelMatcher[]): Promise<void> {
+  await lockMembership(tx);
+  let after = '';
+  for (;;) {
+    const rows = (await tx.query('SELECT id, labels FROM registry.nodes WHERE id > $1 ORDER BY id LIMIT $2', [
+      after,
+      BATCH,
+    ])) as { id: string; labels: Record<string, string> }[];
+    if (rows.length === 0) return;
+    const selected = rows.filter((n) => windowSelects({ matchers }, n.id, n.labels)).map((n) => n.id);
+    await insert(
+      tx,
+      selected.map(() => windowId),
+      selected,
+    );
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/**
+ * A node just registered: the windows that select it and had not stopped when it registered
+ * (`at`, the event's time, so a replay decides the same).
+ */
+export async function addNodeToWindows(
+  tx: EntityManager,
+  nodeId: string,
+  labels: Record<string, string>,
+  at: string,
+): Promise<void> {
+  await lockMembership(tx);
+  const windows = (await tx.query('SELECT id, matchers FROM registry.maintenance_windows WHERE stops_at > $1', [
+    at,
+  ])) as { id: string; matchers: LabelMatcher[] }[];
+  const selecting = windows.filter((w) => windowSelects(w, nodeId, labels)).map((w) => w.id);
+  await insert(
+    tx,
+    selecting,
+    selecting.map(() => nodeId),
+  );
+}
