@@ -1,7 +1,7 @@
 import { type MaintenanceWindowEvent, maintenanceWindowEvents } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
-import { addWindowMembers } from './window-membership';
+import { addWindowMembers, dropLateMembers } from './window-membership';
 
 /** `registry.maintenance_windows` and, for each new window, the registered nodes it selects. */
 export const maintenanceWindowsProjection: Projection<MaintenanceWindowEvent> = {
@@ -18,7 +18,7 @@ export const maintenanceWindowsProjection: Projection<MaintenanceWindowEvent> = 
            VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
           [w.id, w.reason, JSON.stringify(w.matchers), w.startsAt, w.endsAt, w.createdBy, event.occurredAt, event.seq],
         )) as unknown[];
-        if (inserted.length > 0) await addWindowMembers(tx, w.id, w.matchers);
+        if (inserted.length > 0) await addWindowMembers(tx, w.id, w.matchers, w.endsAt);
         return;
       }
       case 'maintenance_window.cancelled':
@@ -27,6 +27,7 @@ export const maintenanceWindowsProjection: Projection<MaintenanceWindowEvent> = 
              stops_at = LEAST(stops_at, $2::timestamptz), last_event_seq = $4 WHERE id = $1`,
           [event.data.windowId, event.data.at, event.meta.actor, event.seq],
         );
+        await dropLateMembers(tx, event.data.windowId, event.data.at);
         return;
       default: {
         const never: never = event;

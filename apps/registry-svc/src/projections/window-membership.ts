@@ -23,15 +23,24 @@ async function insert(tx: EntityManager, windowIds: string[], nodeIds: string[])
   }
 }
 
-/** A new window: every registered node its matchers select (read a page at a time). */
-export async function addWindowMembers(tx: EntityManager, windowId: string, matchers: LabelMatcher[]): Promise<void> {
+/**
+ * A new window: every node registered before it stops whose labels its matchers select (read a
+ * page at a time). A node is a member when its labels match and it registered before the window
+ * stopped, whichever projection saw it first, so a replay of either decides the same.
+ */
+export async function addWindowMembers(
+  tx: EntityManager,
+  windowId: string,
+  matchers: LabelMatcher[],
+  stopsAt: string,
+): Promise<void> {
   await lockMembership(tx);
   let after = '';
   for (;;) {
-    const rows = (await tx.query('SELECT id, labels FROM registry.nodes WHERE id > $1 ORDER BY id LIMIT $2', [
-      after,
-      BATCH,
-    ])) as { id: string; labels: Record<string, string> }[];
+    const rows = (await tx.query(
+      'SELECT id, labels FROM registry.nodes WHERE id > $1 AND registered_at < $2 ORDER BY id LIMIT $3',
+      [after, stopsAt, BATCH],
+    )) as { id: string; labels: Record<string, string> }[];
     if (rows.length === 0) return;
     const selected = rows.filter((n) => windowSelects({ matchers }, n.id, n.labels)).map((n) => n.id);
     await insert(
@@ -41,6 +50,16 @@ export async function addWindowMembers(tx: EntityManager, windowId: string, matc
     );
     after = rows[rows.length - 1].id;
   }
+}
+
+/** A window cancelled at `at`: the nodes registered since are not its members. */
+export async function dropLateMembers(tx: EntityManager, windowId: string, at: string): Promise<void> {
+  await lockMembership(tx);
+  await tx.query(
+    `DELETE FROM registry.maintenance_window_nodes m USING registry.nodes n
+     WHERE m.window_id = $1 AND n.id = m.node_id AND n.registered_at >= $2`,
+    [windowId, at],
+  );
 }
 
 /**

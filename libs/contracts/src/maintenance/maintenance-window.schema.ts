@@ -78,8 +78,8 @@ export const CreateMaintenanceWindowRequest = z
     const now = Date.now();
     const starts = r.startsAt === undefined ? now : Date.parse(r.startsAt);
     const ends = Date.parse(r.endsAt);
-    if (ends <= starts) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt' });
-    else if (ends <= now) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be in the future' });
+    if (ends <= now) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be in the future' });
+    else if (ends <= starts) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt' });
     else if (ends - starts > MAINTENANCE_WINDOW_LIMITS.max_duration_ms)
       ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'a window lasts at most 30 days' });
     if (starts - now > MAINTENANCE_WINDOW_LIMITS.max_lead_ms)
