@@ -7,6 +7,8 @@ import { FleetStore } from '../fleet/store';
 import { formatters, initialLanguage, translator } from '../i18n/i18n';
 import { type Language, LANGUAGE_NAMES, LANGUAGES, type MessageKey } from '../i18n/messages';
 import { LiveClient, type LiveStatus, liveUrl } from '../live/live-client';
+import { MaintenanceView } from '../maintenance/maintenance-view';
+import { followWindowBoundaries } from '../maintenance/window-boundaries';
 import { NodeDetailView } from '../nodes/node-detail';
 import { seesUsers, UsersView } from '../users/users';
 import { Link, PageHeading } from '../views/common';
@@ -108,9 +110,11 @@ export function App() {
     const live = new LiveClient({ url: liveUrl(location), renewSession: refreshSession, onStatus: setLiveStatus });
     const fleet = new FleetStore();
     fleet.startLive(live);
+    const stopWindows = followWindowBoundaries(fleet, live);
     live.start();
     setServices({ live, fleet });
     return () => {
+      stopWindows();
       fleet.stop();
       live.stop();
       setServices(null);
@@ -128,6 +132,7 @@ export function App() {
       overview: 'overview.title',
       alerts: 'alerts.title',
       silences: 'silences.title',
+      maintenance: 'mw.title',
       users: 'users.title',
       login: 'login.title',
       notFound: 'notFound.title',
@@ -235,6 +240,11 @@ export function App() {
                 {t('nav.silences')}
               </Link>
             </li>
+            <li>
+              <Link href="/maintenance" current={route.view === 'maintenance'}>
+                {t('nav.maintenance')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -273,6 +283,8 @@ function View(props: { route: Route; theme: string }) {
       return <AlertsView filters={route.filters} />;
     case 'silences':
       return <SilencesView />;
+    case 'maintenance':
+      return <MaintenanceView />;
     case 'users':
       return <UsersView />;
     case 'login':

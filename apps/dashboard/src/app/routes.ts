@@ -42,6 +42,7 @@ export type Route =
   | { view: 'overview'; filters: FleetFilters }
   | { view: 'alerts'; filters: AlertFilters }
   | { view: 'silences' }
+  | { view: 'maintenance' }
   | { view: 'node'; id: string; range: RangeKey }
   | { view: 'users' }
   | { view: 'login'; next: string }
@@ -90,6 +91,7 @@ export function parseRoute(pathname: string, search: string): Route {
       },
     };
   if (path === '/silences') return { view: 'silences' };
+  if (path === '/maintenance') return { view: 'maintenance' };
   if (path === '/users') return { view: 'users' };
   if (path === '/login') return { view: 'login', next: safeNext(params.get('next')) };
   return { view: 'notFound', path };
@@ -127,6 +129,8 @@ export function routeHref(route: Route): string {
     }
     case 'silences':
       return '/silences';
+    case 'maintenance':
+      return '/maintenance';
     case 'users':
       return '/users';
     case 'login':

@@ -33,6 +33,8 @@ describe('console routes', () => {
       filters: DEFAULT_ALERT_FILTERS,
     });
     expect(round({ view: 'silences' })).toEqual({ view: 'silences' });
+    expect(round({ view: 'maintenance' })).toEqual({ view: 'maintenance' });
+    expect(parseRoute('/maintenance/', '')).toEqual({ view: 'maintenance' });
   });
 
   it('ignores what it does not know instead of failing', () => {

@@ -4,6 +4,8 @@
  * messages.unit.spec.ts fails when a key is missing in either language, when their placeholders
  * differ, and when a key is used nowhere.
  */
+import * as maintenance from './messages-maintenance';
+
 export const en = {
   'app.name': 'Vigil',
   'app.skip': 'Skip to content',
@@ -218,6 +220,7 @@ export const en = {
   'forbidden.body': 'This page is for administrators; you are signed in as {role}.',
   'notFound.title': 'Page not found',
   'notFound.body': 'There is nothing at {path}.',
+  ...maintenance.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -435,6 +438,7 @@ export const zhCN: Record<MessageKey, string> = {
   'forbidden.body': '此页面仅供管理员使用；您当前的角色是{role}。',
   'notFound.title': '页面不存在',
   'notFound.body': '{path} 处没有内容。',
+  ...maintenance.zhCN,
 };
 
 export const LANGUAGES = ['en', 'zh-CN'] as const;
