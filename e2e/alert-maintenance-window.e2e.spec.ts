@@ -14,6 +14,7 @@ import {
   ruleOperations,
 } from '@vigil/contracts';
 import { requestQuery } from '@vigil/messaging';
+import { WebSocket } from 'ws';
 import { eventually, loginToGateway } from '@vigil/test-support';
 import { CaptureServer } from '../apps/alert-svc/src/notify/receivers/testing/capture-server';
 import type { WebhookPayload } from '../apps/alert-svc/src/notify/receivers/webhook/webhook.payload';
@@ -203,6 +204,15 @@ describe('maintenance windows', () => {
   }, 90_000);
 
   it('ends at its cancellation, recorded with who cancelled it, and a scheduled one does not start', async () => {
+    // The live API's maintenance topic tells of each window scheduled and cancelled.
+    const ws = new WebSocket(`ws://127.0.0.1:${platform.ports.gateway}/ws`, {
+      headers: { authorization: `Bearer ${platform.adminToken}` },
+    });
+    const frames: { type: string; event?: { type: string; actor: string; data: Record<string, unknown> } }[] = [];
+    ws.on('message', (data) => void frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ op: 'subscribe', id: 'mw', topic: 'maintenance' }));
+    await eventually(() => frames.some((f) => f.type === 'subscribed'), { what: 'subscribed to maintenance' });
     await register('mw-4', { rack: '4' });
     const later = await send<MaintenanceWindowView>('POST', '/api/v1/maintenance-windows', {
       matchers: { rack: '4' },
@@ -236,6 +246,20 @@ describe('maintenance windows', () => {
       [now.body.id, 'user:admin'],
       [later.body.id, 'user:admin'],
     ]);
+    const live = await eventually(
+      () => {
+        const seen = frames.flatMap((f) => (f.type === 'event' && f.event ? [f.event] : []));
+        return seen.length >= 4 ? seen : undefined;
+      },
+      { what: 'the window events on the socket' },
+    );
+    expect(live.map((e) => [e.type, e.actor])).toEqual([
+      ['maintenance_window.scheduled', 'user:admin'],
+      ['maintenance_window.scheduled', 'user:admin'],
+      ['maintenance_window.cancelled', 'user:admin'],
+      ['maintenance_window.cancelled', 'user:admin'],
+    ]);
+    ws.close();
     f.stop();
   }, 60_000);
 });

@@ -28,6 +28,7 @@ import {
   maintenanceWindowDecider,
 } from '../domain/maintenance-window/maintenance-window.decider';
 import { MaintenanceWindowsReadModel } from '../projections/maintenance-windows.read-model';
+import { NODE_LABELS } from '../projections/window-membership';
 
 interface WindowRow {
   id: string;
@@ -142,7 +143,8 @@ export class MaintenanceWindowsService {
     for (;;) {
       const rows = await this.db.query<{ id: string; hostname: string; labels: Record<string, string> }>(
         'maintenance_window_preview',
-        `SELECT id, hostname, labels FROM registry.nodes WHERE (hostname, id) > ($1, $2) ORDER BY hostname, id LIMIT $3`,
+        `SELECT id, hostname, ${NODE_LABELS} AS labels FROM registry.nodes
+         WHERE (hostname, id) > ($1, $2) ORDER BY hostname, id LIMIT $3`,
         [...after, PREVIEW_PAGE],
       );
       if (rows.length === 0) return { total, nodes };

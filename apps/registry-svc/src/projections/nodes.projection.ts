@@ -1,7 +1,7 @@
 import { type NodeEvent, nodeEvents } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
-import { addNodeToWindows } from './window-membership';
+import { addNodeToWindows, updateNodeWindows } from './window-membership';
 
 /**
  * The `registry.nodes` read model: one row per node, every column derived from its events; and
@@ -51,6 +51,8 @@ export const nodesProjection: Projection<NodeEvent> = {
             event.seq,
           ],
         );
+        // Its labels may have changed: the maintenance windows that select it follow.
+        await updateNodeWindows(tx, event.data.nodeId, event.data.inventory.labels, event.occurredAt);
         return;
       case 'node.config_reported':
         await tx.query(

@@ -52,8 +52,9 @@ const rack = (value: string, op: '=' | '=~' = '=') => [{ label: 'rack', op, valu
 /**
  * Which registered nodes each maintenance window selects (`registry.maintenance_window_nodes`),
  * written by two projections that run on their own, against a real Postgres: nodes registered
- * before a window and during it, none registered after it stopped, and a window and a node applied
- * at the same moment in two transactions (the advisory lock: neither misses the other).
+ * before a window and during it, none registered after it stopped, nodes whose labels change, and
+ * a window and a node applied at the same moment in two transactions (the advisory lock: neither
+ * misses the other).
  */
 describe('maintenance window membership (real Postgres)', () => {
   let tdb: TestDatabase;
@@ -130,6 +131,32 @@ describe('maintenance window membership (real Postgres)', () => {
     await win(scheduled(w));
     await win(cancelled);
     expect(await members(w)).toEqual(['b-1']);
+  });
+
+  it('follows a node whose labels change (its inventory): it joins and leaves the windows not stopped yet', async () => {
+    const inventory = (nodeId: string, labels: Record<string, string>, at: number) =>
+      stored<NodeEvent>(
+        'node.inventory_changed',
+        { nodeId, hash: `h${seq}`, inventory: { nodeId, hostname: nodeId, labels } } as never,
+        at,
+      );
+    const w = window(rack('6'), T, T + H);
+    await win(scheduled(w));
+    await node(registered('d-1', { rack: '6' }));
+    expect(await members(w)).toEqual(['d-1']);
+    await node(inventory('d-1', { rack: '1' }, T + 60_000));
+    expect(await members(w)).toEqual([]);
+    await node(inventory('d-1', { rack: '6' }, T + 120_000));
+    expect(await members(w)).toEqual(['d-1']);
+    // A new window selects by the labels of the latest inventory, not those of the registration.
+    await node(registered('d-2', { rack: '1' }));
+    await node(inventory('d-2', { rack: '6' }, T + 1000));
+    const later = window(rack('6'), T, T + H);
+    await win(scheduled(later));
+    expect(await members(later)).toEqual(['d-1', 'd-2']);
+    // A window that stopped keeps the members it had.
+    await node(inventory('d-1', { rack: '1' }, T + 2 * H));
+    expect(await members(w)).toEqual(['d-1', 'd-2']);
   });
 
   it('misses no node registered at the same moment as a window, whichever commits first', async () => {

@@ -10,6 +10,12 @@ async function lockMembership(tx: EntityManager): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('registry.maintenance_window_nodes'))`);
 }
 
+/**
+ * The labels a window selects a node by: those of its latest inventory when it reported one (they
+ * can change; metrics-svc reads the same), else those it registered with.
+ */
+export const NODE_LABELS = "COALESCE(inventory->'labels', labels)";
+
 /** Rows are written in batches of this many ids (one statement each). */
 const BATCH = 5000;
 
@@ -38,7 +44,7 @@ export async function addWindowMembers(
   let after = '';
   for (;;) {
     const rows = (await tx.query(
-      'SELECT id, labels FROM registry.nodes WHERE id > $1 AND registered_at < $2 ORDER BY id LIMIT $3',
+      `SELECT id, ${NODE_LABELS} AS labels FROM registry.nodes WHERE id > $1 AND registered_at < $2 ORDER BY id LIMIT $3`,
       [after, stopsAt, BATCH],
     )) as { id: string; labels: Record<string, string> }[];
     if (rows.length === 0) return;
@@ -82,4 +88,32 @@ export async function addNodeToWindows(
     selecting,
     selecting.map(() => nodeId),
   );
+}
+
+/**
+ * A node's labels changed (a new inventory) at `at`: it joins the windows not stopped yet that
+ * select its new labels and leaves those that no longer do.
+ */
+export async function updateNodeWindows(
+  tx: EntityManager,
+  nodeId: string,
+  labels: Record<string, string>,
+  at: string,
+): Promise<void> {
+  await lockMembership(tx);
+  const windows = (await tx.query('SELECT id, matchers FROM registry.maintenance_windows WHERE stops_at > $1', [
+    at,
+  ])) as { id: string; matchers: LabelMatcher[] }[];
+  const selecting = windows.filter((w) => windowSelects(w, nodeId, labels)).map((w) => w.id);
+  const leaving = windows.filter((w) => !selecting.includes(w.id)).map((w) => w.id);
+  await insert(
+    tx,
+    selecting,
+    selecting.map(() => nodeId),
+  );
+  if (leaving.length > 0)
+    await tx.query('DELETE FROM registry.maintenance_window_nodes WHERE node_id = $1 AND window_id = ANY($2::uuid[])', [
+      nodeId,
+      leaving,
+    ]);
 }

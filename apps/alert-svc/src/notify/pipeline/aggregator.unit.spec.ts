@@ -259,6 +259,25 @@ describe('Aggregator', () => {
     expect(summary(agg.due(20_000)).sort()).toEqual(['team:firing:a=firing', 'team:firing:c=firing']);
   });
 
+  it('follows a node whose labels change (a new inventory) into and out of a maintenance window', () => {
+    const { muting } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
+    const window = {
+      id: '0190a000-0000-7000-8000-0000000000b3',
+      reason: 'rack 7 power work',
+      matchers: [{ label: 'rack', op: '=' as const, value: '7' }],
+      startsAt: new Date(0).toISOString(),
+      endsAt: new Date(60_000).toISOString(),
+      createdBy: 'user:ana',
+    };
+    muting.applyWindow({ type: 'maintenance_window.scheduled', data: { window } } as never, 0);
+    muting.setNodeLabels('n1', { rack: '8' });
+    expect(muting.mutedBy('a', { node: 'n1' }, 1_000)).toBeUndefined();
+    muting.setNodeLabels('n1', { rack: '7' });
+    expect(muting.mutedBy('a', { node: 'n1' }, 1_000)).toMatchObject({ by: 'maintenance', window: window.id });
+    // A node alert-svc has not heard of is in no window (its labels are unknown).
+    expect(muting.mutedBy('b', { node: 'unknown' }, 1_000)).toBeUndefined();
+  });
+
   it('ends a cancelled maintenance window at its cancellation', () => {
     const { agg, muting } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
     const id = '0190a000-0000-7000-8000-0000000000b2';

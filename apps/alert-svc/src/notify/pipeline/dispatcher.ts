@@ -196,7 +196,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
 
   /**
    * Which nodes are in maintenance, from the registry's node events (each node's own maintenance,
-   * and the labels it registered with) and its maintenance window events (the windows select
+   * and its labels: registered, then as each inventory reports them) and its maintenance window events (the windows select
    * nodes by those labels): the whole history of both before anything is sent (a node in
    * maintenance must not be told of at a takeover), then live.
    */
@@ -211,6 +211,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
         muting.setMaintenance(event.data.nodeId, event.data.until ? Date.parse(event.data.until) : Infinity);
       } else if (event.type === 'node.maintenance_ended') muting.setMaintenance(event.data.nodeId, false);
       else if (event.type === 'node.registered') muting.setNodeLabels(event.data.nodeId, event.data.labels);
+      // A new inventory carries the node's labels as they are now (what metrics-svc selects by too).
+      else if (event.type === 'node.inventory_changed')
+        muting.setNodeLabels(event.data.nodeId, event.data.inventory.labels);
       else return;
       if (live) changed();
     });
