@@ -53,13 +53,13 @@ interface NodeRow {
  * The active maintenance windows, one per node they select (the one that stops last): a node in
  * one is in maintenance as if put there by hand, without any event naming it.
  */
-const ACTIVE_WINDOWS = `WITH win AS (
-  SELECT DISTINCT ON (m.node_id) m.node_id AS window_node, w.id AS window_id, w.reason AS window_reason,
-    w.starts_at AS window_since, w.stops_at AS window_until, w.created_by AS window_by
+const ACTIVE_WINDOWS = `SELECT DISTINCT ON (m.node_id) m.node_id AS window_node, w.id AS window_id,
+    w.reason AS window_reason, w.starts_at AS window_since, w.stops_at AS window_until, w.created_by AS window_by
   FROM registry.maintenance_windows w JOIN registry.maintenance_window_nodes m ON m.window_id = w.id
   WHERE w.starts_at <= now() AND now() < w.stops_at
-  ORDER BY m.node_id, w.stops_at DESC)`;
-const NODES_WITH_WINDOW = 'registry.nodes n LEFT JOIN win ON win.window_node = n.id';
+  ORDER BY m.node_id, w.stops_at DESC`;
+/** The nodes, each with its active window if any (a derived table, so every query still starts with SELECT). */
+const NODES_WITH_WINDOW = `registry.nodes n LEFT JOIN (${ACTIVE_WINDOWS}) win ON win.window_node = n.id`;
 
 /** Its own maintenance first (set by hand, it says more), else the window's. */
 function maintenanceOf(r: NodeRow): NodeView['maintenance'] {
@@ -168,7 +168,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       'nodes_list',
       // The page walks nodes_hostname_id_idx; the total is counted once beside it (one snapshot).
       // A window count (count(*) OVER ()) would materialise and sort every row for every page.
-      `${ACTIVE_WINDOWS} SELECT n.*, win.*, (SELECT count(*) FROM ${NODES_WITH_WINDOW} ${filter}) AS total
+      `SELECT n.*, win.*, (SELECT count(*) FROM ${NODES_WITH_WINDOW} ${filter}) AS total
        FROM ${NODES_WITH_WINDOW} ${filter}
        ORDER BY n.hostname, n.id LIMIT $3 OFFSET $4`,
       [...params, req.limit, req.offset],
@@ -179,7 +179,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
           (
             await this.db.query<{ n: string }>(
               'nodes_count',
-              `${ACTIVE_WINDOWS} SELECT count(*) AS n FROM ${NODES_WITH_WINDOW} ${filter}`,
+              `SELECT count(*) AS n FROM ${NODES_WITH_WINDOW} ${filter}`,
               params,
             )
           )[0].n,
@@ -195,7 +195,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
   async getNode(req: GetNodeRequest): Promise<NodeView> {
     const rows = await this.db.query<NodeRow>(
       'nodes_get',
-      `${ACTIVE_WINDOWS} SELECT n.*, win.* FROM ${NODES_WITH_WINDOW} WHERE n.id = $1`,
+      `SELECT n.*, win.* FROM ${NODES_WITH_WINDOW} WHERE n.id = $1`,
       [req.nodeId],
     );
     if (!rows[0]) throw new NotFoundError(`node ${req.nodeId} is not registered`);
