@@ -23,6 +23,7 @@ import { GatewayDlqRedriven1766300000000 } from './migrations/1766300000000-gate
 import { KeysModule } from './keys/keys.module';
 import { LiveModule } from './live/live.module';
 import { NodesController } from './nodes/nodes.controller';
+import { MaintenanceWindowsController } from './maintenance/maintenance-windows.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { PlatformStatusModule } from './platform-status/platform-status.module';
 import { UsersModule } from './users/users.module';
@@ -56,6 +57,7 @@ import { UsersModule } from './users/users.module';
   controllers: [
     DlqController,
     NodesController,
+    MaintenanceWindowsController,
     MetricsController,
     PrometheusController,
     RulesController,

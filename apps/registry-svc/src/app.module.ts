@@ -19,6 +19,9 @@ import { EnrollmentTokenAdmin1765530000000 } from './migrations/1765530000000-en
 import { ReplayMarks1765519100000 } from './migrations/1765519100000-replay-marks';
 import { ReplayMarksPruning1766200000001 } from './migrations/1766200000001-replay-marks-pruning';
 import { RegistryDlqRedriven1766300000000 } from './migrations/1766300000000-registry-dlq-redriven';
+import { MaintenanceWindows1766400000000 } from './migrations/1766400000000-maintenance-windows';
+import { MaintenanceWindowsService } from './maintenance/maintenance-windows.service';
+import { MaintenanceWindowsReadModel } from './projections/maintenance-windows.read-model';
 import { PresenceService } from './presence/presence.service';
 import { IdentitiesReadModel } from './projections/identities.read-model';
 import { NodesReadModel } from './projections/nodes.read-model';
@@ -45,6 +48,7 @@ import { RegistryMetrics } from './registry.metrics';
           ReplayMarks1765519100000,
           ReplayMarksPruning1766200000001,
           RegistryDlqRedriven1766300000000,
+          MaintenanceWindows1766400000000,
         ],
       },
     }),
@@ -63,6 +67,8 @@ import { RegistryMetrics } from './registry.metrics';
     RegistryMetrics,
     PresenceService,
     MaintenanceService,
+    MaintenanceWindowsReadModel,
+    MaintenanceWindowsService,
     RegistryApi,
   ],
 })

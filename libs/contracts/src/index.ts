@@ -55,3 +55,5 @@ export * from './nats-permissions';
 export * from './provision';
 export * from './live/live.schema';
 export * from './platform/platform-status.schema';
+export * from './maintenance/maintenance-window.schema';
+export * from './maintenance/window-schedule';

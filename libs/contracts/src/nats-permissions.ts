@@ -83,7 +83,7 @@ interface ServiceRole {
 /** Who appends what: `grep -rn "new EventStore" apps libs` (SecurityViolations appends `security`). */
 const SERVICE_ROLES: Record<Exclude<NatsIdentity, 'gateway' | 'agent' | 'admin'>, ServiceRole> = {
   'registry-svc': {
-    appends: ['node', 'identity', 'security'],
+    appends: ['node', 'identity', 'maintenance', 'security'],
     reads: ['telemetry', 'events'],
     answers: ['registry'],
     deadLetters: true,

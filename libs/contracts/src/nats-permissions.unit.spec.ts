@@ -16,6 +16,7 @@ describe('NATS permissions per identity', () => {
     expect(eventsPublished('registry-svc')).toEqual([
       't1.events.node.*',
       't1.events.identity.*',
+      't1.events.maintenance.*',
       't1.events.security.*',
     ]);
     expect(eventsPublished('metrics-svc')).toEqual(['t1.events.metrics.*', 't1.events.security.*']);

@@ -22,7 +22,8 @@ export type Context =
   | 'security'
   | 'user'
   | 'audit'
-  | 'apikey';
+  | 'apikey'
+  | 'maintenance';
 
 /** What a node's telemetry subject says: which kind of message, whose, and for samples the partition. */
 export type TelemetrySubject =

@@ -9,6 +9,8 @@ import { FleetStore } from '../fleet/store';
 import { formatters, initialLanguage, translator } from '../i18n/i18n';
 import { type Language, LANGUAGE_NAMES, LANGUAGES, type MessageKey } from '../i18n/messages';
 import { LiveClient, type LiveStatus, liveUrl } from '../live/live-client';
+import { MaintenanceView } from '../maintenance/maintenance-view';
+import { followWindowBoundaries } from '../maintenance/window-boundaries';
 import { NodeDetailView } from '../nodes/node-detail';
 import { NotificationsView } from '../notify/notifications-view';
 import { ReceiversView } from '../notify/receivers-view';
@@ -113,9 +115,11 @@ export function App() {
     const live = new LiveClient({ url: liveUrl(location), renewSession: renewLiveSession, onStatus: setLiveStatus });
     const fleet = new FleetStore();
     fleet.startLive(live);
+    const stopWindows = followWindowBoundaries(fleet, live);
     live.start();
     setServices({ live, fleet });
     return () => {
+      stopWindows();
       fleet.stop();
       live.stop();
       setServices(null);
@@ -136,6 +140,7 @@ export function App() {
       receivers: 'receivers.title',
       notifications: 'notifications.title',
       rules: 'rules.title',
+      maintenance: 'mw.title',
       users: 'users.title',
       audit: 'audit.title',
       keys: 'keys.title',
@@ -266,6 +271,11 @@ export function App() {
                 {t('nav.rules')}
               </Link>
             </li>
+            <li>
+              <Link href="/maintenance" current={route.view === 'maintenance'}>
+                {t('nav.maintenance')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -331,6 +341,8 @@ function View(props: { route: Route; theme: string }) {
       return <LazyRulesView filters={route.filters} />;
     case 'rule':
       return <LazyRulesView rule={route} />;
+    case 'maintenance':
+      return <MaintenanceView />;
     case 'users':
       return <UsersView />;
     case 'audit':

@@ -105,6 +105,7 @@ export type Route =
   | { view: 'rules'; filters: RuleFilters }
   /** One rule's form: `id` null for a new rule (of `kind`). */
   | { view: 'rule'; id: string | null; kind: RuleKindFilter }
+  | { view: 'maintenance' }
   | { view: 'node'; id: string; range: RangeKey }
   | { view: 'users' }
   | { view: 'login'; next: string }
@@ -193,6 +194,7 @@ export function parseRoute(pathname: string, search: string): Route {
     }
     return { view: 'rule', id, kind };
   }
+  if (path === '/maintenance') return { view: 'maintenance' };
   if (path === '/users') return { view: 'users' };
   if (path === '/audit') return { view: 'audit', filters: parseAuditFilters(params) };
   if (path === '/keys') return { view: 'keys' };
@@ -287,6 +289,8 @@ export function routeHref(route: Route): string {
     case 'rule':
       if (route.id === null) return route.kind === 'threshold' ? '/rules/new' : `/rules/new?kind=${route.kind}`;
       return route.id === 'new' ? '/rules/new?edit' : `/rules/${encodeURIComponent(route.id)}`;
+    case 'maintenance':
+      return '/maintenance';
     case 'users':
       return '/users';
     case 'audit': {

@@ -42,6 +42,8 @@ describe('console routes', () => {
       filters: DEFAULT_ALERT_FILTERS,
     });
     expect(round({ view: 'silences' })).toEqual({ view: 'silences' });
+    expect(round({ view: 'maintenance' })).toEqual({ view: 'maintenance' });
+    expect(parseRoute('/maintenance/', '')).toEqual({ view: 'maintenance' });
   });
 
   it('keeps the admin views and the audit trail’s filters and page in the URL', () => {

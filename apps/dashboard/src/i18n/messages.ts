@@ -8,6 +8,7 @@ import { en as adminEn, zhCN as adminZhCN } from './messages-admin';
  */
 import { en as notifyEn, zhCN as notifyZhCN } from './messages-notify';
 import * as rulesMessages from './messages-rules';
+import * as maintenance from './messages-maintenance';
 
 export const en = {
   ...notifyEn,
@@ -226,6 +227,7 @@ export const en = {
   'notFound.body': 'There is nothing at {path}.',
   ...adminEn,
   ...rulesMessages.en,
+  ...maintenance.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -446,6 +448,7 @@ export const zhCN: Record<MessageKey, string> = {
   'notFound.body': '{path} 处没有内容。',
   ...adminZhCN,
   ...rulesMessages.zhCN,
+  ...maintenance.zhCN,
 };
 
 export const LANGUAGES = ['en', 'zh-CN'] as const;

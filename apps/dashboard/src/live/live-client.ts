@@ -49,7 +49,7 @@ export interface LiveClientOptions {
   onError?: (frame: Extract<LiveServerFrame, { type: 'error' }>) => void;
 }
 
-export type EventTopic = 'fleet' | 'alerts' | 'silences' | 'notifications' | 'backups' | 'audit';
+export type EventTopic = 'fleet' | 'alerts' | 'silences' | 'notifications' | 'backups' | 'audit' | 'maintenance';
 export type SamplesFrame = Extract<LiveServerFrame, { type: 'samples' }>;
 
 interface EventSubscription {

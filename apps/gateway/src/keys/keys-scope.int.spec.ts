@@ -259,6 +259,10 @@ describe('gateway API keys scoped by node labels', () => {
       ['POST', '/api/v1/alerts/receivers/x/test'],
       ['GET', '/api/v1/alerts/rules'],
       ['POST', '/api/v1/alerts/rules/apply'],
+      ['GET', '/api/v1/maintenance-windows'],
+      ['POST', '/api/v1/maintenance-windows'],
+      ['POST', '/api/v1/maintenance-windows/preview'],
+      ['DELETE', '/api/v1/maintenance-windows/0190a000-0000-7000-8000-0000000000a1'],
     ]) {
       const r = await gw.fetch(path, { method, token: prod.key, json: method === 'GET' ? undefined : {} });
       expect([path, r.status]).toEqual([path, 403]);

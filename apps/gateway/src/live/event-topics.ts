@@ -6,6 +6,7 @@ import {
   type DomainEvent,
   type LiveEvent,
   type LiveTopic,
+  maintenanceWindowEvents,
   nodeEvents,
   notificationEvents,
   type Role,
@@ -70,6 +71,8 @@ export const EVENT_TOPICS: Readonly<Record<EventTopicName, EventTopic>> = {
   notifications: { name: 'notifications', context: 'notification', catalog: notificationEvents, role: 'viewer' },
   backups: { name: 'backups', context: 'backup', catalog: backupEvents, role: 'viewer' },
   audit: { name: 'audit', context: 'audit', catalog: auditEvents, role: 'admin' },
+  // Windows select nodes by labels across the fleet: no node to scope by, so a scoped key is refused.
+  maintenance: { name: 'maintenance', context: 'maintenance', catalog: maintenanceWindowEvents, role: 'viewer' },
 };
 
 /** An event as the live API sends it: the envelope without its causation metadata, the actor kept. */

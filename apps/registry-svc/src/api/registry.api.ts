@@ -8,6 +8,7 @@ import {
   type NodeView,
   enrollmentTokenCommands,
   identityCommands,
+  maintenanceWindowOperations,
   registryQueries,
 } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
@@ -17,8 +18,10 @@ import { supervisedProcesses } from '../presence/supervised-processes';
 import { IdentityService } from '../identity/identity.service';
 import { IdentityVerifier } from '../identity/identity.verifier';
 import { MaintenanceService } from '../maintenance/maintenance.service';
+import { MaintenanceWindowsService } from '../maintenance/maintenance-windows.service';
 import { NodesReadModel } from '../projections/nodes.read-model';
 import { IdentitiesReadModel } from '../projections/identities.read-model';
+import { MaintenanceWindowsReadModel } from '../projections/maintenance-windows.read-model';
 import { PresenceService } from '../presence/presence.service';
 import { TelemetryRedrive } from '../presence/telemetry-redrive';
 
@@ -38,6 +41,44 @@ interface NodeRow {
   maintenance_reason: string | null;
   maintenance_until: Date | null;
   maintenance_by: string | null;
+  /** The active maintenance window selecting the node (the one ending last), if any. */
+  window_id: string | null;
+  window_reason: string | null;
+  window_since: Date | null;
+  window_until: Date | null;
+  window_by: string | null;
+}
+
+/**
+ * The active maintenance windows, one per node they select (the one that stops last): a node in
+ * one is in maintenance as if put there by hand, without any event naming it.
+ */
+const ACTIVE_WINDOWS = `SELECT DISTINCT ON (m.node_id) m.node_id AS window_node, w.id AS window_id,
+    w.reason AS window_reason, w.starts_at AS window_since, w.stops_at AS window_until, w.created_by AS window_by
+  FROM registry.maintenance_windows w JOIN registry.maintenance_window_nodes m ON m.window_id = w.id
+  WHERE w.starts_at <= now() AND now() < w.stops_at
+  ORDER BY m.node_id, w.stops_at DESC`;
+/** The nodes, each with its active window if any (a derived table, so every query still starts with SELECT). */
+const NODES_WITH_WINDOW = `registry.nodes n LEFT JOIN (${ACTIVE_WINDOWS}) win ON win.window_node = n.id`;
+
+/** Its own maintenance first (set by hand, it says more), else the window's. */
+function maintenanceOf(r: NodeRow): NodeView['maintenance'] {
+  if (r.maintenance_since)
+    return {
+      since: r.maintenance_since.toISOString(),
+      reason: r.maintenance_reason ?? '',
+      until: r.maintenance_until ? r.maintenance_until.toISOString() : null,
+      by: r.maintenance_by ?? '',
+    };
+  if (r.window_id && r.window_since && r.window_until)
+    return {
+      since: r.window_since.toISOString(),
+      reason: r.window_reason ?? '',
+      until: r.window_until.toISOString(),
+      by: r.window_by ?? '',
+      window: r.window_id,
+    };
+  return null;
 }
 
 /** Answers the registry's request/reply operations over NATS (queue group: replicas share them). */
@@ -57,6 +98,8 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly presenceService: PresenceService,
     private readonly verifier: IdentityVerifier,
     private readonly identities: IdentitiesReadModel,
+    private readonly windows: MaintenanceWindowsService,
+    private readonly windowsReadModel: MaintenanceWindowsReadModel,
   ) {
     this.presence = new PresenceStore(cache);
   }
@@ -86,6 +129,10 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         await this.caughtUp(await this.maintenance.end(r.nodeId, r.actor));
         return this.getNode(r);
       }),
+      serveQuery(deps, maintenanceWindowOperations.create, (r) => this.windows.create(r)),
+      serveQuery(deps, maintenanceWindowOperations.cancel, (r) => this.windows.cancel(r)),
+      serveQuery(deps, maintenanceWindowOperations.list, (r) => this.windows.list(r)),
+      serveQuery(deps, maintenanceWindowOperations.preview, (r) => this.windows.preview(r)),
       serveQuery(deps, identityCommands.createEnrollmentToken, (r) => this.identity.createToken(r)),
       serveQuery(deps, identityCommands.enroll, (r) => this.identity.enroll(r)),
       serveQuery(deps, enrollmentTokenCommands.listEnrollmentTokens, (r) => this.identity.listTokens(r)),
@@ -105,6 +152,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
       new TelemetryRedrive(this.bus.topology, this.presenceService, this.verifier, ledger),
       this.nodes.redriveHandler(ledger),
       this.identities.redriveHandler(ledger),
+      this.windowsReadModel.redriveHandler(ledger),
     ];
   }
 
@@ -113,14 +161,16 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async listNodes(req: ListNodesRequest): Promise<ListNodesReply> {
-    const filter = `WHERE ($1::text IS NULL OR status = $1) AND ($2::boolean IS NULL OR (maintenance_since IS NOT NULL) = $2)`;
+    const filter = `WHERE ($1::text IS NULL OR n.status = $1)
+      AND ($2::boolean IS NULL OR (n.maintenance_since IS NOT NULL OR win.window_id IS NOT NULL) = $2)`;
     const params: unknown[] = [req.status ?? null, req.maintenance ?? null];
     const rows = await this.db.query<NodeRow & { total: string }>(
       'nodes_list',
       // The page walks nodes_hostname_id_idx; the total is counted once beside it (one snapshot).
       // A window count (count(*) OVER ()) would materialise and sort every row for every page.
-      `SELECT *, (SELECT count(*) FROM registry.nodes ${filter}) AS total FROM registry.nodes ${filter}
-       ORDER BY hostname, id LIMIT $3 OFFSET $4`,
+      `SELECT n.*, win.*, (SELECT count(*) FROM ${NODES_WITH_WINDOW} ${filter}) AS total
+       FROM ${NODES_WITH_WINDOW} ${filter}
+       ORDER BY n.hostname, n.id LIMIT $3 OFFSET $4`,
       [...params, req.limit, req.offset],
     );
     const total = rows.length
@@ -129,7 +179,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
           (
             await this.db.query<{ n: string }>(
               'nodes_count',
-              `SELECT count(*) AS n FROM registry.nodes ${filter}`,
+              `SELECT count(*) AS n FROM ${NODES_WITH_WINDOW} ${filter}`,
               params,
             )
           )[0].n,
@@ -143,7 +193,11 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async getNode(req: GetNodeRequest): Promise<NodeView> {
-    const rows = await this.db.query<NodeRow>('nodes_get', 'SELECT * FROM registry.nodes WHERE id = $1', [req.nodeId]);
+    const rows = await this.db.query<NodeRow>(
+      'nodes_get',
+      `SELECT n.*, win.* FROM ${NODES_WITH_WINDOW} WHERE n.id = $1`,
+      [req.nodeId],
+    );
     if (!rows[0]) throw new NotFoundError(`node ${req.nodeId} is not registered`);
     return (await this.views(rows))[0];
   }
@@ -165,14 +219,7 @@ export class RegistryApi implements OnApplicationBootstrap, BeforeApplicationShu
         lastSeenAt: lastSeen ? lastSeen.toISOString() : null,
         inventory: r.inventory,
         config: r.config,
-        maintenance: r.maintenance_since
-          ? {
-              since: r.maintenance_since.toISOString(),
-              reason: r.maintenance_reason ?? '',
-              until: r.maintenance_until ? r.maintenance_until.toISOString() : null,
-              by: r.maintenance_by ?? '',
-            }
-          : null,
+        maintenance: maintenanceOf(r),
         version: r.version,
       };
     });

@@ -1,8 +1,12 @@
 import { type NodeEvent, nodeEvents } from '@vigil/contracts';
 import type { Projection, StoredEvent } from '@vigil/event-store';
 import type { EntityManager } from 'typeorm';
+import { addNodeToWindows, updateNodeWindows } from './window-membership';
 
-/** The `registry.nodes` read model: one row per node, every column derived from its events. */
+/**
+ * The `registry.nodes` read model: one row per node, every column derived from its events; and
+ * the maintenance windows each new node is in (`registry.maintenance_window_nodes`).
+ */
 export const nodesProjection: Projection<NodeEvent> = {
   name: 'registry-nodes',
   catalog: nodeEvents,
@@ -17,6 +21,8 @@ export const nodesProjection: Projection<NodeEvent> = {
            VALUES ($1, $2, 'registered', $3, $4, $5, $5, NULL, NULL, NULL, 1, $6)`,
           [d.nodeId, d.hostname, JSON.stringify(d.labels), d.agentVersion, event.occurredAt, event.seq],
         );
+        // A node registered during (or before) a maintenance window is in it like the others.
+        await addNodeToWindows(tx, d.nodeId, d.labels, event.occurredAt);
         return;
       }
       case 'node.online':
@@ -45,6 +51,8 @@ export const nodesProjection: Projection<NodeEvent> = {
             event.seq,
           ],
         );
+        // Its labels may have changed: the maintenance windows that select it follow.
+        await updateNodeWindows(tx, event.data.nodeId, event.data.inventory.labels, event.occurredAt);
         return;
       case 'node.labels_changed':
         await tx.query(

@@ -64,6 +64,8 @@ export const LiveTopic = z.enum([
   'backups',
   /** The audit log as it is written (admins only). */
   'audit',
+  /** Maintenance windows scheduled and cancelled (their start and end are times, not events). */
+  'maintenance',
 ]);
 export type LiveTopic = z.infer<typeof LiveTopic>;
 
@@ -80,7 +82,7 @@ export const LiveCursor = z.string().regex(/^\d{1,19}$/, 'must be a stream seque
 const EventSubscribe = z.object({
   op: z.literal('subscribe'),
   id: LiveSubscriptionId,
-  topic: z.enum(['fleet', 'alerts', 'silences', 'notifications', 'backups', 'audit']),
+  topic: z.enum(['fleet', 'alerts', 'silences', 'notifications', 'backups', 'audit', 'maintenance']),
   /** Resume after this cursor: the events since are replayed first (at most LIVE_LIMITS.resume_events). */
   since: LiveCursor.optional(),
 });

@@ -20,9 +20,18 @@ export const NodeView = z.object({
   inventory: Inventory.nullable(),
   /** The configuration the agent last reported running (null before it first did). */
   config: AppliedConfig.nullable(),
-  /** Set while the node is in maintenance (no notifications for its alerts). */
+  /**
+   * Set while the node is in maintenance (no notifications for its alerts): its own, or else a
+   * maintenance window's that selects it now (`window`: its id; `since`/`until`: the window's).
+   */
   maintenance: z
-    .object({ since: IsoTimestamp, reason: z.string(), until: IsoTimestamp.nullable(), by: z.string() })
+    .object({
+      since: IsoTimestamp,
+      reason: z.string(),
+      until: IsoTimestamp.nullable(),
+      by: z.string(),
+      window: z.uuid().optional(),
+    })
     .nullable(),
   /** Number of events applied to this node (its aggregate version). */
   version: z.number().int().positive(),

@@ -229,6 +229,79 @@ describe('Aggregator', () => {
     expect(summary(agg.due(15_000))).toEqual(['team:firing:a=firing']);
   });
 
+  it('mutes the alerts of the nodes a maintenance window selects while it is active, joined late or not', () => {
+    const { agg, muting } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
+    const window = {
+      id: '0190a000-0000-7000-8000-0000000000b1',
+      reason: 'rack 7 power work',
+      matchers: [{ label: 'rack', op: '=' as const, value: '7' }],
+      startsAt: new Date(5_000).toISOString(),
+      endsAt: new Date(20_000).toISOString(),
+      createdBy: 'user:ana',
+    };
+    muting.setNodeLabels('n1', { rack: '7' });
+    muting.setNodeLabels('n2', { rack: '8' });
+    muting.applyWindow({ type: 'maintenance_window.scheduled', data: { window } } as never, 0);
+    expect(muting.nextBoundary(0)).toBe(5_000);
+    expect(muting.mutedBy('a', { node: 'n1' }, 4_999)).toBeUndefined();
+    agg.update(alert({ fp: 'a', node: 'n1' }), 5_000);
+    agg.update(alert({ fp: 'b', node: 'n2' }), 5_000);
+    expect(summary(agg.due(5_000))).toEqual(['team:firing:b=firing']);
+    expect(muting.mutedBy('a', { node: 'n1' }, 5_000)).toEqual({ by: 'maintenance', node: 'n1', window: window.id });
+    // A node that registers during the window is in it from its labels alone.
+    muting.setNodeLabels('n3', { rack: '7' });
+    agg.update(alert({ fp: 'c', node: 'n3' }), 6_000);
+    expect(agg.due(6_000)).toEqual([]);
+    expect(muting.nodesInMaintenance(6_000).sort()).toEqual(['n1', 'n3']);
+    // The window's end is a boundary: the alerts still firing are told of then.
+    expect(muting.nextBoundary(6_000)).toBe(20_000);
+    agg.recheck(20_000);
+    expect(summary(agg.due(20_000)).sort()).toEqual(['team:firing:a=firing', 'team:firing:c=firing']);
+  });
+
+  it('follows a node whose labels change (a new inventory) into and out of a maintenance window', () => {
+    const { muting } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
+    const window = {
+      id: '0190a000-0000-7000-8000-0000000000b3',
+      reason: 'rack 7 power work',
+      matchers: [{ label: 'rack', op: '=' as const, value: '7' }],
+      startsAt: new Date(0).toISOString(),
+      endsAt: new Date(60_000).toISOString(),
+      createdBy: 'user:ana',
+    };
+    muting.applyWindow({ type: 'maintenance_window.scheduled', data: { window } } as never, 0);
+    muting.setNodeLabels('n1', { rack: '8' });
+    expect(muting.mutedBy('a', { node: 'n1' }, 1_000)).toBeUndefined();
+    muting.setNodeLabels('n1', { rack: '7' });
+    expect(muting.mutedBy('a', { node: 'n1' }, 1_000)).toMatchObject({ by: 'maintenance', window: window.id });
+    // A node alert-svc has not heard of is in no window (its labels are unknown).
+    expect(muting.mutedBy('b', { node: 'unknown' }, 1_000)).toBeUndefined();
+  });
+
+  it('ends a cancelled maintenance window at its cancellation', () => {
+    const { agg, muting } = setup({ route: { receiver: 'team', groupBy: ['node'] } });
+    const id = '0190a000-0000-7000-8000-0000000000b2';
+    const window = {
+      id,
+      reason: 'os upgrade',
+      matchers: [{ label: 'node', op: '=~' as const, value: 'n[12]' }],
+      startsAt: new Date(0).toISOString(),
+      endsAt: new Date(60_000).toISOString(),
+      createdBy: 'user:ana',
+    };
+    muting.setNodeLabels('n1', {});
+    muting.applyWindow({ type: 'maintenance_window.scheduled', data: { window } } as never, 0);
+    agg.update(alert({ fp: 'a', node: 'n1' }), 1_000);
+    expect(agg.due(1_000)).toEqual([]);
+    muting.applyWindow(
+      { type: 'maintenance_window.cancelled', data: { windowId: id, at: new Date(3_000).toISOString() } } as never,
+      3_000,
+    );
+    agg.recheck(3_000);
+    expect(summary(agg.due(3_000))).toEqual(['team:firing:a=firing']);
+    expect(muting.nextBoundary(3_000)).toBeUndefined();
+  });
+
   it('after a restart, takes up each group from the notification log: nothing told twice, what changed told', () => {
     const { agg } = setup({ route: { receiver: 'team', groupBy: ['alertname'], groupInterval: '1m' } });
     const a = alert({ fp: 'a' });

@@ -1,7 +1,15 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import { closeOnReconnect } from '@vigil/messaging';
-import { type AlertEvent, alertEvents, type NodeEvent, nodeEvents, uuidv7 } from '@vigil/contracts';
+import {
+  type AlertEvent,
+  alertEvents,
+  type MaintenanceWindowEvent,
+  maintenanceWindowEvents,
+  type NodeEvent,
+  nodeEvents,
+  uuidv7,
+} from '@vigil/contracts';
 import { EventFeed, forEachLastEvent, readEvent } from '@vigil/event-store';
 import {
   Bus,
@@ -69,7 +77,12 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
   private readonly lease: RedisLease;
   private readonly leased: LeasedActivation;
   private readonly metrics: NotifyMetrics;
-  private active?: { aggregator: Aggregator; muting: Muting; deliveries: Deliveries; nodes: EventFeed<NodeEvent> };
+  private active?: {
+    aggregator: Aggregator;
+    muting: Muting;
+    deliveries: Deliveries;
+    feeds: [EventFeed<NodeEvent>, EventFeed<MaintenanceWindowEvent>];
+  };
   private messages?: ConsumerMessages;
   private reader?: Promise<void>;
   private flushTimer?: NodeJS.Timeout;
@@ -162,9 +175,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
       // The alert history keeps as long as the notification history.
       expireAlongside: (before) => this.alerts.expire(before),
     });
-    const nodes = await this.followMaintenance(muting);
+    const feeds = await this.followMaintenance(muting);
     const { fromSeq, skip } = await this.rebuild(aggregator, muting);
-    this.active = { aggregator, muting, deliveries, nodes };
+    this.active = { aggregator, muting, deliveries, feeds };
     deliveries.start();
     this.flush();
     this.reader = this.read(fromSeq, skip);
@@ -180,37 +193,59 @@ export class NotificationDispatcher implements OnApplicationBootstrap, BeforeApp
     void this.messages?.close().catch(() => undefined);
     await this.reader;
     await this.recording;
-    await Promise.all([active.deliveries.stop(), active.nodes.stop()]);
+    await Promise.all([active.deliveries.stop(), ...active.feeds.map((f) => f.stop())]);
     this.obs.logger.info('notification dispatcher stood down');
   }
 
   /**
-   * Which nodes are in maintenance, from the registry's node events: the whole history before
-   * anything is sent (a node in maintenance must not be told of at a takeover), then live.
+   * Which nodes are in maintenance, from the registry's node events (each node's own maintenance,
+   * and its labels: registered, then as each inventory reports them) and its maintenance window events (the windows select
+   * nodes by those labels): the whole history of both before anything is sent (a node in
+   * maintenance must not be told of at a takeover), then live.
    */
-  private async followMaintenance(muting: Muting): Promise<EventFeed<NodeEvent>> {
+  private async followMaintenance(muting: Muting): Promise<[EventFeed<NodeEvent>, EventFeed<MaintenanceWindowEvent>]> {
+    const changed = () => {
+      if (this.active?.muting !== muting) return;
+      this.active.aggregator.recheck(Date.now());
+      this.flush();
+    };
+    const nodes = this.follow('node', nodeEvents, (event, live) => {
+      if (event.type === 'node.maintenance_started') {
+        muting.setMaintenance(event.data.nodeId, event.data.until ? Date.parse(event.data.until) : Infinity);
+      } else if (event.type === 'node.maintenance_ended') muting.setMaintenance(event.data.nodeId, false);
+      else if (event.type === 'node.registered') muting.setNodeLabels(event.data.nodeId, event.data.labels);
+      // A new inventory carries the node's labels as they are now (what metrics-svc selects by too).
+      else if (event.type === 'node.inventory_changed')
+        muting.setNodeLabels(event.data.nodeId, event.data.inventory.labels);
+      else return;
+      if (live) changed();
+    });
+    const windows = this.follow('maintenance', maintenanceWindowEvents, (event, live) => {
+      muting.applyWindow(event, Date.now());
+      if (live) changed();
+    });
+    await Promise.all([nodes.ready, windows.ready]);
+    return [nodes.feed, windows.feed];
+  }
+
+  /** One context's events: `see(event, live)`, `ready` once the history is read. */
+  private follow<E extends NodeEvent | MaintenanceWindowEvent>(
+    context: 'node' | 'maintenance',
+    catalog: ConstructorParameters<typeof EventFeed<E>>[3],
+    see: (event: E, live: boolean) => void,
+  ): { feed: EventFeed<E>; ready: Promise<void> } {
     let live = false;
     let caughtUp!: () => void;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
-    const feed = new EventFeed(this.bus, this.obs.logger, 'node', nodeEvents, {
-      see: (event) => {
-        if (event.type === 'node.maintenance_started') {
-          muting.setMaintenance(event.data.nodeId, event.data.until ? Date.parse(event.data.until) : Infinity);
-        } else if (event.type === 'node.maintenance_ended') muting.setMaintenance(event.data.nodeId, false);
-        else return;
-        if (live && this.active?.muting === muting) {
-          this.active.aggregator.recheck(Date.now());
-          this.flush();
-        }
-      },
+    const feed = new EventFeed<E>(this.bus, this.obs.logger, context, catalog, {
+      see: (event) => see(event, live),
       goLive: () => {
         live = true;
         caughtUp();
       },
     });
     feed.start();
-    await ready;
-    return feed;
+    return { feed, ready };
   }
 
   /**

@@ -1,21 +1,28 @@
-import type { InhibitRule } from '@vigil/contracts';
+import { type InhibitRule, type MaintenanceWindowEvent, WindowSchedule } from '@vigil/contracts';
 import type { ActiveSilence } from '../../silences/silences.read-model';
 import { alertMatches } from './routing';
 
 export type MuteReason =
-  { by: 'silence'; silenceId: string } | { by: 'inhibition'; rule: number } | { by: 'maintenance'; node: string };
+  | { by: 'silence'; silenceId: string }
+  | { by: 'inhibition'; rule: number }
+  /** `window`: a maintenance window selecting the node (else the node's own maintenance). */
+  | { by: 'maintenance'; node: string; window?: string };
 
 type Labels = Readonly<Record<string, string>>;
 
 /**
  * What keeps a firing alert from being notified: a silence matching it, a firing alert that
- * inhibits it, or its node being in maintenance. The inhibiting alerts are kept indexed by the
+ * inhibits it, or its node being in maintenance (its own, or an active maintenance window whose
+ * matchers select the node's registered labels). The inhibiting alerts are kept indexed by the
  * values of each rule's `equal` labels, so a check costs one lookup per rule.
  */
 export class Muting {
   private silences: ActiveSilence[] = [];
   /** Nodes in maintenance, to when (Infinity: until ended). */
   private readonly maintenance = new Map<string, number>();
+  /** The maintenance windows, and the labels each node registered with (what the windows select). */
+  private readonly windows = new WindowSchedule();
+  private readonly nodeLabels = new Map<string, Labels>();
   /** Per inhibition rule: `equal` values → fingerprints of firing source alerts. */
   private readonly sources: Map<string, Set<string>>[];
 
@@ -33,8 +40,26 @@ export class Muting {
     else this.maintenance.set(node, until);
   }
 
+  /** A node's registered labels (node events), which maintenance windows select it by. */
+  setNodeLabels(node: string, labels: Labels): void {
+    this.nodeLabels.set(node, labels);
+  }
+
+  /** A maintenance window scheduled or cancelled. */
+  applyWindow(event: MaintenanceWindowEvent, now: number): void {
+    this.windows.apply(event);
+    this.windows.prune(now);
+  }
+
   nodesInMaintenance(now: number): string[] {
-    return [...this.maintenance].filter(([, until]) => now < until).map(([node]) => node);
+    const nodes = new Set([...this.maintenance].filter(([, until]) => now < until).map(([node]) => node));
+    for (const [node, labels] of this.nodeLabels) if (this.windowOf(node, labels, now)) nodes.add(node);
+    return [...nodes];
+  }
+
+  private windowOf(node: string, labels: Labels | undefined, now: number): string | undefined {
+    if (this.windows.size === 0) return undefined;
+    return this.windows.holding(node, labels ?? {}, now)[0]?.id;
   }
 
   /** Follows an alert's firing state; true when it can inhibit others (a source of some rule). */
@@ -61,6 +86,8 @@ export class Muting {
     const node = labels.node;
     const until = node === undefined ? undefined : this.maintenance.get(node);
     if (node !== undefined && until !== undefined && now < until) return { by: 'maintenance', node };
+    const window = node === undefined ? undefined : this.windowOf(node, this.nodeLabels.get(node), now);
+    if (node !== undefined && window !== undefined) return { by: 'maintenance', node, window };
     for (const s of this.silences) {
       if (s.startsAt <= now && now < s.endsAt && alertMatches(s.matchers, labels))
         return { by: 'silence', silenceId: s.id };
@@ -74,7 +101,10 @@ export class Muting {
     return undefined;
   }
 
-  /** The next instant after `now` a silence starts or ends, or a maintenance ends (when muting changes by itself). */
+  /**
+   * The next instant after `now` a silence starts or ends, a maintenance ends or a maintenance
+   * window starts or stops (when muting changes by itself).
+   */
   nextBoundary(now: number): number | undefined {
     let next: number | undefined;
     const consider = (t: number) => {
@@ -85,6 +115,8 @@ export class Muting {
       consider(s.endsAt);
     }
     for (const until of this.maintenance.values()) consider(until);
+    const window = this.windows.nextBoundary(now);
+    if (window !== undefined) consider(window);
     return next;
   }
 }
