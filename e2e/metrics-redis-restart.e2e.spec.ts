@@ -304,8 +304,9 @@ describe('metrics ingest lag through a Redis restart and a paused replica', () =
     });
     await expectStoredOnce(r.samples);
     // At most its eight to the other replica and back, once each: no partition goes to and fro.
-    // Its lag is printed, not bounded: each hand-over re-reads the stream from the partition's
-    // stored position, which took 5 s to over 100 s on a loaded machine (bench/README.md, soak).
+    // Its lag is printed, not bounded: it was 4 s in some runs and 50-125 s in most, with both
+    // replicas' ingest stopped for a while after the hand-overs, for a cause not yet found
+    // (bench/README.md, soak).
     expect(r.handovers).toBeLessThanOrEqual(PARTITIONS);
   });
 });
