@@ -41,10 +41,14 @@ export class TestPlatform {
   /** The first admin's access token, once the gateway has started. */
   adminToken = '';
 
-  constructor(private readonly registryEnv: Record<string, string> = {}) {}
+  /** `partitions`: the deployment's VIGIL_PARTITIONS (4 unless a test needs the production 16). */
+  constructor(
+    private readonly registryEnv: Record<string, string> = {},
+    private readonly partitions = 4,
+  ) {}
 
   async setup(): Promise<this> {
-    this.nats = await new AuthNatsServer(createTopology(uniqueId(), 4)).start();
+    this.nats = await new AuthNatsServer(createTopology(uniqueId(), this.partitions)).start();
     this.bus = await createAuthTestBus(this.nats);
     this.db = await createTestDatabase();
     this.otlp = await new OtlpReceiver().start();

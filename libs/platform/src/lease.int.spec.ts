@@ -31,4 +31,29 @@ describe('RedisLease', () => {
     expect(await a.tryHold()).toBe(true);
     await a.release();
   });
+  it('is taken again by its holder when Redis lost it (a restart), unless another took it first', async () => {
+    const key = uniqueId('vigil-test-lease-');
+    const a = new RedisLease(redis, key, 5000);
+    const b = new RedisLease(redis, key, 5000);
+    expect(await a.tryHold()).toBe(true);
+    await redis.del(key);
+    expect(await a.tryHold()).toBe(true);
+    await redis.del(key);
+    expect(await b.tryHold()).toBe(true);
+    expect(await a.tryHold()).toBe(false);
+    await b.release();
+  });
+
+  it('is not taken again by a renewal that was on its way when it was released', async () => {
+    const key = uniqueId('vigil-test-lease-');
+    const a = new RedisLease(redis, key, 5000);
+    expect(await a.tryHold()).toBe(true);
+    // Redis lost it: the renewal would take it again, but the holder gives it up meanwhile.
+    await redis.del(key);
+    const renewal = a.tryHold();
+    await a.release();
+    expect(await renewal).toBe(false);
+    expect(a.stillHeld()).toBe(false);
+    expect(await redis.get(key)).toBeNull();
+  });
 });

@@ -24,12 +24,16 @@ export class RedisLease {
   async tryHold(): Promise<boolean> {
     // Counted from before the request: the lease surely lasts at least until then.
     const asked = Date.now();
-    if (this.token > 0) {
+    const token = this.token;
+    if (token > 0) {
       const renewed = await this.redis.eval(RENEW, 1, this.key, this.owner, String(this.ttlMs));
+      // Released while the renewal was on its way: not taken again.
+      if (this.token !== token) return false;
       if (renewed === 1) {
         this.heldUntil = asked + this.ttlMs;
         return true;
       }
+      // Gone (expired, taken, or lost with a Redis restart): taken again below if still free.
       this.token = 0;
       this.heldUntil = 0;
     }

@@ -77,13 +77,16 @@ export interface IngestLimits {
  * second replica takes half over and a dead one's partitions are taken over within a lease
  * time. The lease only spreads the work; correctness rests on the generation fence in
  * Postgres, so two owners at once (a paused holder whose lease expired) cost a restart,
- * never a double count.
+ * never a double count. Postgres also decides when a partition may be taken over: only from
+ * an owner that gave it up or has not written it for a lease time (PartitionPositions.acquire),
+ * so a Redis restart, which frees every lease, moves nothing.
  */
 export class IngestService {
   readonly id = randomUUID();
   private readonly workers = new Map<number, { worker: PartitionWorker; lease: RedisLease }>();
   private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
+  private renewing?: Promise<void>;
+  private assigning?: Promise<void>;
   private stopped = true;
   private reader?: Promise<void>;
   private messages?: ConsumerMessages;
@@ -136,6 +139,7 @@ export class IngestService {
       logger,
       owner: this.id,
       flushMs: opts.flushMs,
+      leaseMs: opts.leaseMs,
       graceMs: opts.graceMs,
       maxFutureMs: opts.maxFutureMs,
       oldestMs: opts.retention['1h'],
@@ -191,11 +195,13 @@ export class IngestService {
   async start(): Promise<void> {
     await this.positions.ensure(this.bus.topology.partitions);
     this.stopped = false;
-    await this.tick();
+    await this.renew();
+    await this.assign();
     this.reader = this.read();
     this.timer = setInterval(
       () => {
-        if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = undefined));
+        if (!this.renewing) this.renewing = this.renew().finally(() => (this.renewing = undefined));
+        if (!this.assigning) this.assigning = this.assign().finally(() => (this.assigning = undefined));
       },
       Math.max(100, Math.floor(this.opts.leaseMs / 3)),
     );
@@ -204,7 +210,7 @@ export class IngestService {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.ticking;
+    await Promise.all([this.renewing, this.assigning]);
     this.wake?.();
     void this.messages?.close().catch(() => undefined);
     await this.reader;
@@ -315,7 +321,29 @@ export class IngestService {
     return this.cache.key('metrics', 'ingest', 'members');
   }
 
-  private async tick(): Promise<void> {
+  /**
+   * Says this replica is alive and renews every lease it holds, all at once, on its own
+   * schedule: never behind a hand-over (`assign`), whose final flushes and loads can outlast a
+   * lease on a busy machine, which let the other replica take partitions this one still
+   * ingested. A lease Redis lost (a restart) is taken again by its holder (RedisLease.tryHold).
+   *
+   * A lease that could not be renewed does not stop the worker: Postgres decides who owns a
+   * partition (the generation, PartitionPositions.acquire). Another replica that took it over
+   * there has fenced this one, whose next flush then fails and releases it (`onLost`); one
+   * that found the lease free in Redis only (lost with a restart, its holder not yet back)
+   * was refused there and lets it go, and this replica takes the lease again next time.
+   */
+  private async renew(): Promise<void> {
+    try {
+      await this.cache.redis.zadd(this.membersKey(), Date.now(), this.id);
+      await Promise.all([...this.workers.values()].map(({ lease }) => lease.tryHold()));
+    } catch (e) {
+      this.logger.error({ err: e }, 'partition lease renewal failed');
+    }
+  }
+
+  /** Gives back partitions beyond this replica's fair share and takes free ones up to it. */
+  private async assign(): Promise<void> {
     try {
       const now = Date.now();
       const members = this.membersKey();
@@ -328,12 +356,12 @@ export class IngestService {
       const live = Math.max(1, Number(replies?.[2]?.[1] ?? 1));
       const total = this.bus.topology.partitions;
       const share = Math.ceil(total / live);
-      // Renew what we hold; a lease we could not renew means someone else has it now.
-      for (const [p, { lease }] of this.workers) {
-        if (!(await lease.tryHold())) await this.release(p, false);
-      }
       // Give back partitions beyond our share, so a newcomer finds some free.
-      for (const p of this.ownedPartitions().slice(share)) await this.release(p, true);
+      await Promise.all(
+        this.ownedPartitions()
+          .slice(share)
+          .map((p) => this.release(p, true)),
+      );
       // Take free ones up to our share, starting at a per-replica offset to spread them.
       const offset = parseInt(this.id.slice(0, 8), 16) % total;
       let took = 0;
@@ -362,9 +390,14 @@ export class IngestService {
       const worker = new PartitionWorker(this.workerDeps, p);
       this.workers.set(p, { worker, lease });
       try {
-        await worker.start();
-        this.logger.info({ partition: p }, 'ingesting partition');
-        took();
+        if (await worker.start()) {
+          this.logger.info({ partition: p }, 'ingesting partition');
+          took();
+          continue;
+        }
+        // Free in Redis only (lost with a restart): its owner still writes it, and takes its lease again.
+        this.workers.delete(p);
+        await lease.release();
       } catch (e) {
         this.workers.delete(p);
         await lease.release().catch(() => undefined);

@@ -26,23 +26,39 @@ export class PartitionPositions {
     );
   }
 
-  /** Takes the partition over: a new generation fences any previous owner. Returns it. */
-  acquire(partition: number, owner: string): Promise<number> {
-    return this.db.dataSource.transaction(async (tx) => {
-      await this.db.query(
-        'ingest_acquire',
-        'UPDATE metrics.ingest_partitions SET generation = generation + 1, owner = $2, updated_at = now() WHERE partition = $1',
-        [partition, owner],
-        tx,
-      );
-      const [row] = await this.db.query<{ generation: string }>(
-        'ingest_generation',
-        'SELECT generation FROM metrics.ingest_partitions WHERE partition = $1',
-        [partition],
-        tx,
-      );
-      return Number(row.generation);
-    });
+  /**
+   * Takes the partition over: a new generation fences any previous owner. Returns it, or
+   * undefined (nothing changed) while another owner still holds it: its row names that owner
+   * and was written within `liveMs` (each flush writes it, every VIGIL_METRICS_FLUSH_MS). The
+   * Redis lease alone cannot tell: a Redis restart frees every lease while their holders
+   * still ingest, and taking a live owner's partition costs a hand-over and a re-read.
+   * Compared with Postgres' clock only.
+   */
+  async acquire(partition: number, owner: string, liveMs: number): Promise<number | undefined> {
+    const [row] = await this.db.query<{ generation: string }>(
+      'ingest_acquire',
+      // A SELECT around the UPDATE: TypeORM answers an UPDATE … RETURNING as [rows, count].
+      `WITH taken AS (
+         UPDATE metrics.ingest_partitions SET generation = generation + 1, owner = $2, updated_at = now()
+          WHERE partition = $1
+            AND (owner IS NULL OR owner = $2 OR updated_at < now() - $3 * interval '1 millisecond')
+          RETURNING generation)
+       SELECT generation FROM taken`,
+      [partition, owner, liveMs],
+    );
+    return row ? Number(row.generation) : undefined;
+  }
+
+  /**
+   * Gives the partition up after its last flush: the row names no owner, so the next one
+   * need not wait for it to age (see acquire). A generation taken since is left alone.
+   */
+  async disown(partition: number, generation: number): Promise<void> {
+    await this.db.query(
+      'ingest_disown',
+      'UPDATE metrics.ingest_partitions SET owner = NULL WHERE partition = $1 AND generation = $2',
+      [partition, generation],
+    );
   }
 
   /** Where a new run of the partition resumes, and the written buckets it must not count again. */

@@ -28,6 +28,8 @@ export interface PartitionWorkerDeps {
   logger: Logger;
   owner: string;
   flushMs: number;
+  /** VIGIL_METRICS_LEASE_MS: a position written this recently by another owner is still that owner's. */
+  leaseMs: number;
   graceMs: number;
   maxFutureMs: number;
   /** Samples older than this many ms (the longest retention) are not stored. */
@@ -90,12 +92,18 @@ export class PartitionWorker {
     return this.state ? this.state.lastReadSeq() + 1 : Infinity;
   }
 
-  /** Takes the partition over (a new generation fences any previous owner) and loads its position. */
-  async start(): Promise<void> {
-    this.generation = await this.deps.positions.acquire(this.partition, this.deps.owner);
+  /**
+   * Takes the partition over (a new generation fences any previous owner) and loads its
+   * position; false, doing nothing, while another owner still writes it (PartitionPositions.acquire).
+   */
+  async start(): Promise<boolean> {
+    const generation = await this.deps.positions.acquire(this.partition, this.deps.owner, this.deps.leaseMs);
+    if (generation === undefined) return false;
+    this.generation = generation;
     this.state = await this.load();
     this.stopped = false;
     this.timer = setInterval(() => this.tick(), this.deps.flushMs);
+    return true;
   }
 
   /** Writes the live view and what is due (each skipped while its last write runs). */
@@ -104,7 +112,10 @@ export class PartitionWorker {
     void this.flush();
   }
 
-  /** Writes what is due and stops; open buckets are left for the next owner to replay. */
+  /**
+   * Writes what is due and stops; open buckets are left for the next owner to replay. With the
+   * final flush the partition is given up in Postgres too, so the next owner takes it at once.
+   */
   async stop(finalFlush = true): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -114,6 +125,7 @@ export class PartitionWorker {
     await this.living;
     if (finalFlush) await Promise.all([this.flush(true), this.refreshLive(true)]);
     this.deps.identity.releaseReplayGuard(this.replays);
+    if (finalFlush) await this.deps.positions.disown(this.partition, this.generation);
   }
 
   /** Folds one message of this partition; messages before the worker's position are passed over. */

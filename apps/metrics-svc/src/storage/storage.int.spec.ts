@@ -361,4 +361,27 @@ describe('metrics storage (Postgres)', () => {
       PartitionLostError,
     );
   });
+  it('takes a partition over only from an owner that gave it up or stopped writing it', async () => {
+    const positions = new PartitionPositions(db);
+    const age = (ms: number) =>
+      db.query(
+        'test',
+        "UPDATE metrics.ingest_partitions SET updated_at = now() - $1 * interval '1 millisecond' WHERE partition = 1",
+        [ms],
+      );
+    await db.query('test', 'UPDATE metrics.ingest_partitions SET owner = NULL WHERE partition = 1');
+    const a = await positions.acquire(1, 'replica-a', 60_000);
+    expect(a).toBeDefined();
+    // Replica a writes it: b may not take it (its Redis lease may have gone with a restart); a takes it again.
+    expect(await positions.acquire(1, 'replica-b', 60_000)).toBeUndefined();
+    expect(await positions.acquire(1, 'replica-a', 60_000)).toBe(a! + 1);
+    // a last wrote it longer ago than the lease: b takes it, and fences a.
+    await age(61_000);
+    expect(await positions.acquire(1, 'replica-b', 60_000)).toBe(a! + 2);
+    // b gives it up after its last flush: a takes it at once; a fenced generation's give-up changes nothing.
+    await positions.disown(1, a!);
+    expect(await positions.acquire(1, 'replica-a', 60_000)).toBeUndefined();
+    await positions.disown(1, a! + 2);
+    expect(await positions.acquire(1, 'replica-a', 60_000)).toBe(a! + 3);
+  });
 });
