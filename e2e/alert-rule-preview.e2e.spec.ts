@@ -1,10 +1,4 @@
-import {
-  type BackupEvent,
-  backupEvents,
-  type PreviewRuleReply,
-  type SampleBatch,
-  sampleBatchMessage,
-} from '@vigil/contracts';
+import { backupEvents, type PreviewRuleReply, type SampleBatch, sampleBatchMessage } from '@vigil/contracts';
 import { EventStore } from '@vigil/event-store';
 import { loginToGateway, type ServiceProcess } from '@vigil/test-support';
 import { highCpuRule } from './alerting';
