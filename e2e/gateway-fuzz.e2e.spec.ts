@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   fuzzParameters,
@@ -245,6 +248,7 @@ describe('fuzzing every gateway route (fast-check, fixed seed)', () => {
     await Promise.all([
       platform.startMetrics(),
       platform.startAlert(),
+      platform.startBackup({ VIGIL_BACKUP_ROOT: mkdtempSync(join(tmpdir(), 'vigil-fuzz-backups-')) }),
       // The request and login limits are tested elsewhere; here they would answer 429 to the fuzzer.
       platform.startGateway({
         VIGIL_RATE_LIMIT_PER_IP: '1000000',

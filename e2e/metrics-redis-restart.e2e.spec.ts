@@ -15,8 +15,8 @@ const PAUSE_MS = LEASE_MS + 1000;
 /** How long after Redis is back the late replica stays held: well within its lease. */
 const LATE_MS = 1500;
 const WINDOW_MS = 5000;
-const BEFORE_MS = 20_000;
-const AFTER_MS = 45_000;
+const BEFORE_MS = 10_000;
+const AFTER_MS = 30_000;
 /**
  * The bound the fix holds: ingest lag p99 of the batches sent from the Redis restart on. A
  * Redis outage of 2.5 s delays nothing in the ingest itself (the positions and the fences are
