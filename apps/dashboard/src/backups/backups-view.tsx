@@ -54,6 +54,7 @@ type Editing = { job?: BackupJobView } | undefined;
  */
 export function BackupsView(props: { job?: string }) {
   const { t, fmt, me, live, navigate } = useConsole();
+  const now = useNow();
   const jobFilter = props.job;
   const jobs = useLoad((signal) => api<{ jobs: BackupJobView[] }>('/api/v1/backups/jobs', { signal }), []);
   const recent = useLoad(
@@ -189,6 +190,7 @@ export function BackupsView(props: { job?: string }) {
                     key={v.job.id}
                     view={v}
                     summary={summaries.get(v.job.id) ?? {}}
+                    now={now}
                     actions={
                       mayOperate ? (
                         <td class="actions">
@@ -255,6 +257,7 @@ export function BackupsView(props: { job?: string }) {
         ) : (
           <RunsTable
             runs={runs}
+            now={now}
             verify={
               mayOperate ? { busy: (r) => busy === `verify:${r.runId}`, start: (r) => void verify(r) } : undefined
             }
@@ -265,9 +268,9 @@ export function BackupsView(props: { job?: string }) {
   );
 }
 
-function When(props: { at: string | null | undefined }) {
+function When(props: { at: string | null | undefined; now: number }) {
   const { fmt } = useConsole();
-  const now = useNow();
+  const { now } = props;
   if (!props.at) return <span class="muted">—</span>;
   return (
     <time dateTime={props.at} title={fmt.dateTime(props.at)}>
@@ -276,7 +279,7 @@ function When(props: { at: string | null | undefined }) {
   );
 }
 
-function JobRow(props: { view: BackupJobView; summary: JobSummary; actions: ComponentChildren }) {
+function JobRow(props: { view: BackupJobView; summary: JobSummary; now: number; actions: ComponentChildren }) {
   const { t, fmt, lang } = useConsole();
   const { job, paused } = props.view;
   const { lastRun, lastDrill } = props.summary;
@@ -317,7 +320,7 @@ function JobRow(props: { view: BackupJobView; summary: JobSummary; actions: Comp
       <td data-last-run={lastRun?.state ?? 'none'}>
         {lastRun ? (
           <>
-            <RunState run={lastRun} /> <When at={lastRun.finishedAt ?? lastRun.startedAt} />
+            <RunState run={lastRun} /> <When at={lastRun.finishedAt ?? lastRun.startedAt} now={props.now} />
             {lastRun.bytes !== null && <div>{fmt.bytes(lastRun.bytes)}</div>}
           </>
         ) : (
@@ -327,7 +330,7 @@ function JobRow(props: { view: BackupJobView; summary: JobSummary; actions: Comp
       <td data-last-drill={lastDrill?.drill.outcome ?? 'none'}>
         {lastDrill ? (
           <>
-            <DrillBadge outcome={lastDrill.drill.outcome} /> <When at={lastDrill.drill.at} />
+            <DrillBadge outcome={lastDrill.drill.outcome} /> <When at={lastDrill.drill.at} now={props.now} />
             {lastDrill.drill.rtoSeconds !== null && (
               <div>{t('backups.rto', { duration: secondsText(lang, lastDrill.drill.rtoSeconds) })}</div>
             )}
@@ -354,6 +357,7 @@ function DrillBadge(props: { outcome: DrillOutcome }) {
 
 function RunsTable(props: {
   runs: readonly BackupRunView[];
+  now: number;
   verify?: { busy(r: BackupRunView): boolean; start(r: BackupRunView): void };
 }) {
   const { t, fmt, lang } = useConsole();
@@ -409,10 +413,10 @@ function RunsTable(props: {
                   )}
                 </td>
                 <td>
-                  <When at={run.startedAt} />
+                  <When at={run.startedAt} now={props.now} />
                 </td>
                 <td>
-                  <When at={run.finishedAt} />
+                  <When at={run.finishedAt} now={props.now} />
                   {seconds !== undefined && (
                     <div class="muted">{t('backups.took', { duration: secondsText(lang, seconds) })}</div>
                   )}
@@ -421,7 +425,7 @@ function RunsTable(props: {
                 <td>
                   {run.drill ? (
                     <>
-                      <DrillBadge outcome={run.drill.outcome} /> <When at={run.drill.at} />
+                      <DrillBadge outcome={run.drill.outcome} /> <When at={run.drill.at} now={props.now} />
                       {run.drill.rtoSeconds !== null && (
                         <div data-rto="">{t('backups.rto', { duration: secondsText(lang, run.drill.rtoSeconds) })}</div>
                       )}
@@ -437,7 +441,13 @@ function RunsTable(props: {
                     <span class="muted">{t('backups.noDrill')}</span>
                   )}
                 </td>
-                <td>{run.prunedAt ? <When at={run.prunedAt} /> : <span class="muted">{t('backups.kept')}</span>}</td>
+                <td>
+                  {run.prunedAt ? (
+                    <When at={run.prunedAt} now={props.now} />
+                  ) : (
+                    <span class="muted">{t('backups.kept')}</span>
+                  )}
+                </td>
                 {verify && (
                   <td>
                     {canVerify(run) && (
