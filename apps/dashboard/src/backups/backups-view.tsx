@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api/http';
 import { useConsole } from '../app/context';
 import { routeHref } from '../app/routes';
@@ -75,6 +75,16 @@ export function BackupsView(props: { job?: string }) {
   const [busy, setBusy] = useState<string | undefined>();
   const [editing, setEditing] = useState<Editing>();
   const mayOperate = canOperateBackups(me.role);
+  // Where the focus goes once the form closes: the job's Edit button (once listed), else "New job".
+  const returnFocus = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (editing || !returnFocus.current) return;
+    const target = document.getElementById(returnFocus.current);
+    if (target) {
+      target.focus();
+      returnFocus.current = undefined;
+    }
+  }, [editing, jobs.value]);
   const reloadJobs = jobs.reload;
   const reloadRuns = () => {
     recent.reload();
@@ -146,7 +156,7 @@ export function BackupsView(props: { job?: string }) {
         <div class="section-head">
           <h2 id="backup-jobs">{t('backups.jobs', { count: fmt.number(jobList.length) })}</h2>
           {mayOperate && !editing && (
-            <button type="button" onClick={() => setEditing({})}>
+            <button type="button" id="backup-new-job" onClick={() => setEditing({})}>
               {t('backups.newJob')}
             </button>
           )}
@@ -156,9 +166,9 @@ export function BackupsView(props: { job?: string }) {
             key={editing.job?.job.id ?? ''}
             editing={editing.job}
             onDone={(id) => {
+              returnFocus.current = id ? `backup-job-${id}` : 'backup-new-job';
               setEditing(undefined);
-              reloadJobs();
-              if (id) document.getElementById(`backup-job-${id}`)?.focus();
+              if (id) reloadJobs();
             }}
           />
         )}

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/http';
 import { useConsole } from '../app/context';
 import { errorText } from '../views/common';
@@ -35,6 +35,8 @@ export function JobForm(props: { editing?: BackupJobView; onDone(id?: string): v
   const [problems, setProblems] = useState<JobProblem[]>([]);
   const [failure, setFailure] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // Opened, the form takes the focus: its first field to fill.
+  useEffect(() => document.getElementById(props.editing ? 'backup-name' : 'backup-id')?.focus(), []);
   const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
   const problemsOf = (field: JobField) => problems.filter((p) => p.field === field);
   const errorId = (field: JobField) => `backup-error-${field}`;
