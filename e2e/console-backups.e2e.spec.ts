@@ -132,7 +132,7 @@ const JOB = 'e2e-console';
   it('runs it now and shows the run succeed live, then a restore drill’s outcome and RTO, without a reload', async () => {
     await page.locator('.live-open').waitFor({ timeout: 10_000 });
     await page.evaluate(() => Object.assign(globalThis, { __notReloaded: true }));
-    await page.getByRole('button', { name: 'Run E2E console now' }).click();
+    await page.getByRole('button', { name: 'Run now: E2E console' }).click();
     const started = page.locator('[data-started]');
     await started.waitFor();
     runId = (await started.getAttribute('data-started')) ?? '';
@@ -143,7 +143,7 @@ const JOB = 'e2e-console';
     expect(await row.innerText()).toMatch(/\d(\.\d)? (kB|MB|B)\b/);
     await page.locator(`tr[data-job="${JOB}"] td[data-last-run="succeeded"]`).waitFor();
 
-    await page.getByRole('button', { name: `Start a restore drill of ${runId}` }).click();
+    await page.getByRole('button', { name: `Verify ${runId} (a restore drill)` }).click();
     await page.getByText(`Restore drill of ${runId} started.`).waitFor();
     await page.locator(`tr[data-run="${runId}"][data-drill="verified"]`).waitFor({ timeout: 120_000 });
     expect(await row.locator('[data-rto]').innerText()).toMatch(/^RTO \d+(\.\d)? sec$|^RTO \d+ min/);
@@ -199,7 +199,7 @@ const JOB = 'e2e-console';
       await runRow(p, runId).waitFor();
       await p.locator(`tr[data-run="${runId}"][data-drill="verified"]`).waitFor();
       await p.locator(`tr[data-job="${JOB}"]`).waitFor();
-      for (const name of ['New job', 'Run E2E console now', 'Pause E2E console', `Start a restore drill of ${runId}`])
+      for (const name of ['New job', 'Run now: E2E console', 'Pause E2E console', `Verify ${runId} (a restore drill)`])
         expect([name, await p.getByRole('button', { name }).count()]).toEqual([name, 0]);
       expect(await p.locator('table[data-view="backup-jobs"] th', { hasText: 'Actions' }).count()).toBe(0);
       await shot('73-backups-viewer', p);

@@ -179,7 +179,7 @@ export function BackupsView(props: { job?: string }) {
         )}
         {jobs.value && jobList.length === 0 && <p class="muted">{t('backups.noJobs')}</p>}
         {jobList.length > 0 && (
-          <div class="table-scroll">
+          <div class="backup-scroll" tabIndex={0} aria-labelledby="backup-jobs">
             <table class="data backup-table" data-view="backup-jobs">
               <thead>
                 <tr>
@@ -280,7 +280,8 @@ export function BackupsView(props: { job?: string }) {
 
 function When(props: { at: string | null | undefined; now: number }) {
   const { fmt } = useConsole();
-  const { now } = props;
+  // The ticking clock can be a few seconds behind a time just read: never "in 2 seconds" for the past.
+  const now = Math.max(props.now, Date.now());
   if (!props.at) return <span class="muted">—</span>;
   return (
     <time dateTime={props.at} title={fmt.dateTime(props.at)}>
@@ -373,7 +374,7 @@ function RunsTable(props: {
   const { t, fmt, lang } = useConsole();
   const { verify } = props;
   return (
-    <div class="table-scroll">
+    <div class="backup-scroll" tabIndex={0} aria-labelledby="backup-runs">
       <table class="data backup-table" data-view="backup-runs">
         <caption>{t('backups.runsShown', { count: fmt.number(props.runs.length) })}</caption>
         <thead>
