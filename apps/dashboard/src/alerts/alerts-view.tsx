@@ -6,6 +6,7 @@ import { ErrorNotice, Labels, Link, PageHeading, useNow } from '../views/common'
 import { AlertStore } from './alert-store';
 import { type AlertGroup, alertName, alertSince, groupAlerts, selectAlerts, SEVERITY_KEY, STATE_KEY } from './alerts';
 import { SilenceDialog } from './silence-dialog';
+import { SilencesEndingNotice } from './silences-ending';
 
 /** Whether a role may create and expire silences (operator and admin, as the API decides). */
 export const canSilence = (role: string): boolean => role === 'operator' || role === 'admin';
@@ -81,6 +82,7 @@ export function AlertsView(props: { filters: AlertFilters }) {
           <Link href={routeHref({ view: 'silences' })}>{t('alerts.seeSilences')}</Link>
         </p>
       )}
+      <SilencesEndingNotice alerts={shown} now={now} />
       {f.fingerprints && (
         <LinkedAlerts
           fingerprints={f.fingerprints}

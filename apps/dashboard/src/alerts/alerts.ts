@@ -231,6 +231,30 @@ export function endsSoon(s: SilenceView, now: number): boolean {
   return isCurrent(s) && left >= 0 && left <= EXPIRES_SOON_MS;
 }
 
+/** Whole minutes until a silence ends, rounded up ("ends in 12 min"); 0 once it has. */
+export const minutesLeft = (s: SilenceView, now: number): number =>
+  Math.max(0, Math.ceil((Date.parse(s.endsAt) - now) / 60_000));
+
+/**
+ * The active silences that mute any of `alerts` and end within the hour, soonest first, each with
+ * the alerts it mutes: once one ends, those alerts notify again.
+ */
+export function silencesEndingSoon(
+  alerts: Iterable<AlertView>,
+  silences: readonly SilenceView[],
+  now: number,
+): { silence: SilenceView; alerts: AlertView[] }[] {
+  const ending = new Map(
+    silences.filter((s) => s.state === 'active' && endsSoon(s, now)).map((s) => [s.id, [] as AlertView[]]),
+  );
+  if (ending.size === 0) return [];
+  for (const a of alerts) for (const id of a.silencedBy) ending.get(id)?.push(a);
+  return silences
+    .filter((s) => (ending.get(s.id)?.length ?? 0) > 0)
+    .sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt))
+    .map((s) => ({ silence: s, alerts: ending.get(s.id) ?? [] }));
+}
+
 /** When a silence ended (an operator's expire, else its `endsAt`). */
 export const endedAt = (s: SilenceView): string => s.expiredAt ?? s.endsAt;
 

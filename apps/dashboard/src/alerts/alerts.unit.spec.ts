@@ -10,8 +10,10 @@ import {
   groupAlerts,
   matchersOf,
   matches,
+  minutesLeft,
   previewSilence,
   selectAlerts,
+  silencesEndingSoon,
   splitSilences,
 } from './alerts';
 
@@ -194,6 +196,53 @@ describe('silences', () => {
     expect(current.map((s) => s.id)).toEqual(['soon', 'long']);
     expect(expired.map((s) => s.id)).toEqual(['cut', 'old']);
     expect(list.filter((s) => endsSoon(s, now)).map((s) => s.id)).toEqual(['soon']);
+  });
+
+  it('says how many minutes are left of a silence, rounded up, never below zero', () => {
+    expect(minutesLeft(silence('a', { endsAt: '2026-12-07T20:12:00.000Z' }), now)).toBe(12);
+    expect(minutesLeft(silence('a', { endsAt: '2026-12-07T20:11:01.000Z' }), now)).toBe(12);
+    expect(minutesLeft(silence('a', { endsAt: '2026-12-07T19:59:00.000Z' }), now)).toBe(0);
+  });
+
+  it('flags an active or pending silence ending within the hour, not later, not one that ended', () => {
+    const at = (endsAt: string, over: Partial<SilenceView> = {}) => endsSoon(silence('x', { endsAt, ...over }), now);
+    expect(at('2026-12-07T20:00:00.000Z')).toBe(true);
+    expect(at('2026-12-07T21:00:00.000Z')).toBe(true);
+    expect(at('2026-12-07T21:00:00.001Z')).toBe(false);
+    expect(at('2026-12-07T19:59:59.999Z')).toBe(false);
+    expect(at('2026-12-07T20:30:00.000Z', { state: 'pending' })).toBe(true);
+    expect(at('2026-12-07T20:30:00.000Z', { state: 'expired' })).toBe(false);
+  });
+
+  it('names the active silences ending within the hour that mute a shown alert, soonest first, with those alerts', () => {
+    const ids = {
+      soon: '00000000-0000-4000-8000-000000000001',
+      sooner: '00000000-0000-4000-8000-000000000002',
+      later: '00000000-0000-4000-8000-000000000003',
+      idle: '00000000-0000-4000-8000-000000000004',
+      pending: '00000000-0000-4000-8000-000000000005',
+    };
+    const silences = [
+      silence(ids.soon, { endsAt: '2026-12-07T20:40:00.000Z' }),
+      silence(ids.sooner, { endsAt: '2026-12-07T20:12:00.000Z' }),
+      silence(ids.later, { endsAt: '2026-12-07T23:00:00.000Z' }),
+      silence(ids.idle, { endsAt: '2026-12-07T20:05:00.000Z' }),
+      silence(ids.pending, { state: 'pending', endsAt: '2026-12-07T20:20:00.000Z' }),
+    ];
+    const alerts = [
+      alert('a', { silencedBy: [ids.soon, ids.later] }),
+      alert('b', { silencedBy: [ids.sooner, ids.soon] }),
+      alert('c', { silencedBy: [ids.later, ids.pending] }),
+      alert('d'),
+    ];
+    expect(
+      silencesEndingSoon(alerts, silences, now).map((e) => [e.silence.id, e.alerts.map((a) => a.fingerprint)]),
+    ).toEqual([
+      [ids.sooner, ['b']],
+      [ids.soon, ['a', 'b']],
+    ]);
+    expect(silencesEndingSoon([alerts[3]], silences, now)).toEqual([]);
+    expect(silencesEndingSoon(alerts, silences, Date.parse('2026-12-07T21:00:00.000Z'))).toEqual([]);
   });
 
   it('reads the fields the API names in a validation problem', () => {

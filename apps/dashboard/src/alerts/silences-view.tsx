@@ -5,7 +5,7 @@ import { useConsole } from '../app/context';
 import { routeHref } from '../app/routes';
 import { ErrorNotice, Link, PageHeading, useLoad, useNow } from '../views/common';
 import { canSilence } from './alerts-view';
-import { endedAt, endsSoon, splitSilences } from './alerts';
+import { endedAt, endsSoon, minutesLeft, splitSilences } from './alerts';
 
 const matcherText = (m: SilenceView['matchers'][number]) => `${m.label}${m.op}"${m.value}"`;
 
@@ -99,8 +99,8 @@ export function SilencesView() {
                           {fmt.relative(s.endsAt, now)}
                         </time>
                         {endsSoon(s, now) && (
-                          <span class="badge badge-soon" data-expires-soon="">
-                            {t('silences.expiresSoon')}
+                          <span class="badge badge-soon" data-expires-soon="" title={t('silences.expiresSoon')}>
+                            {t('silences.endsIn', { minutes: fmt.number(minutesLeft(s, now)) })}
                           </span>
                         )}
                       </td>

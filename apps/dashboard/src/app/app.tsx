@@ -15,6 +15,7 @@ import { NodeDetailView } from '../nodes/node-detail';
 import { NotificationsView } from '../notify/notifications-view';
 import { ReceiversView } from '../notify/receivers-view';
 import { LazyRulesView } from '../rules/rules-lazy';
+import { LazyBackupsView } from '../backups/backups-lazy';
 import { seesUsers, UsersView } from '../users/users';
 import { Link, PageHeading } from '../views/common';
 import { LoginView } from '../views/login';
@@ -141,6 +142,7 @@ export function App() {
       notifications: 'notifications.title',
       rules: 'rules.title',
       maintenance: 'mw.title',
+      backups: 'backups.title',
       users: 'users.title',
       audit: 'audit.title',
       keys: 'keys.title',
@@ -276,6 +278,11 @@ export function App() {
                 {t('nav.maintenance')}
               </Link>
             </li>
+            <li>
+              <Link href="/backups" current={route.view === 'backups'}>
+                {t('nav.backups')}
+              </Link>
+            </li>
             {seesUsers(me.role) && (
               <li>
                 <Link href="/users" current={route.view === 'users'}>
@@ -343,6 +350,8 @@ function View(props: { route: Route; theme: string }) {
       return <LazyRulesView rule={route} />;
     case 'maintenance':
       return <MaintenanceView />;
+    case 'backups':
+      return <LazyBackupsView job={route.job} />;
     case 'users':
       return <UsersView />;
     case 'audit':

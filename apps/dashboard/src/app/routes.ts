@@ -44,6 +44,8 @@ export const isFingerprint = (text: string): boolean => /^[0-9a-f]{16}$/.test(te
 const isUuid = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 /** A receiver's name, as the notify config allows them. */
 const isReceiverName = (text: string): boolean => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(text);
+/** A backup job's id, as the contracts allow them (a subject token). */
+const isBackupJobId = (text: string): boolean => /^[A-Za-z0-9_-]{1,64}$/.test(text);
 
 export const NOTIFICATION_STATES = ['pending', 'delivered', 'failed'] as const;
 export type NotificationStateFilter = (typeof NOTIFICATION_STATES)[number];
@@ -106,6 +108,8 @@ export type Route =
   /** One rule's form: `id` null for a new rule (of `kind`). */
   | { view: 'rule'; id: string | null; kind: RuleKindFilter }
   | { view: 'maintenance' }
+  /** Backup jobs and runs; `job`: only that job's runs. */
+  | { view: 'backups'; job?: string }
   | { view: 'node'; id: string; range: RangeKey }
   | { view: 'users' }
   | { view: 'login'; next: string }
@@ -195,6 +199,10 @@ export function parseRoute(pathname: string, search: string): Route {
     return { view: 'rule', id, kind };
   }
   if (path === '/maintenance') return { view: 'maintenance' };
+  if (path === '/backups') {
+    const job = params.get('job') ?? '';
+    return isBackupJobId(job) ? { view: 'backups', job } : { view: 'backups' };
+  }
   if (path === '/users') return { view: 'users' };
   if (path === '/audit') return { view: 'audit', filters: parseAuditFilters(params) };
   if (path === '/keys') return { view: 'keys' };
@@ -291,6 +299,8 @@ export function routeHref(route: Route): string {
       return route.id === 'new' ? '/rules/new?edit' : `/rules/${encodeURIComponent(route.id)}`;
     case 'maintenance':
       return '/maintenance';
+    case 'backups':
+      return route.job === undefined ? '/backups' : `/backups?${new URLSearchParams({ job: route.job }).toString()}`;
     case 'users':
       return '/users';
     case 'audit': {

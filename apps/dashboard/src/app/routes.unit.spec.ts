@@ -167,4 +167,15 @@ describe('receivers, notifications and the links notifications carry', () => {
     });
     expect(round({ view: 'receivers' })).toEqual({ view: 'receivers' });
   });
+
+  it('keeps the backups view’s job filter in the URL, and drops one that is not a job id', () => {
+    const one: Route = { view: 'backups', job: 'nightly_db-2' };
+    expect(routeHref(one)).toBe('/backups?job=nightly_db-2');
+    expect(round(one)).toEqual(one);
+    expect(routeHref({ view: 'backups' })).toBe('/backups');
+    expect(round({ view: 'backups' })).toEqual({ view: 'backups' });
+    expect(parseRoute('/backups/', '?job=../etc')).toEqual({ view: 'backups' });
+    expect(parseRoute('/backups', `?job=${'a'.repeat(65)}`)).toEqual({ view: 'backups' });
+    expect(parseRoute('/backups', '?job=')).toEqual({ view: 'backups' });
+  });
 });

@@ -9,6 +9,7 @@ import { en as adminEn, zhCN as adminZhCN } from './messages-admin';
 import { en as notifyEn, zhCN as notifyZhCN } from './messages-notify';
 import * as rulesMessages from './messages-rules';
 import * as maintenance from './messages-maintenance';
+import * as backupsMessages from './messages-backups';
 
 export const en = {
   ...notifyEn,
@@ -228,6 +229,7 @@ export const en = {
   ...adminEn,
   ...rulesMessages.en,
   ...maintenance.en,
+  ...backupsMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -449,6 +451,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...adminZhCN,
   ...rulesMessages.zhCN,
   ...maintenance.zhCN,
+  ...backupsMessages.zhCN,
 };
 
 export const LANGUAGES = ['en', 'zh-CN'] as const;
