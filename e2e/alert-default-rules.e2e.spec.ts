@@ -51,6 +51,8 @@ describe('the default rule pack and the vigil CLI against alert-svc', () => {
       'high-cpu',
       'high-memory',
       'node-down',
+      'restore-drill-failed',
+      'restore-time-regressed',
     ]);
     expect(new Set(rules.map((r) => r.updatedBy))).toEqual(new Set(['service:alert-svc']));
     expect(rules.find((r) => r.rule.id === 'high-cpu')?.rule).toMatchObject({
@@ -103,6 +105,6 @@ describe('the default rule pack and the vigil CLI against alert-svc', () => {
     const restarted = await list();
     expect(restarted.map((r) => r.rule.id)).toEqual(after.map((r) => r.rule.id));
     expect(restarted.find((r) => r.rule.id === 'high-cpu')?.rule).toMatchObject({ value: 95 });
-    expect(vigil('diff', '-f', file, '--prune').out).toMatch(/= unchanged 8 rules/);
+    expect(vigil('diff', '-f', file, '--prune').out).toMatch(/= unchanged 10 rules/);
   }, 60_000);
 });

@@ -1,3 +1,4 @@
+// npm test may run this suite beside another one: the bounds it asserts are not times (tools/test/run-tests.js).
 import { type ApiKeyView, type AuditRecordView } from '@vigil/contracts';
 import { freePort, loginToGateway, requireTool, ServiceProcess, testGatewayAuth } from '@vigil/test-support';
 import type { Browser, BrowserContext, Page } from 'playwright-core';

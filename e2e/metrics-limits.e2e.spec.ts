@@ -1,3 +1,4 @@
+// npm test may run this suite beside another one: the bounds it asserts are not times (tools/test/run-tests.js).
 import { randomBytes } from 'node:crypto';
 import {
   DlqHeaders,
