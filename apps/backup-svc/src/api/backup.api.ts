@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
-import { backupOperations, NotFoundError } from '@vigil/contracts';
+import { backupOperations, IllegalStateError, NotFoundError } from '@vigil/contracts';
 import { serveQuery } from '@vigil/messaging';
 import { Bus, Observability, rpcServerDeps } from '@vigil/platform';
 import { JobCommands } from '../jobs/job.commands';
@@ -52,7 +52,11 @@ export class BackupApi implements OnApplicationBootstrap, BeforeApplicationShutd
       serveQuery(deps, backupOperations.verifyRun, async (r) => {
         const run = await runs.get(r.runId);
         if (!run) throw new NotFoundError(`no backup run "${r.runId}"`);
-        await runner.startDrill(await jobOf(run.jobId), r.runId, r.actor);
+        if (run.state !== 'succeeded' || run.prunedAt)
+          throw new IllegalStateError(
+            `backup run ${r.runId} is ${run.prunedAt ? 'pruned' : run.state}: nothing to verify`,
+          );
+        runner.startDrill(await jobOf(run.jobId), r.runId, r.actor);
         return { runId: r.runId };
       }),
     ];

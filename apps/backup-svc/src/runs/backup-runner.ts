@@ -1,14 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import {
-  type BackupEvent,
-  type BackupJob,
-  backupEvents,
-  ConcurrencyError,
-  IllegalStateError,
-  NotFoundError,
-} from '@vigil/contracts';
+import { type BackupEvent, type BackupJob, backupEvents, ConcurrencyError, IllegalStateError } from '@vigil/contracts';
 import { CommandHandler, commandMeta, EventStore } from '@vigil/event-store';
 import { Bus, Cache, InjectConfig, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import { Histogram } from 'prom-client';
@@ -110,12 +103,11 @@ export class BackupRunner implements BeforeApplicationShutdown {
     return { runId, started: true };
   }
 
-  /** Starts a restore drill of a published backup (in the background). */
-  async startDrill(job: BackupJob, runId: string, actor: string): Promise<void> {
-    const run = await this.runs.get(runId);
-    if (!run) throw new NotFoundError(`no backup run "${runId}"`);
-    if (run.state !== 'succeeded' || run.prunedAt)
-      throw new IllegalStateError(`backup run ${runId} is ${run.prunedAt ? 'pruned' : run.state}: nothing to verify`);
+  /**
+   * Starts a restore drill of a published backup (in the background). The caller picked a
+   * succeeded run not pruned; the run's decider refuses any other when the drill is recorded.
+   */
+  startDrill(job: BackupJob, runId: string, actor: string): void {
     this.track(`drill:${runId}`, this.drill(job, runId, actor));
   }
 

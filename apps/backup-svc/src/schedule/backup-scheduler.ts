@@ -3,7 +3,7 @@ import type { BackupJobView } from '@vigil/contracts';
 import { Cache, InjectConfig, LeasedSchedule, Observability, RedisLease, type ServiceConfig } from '@vigil/platform';
 import type { BackupEnv } from '../config';
 import { JobsReadModel } from '../jobs/jobs.read-model';
-import { decideRetention } from '../retention/retention';
+import { decideRetention, type KeptBackup } from '../retention/retention';
 import { BackupRunner } from '../runs/backup-runner';
 import { RunsReadModel } from '../runs/runs.read-model';
 import { dueSlot } from './schedule';
@@ -51,20 +51,21 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
     for (const view of await this.jobs.list()) {
       if (view.paused) continue;
       try {
-        await this.scheduleRun(view, now);
-        await this.scheduleDrill(view, now);
-        await this.applyRetention(view, now);
+        const marks = await this.runs.scheduleMarks(view.job.id);
+        await this.scheduleRun(view, marks.lastScheduled, now);
+        const kept = await this.runs.kept(view.job.id);
+        await this.scheduleDrill(view, marks.lastDrill, kept[0]?.runId, now);
+        await this.applyRetention(view, kept, now);
       } catch (e) {
         this.obs.logger.error({ job: view.job.id, err: e }, 'backup job scheduling failed');
       }
     }
   }
 
-  private async scheduleRun(view: BackupJobView, now: Date): Promise<void> {
+  private async scheduleRun(view: BackupJobView, lastScheduled: Date | undefined, now: Date): Promise<void> {
     const { job } = view;
-    const marks = await this.runs.scheduleMarks(job.id);
     // Times before the job was last changed (created, resumed) are not owed.
-    const since = latest(marks.lastScheduled, new Date(view.updatedAt));
+    const since = latest(lastScheduled, new Date(view.updatedAt));
     const slot = dueSlot(job.schedule, since, now);
     if (!slot) return;
     const late = now.getTime() - slot.getTime() > this.config.VIGIL_BACKUP_SCHEDULE_GRACE_MS;
@@ -72,14 +73,17 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
     if (started) this.obs.logger.info({ job: job.id, run: runId, slot, late }, 'scheduled backup started');
   }
 
-  private async scheduleDrill(view: BackupJobView, now: Date): Promise<void> {
+  private async scheduleDrill(
+    view: BackupJobView,
+    lastDrill: Date | undefined,
+    newest: string | undefined,
+    now: Date,
+  ): Promise<void> {
     const { job } = view;
-    const marks = await this.runs.scheduleMarks(job.id);
-    const slot = dueSlot(job.verifySchedule, latest(marks.lastDrill, new Date(view.createdAt)), now);
+    const slot = dueSlot(job.verifySchedule, latest(lastDrill, new Date(view.createdAt)), now);
     if (!slot) return;
-    const [newest] = await this.runs.kept(job.id);
     // No backup yet: the drill waits for the first one (and then runs at once).
-    if (!newest || this.runner.isActive(`drill:${newest.runId}`)) return;
+    if (!newest || this.runner.isActive(`drill:${newest}`)) return;
     // One drill per job and schedule time, whichever replica holds the lease meanwhile.
     const claimed = await this.cache.redis.set(
       this.cache.key('backup', 'drill', job.id, String(slot.getTime())),
@@ -89,14 +93,14 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
       'NX',
     );
     if (claimed !== 'OK') return;
-    await this.runner.startDrill(job, newest.runId, SERVICE);
-    this.obs.logger.info({ job: job.id, run: newest.runId, slot }, 'scheduled restore drill started');
+    this.runner.startDrill(job, newest, SERVICE);
+    this.obs.logger.info({ job: job.id, run: newest, slot }, 'scheduled restore drill started');
   }
 
-  private async applyRetention(view: BackupJobView, now: Date): Promise<void> {
+  private async applyRetention(view: BackupJobView, kept: KeptBackup[], now: Date): Promise<void> {
     const { job } = view;
     const store = this.runner.storeFor(job);
-    const decision = decideRetention(await this.runs.kept(job.id), job.retention, job.schedule.timeZone);
+    const decision = decideRetention(kept, job.retention, job.schedule.timeZone);
     for (const { runId, why } of decision.prune) {
       if (this.runner.isActive(`drill:${runId}`)) continue;
       await store.remove(runId);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Labels } from '../common.schema';
+import { NodeLabels } from '../common.schema';
 import { SUBJECT_TOKEN_PATTERN } from '../patterns';
 
 /** A backup job's id: a subject token (`events.backupjob.<id>`). */
@@ -81,7 +81,8 @@ export const BackupJob = z
     /** Restore drills (verification): weekly by default. */
     verifySchedule: Schedule.default({ cron: '0 4 * * 0', timeZone: 'UTC' }),
     retention: Retention.default({ keepLast: 2, daily: 7, weekly: 4, monthly: 12 }),
-    labels: Labels.default({}),
+    /** Carried by its runs' events and alerts: at most REQUEST_LIMITS.node_labels of them. */
+    labels: NodeLabels.default({}),
   })
   .refine((job) => job.postgres !== undefined || job.events, {
     message: 'a job backs up the database, the event stream or both',

@@ -61,5 +61,7 @@ describe('backup job decider', () => {
     expect(() => job({ target: { type: 'local', directory: '../etc' } })).toThrow(/not a path/);
     expect(() => job({ schedule: { cron: '0 2 * * *', timeZone: 'Mars/Olympus' } })).toThrow(/IANA time zone/);
     expect(() => job({ retention: { keepLast: 1, daily: 7, weekly: 4, monthly: 12 } })).toThrow();
+    const tooMany = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, 'x']));
+    expect(() => job({ labels: tooMany })).toThrow(/labels/);
   });
 });
